@@ -1,0 +1,22 @@
+//! Solace core: the end-to-end encrypted store and the therapy-tool logic that every front end
+//! (terminal client, Android, iOS) shares.
+//!
+//! Everything personal is sealed into [`crypto::envelope`] records before it reaches SQLite; only
+//! record ids, kinds and sync metadata are stored in clear. The key hierarchy lives in [`vault`].
+//! Domain modules ([`journal`], [`mood`], [`habits`]) work on decrypted values and never touch
+//! SQL or keys directly.
+
+pub mod crypto;
+pub mod error;
+pub mod habits;
+pub mod journal;
+pub mod keystore;
+pub mod mood;
+pub mod record;
+pub mod store;
+pub mod vault;
+
+pub use error::{CoreError, Result};
+pub use keystore::{FileKeyStore, KeyStore, KeyStoreError, MemoryKeyStore};
+pub use record::{RecordId, RecordKind};
+pub use store::Store;

@@ -1,0 +1,398 @@
+//! The encrypted record store: one SQLite file per vault, one writer, WAL.
+//!
+//! Only record ids, kind tags and sync metadata are in clear; every body is a sealed
+//! [`envelope`](crate::crypto::envelope). Opening takes an exclusive lock file so exactly one
+//! process writes a store; a second opener gets [`CoreError::StoreBusy`].
+
+pub mod schema;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::crypto::envelope;
+use crate::crypto::kdf::{DerivedKeys, KdfParams};
+use crate::error::{CoreError, Result};
+use crate::keystore::KeyStore;
+use crate::record::{RecordId, RecordKind};
+use crate::vault::{self, RecoveryKey, Unlocked};
+
+/// File name of the SQLite database inside a data directory.
+pub const DB_FILE: &str = "solace.db";
+const LOCK_FILE: &str = "solace.lock";
+
+/// An open, unlocked store. Dropping it closes the database and releases the writer lock.
+pub struct Store {
+    conn: Connection,
+    unlocked: Unlocked,
+    dir: PathBuf,
+    _lock: File,
+}
+
+/// One decrypted record as the store holds it.
+pub struct RawRecord {
+    /// The record's id.
+    pub id: RecordId,
+    /// Decrypted body bytes (zeroized on drop).
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+fn lock_dir(dir: &Path) -> Result<File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CoreError::StoreBusy),
+        Err(std::fs::TryLockError::Error(err)) => Err(CoreError::Io(err)),
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(32);
+    Ok(())
+}
+
+fn open_existing(dir: &Path) -> Result<(Connection, File)> {
+    let path = dir.join(DB_FILE);
+    if !path.is_file() {
+        return Err(CoreError::NotInitialized);
+    }
+    let lock = lock_dir(dir)?;
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let version = schema::version(&conn)?;
+    if version == 0 {
+        return Err(CoreError::NotInitialized);
+    }
+    schema::check_supported(version)?;
+    Ok((conn, lock))
+}
+
+impl Store {
+    /// Creates a new store in `dir` (made private to the user) protected by `passphrase`.
+    /// Returns the store and the recovery key, which must be shown to the user exactly once.
+    pub fn create(dir: &Path, passphrase: &str, params: KdfParams) -> Result<(Store, RecoveryKey)> {
+        create_private_dir(dir)?;
+        let lock = lock_dir(dir)?;
+        let path = dir.join(DB_FILE);
+        if path.exists() {
+            let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            if schema::version(&conn)? > 0 {
+                return Err(CoreError::AlreadyInitialized);
+            }
+        }
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        let tx = conn.transaction()?;
+        let (unlocked, recovery) = vault::create(&tx, passphrase, params)?;
+        tx.commit()?;
+        Ok((
+            Store {
+                conn,
+                unlocked,
+                dir: dir.to_path_buf(),
+                _lock: lock,
+            },
+            recovery,
+        ))
+    }
+
+    /// Opens the store with the passphrase. A wrong passphrase is [`CoreError::WrongPassphrase`]
+    /// and leaves the store untouched. Also returns the derived keys for a server login.
+    pub fn open_with_passphrase(dir: &Path, passphrase: &str) -> Result<(Store, DerivedKeys)> {
+        let (conn, lock) = open_existing(dir)?;
+        let header = vault::load_header(&conn)?;
+        let (unlocked, derived) = header.unlock_with_passphrase(&conn, passphrase)?;
+        Ok((Self::finish_open(conn, unlocked, dir, lock)?, derived))
+    }
+
+    /// Opens the store with this device's key from `keystore` (daily unlock, no passphrase).
+    pub fn open_with_device_key(dir: &Path, keystore: &dyn KeyStore) -> Result<Store> {
+        let (conn, lock) = open_existing(dir)?;
+        let header = vault::load_header(&conn)?;
+        let device_key = keystore
+            .load(&header.vault_id)?
+            .ok_or(CoreError::DeviceNotRemembered)?;
+        let unlocked = header.unlock_with_device_key(&conn, &device_key)?;
+        Self::finish_open(conn, unlocked, dir, lock)
+    }
+
+    /// Opens the store with the recovery key and sets a new passphrase (forgotten passphrase).
+    pub fn reset_passphrase_with_recovery(
+        dir: &Path,
+        recovery: &RecoveryKey,
+        new_passphrase: &str,
+    ) -> Result<Store> {
+        let (conn, lock) = open_existing(dir)?;
+        let header = vault::load_header(&conn)?;
+        let unlocked = header.unlock_with_recovery(&conn, recovery)?;
+        let mut store = Self::finish_open(conn, unlocked, dir, lock)?;
+        let params = store.unlocked.header.kdf;
+        store.change_passphrase(new_passphrase, params)?;
+        Ok(store)
+    }
+
+    fn finish_open(
+        mut conn: Connection,
+        unlocked: Unlocked,
+        dir: &Path,
+        lock: File,
+    ) -> Result<Store> {
+        configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            unlocked,
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    /// The id of this vault (names the device key in the key store).
+    pub fn vault_id(&self) -> &str {
+        &self.unlocked.header.vault_id
+    }
+
+    /// The directory holding this store.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The Argon2id parameters currently protecting the passphrase.
+    pub fn kdf_params(&self) -> KdfParams {
+        self.unlocked.header.kdf
+    }
+
+    /// Whether the vault holds a device wrap (so this device can unlock without passphrase).
+    pub fn device_remembered(&self) -> bool {
+        self.unlocked.device_remembered()
+    }
+
+    /// The items key id that seals new records (grows with each passphrase change).
+    pub fn current_key_id(&self) -> u32 {
+        self.unlocked.keyring.current_id()
+    }
+
+    /// Sets a new passphrase: re-wraps the account key, adds a new items key, re-encrypts no
+    /// record. Parameters may only be equal or stronger.
+    pub fn change_passphrase(&mut self, new_passphrase: &str, params: KdfParams) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        self.unlocked
+            .change_passphrase(&tx, new_passphrase, params)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Lets this device unlock without the passphrase: a new device key goes into `keystore`.
+    pub fn remember_device(&mut self, keystore: &dyn KeyStore) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let device_key = self.unlocked.remember_device(&tx)?;
+        keystore.save(&self.unlocked.header.vault_id, &device_key)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes this device's ability to unlock without the passphrase.
+    pub fn forget_device(&mut self, keystore: &dyn KeyStore) -> Result<()> {
+        self.unlocked.forget_device(&self.conn)?;
+        keystore.delete(&self.unlocked.header.vault_id)?;
+        Ok(())
+    }
+
+    /// Seals `body` and writes it as record `id` of `kind`, replacing an earlier version and
+    /// marking it changed for sync. An id already used by another kind is refused.
+    pub fn put_raw(&mut self, kind: RecordKind, id: &RecordId, body: &[u8]) -> Result<()> {
+        let keyring = &self.unlocked.keyring;
+        let blob = envelope::seal(
+            keyring.current()?,
+            keyring.current_id(),
+            id,
+            kind.tag(),
+            body,
+        )?;
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO records (id, kind, blob) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, deleted = 0,
+                 change_counter = change_counter + 1
+             WHERE kind = excluded.kind",
+        )?;
+        let changed = stmt.execute(params![&id.0[..], kind.tag(), blob])?;
+        if changed == 0 {
+            return Err(CoreError::InvalidInput(
+                "record id already used by another kind".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Serializes `value` and stores it like [`Store::put_raw`].
+    pub fn put<T: Serialize>(&mut self, kind: RecordKind, id: &RecordId, value: &T) -> Result<()> {
+        let body = Zeroizing::new(
+            serde_json::to_vec(value)
+                .map_err(|_| CoreError::MalformedRecord { kind: kind.tag() })?,
+        );
+        self.put_raw(kind, id, &body)
+    }
+
+    fn open_blob(
+        &self,
+        kind: RecordKind,
+        id: &RecordId,
+        blob: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let env = envelope::parse(blob)?;
+        let key = self.unlocked.keyring.get(env.key_id)?;
+        Ok(envelope::open(&env, key, id, kind.tag())?)
+    }
+
+    /// The decrypted body of a live record, or `None` if it is absent or deleted.
+    pub fn get_raw(&self, kind: RecordKind, id: &RecordId) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT blob FROM records WHERE id = ?1 AND kind = ?2 AND deleted = 0",
+        )?;
+        let blob: Option<Vec<u8>> = stmt
+            .query_row(params![&id.0[..], kind.tag()], |r| r.get(0))
+            .optional()?;
+        blob.map(|b| self.open_blob(kind, id, &b)).transpose()
+    }
+
+    /// The decoded value of a live record, or `None` if it is absent or deleted.
+    pub fn get<T: DeserializeOwned>(&self, kind: RecordKind, id: &RecordId) -> Result<Option<T>> {
+        self.get_raw(kind, id)?
+            .map(|body| decode(kind, &body))
+            .transpose()
+    }
+
+    /// Every live record of `kind`, decrypted (the on-device scan behind search and stats).
+    pub fn list_raw(&self, kind: RecordKind) -> Result<Vec<RawRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, blob FROM records WHERE kind = ?1 AND deleted = 0")?;
+        let rows = stmt.query_map([kind.tag()], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, blob) = row?;
+            let id = RecordId::from_slice(&id).ok_or(CoreError::CorruptStore)?;
+            let body = self.open_blob(kind, &id, &blob)?;
+            out.push(RawRecord { id, body });
+        }
+        Ok(out)
+    }
+
+    /// Every live record of `kind`, decoded.
+    pub fn list<T: DeserializeOwned>(&self, kind: RecordKind) -> Result<Vec<(RecordId, T)>> {
+        self.list_raw(kind)?
+            .into_iter()
+            .map(|r| Ok((r.id, decode(kind, &r.body)?)))
+            .collect()
+    }
+
+    /// Number of live records of `kind`.
+    pub fn count(&self, kind: RecordKind) -> Result<u64> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM records WHERE kind = ?1 AND deleted = 0",
+            [kind.tag()],
+            |r| r.get(0),
+        )?;
+        Ok(count.unsigned_abs())
+    }
+
+    /// Deletes a record as a tombstone: the content is replaced by a sealed empty body and
+    /// the id stays, so the deletion can sync. Returns false if there was no live record.
+    pub fn delete(&mut self, kind: RecordKind, id: &RecordId) -> Result<bool> {
+        let keyring = &self.unlocked.keyring;
+        let blob = envelope::seal(
+            keyring.current()?,
+            keyring.current_id(),
+            id,
+            kind.tag(),
+            b"",
+        )?;
+        let changed = self.conn.execute(
+            "UPDATE records SET blob = ?3, deleted = 1, change_counter = change_counter + 1
+             WHERE id = ?1 AND kind = ?2 AND deleted = 0",
+            params![&id.0[..], kind.tag(), blob],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Finds the live record of `kind` whose hex id starts with `prefix` (at least 4 chars).
+    pub fn resolve_prefix(&self, kind: RecordKind, prefix: &str) -> Result<RecordId> {
+        let prefix = prefix.trim().to_ascii_lowercase();
+        if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(CoreError::InvalidInput(
+                "an id is at least 4 hex characters".into(),
+            ));
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM records WHERE kind = ?1 AND deleted = 0
+             AND lower(hex(id)) LIKE ?2 || '%' LIMIT 2",
+        )?;
+        let ids = stmt
+            .query_map(params![kind.tag(), prefix], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        match ids.as_slice() {
+            [one] => RecordId::from_slice(one).ok_or(CoreError::CorruptStore),
+            [] => Err(CoreError::NotFound(kind.tag())),
+            _ => Err(CoreError::AmbiguousId),
+        }
+    }
+
+    /// Runs `f` inside one SQLite transaction: all of its writes land, or none do.
+    pub fn atomically<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(value) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(value)
+            }
+            Err(err) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(err)
+            }
+        }
+    }
+
+    /// Number of records (of any kind, tombstones included) changed locally since their last
+    /// upload: what `solace status` reports as pending.
+    pub fn pending_changes(&self) -> Result<u64> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM records WHERE change_counter > synced_counter",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(count.unsigned_abs())
+    }
+}
+
+fn decode<T: DeserializeOwned>(kind: RecordKind, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|_| CoreError::MalformedRecord { kind: kind.tag() })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,366 @@
+//! The key hierarchy, persisted in the store's `vault` and `items_keys` tables.
+//!
+//! ```text
+//! passphrase ─Argon2id+HKDF─▶ kek ──wraps──┐
+//! recovery key ─HKDF────────▶ rk  ──wraps──┼──▶ account key ──wraps──▶ items keys (v1, v2, …)
+//! platform key store ───────▶ device key ──┘                              │
+//!                                                        seal every record envelope
+//! ```
+//!
+//! A passphrase change re-wraps the account key and adds a new items key; no record is
+//! re-encrypted. All key material in memory is zeroized on drop.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use zeroize::Zeroizing;
+
+use crate::crypto::kdf::{self, DerivedKeys, KdfParams, SALT_LEN};
+use crate::crypto::{fill_random, wrap, SecretKey, KEY_LEN};
+use crate::error::{CoreError, Result};
+
+const PURPOSE_KEK: &str = "account-key/kek";
+const PURPOSE_RECOVERY: &str = "account-key/recovery";
+const PURPOSE_DEVICE: &str = "account-key/device";
+const RECOVERY_INFO: &[u8] = b"solace/v1/recovery-wrapping-key";
+
+fn items_key_purpose(key_id: u32) -> String {
+    format!("items-key/{key_id}")
+}
+
+/// The one-time recovery key: 256 random bits shown to the user once, as 16 groups of 4 hex
+/// digits. It alone can reset a forgotten passphrase.
+pub struct RecoveryKey(Zeroizing<[u8; KEY_LEN]>);
+
+impl RecoveryKey {
+    fn generate() -> Result<Self> {
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        fill_random(bytes.as_mut())?;
+        Ok(Self(bytes))
+    }
+
+    /// Parses the displayed form; spaces, dashes and case are ignored.
+    pub fn parse(text: &str) -> Result<Self> {
+        let cleaned: Zeroizing<String> = Zeroizing::new(
+            text.chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .collect(),
+        );
+        let bytes = Zeroizing::new(
+            hex::decode(cleaned.as_str()).map_err(|_| CoreError::MalformedRecoveryKey)?,
+        );
+        let array: [u8; KEY_LEN] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| CoreError::MalformedRecoveryKey)?;
+        Ok(Self(Zeroizing::new(array)))
+    }
+
+    /// The text to show the user once (and never log).
+    pub fn display_text(&self) -> Zeroizing<String> {
+        let hex = Zeroizing::new(hex::encode(self.0.as_ref()));
+        let groups: Vec<&str> = hex
+            .as_bytes()
+            .chunks(4)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        Zeroizing::new(groups.join("-"))
+    }
+
+    fn wrapping_key(&self) -> Result<SecretKey> {
+        kdf::derive_from_high_entropy(self.0.as_ref(), RECOVERY_INFO)
+    }
+}
+
+impl fmt::Debug for RecoveryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RecoveryKey(<redacted>)")
+    }
+}
+
+/// The clear part of the vault as stored: parameters, salt and wrapped keys, no secrets.
+#[derive(Clone)]
+pub struct VaultHeader {
+    /// Random id naming this vault in key stores and (later) on the server.
+    pub vault_id: String,
+    /// Argon2id parameters for the passphrase.
+    pub kdf: KdfParams,
+    salt: [u8; SALT_LEN],
+    by_kek: Vec<u8>,
+    by_recovery: Vec<u8>,
+    by_device: Option<Vec<u8>>,
+}
+
+/// The items keys, by key id, and which one seals new records.
+pub struct Keyring {
+    keys: BTreeMap<u32, SecretKey>,
+    current: u32,
+}
+
+impl Keyring {
+    /// The key id new records are sealed with.
+    pub fn current_id(&self) -> u32 {
+        self.current
+    }
+
+    /// The key that seals new records.
+    pub fn current(&self) -> Result<&SecretKey> {
+        self.get(self.current)
+    }
+
+    /// The key with id `key_id`, for opening older records.
+    pub fn get(&self, key_id: u32) -> Result<&SecretKey> {
+        self.keys.get(&key_id).ok_or(CoreError::UnknownKey(key_id))
+    }
+}
+
+/// An unlocked vault: the account key and every items key. Zeroized on drop.
+pub struct Unlocked {
+    /// The vault this belongs to.
+    pub header: VaultHeader,
+    account_key: SecretKey,
+    /// Items keys for sealing and opening records.
+    pub keyring: Keyring,
+}
+
+impl Unlocked {
+    /// Whether this device holds a wrap of the account key (daily unlock without passphrase).
+    pub fn device_remembered(&self) -> bool {
+        self.header.by_device.is_some()
+    }
+}
+
+fn random_vault_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    fill_random(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
+/// Creates the vault rows in `conn` (inside the caller's transaction): a fresh account key
+/// wrapped by the passphrase and by a new recovery key, plus items key 1.
+pub fn create(
+    conn: &Connection,
+    passphrase: &str,
+    params: KdfParams,
+) -> Result<(Unlocked, RecoveryKey)> {
+    params.check()?;
+    let mut salt = [0u8; SALT_LEN];
+    fill_random(&mut salt)?;
+    let derived = kdf::derive(passphrase.as_bytes(), &salt, &params)?;
+    let account_key = SecretKey::generate()?;
+    let recovery = RecoveryKey::generate()?;
+    let header = VaultHeader {
+        vault_id: random_vault_id()?,
+        kdf: params,
+        salt,
+        by_kek: wrap::wrap(&derived.kek, &account_key, PURPOSE_KEK)?,
+        by_recovery: wrap::wrap(&recovery.wrapping_key()?, &account_key, PURPOSE_RECOVERY)?,
+        by_device: None,
+    };
+    conn.execute(
+        "INSERT INTO vault (id, vault_id, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt,
+                            account_key_by_kek, account_key_by_recovery, account_key_by_device)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
+        params![
+            header.vault_id,
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            &header.salt[..],
+            header.by_kek,
+            header.by_recovery,
+        ],
+    )?;
+    let mut keyring = Keyring {
+        keys: BTreeMap::new(),
+        current: 0,
+    };
+    add_items_key(conn, &account_key, &mut keyring)?;
+    Ok((
+        Unlocked {
+            header,
+            account_key,
+            keyring,
+        },
+        recovery,
+    ))
+}
+
+/// Reads the vault header; [`CoreError::NotInitialized`] if there is none.
+pub fn load_header(conn: &Connection) -> Result<VaultHeader> {
+    let row = conn
+        .query_row(
+            "SELECT vault_id, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt,
+                    account_key_by_kek, account_key_by_recovery, account_key_by_device
+             FROM vault WHERE id = 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    KdfParams {
+                        memory_kib: r.get(1)?,
+                        iterations: r.get(2)?,
+                        parallelism: r.get(3)?,
+                    },
+                    r.get::<_, Vec<u8>>(4)?,
+                    r.get::<_, Vec<u8>>(5)?,
+                    r.get::<_, Vec<u8>>(6)?,
+                    r.get::<_, Option<Vec<u8>>>(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let (vault_id, kdf, salt, by_kek, by_recovery, by_device) =
+        row.ok_or(CoreError::NotInitialized)?;
+    let salt: [u8; SALT_LEN] = salt
+        .as_slice()
+        .try_into()
+        .map_err(|_| CoreError::CorruptStore)?;
+    Ok(VaultHeader {
+        vault_id,
+        kdf,
+        salt,
+        by_kek,
+        by_recovery,
+        by_device,
+    })
+}
+
+impl VaultHeader {
+    /// Derives the passphrase keys (refusing parameters below the floor) and opens the
+    /// account key. Returns the derived keys too, for a later login to the server.
+    pub fn unlock_with_passphrase(
+        &self,
+        conn: &Connection,
+        passphrase: &str,
+    ) -> Result<(Unlocked, DerivedKeys)> {
+        let derived = kdf::derive(passphrase.as_bytes(), &self.salt, &self.kdf)?;
+        let account_key = wrap::unwrap(&derived.kek, &self.by_kek, PURPOSE_KEK)
+            .map_err(|_| CoreError::WrongPassphrase)?;
+        Ok((self.finish(conn, account_key)?, derived))
+    }
+
+    /// Opens the account key with the device key from the platform key store.
+    pub fn unlock_with_device_key(
+        &self,
+        conn: &Connection,
+        device_key: &SecretKey,
+    ) -> Result<Unlocked> {
+        let wrapped = self
+            .by_device
+            .as_ref()
+            .ok_or(CoreError::DeviceNotRemembered)?;
+        let account_key = wrap::unwrap(device_key, wrapped, PURPOSE_DEVICE)
+            .map_err(|_| CoreError::DeviceKeyMismatch)?;
+        self.finish(conn, account_key)
+    }
+
+    /// Opens the account key with the one-time recovery key.
+    pub fn unlock_with_recovery(
+        &self,
+        conn: &Connection,
+        recovery: &RecoveryKey,
+    ) -> Result<Unlocked> {
+        let account_key = wrap::unwrap(
+            &recovery.wrapping_key()?,
+            &self.by_recovery,
+            PURPOSE_RECOVERY,
+        )
+        .map_err(|_| CoreError::WrongRecoveryKey)?;
+        self.finish(conn, account_key)
+    }
+
+    fn finish(&self, conn: &Connection, account_key: SecretKey) -> Result<Unlocked> {
+        let keyring = load_keyring(conn, &account_key)?;
+        Ok(Unlocked {
+            header: self.clone(),
+            account_key,
+            keyring,
+        })
+    }
+}
+
+fn load_keyring(conn: &Connection, account_key: &SecretKey) -> Result<Keyring> {
+    let mut stmt = conn.prepare("SELECT key_id, wrapped FROM items_keys ORDER BY key_id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+    let mut keys = BTreeMap::new();
+    for row in rows {
+        let (key_id, wrapped) = row?;
+        let key = wrap::unwrap(account_key, &wrapped, &items_key_purpose(key_id))
+            .map_err(|_| CoreError::CorruptStore)?;
+        keys.insert(key_id, key);
+    }
+    let current = *keys.keys().next_back().ok_or(CoreError::CorruptStore)?;
+    Ok(Keyring { keys, current })
+}
+
+fn add_items_key(conn: &Connection, account_key: &SecretKey, keyring: &mut Keyring) -> Result<()> {
+    let key_id = keyring.keys.keys().next_back().map_or(1, |k| k + 1);
+    let key = SecretKey::generate()?;
+    let wrapped = wrap::wrap(account_key, &key, &items_key_purpose(key_id))?;
+    conn.execute(
+        "INSERT INTO items_keys (key_id, wrapped) VALUES (?1, ?2)",
+        params![key_id, wrapped],
+    )?;
+    keyring.keys.insert(key_id, key);
+    keyring.current = key_id;
+    Ok(())
+}
+
+impl Unlocked {
+    /// Re-wraps the account key under a new passphrase (parameters may only grow) and adds a
+    /// new items key for records written from now on. Existing records stay as they are.
+    /// Run inside a transaction; the in-memory state changes only if every write succeeded.
+    pub fn change_passphrase(
+        &mut self,
+        conn: &Connection,
+        new_passphrase: &str,
+        params: KdfParams,
+    ) -> Result<()> {
+        self.header.kdf.check_not_weaker(&params)?;
+        let mut salt = [0u8; SALT_LEN];
+        fill_random(&mut salt)?;
+        let derived = kdf::derive(new_passphrase.as_bytes(), &salt, &params)?;
+        let by_kek = wrap::wrap(&derived.kek, &self.account_key, PURPOSE_KEK)?;
+        conn.execute(
+            "UPDATE vault SET kdf_memory_kib = ?1, kdf_iterations = ?2, kdf_parallelism = ?3,
+                              salt = ?4, account_key_by_kek = ?5 WHERE id = 1",
+            params![
+                params.memory_kib,
+                params.iterations,
+                params.parallelism,
+                &salt[..],
+                by_kek
+            ],
+        )?;
+        add_items_key(conn, &self.account_key, &mut self.keyring)?;
+        self.header.kdf = params;
+        self.header.salt = salt;
+        self.header.by_kek = by_kek;
+        Ok(())
+    }
+
+    /// Wraps the account key under a new device key and returns that key for the platform key
+    /// store. The caller saves it there only after this write commits.
+    pub fn remember_device(&mut self, conn: &Connection) -> Result<SecretKey> {
+        let device_key = SecretKey::generate()?;
+        let wrapped = wrap::wrap(&device_key, &self.account_key, PURPOSE_DEVICE)?;
+        conn.execute(
+            "UPDATE vault SET account_key_by_device = ?1 WHERE id = 1",
+            params![wrapped],
+        )?;
+        self.header.by_device = Some(wrapped);
+        Ok(device_key)
+    }
+
+    /// Drops the device wrap so only the passphrase or recovery key can unlock.
+    pub fn forget_device(&mut self, conn: &Connection) -> Result<()> {
+        conn.execute(
+            "UPDATE vault SET account_key_by_device = NULL WHERE id = 1",
+            [],
+        )?;
+        self.header.by_device = None;
+        Ok(())
+    }
+}

@@ -1,0 +1,147 @@
+//! Frozen test vectors for every on-disk format: key derivation, key wrap v1, record envelope
+//! v1 and the record bodies. These files never change once committed; a new format version
+//! adds new vectors beside them. `REGENERATE_VECTORS=1 cargo test -p solace-core --test vectors
+//! -- --ignored` prints fresh ones (only for a *new* version).
+
+use solace_core::crypto::envelope;
+use solace_core::crypto::kdf::{self, KdfParams};
+use solace_core::crypto::wrap;
+use solace_core::crypto::SecretKey;
+use solace_core::habits::{Habit, HabitAction, HabitEvent, Schedule};
+use solace_core::journal::{JournalBody, JournalEntry};
+use solace_core::mood::MoodCheckIn;
+use solace_core::RecordId;
+
+const ENVELOPE_V1: &str = include_str!("vectors/envelope_v1.json");
+const KDF_V1: &str = include_str!("vectors/kdf_v1.json");
+const RECORDS_V1: &str = include_str!("vectors/records_v1.json");
+
+fn h(v: &serde_json::Value, field: &str) -> Vec<u8> {
+    hex::decode(v[field].as_str().unwrap()).unwrap()
+}
+
+fn key(v: &serde_json::Value) -> SecretKey {
+    SecretKey::from_slice(&h(v, "key")).unwrap()
+}
+
+fn id(v: &serde_json::Value) -> RecordId {
+    RecordId::from_slice(&h(v, "record_id")).unwrap()
+}
+
+#[test]
+fn envelope_v1_vectors_decode_and_reencode() {
+    let cases: Vec<serde_json::Value> = serde_json::from_str(ENVELOPE_V1).unwrap();
+    assert!(cases.len() >= 3);
+    for case in &cases {
+        let blob = h(case, "blob");
+        let kind = case["kind"].as_str().unwrap();
+        let env = envelope::parse(&blob).unwrap();
+        assert_eq!(env.version, 1);
+        assert_eq!(env.key_id, case["key_id"].as_u64().unwrap() as u32);
+        let body = envelope::open(&env, &key(case), &id(case), kind).unwrap();
+        assert_eq!(body.as_slice(), h(case, "body").as_slice());
+        let nonce: [u8; 24] = h(case, "nonce").try_into().unwrap();
+        let again =
+            envelope::seal_with_nonce(&key(case), env.key_id, &id(case), kind, &body, nonce)
+                .unwrap();
+        assert_eq!(again, blob, "sealing is stable for {kind}");
+    }
+}
+
+#[test]
+fn kdf_v1_vector_derives_the_same_keys() {
+    let v: serde_json::Value = serde_json::from_str(KDF_V1).unwrap();
+    let params: KdfParams = serde_json::from_value(v["params"].clone()).unwrap();
+    assert_eq!(params, KdfParams::DEFAULT);
+    let salt: [u8; 16] = h(&v, "salt").try_into().unwrap();
+    let keys = kdf::derive(v["passphrase"].as_str().unwrap().as_bytes(), &salt, &params).unwrap();
+    assert_eq!(
+        keys.auth_key.as_bytes().as_slice(),
+        h(&v, "auth_key").as_slice()
+    );
+    assert_eq!(keys.kek.as_bytes().as_slice(), h(&v, "kek").as_slice());
+}
+
+#[test]
+fn wrap_v1_vector_unwraps() {
+    let v: serde_json::Value = serde_json::from_str(KDF_V1).unwrap();
+    let kek = SecretKey::from_slice(&h(&v, "kek")).unwrap();
+    let account = wrap::unwrap(&kek, &h(&v, "account_key_by_kek"), "account-key/kek").unwrap();
+    assert_eq!(
+        account.as_bytes().as_slice(),
+        h(&v, "account_key").as_slice()
+    );
+}
+
+#[test]
+fn record_bodies_v1_decode() {
+    let v: serde_json::Value = serde_json::from_str(RECORDS_V1).unwrap();
+    let journal: JournalEntry =
+        serde_json::from_value(v["journal_thought_record"].clone()).unwrap();
+    match &journal.current.body {
+        JournalBody::ThoughtRecord(t) => {
+            assert_eq!(t.emotions[0].intensity, 80);
+            assert_eq!(t.rerated_emotions[0].intensity, 40);
+        }
+        other => panic!("unexpected body {other:?}"),
+    }
+    assert_eq!(journal.revisions.len(), 1);
+    let mood: MoodCheckIn = serde_json::from_value(v["mood"].clone()).unwrap();
+    assert_eq!(mood.draft.mood, 6);
+    assert_eq!(mood.at.offset().local_minus_utc(), 3600);
+    let habit: Habit = serde_json::from_value(v["habit"].clone()).unwrap();
+    assert_eq!(habit.draft.schedule, Schedule::TimesPerWeek { times: 3 });
+    let event: HabitEvent = serde_json::from_value(v["habit_event"].clone()).unwrap();
+    assert_eq!(event.action, HabitAction::Skip);
+    assert_eq!(event.habit_id, habit.id);
+}
+
+/// Prints vectors for a new format version. Not a test of anything: run by hand.
+#[test]
+#[ignore]
+fn regenerate() {
+    if std::env::var("REGENERATE_VECTORS").is_err() {
+        return;
+    }
+    let k = SecretKey::from_bytes([0x5a; 32]);
+    let mut cases = Vec::new();
+    for (i, (kind, body)) in [
+        ("journal", br#"{"hello":"world"}"#.to_vec()),
+        ("mood", Vec::new()),
+        ("habit_event", vec![0xab; 700]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let rid = RecordId([i as u8 + 1; 16]);
+        let nonce = [i as u8 + 0x30; 24];
+        let blob = envelope::seal_with_nonce(&k, i as u32 + 1, &rid, kind, &body, nonce).unwrap();
+        cases.push(serde_json::json!({
+            "kind": kind, "key": hex::encode(k.as_bytes()), "key_id": i + 1,
+            "record_id": hex::encode(rid.0), "nonce": hex::encode(nonce),
+            "body": hex::encode(&body), "blob": hex::encode(&blob),
+        }));
+    }
+    println!("{}", serde_json::to_string_pretty(&cases).unwrap());
+    let salt = [0x24u8; 16];
+    let keys = kdf::derive(b"correct horse battery staple", &salt, &KdfParams::DEFAULT).unwrap();
+    let account = SecretKey::from_bytes([0x77; 32]);
+    let wrapped = wrap::wrap_with_nonce(&keys.kek, &account, "account-key/kek", [0x09; 24]);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "passphrase": "correct horse battery staple", "salt": hex::encode(salt),
+            "params": KdfParams::DEFAULT, "auth_key": hex::encode(keys.auth_key.as_bytes()),
+            "kek": hex::encode(keys.kek.as_bytes()), "account_key": hex::encode(account.as_bytes()),
+            "account_key_by_kek": hex::encode(wrapped),
+        }))
+        .unwrap()
+    );
+    let w = wrap::wrap_with_nonce(
+        &SecretKey::from_bytes([0x11; 32]),
+        &SecretKey::from_bytes([0x22; 32]),
+        "account-key/kek",
+        [0x33; 24],
+    );
+    println!("{}", hex::encode(w));
+}
