@@ -6,6 +6,7 @@
 //! Domain modules ([`journal`], [`mood`], [`habits`]) work on decrypted values and never touch
 //! SQL or keys directly.
 
+pub mod assessments;
 pub mod crypto;
 pub mod error;
 pub mod habits;
@@ -13,6 +14,8 @@ pub mod journal;
 pub mod keystore;
 pub mod mood;
 pub mod record;
+pub mod safety;
+pub mod sessions;
 pub mod store;
 pub mod vault;
 

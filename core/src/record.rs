@@ -28,6 +28,16 @@ impl RecordId {
         Some(Self(bytes.try_into().ok()?))
     }
 
+    /// The fixed id of a record kind that exists once per vault (safety plan, settings), so
+    /// every device writes the same record and sync merges instead of duplicating.
+    pub fn singleton(kind: RecordKind) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("solace/singleton/{}", kind.tag()).as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Self(bytes)
+    }
+
     /// The first 8 hex characters, enough to name a record in a terminal.
     pub fn short(&self) -> String {
         hex::encode(&self.0[..4])
@@ -82,15 +92,30 @@ pub enum RecordKind {
     Habit,
     /// One check/skip/undo of a habit on a day (append-only).
     HabitEvent,
+    /// A completed PHQ-9 or GAD-7 administration (append-only).
+    Assessment,
+    /// The person's safety plan (one per vault).
+    SafetyPlan,
+    /// A guided micro-session, in progress or finished.
+    Session,
+    /// Device-independent preferences such as the crisis-resource region (one per vault).
+    Settings,
+    /// A daily "start small" plan.
+    DailyPlan,
 }
 
 impl RecordKind {
     /// Every kind, for iteration in tests and tools.
-    pub const ALL: [RecordKind; 4] = [
+    pub const ALL: [RecordKind; 9] = [
         RecordKind::Journal,
         RecordKind::Mood,
         RecordKind::Habit,
         RecordKind::HabitEvent,
+        RecordKind::Assessment,
+        RecordKind::SafetyPlan,
+        RecordKind::Session,
+        RecordKind::Settings,
+        RecordKind::DailyPlan,
     ];
 
     /// The stable tag stored in SQLite and bound into the envelope. Never change one.
@@ -100,6 +125,11 @@ impl RecordKind {
             RecordKind::Mood => "mood",
             RecordKind::Habit => "habit",
             RecordKind::HabitEvent => "habit_event",
+            RecordKind::Assessment => "assessment",
+            RecordKind::SafetyPlan => "safety_plan",
+            RecordKind::Session => "session",
+            RecordKind::Settings => "settings",
+            RecordKind::DailyPlan => "daily_plan",
         }
     }
 
@@ -125,7 +155,20 @@ mod tests {
     #[test]
     fn kind_tags_are_stable() {
         let tags: Vec<_> = RecordKind::ALL.iter().map(|k| k.tag()).collect();
-        assert_eq!(tags, ["journal", "mood", "habit", "habit_event"]);
+        assert_eq!(
+            tags,
+            [
+                "journal",
+                "mood",
+                "habit",
+                "habit_event",
+                "assessment",
+                "safety_plan",
+                "session",
+                "settings",
+                "daily_plan"
+            ]
+        );
         for k in RecordKind::ALL {
             assert_eq!(RecordKind::from_tag(k.tag()), Some(k));
         }
