@@ -10,6 +10,7 @@ pub mod assessments;
 pub mod crypto;
 pub mod error;
 pub mod habits;
+pub mod insights;
 pub mod journal;
 pub mod keystore;
 pub mod mood;

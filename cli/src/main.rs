@@ -1,0 +1,56 @@
+//! `solace`: the terminal client for Solace, a privacy-first micro-therapy app.
+//!
+//! Everything is stored encrypted by `solace-core`; this binary parses arguments, asks for
+//! secrets, and prints tables or JSON. Exit codes: 0 success, 1 error, 2 usage error,
+//! 3 wrong passphrase, 4 no store yet, 5 store in use by another process.
+
+mod args;
+mod error;
+mod habit_cmd;
+mod journal_cmd;
+mod mood_cmd;
+mod output;
+mod passphrase;
+mod prompt;
+mod session;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::error::{CliError, Result};
+use crate::output::Output;
+
+fn run(cli: Cli) -> Result<()> {
+    let data_dir = session::resolve_data_dir(cli.data_dir)?;
+    let mut out = Output::stdout(cli.json);
+    match cli.command {
+        Command::Init { no_remember } => session::init(&data_dir, !no_remember, &mut out)?,
+        Command::Unlock => session::unlock(&data_dir, &mut out)?,
+        Command::Lock => session::lock(&data_dir, &mut out)?,
+        Command::Passwd => session::passwd(&data_dir, &mut out)?,
+        Command::Recover => session::recover(&data_dir, &mut out)?,
+        Command::Status => session::status(&data_dir, &mut out)?,
+        Command::Journal(cmd) => journal_cmd::run(cmd, &data_dir, &mut out)?,
+        Command::Mood(cmd) => mood_cmd::run(cmd, &data_dir, &mut out)?,
+        Command::Habit(cmd) => habit_cmd::run(cmd, &data_dir, &mut out)?,
+    }
+    out.flush()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`solace journal list | head`): nothing left to say.
+        Err(CliError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            if let Some(hint) = err.hint() {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(1))
+        }
+    }
+}

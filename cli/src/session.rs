@@ -1,0 +1,258 @@
+//! Finding, creating and unlocking the store, and the commands about its keys:
+//! `init`, `unlock`, `lock`, `passwd`, `recover` and `status`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, Local, NaiveDate};
+use serde::Serialize;
+use solace_core::crypto::kdf::KdfParams;
+use solace_core::store::DB_FILE;
+use solace_core::vault::RecoveryKey;
+use solace_core::{CoreError, FileKeyStore, RecordKind, Store};
+
+use crate::error::{CliError, Result};
+use crate::output::{count, Output};
+use crate::passphrase;
+
+/// Name of the directory (inside the data directory) holding this device's key.
+const DEVICE_DIR: &str = "device";
+
+/// Where the store lives: `--data-dir`/`SOLACE_DATA_DIR`, else `$XDG_DATA_HOME/solace`, else
+/// `$HOME/.local/share/solace`.
+pub fn resolve_data_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir);
+    }
+    let non_empty = |var: &str| std::env::var_os(var).filter(|v| !v.is_empty());
+    if let Some(xdg) = non_empty("XDG_DATA_HOME").map(PathBuf::from) {
+        if xdg.is_absolute() {
+            return Ok(xdg.join("solace"));
+        }
+    }
+    let home = non_empty("HOME").ok_or(CliError::NoDataDir)?;
+    Ok(PathBuf::from(home).join(".local/share/solace"))
+}
+
+/// The file key store holding this device's key for stores in `data_dir`.
+pub fn device_keystore(data_dir: &Path) -> FileKeyStore {
+    FileKeyStore::new(data_dir.join(DEVICE_DIR))
+}
+
+/// The current local time, with its UTC offset.
+pub fn now() -> DateTime<FixedOffset> {
+    Local::now().fixed_offset()
+}
+
+/// Today's local date.
+pub fn today() -> NaiveDate {
+    now().date_naive()
+}
+
+/// Opens the store with this device's key, falling back to the passphrase when the device is
+/// not remembered (or its key no longer matches).
+pub fn open(data_dir: &Path) -> Result<Store> {
+    match Store::open_with_device_key(data_dir, &device_keystore(data_dir)) {
+        Ok(store) => Ok(store),
+        Err(CoreError::DeviceNotRemembered | CoreError::DeviceKeyMismatch) => {
+            open_with_passphrase(data_dir)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Opens the store with the passphrase only.
+fn open_with_passphrase(data_dir: &Path) -> Result<Store> {
+    if !data_dir.join(DB_FILE).is_file() {
+        return Err(CoreError::NotInitialized.into());
+    }
+    let pass = passphrase::current()?;
+    let (store, _derived) = Store::open_with_passphrase(data_dir, &pass)?;
+    Ok(store)
+}
+
+#[derive(Serialize)]
+struct InitReport<'a> {
+    data_dir: &'a Path,
+    vault_id: &'a str,
+    recovery_key: &'a str,
+    warning: &'static str,
+    device_remembered: bool,
+}
+
+/// Shown with the recovery key, the only time it is ever displayed.
+const RECOVERY_WARNING: &str = "Write the recovery key down and keep it away from this device: \
+     it is shown only once and is the only way back in if the passphrase is forgotten.";
+
+/// `solace init`: creates the store, shows the recovery key once, remembers this device.
+pub fn init(data_dir: &Path, remember: bool, out: &mut Output) -> Result<()> {
+    if data_dir.join(DB_FILE).is_file() {
+        return Err(CoreError::AlreadyInitialized.into());
+    }
+    let pass = passphrase::new_passphrase(passphrase::ENV_PASSPHRASE)?;
+    let (mut store, recovery) = Store::create(data_dir, &pass, KdfParams::DEFAULT)?;
+    if remember {
+        store.remember_device(&device_keystore(data_dir))?;
+    }
+    let recovery_text = recovery.display_text();
+    if out.json {
+        return out.json(&InitReport {
+            data_dir,
+            vault_id: store.vault_id(),
+            recovery_key: &recovery_text,
+            warning: RECOVERY_WARNING,
+            device_remembered: store.device_remembered(),
+        });
+    }
+    out.line(format!("Created a Solace store in {}", data_dir.display()))?;
+    out.line("")?;
+    out.line("Your recovery key (shown only this once):")?;
+    out.line("")?;
+    out.line(format!("    {}", recovery_text.as_str()))?;
+    out.line("")?;
+    out.line("WRITE IT DOWN and keep it somewhere safe, away from this device.")?;
+    out.line("It is the only way back in if you forget your passphrase;")?;
+    out.line("nobody, including the Solace team, can recover your data without it.")?;
+    out.line("")?;
+    if store.device_remembered() {
+        out.line("This device is remembered: commands will not ask for the passphrase.")?;
+        out.line("Run `solace lock` to require the passphrase again.")
+    } else {
+        out.line("This device is not remembered: every command will ask for the passphrase.")
+    }
+}
+
+/// `solace unlock`: checks the passphrase and remembers this device.
+pub fn unlock(data_dir: &Path, out: &mut Output) -> Result<()> {
+    let mut store = open_with_passphrase(data_dir)?;
+    store.remember_device(&device_keystore(data_dir))?;
+    if out.json {
+        return out.json(&serde_json::json!({ "device_remembered": true }));
+    }
+    out.line("Unlocked: this device is remembered and will not ask for the passphrase.")
+}
+
+/// `solace lock`: forgets this device, so only the passphrase unlocks the store.
+pub fn lock(data_dir: &Path, out: &mut Output) -> Result<()> {
+    let mut store = open(data_dir)?;
+    let was_remembered = store.device_remembered();
+    store.forget_device(&device_keystore(data_dir))?;
+    if out.json {
+        return out.json(&serde_json::json!({
+            "device_remembered": false,
+            "was_remembered": was_remembered,
+        }));
+    }
+    if was_remembered {
+        out.line("Locked: this device is forgotten; the passphrase is needed from now on.")
+    } else {
+        out.line("This device was not remembered; the passphrase is needed as before.")
+    }
+}
+
+/// The Argon2id parameters for a new passphrase: the current ones, raised to the default.
+fn strengthened(current: KdfParams) -> KdfParams {
+    let default = KdfParams::DEFAULT;
+    KdfParams {
+        memory_kib: current.memory_kib.max(default.memory_kib),
+        iterations: current.iterations.max(default.iterations),
+        parallelism: current.parallelism.max(default.parallelism),
+    }
+}
+
+/// `solace passwd`: changes the passphrase (the current one is always asked).
+pub fn passwd(data_dir: &Path, out: &mut Output) -> Result<()> {
+    let mut store = open_with_passphrase(data_dir)?;
+    let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE)?;
+    let params = strengthened(store.kdf_params());
+    store.change_passphrase(&new, params)?;
+    if out.json {
+        return out.json(&serde_json::json!({
+            "changed": true,
+            "key_id": store.current_key_id(),
+        }));
+    }
+    out.line("Passphrase changed. Your recovery key stays the same.")
+}
+
+/// `solace recover`: sets a new passphrase using the recovery key.
+pub fn recover(data_dir: &Path, out: &mut Output) -> Result<()> {
+    if !data_dir.join(DB_FILE).is_file() {
+        return Err(CoreError::NotInitialized.into());
+    }
+    let text = passphrase::recovery_key()?;
+    let key = RecoveryKey::parse(&text)?;
+    let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE)?;
+    let store = Store::reset_passphrase_with_recovery(data_dir, &key, &new)?;
+    if out.json {
+        return out.json(&serde_json::json!({
+            "recovered": true,
+            "key_id": store.current_key_id(),
+        }));
+    }
+    out.line("New passphrase set. Your recovery key stays valid; keep it safe.")
+}
+
+#[derive(Serialize)]
+struct Status<'a> {
+    data_dir: &'a Path,
+    vault_id: &'a str,
+    pending_changes: u64,
+    device_remembered: bool,
+    key_id: u32,
+    kdf: KdfParams,
+    journal_entries: u64,
+    mood_check_ins: u64,
+    habits: u64,
+}
+
+/// `solace status`: facts about the store, never its content.
+pub fn status(data_dir: &Path, out: &mut Output) -> Result<()> {
+    let store = open(data_dir)?;
+    let status = Status {
+        data_dir,
+        vault_id: store.vault_id(),
+        pending_changes: store.pending_changes()?,
+        device_remembered: store.device_remembered(),
+        key_id: store.current_key_id(),
+        kdf: store.kdf_params(),
+        journal_entries: store.count(RecordKind::Journal)?,
+        mood_check_ins: store.count(RecordKind::Mood)?,
+        habits: store.count(RecordKind::Habit)?,
+    };
+    if out.json {
+        return out.json(&status);
+    }
+    let yes_no = |b: bool| if b { "yes" } else { "no (passphrase needed)" };
+    let rows = [
+        ("data dir", status.data_dir.display().to_string()),
+        ("vault id", status.vault_id.to_owned()),
+        (
+            "pending sync",
+            format!("{} records", status.pending_changes),
+        ),
+        ("device remembered", yes_no(status.device_remembered).into()),
+        ("items key id", status.key_id.to_string()),
+        (
+            "kdf",
+            format!(
+                "Argon2id, {} MiB, {} passes, {} lane(s)",
+                status.kdf.memory_kib / 1024,
+                status.kdf.iterations,
+                status.kdf.parallelism
+            ),
+        ),
+        (
+            "records",
+            format!(
+                "{}, {}, {}",
+                count(status.journal_entries, "journal entry", "journal entries"),
+                count(status.mood_check_ins, "mood check-in", "mood check-ins"),
+                count(status.habits, "habit", "habits")
+            ),
+        ),
+    ];
+    for (label, value) in rows {
+        out.line(format!("{label:<18} {value}"))?;
+    }
+    Ok(())
+}
