@@ -9,11 +9,13 @@
 pub mod assessments;
 pub mod crypto;
 pub mod error;
+pub mod export;
 pub mod habits;
 pub mod insights;
 pub mod journal;
 pub mod keystore;
 pub mod mood;
+pub mod plans;
 pub mod record;
 pub mod safety;
 pub mod sessions;

@@ -1,0 +1,262 @@
+//! Export and import. JSON is complete and re-importable with no loss (every live record with
+//! its id and full decrypted content, revisions included); CSV (one file per kind), a Markdown
+//! journal and FHIR R4 QuestionnaireResponses are for reading elsewhere. Every file is
+//! written atomically (temporary file, fsync, rename), so a crash never leaves half a file.
+//!
+//! Exports are plaintext by nature: the caller should warn the person where they are written.
+
+pub mod csv;
+pub mod fhir;
+pub mod markdown;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::assessments::AssessmentResult;
+use crate::crypto::fill_random;
+use crate::error::{CoreError, Result};
+use crate::habits::{Habit, HabitEvent};
+use crate::journal::JournalEntry;
+use crate::mood::MoodCheckIn;
+use crate::plans::DailyPlan;
+use crate::record::{RecordId, RecordKind};
+use crate::safety::{SafetyPlan, Settings};
+use crate::sessions::MicroSession;
+use crate::store::Store;
+
+/// The `format` field of a JSON export.
+pub const JSON_FORMAT: &str = "solace-export";
+/// The JSON export version this build writes and reads.
+pub const JSON_VERSION: u64 = 1;
+
+/// What an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One complete, re-importable JSON file.
+    Json,
+    /// A directory with one CSV file per kind.
+    Csv,
+    /// The journal as one Markdown file.
+    Markdown,
+    /// Assessments as a FHIR R4 Bundle of QuestionnaireResponses.
+    Fhir,
+}
+
+impl ExportFormat {
+    /// Parses "json", "csv", "markdown"/"md" or "fhir".
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "json" => Some(ExportFormat::Json),
+            "csv" => Some(ExportFormat::Csv),
+            "markdown" | "md" => Some(ExportFormat::Markdown),
+            "fhir" => Some(ExportFormat::Fhir),
+            _ => None,
+        }
+    }
+}
+
+/// Counts from an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Records written.
+    pub imported: u32,
+    /// Records already present with that id (left unchanged).
+    pub skipped: u32,
+}
+
+fn check_body(kind: RecordKind, data: &Value) -> Result<()> {
+    fn is<T: serde::de::DeserializeOwned>(v: &Value) -> bool {
+        T::deserialize(v).is_ok()
+    }
+    let ok = match kind {
+        RecordKind::Journal => is::<JournalEntry>(data),
+        RecordKind::Mood => is::<MoodCheckIn>(data),
+        RecordKind::Habit => is::<Habit>(data),
+        RecordKind::HabitEvent => is::<HabitEvent>(data),
+        RecordKind::Assessment => is::<AssessmentResult>(data),
+        RecordKind::SafetyPlan => is::<SafetyPlan>(data),
+        RecordKind::Session => is::<MicroSession>(data),
+        RecordKind::Settings => is::<Settings>(data),
+        RecordKind::DailyPlan => is::<DailyPlan>(data),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidInput(format!(
+            "the import holds a malformed {} record",
+            kind.tag()
+        )))
+    }
+}
+
+/// Every live record, grouped by kind tag, as one JSON document.
+pub fn to_json(store: &Store, now: DateTime<FixedOffset>) -> Result<Value> {
+    let mut doc = Map::new();
+    doc.insert("format".into(), JSON_FORMAT.into());
+    doc.insert("version".into(), JSON_VERSION.into());
+    doc.insert("exported_at".into(), now.to_rfc3339().into());
+    for kind in RecordKind::ALL {
+        let mut records: Vec<(RecordId, Value)> = store
+            .list_raw(kind)?
+            .into_iter()
+            .map(|r| {
+                let data: Value = serde_json::from_slice(&r.body)
+                    .map_err(|_| CoreError::MalformedRecord { kind: kind.tag() })?;
+                Ok((r.id, data))
+            })
+            .collect::<Result<_>>()?;
+        records.sort_by(|a, b| a.0.cmp(&b.0));
+        let list: Vec<Value> = records
+            .into_iter()
+            .map(|(id, data)| serde_json::json!({ "id": id.to_string(), "data": data }))
+            .collect();
+        doc.insert(kind.tag().into(), Value::Array(list));
+    }
+    Ok(Value::Object(doc))
+}
+
+/// Imports a JSON export in one transaction: all records land, or none do. Records whose id
+/// already exists are skipped.
+pub fn import_json(store: &mut Store, text: &str) -> Result<ImportReport> {
+    let doc: Value = serde_json::from_str(text)
+        .map_err(|_| CoreError::InvalidInput("the file is not valid JSON".into()))?;
+    if doc.get("format").and_then(Value::as_str) != Some(JSON_FORMAT) {
+        return Err(CoreError::InvalidInput(
+            "the file is not a Solace export".into(),
+        ));
+    }
+    match doc.get("version").and_then(Value::as_u64) {
+        Some(JSON_VERSION) => {}
+        Some(v) => {
+            return Err(CoreError::InvalidInput(format!(
+                "export version {v} is not supported by this build"
+            )))
+        }
+        None => return Err(CoreError::InvalidInput("the export has no version".into())),
+    }
+    let mut planned: Vec<(RecordKind, RecordId, Vec<u8>)> = Vec::new();
+    for kind in RecordKind::ALL {
+        let Some(list) = doc.get(kind.tag()) else {
+            continue;
+        };
+        let list = list
+            .as_array()
+            .ok_or_else(|| CoreError::InvalidInput(format!("'{}' must be a list", kind.tag())))?;
+        for item in list {
+            let id: RecordId = item
+                .get("id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| CoreError::InvalidInput("a record has no id".into()))?
+                .parse()?;
+            let data = item
+                .get("data")
+                .ok_or_else(|| CoreError::InvalidInput("a record has no data".into()))?;
+            check_body(kind, data)?;
+            let body = serde_json::to_vec(data)
+                .map_err(|_| CoreError::MalformedRecord { kind: kind.tag() })?;
+            planned.push((kind, id, body));
+        }
+    }
+    store.atomically(|store| {
+        let mut report = ImportReport::default();
+        for (kind, id, body) in &planned {
+            if store.get_raw(*kind, id)?.is_some() {
+                report.skipped += 1;
+            } else {
+                store.put_raw(*kind, id, body)?;
+                report.imported += 1;
+            }
+        }
+        Ok(report)
+    })
+}
+
+/// Writes `bytes` to `path` atomically: a private temporary file in the same directory,
+/// flushed to disk, then renamed over the target.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| CoreError::InvalidInput("the export path needs a file name".into()))?;
+    let mut suffix = [0u8; 6];
+    fill_random(&mut suffix)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        hex::encode(suffix)
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = (|| {
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok::<(), std::io::Error>(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| {
+        if e.raw_os_error() == Some(28) {
+            CoreError::DiskFull
+        } else {
+            CoreError::Io(e)
+        }
+    })
+}
+
+/// Writes an export in `format` to `path` (a file; a directory for CSV) and returns the files
+/// written.
+pub fn export_to(
+    store: &Store,
+    format: ExportFormat,
+    path: &Path,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<PathBuf>> {
+    let pretty = |v: &Value| {
+        serde_json::to_vec_pretty(v).map_err(|_| CoreError::InvalidInput("export encoding".into()))
+    };
+    match format {
+        ExportFormat::Json => {
+            write_atomically(path, &pretty(&to_json(store, now)?)?)?;
+            Ok(vec![path.to_path_buf()])
+        }
+        ExportFormat::Fhir => {
+            write_atomically(path, &pretty(&fhir::bundle(store, now)?)?)?;
+            Ok(vec![path.to_path_buf()])
+        }
+        ExportFormat::Markdown => {
+            write_atomically(path, markdown::journal(store)?.as_bytes())?;
+            Ok(vec![path.to_path_buf()])
+        }
+        ExportFormat::Csv => {
+            std::fs::create_dir_all(path)?;
+            let mut written = Vec::new();
+            for (name, content) in csv::files(store)? {
+                let file = path.join(name);
+                write_atomically(&file, content.as_bytes())?;
+                written.push(file);
+            }
+            Ok(written)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
