@@ -49,6 +49,137 @@ pub enum Command {
     /// Habits with streaks and strength
     #[command(subcommand)]
     Habit(HabitCommand),
+    /// A guided 5-minute micro-session (resumes an unfinished one)
+    Session(SessionArgs),
+    /// PHQ-9 / GAD-7 screening questionnaires and their history
+    #[command(subcommand)]
+    Assess(AssessCommand),
+    /// Your safety plan and crisis resources (shown when no subcommand is given)
+    SafetyPlan(SafetyPlanArgs),
+    /// Export everything: json (complete, re-importable), csv, markdown (journal), fhir (assessments)
+    Export {
+        /// json, csv, markdown or fhir
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// File to write (a directory for csv); written atomically
+        #[arg(long, value_name = "PATH")]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Import a JSON export (records already present are left unchanged)
+    Import {
+        /// The JSON file written by `solace export`
+        file: std::path::PathBuf,
+    },
+    /// Today's "start small" step, optionally tied to a habit (shows it without a subcommand)
+    Plan {
+        /// What to do
+        #[command(subcommand)]
+        command: Option<PlanCommand>,
+    },
+    /// Weekly summary, mood trend, activity effects, techniques and habits
+    Insights {
+        /// Number of days to look back for the mood trend and activity effects (at least 7)
+        #[arg(long, value_name = "N", default_value_t = 30)]
+        days: u32,
+    },
+}
+
+/// `solace plan …`
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Plan one small step for today
+    Set {
+        /// The step ("put on walking shoes")
+        step: String,
+        /// Habit it serves (id prefix or name); its if-then cue is reused
+        #[arg(long)]
+        habit: Option<String>,
+        /// The cue: "If <when>, then I will <step>"
+        #[arg(long)]
+        when: Option<String>,
+    },
+    /// Mark today's step done (checks the linked habit too)
+    Done,
+}
+
+/// Arguments of `solace session`.
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// Start a new session, abandoning an unfinished one
+    #[arg(long)]
+    pub new: bool,
+    /// Breathing pattern in seconds: in-hold-out or in-hold-out-hold (e.g. 4-7-8, 4-4-4-4)
+    #[arg(long, value_name = "PATTERN")]
+    pub breathing: Option<String>,
+}
+
+/// `solace assess …`
+#[derive(Debug, Subcommand)]
+pub enum AssessCommand {
+    /// PHQ-9 (depression): 9 questions about the last 2 weeks
+    #[command(name = "phq9", visible_alias = "phq-9")]
+    Phq9(AssessArgs),
+    /// GAD-7 (anxiety): 7 questions about the last 2 weeks
+    #[command(name = "gad7", visible_alias = "gad-7")]
+    Gad7(AssessArgs),
+    /// Past results, oldest first
+    History {
+        /// Only this questionnaire (phq9 or gad7)
+        instrument: Option<String>,
+    },
+}
+
+/// Arguments of `solace assess phq9|gad7`.
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// All answers at once, each 0-3, comma-separated (e.g. 1,2,0,1,0,0,1,0,0)
+    #[arg(long, value_name = "LIST")]
+    pub answers: Option<String>,
+}
+
+/// Arguments of `solace safety-plan`.
+#[derive(Debug, Args)]
+pub struct SafetyPlanArgs {
+    /// What to change; without one the plan and crisis resources are shown
+    #[command(subcommand)]
+    pub command: Option<SafetyPlanCommand>,
+}
+
+/// `solace safety-plan …`
+#[derive(Debug, Subcommand)]
+pub enum SafetyPlanCommand {
+    /// Show the plan, crisis resources and disclaimer (the default)
+    Show,
+    /// Add an entry to a section
+    Add {
+        /// Section: 1-6 or a name (warning-signs, coping-strategies, distraction-contacts,
+        /// help-contacts, professionals, safe-environment) or "reasons" (reasons for living)
+        section: String,
+        /// The entry, in your own words
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Remove entry N (as numbered in `solace safety-plan`) from a section
+    Remove {
+        /// Section: 1-6, a name, or "reasons"
+        section: String,
+        /// Entry number, from 1
+        n: usize,
+    },
+    /// Walk through every section, adding entries line by line (a blank line ends a section)
+    Edit,
+    /// Set your region for built-in crisis resources (country code like US, GB, DE)
+    Region {
+        /// ISO 3166-1 alpha-2 country code, or INTL
+        code: String,
+    },
+    /// Add your own crisis contact, shown before the built-in ones
+    Contact {
+        /// Who (e.g. "My therapist")
+        name: String,
+        /// How to reach them (e.g. "call 0123 456")
+        contact: String,
+    },
 }
 
 /// `solace journal …`

@@ -137,7 +137,7 @@ fn parse_day(text: &str) -> Result<NaiveDate> {
 }
 
 /// Finds a habit by exact name (case-insensitive) or by id prefix.
-fn resolve(store: &Store, text: &str) -> Result<RecordId> {
+pub fn resolve(store: &Store, text: &str) -> Result<RecordId> {
     let wanted = text.trim().to_lowercase();
     let all = habits::list(store, true)?;
     let named: Vec<&Habit> = all
@@ -208,7 +208,7 @@ fn collect_stats(store: &Store, include_archived: bool) -> Result<Vec<HabitStats
 }
 
 /// `4 days`, `1 week`, `2 months`.
-fn streak_text(count: u32, unit: StreakUnit) -> String {
+pub fn streak_text(count: u32, unit: StreakUnit) -> String {
     let word = match unit {
         StreakUnit::Days => "day",
         StreakUnit::Weeks => "week",

@@ -5,13 +5,18 @@
 //! 3 wrong passphrase, 4 no store yet, 5 store in use by another process.
 
 mod args;
+mod assess_cmd;
+mod data_cmd;
 mod error;
 mod habit_cmd;
+mod insights_cmd;
 mod journal_cmd;
+mod micro_cmd;
 mod mood_cmd;
 mod output;
 mod passphrase;
 mod prompt;
+mod safety_cmd;
 mod session;
 
 use std::process::ExitCode;
@@ -35,6 +40,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Journal(cmd) => journal_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Mood(cmd) => mood_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Habit(cmd) => habit_cmd::run(cmd, &data_dir, &mut out)?,
+        Command::Session(args) => micro_cmd::run(args, &data_dir, &mut out)?,
+        Command::Assess(cmd) => assess_cmd::run(cmd, &data_dir, &mut out)?,
+        Command::SafetyPlan(args) => safety_cmd::run(args.command, &data_dir, &mut out)?,
+        Command::Export { format, out: path } => {
+            data_cmd::export(&data_dir, &format, path, &mut out)?
+        }
+        Command::Import { file } => data_cmd::import(&data_dir, &file, &mut out)?,
+        Command::Plan { command } => data_cmd::plan(&data_dir, command, &mut out)?,
+        Command::Insights { days } => insights_cmd::run(days, &data_dir, &mut out)?,
     }
     out.flush()
 }

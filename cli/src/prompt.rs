@@ -1,7 +1,9 @@
-//! Line-based questions on stdin, used by the thought record.
+//! Line-based questions on stdin, used by the thought record, micro-sessions, assessments and
+//! the safety-plan editor.
 //!
 //! At a terminal an invalid answer is explained and asked again; when stdin is a pipe (scripts)
-//! an invalid answer is an error, and a missing line counts as an empty answer.
+//! an invalid answer is an error, and a missing line counts as an empty answer (except for
+//! [`LineInput::ask_or_end`], which reports the end of input).
 
 use std::io::{self, BufRead, IsTerminal, Write};
 
@@ -28,7 +30,8 @@ impl LineInput {
         }
     }
 
-    fn say(&self, text: &str) -> Result<()> {
+    /// Writes `text` where the questions go (stdout, or stderr in JSON mode).
+    pub fn say(&self, text: &str) -> Result<()> {
         if self.questions_to_stderr {
             let mut err = io::stderr().lock();
             write!(err, "{text}")?;
@@ -80,6 +83,36 @@ impl LineInput {
             match parse(line.as_deref().unwrap_or("")) {
                 Ok(value) => return Ok(value),
                 Err(msg) if self.interactive && !at_end => eprintln!("  {msg}; please try again"),
+                Err(msg) => return Err(CliError::Input(format!("{question}: {msg}"))),
+            }
+        }
+    }
+
+    /// Like [`LineInput::ask`], but `None` when the input ends before an answer is given
+    /// (Ctrl-D at a terminal, a closed pipe).
+    pub fn ask_or_end<T>(
+        &mut self,
+        question: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>> {
+        // Questions that end in punctuation are not followed by a colon.
+        let shown = if question.ends_with(['?', '.', ')', ':', '!']) {
+            format!("{question} ")
+        } else {
+            format!("{question}: ")
+        };
+        loop {
+            self.say(&shown)?;
+            let Some(line) = self.read_line()? else {
+                self.say("\n")?;
+                return Ok(None);
+            };
+            if !self.interactive {
+                self.say("\n")?;
+            }
+            match parse(&line) {
+                Ok(value) => return Ok(Some(value)),
+                Err(msg) if self.interactive => eprintln!("  {msg}; please try again"),
                 Err(msg) => return Err(CliError::Input(format!("{question}: {msg}"))),
             }
         }

@@ -1,0 +1,89 @@
+//! `solace export`, `solace import` and `solace plan`: moving data out and in, and today's
+//! small step.
+
+use std::path::{Path, PathBuf};
+
+use solace_core::export::{self, ExportFormat};
+use solace_core::plans;
+
+use crate::args::PlanCommand;
+use crate::error::{CliError, Result};
+use crate::habit_cmd;
+use crate::output::Output;
+use crate::session;
+
+/// Runs `solace export --format F --out PATH`.
+pub fn export(
+    data_dir: &Path,
+    format: &str,
+    out_path: Option<PathBuf>,
+    out: &mut Output,
+) -> Result<()> {
+    let format = ExportFormat::parse(format)
+        .ok_or_else(|| CliError::input("--format must be json, csv, markdown or fhir"))?;
+    let path = out_path.unwrap_or_else(|| {
+        PathBuf::from(match format {
+            ExportFormat::Json => "solace-export.json",
+            ExportFormat::Csv => "solace-export-csv",
+            ExportFormat::Markdown => "solace-journal.md",
+            ExportFormat::Fhir => "solace-assessments.fhir.json",
+        })
+    });
+    let store = session::open(data_dir)?;
+    let files = export::export_to(&store, format, &path, session::now())?;
+    if out.json {
+        return out.json(&serde_json::json!({ "files": files }));
+    }
+    for file in &files {
+        out.line(format!("wrote {}", file.display()))?;
+    }
+    out.line(
+        "Note: exports are NOT encrypted. Keep them somewhere private, and delete them when done.",
+    )
+}
+
+/// Runs `solace import FILE` (a JSON export).
+pub fn import(data_dir: &Path, file: &Path, out: &mut Output) -> Result<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::input(format!("cannot read {}: {}", file.display(), e.kind())))?;
+    let mut store = session::open(data_dir)?;
+    let report = export::import_json(&mut store, &text)?;
+    if out.json {
+        return out.json(&report);
+    }
+    out.line(format!(
+        "imported {} records ({} already present, left unchanged)",
+        report.imported, report.skipped
+    ))
+}
+
+/// Runs `solace plan …`.
+pub fn plan(data_dir: &Path, command: Option<PlanCommand>, out: &mut Output) -> Result<()> {
+    let today = session::today();
+    let mut store = session::open(data_dir)?;
+    let plan = match command {
+        None => plans::get(&store, today)?,
+        Some(PlanCommand::Set { step, habit, when }) => {
+            let habit = habit.map(|h| habit_cmd::resolve(&store, &h)).transpose()?;
+            Some(plans::set(
+                &mut store,
+                today,
+                &step,
+                habit,
+                when.as_deref(),
+                session::now(),
+            )?)
+        }
+        Some(PlanCommand::Done) => Some(plans::complete(&mut store, today, session::now())?),
+    };
+    if out.json {
+        return out.json(&plan);
+    }
+    match plan {
+        None => out.line("No small step planned for today. Try: solace plan set \"put on walking shoes\" --when \"I finish lunch\""),
+        Some(p) => {
+            let text = p.if_then.as_ref().map_or_else(|| p.step.clone(), |i| i.to_string());
+            out.line(format!("Today: {text}{}", if p.done { "  ✓ done" } else { "" }))
+        }
+    }
+}

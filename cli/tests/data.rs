@@ -1,0 +1,131 @@
+//! End-to-end tests of `export`, `import` and `plan`: the real binary, two stores, a lossless
+//! JSON round trip through files.
+
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+const PASS: &str = "correct horse battery";
+
+fn solace(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_solace"))
+        .args(args)
+        .env("SOLACE_DATA_DIR", data)
+        .env("SOLACE_PASSPHRASE", PASS)
+        .env_remove("XDG_DATA_HOME")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok_json(data: &std::path::Path, args: &[&str]) -> Value {
+    let mut full = vec!["--json"];
+    full.extend_from_slice(args);
+    let out = solace(data, &full);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn export_import_round_trip_and_daily_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    ok_json(&a, &["init"]);
+    ok_json(
+        &a,
+        &["journal", "add", "Walked, then \"rested\"", "--tag", "walk"],
+    );
+    ok_json(&a, &["mood", "log", "7", "--note", "fine"]);
+    ok_json(
+        &a,
+        &[
+            "habit",
+            "add",
+            "Walk",
+            "--schedule",
+            "daily",
+            "--if",
+            "I finish lunch",
+            "--then",
+            "walk",
+        ],
+    );
+    ok_json(&a, &["assess", "gad7", "--answers", "1,1,1,1,1,1,1"]);
+
+    assert_eq!(ok_json(&a, &["plan"]), Value::Null);
+    let plan = ok_json(
+        &a,
+        &["plan", "set", "walk around the block", "--habit", "walk"],
+    );
+    assert_eq!(plan["if_then"]["cue"], "I finish lunch");
+    assert_eq!(ok_json(&a, &["plan", "done"])["done"], true);
+    let habits = ok_json(&a, &["habit", "list"]);
+    assert!(habits.to_string().contains("\"current\":1"), "{habits}");
+
+    let file = tmp.path().join("export.json");
+    let written = ok_json(
+        &a,
+        &[
+            "export",
+            "--format",
+            "json",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(written["files"][0], file.to_str().unwrap());
+    ok_json(&b, &["init"]);
+    let report = ok_json(&b, &["import", file.to_str().unwrap()]);
+    assert!(report["imported"].as_u64().unwrap() >= 6);
+    assert_eq!(report["skipped"], 0);
+    let file_b = tmp.path().join("export-b.json");
+    ok_json(&b, &["export", "--out", file_b.to_str().unwrap()]);
+    let strip = |p: &std::path::Path| {
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("exported_at");
+        v
+    };
+    assert_eq!(strip(&file), strip(&file_b));
+
+    let csv_dir = tmp.path().join("csv");
+    let csv = ok_json(
+        &a,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            csv_dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(csv["files"].as_array().unwrap().len(), 6);
+    let journal_csv = std::fs::read_to_string(csv_dir.join("journal.csv")).unwrap();
+    assert!(journal_csv.contains("\"Walked, then \"\"rested\"\"\""));
+    let fhir = tmp.path().join("fhir.json");
+    ok_json(
+        &a,
+        &[
+            "export",
+            "--format",
+            "fhir",
+            "--out",
+            fhir.to_str().unwrap(),
+        ],
+    );
+    assert!(std::fs::read_to_string(&fhir)
+        .unwrap()
+        .contains("\"70274-6\""));
+
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, "{\"format\":\"nope\"}").unwrap();
+    let out = solace(&b, &["import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a Solace export"));
+    let out = solace(&b, &["export", "--format", "pdf"]);
+    assert_eq!(out.status.code(), Some(1));
+}
