@@ -5,13 +5,18 @@ use libfuzzer_sys::fuzz_target;
 use solace_core::habits::{Habit, HabitEvent, Schedule};
 use solace_core::journal::JournalEntry;
 use solace_core::mood::MoodCheckIn;
+use solace_core::sessions::{BreathingPattern, MicroSession};
 
 fuzz_target!(|data: &[u8]| {
     let _ = serde_json::from_slice::<JournalEntry>(data);
     let _ = serde_json::from_slice::<MoodCheckIn>(data);
     let _ = serde_json::from_slice::<Habit>(data);
     let _ = serde_json::from_slice::<HabitEvent>(data);
+    let _ = serde_json::from_slice::<MicroSession>(data);
     if let Ok(text) = std::str::from_utf8(data) {
+        if let Some(p) = BreathingPattern::parse(text) {
+            assert!(p.cycle_seconds() > 0);
+        }
         if let Ok(schedule) = Schedule::parse(text) {
             let again = Schedule::parse(&schedule.to_string());
             assert_eq!(again.ok(), Some(schedule));

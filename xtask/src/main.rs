@@ -16,7 +16,7 @@ commands:
   fuzz [SECS]   run every fuzz target for SECS seconds each (default 60)
   bench         build and run the storage benchmark (release; links SQLCipher)";
 
-const FUZZ_TARGETS: &[&str] = &["envelope", "key_material", "record_body"];
+const FUZZ_TARGETS: &[&str] = &["envelope", "key_material", "record_body", "import_json"];
 
 fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

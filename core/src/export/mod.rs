@@ -119,9 +119,20 @@ pub fn to_json(store: &Store, now: DateTime<FixedOffset>) -> Result<Value> {
     Ok(Value::Object(doc))
 }
 
-/// Imports a JSON export in one transaction: all records land, or none do. Records whose id
-/// already exists are skipped.
-pub fn import_json(store: &mut Store, text: &str) -> Result<ImportReport> {
+/// One record read from a JSON export, validated against its kind's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedRecord {
+    /// Its kind.
+    pub kind: RecordKind,
+    /// Its id, kept from the export.
+    pub id: RecordId,
+    /// The record body (JSON) to seal.
+    pub body: Vec<u8>,
+}
+
+/// Parses and validates a JSON export without touching any store (the part a hostile file
+/// reaches first; fuzzed).
+pub fn parse_json(text: &str) -> Result<Vec<ImportedRecord>> {
     let doc: Value = serde_json::from_str(text)
         .map_err(|_| CoreError::InvalidInput("the file is not valid JSON".into()))?;
     if doc.get("format").and_then(Value::as_str) != Some(JSON_FORMAT) {
@@ -138,7 +149,7 @@ pub fn import_json(store: &mut Store, text: &str) -> Result<ImportReport> {
         }
         None => return Err(CoreError::InvalidInput("the export has no version".into())),
     }
-    let mut planned: Vec<(RecordKind, RecordId, Vec<u8>)> = Vec::new();
+    let mut records = Vec::new();
     for kind in RecordKind::ALL {
         let Some(list) = doc.get(kind.tag()) else {
             continue;
@@ -158,16 +169,23 @@ pub fn import_json(store: &mut Store, text: &str) -> Result<ImportReport> {
             check_body(kind, data)?;
             let body = serde_json::to_vec(data)
                 .map_err(|_| CoreError::MalformedRecord { kind: kind.tag() })?;
-            planned.push((kind, id, body));
+            records.push(ImportedRecord { kind, id, body });
         }
     }
+    Ok(records)
+}
+
+/// Imports a JSON export in one transaction: all records land, or none do. Records whose id
+/// already exists are skipped.
+pub fn import_json(store: &mut Store, text: &str) -> Result<ImportReport> {
+    let records = parse_json(text)?;
     store.atomically(|store| {
         let mut report = ImportReport::default();
-        for (kind, id, body) in &planned {
-            if store.get_raw(*kind, id)?.is_some() {
+        for r in &records {
+            if store.get_raw(r.kind, &r.id)?.is_some() {
                 report.skipped += 1;
             } else {
-                store.put_raw(*kind, id, body)?;
+                store.put_raw(r.kind, &r.id, &r.body)?;
                 report.imported += 1;
             }
         }
