@@ -1,25 +1,48 @@
-//! Wire types shared by the Solace core (client) and the provider server.
+//! Wire types shared by the Solace core (client) and the provider server, protocol v1.
 //!
-//! Everything here crosses the network, so every type is versioned and carries only what the
-//! server may see: opaque ids, kind tags, sync counters and sealed envelopes — never plaintext.
-//! The sync and messaging endpoints add their request/response types here as they land.
+//! Everything here crosses the network, so it carries only what the server may see: opaque
+//! ids, kind tags, sequence numbers, sealed envelopes (base64) and key material that is itself
+//! wrapped on the device. Never plaintext, never an unwrapped key. The server stores the auth
+//! key only as a slow hash.
+//!
+//! Endpoints (JSON bodies; `Authorization: Bearer <token>` where marked *):
+//!
+//! | method and path | request | response |
+//! |---|---|---|
+//! | `GET /v1/health` | — | [`Health`] |
+//! | `POST /v1/accounts/prelogin` | [`PreloginRequest`] | [`PreloginResponse`] |
+//! | `POST /v1/accounts/register` | [`RegisterRequest`] | [`SessionResponse`] |
+//! | `POST /v1/accounts/login` | [`LoginRequest`] | [`SessionResponse`] |
+//! | `GET /v1/account/keys` * | — | [`AccountKeys`] |
+//! | `PUT /v1/account/items-keys` * | [`ItemsKeysUpload`] | `204` |
+//! | `GET /v1/devices` * | — | [`DeviceList`] |
+//! | `POST /v1/devices/revoke` * | [`RevokeRequest`] | `204` |
+//! | `POST /v1/sync/pull` * | [`PullRequest`] | [`PullResponse`] |
+//! | `POST /v1/sync/push` * | [`PushRequest`] | [`PushResponse`] |
+//!
+//! Errors are a status code with an [`ApiError`] body.
 
 use serde::{Deserialize, Serialize};
 
-/// The wire protocol version this build speaks; sent in every request header.
+/// The wire protocol version this build speaks (also the path prefix `/v1`).
 pub const PROTOCOL_VERSION: u32 = 1;
 
-/// A record as the server stores and relays it: opaque to the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SealedRecord {
-    /// Record id, 32 lowercase hex characters.
-    pub id: String,
-    /// Kind tag (e.g. `journal`), needed by the client to pick the decoder.
-    pub kind: String,
-    /// The sealed envelope, hex-encoded; empty for a tombstone that was never synced.
-    pub blob: String,
-    /// Whether the record is a tombstone.
-    pub deleted: bool,
+/// Largest accepted sealed blob, in bytes before base64 (1 MiB).
+pub const MAX_BLOB_BYTES: usize = 1024 * 1024;
+/// Most mutations in one push.
+pub const MAX_PUSH_MUTATIONS: usize = 500;
+/// Most records in one pull page.
+pub const MAX_PULL_LIMIT: u32 = 1000;
+
+/// Argon2id parameters as sent on the wire (the client re-checks its own floor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireKdf {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
 }
 
 /// The server's answer to a health probe.
@@ -31,16 +54,243 @@ pub struct Health {
     pub protocol: u32,
 }
 
+/// Asks for the KDF parameters and salt of an account before logging in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreloginRequest {
+    /// Account name.
+    pub username: String,
+}
+
+/// KDF parameters and salt. For unknown usernames the server answers with plausible,
+/// deterministic fake values, so the endpoint does not reveal which accounts exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreloginResponse {
+    /// Argon2id parameters.
+    pub kdf: WireKdf,
+    /// Salt, hex.
+    pub salt: String,
+}
+
+/// Creates an account and its first device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// Account name (3–64 chars of `[a-z0-9._-]`).
+    pub username: String,
+    /// The auth key derived on the device, hex (32 bytes). Stored only as a slow hash.
+    pub auth_key: String,
+    /// Argon2id parameters used on the device.
+    pub kdf: WireKdf,
+    /// Salt, hex.
+    pub salt: String,
+    /// The account key wrapped by the passphrase KEK (wrap format v1), base64.
+    pub wrapped_account_key: String,
+    /// Items keys, each wrapped by the account key.
+    pub items_keys: Vec<WireItemsKey>,
+    /// A name for this device ("laptop").
+    pub device_name: String,
+}
+
+/// Logs a new or returning device in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// Account name.
+    pub username: String,
+    /// The auth key derived on the device, hex.
+    pub auth_key: String,
+    /// A name for this device.
+    pub device_name: String,
+}
+
+/// A bearer token for one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    /// Account id (opaque).
+    pub account_id: String,
+    /// Device id (opaque), used in revocation.
+    pub device_id: String,
+    /// Opaque random bearer token; the server keeps only its hash.
+    pub token: String,
+    /// Expiry, RFC 3339.
+    pub expires_at: String,
+}
+
+/// An items key wrapped by the account key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireItemsKey {
+    /// Key id as used in envelopes.
+    pub key_id: u32,
+    /// Wrapped key (wrap format v1), base64.
+    pub wrapped: String,
+}
+
+/// Everything a new device needs to open the account's records with the passphrase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountKeys {
+    /// Argon2id parameters.
+    pub kdf: WireKdf,
+    /// Salt, hex.
+    pub salt: String,
+    /// Account key wrapped by the KEK, base64.
+    pub wrapped_account_key: String,
+    /// Items keys wrapped by the account key.
+    pub items_keys: Vec<WireItemsKey>,
+}
+
+/// Adds items keys the server does not have yet (existing key ids are left unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemsKeysUpload {
+    /// Keys to add.
+    pub items_keys: Vec<WireItemsKey>,
+}
+
+/// One device of the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// Device id.
+    pub device_id: String,
+    /// Its name.
+    pub name: String,
+    /// Whether it was revoked.
+    pub revoked: bool,
+    /// Last mutation sequence number the server applied from it.
+    pub last_mutation_seq: u64,
+}
+
+/// The account's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceList {
+    /// Devices, oldest first.
+    pub devices: Vec<DeviceInfo>,
+}
+
+/// Revokes a device: its tokens stop working at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeRequest {
+    /// The device to revoke.
+    pub device_id: String,
+}
+
+/// A record as the server stores and relays it: opaque to the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireRecord {
+    /// Record id, 32 lowercase hex characters.
+    pub id: String,
+    /// Kind tag (e.g. `journal`).
+    pub kind: String,
+    /// The sealed envelope, base64.
+    pub blob: String,
+    /// Whether the record is a tombstone.
+    pub deleted: bool,
+    /// The server's sequence number of this version.
+    pub server_seq: u64,
+}
+
+/// Asks for records changed after `cursor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    /// Highest `server_seq` the client has merged (0 at first).
+    pub cursor: u64,
+    /// Page size (clamped to [`MAX_PULL_LIMIT`]).
+    pub limit: u32,
+}
+
+/// One page of changed records, in `server_seq` order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Records with `server_seq > cursor`, ascending.
+    pub records: Vec<WireRecord>,
+    /// The cursor to send next (the last record's `server_seq`, or the request's cursor).
+    pub next_cursor: u64,
+    /// Whether more pages follow.
+    pub more: bool,
+}
+
+/// One change from a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// Per-device, strictly increasing; a mutation at or below the device's last applied
+    /// sequence is a retry and is not applied again.
+    pub mutation_seq: u64,
+    /// Record id, hex.
+    pub id: String,
+    /// Kind tag.
+    pub kind: String,
+    /// The `server_seq` this change was based on (0 for a record new to the server).
+    pub base_seq: u64,
+    /// The sealed envelope, base64.
+    pub blob: String,
+    /// Whether this is a tombstone.
+    pub deleted: bool,
+}
+
+/// A batch of changes, applied in one transaction in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// The changes, in increasing `mutation_seq`.
+    pub mutations: Vec<Mutation>,
+}
+
+/// What happened to one mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MutationResult {
+    /// Stored as a new version (or the identical blob was already there).
+    Applied {
+        /// The mutation.
+        mutation_seq: u64,
+        /// The record's `server_seq` now.
+        server_seq: u64,
+    },
+    /// Already applied earlier (a retry); nothing changed.
+    Duplicate {
+        /// The mutation.
+        mutation_seq: u64,
+        /// The record's current `server_seq` (0 if it does not exist).
+        server_seq: u64,
+    },
+    /// `base_seq` was stale (or the kind differs): here is the server's copy to merge.
+    Conflict {
+        /// The mutation.
+        mutation_seq: u64,
+        /// The server's current version.
+        current: WireRecord,
+    },
+}
+
+/// Results, one per mutation, in request order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Per-mutation results.
+    pub results: Vec<MutationResult>,
+}
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Stable machine code (`unauthorized`, `rate_limited`, `bad_request`, `conflict`,
+    /// `not_found`, `too_large`, `unavailable`).
+    pub code: String,
+    /// Human message without personal data.
+    pub message: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Frozen wire vector: v1 clients and servers must keep reading this exact JSON.
+    /// Frozen wire vectors: v1 clients and servers must keep reading these exact bodies.
     #[test]
-    fn sealed_record_v1_wire_format_is_stable() {
-        let json = r#"{"id":"0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a","kind":"journal","blob":"534c4345","deleted":false}"#;
-        let record: SealedRecord = serde_json::from_str(json).unwrap();
-        assert_eq!(record.kind, "journal");
-        assert_eq!(serde_json::to_string(&record).unwrap(), json);
+    fn push_and_pull_v1_wire_format_is_stable() {
+        let push = r#"{"mutations":[{"mutation_seq":7,"id":"0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a","kind":"journal","base_seq":0,"blob":"U0xDRQ==","deleted":false}]}"#;
+        let parsed: PushRequest = serde_json::from_str(push).unwrap();
+        assert_eq!(parsed.mutations[0].mutation_seq, 7);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), push);
+        let results = r#"{"results":[{"status":"applied","mutation_seq":7,"server_seq":3},{"status":"duplicate","mutation_seq":6,"server_seq":2},{"status":"conflict","mutation_seq":8,"current":{"id":"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b","kind":"mood","blob":"","deleted":true,"server_seq":9}}]}"#;
+        let parsed: PushResponse = serde_json::from_str(results).unwrap();
+        assert!(matches!(parsed.results[2], MutationResult::Conflict { .. }));
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), results);
+        let pull = r#"{"records":[],"next_cursor":12,"more":false}"#;
+        let parsed: PullResponse = serde_json::from_str(pull).unwrap();
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), pull);
     }
 }
