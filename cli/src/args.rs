@@ -56,6 +56,39 @@ pub enum Command {
     Assess(AssessCommand),
     /// Your safety plan and crisis resources (shown when no subcommand is given)
     SafetyPlan(SafetyPlanArgs),
+    /// Connect this store to a provider server by creating an account there (first device)
+    Register {
+        /// Server base URL, e.g. http://127.0.0.1:8787
+        #[arg(long, env = "SOLACE_SERVER")]
+        server: String,
+        /// Account name (3-64 of a-z 0-9 . _ -)
+        #[arg(long)]
+        username: String,
+        /// Name for this device (default: host name)
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Set this machine up as a new device of an existing account and pull everything
+    Login {
+        /// Server base URL
+        #[arg(long, env = "SOLACE_SERVER")]
+        server: String,
+        /// Account name
+        #[arg(long)]
+        username: String,
+        /// Name for this device (default: host name)
+        #[arg(long)]
+        device: Option<String>,
+        /// Do not remember this device (every command will ask for the passphrase)
+        #[arg(long)]
+        no_remember: bool,
+    },
+    /// Send local changes and receive changes from your other devices
+    Sync {
+        /// Bounded work as a background task would do (about 25 s at most)
+        #[arg(long)]
+        background: bool,
+    },
     /// Export everything: json (complete, re-importable), csv, markdown (journal), fhir (assessments)
     Export {
         /// json, csv, markdown or fhir

@@ -18,6 +18,7 @@ mod passphrase;
 mod prompt;
 mod safety_cmd;
 mod session;
+mod sync_cmd;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,25 @@ fn run(cli: Cli) -> Result<()> {
         Command::Session(args) => micro_cmd::run(args, &data_dir, &mut out)?,
         Command::Assess(cmd) => assess_cmd::run(cmd, &data_dir, &mut out)?,
         Command::SafetyPlan(args) => safety_cmd::run(args.command, &data_dir, &mut out)?,
+        Command::Register {
+            server,
+            username,
+            device,
+        } => sync_cmd::register(&data_dir, &server, &username, device, &mut out)?,
+        Command::Login {
+            server,
+            username,
+            device,
+            no_remember,
+        } => sync_cmd::login(
+            &data_dir,
+            &server,
+            &username,
+            device,
+            !no_remember,
+            &mut out,
+        )?,
+        Command::Sync { background } => sync_cmd::sync_now(&data_dir, background, &mut out)?,
         Command::Export { format, out: path } => {
             data_cmd::export(&data_dir, &format, path, &mut out)?
         }

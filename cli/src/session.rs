@@ -203,6 +203,7 @@ struct Status<'a> {
     journal_entries: u64,
     mood_check_ins: u64,
     habits: u64,
+    sync: solace_core::store::sync_state::SyncStatus,
 }
 
 /// `solace status`: facts about the store, never its content.
@@ -218,6 +219,7 @@ pub fn status(data_dir: &Path, out: &mut Output) -> Result<()> {
         journal_entries: store.count(RecordKind::Journal)?,
         mood_check_ins: store.count(RecordKind::Mood)?,
         habits: store.count(RecordKind::Habit)?,
+        sync: store.sync_status()?,
     };
     if out.json {
         return out.json(&status);
@@ -240,6 +242,22 @@ pub fn status(data_dir: &Path, out: &mut Output) -> Result<()> {
                 status.kdf.iterations,
                 status.kdf.parallelism
             ),
+        ),
+        (
+            "sync",
+            match (&status.sync.server_url, &status.sync.username) {
+                (Some(url), Some(user)) => format!(
+                    "{user} at {url}; last sync {}{}",
+                    status.sync.last_sync_at.as_deref().unwrap_or("never"),
+                    status
+                        .sync
+                        .last_error
+                        .as_deref()
+                        .map(|e| format!(" (last attempt failed: {e})"))
+                        .unwrap_or_default()
+                ),
+                _ => "not connected (solace register / solace login)".into(),
+            },
         ),
         (
             "records",

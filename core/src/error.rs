@@ -90,6 +90,23 @@ pub enum CoreError {
     /// The platform key store failed.
     #[error(transparent)]
     KeyStore(#[from] KeyStoreError),
+    /// The sync server could not be reached or did not answer in time; try again later.
+    #[error("the sync server is unreachable: {0}")]
+    Network(String),
+    /// The server refused the credentials or the device token (revoked or expired).
+    #[error("the sync server refused the login; log in again")]
+    Unauthorized,
+    /// The server rejected a request (see the code); retrying the same request will not help.
+    #[error("the sync server rejected the request ({code}): {message}")]
+    ServerRejected {
+        /// Stable machine code from the server.
+        code: String,
+        /// The server's message (carries no personal data by protocol).
+        message: String,
+    },
+    /// This store is not connected to a sync account yet.
+    #[error("this store is not connected to a sync server; run register or login first")]
+    NotRegistered,
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,

@@ -20,6 +20,7 @@ pub mod record;
 pub mod safety;
 pub mod sessions;
 pub mod store;
+pub mod sync;
 pub mod vault;
 
 pub use error::{CoreError, Result};

@@ -308,7 +308,111 @@ fn add_items_key(conn: &Connection, account_key: &SecretKey, keyring: &mut Keyri
     Ok(())
 }
 
+/// The vault material a sync server keeps for new devices: KDF parameters, salt, the account
+/// key wrapped by the KEK, and the items keys wrapped by the account key. All of it is
+/// useless without the passphrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortableKeys {
+    /// Argon2id parameters.
+    pub kdf: KdfParams,
+    /// Salt.
+    pub salt: [u8; SALT_LEN],
+    /// Account key wrapped by the passphrase KEK.
+    pub wrapped_account_key: Vec<u8>,
+    /// `(key id, items key wrapped by the account key)`.
+    pub items_keys: Vec<(u32, Vec<u8>)>,
+}
+
+/// Creates vault rows from keys fetched from the server (a new device): derives the KEK from
+/// the passphrase with the server-supplied parameters (floor enforced), opens the account key
+/// and every items key. The recovery wrap is not portable, so this device holds none.
+pub fn create_from_portable(
+    conn: &Connection,
+    passphrase: &str,
+    keys: &PortableKeys,
+) -> Result<(Unlocked, DerivedKeys)> {
+    let derived = kdf::derive(passphrase.as_bytes(), &keys.salt, &keys.kdf)?;
+    let account_key = wrap::unwrap(&derived.kek, &keys.wrapped_account_key, PURPOSE_KEK)
+        .map_err(|_| CoreError::WrongPassphrase)?;
+    let header = VaultHeader {
+        vault_id: random_vault_id()?,
+        kdf: keys.kdf,
+        salt: keys.salt,
+        by_kek: keys.wrapped_account_key.clone(),
+        by_recovery: Vec::new(),
+        by_device: None,
+    };
+    conn.execute(
+        "INSERT INTO vault (id, vault_id, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt,
+                            account_key_by_kek, account_key_by_recovery, account_key_by_device)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
+        params![
+            header.vault_id,
+            keys.kdf.memory_kib,
+            keys.kdf.iterations,
+            keys.kdf.parallelism,
+            &header.salt[..],
+            header.by_kek,
+            header.by_recovery,
+        ],
+    )?;
+    let mut unlocked = Unlocked {
+        header,
+        account_key,
+        keyring: Keyring {
+            keys: BTreeMap::new(),
+            current: 0,
+        },
+    };
+    unlocked.add_wrapped_items_keys(conn, &keys.items_keys)?;
+    if unlocked.keyring.keys.is_empty() {
+        return Err(CoreError::CorruptStore);
+    }
+    Ok((unlocked, derived))
+}
+
 impl Unlocked {
+    /// The portable key material of this vault (for registering with a server).
+    pub fn portable_keys(&self, conn: &Connection) -> Result<PortableKeys> {
+        let mut stmt = conn.prepare("SELECT key_id, wrapped FROM items_keys ORDER BY key_id")?;
+        let items_keys = stmt
+            .query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(PortableKeys {
+            kdf: self.header.kdf,
+            salt: self.header.salt,
+            wrapped_account_key: self.header.by_kek.clone(),
+            items_keys,
+        })
+    }
+
+    /// Adds items keys made on other devices (wrapped by the shared account key). Keys whose id
+    /// is already present are left alone; a key that does not unwrap is refused.
+    pub fn add_wrapped_items_keys(
+        &mut self,
+        conn: &Connection,
+        keys: &[(u32, Vec<u8>)],
+    ) -> Result<()> {
+        for (key_id, wrapped) in keys {
+            if self.keyring.keys.contains_key(key_id) {
+                continue;
+            }
+            let key = wrap::unwrap(&self.account_key, wrapped, &items_key_purpose(*key_id))
+                .map_err(|_| {
+                    CoreError::InvalidInput(
+                        "a synced items key does not open with this account key".into(),
+                    )
+                })?;
+            conn.execute(
+                "INSERT OR IGNORE INTO items_keys (key_id, wrapped) VALUES (?1, ?2)",
+                params![key_id, wrapped],
+            )?;
+            self.keyring.keys.insert(*key_id, key);
+            self.keyring.current = self.keyring.current.max(*key_id);
+        }
+        Ok(())
+    }
+
     /// Re-wraps the account key under a new passphrase (parameters may only grow) and adds a
     /// new items key for records written from now on. Existing records stay as they are.
     /// Run inside a transaction; the in-memory state changes only if every write succeeded.

@@ -5,6 +5,7 @@
 //! process writes a store; a second opener gets [`CoreError::StoreBusy`].
 
 pub mod schema;
+pub mod sync_state;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -153,6 +154,67 @@ impl Store {
         let params = store.unlocked.header.kdf;
         store.change_passphrase(new_passphrase, params)?;
         Ok(store)
+    }
+
+    /// Creates a store on a new device from the key material the server keeps, unlocking it
+    /// with the passphrase. A wrong passphrase is [`CoreError::WrongPassphrase`] and leaves
+    /// nothing behind.
+    pub fn create_from_portable(
+        dir: &Path,
+        passphrase: &str,
+        keys: &vault::PortableKeys,
+    ) -> Result<(Store, DerivedKeys)> {
+        create_private_dir(dir)?;
+        let lock = lock_dir(dir)?;
+        let path = dir.join(DB_FILE);
+        if path.exists() {
+            return Err(CoreError::AlreadyInitialized);
+        }
+        // Check the passphrase before anything touches the disk.
+        let derived = crate::crypto::kdf::derive(passphrase.as_bytes(), &keys.salt, &keys.kdf)?;
+        crate::crypto::wrap::unwrap(&derived.kek, &keys.wrapped_account_key, "account-key/kek")
+            .map_err(|_| CoreError::WrongPassphrase)?;
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        let tx = conn.transaction()?;
+        let (unlocked, derived) = vault::create_from_portable(&tx, passphrase, keys)?;
+        tx.commit()?;
+        Ok((
+            Store {
+                conn,
+                unlocked,
+                dir: dir.to_path_buf(),
+                _lock: lock,
+            },
+            derived,
+        ))
+    }
+
+    /// Checks `passphrase` against this vault and returns the keys it derives (the auth key
+    /// is what a sync server login needs). Changes nothing.
+    pub fn derive_with_passphrase(&self, passphrase: &str) -> Result<DerivedKeys> {
+        let header = vault::load_header(&self.conn)?;
+        let (_, derived) = header.unlock_with_passphrase(&self.conn, passphrase)?;
+        Ok(derived)
+    }
+
+    /// This vault's portable key material (what a sync server keeps for new devices).
+    pub fn portable_keys(&self) -> Result<vault::PortableKeys> {
+        self.unlocked.portable_keys(&self.conn)
+    }
+
+    /// Adds items keys created on other devices of the same account.
+    pub fn add_wrapped_items_keys(&mut self, keys: &[(u32, Vec<u8>)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        self.unlocked.add_wrapped_items_keys(&tx, keys)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether this vault holds items key `key_id`.
+    pub fn has_items_key(&self, key_id: u32) -> bool {
+        self.unlocked.keyring.get(key_id).is_ok()
     }
 
     fn finish_open(

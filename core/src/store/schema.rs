@@ -34,6 +34,25 @@ const MIGRATIONS: &[&str] = &[
         server_seq INTEGER
     );
     CREATE INDEX records_by_kind ON records (kind, deleted);",
+    // v2: sync bookkeeping. base_blob is the version last agreed with the server (the base of
+    // three-way merges); push_seq/push_counter remember an in-flight upload so a retry reuses
+    // its mutation sequence number and the server applies it once.
+    "ALTER TABLE records ADD COLUMN base_blob BLOB;
+    ALTER TABLE records ADD COLUMN push_seq INTEGER;
+    ALTER TABLE records ADD COLUMN push_counter INTEGER;
+    CREATE INDEX records_dirty ON records (change_counter, synced_counter);
+    CREATE TABLE sync_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        server_url TEXT NOT NULL,
+        username TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        token_sealed BLOB NOT NULL,
+        cursor INTEGER NOT NULL DEFAULT 0,
+        next_mutation_seq INTEGER NOT NULL DEFAULT 1,
+        last_sync_at TEXT,
+        last_error TEXT
+    );",
 ];
 
 /// The schema version this build writes.

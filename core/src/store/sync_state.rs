@@ -1,0 +1,389 @@
+//! The store's side of sync: which records are dirty, what was last agreed with the server,
+//! the pull cursor and the device's mutation counter. Every step that must be atomic (a pulled
+//! page merged together with the cursor; mutation numbers handed out) is one transaction.
+
+use rusqlite::{params, OptionalExtension};
+use zeroize::Zeroizing;
+
+use super::Store;
+use crate::crypto::envelope;
+use crate::error::{CoreError, Result};
+use crate::record::{RecordId, RecordKind};
+
+const TOKEN_KIND: &str = "sync_token";
+
+/// The account this store syncs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncAccount {
+    /// Server base URL.
+    pub server_url: String,
+    /// Account name.
+    pub username: String,
+    /// Account id given by the server.
+    pub account_id: String,
+    /// This device's id on the server.
+    pub device_id: String,
+}
+
+/// Sync progress as `solace status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SyncStatus {
+    /// Server URL, if configured.
+    pub server_url: Option<String>,
+    /// Account name, if configured.
+    pub username: Option<String>,
+    /// Highest server sequence merged.
+    pub cursor: u64,
+    /// Records changed locally and not yet acknowledged by the server.
+    pub pending: u64,
+    /// Last successful sync, RFC 3339.
+    pub last_sync_at: Option<String>,
+    /// Last sync error, if the last attempt failed.
+    pub last_error: Option<String>,
+}
+
+/// A locally changed record waiting for upload.
+#[derive(Debug, Clone)]
+pub struct DirtyRecord {
+    /// Record id.
+    pub id: RecordId,
+    /// Kind tag as stored.
+    pub kind: String,
+    /// The sealed envelope to upload as is.
+    pub blob: Vec<u8>,
+    /// Tombstone?
+    pub deleted: bool,
+    /// The server version this change is based on (0 if new to the server).
+    pub base_seq: u64,
+    /// The mutation number assigned to this upload.
+    pub mutation_seq: u64,
+    /// The change counter this upload covers.
+    pub counter: i64,
+}
+
+/// A record's local sync row, for merging a remote version into it.
+#[derive(Debug, Clone)]
+pub struct LocalRow {
+    /// Sealed current blob.
+    pub blob: Vec<u8>,
+    /// Tombstone?
+    pub deleted: bool,
+    /// Changed since last agreed with the server?
+    pub dirty: bool,
+    /// Server version the local copy is based on.
+    pub server_seq: u64,
+    /// Sealed blob last agreed with the server.
+    pub base_blob: Option<Vec<u8>>,
+    /// Kind tag.
+    pub kind: String,
+}
+
+/// A dirty record with its in-flight upload number/counter and raw id, as read from SQLite.
+type DirtyRow = (DirtyRecord, Option<i64>, Option<i64>, Vec<u8>);
+
+fn seq(v: i64) -> u64 {
+    v.max(0) as u64
+}
+
+impl Store {
+    fn token_id() -> RecordId {
+        RecordId::singleton(RecordKind::Settings)
+    }
+
+    /// Records the account this store syncs with and its device token (sealed at rest).
+    pub fn set_sync_account(&mut self, account: &SyncAccount, token: &str) -> Result<()> {
+        let keyring = &self.unlocked.keyring;
+        let sealed = envelope::seal(
+            keyring.current()?,
+            keyring.current_id(),
+            &Self::token_id(),
+            TOKEN_KIND,
+            token.as_bytes(),
+        )?;
+        self.conn.execute(
+            "INSERT INTO sync_state (id, server_url, username, account_id, device_id, token_sealed)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url,
+                 username = excluded.username, account_id = excluded.account_id,
+                 device_id = excluded.device_id, token_sealed = excluded.token_sealed",
+            params![
+                account.server_url,
+                account.username,
+                account.account_id,
+                account.device_id,
+                sealed
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The configured sync account and its token, if any.
+    pub fn sync_account(&self) -> Result<Option<(SyncAccount, Zeroizing<String>)>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT server_url, username, account_id, device_id, token_sealed FROM sync_state WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        SyncAccount {
+                            server_url: r.get(0)?,
+                            username: r.get(1)?,
+                            account_id: r.get(2)?,
+                            device_id: r.get(3)?,
+                        },
+                        r.get::<_, Vec<u8>>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((account, sealed)) = row else {
+            return Ok(None);
+        };
+        let env = envelope::parse(&sealed)?;
+        let key = self.unlocked.keyring.get(env.key_id)?;
+        let token = envelope::open(&env, key, &Self::token_id(), TOKEN_KIND)?;
+        let token =
+            Zeroizing::new(String::from_utf8(token.to_vec()).map_err(|_| CoreError::CorruptStore)?);
+        Ok(Some((account, token)))
+    }
+
+    /// Sync progress for display.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT server_url, username, cursor, last_sync_at, last_error FROM sync_state WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let pending = self.pending_changes()?;
+        Ok(match row {
+            Some((url, user, cursor, last, err)) => SyncStatus {
+                server_url: Some(url),
+                username: Some(user),
+                cursor: seq(cursor),
+                pending,
+                last_sync_at: last,
+                last_error: err,
+            },
+            None => SyncStatus {
+                server_url: None,
+                username: None,
+                cursor: 0,
+                pending,
+                last_sync_at: None,
+                last_error: None,
+            },
+        })
+    }
+
+    /// Notes the outcome of a sync attempt.
+    pub fn record_sync_outcome(&mut self, at: &str, error: Option<&str>) -> Result<()> {
+        match error {
+            None => self.conn.execute(
+                "UPDATE sync_state SET last_sync_at = ?1, last_error = NULL WHERE id = 1",
+                [at],
+            )?,
+            Some(e) => self
+                .conn
+                .execute("UPDATE sync_state SET last_error = ?1 WHERE id = 1", [e])?,
+        };
+        Ok(())
+    }
+
+    /// The pull cursor.
+    pub fn sync_cursor(&self) -> Result<u64> {
+        let cursor: Option<i64> = self
+            .conn
+            .query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(seq(cursor.unwrap_or(0)))
+    }
+
+    /// Up to `limit` dirty records, each with a mutation number: a record whose upload was
+    /// already numbered and has not changed since keeps its number (so a retry is a duplicate
+    /// the server ignores); anything else gets the next number. One transaction.
+    pub fn take_dirty(&mut self, limit: usize) -> Result<Vec<DirtyRecord>> {
+        let tx = self.conn.transaction()?;
+        let mut next: i64 = tx.query_row(
+            "SELECT next_mutation_seq FROM sync_state WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        let rows: Vec<DirtyRow> = {
+            let mut stmt = tx.prepare(
+                "SELECT id, kind, blob, deleted, server_seq, change_counter, push_seq, push_counter
+                 FROM records WHERE change_counter > synced_counter
+                 ORDER BY (push_seq IS NULL), push_seq, rowid LIMIT ?1",
+            )?;
+            let mapped = stmt.query_map([limit as i64], |r| {
+                let raw_id: Vec<u8> = r.get(0)?;
+                Ok((
+                    DirtyRecord {
+                        id: RecordId::from_slice(&raw_id).unwrap_or(RecordId([0; 16])),
+                        kind: r.get(1)?,
+                        blob: r.get(2)?,
+                        deleted: r.get(3)?,
+                        base_seq: seq(r.get::<_, Option<i64>>(4)?.unwrap_or(0)),
+                        mutation_seq: 0,
+                        counter: r.get(5)?,
+                    },
+                    r.get(6)?,
+                    r.get(7)?,
+                    raw_id,
+                ))
+            })?;
+            mapped.collect::<rusqlite::Result<_>>()?
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for (mut record, push_seq, push_counter, raw_id) in rows {
+            if raw_id.len() != 16 {
+                return Err(CoreError::CorruptStore);
+            }
+            let mutation_seq = match (push_seq, push_counter) {
+                (Some(s), Some(c)) if c == record.counter => s,
+                _ => {
+                    let s = next;
+                    next += 1;
+                    tx.execute(
+                        "UPDATE records SET push_seq = ?2, push_counter = ?3 WHERE id = ?1",
+                        params![raw_id, s, record.counter],
+                    )?;
+                    s
+                }
+            };
+            record.mutation_seq = seq(mutation_seq);
+            out.push(record);
+        }
+        tx.execute(
+            "UPDATE sync_state SET next_mutation_seq = ?1 WHERE id = 1",
+            [next],
+        )?;
+        tx.commit()?;
+        out.sort_by_key(|d| d.mutation_seq);
+        Ok(out)
+    }
+
+    /// The server accepted `record` as version `server_seq`: it is clean unless it changed
+    /// again during the upload.
+    pub fn mark_uploaded(&mut self, record: &DirtyRecord, server_seq: u64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE records SET synced_counter = max(synced_counter, ?2), server_seq = ?3,
+                 base_blob = ?4,
+                 push_seq = CASE WHEN change_counter = ?2 THEN NULL ELSE push_seq END,
+                 push_counter = CASE WHEN change_counter = ?2 THEN NULL ELSE push_counter END
+             WHERE id = ?1",
+            params![
+                &record.id.0[..],
+                record.counter,
+                server_seq as i64,
+                record.blob
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The local sync row of `id`, if the record exists.
+    pub fn local_row(&self, id: &RecordId) -> Result<Option<LocalRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT blob, deleted, change_counter > synced_counter, server_seq, base_blob, kind
+                 FROM records WHERE id = ?1",
+                [&id.0[..]],
+                |r| {
+                    Ok(LocalRow {
+                        blob: r.get(0)?,
+                        deleted: r.get(1)?,
+                        dirty: r.get(2)?,
+                        server_seq: seq(r.get::<_, Option<i64>>(3)?.unwrap_or(0)),
+                        base_blob: r.get(4)?,
+                        kind: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Stores a remote version as the clean local copy (no local changes pending).
+    pub fn accept_remote(
+        &mut self,
+        id: &RecordId,
+        kind: &str,
+        blob: &[u8],
+        deleted: bool,
+        server_seq: u64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO records (id, kind, blob, deleted, change_counter, synced_counter, server_seq, base_blob)
+             VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?3)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, blob = excluded.blob,
+                 deleted = excluded.deleted, synced_counter = change_counter,
+                 server_seq = excluded.server_seq, base_blob = excluded.blob,
+                 push_seq = NULL, push_counter = NULL",
+            params![&id.0[..], kind, blob, deleted, server_seq as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Stores the merge of a local change with remote version `server_seq`: the merged
+    /// content becomes the local copy, still dirty, now based on the remote version.
+    pub fn store_merged(
+        &mut self,
+        id: &RecordId,
+        kind: RecordKind,
+        body: Option<&[u8]>,
+        remote_blob: &[u8],
+        server_seq: u64,
+    ) -> Result<()> {
+        let keyring = &self.unlocked.keyring;
+        let (blob, deleted) = match body {
+            Some(b) => (
+                envelope::seal(keyring.current()?, keyring.current_id(), id, kind.tag(), b)?,
+                false,
+            ),
+            None => (
+                envelope::seal(
+                    keyring.current()?,
+                    keyring.current_id(),
+                    id,
+                    kind.tag(),
+                    b"",
+                )?,
+                true,
+            ),
+        };
+        self.conn.execute(
+            "UPDATE records SET blob = ?2, deleted = ?3, change_counter = change_counter + 1,
+                 server_seq = ?4, base_blob = ?5, push_seq = NULL, push_counter = NULL
+             WHERE id = ?1",
+            params![&id.0[..], blob, deleted, server_seq as i64, remote_blob],
+        )?;
+        Ok(())
+    }
+
+    /// Moves the pull cursor forward (never back).
+    pub fn set_sync_cursor(&mut self, cursor: u64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
+            [cursor as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Opens any sealed blob of `kind` for `id` (a remote version or a merge base).
+    pub fn open_sealed(
+        &self,
+        kind: &str,
+        id: &RecordId,
+        blob: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let env = envelope::parse(blob)?;
+        let key = self.unlocked.keyring.get(env.key_id)?;
+        Ok(envelope::open(&env, key, id, kind)?)
+    }
+}

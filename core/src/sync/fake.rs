@@ -1,0 +1,225 @@
+//! An in-memory server with the protocol's push/pull semantics, for fast client tests and
+//! fault injection (drop a request before or its answer after it is applied). Test-only.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use solace_protocol as p;
+
+use super::transport::Transport;
+use crate::error::{CoreError, Result};
+
+/// What the next calls should suffer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fault {
+    /// Work normally.
+    #[default]
+    None,
+    /// Fail before the server sees the request.
+    DropRequest,
+    /// Apply the request, then lose the answer.
+    DropResponse,
+}
+
+#[derive(Default)]
+struct State {
+    records: BTreeMap<String, p::WireRecord>,
+    next_seq: u64,
+    last_mutation: BTreeMap<String, u64>,
+    keys: Option<p::AccountKeys>,
+    auth_key: String,
+    tokens: u32,
+}
+
+/// One account's worth of server.
+#[derive(Default)]
+pub struct FakeServer {
+    state: Mutex<State>,
+    faults: Mutex<Vec<Fault>>,
+}
+
+impl FakeServer {
+    /// Queues faults for the next calls, in order.
+    pub fn inject(&self, faults: &[Fault]) {
+        if let Ok(mut f) = self.faults.lock() {
+            f.extend_from_slice(faults);
+        }
+    }
+
+    fn next_fault(&self) -> Fault {
+        self.faults
+            .lock()
+            .ok()
+            .and_then(|mut f| {
+                if f.is_empty() {
+                    None
+                } else {
+                    Some(f.remove(0))
+                }
+            })
+            .unwrap_or_default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
+        let fault = self.next_fault();
+        if fault == Fault::DropRequest {
+            return Err(CoreError::Network("injected: request lost".into()));
+        }
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| CoreError::Network("poisoned".into()))?;
+        let out = f(&mut state)?;
+        if fault == Fault::DropResponse {
+            return Err(CoreError::Network("injected: response lost".into()));
+        }
+        Ok(out)
+    }
+
+    /// Every stored record (for convergence checks).
+    pub fn records(&self) -> Vec<p::WireRecord> {
+        self.state
+            .lock()
+            .map(|s| s.records.values().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+fn session(state: &mut State) -> p::SessionResponse {
+    state.tokens += 1;
+    p::SessionResponse {
+        account_id: "acct".into(),
+        device_id: format!("dev{}", state.tokens),
+        token: format!("dev{}", state.tokens),
+        expires_at: "2099-01-01T00:00:00Z".into(),
+    }
+}
+
+impl Transport for FakeServer {
+    fn prelogin(&self, _: &p::PreloginRequest) -> Result<p::PreloginResponse> {
+        self.with(|s| {
+            let k = s.keys.as_ref().ok_or(CoreError::Unauthorized)?;
+            Ok(p::PreloginResponse {
+                kdf: k.kdf,
+                salt: k.salt.clone(),
+            })
+        })
+    }
+
+    fn register(&self, req: &p::RegisterRequest) -> Result<p::SessionResponse> {
+        self.with(|s| {
+            s.auth_key = req.auth_key.clone();
+            s.keys = Some(p::AccountKeys {
+                kdf: req.kdf,
+                salt: req.salt.clone(),
+                wrapped_account_key: req.wrapped_account_key.clone(),
+                items_keys: req.items_keys.clone(),
+            });
+            Ok(session(s))
+        })
+    }
+
+    fn login(&self, req: &p::LoginRequest) -> Result<p::SessionResponse> {
+        self.with(|s| {
+            if req.auth_key == s.auth_key {
+                Ok(session(s))
+            } else {
+                Err(CoreError::Unauthorized)
+            }
+        })
+    }
+
+    fn account_keys(&self, _: &str) -> Result<p::AccountKeys> {
+        self.with(|s| s.keys.clone().ok_or(CoreError::Unauthorized))
+    }
+
+    fn upload_items_keys(&self, _: &str, req: &p::ItemsKeysUpload) -> Result<()> {
+        self.with(|s| {
+            if let Some(k) = s.keys.as_mut() {
+                for key in &req.items_keys {
+                    if !k.items_keys.iter().any(|x| x.key_id == key.key_id) {
+                        k.items_keys.push(key.clone());
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn pull(&self, _: &str, req: &p::PullRequest) -> Result<p::PullResponse> {
+        self.with(|s| {
+            let mut newer: Vec<p::WireRecord> = s
+                .records
+                .values()
+                .filter(|r| r.server_seq > req.cursor)
+                .cloned()
+                .collect();
+            newer.sort_by_key(|r| r.server_seq);
+            let more = newer.len() > req.limit as usize;
+            newer.truncate(req.limit as usize);
+            let next_cursor = newer.last().map_or(req.cursor, |r| r.server_seq);
+            Ok(p::PullResponse {
+                records: newer,
+                next_cursor,
+                more,
+            })
+        })
+    }
+
+    fn push(&self, token: &str, req: &p::PushRequest) -> Result<p::PushResponse> {
+        self.with(|s| {
+            let mut results = Vec::new();
+            for m in &req.mutations {
+                let last = s.last_mutation.get(token).copied().unwrap_or(0);
+                if m.mutation_seq <= last {
+                    let seq = s.records.get(&m.id).map_or(0, |r| r.server_seq);
+                    results.push(p::MutationResult::Duplicate {
+                        mutation_seq: m.mutation_seq,
+                        server_seq: seq,
+                    });
+                    continue;
+                }
+                s.last_mutation.insert(token.to_owned(), m.mutation_seq);
+                let current = s.records.get(&m.id).cloned();
+                let accept = match &current {
+                    None => m.base_seq == 0,
+                    Some(c) => c.kind == m.kind && c.server_seq == m.base_seq,
+                };
+                let identical = current
+                    .as_ref()
+                    .is_some_and(|c| c.blob == m.blob && c.deleted == m.deleted);
+                if accept {
+                    s.next_seq += 1;
+                    let rec = p::WireRecord {
+                        id: m.id.clone(),
+                        kind: m.kind.clone(),
+                        blob: m.blob.clone(),
+                        deleted: m.deleted,
+                        server_seq: s.next_seq,
+                    };
+                    s.records.insert(m.id.clone(), rec);
+                    results.push(p::MutationResult::Applied {
+                        mutation_seq: m.mutation_seq,
+                        server_seq: s.next_seq,
+                    });
+                } else if let (true, Some(c)) = (identical, &current) {
+                    results.push(p::MutationResult::Applied {
+                        mutation_seq: m.mutation_seq,
+                        server_seq: c.server_seq,
+                    });
+                } else if let Some(c) = current {
+                    results.push(p::MutationResult::Conflict {
+                        mutation_seq: m.mutation_seq,
+                        current: c,
+                    });
+                } else {
+                    return Err(CoreError::ServerRejected {
+                        code: "bad_request".into(),
+                        message: "base_seq for a new record".into(),
+                    });
+                }
+            }
+            Ok(p::PushResponse { results })
+        })
+    }
+}
