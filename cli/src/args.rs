@@ -56,6 +56,12 @@ pub enum Command {
     Assess(AssessCommand),
     /// Your safety plan and crisis resources (shown when no subcommand is given)
     SafetyPlan(SafetyPlanArgs),
+    /// Run the provider server (relays encrypted records; config file and SOLACE_SERVER_* env)
+    Server {
+        /// TOML config file (listen, database, token_ttl_hours, rate_per_second, rate_burst, max_body_bytes)
+        #[arg(long, value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
+    },
     /// Connect this store to a provider server by creating an account there (first device)
     Register {
         /// Server base URL, e.g. http://127.0.0.1:8787

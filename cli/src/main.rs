@@ -29,6 +29,11 @@ use crate::error::{CliError, Result};
 use crate::output::Output;
 
 fn run(cli: Cli) -> Result<()> {
+    if let Command::Server { config } = &cli.command {
+        let config = solace_server::ServerConfig::load(config.as_deref())
+            .map_err(|e| CliError::input(e.to_string()))?;
+        return solace_server::run_blocking(config).map_err(|e| CliError::input(e.to_string()));
+    }
     let data_dir = session::resolve_data_dir(cli.data_dir)?;
     let mut out = Output::stdout(cli.json);
     match cli.command {
@@ -44,6 +49,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Session(args) => micro_cmd::run(args, &data_dir, &mut out)?,
         Command::Assess(cmd) => assess_cmd::run(cmd, &data_dir, &mut out)?,
         Command::SafetyPlan(args) => safety_cmd::run(args.command, &data_dir, &mut out)?,
+        Command::Server { .. } => {}
         Command::Register {
             server,
             username,

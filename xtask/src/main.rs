@@ -14,7 +14,8 @@ commands:
   ci            everything CI runs: fmt check, clippy (all targets, -D warnings), all tests,
                 a short fuzz run of every fuzz target (when a nightly toolchain is present)
   fuzz [SECS]   run every fuzz target for SECS seconds each (default 60)
-  bench         build and run the storage benchmark (release; links SQLCipher)";
+  bench         build and run the storage benchmark (release; links SQLCipher)
+  bench-sync    first sync of a new device (10k records) and server load, SQLite and PostgreSQL";
 
 const FUZZ_TARGETS: &[&str] = &["envelope", "key_material", "record_body", "import_json"];
 
@@ -97,6 +98,26 @@ fn fuzz(seconds: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// Starts (or reuses) the loopback PostgreSQL server for tests and returns its URL.
+fn postgres() -> Result<String, String> {
+    eprintln!("\n==> PostgreSQL for tests: scripts/pg.sh");
+    let out = Command::new("bash")
+        .arg(root().join("scripts/pg.sh"))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("scripts/pg.sh could not start: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("scripts/pg.sh failed ({})", out.status));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let url = stdout.trim().lines().last().unwrap_or("").to_owned();
+    if !url.starts_with("postgres://") {
+        return Err(format!("scripts/pg.sh printed no URL (got {url:?})"));
+    }
+    eprintln!("<== PostgreSQL at {url}");
+    Ok(url)
+}
+
 fn ci() -> Result<(), String> {
     run("format check", &mut cargo(&["fmt", "--all", "--check"]))?;
     run(
@@ -110,10 +131,63 @@ fn ci() -> Result<(), String> {
             "warnings",
         ]),
     )?;
-    run("tests", &mut cargo(&["test", "--workspace"]))?;
+    let pg = postgres()?;
+    run(
+        "tests (SQLite and PostgreSQL)",
+        cargo(&["test", "--workspace"])
+            .env("SOLACE_TEST_PG_URL", &pg)
+            .env("SOLACE_REQUIRE_PG", "1"),
+    )?;
     fuzz(20)?;
     eprintln!("\nci: all steps passed");
     Ok(())
+}
+
+/// Builds the release client/server and the sync benchmark, then runs it against SQLite and
+/// the loopback PostgreSQL.
+fn bench_sync(extra: &[String]) -> Result<(), String> {
+    run(
+        "build release binaries",
+        &mut cargo(&[
+            "build",
+            "--release",
+            "-p",
+            "solace-cli",
+            "-p",
+            "solace-bench",
+            "--bin",
+            "solace",
+            "--bin",
+            "sync-bench",
+        ]),
+    )?;
+    let pg = postgres()?;
+    let bench_db = match pg.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/solace_bench"),
+        None => return Err("unexpected PostgreSQL URL".into()),
+    };
+    for sql in [
+        "DROP DATABASE IF EXISTS solace_bench WITH (FORCE)",
+        "CREATE DATABASE solace_bench",
+    ] {
+        run(
+            "reset bench database",
+            Command::new("psql").args([pg.as_str(), "-q", "-c", sql]),
+        )?;
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"));
+    let release = target.join("release");
+    let solace = release.join("solace");
+    run(
+        "sync benchmark",
+        Command::new(release.join("sync-bench"))
+            .arg("--solace")
+            .arg(&solace)
+            .args(["--pg", bench_db.as_str()])
+            .args(extra),
+    )
 }
 
 fn main() -> ExitCode {
@@ -125,6 +199,7 @@ fn main() -> ExitCode {
             Some(Ok(secs)) => fuzz(secs),
             Some(Err(_)) => Err("fuzz takes a number of seconds".into()),
         },
+        Some("bench-sync") => bench_sync(&args[1..]),
         Some("bench") => run(
             "storage benchmark",
             cargo(&["run", "--release", "-p", "solace-bench", "--"]).args(&args[1..]),

@@ -1,0 +1,490 @@
+//! HTTP handlers for protocol v1. Every body is validated before it reaches storage; every
+//! error is an [`ApiError`] JSON body with a stable code; nothing personal is logged.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine as _;
+use serde::de::DeserializeOwned;
+use solace_protocol as p;
+
+use crate::auth;
+use crate::rate_limit::RateLimiter;
+use crate::storage::{NewAccount, NewDevice, NewMutation, Storage, StorageError};
+
+/// Shared state of the running server.
+pub struct AppState {
+    /// The database.
+    pub storage: Arc<dyn Storage>,
+    /// Per-account limiter.
+    pub account_limit: RateLimiter,
+    /// Per-address limiter for login, register and prelogin.
+    pub address_limit: RateLimiter,
+    /// Token lifetime in seconds.
+    pub token_ttl_secs: i64,
+    /// Secret for fake prelogin answers.
+    pub secret: Vec<u8>,
+}
+
+/// Shared state handle.
+pub type Shared = Arc<AppState>;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiErr(StatusCode, &'static str, String);
+
+impl ApiErr {
+    fn bad(message: impl Into<String>) -> Self {
+        ApiErr(StatusCode::BAD_REQUEST, "bad_request", message.into())
+    }
+}
+
+impl IntoResponse for ApiErr {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            Json(p::ApiError {
+                code: self.1.into(),
+                message: self.2,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<StorageError> for ApiErr {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Conflict => {
+                ApiErr(StatusCode::CONFLICT, "conflict", "already exists".into())
+            }
+            StorageError::Backend(msg) => {
+                tracing::error!(error = %msg, "storage failure");
+                ApiErr(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "storage unavailable".into(),
+                )
+            }
+        }
+    }
+}
+
+fn unauthorized() -> ApiErr {
+    ApiErr(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "missing, invalid or expired credentials".into(),
+    )
+}
+
+fn rate_limited() -> ApiErr {
+    ApiErr(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many requests; slow down".into(),
+    )
+}
+
+fn internal() -> ApiErr {
+    ApiErr(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error".into(),
+    )
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Parses a JSON body, mapping a too-large body to 413 and anything malformed to 400.
+fn parse<T: DeserializeOwned>(
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<T, ApiErr> {
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiErr(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "request body too large".into(),
+            )
+        } else {
+            ApiErr::bad("unreadable request body")
+        }
+    })?;
+    serde_json::from_slice(&bytes).map_err(|_| ApiErr::bad("malformed JSON for this endpoint"))
+}
+
+fn b64(text: &str, what: &str, max: usize) -> Result<Vec<u8>, ApiErr> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| ApiErr::bad(format!("{what} is not base64")))?;
+    if bytes.len() > max {
+        return Err(ApiErr(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("{what} too large"),
+        ));
+    }
+    Ok(bytes)
+}
+
+fn hex_of_len(text: &str, len: usize, what: &str) -> Result<Vec<u8>, ApiErr> {
+    hex::decode(text)
+        .ok()
+        .filter(|b| b.len() == len)
+        .ok_or_else(|| ApiErr::bad(format!("{what} must be {len} bytes of hex")))
+}
+
+fn valid_username(u: &str) -> bool {
+    (3..=64).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+fn valid_record_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn valid_kind(kind: &str) -> bool {
+    (1..=32).contains(&kind.len()) && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+fn device_name(name: &str) -> Result<String, ApiErr> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(ApiErr::bad("device name must be 1-64 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn items_keys(keys: &[p::WireItemsKey]) -> Result<Vec<(u32, Vec<u8>)>, ApiErr> {
+    if keys.len() > 1000 {
+        return Err(ApiErr::bad("too many items keys"));
+    }
+    keys.iter()
+        .map(|k| Ok((k.key_id, b64(&k.wrapped, "wrapped items key", 1024)?)))
+        .collect()
+}
+
+/// The authenticated caller.
+pub struct Caller {
+    account_id: String,
+    device_id: String,
+}
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = ApiErr;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiErr> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(unauthorized)?;
+        let (account_id, device_id) = state
+            .storage
+            .authenticate(&auth::token_hash(token.trim()), now())
+            .await?
+            .ok_or_else(unauthorized)?;
+        if !state.account_limit.allow(&account_id) {
+            return Err(rate_limited());
+        }
+        Ok(Caller {
+            account_id,
+            device_id,
+        })
+    }
+}
+
+fn limit_address(state: &AppState, addr: &SocketAddr) -> Result<(), ApiErr> {
+    if state.address_limit.allow(&addr.ip().to_string()) {
+        Ok(())
+    } else {
+        Err(rate_limited())
+    }
+}
+
+async fn new_session(
+    state: &AppState,
+    account_id: &str,
+    name: String,
+    create: Option<NewAccount>,
+) -> Result<p::SessionResponse, ApiErr> {
+    let device_id = auth::random_id().ok_or_else(internal)?;
+    let (token, token_hash) = auth::new_token().ok_or_else(internal)?;
+    let expires_at = now() + state.token_ttl_secs;
+    let device = NewDevice {
+        device_id: device_id.clone(),
+        name,
+        token_hash,
+        expires_at,
+    };
+    match create {
+        Some(account) => state.storage.create_account(account, device).await?,
+        None => state.storage.add_device(account_id, device).await?,
+    }
+    Ok(p::SessionResponse {
+        account_id: account_id.to_owned(),
+        device_id,
+        token,
+        expires_at: expires_at.to_string(),
+    })
+}
+
+/// `GET /v1/health`.
+pub async fn health(State(state): State<Shared>) -> Response {
+    match state.storage.health().await {
+        Ok(()) => Json(p::Health {
+            status: "ok".into(),
+            protocol: p::PROTOCOL_VERSION,
+        })
+        .into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(p::Health {
+                status: "unavailable".into(),
+                protocol: p::PROTOCOL_VERSION,
+            }),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /v1/accounts/prelogin`.
+pub async fn prelogin(
+    State(state): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<p::PreloginResponse>, ApiErr> {
+    limit_address(&state, &addr)?;
+    let req: p::PreloginRequest = parse(body)?;
+    let (kdf, salt) = match state.storage.find_account(&req.username).await? {
+        Some(a) => (a.kdf, a.salt),
+        None => auth::fake_prelogin(&state.secret, &req.username),
+    };
+    Ok(Json(p::PreloginResponse { kdf, salt }))
+}
+
+/// `POST /v1/accounts/register`.
+pub async fn register(
+    State(state): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<p::SessionResponse>, ApiErr> {
+    limit_address(&state, &addr)?;
+    let req: p::RegisterRequest = parse(body)?;
+    if !valid_username(&req.username) {
+        return Err(ApiErr::bad("username must be 3-64 of a-z 0-9 . _ -"));
+    }
+    let auth_key = hex_of_len(&req.auth_key, 32, "auth_key")?;
+    hex_of_len(&req.salt, 16, "salt")?;
+    let wrapped = b64(&req.wrapped_account_key, "wrapped account key", 1024)?;
+    let keys = items_keys(&req.items_keys)?;
+    let name = device_name(&req.device_name)?;
+    let auth_hash = tokio::task::spawn_blocking(move || auth::hash_auth_key(&auth_key))
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(internal)?;
+    let account_id = auth::random_id().ok_or_else(internal)?;
+    let account = NewAccount {
+        account_id: account_id.clone(),
+        username: req.username,
+        auth_hash,
+        kdf: req.kdf,
+        salt: req.salt,
+        wrapped_account_key: wrapped,
+        items_keys: keys,
+    };
+    Ok(Json(
+        new_session(&state, &account_id, name, Some(account)).await?,
+    ))
+}
+
+/// `POST /v1/accounts/login`.
+pub async fn login(
+    State(state): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<p::SessionResponse>, ApiErr> {
+    limit_address(&state, &addr)?;
+    let req: p::LoginRequest = parse(body)?;
+    let name = device_name(&req.device_name)?;
+    let auth_key = hex::decode(&req.auth_key).unwrap_or_default();
+    let account = state.storage.find_account(&req.username).await?;
+    let stored = account.as_ref().map(|a| a.auth_hash.clone());
+    let ok =
+        tokio::task::spawn_blocking(move || auth::verify_auth_key(stored.as_deref(), &auth_key))
+            .await
+            .unwrap_or(false);
+    match (ok, account) {
+        (true, Some(a)) => Ok(Json(new_session(&state, &a.account_id, name, None).await?)),
+        _ => Err(unauthorized()),
+    }
+}
+
+/// `GET /v1/account/keys`.
+pub async fn account_keys(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> Result<Json<p::AccountKeys>, ApiErr> {
+    let k = state.storage.account_keys(&caller.account_id).await?;
+    let enc = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    Ok(Json(p::AccountKeys {
+        kdf: k.kdf,
+        salt: k.salt,
+        wrapped_account_key: enc(&k.wrapped_account_key),
+        items_keys: k
+            .items_keys
+            .iter()
+            .map(|(id, w)| p::WireItemsKey {
+                key_id: *id,
+                wrapped: enc(w),
+            })
+            .collect(),
+    }))
+}
+
+/// `PUT /v1/account/items-keys`.
+pub async fn upload_items_keys(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<StatusCode, ApiErr> {
+    let req: p::ItemsKeysUpload = parse(body)?;
+    state
+        .storage
+        .add_items_keys(&caller.account_id, items_keys(&req.items_keys)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/devices`.
+pub async fn devices(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> Result<Json<p::DeviceList>, ApiErr> {
+    let devices = state.storage.devices(&caller.account_id).await?;
+    Ok(Json(p::DeviceList {
+        devices: devices
+            .into_iter()
+            .map(|d| p::DeviceInfo {
+                device_id: d.device_id,
+                name: d.name,
+                revoked: d.revoked,
+                last_mutation_seq: d.last_mutation_seq,
+            })
+            .collect(),
+    }))
+}
+
+/// `POST /v1/devices/revoke`.
+pub async fn revoke(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<StatusCode, ApiErr> {
+    let req: p::RevokeRequest = parse(body)?;
+    if state
+        .storage
+        .revoke_device(&caller.account_id, &req.device_id)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiErr(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such device".into(),
+        ))
+    }
+}
+
+/// `POST /v1/sync/pull`.
+pub async fn pull(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<p::PullResponse>, ApiErr> {
+    let req: p::PullRequest = parse(body)?;
+    let limit = req.limit.clamp(1, p::MAX_PULL_LIMIT);
+    let (records, more) = state
+        .storage
+        .pull(&caller.account_id, req.cursor, limit)
+        .await?;
+    let next_cursor = records.last().map_or(req.cursor, |r| r.server_seq);
+    Ok(Json(p::PullResponse {
+        records: records.iter().map(crate::storage::to_wire).collect(),
+        next_cursor,
+        more,
+    }))
+}
+
+/// `POST /v1/sync/push`.
+pub async fn push(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<p::PushResponse>, ApiErr> {
+    let req: p::PushRequest = parse(body)?;
+    if req.mutations.len() > p::MAX_PUSH_MUTATIONS {
+        return Err(ApiErr::bad(format!(
+            "at most {} mutations per push",
+            p::MAX_PUSH_MUTATIONS
+        )));
+    }
+    let mut mutations = Vec::with_capacity(req.mutations.len());
+    for m in req.mutations {
+        if !valid_record_id(&m.id) || !valid_kind(&m.kind) || m.mutation_seq == 0 {
+            return Err(ApiErr::bad("malformed mutation (id, kind or sequence)"));
+        }
+        let blob = b64(&m.blob, "blob", p::MAX_BLOB_BYTES)?;
+        mutations.push(NewMutation {
+            mutation_seq: m.mutation_seq,
+            id: m.id,
+            kind: m.kind,
+            base_seq: m.base_seq,
+            blob,
+            deleted: m.deleted,
+        });
+    }
+    let results = state
+        .storage
+        .push(&caller.account_id, &caller.device_id, mutations)
+        .await?;
+    Ok(Json(p::PushResponse { results }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validators_accept_exactly_the_protocol_shapes() {
+        assert!(valid_username("ana.b-1_x"));
+        assert!(!valid_username("An"));
+        assert!(!valid_username("ana b"));
+        assert!(valid_record_id(&"0a".repeat(16)));
+        assert!(!valid_record_id(&"0A".repeat(16)));
+        assert!(!valid_record_id("abc"));
+        assert!(valid_kind("habit_event"));
+        assert!(!valid_kind("Habit"));
+        assert!(!valid_kind(""));
+    }
+}

@@ -1,0 +1,108 @@
+//! Server configuration: a TOML file, overridden by environment variables, with defaults that
+//! need no setup (loopback, embedded SQLite).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// Everything the server can be told.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on (`SOLACE_SERVER_LISTEN`).
+    pub listen: String,
+    /// `sqlite:PATH` or a `postgres://` URL (`SOLACE_SERVER_DATABASE`).
+    pub database: String,
+    /// Bearer-token lifetime in hours (`SOLACE_SERVER_TOKEN_TTL_HOURS`).
+    pub token_ttl_hours: u64,
+    /// Sustained requests per second per account (`SOLACE_SERVER_RATE_PER_SECOND`).
+    pub rate_per_second: u32,
+    /// Burst size per account (`SOLACE_SERVER_RATE_BURST`).
+    pub rate_burst: u32,
+    /// Largest request body in bytes (`SOLACE_SERVER_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+    /// PostgreSQL connection pool size (`SOLACE_SERVER_PG_POOL`).
+    pub pg_pool: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8787".into(),
+            database: "sqlite:solace-server.db".into(),
+            token_ttl_hours: 24 * 30,
+            rate_per_second: 200,
+            rate_burst: 400,
+            max_body_bytes: 8 * 1024 * 1024,
+            pg_pool: 16,
+        }
+    }
+}
+
+/// A configuration problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the config file: {0}")]
+    Read(std::io::Error),
+    /// The file is not valid TOML for this configuration.
+    #[error("invalid config file: {0}")]
+    Parse(String),
+    /// An environment variable has an unusable value.
+    #[error("invalid value for {0}")]
+    Env(&'static str),
+}
+
+fn env_num<T: std::str::FromStr>(name: &'static str, target: &mut T) -> Result<(), ConfigError> {
+    if let Ok(v) = std::env::var(name) {
+        *target = v.trim().parse().map_err(|_| ConfigError::Env(name))?;
+    }
+    Ok(())
+}
+
+impl ServerConfig {
+    /// Defaults, then `file` (if given), then environment overrides.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(ConfigError::Read)?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse(e.message().to_owned()))?
+            }
+            None => ServerConfig::default(),
+        };
+        if let Ok(v) = std::env::var("SOLACE_SERVER_LISTEN") {
+            config.listen = v;
+        }
+        if let Ok(v) = std::env::var("SOLACE_SERVER_DATABASE") {
+            config.database = v;
+        }
+        env_num("SOLACE_SERVER_TOKEN_TTL_HOURS", &mut config.token_ttl_hours)?;
+        env_num("SOLACE_SERVER_RATE_PER_SECOND", &mut config.rate_per_second)?;
+        env_num("SOLACE_SERVER_RATE_BURST", &mut config.rate_burst)?;
+        env_num("SOLACE_SERVER_MAX_BODY_BYTES", &mut config.max_body_bytes)?;
+        env_num("SOLACE_SERVER_PG_POOL", &mut config.pg_pool)?;
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_override_defaults_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9999\"\nrate_burst = 5\n").unwrap();
+        let c = ServerConfig::load(Some(&path)).unwrap();
+        assert_eq!(
+            (c.listen.as_str(), c.rate_burst, c.rate_per_second),
+            ("127.0.0.1:9999", 5, 200)
+        );
+        std::fs::write(&path, "lisen = 1\n").unwrap();
+        assert!(matches!(
+            ServerConfig::load(Some(&path)),
+            Err(ConfigError::Parse(_))
+        ));
+    }
+}

@@ -1,0 +1,231 @@
+//! Storage behind one trait, with two real backends: SQLite (embedded default, zero setup)
+//! and PostgreSQL (for stateless servers in front of a database cluster). Both hold only what
+//! the protocol lets the server see: opaque ids, kind tags, sealed blobs, sequence numbers,
+//! wrapped keys and slow hashes.
+//!
+//! The push rules live here once ([`decide`]) and each backend applies them inside its own
+//! transaction, so a batch lands whole and a retried batch is applied once.
+
+pub mod postgres;
+pub mod sqlite;
+
+use solace_protocol::{MutationResult, WireKdf, WireRecord};
+
+/// Why storage failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// A unique value (username) is taken.
+    #[error("already exists")]
+    Conflict,
+    /// The database failed (message has no content: SQL errors never carry bound values).
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// Shorthand.
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// A new account with its first device and token.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Random account id.
+    pub account_id: String,
+    /// Unique name.
+    pub username: String,
+    /// Slow hash of the client's auth key.
+    pub auth_hash: String,
+    /// Client KDF parameters.
+    pub kdf: WireKdf,
+    /// Client salt (hex).
+    pub salt: String,
+    /// Account key wrapped by the client's KEK.
+    pub wrapped_account_key: Vec<u8>,
+    /// Items keys wrapped by the account key.
+    pub items_keys: Vec<(u32, Vec<u8>)>,
+}
+
+/// A new device session.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    /// Random device id.
+    pub device_id: String,
+    /// Name given by the client.
+    pub name: String,
+    /// SHA-256 of the bearer token (hex).
+    pub token_hash: String,
+    /// Expiry, Unix seconds.
+    pub expires_at: i64,
+}
+
+/// What login needs about an account.
+#[derive(Debug, Clone)]
+pub struct AccountLogin {
+    /// Account id.
+    pub account_id: String,
+    /// Slow hash of the auth key.
+    pub auth_hash: String,
+    /// Client KDF parameters.
+    pub kdf: WireKdf,
+    /// Client salt (hex).
+    pub salt: String,
+}
+
+/// The key material kept for new devices.
+#[derive(Debug, Clone)]
+pub struct StoredKeys {
+    /// Client KDF parameters.
+    pub kdf: WireKdf,
+    /// Client salt (hex).
+    pub salt: String,
+    /// Wrapped account key.
+    pub wrapped_account_key: Vec<u8>,
+    /// Wrapped items keys.
+    pub items_keys: Vec<(u32, Vec<u8>)>,
+}
+
+/// A device as listed to its account.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    /// Device id.
+    pub device_id: String,
+    /// Name.
+    pub name: String,
+    /// Revoked?
+    pub revoked: bool,
+    /// Last applied mutation number.
+    pub last_mutation_seq: u64,
+}
+
+/// A stored record version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// Record id (hex).
+    pub id: String,
+    /// Kind tag.
+    pub kind: String,
+    /// Sealed blob.
+    pub blob: Vec<u8>,
+    /// Tombstone?
+    pub deleted: bool,
+    /// Version.
+    pub server_seq: u64,
+}
+
+/// One validated mutation.
+#[derive(Debug, Clone)]
+pub struct NewMutation {
+    /// Per-device number.
+    pub mutation_seq: u64,
+    /// Record id (hex).
+    pub id: String,
+    /// Kind tag.
+    pub kind: String,
+    /// Version it is based on.
+    pub base_seq: u64,
+    /// Sealed blob.
+    pub blob: Vec<u8>,
+    /// Tombstone?
+    pub deleted: bool,
+}
+
+/// What to do with one mutation, given the device's last applied number and the stored copy.
+pub enum Decision {
+    /// A retry of something already applied.
+    Duplicate,
+    /// Write it as the next version.
+    Write,
+    /// Identical to what is stored: success without a new version.
+    Identical,
+    /// Stale base or kind mismatch: answer with the stored copy.
+    Conflict,
+}
+
+/// The push rules of protocol v1.
+pub fn decide(last_mutation_seq: u64, m: &NewMutation, current: Option<&StoredRecord>) -> Decision {
+    if m.mutation_seq <= last_mutation_seq {
+        return Decision::Duplicate;
+    }
+    match current {
+        None if m.base_seq == 0 => Decision::Write,
+        None => Decision::Conflict,
+        Some(c) if c.kind != m.kind => Decision::Conflict,
+        Some(c) if c.server_seq == m.base_seq => Decision::Write,
+        Some(c) if c.blob == m.blob && c.deleted == m.deleted => Decision::Identical,
+        Some(_) => Decision::Conflict,
+    }
+}
+
+/// The wire form of a stored record.
+pub fn to_wire(r: &StoredRecord) -> WireRecord {
+    use base64::Engine as _;
+    WireRecord {
+        id: r.id.clone(),
+        kind: r.kind.clone(),
+        blob: base64::engine::general_purpose::STANDARD.encode(&r.blob),
+        deleted: r.deleted,
+        server_seq: r.server_seq,
+    }
+}
+
+/// A conflict result carrying the stored copy.
+pub fn conflict(m: &NewMutation, current: Option<&StoredRecord>) -> MutationResult {
+    let current = current.map(to_wire).unwrap_or(WireRecord {
+        id: m.id.clone(),
+        kind: m.kind.clone(),
+        blob: String::new(),
+        deleted: true,
+        server_seq: 0,
+    });
+    MutationResult::Conflict {
+        mutation_seq: m.mutation_seq,
+        current,
+    }
+}
+
+/// Everything the API needs from a database.
+#[async_trait::async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Checks the database answers.
+    async fn health(&self) -> StorageResult<()>;
+    /// A random per-database secret (created on first use) for deterministic fake prelogin
+    /// answers.
+    async fn server_secret(&self) -> StorageResult<Vec<u8>>;
+    /// Creates an account with its first device; [`StorageError::Conflict`] if the name is taken.
+    async fn create_account(&self, account: NewAccount, device: NewDevice) -> StorageResult<()>;
+    /// Login data for `username`.
+    async fn find_account(&self, username: &str) -> StorageResult<Option<AccountLogin>>;
+    /// Adds a device with its token to an account.
+    async fn add_device(&self, account_id: &str, device: NewDevice) -> StorageResult<()>;
+    /// `(account id, device id)` for a valid, unexpired token of a non-revoked device.
+    async fn authenticate(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StorageResult<Option<(String, String)>>;
+    /// Key material for new devices.
+    async fn account_keys(&self, account_id: &str) -> StorageResult<StoredKeys>;
+    /// Adds items keys whose ids are new.
+    async fn add_items_keys(
+        &self,
+        account_id: &str,
+        keys: Vec<(u32, Vec<u8>)>,
+    ) -> StorageResult<()>;
+    /// The account's devices, oldest first.
+    async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>>;
+    /// Revokes a device of this account and deletes its tokens; false if not found.
+    async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool>;
+    /// Records with `server_seq > cursor`, ascending, at most `limit`, and whether more exist.
+    async fn pull(
+        &self,
+        account_id: &str,
+        cursor: u64,
+        limit: u32,
+    ) -> StorageResult<(Vec<StoredRecord>, bool)>;
+    /// Applies a batch in one transaction by [`decide`].
+    async fn push(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        mutations: Vec<NewMutation>,
+    ) -> StorageResult<Vec<MutationResult>>;
+}
