@@ -4,6 +4,9 @@
 //! reproduced by copying the line. Later steps (bindings, Kotlin, Swift, PostgreSQL) hang off
 //! the same `ci` command.
 
+mod foreign;
+mod toolchains;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -15,7 +18,14 @@ commands:
                 a short fuzz run of every fuzz target (when a nightly toolchain is present)
   fuzz [SECS]   run every fuzz target for SECS seconds each (default 60)
   bench         build and run the storage benchmark (release; links SQLCipher)
-  bench-sync    first sync of a new device (10k records) and server load, SQLite and PostgreSQL";
+  bench-sync    first sync of a new device (10k records) and server load, SQLite and PostgreSQL
+  bindings      build the debug solace-ffi library and generate Kotlin and Swift into
+                target/bindings/{kotlin,swift}
+  test-kotlin   JUnit tests of bindings/kotlin on the JVM (fetches kotlinc, JNA, JUnit once
+                into ${SOLACE_CACHE:-~/.cache/solace})
+  test-swift    XCTest tests of bindings/swift with Swift 6 on Linux (host swift, or a Debian
+                trixie root built once under ${SOLACE_CACHE:-~/.cache/solace})
+  provision kotlin|swift   only fetch/build that toolchain into the cache";
 
 const FUZZ_TARGETS: &[&str] = &["envelope", "key_material", "record_body", "import_json"];
 
@@ -199,6 +209,10 @@ fn main() -> ExitCode {
             Some(Ok(secs)) => fuzz(secs),
             Some(Err(_)) => Err("fuzz takes a number of seconds".into()),
         },
+        Some("bindings") => foreign::bindings().map(|_| ()),
+        Some("test-kotlin") => foreign::test_kotlin(),
+        Some("test-swift") => foreign::test_swift(),
+        Some("provision") => foreign::provision(args.get(1).map(String::as_str)),
         Some("bench-sync") => bench_sync(&args[1..]),
         Some("bench") => run(
             "storage benchmark",

@@ -77,7 +77,10 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     run("apt-get update", &mut apt(&["update", "-q"]))?;
     let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
     args.extend_from_slice(packages);
-    run(&format!("apt-get install {}", packages.join(" ")), &mut apt(&args))
+    run(
+        &format!("apt-get install {}", packages.join(" ")),
+        &mut apt(&args),
+    )
 }
 
 /// Paths to everything the Kotlin tests need.
@@ -160,14 +163,18 @@ pub fn kotlin() -> Result<Kotlin, String> {
             eprintln!("kotlin: npm not found; installing it from Debian");
             apt_install(&["npm"])?;
         }
-        let partial = home.with_extension("partial");
+        let partial = cache_dir().join(format!("kotlin-compiler-{KOTLIN_VERSION}.partial"));
         let _ = std::fs::remove_dir_all(&partial);
         create_dir(&partial)?;
         eprintln!("kotlin: downloading kotlin-compiler@{KOTLIN_VERSION} from npm (~90 MB)");
         run(
             "npm pack kotlin-compiler",
             Command::new("npm")
-                .args(["pack", &format!("kotlin-compiler@{KOTLIN_VERSION}"), "--silent"])
+                .args([
+                    "pack",
+                    &format!("kotlin-compiler@{KOTLIN_VERSION}"),
+                    "--silent",
+                ])
                 .current_dir(&partial),
         )?;
         let tarball = std::fs::read_dir(&partial)
@@ -224,7 +231,10 @@ pub fn swift() -> Result<Swift, String> {
     }
     let root = cache_dir().join(format!("swift-{SWIFT_SUITE}-root"));
     if root.join(ROOT_READY_MARKER).is_file() {
-        eprintln!("swift: using the cached {SWIFT_SUITE} root at {}", root.display());
+        eprintln!(
+            "swift: using the cached {SWIFT_SUITE} root at {}",
+            root.display()
+        );
         return Ok(Swift::Chroot(root));
     }
     if !is_root() {
@@ -347,7 +357,10 @@ impl ChrootGuard {
             .arg(program)
             .args(args)
             .env_clear()
-            .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
             .env("HOME", "/root")
             .env("LANG", "C.UTF-8")
             .env("DEBIAN_FRONTEND", "noninteractive")

@@ -325,3 +325,44 @@ fn a_non_solace_file_is_a_clear_error() {
         Err(CoreError::CorruptStore)
     ));
 }
+
+#[test]
+fn a_record_changed_during_upload_stays_dirty() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(dir.path());
+    store
+        .set_sync_account(
+            &crate::store::sync_state::SyncAccount {
+                server_url: "http://x".into(),
+                username: "u".into(),
+                account_id: "a".into(),
+                device_id: "d".into(),
+            },
+            "token",
+        )
+        .unwrap();
+    let id = RecordId::generate().unwrap();
+    store.put(RecordKind::Journal, &id, &"v1").unwrap();
+    let taken = store.take_dirty(10).unwrap();
+    assert_eq!(taken.len(), 1);
+    // A retry before any change reuses the same mutation number.
+    assert_eq!(
+        store.take_dirty(10).unwrap()[0].mutation_seq,
+        taken[0].mutation_seq
+    );
+    store
+        .put(RecordKind::Journal, &id, &"v2 written while uploading")
+        .unwrap();
+    store.mark_uploaded(&taken[0], 7).unwrap();
+    assert_eq!(
+        store.pending_changes().unwrap(),
+        1,
+        "the newer edit still needs uploading"
+    );
+    let again = store.take_dirty(10).unwrap();
+    assert_eq!(again[0].base_seq, 7);
+    assert!(again[0].mutation_seq > taken[0].mutation_seq);
+    store.mark_uploaded(&again[0], 8).unwrap();
+    assert_eq!(store.pending_changes().unwrap(), 0);
+    assert_eq!(store.sync_account().unwrap().unwrap().1.as_str(), "token");
+}

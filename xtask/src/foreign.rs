@@ -1,0 +1,335 @@
+//! `cargo xtask bindings | test-kotlin | test-swift`: generates the Kotlin and Swift bindings of
+//! `solace-ffi` and runs the host test packages in `bindings/kotlin` and `bindings/swift`
+//! against the real native library (and a real `solace server` for the sync round trip).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::toolchains::{self, ChrootGuard, Swift};
+use crate::{cargo, root, run};
+
+/// Name of the native library built from `bindings/` (`libsolace_ffi.so`).
+const LIB_FILE: &str = "libsolace_ffi.so";
+/// Module name of the C side of the generated Swift bindings.
+const SWIFT_FFI_MODULE: &str = "solace_ffiFFI";
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root().join(p) })
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// What `bindings` produced.
+pub struct Generated {
+    /// Directory holding the debug `libsolace_ffi.so` (and the `solace` binary).
+    pub lib_dir: PathBuf,
+    /// Generated Kotlin sources.
+    pub kotlin: PathBuf,
+    /// Generated Swift sources, header and modulemap.
+    pub swift: PathBuf,
+}
+
+/// Builds the debug library, builds the bindgen with `-p` (so its `cli` feature never leaks
+/// into the library) and generates both languages from the library's metadata.
+pub fn bindings() -> Result<Generated, String> {
+    run(
+        "build solace-ffi (debug)",
+        &mut cargo(&["build", "-p", "solace-ffi"]),
+    )?;
+    run(
+        "build uniffi-bindgen",
+        &mut cargo(&["build", "-p", "uniffi-bindgen"]),
+    )?;
+    let debug = target_dir().join("debug");
+    let lib = debug.join(LIB_FILE);
+    let bindgen = debug.join("uniffi-bindgen");
+    let out = target_dir().join("bindings");
+    let generated = Generated {
+        lib_dir: debug.clone(),
+        kotlin: out.join("kotlin"),
+        swift: out.join("swift"),
+    };
+    for (language, dir) in [("kotlin", &generated.kotlin), ("swift", &generated.swift)] {
+        let _ = std::fs::remove_dir_all(dir);
+        run(
+            &format!("generate {language}"),
+            Command::new(&bindgen)
+                .args(["generate", "--no-format", "--library"])
+                .arg(&lib)
+                .args(["--language", language, "--out-dir"])
+                .arg(dir),
+        )?;
+    }
+    eprintln!(
+        "bindings: Kotlin in {}, Swift in {}",
+        generated.kotlin.display(),
+        generated.swift.display()
+    );
+    Ok(generated)
+}
+
+fn build_solace_binary() -> Result<PathBuf, String> {
+    run(
+        "build solace (for `solace server`)",
+        &mut cargo(&["build", "-p", "solace-cli", "--bin", "solace"]),
+    )?;
+    Ok(target_dir().join("debug/solace"))
+}
+
+/// Every file under `dir` whose name ends with `suffix`, sorted.
+fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&d).map_err(|e| format!("cannot list {}: {e}", d.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_string_lossy().ends_with(suffix) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Writes `contents` unless the file already holds exactly that (keeps mtimes, so incremental
+/// builds stay warm). Returns whether it wrote.
+fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool, String> {
+    if std::fs::read(path).is_ok_and(|old| old == contents) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(true)
+}
+
+/// A fingerprint of some input files (their paths and contents), so a compile step can be
+/// skipped when nothing changed since the last successful one.
+fn fingerprint(files: &[PathBuf]) -> Result<Vec<u8>, String> {
+    let mut all = Vec::new();
+    for f in files {
+        all.extend_from_slice(f.to_string_lossy().as_bytes());
+        all.push(0);
+        all.extend_from_slice(&read(f)?);
+        all.push(0);
+    }
+    Ok(all)
+}
+
+fn class_path(parts: &[&Path]) -> String {
+    parts
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Compiles `sources` into `jar` with kotlinc, unless the same inputs already produced it.
+fn kotlinc(
+    kotlin: &toolchains::Kotlin,
+    step: &str,
+    sources: &[PathBuf],
+    cp: &str,
+    jar: &Path,
+) -> Result<(), String> {
+    let mut inputs = sources.to_vec();
+    inputs.extend(cp.split(':').map(PathBuf::from).filter(|p| p.is_file()));
+    let stamp_path = jar.with_extension("inputs");
+    let stamp = fingerprint(&inputs)?;
+    if jar.is_file() && std::fs::read(&stamp_path).is_ok_and(|old| old == stamp) {
+        eprintln!("\n==> {step}: up to date ({})", jar.display());
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(&stamp_path);
+    run(
+        step,
+        Command::new(&kotlin.kotlinc)
+            .args(["-nowarn", "-cp", cp, "-d"])
+            .arg(jar)
+            .args(sources)
+            .env("JAVA_OPTS", "-Xmx1g -XX:TieredStopAtLevel=1"),
+    )?;
+    std::fs::write(&stamp_path, stamp).map_err(|e| format!("cannot write stamp: {e}"))
+}
+
+/// `cargo xtask test-kotlin`: JUnit tests of `bindings/kotlin` on the JVM.
+pub fn test_kotlin() -> Result<(), String> {
+    let started = Instant::now();
+    let kotlin = toolchains::kotlin()?;
+    let generated = bindings()?;
+    let solace = build_solace_binary()?;
+
+    let build = target_dir().join("kotlin");
+    std::fs::create_dir_all(&build).map_err(|e| format!("cannot create build dir: {e}"))?;
+    let bindings_jar = build.join("solace-bindings.jar");
+    let tests_jar = build.join("solace-tests.jar");
+
+    let mut libs: Vec<&Path> = vec![&kotlin.jna, &kotlin.coroutines];
+    let bindings_sources = files_with_suffix(&generated.kotlin, ".kt")?;
+    kotlinc(
+        &kotlin,
+        "kotlinc generated bindings",
+        &bindings_sources,
+        &class_path(&libs),
+        &bindings_jar,
+    )?;
+
+    libs.push(&bindings_jar);
+    libs.extend(kotlin.junit.iter().map(PathBuf::as_path));
+    let test_sources = files_with_suffix(&root().join("bindings/kotlin/src/test"), ".kt")?;
+    kotlinc(
+        &kotlin,
+        "kotlinc tests",
+        &test_sources,
+        &class_path(&libs),
+        &tests_jar,
+    )?;
+
+    libs.push(&tests_jar);
+    libs.push(&kotlin.stdlib);
+    run(
+        "JUnit (bindings/kotlin)",
+        Command::new("java")
+            .arg(format!(
+                "-Djna.library.path={}",
+                generated.lib_dir.display()
+            ))
+            .args(["-cp", &class_path(&libs)])
+            .args([
+                "org.junit.runner.JUnitCore",
+                "app.solace.ffi.test.SolaceTest",
+            ])
+            .env("SOLACE_BIN", &solace),
+    )?;
+    eprintln!(
+        "test-kotlin: passed in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Lays out the SwiftPM package in `pkg`: the tracked `bindings/swift` files, the generated
+/// Swift file, header and modulemap, the native library and the `solace` binary.
+fn assemble_swift_package(generated: &Generated, solace: &Path, pkg: &Path) -> Result<(), String> {
+    let src = root().join("bindings/swift");
+    let mut tracked = vec![src.join("Package.swift")];
+    tracked.extend(files_with_suffix(&src.join("Tests"), ".swift")?);
+    for file in tracked {
+        let rel = file
+            .strip_prefix(&src)
+            .map_err(|_| "bad path in bindings/swift".to_string())?;
+        write_if_changed(&pkg.join(rel), &read(&file)?)?;
+    }
+    for file in files_with_suffix(&generated.swift, ".swift")? {
+        let name = file.file_name().ok_or("generated file without a name")?;
+        write_if_changed(&pkg.join("Sources/Solace").join(name), &read(&file)?)?;
+    }
+    let ffi = pkg.join("Sources").join(SWIFT_FFI_MODULE);
+    for file in files_with_suffix(&generated.swift, ".h")? {
+        let name = file.file_name().ok_or("generated file without a name")?;
+        write_if_changed(&ffi.join(name), &read(&file)?)?;
+    }
+    let modulemaps = files_with_suffix(&generated.swift, ".modulemap")?;
+    let modulemap = modulemaps
+        .first()
+        .ok_or("uniffi-bindgen wrote no modulemap")?;
+    write_if_changed(&ffi.join("module.modulemap"), &read(modulemap)?)?;
+    write_if_changed(
+        &pkg.join("lib").join(LIB_FILE),
+        &read(&generated.lib_dir.join(LIB_FILE))?,
+    )?;
+    let bin = pkg.join("bin/solace");
+    if write_if_changed(&bin, &read(solace)?)? {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("cannot make {} executable: {e}", bin.display()))?;
+    }
+    Ok(())
+}
+
+fn swift_test_args(pkg_inside: &Path) -> Vec<String> {
+    let lib = pkg_inside.join("lib").to_string_lossy().into_owned();
+    vec![
+        "test".into(),
+        "--package-path".into(),
+        pkg_inside.to_string_lossy().into_owned(),
+        "-Xlinker".into(),
+        format!("-L{lib}"),
+        "-Xlinker".into(),
+        "-rpath".into(),
+        "-Xlinker".into(),
+        lib,
+    ]
+}
+
+/// `cargo xtask test-swift`: XCTest tests of `bindings/swift` with Swift 6 on Linux (the host
+/// toolchain if there is one, else the cached Debian trixie root).
+pub fn test_swift() -> Result<(), String> {
+    let started = Instant::now();
+    let swift = toolchains::swift()?;
+    let generated = bindings()?;
+    let solace = build_solace_binary()?;
+    match swift {
+        Swift::Host => {
+            let pkg = target_dir().join("swift-package");
+            assemble_swift_package(&generated, &solace, &pkg)?;
+            let args = swift_test_args(&pkg);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run(
+                "swift test (host)",
+                Command::new("swift")
+                    .args(&args)
+                    .env("SOLACE_BIN", pkg.join("bin/solace")),
+            )?;
+        }
+        Swift::Chroot(chroot) => {
+            // The package lives inside the root (its .build cache with it), at this path as
+            // seen from inside.
+            let inside = PathBuf::from("/build/solace-swift");
+            let pkg = chroot.join("build/solace-swift");
+            assemble_swift_package(&generated, &solace, &pkg)?;
+            let args = swift_test_args(&inside);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let guard = ChrootGuard::mount(&chroot)?;
+            run(
+                "swift test (Debian trixie root)",
+                guard
+                    .command("swift", &args)
+                    .env("SOLACE_BIN", inside.join("bin/solace"))
+                    .env("TMPDIR", "/tmp"),
+            )?;
+            drop(guard);
+        }
+    }
+    eprintln!(
+        "test-swift: passed in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `cargo xtask provision kotlin|swift`: only fetch/build the toolchain (for timing and for
+/// warming a cache ahead of time).
+pub fn provision(what: Option<&str>) -> Result<(), String> {
+    let started = Instant::now();
+    match what {
+        Some("kotlin") => toolchains::kotlin().map(|_| ()),
+        Some("swift") => toolchains::swift().map(|_| ()),
+        _ => Err("provision takes `kotlin` or `swift`".into()),
+    }?;
+    eprintln!("provision: done in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
