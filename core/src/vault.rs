@@ -323,17 +323,15 @@ pub struct PortableKeys {
     pub items_keys: Vec<(u32, Vec<u8>)>,
 }
 
-/// Creates vault rows from keys fetched from the server (a new device): derives the KEK from
-/// the passphrase with the server-supplied parameters (floor enforced), opens the account key
-/// and every items key. The recovery wrap is not portable, so this device holds none.
+/// Creates vault rows from keys fetched from the server (a new device), given keys derived
+/// from the passphrase with the server-supplied parameters (the derivation enforces the
+/// floor): opens the account key and every items key. The recovery wrap is not portable, so this device holds none.
 pub fn create_from_portable(
     conn: &Connection,
-    passphrase: &str,
+    derived: &DerivedKeys,
     keys: &PortableKeys,
-) -> Result<(Unlocked, DerivedKeys)> {
-    let derived = kdf::derive(passphrase.as_bytes(), &keys.salt, &keys.kdf)?;
-    let account_key = wrap::unwrap(&derived.kek, &keys.wrapped_account_key, PURPOSE_KEK)
-        .map_err(|_| CoreError::WrongPassphrase)?;
+) -> Result<Unlocked> {
+    let account_key = unwrap_account_key(derived, keys)?;
     let header = VaultHeader {
         vault_id: random_vault_id()?,
         kdf: keys.kdf,
@@ -368,7 +366,13 @@ pub fn create_from_portable(
     if unlocked.keyring.keys.is_empty() {
         return Err(CoreError::CorruptStore);
     }
-    Ok((unlocked, derived))
+    Ok(unlocked)
+}
+
+/// Opens the portable account key with keys derived from the passphrase.
+pub fn unwrap_account_key(derived: &DerivedKeys, keys: &PortableKeys) -> Result<SecretKey> {
+    wrap::unwrap(&derived.kek, &keys.wrapped_account_key, PURPOSE_KEK)
+        .map_err(|_| CoreError::WrongPassphrase)
 }
 
 impl Unlocked {

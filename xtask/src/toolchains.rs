@@ -16,6 +16,16 @@ const KOTLIN_VERSION: &str = "2.4.20";
 const SWIFT_SUITE: &str = "trixie";
 /// Debian mirror for the trixie root.
 const DEBIAN_MIRROR: &str = "http://deb.debian.org/debian";
+/// Packages installed in the trixie root: Swift, its C/C++ headers, and CA certificates (the
+/// core's HTTP client loads the platform's roots even for plain-HTTP loopback tests).
+const SWIFT_PACKAGES: &[&str] = &[
+    "swiftlang",
+    "libc6-dev",
+    "libstdc++-14-dev",
+    "ca-certificates",
+];
+/// Present in the root once `ca-certificates` is installed.
+const CA_BUNDLE: &str = "etc/ssl/certs/ca-certificates.crt";
 /// Written into the trixie root once Swift is installed in it; absent means "start over".
 const ROOT_READY_MARKER: &str = ".solace-swift-ready";
 
@@ -175,7 +185,8 @@ pub fn kotlin() -> Result<Kotlin, String> {
                     &format!("kotlin-compiler@{KOTLIN_VERSION}"),
                     "--silent",
                 ])
-                .current_dir(&partial),
+                .arg("--pack-destination")
+                .arg(&partial),
         )?;
         let tarball = std::fs::read_dir(&partial)
             .map_err(|e| format!("cannot list {}: {e}", partial.display()))?
@@ -235,6 +246,11 @@ pub fn swift() -> Result<Swift, String> {
             "swift: using the cached {SWIFT_SUITE} root at {}",
             root.display()
         );
+        if !root.join(CA_BUNDLE).is_file() {
+            // Roots built before CA certificates were part of the recipe.
+            let guard = ChrootGuard::mount(&root)?;
+            install_in_root(&guard, &["ca-certificates"])?;
+        }
         return Ok(Swift::Chroot(root));
     }
     if !is_root() {
@@ -276,22 +292,8 @@ pub fn swift() -> Result<Swift, String> {
             "apt-get update (trixie root)",
             &mut guard.command("apt-get", &["update", "-q"]),
         )?;
-        eprintln!("swift: installing swiftlang in the root (~3 GB unpacked, ~2 minutes)");
-        run(
-            "apt-get install swiftlang (trixie root)",
-            &mut guard.command(
-                "apt-get",
-                &[
-                    "install",
-                    "-y",
-                    "-q",
-                    "--no-install-recommends",
-                    "swiftlang",
-                    "libc6-dev",
-                    "libstdc++-14-dev",
-                ],
-            ),
-        )?;
+        eprintln!("swift: installing swiftlang in the root (~3 GB unpacked, ~1 minute)");
+        install_in_root(&guard, SWIFT_PACKAGES)?;
         run(
             "apt-get clean (trixie root)",
             &mut guard.command("apt-get", &["clean"]),
@@ -300,6 +302,16 @@ pub fn swift() -> Result<Swift, String> {
     std::fs::write(root.join(ROOT_READY_MARKER), SWIFT_SUITE)
         .map_err(|e| format!("cannot mark the root ready: {e}"))?;
     Ok(Swift::Chroot(root))
+}
+
+/// `apt-get install PACKAGES` inside the root.
+fn install_in_root(guard: &ChrootGuard, packages: &[&str]) -> Result<(), String> {
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    run(
+        &format!("apt-get install {} (trixie root)", packages.join(" ")),
+        &mut guard.command("apt-get", &args),
+    )
 }
 
 fn is_mounted(dir: &Path) -> bool {
@@ -364,7 +376,7 @@ impl ChrootGuard {
             .env("HOME", "/root")
             .env("LANG", "C.UTF-8")
             .env("DEBIAN_FRONTEND", "noninteractive")
-            .current_dir("/");
+            .current_dir("/"); // `chroot` itself also changes to the new root.
         cmd
     }
 }

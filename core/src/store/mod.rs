@@ -157,38 +157,34 @@ impl Store {
     }
 
     /// Creates a store on a new device from the key material the server keeps, unlocking it
-    /// with the passphrase. A wrong passphrase is [`CoreError::WrongPassphrase`] and leaves
-    /// nothing behind.
+    /// with keys derived from the passphrase (derived once by the caller, who also needed the
+    /// auth key to log in). Keys from a wrong passphrase give [`CoreError::WrongPassphrase`]
+    /// and leave nothing behind.
     pub fn create_from_portable(
         dir: &Path,
-        passphrase: &str,
+        derived: &DerivedKeys,
         keys: &vault::PortableKeys,
-    ) -> Result<(Store, DerivedKeys)> {
+    ) -> Result<Store> {
         create_private_dir(dir)?;
         let lock = lock_dir(dir)?;
         let path = dir.join(DB_FILE);
         if path.exists() {
             return Err(CoreError::AlreadyInitialized);
         }
-        // Check the passphrase before anything touches the disk.
-        let derived = crate::crypto::kdf::derive(passphrase.as_bytes(), &keys.salt, &keys.kdf)?;
-        crate::crypto::wrap::unwrap(&derived.kek, &keys.wrapped_account_key, "account-key/kek")
-            .map_err(|_| CoreError::WrongPassphrase)?;
+        // Check the keys before anything touches the disk.
+        vault::unwrap_account_key(derived, keys)?;
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
         let tx = conn.transaction()?;
-        let (unlocked, derived) = vault::create_from_portable(&tx, passphrase, keys)?;
+        let unlocked = vault::create_from_portable(&tx, derived, keys)?;
         tx.commit()?;
-        Ok((
-            Store {
-                conn,
-                unlocked,
-                dir: dir.to_path_buf(),
-                _lock: lock,
-            },
-            derived,
-        ))
+        Ok(Store {
+            conn,
+            unlocked,
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        })
     }
 
     /// Checks `passphrase` against this vault and returns the keys it derives (the auth key

@@ -265,7 +265,7 @@ pub fn login_new_device(
             other => other,
         })?;
     let keys = to_portable(&transport.account_keys(&session.token)?)?;
-    let (mut store, _) = Store::create_from_portable(dir, passphrase, &keys)?;
+    let mut store = Store::create_from_portable(dir, &derived, &keys)?;
     store.set_sync_account(
         &SyncAccount {
             server_url: server_url.to_owned(),

@@ -1,0 +1,284 @@
+//! PHQ-9 / GAD-7 screening with the offline safety flow, and the safety plan (thin wrappers
+//! over [`solace_core::assessments`] and [`solace_core::safety`]).
+
+use std::sync::Arc;
+
+use solace_core::assessments as core;
+use solace_core::safety;
+
+use crate::common::{now, timestamp};
+use crate::error::Result;
+use crate::journal::mirror_enum;
+use crate::Inner;
+
+/// A questionnaire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Instrument {
+    /// Patient Health Questionnaire-9 (depression).
+    Phq9,
+    /// Generalized Anxiety Disorder-7.
+    Gad7,
+}
+
+mirror_enum!(Instrument, core::Instrument, [Phq9, Gad7]);
+
+/// Standard severity band of a total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Severity {
+    /// 0–4.
+    Minimal,
+    /// 5–9.
+    Mild,
+    /// 10–14.
+    Moderate,
+    /// PHQ-9 15–19.
+    ModeratelySevere,
+    /// PHQ-9 20–27, GAD-7 15–21.
+    Severe,
+}
+
+mirror_enum!(
+    Severity,
+    core::Severity,
+    [Minimal, Mild, Moderate, ModeratelySevere, Severe]
+);
+
+/// The text of a questionnaire, for the form.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct InstrumentInfo {
+    /// Display name ("PHQ-9").
+    pub name: String,
+    /// The question stem shown before the items.
+    pub stem: String,
+    /// Item texts, in order; each is answered 0–3.
+    pub items: Vec<String>,
+}
+
+/// Name, stem and items of `instrument`.
+#[uniffi::export]
+pub fn instrument_info(instrument: Instrument) -> InstrumentInfo {
+    let i: core::Instrument = instrument.into();
+    InstrumentInfo {
+        name: i.name().to_owned(),
+        stem: i.stem().to_owned(),
+        items: i.items().iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+/// One completed administration.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AssessmentResult {
+    /// The record id.
+    pub id: String,
+    /// Which questionnaire.
+    pub instrument: Instrument,
+    /// One answer 0–3 per item.
+    pub answers: Vec<u8>,
+    /// Sum of the answers.
+    pub total: u8,
+    /// Standard band of the total.
+    pub severity: Severity,
+    /// Whether an answer opened the safety flow.
+    pub safety_flag: bool,
+    /// When it was completed (RFC 3339).
+    pub at: String,
+}
+
+impl From<core::AssessmentResult> for AssessmentResult {
+    fn from(r: core::AssessmentResult) -> Self {
+        Self {
+            id: r.id.to_string(),
+            instrument: r.instrument.into(),
+            answers: r.answers,
+            total: r.total,
+            severity: r.severity.into(),
+            safety_flag: r.safety_flag,
+            at: timestamp(&r.at),
+        }
+    }
+}
+
+/// Difference from the previous administration.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Change {
+    /// Previous total.
+    pub previous_total: u8,
+    /// Current minus previous (negative = fewer symptoms).
+    pub delta: i16,
+    /// Previous band.
+    pub previous_severity: Severity,
+    /// Days between the two.
+    pub days_between: i64,
+    /// Whether the change reaches the 5-point threshold.
+    pub meaningful: bool,
+}
+
+/// A crisis line or emergency number.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CrisisResource {
+    /// Service name.
+    pub name: String,
+    /// How to reach it ("call or text 988").
+    pub contact: String,
+    /// Region code (ISO 3166-1 alpha-2, or "INTL").
+    pub region: String,
+}
+
+impl From<safety::CrisisResource> for CrisisResource {
+    fn from(r: safety::CrisisResource) -> Self {
+        Self {
+            name: r.name,
+            contact: r.contact,
+            region: r.region,
+        }
+    }
+}
+
+/// The person's Stanley–Brown safety plan, in their own words.
+#[derive(Debug, Clone, PartialEq, Eq, Default, uniffi::Record)]
+pub struct SafetyPlan {
+    /// 1. Warning signs that a crisis may be developing.
+    #[uniffi(default = [])]
+    pub warning_signs: Vec<String>,
+    /// 2. Things I can do on my own.
+    #[uniffi(default = [])]
+    pub coping_strategies: Vec<String>,
+    /// 3. People and places that help me feel better.
+    #[uniffi(default = [])]
+    pub distraction_contacts: Vec<String>,
+    /// 4. People I can ask for help.
+    #[uniffi(default = [])]
+    pub help_contacts: Vec<String>,
+    /// 5. Professionals or agencies I can contact in a crisis.
+    #[uniffi(default = [])]
+    pub professionals: Vec<String>,
+    /// 6. Making my environment safe.
+    #[uniffi(default = [])]
+    pub safe_environment: Vec<String>,
+    /// What makes life worth living.
+    #[uniffi(default = [])]
+    pub reasons_for_living: Vec<String>,
+    /// Last change (RFC 3339); set by `save_plan`.
+    #[uniffi(default = None)]
+    pub updated_at: Option<String>,
+}
+
+impl From<safety::SafetyPlan> for SafetyPlan {
+    fn from(p: safety::SafetyPlan) -> Self {
+        Self {
+            warning_signs: p.warning_signs,
+            coping_strategies: p.coping_strategies,
+            distraction_contacts: p.distraction_contacts,
+            help_contacts: p.help_contacts,
+            professionals: p.professionals,
+            safe_environment: p.safe_environment,
+            reasons_for_living: p.reasons_for_living,
+            updated_at: p.updated_at.as_ref().map(timestamp),
+        }
+    }
+}
+
+impl From<SafetyPlan> for safety::SafetyPlan {
+    fn from(p: SafetyPlan) -> Self {
+        Self {
+            warning_signs: p.warning_signs,
+            coping_strategies: p.coping_strategies,
+            distraction_contacts: p.distraction_contacts,
+            help_contacts: p.help_contacts,
+            professionals: p.professionals,
+            safe_environment: p.safe_environment,
+            reasons_for_living: p.reasons_for_living,
+            updated_at: None,
+        }
+    }
+}
+
+/// What the safety screen shows, available offline.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SafetyPrompt {
+    /// The person's plan (empty if not written yet).
+    pub plan: SafetyPlan,
+    /// Crisis resources: the person's own first, then built-in ones for their region.
+    pub resources: Vec<CrisisResource>,
+    /// That Solace cannot respond to emergencies.
+    pub disclaimer: String,
+}
+
+impl From<safety::SafetyPrompt> for SafetyPrompt {
+    fn from(p: safety::SafetyPrompt) -> Self {
+        Self {
+            plan: p.plan.into(),
+            resources: p.resources.into_iter().map(Into::into).collect(),
+            disclaimer: p.disclaimer.to_owned(),
+        }
+    }
+}
+
+/// What the app must show after a submission.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Submitted {
+    /// The stored result.
+    pub result: AssessmentResult,
+    /// Change from the previous administration, if any.
+    pub change: Option<Change>,
+    /// Present when the safety flow must open now (PHQ-9 item 9 > 0).
+    pub safety: Option<SafetyPrompt>,
+}
+
+impl From<core::Submitted> for Submitted {
+    fn from(s: core::Submitted) -> Self {
+        Self {
+            result: s.result.into(),
+            change: s.change.map(|c| Change {
+                previous_total: c.previous_total,
+                delta: c.delta,
+                previous_severity: c.previous_severity.into(),
+                days_between: c.days_between,
+                meaningful: c.meaningful,
+            }),
+            safety: s.safety.map(Into::into),
+        }
+    }
+}
+
+/// Screening questionnaires and the safety plan of one store (from
+/// [`crate::Solace::assessments`]).
+#[derive(uniffi::Object)]
+pub struct Assessments {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[uniffi::export]
+impl Assessments {
+    /// Scores and stores a completed questionnaire. When an answer needs it (PHQ-9 item 9 >
+    /// 0), `safety` is filled in by this same call, offline: show it at once.
+    pub fn submit(&self, instrument: Instrument, answers: Vec<u8>) -> Result<Submitted> {
+        self.inner
+            .with(|s| core::submit(s, instrument.into(), answers, now()))
+            .map(Into::into)
+    }
+
+    /// Every administration of `instrument`, oldest first.
+    pub fn history(&self, instrument: Instrument) -> Result<Vec<AssessmentResult>> {
+        self.inner
+            .with(|s| core::history(s, instrument.into()))
+            .map(|v| v.into_iter().map(Into::into).collect())
+    }
+
+    /// The safety screen: plan, crisis resources (own first) and disclaimer. Offline.
+    pub fn safety_prompt(&self) -> Result<SafetyPrompt> {
+        self.inner.with(|s| safety::prompt(s)).map(Into::into)
+    }
+
+    /// The saved safety plan (empty if none).
+    pub fn safety_plan(&self) -> Result<SafetyPlan> {
+        self.inner.with(|s| safety::plan(s)).map(Into::into)
+    }
+
+    /// Saves the safety plan (entries trimmed, empty ones dropped) and returns it.
+    pub fn save_safety_plan(&self, plan: SafetyPlan) -> Result<SafetyPlan> {
+        self.inner
+            .with(|s| safety::save_plan(s, plan.into(), now()))
+            .map(Into::into)
+    }
+}

@@ -1,0 +1,178 @@
+//! The typed errors a UI branches on, mapped one-to-one (or by family) from
+//! [`solace_core::CoreError`]. Messages carry no secrets or personal data.
+
+use solace_core::CoreError;
+
+/// Every error a Solace call can raise. UIs branch on the variant; `detail` strings are for
+/// logs and developer messages, not for control flow.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[non_exhaustive]
+pub enum SolaceError {
+    /// The passphrase does not open this store.
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    /// The recovery key does not open this store.
+    #[error("wrong recovery key")]
+    WrongRecoveryKey,
+    /// The recovery key text is not a recovery key at all (typo, truncated).
+    #[error("malformed recovery key")]
+    MalformedRecoveryKey,
+    /// This device has no device key for the store: unlock with the passphrase.
+    #[error("this device is not remembered; unlock with the passphrase")]
+    DeviceNotRemembered,
+    /// The key store holds a device key for another store: unlock with the passphrase.
+    #[error("the device key does not match this store; unlock with the passphrase")]
+    DeviceKeyMismatch,
+    /// The passphrase was refused (too short, too common…).
+    #[error("passphrase rejected: {detail}")]
+    WeakPassphrase {
+        /// Why, in a sentence fit to show.
+        detail: String,
+    },
+    /// There is no Solace store in the directory yet.
+    #[error("no Solace store here yet")]
+    NotInitialized,
+    /// A store already exists in the directory.
+    #[error("a Solace store already exists here")]
+    AlreadyInitialized,
+    /// Another process (or another open `Solace`) holds the store's writer lock.
+    #[error("the store is in use by another Solace instance")]
+    StoreBusy,
+    /// The store was written by a newer app version.
+    #[error("the store uses schema version {found}, newer than this build supports ({supported})")]
+    SchemaTooNew {
+        /// Schema version found on disk.
+        found: i64,
+        /// Newest version this build understands.
+        supported: i64,
+    },
+    /// A record or key could not be decrypted or has the wrong shape (tampering or damage),
+    /// or the key-derivation parameters were refused.
+    #[error("cryptographic failure: {detail}")]
+    Crypto {
+        /// What failed (no key material).
+        detail: String,
+    },
+    /// The requested record does not exist.
+    #[error("no such {what}")]
+    NotFound {
+        /// What kind of thing ("journal entry", "habit"…).
+        what: String,
+    },
+    /// An id prefix matched several records.
+    #[error("id prefix is ambiguous")]
+    AmbiguousId,
+    /// An argument is out of range, empty or malformed.
+    #[error("invalid input: {detail}")]
+    InvalidInput {
+        /// What is wrong, in a sentence fit to show.
+        detail: String,
+    },
+    /// The disk is full; nothing was saved.
+    #[error("the disk is full; nothing was saved")]
+    DiskFull,
+    /// The store file is damaged or not a Solace store.
+    #[error("the store file is damaged or not a Solace store")]
+    CorruptStore,
+    /// Any other SQLite or file-system failure.
+    #[error("storage error: {detail}")]
+    Storage {
+        /// The underlying error.
+        detail: String,
+    },
+    /// The platform key store failed (access denied, malformed key, backend error).
+    #[error("key store error: {detail}")]
+    KeyStore {
+        /// The underlying error.
+        detail: String,
+    },
+    /// The sync server could not be reached (retry later).
+    #[error("the sync server is unreachable: {detail}")]
+    Network {
+        /// The underlying error.
+        detail: String,
+    },
+    /// The sync server refused the login: log in again.
+    #[error("the sync server refused the login")]
+    Unauthorized,
+    /// The sync server rejected a request.
+    #[error("the sync server rejected the request ({code}): {detail}")]
+    ServerRejected {
+        /// The server's error code.
+        code: String,
+        /// The server's message.
+        detail: String,
+    },
+    /// The store is not connected to a sync account yet (call `register` or log in).
+    #[error("this store is not connected to a sync server")]
+    NotRegistered,
+    /// This `Solace` was closed; open the store again.
+    #[error("this store was closed")]
+    Closed,
+    /// A foreign callback (key store, listener) failed unexpectedly, or an internal error.
+    #[error("internal error: {detail}")]
+    Internal {
+        /// The underlying error.
+        detail: String,
+    },
+}
+
+impl From<CoreError> for SolaceError {
+    fn from(err: CoreError) -> Self {
+        let detail = err.to_string();
+        match err {
+            CoreError::WrongPassphrase => Self::WrongPassphrase,
+            CoreError::WrongRecoveryKey => Self::WrongRecoveryKey,
+            CoreError::MalformedRecoveryKey => Self::MalformedRecoveryKey,
+            CoreError::DeviceNotRemembered => Self::DeviceNotRemembered,
+            CoreError::DeviceKeyMismatch => Self::DeviceKeyMismatch,
+            CoreError::WeakPassphrase(why) => Self::WeakPassphrase {
+                detail: why.to_owned(),
+            },
+            CoreError::NotInitialized => Self::NotInitialized,
+            CoreError::AlreadyInitialized => Self::AlreadyInitialized,
+            CoreError::StoreBusy => Self::StoreBusy,
+            CoreError::SchemaTooNew { found, supported } => Self::SchemaTooNew { found, supported },
+            CoreError::KdfTooWeak
+            | CoreError::KdfDowngrade
+            | CoreError::Envelope(_)
+            | CoreError::MalformedRecord { .. }
+            | CoreError::UnknownKey(_)
+            | CoreError::Random => Self::Crypto { detail },
+            CoreError::NotFound(what) => Self::NotFound {
+                what: what.to_owned(),
+            },
+            CoreError::AmbiguousId => Self::AmbiguousId,
+            CoreError::InvalidInput(detail) => Self::InvalidInput { detail },
+            CoreError::DiskFull => Self::DiskFull,
+            CoreError::CorruptStore => Self::CorruptStore,
+            CoreError::Storage(detail) => Self::Storage { detail },
+            CoreError::Io(_) => Self::Storage { detail },
+            CoreError::KeyStore(_) => Self::KeyStore { detail },
+            CoreError::Network(detail) => Self::Network { detail },
+            CoreError::Unauthorized => Self::Unauthorized,
+            CoreError::ServerRejected { code, message } => Self::ServerRejected {
+                code,
+                detail: message,
+            },
+            CoreError::NotRegistered => Self::NotRegistered,
+            _ => Self::Internal { detail },
+        }
+    }
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for SolaceError {
+    fn from(err: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Internal { detail: err.reason }
+    }
+}
+
+/// Shorthand for results crossing the FFI boundary.
+pub type Result<T, E = SolaceError> = std::result::Result<T, E>;
+
+/// An [`SolaceError::InvalidInput`] with `detail`.
+pub(crate) fn invalid(detail: impl Into<String>) -> SolaceError {
+    SolaceError::InvalidInput {
+        detail: detail.into(),
+    }
+}

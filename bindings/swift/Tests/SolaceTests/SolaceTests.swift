@@ -1,0 +1,355 @@
+// XCTest tests of the generated Swift bindings against the real native library, on Linux.
+// Run with `cargo xtask test-swift`.
+import Foundation
+import XCTest
+
+@testable import Solace
+
+/// The platform key store, implemented in Swift (an iOS app would use the Keychain).
+final class MemoryKeyStore: KeyStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private var keys: [String: Data] = [:]
+    private(set) var loads = 0
+
+    func key(_ vaultId: String) -> Data? {
+        lock.lock(); defer { lock.unlock() }
+        return keys[vaultId]
+    }
+
+    func load(vaultId: String) throws -> Data? {
+        lock.lock(); defer { lock.unlock() }
+        loads += 1
+        return keys[vaultId]
+    }
+
+    func save(vaultId: String, key: Data) throws {
+        lock.lock(); defer { lock.unlock() }
+        keys[vaultId] = key
+    }
+
+    func delete(vaultId: String) throws {
+        lock.lock(); defer { lock.unlock() }
+        keys[vaultId] = nil
+    }
+}
+
+final class RecordingListener: SolaceListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [SyncState] = []
+
+    var states: [SyncState] {
+        lock.lock(); defer { lock.unlock() }
+        return recorded
+    }
+
+    func onSyncStateChanged(state: SyncState) {
+        lock.lock(); defer { lock.unlock() }
+        recorded.append(state)
+    }
+
+    func onMessageArrived(conversationId: String) {}
+}
+
+final class SolaceTests: XCTestCase {
+    private var dirs: [URL] = []
+    private var open: [Solace] = []
+
+    private func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("solace-swift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        dirs.append(dir)
+        return dir
+    }
+
+    private func newStore(_ passphrase: String = "correct horse battery staple") throws -> (Solace, URL) {
+        let dir = try tempDir()
+        let created = try createStore(dir: dir.path, passphrase: passphrase, kdf: .minimum)
+        XCTAssertFalse(created.recoveryKey.isEmpty)
+        open.append(created.solace)
+        return (created.solace, dir)
+    }
+
+    override func tearDown() {
+        open.forEach { $0.closeStore() }
+        open = []
+        dirs.forEach { try? FileManager.default.removeItem(at: $0) }
+        dirs = []
+    }
+
+    func testUnlockWithAForeignKeyStore() throws {
+        let (solace, dir) = try newStore()
+        let keys = MemoryKeyStore()
+        XCTAssertFalse(try solace.deviceRemembered())
+        try solace.rememberDevice(keystore: keys)
+        let vault = try solace.vaultId()
+        XCTAssertEqual(keys.key(vault)?.count, 32)
+        _ = try solace.journal().add(draft: JournalDraft(title: nil, body: .free(text: "before lock"), tags: []))
+        solace.closeStore()
+
+        let reopened = try Solace.openWithDeviceKey(dir: dir.path, keystore: keys)
+        open.append(reopened)
+        XCTAssertGreaterThan(keys.loads, 0)
+        let entries = try reopened.journal().list(filter: JournalFilter())
+        XCTAssertEqual(entries.first?.current.body, .free(text: "before lock"))
+
+        try reopened.forgetDevice(keystore: keys)
+        reopened.closeStore()
+        XCTAssertNil(keys.key(vault))
+        XCTAssertThrowsError(try Solace.openWithDeviceKey(dir: dir.path, keystore: keys)) { error in
+            XCTAssertEqual(error as? SolaceError, .DeviceNotRemembered)
+        }
+    }
+
+    func testWrongPassphraseIsATypedError() throws {
+        let (solace, dir) = try newStore("the right one, surely")
+        solace.closeStore()
+        XCTAssertThrowsError(try Solace.openWithPassphrase(dir: dir.path, passphrase: "not it")) { error in
+            XCTAssertEqual(error as? SolaceError, .WrongPassphrase)
+        }
+        let again = try Solace.openWithPassphrase(dir: dir.path, passphrase: "the right one, surely")
+        open.append(again)
+        XCTAssertThrowsError(try Solace.openWithPassphrase(dir: dir.path, passphrase: "the right one, surely")) { error in
+            XCTAssertEqual(error as? SolaceError, .StoreBusy)
+        }
+        XCTAssertThrowsError(try again.mood().log(draft: MoodDraft(mood: 11))) { error in
+            guard case .InvalidInput(let detail)? = error as? SolaceError else {
+                return XCTFail("expected InvalidInput, got \(error)")
+            }
+            XCTAssertTrue(detail.contains("mood"))
+        }
+    }
+
+    func testJournalCrudWithAThoughtRecord() throws {
+        let (solace, _) = try newStore()
+        let journal = solace.journal()
+        let free = try journal.add(draft: JournalDraft(title: "Walk", body: .free(text: "Walked by the river"), tags: ["Walk", "#outside"]))
+        XCTAssertEqual(free.current.tags, ["walk", "outside"])
+
+        let record = ThoughtRecordContent(
+            situation: "Missed the bus",
+            automaticThought: "I always mess up",
+            emotions: [EmotionRating(emotion: "frustrated", intensity: 70)],
+            distortions: [.overgeneralization, .labeling],
+            evidenceFor: "Late twice this week",
+            evidenceAgainst: "On time the other days",
+            balancedThought: "Buses are unreliable; it's not a verdict on me",
+            reratedEmotions: [EmotionRating(emotion: "frustrated", intensity: 30)]
+        )
+        let tr = try journal.add(draft: JournalDraft(title: nil, body: .thoughtRecord(record: record), tags: ["cbt"]))
+        XCTAssertEqual(try journal.get(id: tr.id).current.body, .thoughtRecord(record: record))
+
+        let edited = try journal.edit(id: free.id, draft: JournalDraft(title: "Walk", body: .free(text: "Walked at dusk"), tags: ["walk"]))
+        XCTAssertEqual(edited.revisions.count, 1)
+        XCTAssertEqual(edited.revisions.first?.draft.body, .free(text: "Walked by the river"))
+
+        XCTAssertEqual(try journal.list(filter: JournalFilter()).count, 2)
+        XCTAssertEqual(try journal.list(filter: JournalFilter(tag: "cbt")).map(\.id), [tr.id])
+        XCTAssertEqual(try journal.search(query: "verdict").map(\.id), [tr.id])
+        XCTAssertTrue(try journal.tags().contains { $0.tag == "walk" && $0.count == 1 })
+
+        try journal.delete(id: free.id)
+        XCTAssertThrowsError(try journal.get(id: free.id)) { error in
+            guard case .NotFound? = error as? SolaceError else {
+                return XCTFail("expected NotFound, got \(error)")
+            }
+        }
+    }
+
+    func testMoodStats() throws {
+        let (solace, _) = try newStore()
+        let mood = solace.mood()
+        _ = try mood.log(draft: MoodDraft(mood: 4, emotions: ["Tired"], sleepHours: 6), at: "2026-03-02T08:00:00+01:00")
+        _ = try mood.log(draft: MoodDraft(mood: 6, note: "better"), at: "2026-03-03T08:00:00+01:00")
+        _ = try mood.log(draft: MoodDraft(mood: 8, energy: 7), at: "2026-03-04T21:30:00+01:00")
+        XCTAssertEqual(try mood.list().first?.draft.emotions, ["tired"])
+        XCTAssertEqual(try mood.list(from: "2026-03-03").count, 2)
+
+        let summary = try mood.summary(days: 7, today: "2026-03-04")
+        XCTAssertEqual(summary.count, 3)
+        XCTAssertEqual(summary.average ?? 0, 6.0, accuracy: 1e-9)
+        XCTAssertEqual(summary.min, 4)
+        XCTAssertEqual(summary.max, 8)
+        XCTAssertEqual(summary.weekdays.count, 7)
+        XCTAssertEqual(summary.trend?.direction, .improving)
+    }
+
+    func testHabitCheckAndStrength() throws {
+        let (solace, _) = try newStore()
+        let habits = solace.habits()
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone.current
+        let day = { (offset: Int) -> String in
+            formatter.string(from: Date().addingTimeInterval(Double(offset) * 86_400))
+        }
+        let habit = try habits.add(
+            draft: HabitDraft(
+                name: "Evening walk", schedule: .daily,
+                plan: IfThenPlan(cue: "I finish dinner", action: "walk 10 minutes"),
+                reminders: [Reminder(time: "19:30", weekdays: [])]),
+            start: day(-2))
+        for offset in [-2, -1, 0] {
+            try habits.check(id: habit.id, day: day(offset))
+        }
+        let stats = try habits.stats(id: habit.id)
+        XCTAssertEqual(stats.streaks.current, 3)
+        XCTAssertEqual(stats.streaks.unit, .days)
+        XCTAssertEqual(stats.today, .done)
+        XCTAssertGreaterThan(stats.strength, 0)
+        XCTAssertLessThanOrEqual(stats.strength, 1)
+
+        try habits.record(id: habit.id, action: .undo)
+        XCTAssertNil(try habits.stats(id: habit.id).today)
+        XCTAssertThrowsError(try habits.check(id: habit.id, day: day(1)))
+    }
+
+    func testMicroSessionRunsToCompletion() throws {
+        let (solace, _) = try newStore()
+        let sessions = solace.sessions()
+        var s = try sessions.start()
+        XCTAssertEqual(s.stage, .checkIn)
+        s = try sessions.advance(id: s.id, input: .checkIn(mood: 4, onMind: "I always mess up"))
+        XCTAssertEqual(s.stage, .chooseTechnique)
+        XCTAssertEqual(try sessions.suggest(mood: 4, onMind: "I always mess up").ranked.count, 6)
+        s = try sessions.advance(id: s.id, input: .choose(technique: .cbtReframe, breathing: nil))
+        XCTAssertThrowsError(try sessions.advance(id: s.id, input: .rating(value: 3)))
+
+        var steps = 0
+        while case .technique = s.stage {
+            let step = try XCTUnwrap(s.currentStep)
+            XCTAssertFalse(step.prompt.isEmpty)
+            let answer: SessionAnswer
+            switch step.kind {
+            case .text: answer = .text(text: "answer to \(step.key)")
+            case .scale(let min, let max): answer = .number(value: UInt8((Int(min) + Int(max)) / 2))
+            case .breathing: answer = .completed(seconds: 60)
+            case .countdown(let from): answer = .completed(seconds: UInt32(from))
+            }
+            s = try sessions.advance(id: s.id, input: .answer(answer: answer))
+            steps += 1
+        }
+        XCTAssertGreaterThanOrEqual(steps, 5)
+        XCTAssertEqual(try sessions.inProgress()?.id, s.id)
+        s = try sessions.advance(id: s.id, input: .reflection(text: "lighter"))
+        s = try sessions.advance(id: s.id, input: .rating(value: 4))
+        s = try sessions.advance(id: s.id, input: .followUp(choice: .nothing))
+        XCTAssertEqual(s.stage, .done)
+        XCTAssertNotNil(s.finishedAt)
+        XCTAssertNil(try sessions.inProgress())
+        let entry = try solace.journal().get(id: try XCTUnwrap(s.journalEntry))
+        guard case .thoughtRecord = entry.current.body else {
+            return XCTFail("the session did not write a thought record")
+        }
+        XCTAssertEqual(techniques().count, 6)
+    }
+
+    func testPhq9Item9OpensTheSafetyFlow() throws {
+        let (solace, _) = try newStore()
+        let assessments = solace.assessments()
+        XCTAssertEqual(instrumentInfo(instrument: .phq9).items.count, 9)
+        _ = try assessments.saveSafetyPlan(plan: SafetyPlan(warningSigns: ["Not sleeping"], helpContacts: ["Sam 555-0101"]))
+
+        let calm = try assessments.submit(instrument: .phq9, answers: Data([1, 1, 0, 1, 0, 0, 1, 0, 0]))
+        XCTAssertNil(calm.safety)
+        XCTAssertEqual(calm.result.severity, .minimal)
+
+        let flagged = try assessments.submit(instrument: .phq9, answers: Data([2, 2, 1, 2, 1, 1, 1, 1, 1]))
+        XCTAssertTrue(flagged.result.safetyFlag)
+        XCTAssertEqual(flagged.result.total, 12)
+        XCTAssertEqual(flagged.result.severity, .moderate)
+        let safety = try XCTUnwrap(flagged.safety, "the safety flow did not open")
+        XCTAssertEqual(safety.plan.warningSigns, ["Not sleeping"])
+        XCTAssertFalse(safety.resources.isEmpty)
+        XCTAssertFalse(safety.disclaimer.isEmpty)
+        XCTAssertEqual(flagged.change?.delta, 8)
+    }
+
+    func testSubscriptionStopsOnCancel() throws {
+        let (solace, _) = try newStore()
+        let listener = RecordingListener()
+        let sub = solace.subscribe(listener: listener)
+        XCTAssertThrowsError(try solace.sync().syncNow(budget: .unlimited)) { error in
+            XCTAssertEqual(error as? SolaceError, .NotRegistered)
+        }
+        XCTAssertEqual(listener.states.count, 2)
+        sub.cancel()
+        _ = try? solace.sync().syncNow(budget: .unlimited)
+        XCTAssertEqual(listener.states.count, 2)
+    }
+
+    /// `solace server` on a port it picks itself, with a fresh SQLite database; returns the
+    /// process and its base URL (read from the "listening on" line).
+    private func startServer() throws -> (Process, String) {
+        guard let bin = ProcessInfo.processInfo.environment["SOLACE_BIN"],
+              FileManager.default.isExecutableFile(atPath: bin) else {
+            throw XCTSkip("SOLACE_BIN not set; run through `cargo xtask test-swift`")
+        }
+        let db = try tempDir()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bin)
+        process.arguments = ["server"]
+        var env = ProcessInfo.processInfo.environment
+        env["SOLACE_SERVER_LISTEN"] = "127.0.0.1:0"
+        env["SOLACE_SERVER_DATABASE"] = "sqlite:\(db.path)/server.db"
+        process.environment = env
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                if !process.isRunning { break }
+                continue
+            }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let range = seen.range(of: "listening on ") {
+                let rest = seen[range.upperBound...]
+                if let end = rest.firstIndex(of: "\n") {
+                    return (process, String(rest[..<end]).trimmingCharacters(in: .whitespaces))
+                }
+            }
+        }
+        process.terminate()
+        if seen.contains("unrecognized subcommand") {
+            throw XCTSkip("this `solace` binary has no `server` command")
+        }
+        throw NSError(domain: "solace", code: 1, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(seen)"])
+    }
+
+    func testSyncRoundTripAgainstARealServer() throws {
+        let (server, url) = try startServer()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let pass = "a long shared passphrase"
+        let (phone, _) = try newStore(pass)
+        let listener = RecordingListener()
+        let sub = phone.subscribe(listener: listener)
+        defer { sub.cancel() }
+        try phone.sync().register(serverUrl: url, username: "alice", passphrase: pass, deviceName: "phone")
+        XCTAssertEqual(try phone.sync().account()?.username, "alice")
+        let entry = try phone.journal().add(draft: JournalDraft(title: nil, body: .free(text: "synced thought"), tags: ["sync"]))
+        let report = try phone.sync().syncNow(budget: .unlimited)
+        XCTAssertTrue(report.complete)
+        XCTAssertGreaterThanOrEqual(report.pushed, 1)
+        XCTAssertEqual(try phone.pendingChanges(), 0)
+        if case .finished = listener.states.last {} else { XCTFail("no Finished state: \(listener.states)") }
+
+        let tabletDir = try tempDir()
+        let tablet = try Solace.loginNewDevice(
+            dir: tabletDir.appendingPathComponent("store").path, serverUrl: url,
+            username: "alice", passphrase: pass, deviceName: "tablet")
+        open.append(tablet)
+        XCTAssertEqual(try tablet.journal().get(id: entry.id).current.body, .free(text: "synced thought"))
+
+        _ = try tablet.mood().log(draft: MoodDraft(mood: 7))
+        _ = try tablet.sync().syncNow(budget: .background)
+        _ = try phone.sync().syncNow(budget: .unlimited)
+        XCTAssertEqual(try phone.mood().list().count, 1)
+    }
+}
