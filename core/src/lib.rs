@@ -14,6 +14,7 @@ pub mod habits;
 pub mod insights;
 pub mod journal;
 pub mod keystore;
+pub mod messaging;
 pub mod mood;
 pub mod plans;
 pub mod record;

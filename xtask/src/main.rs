@@ -27,7 +27,13 @@ commands:
                 trixie root built once under ${SOLACE_CACHE:-~/.cache/solace})
   provision kotlin|swift   only fetch/build that toolchain into the cache";
 
-const FUZZ_TARGETS: &[&str] = &["envelope", "key_material", "record_body", "import_json"];
+const FUZZ_TARGETS: &[&str] = &[
+    "envelope",
+    "key_material",
+    "record_body",
+    "import_json",
+    "olm_message",
+];
 
 fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -53,6 +53,12 @@ const MIGRATIONS: &[&str] = &[
         last_sync_at TEXT,
         last_error TEXT
     );",
+    // v3: per-device secrets that must never sync (the Olm account and its sessions), each
+    // sealed in an envelope like every record.
+    "CREATE TABLE device_state (
+        name TEXT PRIMARY KEY,
+        sealed BLOB NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.

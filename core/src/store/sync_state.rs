@@ -11,6 +11,15 @@ use crate::error::{CoreError, Result};
 use crate::record::{RecordId, RecordKind};
 
 const TOKEN_KIND: &str = "sync_token";
+const DEVICE_STATE_KIND: &str = "device_state";
+
+fn device_state_id(name: &str) -> RecordId {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("solace/device-state/{name}").as_bytes());
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    RecordId(id)
+}
 
 /// The account this store syncs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,6 +382,40 @@ impl Store {
             [cursor as i64],
         )?;
         Ok(())
+    }
+
+    /// Stores a device-local secret (never synced) sealed under the current items key.
+    pub fn put_device_state(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        let id = device_state_id(name);
+        let keyring = &self.unlocked.keyring;
+        let sealed = envelope::seal(
+            keyring.current()?,
+            keyring.current_id(),
+            &id,
+            DEVICE_STATE_KIND,
+            bytes,
+        )?;
+        self.conn.execute(
+            "INSERT INTO device_state (name, sealed) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed",
+            params![name, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// A device-local secret stored with [`Store::put_device_state`].
+    pub fn device_state(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT sealed FROM device_state WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        sealed
+            .map(|s| self.open_sealed(DEVICE_STATE_KIND, &device_state_id(name), &s))
+            .transpose()
     }
 
     /// Opens any sealed blob of `kind` for `id` (a remote version or a merge base).

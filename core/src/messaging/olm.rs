@@ -1,0 +1,278 @@
+//! Device-to-device end-to-end encryption with vodozemac's Olm (double ratchet, forward
+//! secrecy). Each device has one Olm account (identity keys + one-time keys); each pair of
+//! devices shares one session. A first message can be sent while the recipient is offline:
+//! the sender claims one of the recipient's published, signed one-time keys.
+//!
+//! Pickled state never leaves the device; the caller stores it sealed (see [`crate::store`]).
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use vodozemac::olm::{Account, AccountPickle, OlmMessage, Session, SessionConfig, SessionPickle};
+use vodozemac::{Curve25519PublicKey, Ed25519PublicKey, Ed25519Signature};
+
+use crate::error::{CoreError, Result};
+
+const B64: base64::engine::general_purpose::GeneralPurpose =
+    base64::engine::general_purpose::STANDARD;
+const OTK_SIGNATURE_CONTEXT: &str = "solace/one-time-key/v1|";
+
+/// A device's public identity, as published to the key directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceKeys {
+    /// Curve25519 identity key (base64), used for the key agreement.
+    pub curve25519: String,
+    /// Ed25519 signing key (base64), signs the one-time keys.
+    pub ed25519: String,
+}
+
+/// A one-time key signed by its device's Ed25519 key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedOneTimeKey {
+    /// Curve25519 one-time key (base64).
+    pub key: String,
+    /// Ed25519 signature over the context string and the key (base64).
+    pub signature: String,
+}
+
+/// An Olm message as carried by the mailbox: its type and body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireOlmMessage {
+    /// 0: pre-key message (starts a session), 1: normal message.
+    pub kind: u8,
+    /// The Olm message bytes (base64).
+    pub body: String,
+}
+
+fn bad(what: &str) -> CoreError {
+    CoreError::InvalidInput(format!("malformed {what}"))
+}
+
+/// Why a message could not be opened. Distinct from malformed input so a UI can flag
+/// tampering or replays.
+fn rejected() -> CoreError {
+    CoreError::Envelope(crate::crypto::envelope::EnvelopeError::Authentication)
+}
+
+/// This device's Olm account.
+pub struct DeviceCrypto {
+    account: Account,
+}
+
+impl Default for DeviceCrypto {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DeviceCrypto {
+    /// A new account with fresh identity keys.
+    pub fn new() -> Self {
+        Self {
+            account: Account::new(),
+        }
+    }
+
+    /// Restores an account from its pickle (JSON bytes).
+    pub fn from_pickle(bytes: &[u8]) -> Result<Self> {
+        let pickle: AccountPickle =
+            serde_json::from_slice(bytes).map_err(|_| bad("device account state"))?;
+        Ok(Self {
+            account: Account::from_pickle(pickle),
+        })
+    }
+
+    /// The account's pickle (JSON bytes) — secret: store it sealed.
+    pub fn pickle(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(&self.account.pickle()).map_err(|_| bad("device account state"))
+    }
+
+    /// The public identity of this device.
+    pub fn keys(&self) -> DeviceKeys {
+        DeviceKeys {
+            curve25519: self.account.curve25519_key().to_base64(),
+            ed25519: self.account.ed25519_key().to_base64(),
+        }
+    }
+
+    /// Generates `count` one-time keys, signs them and marks them published.
+    pub fn publish_one_time_keys(&mut self, count: usize) -> Vec<SignedOneTimeKey> {
+        self.account.generate_one_time_keys(count);
+        let keys: Vec<SignedOneTimeKey> = self
+            .account
+            .one_time_keys()
+            .values()
+            .map(|k| {
+                let key = k.to_base64();
+                let signature = self
+                    .account
+                    .sign(format!("{OTK_SIGNATURE_CONTEXT}{key}"))
+                    .to_base64();
+                SignedOneTimeKey { key, signature }
+            })
+            .collect();
+        self.account.mark_keys_as_published();
+        keys
+    }
+
+    /// Starts a session with another device from its published identity and one of its
+    /// one-time keys; refuses a one-time key its identity did not sign.
+    pub fn outbound_session(
+        &self,
+        theirs: &DeviceKeys,
+        otk: &SignedOneTimeKey,
+    ) -> Result<PairSession> {
+        let signing =
+            Ed25519PublicKey::from_base64(&theirs.ed25519).map_err(|_| bad("signing key"))?;
+        let signature = Ed25519Signature::from_base64(&otk.signature)
+            .map_err(|_| bad("one-time key signature"))?;
+        signing
+            .verify(
+                format!("{OTK_SIGNATURE_CONTEXT}{}", otk.key).as_bytes(),
+                &signature,
+            )
+            .map_err(|_| rejected())?;
+        let identity = Curve25519PublicKey::from_base64(&theirs.curve25519)
+            .map_err(|_| bad("identity key"))?;
+        let one_time =
+            Curve25519PublicKey::from_base64(&otk.key).map_err(|_| bad("one-time key"))?;
+        let session = self
+            .account
+            .create_outbound_session(SessionConfig::version_1(), identity, one_time)
+            .map_err(|_| rejected())?;
+        Ok(PairSession { session })
+    }
+
+    /// Accepts the first (pre-key) message of a session from `their_curve25519`, returning the
+    /// session and the plaintext. The one-time key it used is consumed, so a replay fails.
+    pub fn inbound_session(
+        &mut self,
+        their_curve25519: &str,
+        message: &WireOlmMessage,
+    ) -> Result<(PairSession, Vec<u8>)> {
+        let identity =
+            Curve25519PublicKey::from_base64(their_curve25519).map_err(|_| bad("identity key"))?;
+        let OlmMessage::PreKey(pre_key) = decode(message)? else {
+            return Err(rejected());
+        };
+        let created = self
+            .account
+            .create_inbound_session(SessionConfig::version_1(), identity, &pre_key)
+            .map_err(|_| rejected())?;
+        Ok((
+            PairSession {
+                session: created.session,
+            },
+            created.plaintext,
+        ))
+    }
+}
+
+fn decode(message: &WireOlmMessage) -> Result<OlmMessage> {
+    let body = B64.decode(&message.body).map_err(|_| bad("message"))?;
+    OlmMessage::from_parts(usize::from(message.kind), &body).map_err(|_| bad("message"))
+}
+
+/// One Olm session with another device.
+pub struct PairSession {
+    session: Session,
+}
+
+impl PairSession {
+    /// Restores a session from its pickle (JSON bytes).
+    pub fn from_pickle(bytes: &[u8]) -> Result<Self> {
+        let pickle: SessionPickle =
+            serde_json::from_slice(bytes).map_err(|_| bad("session state"))?;
+        Ok(Self {
+            session: Session::from_pickle(pickle),
+        })
+    }
+
+    /// The session's pickle (JSON bytes) — secret: store it sealed.
+    pub fn pickle(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(&self.session.pickle()).map_err(|_| bad("session state"))
+    }
+
+    /// Encrypts `plaintext` (advances the ratchet: persist the session afterwards).
+    pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<WireOlmMessage> {
+        let message = self
+            .session
+            .encrypt(plaintext)
+            .map_err(|_| bad("message"))?;
+        let (kind, body) = message.to_parts();
+        Ok(WireOlmMessage {
+            kind: u8::try_from(kind).map_err(|_| bad("message"))?,
+            body: B64.encode(body),
+        })
+    }
+
+    /// Decrypts a message of this session; tampered, foreign or replayed messages fail.
+    pub fn decrypt(&mut self, message: &WireOlmMessage) -> Result<Vec<u8>> {
+        self.session
+            .decrypt(&decode(message)?)
+            .map_err(|_| rejected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> (DeviceCrypto, DeviceCrypto, PairSession, PairSession) {
+        let alice = DeviceCrypto::new();
+        let mut bob = DeviceCrypto::new();
+        let otks = bob.publish_one_time_keys(2);
+        let mut a_to_b = alice.outbound_session(&bob.keys(), &otks[0]).unwrap();
+        let first = a_to_b.encrypt(b"hello while you were offline").unwrap();
+        assert_eq!(first.kind, 0);
+        let (b_to_a, plain) = bob
+            .inbound_session(&alice.keys().curve25519, &first)
+            .unwrap();
+        assert_eq!(plain, b"hello while you were offline");
+        (alice, bob, a_to_b, b_to_a)
+    }
+
+    #[test]
+    fn a_first_message_reaches_an_offline_device_and_replies_flow() {
+        let (_alice, _bob, mut a_to_b, mut b_to_a) = pair();
+        let reply = b_to_a.encrypt(b"got it").unwrap();
+        assert_eq!(a_to_b.decrypt(&reply).unwrap(), b"got it");
+        let next = a_to_b.encrypt(b"second").unwrap();
+        assert_eq!(next.kind, 1);
+        assert_eq!(b_to_a.decrypt(&next).unwrap(), b"second");
+    }
+
+    #[test]
+    fn tampered_replayed_and_forged_messages_are_rejected() {
+        let (alice, mut bob, mut a_to_b, mut b_to_a) = pair();
+        let reply = b_to_a.encrypt(b"one").unwrap();
+        a_to_b.decrypt(&reply).unwrap();
+        let msg = a_to_b.encrypt(b"once only").unwrap();
+        let mut tampered = msg.clone();
+        let mut bytes = B64.decode(&tampered.body).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        tampered.body = B64.encode(bytes);
+        assert!(b_to_a.decrypt(&tampered).is_err());
+        assert_eq!(b_to_a.decrypt(&msg).unwrap(), b"once only");
+        assert!(b_to_a.decrypt(&msg).is_err(), "a replay must fail");
+        // A one-time key signed by someone else is refused.
+        let mut mallory = DeviceCrypto::new();
+        let forged = SignedOneTimeKey {
+            key: mallory.publish_one_time_keys(1)[0].key.clone(),
+            signature: bob.publish_one_time_keys(1)[0].signature.clone(),
+        };
+        assert!(alice.outbound_session(&bob.keys(), &forged).is_err());
+    }
+
+    #[test]
+    fn pickles_restore_accounts_and_sessions() {
+        let (alice, bob, a_to_b, mut b_to_a) = pair();
+        let alice = DeviceCrypto::from_pickle(&alice.pickle().unwrap()).unwrap();
+        let _bob = DeviceCrypto::from_pickle(&bob.pickle().unwrap()).unwrap();
+        let mut a_to_b = PairSession::from_pickle(&a_to_b.pickle().unwrap()).unwrap();
+        let msg = a_to_b.encrypt(b"after restart").unwrap();
+        assert_eq!(b_to_a.decrypt(&msg).unwrap(), b"after restart");
+        assert_eq!(alice.keys(), alice.keys());
+        assert!(DeviceCrypto::from_pickle(b"{}").is_err());
+    }
+}
