@@ -14,6 +14,8 @@
 //! `Task.detached`). A `Solace` is safe to share between threads; calls are serialized on the
 //! store (one writer).
 
+#![warn(missing_docs)]
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 

@@ -124,6 +124,23 @@ pub async fn serve(
     .map_err(ServerError::Serve)
 }
 
+/// Completes on Ctrl-C or, on Unix, SIGTERM (what service managers send), so in-flight
+/// requests finish before the process exits.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// Runs the server on a new multi-threaded runtime until Ctrl-C, with logs on stderr
 /// (`RUST_LOG` filters them; default `info`).
 pub fn run_blocking(config: ServerConfig) -> Result<(), ServerError> {
@@ -140,8 +157,6 @@ pub fn run_blocking(config: ServerConfig) -> Result<(), ServerError> {
     runtime.block_on(serve(
         config,
         |addr| eprintln!("solace server listening on http://{addr}"),
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        },
+        shutdown_signal(),
     ))
 }

@@ -14,8 +14,9 @@ use std::time::Instant;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci            everything CI runs: fmt check, clippy (all targets, -D warnings), all tests,
-                a short fuzz run of every fuzz target (when a nightly toolchain is present)
+  ci            everything CI runs: fmt check, clippy (all targets, -D warnings), all tests on
+                SQLite and PostgreSQL, Kotlin (JVM) and Swift (Linux) binding tests, and a
+                short fuzz run of every fuzz target (when a nightly toolchain is present)
   fuzz [SECS]   run every fuzz target for SECS seconds each (default 60)
   bench         build and run the storage benchmark (release; links SQLCipher)
   bench-sync    first sync of a new device (10k records) and server load, SQLite and PostgreSQL
@@ -40,6 +41,9 @@ fn root() -> PathBuf {
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
 
+/// Steps that succeeded in this invocation (for the closing summary line).
+static STEPS_PASSED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn run(step: &str, cmd: &mut Command) -> Result<(), String> {
     eprintln!("\n==> {step}: {cmd:?}");
     let started = Instant::now();
@@ -52,6 +56,7 @@ fn run(step: &str, cmd: &mut Command) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     if status.success() {
+        STEPS_PASSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     } else {
         Err(format!("{step} failed ({status})"))
@@ -154,8 +159,22 @@ fn ci() -> Result<(), String> {
             .env("SOLACE_TEST_PG_URL", &pg)
             .env("SOLACE_REQUIRE_PG", "1"),
     )?;
+    for (name, step) in [
+        (
+            "Kotlin bindings",
+            foreign::test_kotlin as fn() -> Result<(), String>,
+        ),
+        ("Swift bindings", foreign::test_swift),
+    ] {
+        step().map_err(|e| format!("{name}: {e}"))?;
+        STEPS_PASSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     fuzz(20)?;
     eprintln!("\nci: all steps passed");
+    println!(
+        "steps: {} passed, 0 failed",
+        STEPS_PASSED.load(std::sync::atomic::Ordering::Relaxed)
+    );
     Ok(())
 }
 
