@@ -79,6 +79,11 @@ fn build_solace_binary() -> Result<PathBuf, String> {
 }
 
 /// Every file under `dir` whose name ends with `suffix`, sorted.
+/// Every `.kt` file under `dir` (for the benchmark build).
+pub fn kotlin_sources(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    files_with_suffix(dir, ".kt")
+}
+
 fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, String> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];

@@ -5,6 +5,7 @@
 //! the same `ci` command.
 
 mod foreign;
+mod mobile;
 mod toolchains;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,8 @@ commands:
                 short fuzz run of every fuzz target (when a nightly toolchain is present)
   fuzz [SECS]   run every fuzz target for SECS seconds each (default 60)
   bench         build and run the storage benchmark (release; links SQLCipher)
+  size          build the stripped shipping library (profile mobile) and print its size
+  bench-ffi     FFI call overhead from Kotlin (simple call, record write/read round trips)
   bench-sync    first sync of a new device (10k records) and server load, SQLite and PostgreSQL
   bindings      build the debug solace-ffi library and generate Kotlin and Swift into
                 target/bindings/{kotlin,swift}
@@ -235,6 +238,8 @@ fn main() -> ExitCode {
             Some(Err(_)) => Err("fuzz takes a number of seconds".into()),
         },
         Some("bindings") => foreign::bindings().map(|_| ()),
+        Some("size") => mobile::size(),
+        Some("bench-ffi") => mobile::bench_ffi(),
         Some("test-kotlin") => foreign::test_kotlin(),
         Some("test-swift") => foreign::test_swift(),
         Some("provision") => foreign::provision(args.get(1).map(String::as_str)),

@@ -36,6 +36,9 @@ pub struct HttpTransport {
 impl HttpTransport {
     /// A transport for the server at `base_url` (e.g. `https://sync.example.org`).
     pub fn new(base_url: &str) -> Result<Self> {
+        // TLS uses rustls with the ring provider; installing it as the process default is
+        // idempotent (an already installed provider is kept).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
