@@ -20,7 +20,8 @@ if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
 fi
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-if "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q 2>/dev/null; then
+ready() { "$bin/pg_isready" -h 127.0.0.1 -p "$port" -U postgres -q 2>/dev/null; }
+if ready; then
   echo "$url"
   exit 0
 fi
@@ -30,17 +31,33 @@ if [ ! -f "$dir/PG_VERSION" ]; then
   echo "pg.sh: creating a test cluster in $dir…" >&2
   as_pg "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 >/dev/null
 fi
-# A stale pid file from a killed server would block the start.
-if [ -f "$dir/postmaster.pid" ] && ! "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q; then
+# A pid file from a killed server would block the start. Right after a kill its postmaster may
+# still be exiting or a zombie, which PostgreSQL's own lock-file check counts as running, so
+# wait (up to 10 s) until the process is really gone.
+zombie() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+pid=""
+if [ -f "$dir/postmaster.pid" ]; then
   pid="$(head -n 1 "$dir/postmaster.pid")"
-  kill -0 "$pid" 2>/dev/null || rm -f "$dir/postmaster.pid"
+  for _ in $(seq 1 20); do
+    { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; } || break
+    zombie "$pid" || break
+    sleep 0.5
+  done
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null || zombie "$pid"; then
+    rm -f "$dir/postmaster.pid" "$dir/.s.PGSQL.$port.lock"
+    pid=""
+  fi
 fi
-echo "pg.sh: starting PostgreSQL on 127.0.0.1:$port…" >&2
-as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c max_connections=300" start >&2
+if [ -z "$pid" ]; then
+  echo "pg.sh: starting PostgreSQL on 127.0.0.1:$port…" >&2
+  as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c max_connections=300" start >&2
+else
+  echo "pg.sh: a server (pid $pid) is starting in $dir; waiting for it…" >&2
+fi
 for _ in $(seq 1 60); do
-  "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q && break
+  ready && break
   sleep 0.5
 done
-"$bin/pg_isready" -h 127.0.0.1 -p "$port" -q || { echo "pg.sh: PostgreSQL did not start; see $dir/server.log" >&2; exit 1; }
+ready || { echo "pg.sh: PostgreSQL did not start; see $dir/server.log" >&2; exit 1; }
 echo "$url"

@@ -16,8 +16,9 @@ use serde::de::DeserializeOwned;
 use solace_protocol as p;
 
 use crate::auth;
+use crate::error::ApiErr;
 use crate::rate_limit::RateLimiter;
-use crate::storage::{NewAccount, NewDevice, NewMutation, Storage, StorageError};
+use crate::storage::{NewAccount, NewDevice, NewMutation, Storage};
 
 /// Shared state of the running server.
 pub struct AppState {
@@ -36,69 +37,17 @@ pub struct AppState {
 /// Shared state handle.
 pub type Shared = Arc<AppState>;
 
-/// An error answer.
-#[derive(Debug)]
-pub struct ApiErr(StatusCode, &'static str, String);
+/// Largest sequence number storage can hold (both backends keep them as signed 64-bit).
+const MAX_SEQ: u64 = i64::MAX as u64;
 
-impl ApiErr {
-    fn bad(message: impl Into<String>) -> Self {
-        ApiErr(StatusCode::BAD_REQUEST, "bad_request", message.into())
-    }
+/// Any path outside protocol v1: `404 not_found` as an [`p::ApiError`] body.
+pub async fn fallback() -> ApiErr {
+    ApiErr::not_found("endpoint")
 }
 
-impl IntoResponse for ApiErr {
-    fn into_response(self) -> Response {
-        (
-            self.0,
-            Json(p::ApiError {
-                code: self.1.into(),
-                message: self.2,
-            }),
-        )
-            .into_response()
-    }
-}
-
-impl From<StorageError> for ApiErr {
-    fn from(e: StorageError) -> Self {
-        match e {
-            StorageError::Conflict => {
-                ApiErr(StatusCode::CONFLICT, "conflict", "already exists".into())
-            }
-            StorageError::Backend(msg) => {
-                tracing::error!(error = %msg, "storage failure");
-                ApiErr(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "storage unavailable".into(),
-                )
-            }
-        }
-    }
-}
-
-fn unauthorized() -> ApiErr {
-    ApiErr(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "missing, invalid or expired credentials".into(),
-    )
-}
-
-fn rate_limited() -> ApiErr {
-    ApiErr(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        "too many requests; slow down".into(),
-    )
-}
-
-fn internal() -> ApiErr {
-    ApiErr(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "internal error".into(),
-    )
+/// A known path with the wrong method: `405` as an [`p::ApiError`] body (`bad_request`).
+pub async fn method_not_allowed() -> ApiErr {
+    ApiErr::method_not_allowed()
 }
 
 fn now() -> i64 {
@@ -114,11 +63,7 @@ fn parse<T: DeserializeOwned>(
 ) -> Result<T, ApiErr> {
     let bytes = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiErr(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "request body too large".into(),
-            )
+            ApiErr::too_large("request body")
         } else {
             ApiErr::bad("unreadable request body")
         }
@@ -131,11 +76,7 @@ fn b64(text: &str, what: &str, max: usize) -> Result<Vec<u8>, ApiErr> {
         .decode(text)
         .map_err(|_| ApiErr::bad(format!("{what} is not base64")))?;
     if bytes.len() > max {
-        return Err(ApiErr(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("{what} too large"),
-        ));
+        return Err(ApiErr::too_large(what));
     }
     Ok(bytes)
 }
@@ -181,7 +122,15 @@ fn items_keys(keys: &[p::WireItemsKey]) -> Result<Vec<(u32, Vec<u8>)>, ApiErr> {
         .collect()
 }
 
-/// The authenticated caller.
+/// Filled by [`Caller`] with the first characters of the account id, so the request log can
+/// tell accounts apart without recording who they are.
+#[derive(Debug, Clone, Default)]
+pub struct AccountTag(pub Arc<std::sync::OnceLock<String>>);
+
+/// How many characters of the account id a log line carries.
+const ACCOUNT_TAG_LEN: usize = 8;
+
+/// The authenticated caller: a valid, unexpired token of a device that is not revoked.
 pub struct Caller {
     account_id: String,
     device_id: String,
@@ -196,14 +145,19 @@ impl FromRequestParts<Shared> for Caller {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauthorized)?;
+            .ok_or_else(ApiErr::unauthorized)?;
         let (account_id, device_id) = state
             .storage
             .authenticate(&auth::token_hash(token.trim()), now())
             .await?
-            .ok_or_else(unauthorized)?;
+            .ok_or_else(ApiErr::unauthorized)?;
+        if let Some(tag) = parts.extensions.get::<AccountTag>() {
+            let _ = tag
+                .0
+                .set(account_id.chars().take(ACCOUNT_TAG_LEN).collect());
+        }
         if !state.account_limit.allow(&account_id) {
-            return Err(rate_limited());
+            return Err(ApiErr::rate_limited());
         }
         Ok(Caller {
             account_id,
@@ -216,7 +170,7 @@ fn limit_address(state: &AppState, addr: &SocketAddr) -> Result<(), ApiErr> {
     if state.address_limit.allow(&addr.ip().to_string()) {
         Ok(())
     } else {
-        Err(rate_limited())
+        Err(ApiErr::rate_limited())
     }
 }
 
@@ -226,8 +180,8 @@ async fn new_session(
     name: String,
     create: Option<NewAccount>,
 ) -> Result<p::SessionResponse, ApiErr> {
-    let device_id = auth::random_id().ok_or_else(internal)?;
-    let (token, token_hash) = auth::new_token().ok_or_else(internal)?;
+    let device_id = auth::random_id().ok_or_else(ApiErr::internal)?;
+    let (token, token_hash) = auth::new_token().ok_or_else(ApiErr::internal)?;
     let expires_at = now() + state.token_ttl_secs;
     let device = NewDevice {
         device_id: device_id.clone(),
@@ -301,8 +255,8 @@ pub async fn register(
         .await
         .ok()
         .flatten()
-        .ok_or_else(internal)?;
-    let account_id = auth::random_id().ok_or_else(internal)?;
+        .ok_or_else(ApiErr::internal)?;
+    let account_id = auth::random_id().ok_or_else(ApiErr::internal)?;
     let account = NewAccount {
         account_id: account_id.clone(),
         username: req.username,
@@ -335,7 +289,7 @@ pub async fn login(
             .unwrap_or(false);
     match (ok, account) {
         (true, Some(a)) => Ok(Json(new_session(&state, &a.account_id, name, None).await?)),
-        _ => Err(unauthorized()),
+        _ => Err(ApiErr::unauthorized()),
     }
 }
 
@@ -408,11 +362,7 @@ pub async fn revoke(
     {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiErr(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such device".into(),
-        ))
+        Err(ApiErr::not_found("device"))
     }
 }
 
@@ -424,9 +374,10 @@ pub async fn pull(
 ) -> Result<Json<p::PullResponse>, ApiErr> {
     let req: p::PullRequest = parse(body)?;
     let limit = req.limit.clamp(1, p::MAX_PULL_LIMIT);
+    let cursor = req.cursor.min(MAX_SEQ);
     let (records, more) = state
         .storage
-        .pull(&caller.account_id, req.cursor, limit)
+        .pull(&caller.account_id, cursor, limit)
         .await?;
     let next_cursor = records.last().map_or(req.cursor, |r| r.server_seq);
     Ok(Json(p::PullResponse {
@@ -451,7 +402,12 @@ pub async fn push(
     }
     let mut mutations = Vec::with_capacity(req.mutations.len());
     for m in req.mutations {
-        if !valid_record_id(&m.id) || !valid_kind(&m.kind) || m.mutation_seq == 0 {
+        if !valid_record_id(&m.id)
+            || !valid_kind(&m.kind)
+            || m.mutation_seq == 0
+            || m.mutation_seq > MAX_SEQ
+            || m.base_seq > MAX_SEQ
+        {
             return Err(ApiErr::bad("malformed mutation (id, kind or sequence)"));
         }
         let blob = b64(&m.blob, "blob", p::MAX_BLOB_BYTES)?;

@@ -23,6 +23,14 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// PostgreSQL connection pool size (`SOLACE_SERVER_PG_POOL`).
     pub pg_pool: usize,
+    /// Sustained requests per second per client address on register, login and prelogin
+    /// (`SOLACE_SERVER_AUTH_RATE_PER_SECOND`).
+    pub auth_rate_per_second: u32,
+    /// Burst size per client address on those endpoints (`SOLACE_SERVER_AUTH_RATE_BURST`).
+    pub auth_rate_burst: u32,
+    /// Logs as JSON lines instead of text (`SOLACE_SERVER_LOG_JSON=1`); used by
+    /// [`crate::run_blocking`].
+    pub log_json: bool,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +43,9 @@ impl Default for ServerConfig {
             rate_burst: 400,
             max_body_bytes: 8 * 1024 * 1024,
             pg_pool: 16,
+            auth_rate_per_second: 20,
+            auth_rate_burst: 40,
+            log_json: false,
         }
     }
 }
@@ -81,7 +92,25 @@ impl ServerConfig {
         env_num("SOLACE_SERVER_RATE_BURST", &mut config.rate_burst)?;
         env_num("SOLACE_SERVER_MAX_BODY_BYTES", &mut config.max_body_bytes)?;
         env_num("SOLACE_SERVER_PG_POOL", &mut config.pg_pool)?;
+        env_num(
+            "SOLACE_SERVER_AUTH_RATE_PER_SECOND",
+            &mut config.auth_rate_per_second,
+        )?;
+        env_num("SOLACE_SERVER_AUTH_RATE_BURST", &mut config.auth_rate_burst)?;
+        if let Ok(v) = std::env::var("SOLACE_SERVER_LOG_JSON") {
+            config.log_json = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" | "" => false,
+                _ => return Err(ConfigError::Env("SOLACE_SERVER_LOG_JSON")),
+            };
+        }
         Ok(config)
+    }
+
+    /// Whether [`ServerConfig::database`] names PostgreSQL (`postgres://` or
+    /// `postgresql://`) rather than an SQLite file.
+    pub fn is_postgres(&self) -> bool {
+        self.database.starts_with("postgres://") || self.database.starts_with("postgresql://")
     }
 }
 
@@ -104,5 +133,27 @@ mod tests {
             ServerConfig::load(Some(&path)),
             Err(ConfigError::Parse(_))
         ));
+        // Environment beats the file (the only test here that touches these variables).
+        std::fs::write(&path, "rate_burst = 5\n").unwrap();
+        std::env::set_var("SOLACE_SERVER_RATE_BURST", "7");
+        std::env::set_var("SOLACE_SERVER_DATABASE", "postgres://db/x");
+        std::env::set_var("SOLACE_SERVER_LOG_JSON", "1");
+        let c = ServerConfig::load(Some(&path)).unwrap();
+        assert_eq!(c.rate_burst, 7);
+        assert!(c.is_postgres() && c.log_json);
+        std::env::set_var("SOLACE_SERVER_MAX_BODY_BYTES", "lots");
+        assert!(matches!(
+            ServerConfig::load(None),
+            Err(ConfigError::Env("SOLACE_SERVER_MAX_BODY_BYTES"))
+        ));
+        for name in [
+            "SOLACE_SERVER_RATE_BURST",
+            "SOLACE_SERVER_DATABASE",
+            "SOLACE_SERVER_LOG_JSON",
+            "SOLACE_SERVER_MAX_BODY_BYTES",
+        ] {
+            std::env::remove_var(name);
+        }
+        assert_eq!(ServerConfig::load(None).unwrap(), ServerConfig::default());
     }
 }

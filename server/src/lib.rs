@@ -2,11 +2,21 @@
 //! records. It stores and relays only ciphertext, wrapped keys and slow hashes; it never sees
 //! plaintext or a usable key.
 //!
-//! Start it with [`serve`] (async) or [`run_blocking`] (the `solace server` command).
+//! Ways to start it:
+//!
+//! - [`run_blocking`]: the `solace server` command (own runtime, logs on stderr, stops on
+//!   Ctrl-C or SIGTERM).
+//! - [`spawn`]: on the current tokio runtime, returning a [`ServerHandle`] with the bound
+//!   address (tests use `listen = "127.0.0.1:0"` and [`ServerHandle::base_url`]).
+//! - [`bind`] then [`Bound::run`], or [`serve`]: bind first, serve until a shutdown future
+//!   completes.
+
+#![deny(missing_docs)]
 
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod error;
 pub mod rate_limit;
 pub mod storage;
 
@@ -22,28 +32,12 @@ use axum::routing::{get, post, put};
 use axum::Router;
 
 pub use config::ServerConfig;
+pub use error::ServerError;
 use storage::Storage;
-
-/// Why the server could not start or stopped with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum ServerError {
-    /// Bad configuration.
-    #[error(transparent)]
-    Config(#[from] config::ConfigError),
-    /// The database could not be opened or migrated.
-    #[error("storage: {0}")]
-    Storage(#[from] storage::StorageError),
-    /// The listen address could not be bound.
-    #[error("cannot listen on {0}: {1}")]
-    Bind(String, std::io::Error),
-    /// The HTTP server failed.
-    #[error("server error: {0}")]
-    Serve(std::io::Error),
-}
 
 /// Opens the configured database (`sqlite:PATH` or `postgres://…`).
 pub async fn open_storage(config: &ServerConfig) -> Result<Arc<dyn Storage>, ServerError> {
-    if config.database.starts_with("postgres://") || config.database.starts_with("postgresql://") {
+    if config.is_postgres() {
         Ok(Arc::new(
             storage::postgres::PostgresStorage::connect(&config.database, config.pg_pool).await?,
         ))
@@ -62,13 +56,23 @@ pub async fn open_storage(config: &ServerConfig) -> Result<Arc<dyn Storage>, Ser
     }
 }
 
-/// Logs method, path, status and latency of every request; never bodies, queries or tokens.
-async fn log_requests(request: Request, next: Next) -> Response {
+/// Logs method, path (without query), status, latency and an account id prefix of every
+/// request; never bodies, usernames, tokens or blobs.
+async fn log_requests(mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let tag = api::AccountTag::default();
+    request.extensions_mut().insert(tag.clone());
     let started = Instant::now();
     let response = next.run(request).await;
-    tracing::info!(%method, %path, status = response.status().as_u16(), latency_ms = started.elapsed().as_secs_f64() * 1e3, "request");
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1e3,
+        account = tag.0.get().map_or("-", String::as_str),
+        "request"
+    );
     response
 }
 
@@ -85,24 +89,67 @@ pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
         .route("/v1/devices/revoke", post(api::revoke))
         .route("/v1/sync/pull", post(api::pull))
         .route("/v1/sync/push", post(api::push))
+        .fallback(api::fallback)
+        .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(axum::middleware::from_fn(log_requests))
         .with_state(state)
 }
 
-/// Binds the configured address and serves until `shutdown` completes. Calls `on_bound` with
-/// the actual address (useful with port 0).
-pub async fn serve(
-    config: ServerConfig,
-    on_bound: impl FnOnce(SocketAddr),
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServerError> {
+/// A server whose listener is bound but which does not serve yet.
+pub struct Bound {
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    app: Router,
+}
+
+impl Bound {
+    /// The address actually bound (the real port when the configuration said port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        axum::serve(
+            self.listener,
+            self.app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Serve)
+    }
+
+    /// Serves on a task of the current tokio runtime.
+    pub fn spawn(self) -> ServerHandle {
+        let addr = self.addr;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(self.run(async {
+            let _ = stopped.await;
+        }));
+        ServerHandle {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+}
+
+/// Opens and migrates the storage, then binds the configured address (port 0 picks a free
+/// port; see [`Bound::local_addr`]).
+pub async fn bind(config: ServerConfig) -> Result<Bound, ServerError> {
     let storage = open_storage(&config).await?;
     let secret = storage.server_secret().await?;
     let state = Arc::new(api::AppState {
         storage,
         account_limit: rate_limit::RateLimiter::new(config.rate_per_second, config.rate_burst),
-        address_limit: rate_limit::RateLimiter::new(20, 40),
+        address_limit: rate_limit::RateLimiter::new(
+            config.auth_rate_per_second,
+            config.auth_rate_burst,
+        ),
         token_ttl_secs: i64::try_from(config.token_ttl_hours.saturating_mul(3600))
             .unwrap_or(i64::MAX),
         secret,
@@ -113,15 +160,76 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| ServerError::Bind(config.listen.clone(), e))?;
-    on_bound(addr);
-    tracing::info!(%addr, backend = if config.database.starts_with("postgres") { "postgresql" } else { "sqlite" }, "solace server listening");
-    axum::serve(
+    let backend = if config.is_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    tracing::info!(%addr, backend, "solace server listening");
+    Ok(Bound {
         listener,
-        router(state, config.max_body_bytes).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(ServerError::Serve)
+        addr,
+        app: router(state, config.max_body_bytes),
+    })
+}
+
+/// Binds the configured address and serves until `shutdown` completes. Calls `on_bound` with
+/// the actual address (useful with port 0).
+pub async fn serve(
+    config: ServerConfig,
+    on_bound: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let bound = bind(config).await?;
+    on_bound(bound.local_addr());
+    bound.run(shutdown).await
+}
+
+/// Starts a server on the current tokio runtime and returns once it listens. With
+/// `listen = "127.0.0.1:0"` it picks a free port; see [`ServerHandle::base_url`].
+pub async fn spawn(config: ServerConfig) -> Result<ServerHandle, ServerError> {
+    Ok(bind(config).await?.spawn())
+}
+
+/// A server running on a tokio task. Dropping the handle asks it to stop;
+/// [`ServerHandle::shutdown`] also waits until it has.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
+}
+
+impl ServerHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, the base URL clients use (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and waits.
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(|e| {
+                ServerError::Serve(std::io::Error::other(format!("server task: {e}")))
+            })?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM (what service managers send), so in-flight
@@ -141,15 +249,20 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Runs the server on a new multi-threaded runtime until Ctrl-C, with logs on stderr
-/// (`RUST_LOG` filters them; default `info`).
+/// Runs the server on a new multi-threaded runtime until Ctrl-C or SIGTERM, with logs on
+/// stderr (`RUST_LOG` filters them, default `info`; JSON lines with `log_json`). This is what
+/// `solace server` calls after [`ServerConfig::load`].
 pub fn run_blocking(config: ServerConfig) -> Result<(), ServerError> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if config.log_json {
+        logs.json().try_init()
+    } else {
+        logs.try_init()
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,121 +1,118 @@
-//! The HTTP API against both storage backends, served in-process on a loopback port:
-//! authentication, token expiry and revocation, limits, prelogin privacy and validation.
-//! PostgreSQL runs when `SOLACE_TEST_PG_URL` is set (required with `SOLACE_REQUIRE_PG=1`).
+//! The HTTP API, the same suite on SQLite and PostgreSQL, served in-process on a loopback
+//! port: accounts, prelogin privacy, login, tokens (expiry, revocation), sync semantics over
+//! the wire, account isolation, body and rate limits, and hostile input.
 
-use std::net::SocketAddr;
+mod common;
 
 use base64::Engine as _;
+use common::{Backend, TestServer};
+use serde::de::DeserializeOwned;
 use solace_protocol as p;
-use solace_server::ServerConfig;
 
-struct Running {
-    base: String,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
-    pg_admin: Option<(String, String)>,
+per_backend!(
+    accounts_tokens_and_devices,
+    token_expiry,
+    sync_rules_over_http,
+    accounts_are_isolated_over_http,
+    body_and_rate_limits,
+    login_endpoints_are_limited_per_address,
+    hostile_input_gets_clean_errors,
+    pagination_and_tombstones,
+);
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+struct Api {
+    c: reqwest::Client,
+    s: TestServer,
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg_admin {
-            let _ = std::process::Command::new("psql")
-                .args([
-                    admin.as_str(),
-                    "-q",
-                    "-c",
-                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                ])
-                .output();
-        }
+impl Api {
+    async fn start(
+        backend: Backend,
+        tweak: impl FnOnce(&mut solace_server::ServerConfig),
+    ) -> Option<Api> {
+        Some(Api {
+            c: reqwest::Client::new(),
+            s: TestServer::start(backend, tweak).await?,
+        })
     }
-}
 
-fn databases(dir: &std::path::Path) -> Vec<(String, Option<(String, String)>)> {
-    let mut out = vec![(format!("sqlite:{}", dir.join("api.db").display()), None)];
-    match std::env::var("SOLACE_TEST_PG_URL") {
-        Ok(admin) => {
-            let name = format!(
-                "solace_api_{}_{}",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .subsec_nanos()
-            );
-            let ok = std::process::Command::new("psql")
-                .args([
-                    admin.as_str(),
-                    "-q",
-                    "-c",
-                    &format!("CREATE DATABASE {name}"),
-                ])
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "could not create a test database");
-            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-            out.push((url, Some((admin, name))));
+    async fn post<T: serde::Serialize>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &T,
+    ) -> reqwest::Response {
+        let mut r = self.c.post(self.s.url(path)).json(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
         }
-        Err(_) if std::env::var("SOLACE_REQUIRE_PG").as_deref() == Ok("1") => {
-            panic!("SOLACE_REQUIRE_PG=1 but SOLACE_TEST_PG_URL is unset")
-        }
-        Err(_) => eprintln!("note: SOLACE_TEST_PG_URL not set; PostgreSQL cases skipped"),
+        r.send().await.unwrap()
     }
-    out
-}
 
-async fn start(
-    database: String,
-    pg_admin: Option<(String, String)>,
-    dir: tempfile::TempDir,
-    tweak: impl FnOnce(&mut ServerConfig),
-) -> Running {
-    let mut config = ServerConfig {
-        listen: "127.0.0.1:0".into(),
-        database,
-        ..ServerConfig::default()
-    };
-    tweak(&mut config);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-    tokio::spawn(async move {
-        let _ = solace_server::serve(
-            config,
-            move |a| {
-                let _ = addr_tx.send(a);
-            },
-            async {
-                let _ = rx.await;
-            },
-        )
-        .await;
-    });
-    let addr = addr_rx.await.expect("server bound");
-    Running {
-        base: format!("http://{addr}"),
-        _shutdown: tx,
-        _dir: dir,
-        pg_admin,
+    async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.c
+            .get(self.s.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
-}
 
-async fn servers(tweak: fn(&mut ServerConfig)) -> Vec<Running> {
-    let mut out = Vec::new();
-    let probe = tempfile::tempdir().unwrap();
-    for (db, admin) in databases(probe.path()) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = if db.starts_with("sqlite:") {
-            format!("sqlite:{}", dir.path().join("api.db").display())
-        } else {
-            db
+    async fn prelogin(&self, user: &str) -> p::PreloginResponse {
+        let body = p::PreloginRequest {
+            username: user.into(),
         };
-        out.push(start(db, admin, dir, tweak).await);
+        ok(self.post("/v1/accounts/prelogin", None, &body).await).await
     }
-    out
+
+    async fn register(&self, user: &str, key: u8) -> p::SessionResponse {
+        ok(self
+            .post(
+                "/v1/accounts/register",
+                None,
+                &register_body(user, [key; 32]),
+            )
+            .await)
+        .await
+    }
+
+    async fn push(&self, token: &str, mutations: Vec<p::Mutation>) -> Vec<p::MutationResult> {
+        let r: p::PushResponse = ok(self
+            .post("/v1/sync/push", Some(token), &p::PushRequest { mutations })
+            .await)
+        .await;
+        r.results
+    }
+
+    async fn pull(&self, token: &str, cursor: u64, limit: u32) -> p::PullResponse {
+        ok(self
+            .post(
+                "/v1/sync/pull",
+                Some(token),
+                &p::PullRequest { cursor, limit },
+            )
+            .await)
+        .await
+    }
+}
+
+async fn ok<T: DeserializeOwned>(r: reqwest::Response) -> T {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Asserts the status and the `ApiError` code of an error answer.
+async fn err(r: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(r.status().as_u16(), status);
+    let body: p::ApiError = r.json().await.expect("an ApiError body");
+    assert_eq!(body.code, code);
 }
 
 fn register_body(user: &str, auth_key: [u8; 32]) -> p::RegisterRequest {
-    let b64 = base64::engine::general_purpose::STANDARD;
     p::RegisterRequest {
         username: user.into(),
         auth_key: hex::encode(auth_key),
@@ -125,309 +122,649 @@ fn register_body(user: &str, auth_key: [u8; 32]) -> p::RegisterRequest {
             parallelism: 1,
         },
         salt: hex::encode([9u8; 16]),
-        wrapped_account_key: b64.encode([1u8; 77]),
+        wrapped_account_key: B64.encode([1u8; 77]),
         items_keys: vec![p::WireItemsKey {
             key_id: 1,
-            wrapped: b64.encode([2u8; 77]),
+            wrapped: B64.encode([2u8; 77]),
         }],
         device_name: "test".into(),
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn accounts_tokens_and_devices() {
-    for s in servers(|_| {}).await {
-        let c = reqwest::Client::new();
-        let url = |path: &str| format!("{}{path}", s.base);
-        assert_eq!(
-            c.get(url("/v1/health"))
-                .send()
-                .await
-                .unwrap()
-                .json::<p::Health>()
-                .await
-                .unwrap()
-                .status,
-            "ok"
-        );
-        let reg: p::SessionResponse = c
-            .post(url("/v1/accounts/register"))
-            .json(&register_body("erin", [5; 32]))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let dup = c
-            .post(url("/v1/accounts/register"))
-            .json(&register_body("erin", [6; 32]))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(dup.status().as_u16(), 409);
-        let bad = c
-            .post(url("/v1/accounts/register"))
-            .json(&register_body("No Way", [5; 32]))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(bad.status().as_u16(), 400);
-        assert_eq!(bad.json::<p::ApiError>().await.unwrap().code, "bad_request");
-
-        // Prelogin: the real salt for a known user, a stable fake for an unknown one.
-        let pre = |u: &str| {
-            c.post(url("/v1/accounts/prelogin"))
-                .json(&p::PreloginRequest { username: u.into() })
-                .send()
-        };
-        assert_eq!(
-            pre("erin")
-                .await
-                .unwrap()
-                .json::<p::PreloginResponse>()
-                .await
-                .unwrap()
-                .salt,
-            hex::encode([9u8; 16])
-        );
-        let fake1: p::PreloginResponse = pre("nobody").await.unwrap().json().await.unwrap();
-        let fake2: p::PreloginResponse = pre("nobody").await.unwrap().json().await.unwrap();
-        assert_eq!(fake1, fake2);
-
-        let login = |key: [u8; 32]| {
-            c.post(url("/v1/accounts/login"))
-                .json(&p::LoginRequest {
-                    username: "erin".into(),
-                    auth_key: hex::encode(key),
-                    device_name: "second".into(),
-                })
-                .send()
-        };
-        assert_eq!(login([6; 32]).await.unwrap().status().as_u16(), 401);
-        let unknown = c
-            .post(url("/v1/accounts/login"))
-            .json(&p::LoginRequest {
-                username: "nobody".into(),
-                auth_key: hex::encode([5u8; 32]),
-                device_name: "x".into(),
-            })
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(unknown.status().as_u16(), 401);
-        let second: p::SessionResponse = login([5; 32]).await.unwrap().json().await.unwrap();
-
-        let keys: p::AccountKeys = c
-            .get(url("/v1/account/keys"))
-            .bearer_auth(&second.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(keys.items_keys.len(), 1);
-        let devices: p::DeviceList = c
-            .get(url("/v1/devices"))
-            .bearer_auth(&reg.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(devices.devices.len(), 2);
-        // Revoking the second device kills its token at once.
-        let r = c
-            .post(url("/v1/devices/revoke"))
-            .bearer_auth(&reg.token)
-            .json(&p::RevokeRequest {
-                device_id: second.device_id.clone(),
-            })
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 204);
-        let after = c
-            .get(url("/v1/account/keys"))
-            .bearer_auth(&second.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(after.status().as_u16(), 401);
-        let other = c
-            .post(url("/v1/devices/revoke"))
-            .bearer_auth(&reg.token)
-            .json(&p::RevokeRequest {
-                device_id: "nope".into(),
-            })
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(other.status().as_u16(), 404);
-        let garbage = c
-            .post(url("/v1/sync/pull"))
-            .bearer_auth(&reg.token)
-            .body("{not json")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(garbage.status().as_u16(), 400);
+fn login_body(user: &str, key: [u8; 32], device: &str) -> p::LoginRequest {
+    p::LoginRequest {
+        username: user.into(),
+        auth_key: hex::encode(key),
+        device_name: device.into(),
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn expired_tokens_limits_and_pagination() {
-    for s in servers(|c| {
-        c.token_ttl_hours = 0;
-    })
-    .await
-    {
-        let c = reqwest::Client::new();
-        let reg: p::SessionResponse = c
-            .post(format!("{}/v1/accounts/register", s.base))
-            .json(&register_body("finn", [1; 32]))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let r = c
-            .get(format!("{}/v1/account/keys", s.base))
-            .bearer_auth(&reg.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            r.status().as_u16(),
-            401,
-            "a token with zero lifetime is expired"
-        );
+fn mutation(seq: u64, id: u64, base: u64, blob: &[u8]) -> p::Mutation {
+    p::Mutation {
+        mutation_seq: seq,
+        id: format!("{id:032x}"),
+        kind: "journal".into(),
+        base_seq: base,
+        blob: B64.encode(blob),
+        deleted: false,
     }
-    for s in servers(|c| {
+}
+
+fn applied(seq: u64, server_seq: u64) -> p::MutationResult {
+    p::MutationResult::Applied {
+        mutation_seq: seq,
+        server_seq,
+    }
+}
+
+async fn accounts_tokens_and_devices(backend: Backend) {
+    let Some(api) = Api::start(backend, |_| {}).await else {
+        return;
+    };
+    let health: p::Health = ok(api.c.get(api.s.url("/v1/health")).send().await.unwrap()).await;
+    assert_eq!(
+        (health.status.as_str(), health.protocol),
+        ("ok", p::PROTOCOL_VERSION)
+    );
+
+    let reg = api.register("erin", 5).await;
+    assert_eq!(reg.token.len(), 64, "32 random bytes, hex");
+    err(
+        api.post(
+            "/v1/accounts/register",
+            None,
+            &register_body("erin", [6; 32]),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
+    err(
+        api.post(
+            "/v1/accounts/register",
+            None,
+            &register_body("No Way", [5; 32]),
+        )
+        .await,
+        400,
+        "bad_request",
+    )
+    .await;
+
+    // Prelogin: the real salt for a known user, a stable fake for an unknown one.
+    let real = api.prelogin("erin").await;
+    assert_eq!(real.salt, hex::encode([9u8; 16]));
+    let fake1 = api.prelogin("nobody").await;
+    let fake2 = api.prelogin("nobody").await;
+    let other = api.prelogin("nobody2").await;
+    assert_eq!(fake1, fake2, "deterministic");
+    assert_ne!(fake1.salt, other.salt);
+    assert_eq!(fake1.salt.len(), 32);
+    assert_eq!(
+        fake1.kdf,
+        p::WireKdf {
+            memory_kib: 65536,
+            iterations: 3,
+            parallelism: 1
+        }
+    );
+
+    // Wrong key and unknown user get the same answer.
+    let wrong = api
+        .post(
+            "/v1/accounts/login",
+            None,
+            &login_body("erin", [6; 32], "second"),
+        )
+        .await;
+    err(wrong, 401, "unauthorized").await;
+    let unknown = api
+        .post(
+            "/v1/accounts/login",
+            None,
+            &login_body("nobody", [5; 32], "x"),
+        )
+        .await;
+    err(unknown, 401, "unauthorized").await;
+    let garbage_key = p::LoginRequest {
+        auth_key: "zz".into(),
+        ..login_body("erin", [5; 32], "x")
+    };
+    err(
+        api.post("/v1/accounts/login", None, &garbage_key).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let second: p::SessionResponse = ok(api
+        .post(
+            "/v1/accounts/login",
+            None,
+            &login_body("erin", [5; 32], "second"),
+        )
+        .await)
+    .await;
+    assert_eq!(second.account_id, reg.account_id);
+    assert_ne!(second.device_id, reg.device_id);
+
+    let keys: p::AccountKeys = ok(api.get("/v1/account/keys", &second.token).await).await;
+    assert_eq!(keys.items_keys.len(), 1);
+    assert_eq!(keys.wrapped_account_key, B64.encode([1u8; 77]));
+    // Items keys: new ids are added, existing ids unchanged.
+    let upload = p::ItemsKeysUpload {
+        items_keys: vec![
+            p::WireItemsKey {
+                key_id: 1,
+                wrapped: B64.encode([7u8; 77]),
+            },
+            p::WireItemsKey {
+                key_id: 2,
+                wrapped: B64.encode([8u8; 77]),
+            },
+        ],
+    };
+    let r = api
+        .c
+        .put(api.s.url("/v1/account/items-keys"))
+        .bearer_auth(&reg.token)
+        .json(&upload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let keys: p::AccountKeys = ok(api.get("/v1/account/keys", &second.token).await).await;
+    assert_eq!(
+        keys.items_keys.iter().map(|k| k.key_id).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(keys.items_keys[0].wrapped, B64.encode([2u8; 77]));
+
+    let devices: p::DeviceList = ok(api.get("/v1/devices", &reg.token).await).await;
+    assert_eq!(
+        devices
+            .devices
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["test", "second"]
+    );
+    // Revoking the second device kills its token at once.
+    let r = api
+        .post(
+            "/v1/devices/revoke",
+            Some(&reg.token),
+            &p::RevokeRequest {
+                device_id: second.device_id.clone(),
+            },
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 204);
+    err(
+        api.get("/v1/account/keys", &second.token).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let devices: p::DeviceList = ok(api.get("/v1/devices", &reg.token).await).await;
+    assert!(devices.devices[1].revoked);
+    let r = api
+        .post(
+            "/v1/devices/revoke",
+            Some(&reg.token),
+            &p::RevokeRequest {
+                device_id: "nope".into(),
+            },
+        )
+        .await;
+    err(r, 404, "not_found").await;
+    // No token, a malformed header, a made-up token.
+    err(
+        api.c.get(api.s.url("/v1/devices")).send().await.unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
+    let r = api
+        .c
+        .get(api.s.url("/v1/devices"))
+        .header("authorization", "Basic abc")
+        .send()
+        .await
+        .unwrap();
+    err(r, 401, "unauthorized").await;
+    err(
+        api.get("/v1/devices", &"0".repeat(64)).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+}
+
+async fn token_expiry(backend: Backend) {
+    let Some(api) = Api::start(backend, |c| c.token_ttl_hours = 0).await else {
+        return;
+    };
+    let reg = api.register("finn", 1).await;
+    err(
+        api.get("/v1/account/keys", &reg.token).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+}
+
+async fn sync_rules_over_http(backend: Backend) {
+    let Some(api) = Api::start(backend, |_| {}).await else {
+        return;
+    };
+    let laptop = api.register("gwen", 1).await;
+    let phone: p::SessionResponse = ok(api
+        .post(
+            "/v1/accounts/login",
+            None,
+            &login_body("gwen", [1; 32], "phone"),
+        )
+        .await)
+    .await;
+
+    let batch = vec![mutation(1, 1, 0, b"one"), mutation(2, 2, 0, b"two")];
+    assert_eq!(
+        api.push(&laptop.token, batch.clone()).await,
+        vec![applied(1, 1), applied(2, 2)]
+    );
+    // The same batch again (lost answer): applied once.
+    let retry = api.push(&laptop.token, batch).await;
+    assert_eq!(
+        retry,
+        vec![
+            p::MutationResult::Duplicate {
+                mutation_seq: 1,
+                server_seq: 1
+            },
+            p::MutationResult::Duplicate {
+                mutation_seq: 2,
+                server_seq: 2
+            },
+        ]
+    );
+    // The phone pulls, then the laptop edits record 1; the phone's edit on the old base conflicts
+    // and carries the server copy.
+    let page = api.pull(&phone.token, 0, 100).await;
+    assert_eq!(
+        (page.records.len(), page.next_cursor, page.more),
+        (2, 2, false)
+    );
+    assert_eq!(
+        api.push(&laptop.token, vec![mutation(3, 1, 1, b"one v2")])
+            .await,
+        vec![applied(3, 3)]
+    );
+    let r = api
+        .push(&phone.token, vec![mutation(1, 1, 1, b"phone edit")])
+        .await;
+    match &r[0] {
+        p::MutationResult::Conflict {
+            mutation_seq: 1,
+            current,
+        } => {
+            assert_eq!(
+                (current.server_seq, current.blob.clone()),
+                (3, B64.encode(b"one v2"))
+            );
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // Uploading the identical blob on a stale base is success at the stored version.
+    assert_eq!(
+        api.push(&phone.token, vec![mutation(2, 1, 1, b"one v2")])
+            .await,
+        vec![applied(2, 3)]
+    );
+    // Reordered and repeated mutation numbers are not applied twice.
+    let r = api
+        .push(
+            &phone.token,
+            vec![
+                mutation(10, 5, 0, b"ten"),
+                mutation(9, 6, 0, b"nine"),
+                mutation(10, 7, 0, b"ten"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r,
+        vec![
+            applied(10, 4),
+            p::MutationResult::Duplicate {
+                mutation_seq: 9,
+                server_seq: 0
+            },
+            p::MutationResult::Duplicate {
+                mutation_seq: 10,
+                server_seq: 0
+            },
+        ]
+    );
+    let page = api.pull(&laptop.token, 2, 100).await;
+    assert_eq!(
+        page.records
+            .iter()
+            .map(|r| r.server_seq)
+            .collect::<Vec<_>>(),
+        vec![3, 4]
+    );
+    let devices: p::DeviceList = ok(api.get("/v1/devices", &laptop.token).await).await;
+    assert_eq!(
+        devices
+            .devices
+            .iter()
+            .map(|d| d.last_mutation_seq)
+            .collect::<Vec<_>>(),
+        vec![3, 10]
+    );
+}
+
+async fn accounts_are_isolated_over_http(backend: Backend) {
+    let Some(api) = Api::start(backend, |_| {}).await else {
+        return;
+    };
+    let a = api.register("hana", 1).await;
+    let b = api.register("ivan", 2).await;
+    api.push(&a.token, vec![mutation(1, 42, 0, b"A private")])
+        .await;
+    // B cannot see A's record.
+    let page = api.pull(&b.token, 0, 100).await;
+    assert!(page.records.is_empty());
+    // B pushing A's record id (even with A's base) creates or conflicts within B's account only.
+    let r = api
+        .push(&b.token, vec![mutation(1, 42, 1, b"B overwrite?")])
+        .await;
+    assert!(
+        matches!(r[0], p::MutationResult::Conflict { ref current, .. } if current.server_seq == 0 && current.blob.is_empty())
+    );
+    let r = api.push(&b.token, vec![mutation(2, 42, 0, b"B own")]).await;
+    assert_eq!(r, vec![applied(2, 1)]);
+    let a_page = api.pull(&a.token, 0, 100).await;
+    assert_eq!(a_page.records.len(), 1);
+    assert_eq!(a_page.records[0].blob, B64.encode(b"A private"));
+    let b_page = api.pull(&b.token, 0, 100).await;
+    assert_eq!(b_page.records.len(), 1);
+    assert_eq!(b_page.records[0].blob, B64.encode(b"B own"));
+    // B cannot revoke or list A's devices.
+    let r = api
+        .post(
+            "/v1/devices/revoke",
+            Some(&b.token),
+            &p::RevokeRequest {
+                device_id: a.device_id.clone(),
+            },
+        )
+        .await;
+    err(r, 404, "not_found").await;
+    let b_devices: p::DeviceList = ok(api.get("/v1/devices", &b.token).await).await;
+    assert_eq!(b_devices.devices.len(), 1);
+    assert_eq!(b_devices.devices[0].device_id, b.device_id);
+    let a_keys: p::AccountKeys = ok(api.get("/v1/account/keys", &a.token).await).await;
+    assert_eq!(a_keys.items_keys.len(), 1);
+}
+
+async fn body_and_rate_limits(backend: Backend) {
+    let Some(api) = Api::start(backend, |c| {
         c.rate_per_second = 1;
         c.rate_burst = 3;
         c.max_body_bytes = 64 * 1024;
     })
     .await
-    {
-        let c = reqwest::Client::new();
-        let reg: p::SessionResponse = c
-            .post(format!("{}/v1/accounts/register", s.base))
-            .json(&register_body("gina", [1; 32]))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let big = "A".repeat(200 * 1024);
-        let r = c
-            .post(format!("{}/v1/sync/push", s.base))
+    else {
+        return;
+    };
+    let reg = api.register("jade", 1).await;
+    let big = format!(
+        "{{\"mutations\":[],\"pad\":\"{}\"}}",
+        "A".repeat(200 * 1024)
+    );
+    // Its own client: the server answers 413 without reading the body and closes that
+    // connection, which a shared pool could otherwise hand to the next request.
+    let r = reqwest::Client::new()
+        .post(api.s.url("/v1/sync/push"))
+        .bearer_auth(&reg.token)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    err(r, 413, "too_large").await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let r = api
+            .post(
+                "/v1/sync/pull",
+                Some(&reg.token),
+                &p::PullRequest {
+                    cursor: 0,
+                    limit: 10,
+                },
+            )
+            .await;
+        let status = r.status().as_u16();
+        if status == 429 {
+            err(r, 429, "rate_limited").await;
+        }
+        statuses.push(status);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Another account has its own bucket.
+    let other = api.register("kurt", 2).await;
+    let page = api.pull(&other.token, 0, 10).await;
+    assert!(page.records.is_empty());
+}
+
+async fn login_endpoints_are_limited_per_address(backend: Backend) {
+    let Some(api) = Api::start(backend, |c| {
+        c.auth_rate_per_second = 1;
+        c.auth_rate_burst = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let r = api
+            .post(
+                "/v1/accounts/prelogin",
+                None,
+                &p::PreloginRequest {
+                    username: "lena".into(),
+                },
+            )
+            .await;
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let r = api
+        .post(
+            "/v1/accounts/login",
+            None,
+            &login_body("lena", [1; 32], "x"),
+        )
+        .await;
+    err(r, 429, "rate_limited").await;
+}
+
+async fn hostile_input_gets_clean_errors(backend: Backend) {
+    let Some(api) = Api::start(backend, |_| {}).await else {
+        return;
+    };
+    let reg = api.register("mara", 1).await;
+    let t = Some(reg.token.as_str());
+    let raw = |path: &str, body: &'static str| {
+        api.c
+            .post(api.s.url(path))
             .bearer_auth(&reg.token)
-            .body(big)
+            .header("content-type", "application/json")
+            .body(body)
             .send()
+    };
+    err(
+        raw("/v1/sync/pull", "{not json").await.unwrap(),
+        400,
+        "bad_request",
+    )
+    .await;
+    err(
+        raw("/v1/sync/push", "{\"mutations\":7}").await.unwrap(),
+        400,
+        "bad_request",
+    )
+    .await;
+    err(
+        raw("/v1/sync/pull", "{\"cursor\":-1,\"limit\":5}")
             .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 413);
-        let mut statuses = Vec::new();
-        for _ in 0..6 {
-            statuses.push(
-                c.post(format!("{}/v1/sync/pull", s.base))
-                    .bearer_auth(&reg.token)
-                    .json(&p::PullRequest {
-                        cursor: 0,
-                        limit: 10,
-                    })
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16(),
+            .unwrap(),
+        400,
+        "bad_request",
+    )
+    .await;
+    let r = api
+        .c
+        .post(api.s.url("/v1/accounts/register"))
+        .body("\u{0}\u{1}")
+        .send()
+        .await
+        .unwrap();
+    err(r, 400, "bad_request").await;
+
+    let bad = |f: fn(&mut p::Mutation)| {
+        let mut m = mutation(1, 1, 0, b"x");
+        f(&mut m);
+        p::PushRequest { mutations: vec![m] }
+    };
+    for req in [
+        bad(|m| m.id = "not-hex".into()),
+        bad(|m| m.id = "0A".repeat(16)),
+        bad(|m| m.id = "0".repeat(33)),
+        bad(|m| m.kind = "Journal".into()),
+        bad(|m| m.kind = String::new()),
+        bad(|m| m.kind = "a".repeat(33)),
+        bad(|m| m.blob = "***".into()),
+        bad(|m| m.mutation_seq = 0),
+        bad(|m| m.mutation_seq = u64::MAX),
+        bad(|m| m.base_seq = u64::MAX),
+    ] {
+        err(api.post("/v1/sync/push", t, &req).await, 400, "bad_request").await;
+    }
+    let huge_blob = bad(|m| m.blob = B64.encode(vec![0u8; p::MAX_BLOB_BYTES + 1]));
+    err(
+        api.post("/v1/sync/push", t, &huge_blob).await,
+        413,
+        "too_large",
+    )
+    .await;
+    let too_many = p::PushRequest {
+        mutations: (1..=p::MAX_PUSH_MUTATIONS as u64 + 1)
+            .map(|i| mutation(i, i, 0, b"x"))
+            .collect(),
+    };
+    err(
+        api.post("/v1/sync/push", t, &too_many).await,
+        400,
+        "bad_request",
+    )
+    .await;
+    // Nothing of the above was stored.
+    assert!(api.pull(&reg.token, 0, 10).await.records.is_empty());
+    // Huge cursor and limit are clamped, not errors.
+    let page = api.pull(&reg.token, u64::MAX, u32::MAX).await;
+    assert_eq!(
+        (page.records.len(), page.next_cursor, page.more),
+        (0, u64::MAX, false)
+    );
+    // Registration shape checks.
+    for req in [
+        p::RegisterRequest {
+            auth_key: "abc".into(),
+            ..register_body("nina", [1; 32])
+        },
+        p::RegisterRequest {
+            salt: "zz".into(),
+            ..register_body("nina", [1; 32])
+        },
+        p::RegisterRequest {
+            wrapped_account_key: "%%".into(),
+            ..register_body("nina", [1; 32])
+        },
+        p::RegisterRequest {
+            device_name: "  ".into(),
+            ..register_body("nina", [1; 32])
+        },
+        p::RegisterRequest {
+            username: "x".repeat(65),
+            ..register_body("nina", [1; 32])
+        },
+    ] {
+        err(
+            api.post("/v1/accounts/register", None, &req).await,
+            400,
+            "bad_request",
+        )
+        .await;
+    }
+    // Unknown paths and wrong methods answer with an ApiError too.
+    err(api.get("/v1/nope", &reg.token).await, 404, "not_found").await;
+    err(
+        api.get("/v1/sync/push", &reg.token).await,
+        405,
+        "bad_request",
+    )
+    .await;
+    // The server is still fine.
+    let health: p::Health = ok(api.c.get(api.s.url("/v1/health")).send().await.unwrap()).await;
+    assert_eq!(health.status, "ok");
+}
+
+async fn pagination_and_tombstones(backend: Backend) {
+    let Some(api) = Api::start(backend, |_| {}).await else {
+        return;
+    };
+    let reg = api.register("olga", 1).await;
+    let mutations = (1..=25u64)
+        .map(|i| p::Mutation {
+            deleted: i == 25,
+            ..mutation(i, i, 0, &[i as u8; 40])
+        })
+        .collect();
+    assert_eq!(api.push(&reg.token, mutations).await.len(), 25);
+    let (mut cursor, mut seen, mut pages) = (0, 0, 0);
+    loop {
+        let page = api.pull(&reg.token, cursor, 10).await;
+        seen += page.records.len();
+        pages += 1;
+        assert!(page
+            .records
+            .windows(2)
+            .all(|w| w[0].server_seq < w[1].server_seq));
+        cursor = page.next_cursor;
+        if !page.more {
+            assert!(
+                page.records.last().is_some_and(|r| r.deleted),
+                "the tombstone comes last"
             );
+            break;
         }
-        assert!(statuses.contains(&429), "{statuses:?}");
     }
-    for s in servers(|_| {}).await {
-        let c = reqwest::Client::new();
-        let reg: p::SessionResponse = c
-            .post(format!("{}/v1/accounts/register", s.base))
-            .json(&register_body("hana", [1; 32]))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let mutations = (1..=25u64)
-            .map(|i| p::Mutation {
-                mutation_seq: i,
-                id: format!("{i:032x}"),
-                kind: "mood".into(),
-                base_seq: 0,
-                blob: b64.encode([i as u8; 40]),
-                deleted: i == 25,
-            })
-            .collect();
-        let pushed: p::PushResponse = c
-            .post(format!("{}/v1/sync/push", s.base))
-            .bearer_auth(&reg.token)
-            .json(&p::PushRequest { mutations })
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(pushed.results.len(), 25);
-        let (mut cursor, mut seen, mut pages) = (0, 0, 0);
-        loop {
-            let page: p::PullResponse = c
-                .post(format!("{}/v1/sync/pull", s.base))
-                .bearer_auth(&reg.token)
-                .json(&p::PullRequest { cursor, limit: 10 })
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            seen += page.records.len();
-            pages += 1;
-            assert!(page
-                .records
-                .windows(2)
-                .all(|w| w[0].server_seq < w[1].server_seq));
-            cursor = page.next_cursor;
-            if !page.more {
-                assert!(
-                    page.records.last().is_some_and(|r| r.deleted),
-                    "the tombstone comes last"
-                );
-                break;
-            }
-        }
-        assert_eq!((seen, pages), (25, 3));
-        let bad_id = p::PushRequest {
-            mutations: vec![p::Mutation {
-                mutation_seq: 99,
-                id: "not-hex".into(),
-                kind: "mood".into(),
-                base_seq: 0,
-                blob: String::new(),
-                deleted: false,
-            }],
-        };
-        let r = c
-            .post(format!("{}/v1/sync/push", s.base))
-            .bearer_auth(&reg.token)
-            .json(&bad_id)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 400);
-    }
+    assert_eq!((seen, pages, cursor), (25, 3, 25));
+    // Limit 0 is clamped up to 1.
+    let page = api.pull(&reg.token, 0, 0).await;
+    assert_eq!((page.records.len(), page.more), (1, true));
+    // Deleting a record moves it to the end with a new sequence number.
+    let mut tomb = mutation(26, 3, 3, b"");
+    tomb.deleted = true;
+    assert_eq!(
+        api.push(&reg.token, vec![tomb]).await,
+        vec![applied(26, 26)]
+    );
+    let page = api.pull(&reg.token, 25, 10).await;
+    assert_eq!(page.records.len(), 1);
+    assert!(page.records[0].deleted && page.records[0].id == format!("{:032x}", 3));
 }

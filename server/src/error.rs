@@ -1,0 +1,134 @@
+//! Errors: [`ServerError`] for starting and running the server, [`ApiErr`] for one HTTP answer
+//! (a status code with an [`solace_protocol::ApiError`] JSON body carrying a stable code and a
+//! message without personal data).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use solace_protocol as p;
+
+use crate::config::ConfigError;
+use crate::storage::StorageError;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database could not be opened or migrated.
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    /// The HTTP server failed.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// An error answer: status, stable code, message.
+#[derive(Debug)]
+pub struct ApiErr(StatusCode, &'static str, String);
+
+impl ApiErr {
+    /// `400 bad_request` with a message (never echo request content into it).
+    pub fn bad(message: impl Into<String>) -> Self {
+        ApiErr(StatusCode::BAD_REQUEST, "bad_request", message.into())
+    }
+
+    /// `401 unauthorized`: the same answer for every credential problem.
+    pub fn unauthorized() -> Self {
+        ApiErr(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing, invalid or expired credentials".into(),
+        )
+    }
+
+    /// `429 rate_limited`.
+    pub fn rate_limited() -> Self {
+        ApiErr(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests; slow down".into(),
+        )
+    }
+
+    /// `413 too_large`.
+    pub fn too_large(what: &str) -> Self {
+        ApiErr(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("{what} too large"),
+        )
+    }
+
+    /// `404 not_found`.
+    pub fn not_found(what: &str) -> Self {
+        ApiErr(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what}"),
+        )
+    }
+
+    /// `405` for a known path with the wrong method (code `bad_request`).
+    pub fn method_not_allowed() -> Self {
+        ApiErr(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "bad_request",
+            "method not allowed here".into(),
+        )
+    }
+
+    /// `500 internal` (randomness or a worker task failed).
+    pub fn internal() -> Self {
+        ApiErr(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error".into(),
+        )
+    }
+
+    /// The HTTP status of this answer.
+    pub fn status(&self) -> StatusCode {
+        self.0
+    }
+
+    /// The stable machine code of this answer.
+    pub fn code(&self) -> &'static str {
+        self.1
+    }
+}
+
+impl IntoResponse for ApiErr {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            Json(p::ApiError {
+                code: self.1.into(),
+                message: self.2,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<StorageError> for ApiErr {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Conflict => {
+                ApiErr(StatusCode::CONFLICT, "conflict", "already exists".into())
+            }
+            StorageError::Backend(msg) => {
+                tracing::error!(error = %msg, "storage failure");
+                ApiErr(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "storage unavailable".into(),
+                )
+            }
+        }
+    }
+}
