@@ -20,7 +20,10 @@
 //! | `POST /v1/sync/pull` * | [`PullRequest`] | [`PullResponse`] |
 //! | `POST /v1/sync/push` * | [`PushRequest`] | [`PushResponse`] |
 //!
-//! Errors are a status code with an [`ApiError`] body.
+//! Errors are a status code with an [`ApiError`] body. Directory, links, the key directory
+//! and the mailbox are in [`messaging`].
+
+pub mod messaging;
 
 use serde::{Deserialize, Serialize};
 
@@ -268,7 +271,7 @@ pub struct PushResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     /// Stable machine code (`unauthorized`, `rate_limited`, `bad_request`, `conflict`,
-    /// `not_found`, `too_large`, `unavailable`).
+    /// `not_found`, `too_large`, `unavailable`, `not_linked`, `mailbox_full`).
     pub code: String,
     /// Human message without personal data.
     pub message: String,

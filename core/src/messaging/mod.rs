@@ -1,21 +1,38 @@
-//! End-to-end encrypted messaging between a client and their therapist (in progress).
+//! End-to-end encrypted messaging between a client and their therapist.
 //!
-//! Built so far: the Olm device layer ([`olm`]) and sealed, never-synced persistence of the
-//! device account and its sessions ([`DeviceVault`]). Still to come: the server key directory
-//! and mailbox, the outbox with retries and statuses, conversations, sharing and live-session
-//! requests.
+//! - [`olm`]: the Olm device layer (vodozemac): identity keys, signed one-time keys, sessions.
+//! - [`DeviceVault`]: this device's Olm account and sessions, sealed in device-local state.
+//! - [`payload`]: the plaintext format inside Olm messages.
+//! - [`local`]: composing, reading, pausing, drafts, shares, call answers (no network).
+//! - [`model`]: conversations, messages and statuses as the UI sees them.
+//! - [`outbox`]: the retry policy of queued messages.
+//! - [`service`]: the operations (send, receive, receipts, pause, share, live sessions) over a
+//!   [`MailboxTransport`].
 
+pub mod local;
+pub mod model;
 pub mod olm;
+pub mod outbox;
+pub mod payload;
+pub mod service;
+pub mod transport;
+
+pub use model::{CallState, Conversation, Message, MessageContent, MessageStatus, SharedItem};
+pub use service::{InboxReport, Messenger, OutboxReport};
+pub use transport::MailboxTransport;
 
 use crate::error::Result;
 use crate::store::Store;
 
-use self::olm::{DeviceCrypto, PairSession};
+use self::olm::{DeviceCrypto, DeviceKeys, PairSession, SignedOneTimeKey, WireOlmMessage};
 
 const ACCOUNT_STATE: &str = "olm/account";
+/// Sessions kept per peer device: more than one exists when both sides started a session at
+/// the same time; the most recently used comes first.
+const MAX_SESSIONS_PER_PEER: usize = 4;
 
-fn session_state(peer_curve25519: &str) -> String {
-    format!("olm/session/{peer_curve25519}")
+fn sessions_state(peer_curve25519: &str) -> String {
+    format!("olm/sessions/{peer_curve25519}")
 }
 
 /// This device's Olm account and sessions, kept sealed in the store's device-local table
@@ -38,17 +55,95 @@ impl DeviceVault {
         store.put_device_state(ACCOUNT_STATE, &account.pickle()?)
     }
 
-    /// The session with the device whose identity key is `peer`, if one exists.
-    pub fn session(store: &Store, peer: &str) -> Result<Option<PairSession>> {
-        store
-            .device_state(&session_state(peer))?
-            .map(|b| PairSession::from_pickle(&b))
-            .transpose()
+    /// The sessions with the device whose identity key is `peer`, most recently used first.
+    pub fn sessions(store: &Store, peer: &str) -> Result<Vec<PairSession>> {
+        let Some(bytes) = store.device_state(&sessions_state(peer))? else {
+            return Ok(Vec::new());
+        };
+        let pickles: Vec<String> = serde_json::from_slice(&bytes)
+            .map_err(|_| crate::error::CoreError::InvalidInput("malformed session state".into()))?;
+        pickles
+            .iter()
+            .map(|p| PairSession::from_pickle(p.as_bytes()))
+            .collect()
     }
 
-    /// Saves a session after every encrypt or decrypt (the ratchet moved).
-    pub fn save_session(store: &mut Store, peer: &str, session: &PairSession) -> Result<()> {
-        store.put_device_state(&session_state(peer), &session.pickle()?)
+    /// Saves the sessions with `peer` (after every encrypt or decrypt: the ratchet moved).
+    pub fn save_sessions(store: &mut Store, peer: &str, sessions: &[PairSession]) -> Result<()> {
+        let pickles = sessions
+            .iter()
+            .take(MAX_SESSIONS_PER_PEER)
+            .map(|s| s.pickle().map(|b| String::from_utf8(b).unwrap_or_default()))
+            .collect::<Result<Vec<String>>>()?;
+        let bytes = serde_json::to_vec(&pickles).map_err(|_| {
+            crate::error::CoreError::InvalidInput("unencodable session state".into())
+        })?;
+        store.put_device_state(&sessions_state(peer), &bytes)
+    }
+
+    /// Encrypts for one device with the newest session, or starts one from `one_time_key`.
+    /// `None` when there is no session and no one-time key (the device is skipped for now).
+    /// Saves the session; run inside [`Store::atomically`] with the rest of the step.
+    pub fn encrypt_for(
+        store: &mut Store,
+        account: &DeviceCrypto,
+        device: &DeviceKeys,
+        one_time_key: Option<&SignedOneTimeKey>,
+        plaintext: &[u8],
+    ) -> Result<Option<WireOlmMessage>> {
+        let mut sessions = Self::sessions(store, &device.curve25519)?;
+        if sessions.is_empty() {
+            let Some(otk) = one_time_key else {
+                return Ok(None);
+            };
+            sessions.push(account.outbound_session(device, otk)?);
+        }
+        let message = sessions[0].encrypt(plaintext)?;
+        Self::save_sessions(store, &device.curve25519, &sessions)?;
+        Ok(Some(message))
+    }
+
+    /// Decrypts a message from the device with identity key `peer`, accepting a new session
+    /// for a first (pre-key) message. Saves sessions and account; run inside
+    /// [`Store::atomically`] together with storing the plaintext. Tampered, replayed or
+    /// foreign messages fail with an authentication error.
+    pub fn decrypt_from(
+        store: &mut Store,
+        account: &mut DeviceCrypto,
+        peer: &str,
+        message: &WireOlmMessage,
+    ) -> Result<Vec<u8>> {
+        let mut sessions = Self::sessions(store, peer)?;
+        let pre_key = olm::pre_key_session_id(message)?;
+        let known = match &pre_key {
+            Some(id) => sessions.iter().position(|s| &s.session_id() == id),
+            None => None,
+        };
+        let plain = if let Some(pos) = known {
+            let plain = sessions[pos].decrypt(message)?;
+            let used = sessions.remove(pos);
+            sessions.insert(0, used);
+            plain
+        } else if pre_key.is_some() {
+            let (session, plain) = account.inbound_session(peer, message)?;
+            sessions.insert(0, session);
+            Self::save_account(store, account)?;
+            plain
+        } else {
+            let mut opened = None;
+            for (pos, session) in sessions.iter_mut().enumerate() {
+                if let Ok(plain) = session.decrypt(message) {
+                    opened = Some((pos, plain));
+                    break;
+                }
+            }
+            let (pos, plain) = opened.ok_or_else(olm::rejected)?;
+            let used = sessions.remove(pos);
+            sessions.insert(0, used);
+            plain
+        };
+        Self::save_sessions(store, peer, &sessions)?;
+        Ok(plain)
     }
 }
 
@@ -66,25 +161,36 @@ mod tests {
         let mut bob = DeviceVault::account(&mut b).unwrap();
         let otk = bob.publish_one_time_keys(1);
         DeviceVault::save_account(&mut b, &bob).unwrap();
-        let mut session = alice.outbound_session(&bob.keys(), &otk[0]).unwrap();
-        let first = session.encrypt(b"first").unwrap();
-        DeviceVault::save_session(&mut a, &bob.keys().curve25519, &session).unwrap();
+        let first = DeviceVault::encrypt_for(&mut a, &alice, &bob.keys(), Some(&otk[0]), b"first")
+            .unwrap()
+            .unwrap();
         drop((a, b));
 
         let (mut b, _) = Store::open_with_passphrase(&dir.path().join("b"), "pw").unwrap();
         let mut bob = DeviceVault::account(&mut b).unwrap();
-        let (mut inbound, plain) = bob
-            .inbound_session(&alice.keys().curve25519, &first)
-            .unwrap();
+        let alice_key = alice.keys().curve25519;
+        let plain = DeviceVault::decrypt_from(&mut b, &mut bob, &alice_key, &first).unwrap();
         assert_eq!(plain, b"first");
-        DeviceVault::save_account(&mut b, &bob).unwrap();
-        DeviceVault::save_session(&mut b, &alice.keys().curve25519, &inbound).unwrap();
-        let (a, _) = Store::open_with_passphrase(&dir.path().join("a"), "pw").unwrap();
-        let mut restored = DeviceVault::session(&a, &bob.keys().curve25519)
+        assert!(
+            DeviceVault::decrypt_from(&mut b, &mut bob, &alice_key, &first).is_err(),
+            "a replayed first message is rejected"
+        );
+        let (mut a, _) = Store::open_with_passphrase(&dir.path().join("a"), "pw").unwrap();
+        let second = DeviceVault::encrypt_for(&mut a, &alice, &bob.keys(), None, b"second")
             .unwrap()
             .unwrap();
-        let second = restored.encrypt(b"second").unwrap();
-        assert_eq!(inbound.decrypt(&second).unwrap(), b"second");
+        drop(b);
+        let (mut b, _) = Store::open_with_passphrase(&dir.path().join("b"), "pw").unwrap();
+        let mut bob = DeviceVault::account(&mut b).unwrap();
+        let plain = DeviceVault::decrypt_from(&mut b, &mut bob, &alice_key, &second).unwrap();
+        assert_eq!(plain, b"second");
+        let reply = DeviceVault::encrypt_for(&mut b, &bob, &alice.keys(), None, b"reply")
+            .unwrap()
+            .unwrap();
+        let mut alice = alice;
+        let bob_key = bob.keys().curve25519;
+        let plain = DeviceVault::decrypt_from(&mut a, &mut alice, &bob_key, &reply).unwrap();
+        assert_eq!(plain, b"reply");
         assert_eq!(b.pending_changes().unwrap(), 0, "device state never syncs");
         let raw = std::fs::read(dir.path().join("b").join(crate::store::DB_FILE)).unwrap();
         assert!(

@@ -49,7 +49,7 @@ fn bad(what: &str) -> CoreError {
 
 /// Why a message could not be opened. Distinct from malformed input so a UI can flag
 /// tampering or replays.
-fn rejected() -> CoreError {
+pub(crate) fn rejected() -> CoreError {
     CoreError::Envelope(crate::crypto::envelope::EnvelopeError::Authentication)
 }
 
@@ -172,12 +172,26 @@ fn decode(message: &WireOlmMessage) -> Result<OlmMessage> {
     OlmMessage::from_parts(usize::from(message.kind), &body).map_err(|_| bad("message"))
 }
 
+/// The session id a pre-key message belongs to (`None` for a normal message), so a receiver
+/// can tell a retried first message of a known session from a new session.
+pub fn pre_key_session_id(message: &WireOlmMessage) -> Result<Option<String>> {
+    Ok(match decode(message)? {
+        OlmMessage::PreKey(m) => Some(m.session_id()),
+        OlmMessage::Normal(_) => None,
+    })
+}
+
 /// One Olm session with another device.
 pub struct PairSession {
     session: Session,
 }
 
 impl PairSession {
+    /// The session's id (the same on both devices).
+    pub fn session_id(&self) -> String {
+        self.session.session_id()
+    }
+
     /// Restores a session from its pickle (JSON bytes).
     pub fn from_pickle(bytes: &[u8]) -> Result<Self> {
         let pickle: SessionPickle =

@@ -4,6 +4,7 @@
 //! [`envelope`](crate::crypto::envelope). Opening takes an exclusive lock file so exactly one
 //! process writes a store; a second opener gets [`CoreError::StoreBusy`].
 
+pub mod messages;
 pub mod schema;
 pub mod sync_state;
 

@@ -59,6 +59,36 @@ const MIGRATIONS: &[&str] = &[
         name TEXT PRIMARY KEY,
         sealed BLOB NOT NULL
     );",
+    // v4: messaging, device-local (each device receives its own copy from its mailbox).
+    // Content is sealed; in clear are only opaque peer account ids, times and statuses, which
+    // the conversation list and unread counts need without decrypting everything.
+    "CREATE TABLE conversations (
+        peer_account TEXT PRIMARY KEY,
+        sealed BLOB NOT NULL
+    );
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        peer_account TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        outgoing INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        sealed BLOB NOT NULL
+    );
+    CREATE INDEX messages_by_peer ON messages (peer_account, at);
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_message_id TEXT NOT NULL UNIQUE,
+        peer_account TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0,
+        wedged INTEGER NOT NULL DEFAULT 0,
+        sealed BLOB NOT NULL
+    );
+    CREATE TABLE inbound_seen (
+        sender_key TEXT NOT NULL,
+        client_message_id TEXT NOT NULL,
+        PRIMARY KEY (sender_key, client_message_id)
+    );",
 ];
 
 /// The schema version this build writes.

@@ -51,7 +51,7 @@ impl HttpTransport {
         })
     }
 
-    fn send<T: DeserializeOwned>(
+    pub(crate) fn execute<T: DeserializeOwned>(
         &self,
         request: reqwest::blocking::RequestBuilder,
     ) -> Result<Option<T>> {
@@ -84,13 +84,15 @@ impl HttpTransport {
             |e| (e.code, e.message),
         );
         Err(match status.as_u16() {
+            // Not linked is a refusal of this request, not of the login.
+            403 if code == "not_linked" => CoreError::ServerRejected { code, message },
             401 | 403 => CoreError::Unauthorized,
             429 | 500..=599 => CoreError::Network(format!("server busy or failing ({code})")),
             _ => CoreError::ServerRejected { code, message },
         })
     }
 
-    fn post<B: Serialize, T: DeserializeOwned>(
+    pub(crate) fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         token: Option<&str>,
@@ -100,8 +102,20 @@ impl HttpTransport {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        self.send(req)?
+        self.execute(req)?
             .ok_or_else(|| CoreError::Network("the server sent an empty answer".into()))
+    }
+
+    /// A request builder for `path` with the bearer token.
+    pub(crate) fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::blocking::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
     }
 }
 
@@ -123,7 +137,7 @@ impl Transport for HttpTransport {
             .client
             .get(format!("{}/v1/account/keys", self.base))
             .bearer_auth(token);
-        self.send(req)?
+        self.execute(req)?
             .ok_or_else(|| CoreError::Network("the server sent an empty answer".into()))
     }
 
@@ -133,7 +147,7 @@ impl Transport for HttpTransport {
             .put(format!("{}/v1/account/items-keys", self.base))
             .bearer_auth(token)
             .json(req);
-        self.send::<serde_json::Value>(req).map(|_| ())
+        self.execute::<serde_json::Value>(req).map(|_| ())
     }
 
     fn pull(&self, token: &str, req: &p::PullRequest) -> Result<p::PullResponse> {

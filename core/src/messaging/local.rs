@@ -1,0 +1,547 @@
+//! Messaging operations that touch only this device: listing, composing (into the outbox),
+//! reading, pausing, drafts, shares and live-session answers. Nothing here waits for the
+//! network; [`super::service::Messenger`] sends what was queued.
+
+use sha2::{Digest, Sha256};
+
+use super::model::{
+    CallState, Conversation, ConversationMeta, Message, MessageContent, MessageStatus,
+    OutgoingShare, SharedItem,
+};
+use super::payload::{Body, Payload, ReceiptKind, MAX_TEXT_CHARS, PAYLOAD_VERSION};
+use crate::error::{CoreError, Result};
+use crate::record::{RecordId, RecordKind};
+use crate::store::messages::MessageRow;
+use crate::store::Store;
+
+const SHARE_OUT_PREFIX: &str = "share/out/";
+const SHARED_IN_PREFIX: &str = "share/in/";
+const NOTIFICATION_SETTING: &str = "settings/discreet-notifications";
+
+/// The current time in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A new random client message id (32 hex characters).
+pub fn new_message_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    crate::crypto::fill_random(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
+fn my_account(store: &Store) -> Result<String> {
+    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    Ok(account.account_id)
+}
+
+/// A conversation's settings, or `NotFound` if there is none with this peer.
+pub fn conversation_meta(store: &Store, peer: &str) -> Result<ConversationMeta> {
+    let bytes = store
+        .conversation(peer)?
+        .ok_or(CoreError::NotFound("conversation"))?;
+    ConversationMeta::decode(&bytes)
+}
+
+/// Creates or updates the conversation for a link (keeps pause state and draft).
+pub fn ensure_conversation(store: &mut Store, peer: &str, name: &str, link_id: &str) -> Result<()> {
+    let mut meta = match store.conversation(peer)? {
+        Some(bytes) => ConversationMeta::decode(&bytes)?,
+        None => ConversationMeta::default(),
+    };
+    if meta.peer_name == name && meta.link_id == link_id {
+        return Ok(());
+    }
+    meta.peer_name = name.to_owned();
+    meta.link_id = link_id.to_owned();
+    store.put_conversation(peer, &meta.encode()?)
+}
+
+/// Every conversation with its unread count, most recent first.
+pub fn conversations(store: &Store) -> Result<Vec<Conversation>> {
+    let mut list = Vec::new();
+    for (peer, bytes) in store.conversations()? {
+        let meta = ConversationMeta::decode(&bytes)?;
+        let (unread, last_at) = store.message_counts(&peer, MessageStatus::Unread.as_str())?;
+        list.push(Conversation {
+            peer_account: peer,
+            peer_name: meta.peer_name,
+            link_id: meta.link_id,
+            paused: meta.paused,
+            peer_paused: meta.peer_paused,
+            unread,
+            last_at,
+            draft: meta.draft,
+        });
+    }
+    list.sort_by_key(|c| std::cmp::Reverse(c.last_at));
+    Ok(list)
+}
+
+/// A conversation's messages, oldest first.
+pub fn messages(store: &Store, peer: &str) -> Result<Vec<Message>> {
+    store
+        .messages(peer)?
+        .into_iter()
+        .map(|(row, body)| to_message(row, &body))
+        .collect()
+}
+
+fn to_message(row: MessageRow, body: &[u8]) -> Result<Message> {
+    let content: MessageContent =
+        serde_json::from_slice(body).map_err(|_| CoreError::MalformedRecord { kind: "message" })?;
+    Ok(Message {
+        status: MessageStatus::parse(&row.status)?,
+        id: row.id,
+        peer_account: row.peer_account,
+        outgoing: row.outgoing,
+        sent_at: row.at,
+        content,
+    })
+}
+
+fn encode_content(content: &MessageContent) -> Result<Vec<u8>> {
+    serde_json::to_vec(content).map_err(|_| CoreError::MalformedRecord { kind: "message" })
+}
+
+/// Queues a payload for `peer` (sent by the next outbox flush), in the caller's transaction.
+pub(crate) fn queue(store: &mut Store, peer: &str, id: &str, body: Body) -> Result<()> {
+    queue_at(store, peer, id, body, now_ms())
+}
+
+/// A send time for a new visible message: now, but always after the newest message stored,
+/// so messages written in the same millisecond keep their order on every device.
+fn next_send_time(store: &Store) -> Result<i64> {
+    Ok(now_ms().max(
+        store
+            .latest_message_at()?
+            .map_or(i64::MIN, |t| t.saturating_add(1)),
+    ))
+}
+
+fn queue_at(store: &mut Store, peer: &str, id: &str, body: Body, sent_at: i64) -> Result<()> {
+    let payload = Payload {
+        v: PAYLOAD_VERSION,
+        id: id.to_owned(),
+        from: my_account(store)?,
+        to: peer.to_owned(),
+        sent_at,
+        body,
+    };
+    store.enqueue_outbox(id, peer, &payload.encode()?)?;
+    Ok(())
+}
+
+/// Writes a chat message: stored as `queued` and put in the outbox, in one transaction. The
+/// draft of the conversation is cleared.
+pub fn send_text(store: &mut Store, peer: &str, text: &str) -> Result<Message> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+        return Err(CoreError::InvalidInput(format!(
+            "a message is 1-{MAX_TEXT_CHARS} characters"
+        )));
+    }
+    let mut meta = conversation_meta(store, peer)?;
+    let id = new_message_id()?;
+    let content = MessageContent::Text { text: text.into() };
+    let row = MessageRow {
+        id: id.clone(),
+        peer_account: peer.to_owned(),
+        at: next_send_time(store)?,
+        outgoing: true,
+        status: MessageStatus::Queued.as_str().into(),
+    };
+    store.atomically(|s| {
+        s.insert_message(&row, &encode_content(&content)?)?;
+        queue_at(s, peer, &id, Body::Text { text: text.into() }, row.at)?;
+        if meta.draft.take().is_some() {
+            s.put_conversation(peer, &meta.encode()?)?;
+        }
+        Ok(())
+    })?;
+    to_message(row, &encode_content(&content)?)
+}
+
+/// Marks every unread message of the conversation read and queues one read receipt.
+/// Returns how many were marked.
+pub fn mark_read(store: &mut Store, peer: &str) -> Result<u32> {
+    let unread: Vec<String> = store
+        .messages(peer)?
+        .into_iter()
+        .filter(|(row, _)| !row.outgoing && row.status == MessageStatus::Unread.as_str())
+        .map(|(row, _)| row.id)
+        .collect();
+    if unread.is_empty() {
+        return Ok(0);
+    }
+    let receipt_id = new_message_id()?;
+    store.atomically(|s| {
+        for id in &unread {
+            s.set_message_status(id, MessageStatus::Read.as_str())?;
+        }
+        queue(
+            s,
+            peer,
+            &receipt_id,
+            Body::Receipt {
+                ids: unread.clone(),
+                status: ReceiptKind::Read,
+            },
+        )
+    })?;
+    Ok(unread.len() as u32)
+}
+
+/// Pauses or resumes the conversation (no reminders or notifications while paused) and tells
+/// the other side, so both see it.
+pub fn set_paused(store: &mut Store, peer: &str, paused: bool) -> Result<()> {
+    let mut meta = conversation_meta(store, peer)?;
+    if meta.paused == paused {
+        return Ok(());
+    }
+    meta.paused = paused;
+    let id = new_message_id()?;
+    store.atomically(|s| {
+        s.put_conversation(peer, &meta.encode()?)?;
+        queue(s, peer, &id, Body::Pause { paused })
+    })
+}
+
+/// Keeps (or clears, with `None`) an unsent draft, encrypted.
+pub fn set_draft(store: &mut Store, peer: &str, draft: Option<&str>) -> Result<()> {
+    let mut meta = conversation_meta(store, peer)?;
+    meta.draft = draft.map(str::to_owned).filter(|d| !d.trim().is_empty());
+    store.put_conversation(peer, &meta.encode()?)
+}
+
+/// Makes a wedged message due again; false if it is not in the outbox.
+pub fn retry(store: &mut Store, message_id: &str) -> Result<bool> {
+    store.atomically(|s| {
+        let found = s.outbox_retry(message_id)?;
+        if found {
+            if let Some((row, _)) = s.message(message_id)? {
+                if row.status == MessageStatus::Wedged.as_str() {
+                    s.set_message_status(message_id, MessageStatus::Queued.as_str())?;
+                }
+            }
+        }
+        Ok(found)
+    })
+}
+
+/// Whether notifications hide who wrote and what (default: yes).
+pub fn discreet_notifications(store: &Store) -> Result<bool> {
+    Ok(store
+        .device_state(NOTIFICATION_SETTING)?
+        .is_none_or(|b| b.as_slice() != b"0"))
+}
+
+/// Sets whether notifications are discreet.
+pub fn set_discreet_notifications(store: &mut Store, discreet: bool) -> Result<()> {
+    store.put_device_state(NOTIFICATION_SETTING, if discreet { b"1" } else { b"0" })
+}
+
+/// The text of a notification for new messages from `peer_name`: discreet by default.
+pub fn notification_text(discreet: bool, peer_name: &str, count: u32) -> String {
+    if discreet {
+        "You have a new update".into()
+    } else if count == 1 {
+        format!("New message from {peer_name}")
+    } else {
+        format!("{count} new messages from {peer_name}")
+    }
+}
+
+/// What a shareable record looks like on the wire: kind, title and content.
+fn shareable(
+    store: &Store,
+    record: &RecordId,
+) -> Result<Option<(String, String, serde_json::Value)>> {
+    if let Some(entry) = store.get::<crate::journal::JournalEntry>(RecordKind::Journal, record)? {
+        let draft = entry.current;
+        let thought = matches!(draft.body, crate::journal::JournalBody::ThoughtRecord(_));
+        let kind = if thought { "thought_record" } else { "journal" };
+        let title = draft.title.clone().unwrap_or_else(|| {
+            if thought {
+                "Thought record".into()
+            } else {
+                "Journal entry".into()
+            }
+        });
+        let content = serde_json::to_value(&draft)
+            .map_err(|_| CoreError::MalformedRecord { kind: "journal" })?;
+        return Ok(Some((kind.into(), title, content)));
+    }
+    if let Some(result) =
+        store.get::<crate::assessments::AssessmentResult>(RecordKind::Assessment, record)?
+    {
+        let title = format!(
+            "{} score {} ({})",
+            result.instrument.name(),
+            result.total,
+            result.severity.label()
+        );
+        let content = serde_json::to_value(&result)
+            .map_err(|_| CoreError::MalformedRecord { kind: "assessment" })?;
+        return Ok(Some(("assessment".into(), title, content)));
+    }
+    Ok(None)
+}
+
+fn digest(content: &serde_json::Value) -> String {
+    hex::encode(Sha256::digest(content.to_string().as_bytes()))
+}
+
+/// Shares one journal entry, thought record or assessment result with `peer` (their
+/// devices get it re-encrypted for them); later edits are sent too until [`unshare`].
+pub fn share(store: &mut Store, peer: &str, record: &RecordId) -> Result<String> {
+    conversation_meta(store, peer)?;
+    let (kind, title, content) =
+        shareable(store, record)?.ok_or(CoreError::NotFound("journal entry or assessment"))?;
+    let share_id = record.to_string();
+    let state = OutgoingShare {
+        peer_account: peer.to_owned(),
+        item_kind: kind.clone(),
+        sent_digest: digest(&content),
+    };
+    let id = new_message_id()?;
+    store.atomically(|s| {
+        put_share_state(s, &share_id, &state)?;
+        queue(
+            s,
+            peer,
+            &id,
+            Body::Share {
+                share_id: share_id.clone(),
+                item_kind: kind.clone(),
+                title: title.clone(),
+                content: content.clone(),
+            },
+        )
+    })?;
+    Ok(share_id)
+}
+
+fn put_share_state(store: &mut Store, share_id: &str, state: &OutgoingShare) -> Result<()> {
+    let bytes =
+        serde_json::to_vec(state).map_err(|_| CoreError::MalformedRecord { kind: "share" })?;
+    store.put_device_state(&format!("{SHARE_OUT_PREFIX}{share_id}"), &bytes)
+}
+
+/// Items this device currently shares: `(share id, state)`.
+pub fn outgoing_shares(store: &Store) -> Result<Vec<(String, OutgoingShare)>> {
+    let mut out = Vec::new();
+    for name in store.device_state_names(SHARE_OUT_PREFIX)? {
+        let Some(bytes) = store.device_state(&name)? else {
+            continue;
+        };
+        let state: OutgoingShare = serde_json::from_slice(&bytes)
+            .map_err(|_| CoreError::MalformedRecord { kind: "share" })?;
+        out.push((name[SHARE_OUT_PREFIX.len()..].to_owned(), state));
+    }
+    Ok(out)
+}
+
+/// Stops sharing an item: the therapist's devices are told to drop their copy and no later
+/// edits are sent. False if it was not shared.
+pub fn unshare(store: &mut Store, share_id: &str) -> Result<bool> {
+    let Some((_, state)) = outgoing_shares(store)?
+        .into_iter()
+        .find(|(id, _)| id == share_id)
+    else {
+        return Ok(false);
+    };
+    let id = new_message_id()?;
+    store.atomically(|s| {
+        s.delete_device_state(&format!("{SHARE_OUT_PREFIX}{share_id}"))?;
+        queue(
+            s,
+            &state.peer_account,
+            &id,
+            Body::Unshare {
+                share_id: share_id.to_owned(),
+            },
+        )
+    })?;
+    Ok(true)
+}
+
+/// Queues updates for shared items edited since they were last sent, and stops shares whose
+/// item was deleted. Returns how many updates were queued.
+pub fn refresh_shares(store: &mut Store) -> Result<u32> {
+    let mut queued = 0;
+    for (share_id, mut state) in outgoing_shares(store)? {
+        let record: RecordId = share_id.parse()?;
+        match shareable(store, &record)? {
+            None => {
+                unshare(store, &share_id)?;
+            }
+            Some((kind, title, content)) => {
+                let d = digest(&content);
+                if d == state.sent_digest {
+                    continue;
+                }
+                state.sent_digest = d;
+                let id = new_message_id()?;
+                store.atomically(|s| {
+                    put_share_state(s, &share_id, &state)?;
+                    queue(
+                        s,
+                        &state.peer_account.clone(),
+                        &id,
+                        Body::Share {
+                            share_id: share_id.clone(),
+                            item_kind: kind.clone(),
+                            title: title.clone(),
+                            content: content.clone(),
+                        },
+                    )
+                })?;
+                queued += 1;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// Stores (or replaces) an item shared with this account.
+pub(crate) fn store_shared(store: &mut Store, item: &SharedItem) -> Result<()> {
+    let bytes =
+        serde_json::to_vec(item).map_err(|_| CoreError::MalformedRecord { kind: "share" })?;
+    store.put_device_state(
+        &format!("{SHARED_IN_PREFIX}{}/{}", item.from_account, item.share_id),
+        &bytes,
+    )
+}
+
+/// Drops an item whose sharer stopped sharing it.
+pub(crate) fn drop_shared(store: &mut Store, from: &str, share_id: &str) -> Result<()> {
+    store.delete_device_state(&format!("{SHARED_IN_PREFIX}{from}/{share_id}"))
+}
+
+/// Items shared with this account by `peer` (latest versions).
+pub fn shared_with_me(store: &Store, peer: &str) -> Result<Vec<SharedItem>> {
+    let mut items = Vec::new();
+    for name in store.device_state_names(&format!("{SHARED_IN_PREFIX}{peer}/"))? {
+        if let Some(bytes) = store.device_state(&name)? {
+            items.push(
+                serde_json::from_slice(&bytes)
+                    .map_err(|_| CoreError::MalformedRecord { kind: "share" })?,
+            );
+        }
+    }
+    Ok(items)
+}
+
+/// Queues a request for a short live session at `start` for `minutes` (5–15); the caller has
+/// checked it fits one of the therapist's slots. Both sides see it as a message.
+pub fn queue_call_request(
+    store: &mut Store,
+    peer: &str,
+    start: &str,
+    minutes: u32,
+) -> Result<Message> {
+    conversation_meta(store, peer)?;
+    let request_id = new_message_id()?;
+    let content = MessageContent::Call {
+        request_id: request_id.clone(),
+        start: start.to_owned(),
+        minutes,
+        state: CallState::Requested,
+    };
+    let row = MessageRow {
+        id: request_id.clone(),
+        peer_account: peer.to_owned(),
+        at: next_send_time(store)?,
+        outgoing: true,
+        status: MessageStatus::Queued.as_str().into(),
+    };
+    store.atomically(|s| {
+        s.insert_message(&row, &encode_content(&content)?)?;
+        queue_at(
+            s,
+            peer,
+            &request_id,
+            Body::CallRequest {
+                request_id: request_id.clone(),
+                start: start.to_owned(),
+                minutes,
+            },
+            row.at,
+        )
+    })?;
+    to_message(row, &encode_content(&content)?)
+}
+
+/// Applies a call answer to the request message (on both sides).
+pub(crate) fn apply_call_answer(
+    store: &mut Store,
+    request_id: &str,
+    accepted: bool,
+    room: Option<String>,
+) -> Result<bool> {
+    let Some((row, body)) = store.message(request_id)? else {
+        return Ok(false);
+    };
+    let mut message = to_message(row, &body)?;
+    let MessageContent::Call { state, .. } = &mut message.content else {
+        return Ok(false);
+    };
+    *state = match (accepted, room) {
+        (true, Some(room)) => CallState::Accepted { room },
+        _ => CallState::Declined,
+    };
+    store.update_message_body(request_id, &encode_content(&message.content)?)
+}
+
+/// The therapist accepts (with a new platform room id) or declines a call request.
+pub fn answer_call(store: &mut Store, request_id: &str, accept: bool) -> Result<Message> {
+    let (row, body) = store
+        .message(request_id)?
+        .ok_or(CoreError::NotFound("call request"))?;
+    let message = to_message(row, &body)?;
+    match &message.content {
+        MessageContent::Call {
+            state: CallState::Requested,
+            ..
+        } if !message.outgoing => {}
+        _ => {
+            return Err(CoreError::InvalidInput(
+                "only an open call request from the other side can be answered".into(),
+            ))
+        }
+    }
+    let room = if accept {
+        Some(format!("solace-{}", new_message_id()?))
+    } else {
+        None
+    };
+    let id = new_message_id()?;
+    let peer = message.peer_account.clone();
+    store.atomically(|s| {
+        apply_call_answer(s, request_id, accept, room.clone())?;
+        queue(
+            s,
+            &peer,
+            &id,
+            Body::CallAnswer {
+                request_id: request_id.to_owned(),
+                accepted: accept,
+                room: room.clone(),
+            },
+        )
+    })?;
+    let (row, body) = store
+        .message(request_id)?
+        .ok_or(CoreError::NotFound("call request"))?;
+    to_message(row, &body)
+}
+
+/// Stores an incoming or copied visible message; false if it was already there.
+pub(crate) fn store_message(
+    store: &mut Store,
+    row: &MessageRow,
+    content: &MessageContent,
+) -> Result<bool> {
+    store.insert_message(row, &encode_content(content)?)
+}

@@ -1,0 +1,195 @@
+//! Conversations, messages and shared items as a UI shows them, and their sealed local forms.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+
+/// Where a message stands. Outgoing: queued → sent → delivered → read, or wedged.
+/// Incoming: unread → read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// Waiting in this device's outbox (offline, or retrying).
+    Queued,
+    /// The server holds it for the recipient's devices.
+    Sent,
+    /// A recipient device stored it.
+    Delivered,
+    /// The recipient (or, for incoming messages, this user) read it.
+    Read,
+    /// Sending failed repeatedly for a reason retrying alone won't fix; retry explicitly.
+    Wedged,
+    /// Incoming and not read yet.
+    Unread,
+}
+
+impl MessageStatus {
+    /// The tag stored in the message index.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Queued => "queued",
+            MessageStatus::Sent => "sent",
+            MessageStatus::Delivered => "delivered",
+            MessageStatus::Read => "read",
+            MessageStatus::Wedged => "wedged",
+            MessageStatus::Unread => "unread",
+        }
+    }
+
+    /// Parses a stored tag.
+    pub fn parse(tag: &str) -> Result<Self> {
+        Ok(match tag {
+            "queued" => MessageStatus::Queued,
+            "sent" => MessageStatus::Sent,
+            "delivered" => MessageStatus::Delivered,
+            "read" => MessageStatus::Read,
+            "wedged" => MessageStatus::Wedged,
+            "unread" => MessageStatus::Unread,
+            _ => return Err(CoreError::MalformedRecord { kind: "message" }),
+        })
+    }
+
+    /// Progress rank of outgoing statuses, so a late "delivered" never overwrites "read".
+    pub fn rank(self) -> u8 {
+        match self {
+            MessageStatus::Queued | MessageStatus::Wedged | MessageStatus::Unread => 0,
+            MessageStatus::Sent => 1,
+            MessageStatus::Delivered => 2,
+            MessageStatus::Read => 3,
+        }
+    }
+}
+
+/// A live-session request's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CallState {
+    /// Waiting for the therapist.
+    Requested,
+    /// Accepted; join the platform room.
+    Accepted {
+        /// Room id / join link for the calling platform.
+        room: String,
+    },
+    /// Declined by the therapist.
+    Declined,
+}
+
+/// What a message shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MessageContent {
+    /// Chat text.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// A request for a short live session.
+    Call {
+        /// Request id.
+        request_id: String,
+        /// Start, RFC 3339.
+        start: String,
+        /// Length in minutes.
+        minutes: u32,
+        /// Requested, accepted (with room) or declined.
+        state: CallState,
+    },
+}
+
+/// A message as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// Client message id.
+    pub id: String,
+    /// The other party's account id.
+    pub peer_account: String,
+    /// Sent by this account.
+    pub outgoing: bool,
+    /// Send time, Unix milliseconds.
+    pub sent_at: i64,
+    /// Status.
+    pub status: MessageStatus,
+    /// Content.
+    pub content: MessageContent,
+}
+
+/// A conversation's sealed settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationMeta {
+    /// The other party's name (client account name or therapist display name).
+    pub peer_name: String,
+    /// The link that allows the conversation.
+    pub link_id: String,
+    /// Paused by this user: no reminders or notifications.
+    pub paused: bool,
+    /// Paused by the other side.
+    pub peer_paused: bool,
+    /// Unsent draft, kept encrypted.
+    pub draft: Option<String>,
+}
+
+impl ConversationMeta {
+    /// Parses the sealed form.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        serde_json::from_slice(bytes).map_err(|_| CoreError::MalformedRecord {
+            kind: "conversation",
+        })
+    }
+
+    /// The sealed form.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(self).map_err(|_| CoreError::MalformedRecord {
+            kind: "conversation",
+        })
+    }
+}
+
+/// A conversation as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conversation {
+    /// The other party's account id.
+    pub peer_account: String,
+    /// Their name.
+    pub peer_name: String,
+    /// The link it belongs to.
+    pub link_id: String,
+    /// Paused by this user.
+    pub paused: bool,
+    /// Paused by the other side.
+    pub peer_paused: bool,
+    /// Unread incoming messages.
+    pub unread: u32,
+    /// Newest message time, Unix milliseconds.
+    pub last_at: Option<i64>,
+    /// Unsent draft.
+    pub draft: Option<String>,
+}
+
+/// An item a client shared with this therapist (the latest version received).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedItem {
+    /// Share id (the client's record id).
+    pub share_id: String,
+    /// Who shared it.
+    pub from_account: String,
+    /// `journal`, `thought_record` or `assessment`.
+    pub item_kind: String,
+    /// Short title.
+    pub title: String,
+    /// The item.
+    pub content: serde_json::Value,
+    /// When this version was sent, Unix milliseconds.
+    pub updated_at: i64,
+}
+
+/// A share this client made: what was last sent, and whether it was stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingShare {
+    /// The therapist's account id.
+    pub peer_account: String,
+    /// `journal`, `thought_record` or `assessment`.
+    pub item_kind: String,
+    /// SHA-256 (hex) of the content last sent, to notice edits.
+    pub sent_digest: String,
+}

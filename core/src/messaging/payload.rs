@@ -1,0 +1,230 @@
+//! The plaintext inside an Olm message (payload format v1): versioned JSON, padded to a size
+//! bucket so ciphertext length says little about content. Chat text, receipts, shares,
+//! live-session requests and pause notices all travel this way, so the server cannot tell
+//! them apart.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+
+/// The payload format this build writes and reads.
+pub const PAYLOAD_VERSION: u8 = 1;
+/// Largest payload accepted before parsing (after Olm decryption).
+pub const MAX_PAYLOAD_BYTES: usize = 48 * 1024;
+/// Longest chat message, in characters.
+pub const MAX_TEXT_CHARS: usize = 4000;
+const PAD_BUCKET: usize = 256;
+
+/// One message from device to device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payload {
+    /// Format version ([`PAYLOAD_VERSION`]).
+    pub v: u8,
+    /// Client message id (random; also the server's idempotency key).
+    pub id: String,
+    /// The sending account.
+    pub from: String,
+    /// The account the message is addressed to (copies to the sender's own devices carry
+    /// the peer here, so they file it under the right conversation).
+    pub to: String,
+    /// Send time, Unix milliseconds (sender's clock; display order only).
+    pub sent_at: i64,
+    /// What it carries.
+    pub body: Body,
+}
+
+/// How far a message got, as reported back by the recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    /// Stored on a recipient device.
+    Delivered,
+    /// Shown to the recipient.
+    Read,
+}
+
+/// The content of a payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Body {
+    /// A chat message.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// Delivery or read receipts for earlier messages.
+    Receipt {
+        /// Client message ids.
+        ids: Vec<String>,
+        /// Delivered or read.
+        status: ReceiptKind,
+    },
+    /// A shared item (new or updated); the recipient keeps the latest version.
+    Share {
+        /// Stable id of the share (the shared record's id).
+        share_id: String,
+        /// `journal`, `thought_record` or `assessment`.
+        item_kind: String,
+        /// Short title shown in lists.
+        title: String,
+        /// The item itself, as the sender's export shape.
+        content: serde_json::Value,
+    },
+    /// The sender stopped sharing an item; the recipient drops its copy.
+    Unshare {
+        /// The share.
+        share_id: String,
+    },
+    /// A request for a short live session in one of the therapist's slots.
+    CallRequest {
+        /// Request id.
+        request_id: String,
+        /// Proposed start, RFC 3339.
+        start: String,
+        /// Length, 5–15 minutes.
+        minutes: u32,
+    },
+    /// The therapist's answer to a call request.
+    CallAnswer {
+        /// The request answered.
+        request_id: String,
+        /// Accepted or declined.
+        accepted: bool,
+        /// Room id / join link handed to the calling platform (when accepted).
+        room: Option<String>,
+    },
+    /// The sender paused or resumed the conversation.
+    Pause {
+        /// Paused (true) or resumed (false).
+        paused: bool,
+    },
+}
+
+impl Body {
+    /// Whether a recipient keeps this as a visible entry in the conversation.
+    pub fn is_visible(&self) -> bool {
+        matches!(
+            self,
+            Body::Text { .. } | Body::CallRequest { .. } | Body::CallAnswer { .. }
+        )
+    }
+}
+
+/// Checks a client message id: 1–64 characters of `[A-Za-z0-9_-]` (what the server accepts).
+pub fn valid_message_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Payload {
+    /// Serializes and pads to the next multiple of 256 bytes (trailing spaces are valid JSON).
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec(self)
+            .map_err(|_| CoreError::InvalidInput("unencodable message".into()))?;
+        let padded = bytes.len().div_ceil(PAD_BUCKET) * PAD_BUCKET;
+        bytes.resize(padded, b' ');
+        Ok(bytes)
+    }
+
+    /// Parses and validates a decrypted payload.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        let malformed = || CoreError::InvalidInput("malformed message payload".into());
+        if bytes.len() > MAX_PAYLOAD_BYTES {
+            return Err(malformed());
+        }
+        let payload: Payload = serde_json::from_slice(bytes).map_err(|_| malformed())?;
+        if payload.v != PAYLOAD_VERSION || !valid_message_id(&payload.id) {
+            return Err(malformed());
+        }
+        let ok = match &payload.body {
+            Body::Text { text } => text.chars().count() <= MAX_TEXT_CHARS,
+            Body::Receipt { ids, .. } => {
+                ids.len() <= 500 && ids.iter().all(|i| valid_message_id(i))
+            }
+            Body::Share { share_id, .. } | Body::Unshare { share_id } => valid_message_id(share_id),
+            Body::CallRequest {
+                request_id,
+                minutes,
+                start,
+            } => {
+                valid_message_id(request_id)
+                    && (5..=15).contains(minutes)
+                    && chrono::DateTime::parse_from_rfc3339(start).is_ok()
+            }
+            Body::CallAnswer { request_id, .. } => valid_message_id(request_id),
+            Body::Pause { .. } => true,
+        };
+        if ok {
+            Ok(payload)
+        } else {
+            Err(malformed())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frozen payload v1 vector: every build must keep reading exactly this.
+    const TEXT_V1: &str = r#"{"v":1,"id":"m-0001","from":"acc-client","to":"acc-therapist","sent_at":1795000000000,"body":{"type":"text","text":"I tried the breathing exercise."}}"#;
+
+    #[test]
+    fn frozen_v1_payload_decodes_and_reencodes() {
+        let p = Payload::decode(TEXT_V1.as_bytes()).unwrap();
+        assert_eq!(
+            p.body,
+            Body::Text {
+                text: "I tried the breathing exercise.".into()
+            }
+        );
+        let encoded = p.encode().unwrap();
+        assert_eq!(encoded.len(), 256, "padded to the bucket");
+        assert_eq!(
+            std::str::from_utf8(&encoded).unwrap().trim_end(),
+            TEXT_V1,
+            "encoding is stable"
+        );
+        let receipt = r#"{"v":1,"id":"r-1","from":"t","to":"c","sent_at":1,"body":{"type":"receipt","ids":["m-0001"],"status":"read"}}"#;
+        assert!(matches!(
+            Payload::decode(receipt.as_bytes()).unwrap().body,
+            Body::Receipt {
+                status: ReceiptKind::Read,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn invalid_payloads_are_refused() {
+        for bad in [
+            &b"not json"[..],
+            br#"{"v":2,"id":"m","from":"a","to":"b","sent_at":1,"body":{"type":"pause","paused":true}}"#,
+            br#"{"v":1,"id":"bad id!","from":"a","to":"b","sent_at":1,"body":{"type":"pause","paused":true}}"#,
+            br#"{"v":1,"id":"m","from":"a","to":"b","sent_at":1,"body":{"type":"call_request","request_id":"r","start":"2026-01-01T10:00:00Z","minutes":30}}"#,
+            br#"{"v":1,"id":"m","from":"a","to":"b","sent_at":1,"body":{"type":"unknown"}}"#,
+        ] {
+            assert!(Payload::decode(bad).is_err());
+        }
+        let huge = vec![b' '; MAX_PAYLOAD_BYTES + 1];
+        assert!(Payload::decode(&huge).is_err());
+    }
+
+    #[test]
+    fn padding_hides_small_length_differences() {
+        let mk = |text: &str| Payload {
+            v: 1,
+            id: "m".into(),
+            from: "a".into(),
+            to: "b".into(),
+            sent_at: 0,
+            body: Body::Text { text: text.into() },
+        };
+        assert_eq!(
+            mk("ok").encode().unwrap().len(),
+            mk("a somewhat longer reply").encode().unwrap().len()
+        );
+    }
+}

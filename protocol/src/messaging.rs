@@ -1,0 +1,302 @@
+//! Wire types for therapist directory, client ↔ therapist links, the Olm key directory and the
+//! per-device mailbox (protocol v1).
+//!
+//! The server sees who talks to whom (it must route), how much and when; it never sees content:
+//! message bodies are Olm ciphertext made on the devices. Receipts, shares and live-session
+//! requests travel inside those bodies, so the server cannot tell them from chat messages.
+//!
+//! | method and path (all need a bearer token) | request | response |
+//! |---|---|---|
+//! | `PUT /v1/therapist/profile` | [`TherapistProfile`] | `204` (the account becomes a therapist) |
+//! | `POST /v1/directory/search` | [`DirectoryQuery`] | [`DirectoryPage`] |
+//! | `POST /v1/links` | [`LinkRequest`] | [`LinkInfo`] (client asks a therapist) |
+//! | `GET /v1/links` | — | [`LinkList`] |
+//! | `POST /v1/links/accept` | [`LinkAction`] | [`LinkInfo`] (the therapist consents) |
+//! | `POST /v1/links/end` | [`LinkAction`] | [`LinkInfo`] (either side) |
+//! | `PUT /v1/keys/device` | [`DeviceKeysUpload`] | [`KeyCount`] |
+//! | `POST /v1/keys/claim` | [`ClaimRequest`] | [`ClaimResponse`] |
+//! | `POST /v1/messages/send` | [`SendRequest`] | [`SendResponse`] |
+//! | `POST /v1/messages/inbox` | [`InboxRequest`] | [`Inbox`] |
+//! | `POST /v1/messages/ack` | [`AckRequest`] | `204` |
+//!
+//! Keys may be claimed, and messages sent, only to the caller's own account (its other devices)
+//! or to an account with an *active* link; anything else is `403 not_linked`.
+
+use serde::{Deserialize, Serialize};
+
+/// Most one-time keys a device may hold on the server.
+pub const MAX_ONE_TIME_KEYS: usize = 100;
+/// Most envelopes (recipient devices) in one send.
+pub const MAX_ENVELOPES: usize = 32;
+/// Largest Olm message body accepted, in base64 characters (64 KiB).
+pub const MAX_MESSAGE_BODY: usize = 64 * 1024;
+/// Most inbox messages returned at once.
+pub const MAX_INBOX_LIMIT: u32 = 500;
+
+/// A bookable window in which a therapist takes short live sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailabilitySlot {
+    /// Start, RFC 3339.
+    pub start: String,
+    /// Length in minutes (the client books 5–15 of them).
+    pub minutes: u32,
+}
+
+/// A therapist's public profile (published by the therapist; public to signed-in accounts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TherapistProfile {
+    /// Name shown in the directory.
+    pub display_name: String,
+    /// Short introduction.
+    pub bio: String,
+    /// E.g. `anxiety`, `depression`.
+    pub specialties: Vec<String>,
+    /// E.g. `cbt`, `act`.
+    pub approaches: Vec<String>,
+    /// Language tags, e.g. `en`, `de`.
+    pub languages: Vec<String>,
+    /// Bookable windows for short live sessions.
+    pub slots: Vec<AvailabilitySlot>,
+}
+
+/// Directory filters; empty fields match everything. Matching is case-insensitive.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryQuery {
+    /// Must list this specialty.
+    pub specialty: Option<String>,
+    /// Must list this approach.
+    pub approach: Option<String>,
+    /// Must speak this language.
+    pub language: Option<String>,
+    /// Free text found in the name or bio.
+    pub text: Option<String>,
+}
+
+/// One therapist in the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    /// The therapist's account id.
+    pub therapist_id: String,
+    /// Their profile.
+    pub profile: TherapistProfile,
+}
+
+/// Directory search results, ordered by display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryPage {
+    /// Matching therapists.
+    pub therapists: Vec<DirectoryEntry>,
+}
+
+/// A client asks a therapist for a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRequest {
+    /// The therapist's account id.
+    pub therapist_id: String,
+}
+
+/// Accepts or ends a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkAction {
+    /// The link.
+    pub link_id: String,
+}
+
+/// Where a link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkState {
+    /// Requested by the client, not yet accepted.
+    Pending,
+    /// Both consented: keys and messages may flow.
+    Active,
+    /// Ended by either side; nothing flows any more.
+    Ended,
+}
+
+/// A client ↔ therapist link as both parties see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkInfo {
+    /// Link id (opaque).
+    pub link_id: String,
+    /// The client's account id.
+    pub client_id: String,
+    /// The client's account name (so the therapist knows who asked).
+    pub client_name: String,
+    /// The therapist's account id.
+    pub therapist_id: String,
+    /// The therapist's display name.
+    pub therapist_name: String,
+    /// Current state.
+    pub state: LinkState,
+}
+
+/// Links the caller is part of, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkList {
+    /// The links.
+    pub links: Vec<LinkInfo>,
+}
+
+/// A device's Olm identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireIdentity {
+    /// Curve25519 identity key, base64.
+    pub curve25519: String,
+    /// Ed25519 signing key, base64.
+    pub ed25519: String,
+}
+
+/// A one-time key signed by its device's Ed25519 key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireOneTimeKey {
+    /// Curve25519 one-time key, base64.
+    pub key: String,
+    /// Ed25519 signature, base64.
+    pub signature: String,
+}
+
+/// Publishes the calling device's identity (fixed once set) and adds one-time keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceKeysUpload {
+    /// The device's identity; a different identity than the stored one is `409 conflict`.
+    pub identity: WireIdentity,
+    /// New one-time keys (the total kept is capped at [`MAX_ONE_TIME_KEYS`]).
+    pub one_time_keys: Vec<WireOneTimeKey>,
+}
+
+/// How many unclaimed one-time keys the calling device has on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyCount {
+    /// Unclaimed one-time keys.
+    pub one_time_keys: u32,
+}
+
+/// Claims one one-time key from every device of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimRequest {
+    /// The account (the caller's own, for its other devices, or a linked one).
+    pub account_id: String,
+}
+
+/// One device of the claimed account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimedDevice {
+    /// Device id (mailbox address).
+    pub device_id: String,
+    /// Its identity.
+    pub identity: WireIdentity,
+    /// A one-time key, removed from the server by this claim (`None` when exhausted; a
+    /// device with an existing session does not need one).
+    pub one_time_key: Option<WireOneTimeKey>,
+}
+
+/// The account's non-revoked devices that have published an identity (the caller's own
+/// device is left out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimResponse {
+    /// Devices.
+    pub devices: Vec<ClaimedDevice>,
+}
+
+/// One Olm ciphertext for one recipient device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingEnvelope {
+    /// Recipient device id.
+    pub device_id: String,
+    /// 0 = pre-key message, 1 = normal message.
+    pub kind: u8,
+    /// Olm message, base64 (at most [`MAX_MESSAGE_BODY`] characters).
+    pub body: String,
+}
+
+/// Deposits one message, encrypted separately for each device of one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendRequest {
+    /// The recipient account.
+    pub recipient_account: String,
+    /// Random id chosen by the sender; the server keeps one copy per
+    /// (sending device, client message id, recipient device), so a retry is harmless.
+    pub client_message_id: String,
+    /// The sender's Curve25519 identity key, base64 (lets the recipient find the session).
+    pub sender_key: String,
+    /// One envelope per recipient device.
+    pub envelopes: Vec<OutgoingEnvelope>,
+}
+
+/// What the server did with a send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendResponse {
+    /// Devices whose mailbox now holds the message (newly or from an earlier try).
+    pub delivered_to: Vec<String>,
+    /// Envelopes addressed to devices that are unknown or revoked (the sender should re-claim).
+    pub skipped: Vec<String>,
+}
+
+/// Asks for the calling device's waiting messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxRequest {
+    /// Page size (clamped to [`MAX_INBOX_LIMIT`]).
+    pub limit: u32,
+}
+
+/// A waiting message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxMessage {
+    /// Server id, used to acknowledge.
+    pub id: u64,
+    /// Sending account.
+    pub sender_account: String,
+    /// Sending device.
+    pub sender_device: String,
+    /// Sender's Curve25519 identity key, base64.
+    pub sender_key: String,
+    /// The sender's client message id.
+    pub client_message_id: String,
+    /// 0 = pre-key message, 1 = normal message.
+    pub kind: u8,
+    /// Olm message, base64.
+    pub body: String,
+    /// When the server accepted it, Unix seconds.
+    pub received_at: i64,
+}
+
+/// The calling device's waiting messages, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbox {
+    /// Messages.
+    pub messages: Vec<InboxMessage>,
+    /// Whether more are waiting.
+    pub more: bool,
+}
+
+/// Deletes messages from the calling device's mailbox after they were stored on the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AckRequest {
+    /// Server ids from [`Inbox`].
+    pub ids: Vec<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frozen wire vectors for the mailbox: v1 clients and servers keep reading these bodies.
+    #[test]
+    fn mailbox_v1_wire_format_is_stable() {
+        let send = r#"{"recipient_account":"acc-t","client_message_id":"m-1","sender_key":"c2VuZGVy","envelopes":[{"device_id":"dev-1","kind":0,"body":"AwE="}]}"#;
+        let parsed: SendRequest = serde_json::from_str(send).unwrap();
+        assert_eq!(parsed.envelopes[0].kind, 0);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), send);
+        let inbox = r#"{"messages":[{"id":9,"sender_account":"acc-c","sender_device":"dev-2","sender_key":"c2VuZGVy","client_message_id":"m-1","kind":1,"body":"AwE=","received_at":1795000000}],"more":false}"#;
+        let parsed: Inbox = serde_json::from_str(inbox).unwrap();
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), inbox);
+        let claim = r#"{"devices":[{"device_id":"dev-1","identity":{"curve25519":"Yw==","ed25519":"ZQ=="},"one_time_key":null}]}"#;
+        let parsed: ClaimResponse = serde_json::from_str(claim).unwrap();
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), claim);
+        let link = r#"{"link_id":"l1","client_id":"c","client_name":"sam","therapist_id":"t","therapist_name":"Dr. Lee","state":"active"}"#;
+        let parsed: LinkInfo = serde_json::from_str(link).unwrap();
+        assert_eq!(parsed.state, LinkState::Active);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), link);
+    }
+}
