@@ -28,8 +28,8 @@ pub enum SyncState {
 pub trait SolaceListener: Send + Sync {
     /// The sync state changed.
     fn on_sync_state_changed(&self, state: SyncState);
-    /// A therapist message arrived in `conversation_id`. Placeholder: messaging is not in the
-    /// core yet, so this is never called today.
+    /// New messages arrived in the conversation with `conversation_id` (the peer's account
+    /// id), during a sync or a messaging round. Show only a discreet notification.
     fn on_message_arrived(&self, conversation_id: String);
 }
 

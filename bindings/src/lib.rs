@@ -28,6 +28,7 @@ mod events;
 mod habits;
 mod journal;
 mod keystore;
+mod messages;
 mod mood;
 mod sessions;
 mod sync;
@@ -41,6 +42,7 @@ pub use events::{SolaceListener, Subscription, SyncState};
 pub use habits::*;
 pub use journal::*;
 pub use keystore::{KeyStore, KeyStoreError};
+pub use messages::*;
 pub use mood::*;
 pub use sessions::*;
 pub use sync::{SyncAccount, SyncBudget, SyncReport, SyncService};
@@ -265,6 +267,13 @@ impl Solace {
     /// Sync with the provider server.
     pub fn sync(&self) -> Arc<SyncService> {
         Arc::new(SyncService {
+            inner: Arc::clone(&self.inner),
+        })
+    }
+
+    /// End-to-end encrypted messaging with a therapist or client.
+    pub fn messages(&self) -> Arc<Messages> {
+        Arc::new(Messages {
             inner: Arc::clone(&self.inner),
         })
     }

@@ -110,8 +110,8 @@ impl SyncService {
         })
     }
 
-    /// Pushes local changes and pulls remote ones within `budget`; the store is consistent
-    /// at any interruption. Blocking: call off the main thread. Listeners get `Syncing`, then
+    /// Pushes local changes and pulls remote ones within `budget`, then takes in messages and
+    /// sends the message outbox; the store is consistent at any interruption. Blocking: call off the main thread. Listeners get `Syncing`, then
     /// `Finished` or `Failed`.
     pub fn sync_now(&self, budget: SyncBudget) -> Result<SyncReport> {
         self.inner
@@ -125,7 +125,11 @@ impl SyncService {
             let transport = core::HttpTransport::new(&url)?;
             core::sync_now(s, &transport, budget.into())
         });
-        let result = result.map(SyncReport::from);
+        // Messages flow in the same call (and so in background refreshes too).
+        let result = result.and_then(|report| {
+            crate::messages::sync_round(&self.inner)?;
+            Ok(SyncReport::from(report))
+        });
         let state = match &result {
             Ok(report) => SyncState::Finished {
                 report: report.clone(),

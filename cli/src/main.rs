@@ -11,6 +11,7 @@ mod error;
 mod habit_cmd;
 mod insights_cmd;
 mod journal_cmd;
+mod message_cmd;
 mod micro_cmd;
 mod mood_cmd;
 mod output;
@@ -19,6 +20,7 @@ mod prompt;
 mod safety_cmd;
 mod session;
 mod sync_cmd;
+mod therapist_cmd;
 
 use std::process::ExitCode;
 
@@ -75,6 +77,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Import { file } => data_cmd::import(&data_dir, &file, &mut out)?,
         Command::Plan { command } => data_cmd::plan(&data_dir, command, &mut out)?,
         Command::Insights { days } => insights_cmd::run(days, &data_dir, &mut out)?,
+        Command::Therapist(cmd) => therapist_cmd::run(cmd, &data_dir, &mut out)?,
+        Command::Directory(cmd) => therapist_cmd::directory(cmd, &data_dir, &mut out)?,
+        Command::Link(cmd) => therapist_cmd::link(cmd, &data_dir, &mut out)?,
+        Command::Message(cmd) => message_cmd::message(cmd, &data_dir, &mut out)?,
+        Command::Conversation(cmd) => message_cmd::conversation(cmd, &data_dir, &mut out)?,
+        Command::Share(args) => message_cmd::share(args.command, &data_dir, &mut out)?,
+        Command::Call(cmd) => message_cmd::call(cmd, &data_dir, &mut out)?,
     }
     out.flush()
 }

@@ -31,6 +31,14 @@ impl Output {
         Ok(())
     }
 
+    /// Writes a line for people; says nothing in JSON mode (where the exit code tells success).
+    pub fn note(&mut self, text: impl Display) -> Result<()> {
+        if self.json {
+            return Ok(());
+        }
+        self.line(text)
+    }
+
     /// Writes `value` as pretty JSON followed by a newline.
     pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         serde_json::to_writer_pretty(&mut self.out, value)?;

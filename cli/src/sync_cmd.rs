@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use solace_core::messaging::{InboxReport, Messenger, OutboxReport};
 use solace_core::sync::{self, HttpTransport, SyncBudget, SyncReport};
 use solace_core::{CoreError, Store};
 
@@ -128,5 +129,32 @@ pub fn sync_now(data_dir: &Path, background: bool, out: &mut Output) -> Result<(
         SyncBudget::unlimited()
     };
     let report = sync::sync_now(&mut store, &transport, budget)?;
-    print_report(&report, out)
+    let messages = Messenger::new(&transport).sync(&mut store)?;
+    print_report(&report, out)?;
+    print_messages(&messages, out)
+}
+
+fn print_messages((inbox, outbox): &(InboxReport, OutboxReport), out: &mut Output) -> Result<()> {
+    if out.json {
+        return Ok(());
+    }
+    if inbox.received + outbox.sent + outbox.waiting + outbox.wedged + inbox.rejected == 0 {
+        return Ok(());
+    }
+    out.line(format!(
+        "messages: {} received, {} sent, {} waiting, {} need a retry{}",
+        inbox.received,
+        outbox.sent,
+        outbox.waiting,
+        outbox.wedged,
+        if inbox.rejected > 0 {
+            format!("; {} failed verification and were dropped", inbox.rejected)
+        } else {
+            String::new()
+        }
+    ))?;
+    if let Some(text) = &inbox.notification {
+        out.line(format!("notification: {text}"))?;
+    }
+    Ok(())
 }

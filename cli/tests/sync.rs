@@ -1,71 +1,17 @@
 //! The terminal client end to end: `solace server` in a child process, `register` on one
 //! data directory, `login` on another, `sync` both ways, `status --json`.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-use serde_json::Value;
+use std::process::{Command, Stdio};
 
-const PASS: &str = "correct horse battery";
-
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn solace(data: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_solace"))
-        .arg("--json")
-        .args(args)
-        .env("SOLACE_DATA_DIR", data)
-        .env("SOLACE_PASSPHRASE", PASS)
-        .env_remove("XDG_DATA_HOME")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn ok(data: &std::path::Path, args: &[&str]) -> Value {
-    let out = solace(data, args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{ok, solace, ServerProcess};
 
 #[test]
 fn register_login_and_sync_through_a_real_server() {
     let tmp = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = ServerProcess(
-        Command::new(env!("CARGO_BIN_EXE_solace"))
-            .arg("server")
-            .env("SOLACE_SERVER_LISTEN", format!("127.0.0.1:{port}"))
-            .env(
-                "SOLACE_SERVER_DATABASE",
-                format!("sqlite:{}", tmp.path().join("server.db").display()),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = ServerProcess::start(tmp.path());
+    let url = server.url.clone();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     ok(&a, &["init"]);
     ok(&a, &["journal", "add", "written on the phone"]);

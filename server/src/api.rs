@@ -1,5 +1,6 @@
-//! HTTP handlers for protocol v1. Every body is validated before it reaches storage; every
-//! error is an [`ApiError`] JSON body with a stable code; nothing personal is logged.
+//! HTTP handlers for protocol v1 (messaging is in [`crate::messaging_api`]). Every body is
+//! validated before it reaches storage; every error is a [`solace_protocol::ApiError`] JSON
+//! body with a stable code; nothing personal is logged.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +33,14 @@ pub struct AppState {
     pub token_ttl_secs: i64,
     /// Secret for fake prelogin answers.
     pub secret: Vec<u8>,
+    /// Where push hints go after a message is queued.
+    pub push: Arc<dyn crate::push::PushSender>,
+    /// Most messages one device's mailbox holds.
+    pub mailbox_cap: u32,
+    /// Seconds an unacknowledged message is kept.
+    pub mailbox_ttl_secs: i64,
+    /// When expired messages were last purged from all mailboxes (Unix seconds).
+    pub last_purge: std::sync::atomic::AtomicI64,
 }
 
 /// Shared state handle.
@@ -50,7 +59,7 @@ pub async fn method_not_allowed() -> ApiErr {
     ApiErr::method_not_allowed()
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -58,7 +67,7 @@ fn now() -> i64 {
 }
 
 /// Parses a JSON body, mapping a too-large body to 413 and anything malformed to 400.
-fn parse<T: DeserializeOwned>(
+pub(crate) fn parse<T: DeserializeOwned>(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<T, ApiErr> {
     let bytes = body.map_err(|e| {
@@ -71,7 +80,7 @@ fn parse<T: DeserializeOwned>(
     serde_json::from_slice(&bytes).map_err(|_| ApiErr::bad("malformed JSON for this endpoint"))
 }
 
-fn b64(text: &str, what: &str, max: usize) -> Result<Vec<u8>, ApiErr> {
+pub(crate) fn b64(text: &str, what: &str, max: usize) -> Result<Vec<u8>, ApiErr> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .map_err(|_| ApiErr::bad(format!("{what} is not base64")))?;
@@ -132,8 +141,8 @@ const ACCOUNT_TAG_LEN: usize = 8;
 
 /// The authenticated caller: a valid, unexpired token of a device that is not revoked.
 pub struct Caller {
-    account_id: String,
-    device_id: String,
+    pub(crate) account_id: String,
+    pub(crate) device_id: String,
 }
 
 impl FromRequestParts<Shared> for Caller {

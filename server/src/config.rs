@@ -28,6 +28,12 @@ pub struct ServerConfig {
     pub auth_rate_per_second: u32,
     /// Burst size per client address on those endpoints (`SOLACE_SERVER_AUTH_RATE_BURST`).
     pub auth_rate_burst: u32,
+    /// Most messages one device's mailbox holds; a send to a full mailbox is refused with
+    /// `409 mailbox_full` (`SOLACE_SERVER_MAILBOX_CAP`).
+    pub mailbox_cap: u32,
+    /// Days an unacknowledged message waits in a mailbox before it is deleted
+    /// (`SOLACE_SERVER_MAILBOX_TTL_DAYS`).
+    pub mailbox_ttl_days: u32,
     /// Logs as JSON lines instead of text (`SOLACE_SERVER_LOG_JSON=1`); used by
     /// [`crate::run_blocking`].
     pub log_json: bool,
@@ -45,6 +51,8 @@ impl Default for ServerConfig {
             pg_pool: 16,
             auth_rate_per_second: 20,
             auth_rate_burst: 40,
+            mailbox_cap: 1000,
+            mailbox_ttl_days: 30,
             log_json: false,
         }
     }
@@ -97,6 +105,11 @@ impl ServerConfig {
             &mut config.auth_rate_per_second,
         )?;
         env_num("SOLACE_SERVER_AUTH_RATE_BURST", &mut config.auth_rate_burst)?;
+        env_num("SOLACE_SERVER_MAILBOX_CAP", &mut config.mailbox_cap)?;
+        env_num(
+            "SOLACE_SERVER_MAILBOX_TTL_DAYS",
+            &mut config.mailbox_ttl_days,
+        )?;
         if let Ok(v) = std::env::var("SOLACE_SERVER_LOG_JSON") {
             config.log_json = match v.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => true,
@@ -122,12 +135,17 @@ mod tests {
     fn file_values_override_defaults_and_unknown_keys_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:9999\"\nrate_burst = 5\n").unwrap();
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9999\"\nrate_burst = 5\nmailbox_cap = 10\n",
+        )
+        .unwrap();
         let c = ServerConfig::load(Some(&path)).unwrap();
         assert_eq!(
             (c.listen.as_str(), c.rate_burst, c.rate_per_second),
             ("127.0.0.1:9999", 5, 200)
         );
+        assert_eq!((c.mailbox_cap, c.mailbox_ttl_days), (10, 30));
         std::fs::write(&path, "lisen = 1\n").unwrap();
         assert!(matches!(
             ServerConfig::load(Some(&path)),
@@ -138,8 +156,10 @@ mod tests {
         std::env::set_var("SOLACE_SERVER_RATE_BURST", "7");
         std::env::set_var("SOLACE_SERVER_DATABASE", "postgres://db/x");
         std::env::set_var("SOLACE_SERVER_LOG_JSON", "1");
+        std::env::set_var("SOLACE_SERVER_MAILBOX_TTL_DAYS", "2");
         let c = ServerConfig::load(Some(&path)).unwrap();
         assert_eq!(c.rate_burst, 7);
+        assert_eq!(c.mailbox_ttl_days, 2);
         assert!(c.is_postgres() && c.log_json);
         std::env::set_var("SOLACE_SERVER_MAX_BODY_BYTES", "lots");
         assert!(matches!(
@@ -150,6 +170,7 @@ mod tests {
             "SOLACE_SERVER_RATE_BURST",
             "SOLACE_SERVER_DATABASE",
             "SOLACE_SERVER_LOG_JSON",
+            "SOLACE_SERVER_MAILBOX_TTL_DAYS",
             "SOLACE_SERVER_MAX_BODY_BYTES",
         ] {
             std::env::remove_var(name);

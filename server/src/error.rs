@@ -73,6 +73,36 @@ impl ApiErr {
         )
     }
 
+    /// `403 not_linked`: keys and messages flow only to the caller's own account or to an
+    /// account with an active link.
+    pub fn not_linked() -> Self {
+        ApiErr(
+            StatusCode::FORBIDDEN,
+            "not_linked",
+            "no active link with that account".into(),
+        )
+    }
+
+    /// `403 forbidden` with a message (the caller may see the thing but not do this to it).
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiErr(StatusCode::FORBIDDEN, "forbidden", message.into())
+    }
+
+    /// `409 conflict` with a message (the thing is not in a state that allows this).
+    pub fn conflict(message: impl Into<String>) -> Self {
+        ApiErr(StatusCode::CONFLICT, "conflict", message.into())
+    }
+
+    /// `409 mailbox_full`: a recipient device holds as many messages as the server keeps;
+    /// nothing was stored, retry later.
+    pub fn mailbox_full() -> Self {
+        ApiErr(
+            StatusCode::CONFLICT,
+            "mailbox_full",
+            "a recipient mailbox is full; retry later".into(),
+        )
+    }
+
     /// `405` for a known path with the wrong method (code `bad_request`).
     pub fn method_not_allowed() -> Self {
         ApiErr(
@@ -121,6 +151,7 @@ impl From<StorageError> for ApiErr {
             StorageError::Conflict => {
                 ApiErr(StatusCode::CONFLICT, "conflict", "already exists".into())
             }
+            StorageError::MailboxFull => ApiErr::mailbox_full(),
             StorageError::Backend(msg) => {
                 tracing::error!(error = %msg, "storage failure");
                 ApiErr(

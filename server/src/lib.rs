@@ -1,6 +1,7 @@
-//! Solace provider server: accounts, devices and the sync relay for end-to-end encrypted
-//! records. It stores and relays only ciphertext, wrapped keys and slow hashes; it never sees
-//! plaintext or a usable key.
+//! Solace provider server: accounts, devices, the sync relay for end-to-end encrypted
+//! records, and messaging (therapist directory, client ↔ therapist links, the Olm key directory
+//! and per-device mailboxes). It stores and relays only ciphertext, public keys, wrapped keys
+//! and slow hashes; it never sees plaintext or a usable key.
 //!
 //! Ways to start it:
 //!
@@ -10,6 +11,8 @@
 //!   address (tests use `listen = "127.0.0.1:0"` and [`ServerHandle::base_url`]).
 //! - [`bind`] then [`Bound::run`], or [`serve`]: bind first, serve until a shutdown future
 //!   completes.
+//! - [`bind_with`] / [`spawn_with`]: the same with a chosen [`push::PushSender`] (tests pass a
+//!   [`push::RecordingPush`]); the others use [`push::NoPush`].
 
 #![deny(missing_docs)]
 
@@ -17,6 +20,8 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod messaging_api;
+pub mod push;
 pub mod rate_limit;
 pub mod storage;
 
@@ -89,6 +94,19 @@ pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
         .route("/v1/devices/revoke", post(api::revoke))
         .route("/v1/sync/pull", post(api::pull))
         .route("/v1/sync/push", post(api::push))
+        .route("/v1/therapist/profile", put(messaging_api::put_profile))
+        .route("/v1/directory/search", post(messaging_api::search))
+        .route(
+            "/v1/links",
+            post(messaging_api::request_link).get(messaging_api::links),
+        )
+        .route("/v1/links/accept", post(messaging_api::accept_link))
+        .route("/v1/links/end", post(messaging_api::end_link))
+        .route("/v1/keys/device", put(messaging_api::publish_keys))
+        .route("/v1/keys/claim", post(messaging_api::claim_keys))
+        .route("/v1/messages/send", post(messaging_api::send))
+        .route("/v1/messages/inbox", post(messaging_api::inbox))
+        .route("/v1/messages/ack", post(messaging_api::ack))
         .fallback(api::fallback)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
@@ -139,8 +157,16 @@ impl Bound {
 }
 
 /// Opens and migrates the storage, then binds the configured address (port 0 picks a free
-/// port; see [`Bound::local_addr`]).
+/// port; see [`Bound::local_addr`]). No push hints are sent ([`push::NoPush`]).
 pub async fn bind(config: ServerConfig) -> Result<Bound, ServerError> {
+    bind_with(config, Arc::new(push::NoPush)).await
+}
+
+/// [`bind`] with push hints going to `push`.
+pub async fn bind_with(
+    config: ServerConfig,
+    push: Arc<dyn push::PushSender>,
+) -> Result<Bound, ServerError> {
     let storage = open_storage(&config).await?;
     let secret = storage.server_secret().await?;
     let state = Arc::new(api::AppState {
@@ -153,6 +179,10 @@ pub async fn bind(config: ServerConfig) -> Result<Bound, ServerError> {
         token_ttl_secs: i64::try_from(config.token_ttl_hours.saturating_mul(3600))
             .unwrap_or(i64::MAX),
         secret,
+        push,
+        mailbox_cap: config.mailbox_cap,
+        mailbox_ttl_secs: i64::from(config.mailbox_ttl_days) * 86_400,
+        last_purge: std::sync::atomic::AtomicI64::new(0),
     });
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -189,6 +219,14 @@ pub async fn serve(
 /// `listen = "127.0.0.1:0"` it picks a free port; see [`ServerHandle::base_url`].
 pub async fn spawn(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     Ok(bind(config).await?.spawn())
+}
+
+/// [`spawn`] with push hints going to `push` (e.g. a shared [`push::RecordingPush`] in tests).
+pub async fn spawn_with(
+    config: ServerConfig,
+    push: Arc<dyn push::PushSender>,
+) -> Result<ServerHandle, ServerError> {
+    Ok(bind_with(config, push).await?.spawn())
 }
 
 /// A server running on a tokio task. Dropping the handle asks it to stop;

@@ -1,6 +1,6 @@
 //! Request logs: method, path, status, latency and an account id prefix, never a body, a
-//! username, a token, a blob or a query string. (Own test binary: it installs the global
-//! tracing subscriber.)
+//! username, a token, a blob, a key, a message or a query string. (Own test binary: it
+//! installs the global tracing subscriber.)
 
 mod common;
 
@@ -77,6 +77,54 @@ async fn logs_carry_no_content() {
         .await
         .unwrap();
     assert!(r.status().is_success());
+
+    // Messaging: keys, a message (to the caller's own account) and the inbox.
+    use solace_protocol::messaging as m;
+    let identity_key = b64.encode([0x77; 32]);
+    let one_time_key = b64.encode([0x66; 32]);
+    let keys = m::DeviceKeysUpload {
+        identity: m::WireIdentity {
+            curve25519: identity_key.clone(),
+            ed25519: b64.encode([0x78; 32]),
+        },
+        one_time_keys: vec![m::WireOneTimeKey {
+            key: one_time_key.clone(),
+            signature: b64.encode([0x55; 64]),
+        }],
+    };
+    let r = c
+        .put(s.url("/v1/keys/device"))
+        .bearer_auth(&reg.token)
+        .json(&keys)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let olm_body = b64.encode(b"OLM-CIPHERTEXT-MARKER");
+    let send = m::SendRequest {
+        recipient_account: reg.account_id.clone(),
+        client_message_id: "client-message-id-marker".into(),
+        sender_key: identity_key.clone(),
+        envelopes: vec![m::OutgoingEnvelope {
+            device_id: reg.device_id.clone(),
+            kind: 0,
+            body: olm_body.clone(),
+        }],
+    };
+    for path in ["/v1/messages/send", "/v1/messages/inbox"] {
+        let r = c.post(s.url(path)).bearer_auth(&reg.token);
+        let r = if path.ends_with("send") {
+            r.json(&send)
+        } else {
+            r.json(&m::InboxRequest { limit: 10 })
+        };
+        let r = r.send().await.unwrap();
+        assert!(r.status().is_success());
+        if path.ends_with("inbox") {
+            let inbox: m::Inbox = r.json().await.unwrap();
+            assert_eq!(inbox.messages[0].body, olm_body);
+        }
+    }
     drop(s);
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
@@ -101,6 +149,12 @@ async fn logs_carry_no_content() {
         "marker-device-name",
         "secret-query",
         &"ab".repeat(16),
+        &identity_key,
+        &one_time_key,
+        &olm_body,
+        "OLM-CIPHERTEXT-MARKER",
+        "client-message-id-marker",
+        reg.device_id.as_str(),
     ] {
         assert!(
             !text.contains(secret),

@@ -47,6 +47,8 @@ pub struct InboxReport {
     /// Notification text for new messages in conversations that are not paused (discreet by
     /// default); `None` when there is nothing to notify.
     pub notification: Option<String>,
+    /// Conversations (peer account ids) with new visible incoming messages.
+    pub arrived: Vec<String>,
 }
 
 struct Me {
@@ -433,6 +435,8 @@ impl<'a> Messenger<'a> {
             }
         }
         report.notification = notification(store, &notify)?;
+        report.arrived = notify.into_keys().collect();
+        report.arrived.sort();
         Ok(report)
     }
 

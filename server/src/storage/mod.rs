@@ -4,19 +4,33 @@
 //! wrapped keys and slow hashes.
 //!
 //! The push rules live here once ([`decide`]) and each backend applies them inside its own
-//! transaction, so a batch lands whole and a retried batch is applied once.
+//! transaction, so a batch lands whole and a retried batch is applied once. Messaging storage
+//! (profiles, links, the Olm key directory, the mailbox) has its shared types and the directory
+//! filter in [`messaging`].
 
+pub mod messaging;
 pub mod postgres;
 pub mod sqlite;
 
+use solace_protocol::messaging::{
+    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
+};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
+
+pub use messaging::{
+    directory_matches, search_directory, DepositOutcome, NewEnvelope, NewMessage, StoredLink,
+};
 
 /// Why storage failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    /// A unique value (username) is taken.
+    /// A unique value is taken (username, an open link between the same pair) or a fixed
+    /// value differs (a device's Olm identity).
     #[error("already exists")]
     Conflict,
+    /// A recipient device's mailbox holds as many messages as allowed; nothing was deposited.
+    #[error("mailbox full")]
+    MailboxFull,
     /// The database failed (message has no content: SQL errors never carry bound values).
     #[error("database error: {0}")]
     Backend(String),
@@ -212,7 +226,8 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<()>;
     /// The account's devices, oldest first.
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>>;
-    /// Revokes a device of this account and deletes its tokens; false if not found.
+    /// Revokes a device of this account and deletes its tokens, its Olm keys and its mailbox;
+    /// false if not found.
     async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool>;
     /// Records with `server_seq > cursor`, ascending, at most `limit`, and whether more exist.
     async fn pull(
@@ -228,4 +243,68 @@ pub trait Storage: Send + Sync + 'static {
         device_id: &str,
         mutations: Vec<NewMutation>,
     ) -> StorageResult<Vec<MutationResult>>;
+
+    /// Stores (replaces) the account's therapist profile; having one makes it a therapist.
+    async fn put_profile(&self, account_id: &str, profile: &TherapistProfile) -> StorageResult<()>;
+    /// The account's therapist profile, if it published one.
+    async fn profile(&self, account_id: &str) -> StorageResult<Option<TherapistProfile>>;
+    /// Every profile with its account id (filter with [`search_directory`]).
+    async fn all_profiles(&self) -> StorageResult<Vec<(String, TherapistProfile)>>;
+    /// The account's username.
+    async fn username_of(&self, account_id: &str) -> StorageResult<Option<String>>;
+    /// Stores a new link; [`StorageError::Conflict`] if a pending or active link between the
+    /// same two accounts (in either role) exists.
+    async fn create_link(&self, link: &StoredLink) -> StorageResult<()>;
+    /// Links where the account is client or therapist, newest first.
+    async fn links_for(&self, account_id: &str) -> StorageResult<Vec<StoredLink>>;
+    /// One link.
+    async fn link(&self, link_id: &str) -> StorageResult<Option<StoredLink>>;
+    /// Sets a link's state, only if its current state is `from` (any state when `None`);
+    /// false when the link does not exist or was in another state.
+    async fn set_link_state(
+        &self,
+        link_id: &str,
+        from: Option<LinkState>,
+        to: LinkState,
+    ) -> StorageResult<bool>;
+    /// Whether an *active* link joins `a` and `b` (in either role).
+    async fn linked(&self, a: &str, b: &str) -> StorageResult<bool>;
+    /// Sets the device's identity on first call ([`StorageError::Conflict`] if a different one
+    /// is stored), adds new one-time keys (duplicates ignored, total capped at
+    /// [`solace_protocol::messaging::MAX_ONE_TIME_KEYS`]) and returns the unclaimed count.
+    async fn publish_keys(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        identity: &WireIdentity,
+        one_time_keys: &[WireOneTimeKey],
+    ) -> StorageResult<u32>;
+    /// For every non-revoked device of the account with an identity (except `exclude_device`),
+    /// removes and returns one one-time key (oldest first; `None` when exhausted). A key is
+    /// never handed out twice, even to concurrent claims.
+    async fn claim_keys(
+        &self,
+        account_id: &str,
+        exclude_device: Option<&str>,
+    ) -> StorageResult<Vec<ClaimedDevice>>;
+    /// Deposits a message in the mailbox of each addressed device of the recipient account, in
+    /// one transaction: first purges the recipients' expired messages; a retry (same sender
+    /// device, client message id and recipient device) is not stored twice; a full mailbox
+    /// fails the whole send with [`StorageError::MailboxFull`].
+    async fn deposit(&self, message: NewMessage) -> StorageResult<DepositOutcome>;
+    /// Deletes the device's messages older than `ttl_secs`, then returns at most `limit`
+    /// waiting messages, oldest first, and whether more are waiting.
+    async fn inbox(
+        &self,
+        device_id: &str,
+        limit: u32,
+        now: i64,
+        ttl_secs: i64,
+    ) -> StorageResult<(Vec<InboxMessage>, bool)>;
+    /// Deletes the listed messages of this device's mailbox (others' ids are ignored); returns
+    /// how many were deleted.
+    async fn ack(&self, device_id: &str, ids: &[u64]) -> StorageResult<u64>;
+    /// Deletes every mailbox message received before `cutoff` (Unix seconds), in all
+    /// mailboxes; returns how many.
+    async fn purge_expired(&self, cutoff: i64) -> StorageResult<u64>;
 }

@@ -140,10 +140,21 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on `backend` with `tweak` applied to its configuration.
     pub async fn start(backend: Backend, tweak: impl FnOnce(&mut ServerConfig)) -> Option<Self> {
+        Self::start_with_push(backend, tweak, Arc::new(solace_server::push::NoPush)).await
+    }
+
+    /// [`TestServer::start`] with push hints going to `push` (e.g. a `RecordingPush`).
+    pub async fn start_with_push(
+        backend: Backend,
+        tweak: impl FnOnce(&mut ServerConfig),
+        push: Arc<dyn solace_server::push::PushSender>,
+    ) -> Option<Self> {
         let db = TestDb::new(backend).await?;
         let mut config = db.config();
         tweak(&mut config);
-        let handle = solace_server::spawn(config).await.expect("server starts");
+        let handle = solace_server::spawn_with(config, push)
+            .await
+            .expect("server starts");
         Some(TestServer {
             base: handle.base_url(),
             handle: Some(handle),

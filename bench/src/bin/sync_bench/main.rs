@@ -1,6 +1,7 @@
-//! Sync benchmark: first sync of a new device with 10k records, and the provider server's
-//! throughput and p99 latency under a mixed push/pull load generated from this (separate)
-//! process — SQLite and PostgreSQL side by side, in one run.
+//! Sync benchmark: first sync of a new device with 10k records, the message send → recipient
+//! decrypted round trip, and the provider server's throughput and p99 latency under a mixed
+//! push/pull load generated from this (separate) process — SQLite and PostgreSQL side by side,
+//! in one run.
 //!
 //! Run: `cargo xtask bench-sync` (builds the release `solace` binary, starts PostgreSQL via
 //! scripts/pg.sh, then runs this). Or directly:
@@ -8,6 +9,7 @@
 
 mod first_sync;
 mod load;
+mod message_rtt;
 mod server;
 
 use std::path::PathBuf;
@@ -97,6 +99,18 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     match &args.pg {
         Some(url) => backends.push(("PostgreSQL", url.clone())),
         None => eprintln!("note: no --pg URL given; PostgreSQL column skipped"),
+    }
+    for (name, database) in &backends {
+        eprintln!("messages: {name} server, send → recipient decrypted round trips …");
+        let srv = server::Server::start(&args.solace, database, tmp.path())?;
+        let dir = tmp.path().join(format!("rtt-{name}"));
+        std::fs::create_dir_all(&dir)?;
+        let r = message_rtt::run(&srv.url, &dir, 300)?;
+        drop(srv);
+        lines.push(format!(
+            "message send → recipient decrypted, {name:<10} p50 {:>6.2} ms, p99 {:>6.2} ms ({} round trips, loopback)   goal: p50 ≤ 10 ms",
+            r.p50_ms, r.p99_ms, r.samples
+        ));
     }
     for (name, database) in backends {
         eprintln!(

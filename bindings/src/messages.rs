@@ -1,0 +1,547 @@
+//! End-to-end encrypted messaging with a therapist (thin wrappers over
+//! [`solace_core::messaging`]). Local calls (compose, list, read, pause, drafts, shares) are
+//! quick; calls marked *network* block on the server: call them off the main thread.
+
+use std::sync::Arc;
+
+use solace_core::messaging::{self as core, local};
+use solace_core::sync::HttpTransport;
+use solace_core::{CoreError, RecordId, Store};
+use solace_protocol::messaging as wire;
+
+use crate::error::Result;
+use crate::Inner;
+
+/// A bookable window for short live sessions.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AvailabilitySlot {
+    /// Start, RFC 3339.
+    pub start: String,
+    /// Length in minutes.
+    pub minutes: u32,
+}
+
+/// A therapist's directory profile.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TherapistProfile {
+    /// Name shown in the directory.
+    pub display_name: String,
+    /// Short introduction.
+    pub bio: String,
+    /// Specialties.
+    pub specialties: Vec<String>,
+    /// Approaches.
+    pub approaches: Vec<String>,
+    /// Language tags.
+    pub languages: Vec<String>,
+    /// Bookable windows.
+    pub slots: Vec<AvailabilitySlot>,
+}
+
+impl From<TherapistProfile> for wire::TherapistProfile {
+    fn from(p: TherapistProfile) -> Self {
+        Self {
+            display_name: p.display_name,
+            bio: p.bio,
+            specialties: p.specialties,
+            approaches: p.approaches,
+            languages: p.languages,
+            slots: p
+                .slots
+                .into_iter()
+                .map(|s| wire::AvailabilitySlot {
+                    start: s.start,
+                    minutes: s.minutes,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<wire::TherapistProfile> for TherapistProfile {
+    fn from(p: wire::TherapistProfile) -> Self {
+        Self {
+            display_name: p.display_name,
+            bio: p.bio,
+            specialties: p.specialties,
+            approaches: p.approaches,
+            languages: p.languages,
+            slots: p
+                .slots
+                .into_iter()
+                .map(|s| AvailabilitySlot {
+                    start: s.start,
+                    minutes: s.minutes,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Directory filters (null matches everything).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct DirectoryQuery {
+    /// Specialty.
+    pub specialty: Option<String>,
+    /// Approach.
+    pub approach: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+    /// Words in name or introduction.
+    pub text: Option<String>,
+}
+
+/// A therapist found in the directory.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DirectoryEntry {
+    /// The therapist's account id.
+    pub therapist_id: String,
+    /// Their profile.
+    pub profile: TherapistProfile,
+}
+
+/// Where a link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum LinkState {
+    /// Asked, not yet accepted.
+    Pending,
+    /// Both consented.
+    Active,
+    /// Ended by either side.
+    Ended,
+}
+
+/// A client ↔ therapist link.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LinkInfo {
+    /// Link id.
+    pub link_id: String,
+    /// Client account id.
+    pub client_id: String,
+    /// Client account name.
+    pub client_name: String,
+    /// Therapist account id.
+    pub therapist_id: String,
+    /// Therapist display name.
+    pub therapist_name: String,
+    /// State.
+    pub state: LinkState,
+}
+
+impl From<wire::LinkInfo> for LinkInfo {
+    fn from(l: wire::LinkInfo) -> Self {
+        Self {
+            link_id: l.link_id,
+            client_id: l.client_id,
+            client_name: l.client_name,
+            therapist_id: l.therapist_id,
+            therapist_name: l.therapist_name,
+            state: match l.state {
+                wire::LinkState::Pending => LinkState::Pending,
+                wire::LinkState::Active => LinkState::Active,
+                wire::LinkState::Ended => LinkState::Ended,
+            },
+        }
+    }
+}
+
+/// A message's status: outgoing queued → sent → delivered → read (or wedged); incoming
+/// unread → read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum MessageStatus {
+    /// In this device's outbox.
+    Queued,
+    /// Held by the server for the recipient.
+    Sent,
+    /// Stored on a recipient device.
+    Delivered,
+    /// Read.
+    Read,
+    /// Failed repeatedly; offer "retry".
+    Wedged,
+    /// Incoming, not read yet.
+    Unread,
+}
+
+impl From<core::MessageStatus> for MessageStatus {
+    fn from(s: core::MessageStatus) -> Self {
+        match s {
+            core::MessageStatus::Queued => Self::Queued,
+            core::MessageStatus::Sent => Self::Sent,
+            core::MessageStatus::Delivered => Self::Delivered,
+            core::MessageStatus::Read => Self::Read,
+            core::MessageStatus::Wedged => Self::Wedged,
+            core::MessageStatus::Unread => Self::Unread,
+        }
+    }
+}
+
+/// A live-session request's state.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum CallState {
+    /// Waiting for the therapist.
+    Requested,
+    /// Accepted: hand `room` to the calling platform.
+    Accepted {
+        /// Room id / join link.
+        room: String,
+    },
+    /// Declined.
+    Declined,
+}
+
+/// What a message shows.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum MessageContent {
+    /// Chat text.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// A short live-session request.
+    Call {
+        /// Request id.
+        request_id: String,
+        /// Start, RFC 3339.
+        start: String,
+        /// Minutes.
+        minutes: u32,
+        /// State.
+        state: CallState,
+    },
+}
+
+/// A message.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Message {
+    /// Message id.
+    pub id: String,
+    /// The other party's account id (the conversation).
+    pub peer_account: String,
+    /// Sent by this account.
+    pub outgoing: bool,
+    /// Send time, Unix milliseconds.
+    pub sent_at_ms: i64,
+    /// Status.
+    pub status: MessageStatus,
+    /// Content.
+    pub content: MessageContent,
+}
+
+impl From<core::Message> for Message {
+    fn from(m: core::Message) -> Self {
+        Self {
+            id: m.id,
+            peer_account: m.peer_account,
+            outgoing: m.outgoing,
+            sent_at_ms: m.sent_at,
+            status: m.status.into(),
+            content: match m.content {
+                core::MessageContent::Text { text } => MessageContent::Text { text },
+                core::MessageContent::Call {
+                    request_id,
+                    start,
+                    minutes,
+                    state,
+                } => MessageContent::Call {
+                    request_id,
+                    start,
+                    minutes,
+                    state: match state {
+                        core::CallState::Requested => CallState::Requested,
+                        core::CallState::Accepted { room } => CallState::Accepted { room },
+                        core::CallState::Declined => CallState::Declined,
+                    },
+                },
+            },
+        }
+    }
+}
+
+/// A conversation with a linked therapist or client.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Conversation {
+    /// The other party's account id.
+    pub peer_account: String,
+    /// Their name.
+    pub peer_name: String,
+    /// Paused by this user (show it; no reminders).
+    pub paused: bool,
+    /// Paused by the other side.
+    pub peer_paused: bool,
+    /// Unread incoming messages.
+    pub unread: u32,
+    /// Newest message time, Unix milliseconds.
+    pub last_at_ms: Option<i64>,
+    /// Unsent draft.
+    pub draft: Option<String>,
+}
+
+impl From<core::Conversation> for Conversation {
+    fn from(c: core::Conversation) -> Self {
+        Self {
+            peer_account: c.peer_account,
+            peer_name: c.peer_name,
+            paused: c.paused,
+            peer_paused: c.peer_paused,
+            unread: c.unread,
+            last_at_ms: c.last_at,
+            draft: c.draft,
+        }
+    }
+}
+
+/// An item a client shared with this therapist.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SharedItem {
+    /// Share id.
+    pub share_id: String,
+    /// `journal`, `thought_record` or `assessment`.
+    pub item_kind: String,
+    /// Title.
+    pub title: String,
+    /// The item as JSON.
+    pub content_json: String,
+}
+
+/// What a messaging round did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MessagingReport {
+    /// Messages taken in.
+    pub received: u32,
+    /// Duplicate deliveries dropped.
+    pub duplicates: u32,
+    /// Messages that failed verification (dropped).
+    pub rejected: u32,
+    /// Outbox entries sent.
+    pub sent: u32,
+    /// Outbox entries still waiting.
+    pub waiting: u32,
+    /// Outbox entries needing a retry.
+    pub wedged: u32,
+    /// Text for a notification (discreet by default), if one is due.
+    pub notification: Option<String>,
+}
+
+/// Messaging of one store (get it from [`crate::Solace::messages`]).
+#[derive(uniffi::Object)]
+pub struct Messages {
+    pub(crate) inner: Arc<Inner>,
+}
+
+fn transport(store: &Store) -> solace_core::Result<HttpTransport> {
+    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    HttpTransport::new(&account.server_url)
+}
+
+/// Runs a messaging round and tells listeners which conversations got messages.
+pub(crate) fn sync_round(inner: &Inner) -> Result<MessagingReport> {
+    let (inbox, outbox) = inner.with(|s| {
+        let t = transport(s)?;
+        core::Messenger::new(&t).sync(s)
+    })?;
+    for peer in &inbox.arrived {
+        inner.listeners.each(|l| l.on_message_arrived(peer.clone()));
+    }
+    Ok(MessagingReport {
+        received: inbox.received,
+        duplicates: inbox.duplicates,
+        rejected: inbox.rejected,
+        sent: outbox.sent,
+        waiting: outbox.waiting,
+        wedged: outbox.wedged,
+        notification: inbox.notification,
+    })
+}
+
+#[uniffi::export]
+impl Messages {
+    /// *Network.* Publishes this account's therapist profile (the account becomes a therapist).
+    pub fn publish_therapist_profile(&self, profile: TherapistProfile) -> Result<()> {
+        self.inner.with(|s| {
+            let t = transport(s)?;
+            let m = core::Messenger::new(&t);
+            m.publish_profile(s, &profile.into())?;
+            m.publish_device_keys(s).map(|_| ())
+        })
+    }
+
+    /// *Network.* Searches the therapist directory.
+    pub fn search_directory(&self, query: DirectoryQuery) -> Result<Vec<DirectoryEntry>> {
+        self.inner.with(|s| {
+            let t = transport(s)?;
+            let found = core::Messenger::new(&t).search(
+                s,
+                &wire::DirectoryQuery {
+                    specialty: query.specialty,
+                    approach: query.approach,
+                    language: query.language,
+                    text: query.text,
+                },
+            )?;
+            Ok(found
+                .into_iter()
+                .map(|e| DirectoryEntry {
+                    therapist_id: e.therapist_id,
+                    profile: e.profile.into(),
+                })
+                .collect())
+        })
+    }
+
+    /// *Network.* Asks a therapist for a link.
+    pub fn request_link(&self, therapist_id: String) -> Result<LinkInfo> {
+        self.inner.with(|s| {
+            let t = transport(s)?;
+            core::Messenger::new(&t)
+                .request_link(s, &therapist_id)
+                .map(Into::into)
+        })
+    }
+
+    /// *Network.* This account's links (active ones get a conversation).
+    pub fn links(&self) -> Result<Vec<LinkInfo>> {
+        self.inner.with(|s| {
+            let t = transport(s)?;
+            Ok(core::Messenger::new(&t)
+                .links(s)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
+    /// *Network.* The therapist accepts a link request.
+    pub fn accept_link(&self, link_id: String) -> Result<LinkInfo> {
+        self.inner.with(|s| {
+            let t = transport(s)?;
+            core::Messenger::new(&t)
+                .accept_link(s, &link_id)
+                .map(Into::into)
+        })
+    }
+
+    /// *Network.* Ends a link (either side).
+    pub fn end_link(&self, link_id: String) -> Result<LinkInfo> {
+        self.inner.with(|s| {
+            let t = transport(s)?;
+            core::Messenger::new(&t)
+                .end_link(s, &link_id)
+                .map(Into::into)
+        })
+    }
+
+    /// *Network.* Takes in new messages and sends the outbox (also run by
+    /// [`crate::SyncService::sync_now`]). Listeners get `on_message_arrived` per conversation.
+    pub fn sync(&self) -> Result<MessagingReport> {
+        sync_round(&self.inner)
+    }
+
+    /// Conversations, most recent first, with unread counts.
+    pub fn conversations(&self) -> Result<Vec<Conversation>> {
+        self.inner.with(|s| {
+            Ok(local::conversations(s)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
+    /// A conversation's messages, oldest first.
+    pub fn messages(&self, peer_account: String) -> Result<Vec<Message>> {
+        self.inner.with(|s| {
+            Ok(local::messages(s, &peer_account)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
+    /// Writes a message: stored as queued and put in the outbox (works offline).
+    pub fn send_text(&self, peer_account: String, text: String) -> Result<Message> {
+        self.inner
+            .with(|s| local::send_text(s, &peer_account, &text).map(Into::into))
+    }
+
+    /// Marks the conversation read (queues a read receipt); returns how many were unread.
+    pub fn mark_read(&self, peer_account: String) -> Result<u32> {
+        self.inner.with(|s| local::mark_read(s, &peer_account))
+    }
+
+    /// Pauses (no reminders, shown to both sides) or resumes a conversation.
+    pub fn set_paused(&self, peer_account: String, paused: bool) -> Result<()> {
+        self.inner
+            .with(|s| local::set_paused(s, &peer_account, paused))
+    }
+
+    /// Keeps (or clears with null) an encrypted draft.
+    pub fn set_draft(&self, peer_account: String, draft: Option<String>) -> Result<()> {
+        self.inner
+            .with(|s| local::set_draft(s, &peer_account, draft.as_deref()))
+    }
+
+    /// Makes a wedged message due again.
+    pub fn retry(&self, message_id: String) -> Result<bool> {
+        self.inner.with(|s| local::retry(s, &message_id))
+    }
+
+    /// Shares a journal entry, thought record or assessment (record id) with the peer.
+    pub fn share(&self, peer_account: String, record_id: String) -> Result<String> {
+        self.inner.with(|s| {
+            let id: RecordId = record_id.parse()?;
+            local::share(s, &peer_account, &id)
+        })
+    }
+
+    /// Stops sharing an item; false if it was not shared.
+    pub fn unshare(&self, share_id: String) -> Result<bool> {
+        self.inner.with(|s| local::unshare(s, &share_id))
+    }
+
+    /// Items the peer shared with this account.
+    pub fn shared_with_me(&self, peer_account: String) -> Result<Vec<SharedItem>> {
+        self.inner.with(|s| {
+            Ok(local::shared_with_me(s, &peer_account)?
+                .into_iter()
+                .map(|i| SharedItem {
+                    share_id: i.share_id,
+                    item_kind: i.item_kind,
+                    title: i.title,
+                    content_json: i.content.to_string(),
+                })
+                .collect())
+        })
+    }
+
+    /// *Network.* Requests a 5–15 minute live session inside one of the therapist's slots.
+    pub fn request_call(
+        &self,
+        therapist_id: String,
+        start: String,
+        minutes: u32,
+    ) -> Result<Message> {
+        self.inner.with(|s| {
+            let t = transport(s)?;
+            core::Messenger::new(&t)
+                .request_call(s, &therapist_id, &start, minutes)
+                .map(Into::into)
+        })
+    }
+
+    /// The therapist accepts (creating a platform room id) or declines a call request.
+    pub fn answer_call(&self, request_id: String, accept: bool) -> Result<Message> {
+        self.inner
+            .with(|s| local::answer_call(s, &request_id, accept).map(Into::into))
+    }
+
+    /// Whether notifications hide who wrote (default true).
+    pub fn discreet_notifications(&self) -> Result<bool> {
+        self.inner.with(|s| local::discreet_notifications(s))
+    }
+
+    /// Sets notification discretion.
+    pub fn set_discreet_notifications(&self, discreet: bool) -> Result<()> {
+        self.inner
+            .with(|s| local::set_discreet_notifications(s, discreet))
+    }
+}

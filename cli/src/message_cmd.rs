@@ -1,0 +1,355 @@
+//! `solace message`, `solace conversation`, `solace share` and `solace call`: end-to-end
+//! encrypted conversations between a client and their therapist. Everything is written to the
+//! local outbox first, so it works offline; `solace sync` (or a send) delivers it.
+
+use std::path::Path;
+
+use solace_core::messaging::{local, CallState, Conversation, Message, MessageContent, Messenger};
+use solace_core::{CoreError, RecordKind, Store};
+
+use crate::args::{CallCommand, ConversationCommand, MessageCommand, ShareCommand};
+use crate::error::{CliError, Result};
+use crate::output::Output;
+use crate::session;
+use crate::therapist_cmd::connected;
+
+/// Finds a conversation by account id, id prefix (4+) or name (case-insensitive).
+fn resolve_peer(store: &Store, text: &str) -> Result<Conversation> {
+    let all = local::conversations(store)?;
+    let wanted = text.trim().to_lowercase();
+    let matches: Vec<&Conversation> = all
+        .iter()
+        .filter(|c| {
+            c.peer_account == text
+                || c.peer_name.to_lowercase() == wanted
+                || (wanted.len() >= 4 && c.peer_account.starts_with(&wanted))
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(CliError::input(
+            "no such conversation; `solace link list` shows your links, `solace sync` refreshes them",
+        )),
+        _ => Err(CoreError::AmbiguousId.into()),
+    }
+}
+
+/// Runs one messaging round if the server can be reached; offline is not an error here.
+fn try_deliver(store: &mut Store, out: &mut Output) -> Result<()> {
+    let transport = connected(store)?;
+    match Messenger::new(&transport).sync(store) {
+        Ok((_, outbox)) if outbox.waiting == 0 && outbox.wedged == 0 => Ok(()),
+        Ok((_, outbox)) => {
+            if !out.json {
+                out.note(format!(
+                    "{} waiting to be sent, {} need a retry (`solace message list`).",
+                    outbox.waiting, outbox.wedged
+                ))?;
+            }
+            Ok(())
+        }
+        Err(CoreError::Network(_)) => {
+            if !out.json {
+                out.note("Offline: queued, and sent with the next `solace sync`.")?;
+            }
+            Ok(())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&session::now().timezone())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn describe(message: &Message) -> String {
+    match &message.content {
+        MessageContent::Text { text } => text.clone(),
+        MessageContent::Call {
+            request_id,
+            start,
+            minutes,
+            state,
+        } => {
+            let state = match state {
+                CallState::Requested => "requested".to_owned(),
+                CallState::Accepted { room } => format!("accepted — join room {room}"),
+                CallState::Declined => "declined".to_owned(),
+            };
+            format!("[live session {minutes} min at {start}: {state}] (request {request_id})")
+        }
+    }
+}
+
+fn print_messages(messages: &[Message], name: &str, out: &mut Output) -> Result<()> {
+    if out.json {
+        return out.json(messages);
+    }
+    if messages.is_empty() {
+        return out.line("No messages yet.");
+    }
+    for message in messages {
+        let who = if message.outgoing { "you" } else { name };
+        out.line(format!(
+            "{}  {who}: {}  [{}]",
+            when(message.sent_at),
+            describe(message),
+            message.status.as_str()
+        ))?;
+    }
+    Ok(())
+}
+
+fn print_conversations(list: &[Conversation], out: &mut Output) -> Result<()> {
+    if out.json {
+        return out.json(list);
+    }
+    if list.is_empty() {
+        return out.line("No conversations yet: link with a therapist (`solace link`).");
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|c| {
+            let state = match (c.paused, c.peer_paused) {
+                (true, _) => "paused by you",
+                (false, true) => "paused by them",
+                _ => "open",
+            };
+            vec![
+                c.peer_name.clone(),
+                c.peer_account.clone(),
+                c.unread.to_string(),
+                state.into(),
+                c.last_at.map(when).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.table(&["with", "id", "unread", "state", "last"], &rows)
+}
+
+/// `solace message …`.
+pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
+    let mut store = session::open(data_dir)?;
+    match cmd {
+        MessageCommand::Send {
+            to,
+            text,
+            queue_only,
+        } => {
+            let peer = resolve_peer(&store, &to)?;
+            let sent = local::send_text(&mut store, &peer.peer_account, &text.join(" "))?;
+            if !queue_only {
+                try_deliver(&mut store, out)?;
+            }
+            let status = local::messages(&store, &peer.peer_account)?
+                .into_iter()
+                .find(|m| m.id == sent.id)
+                .map_or(sent.status, |m| m.status);
+            if out.json {
+                return out.json(&serde_json::json!({"id": sent.id, "status": status}));
+            }
+            out.line(format!("Message {} is {}.", &sent.id[..8], status.as_str()))
+        }
+        MessageCommand::List { with: None } => {
+            let list = local::conversations(&store)?;
+            print_conversations(&list, out)
+        }
+        MessageCommand::List { with: Some(with) } => {
+            let peer = resolve_peer(&store, &with)?;
+            let messages = local::messages(&store, &peer.peer_account)?;
+            print_messages(&messages, &peer.peer_name, out)
+        }
+        MessageCommand::Read { with } => {
+            try_deliver(&mut store, out)?;
+            let peer = resolve_peer(&store, &with)?;
+            let messages = local::messages(&store, &peer.peer_account)?;
+            print_messages(&messages, &peer.peer_name, out)?;
+            if peer.paused && !out.json {
+                out.note("This conversation is paused (`solace conversation resume`).")?;
+            }
+            local::mark_read(&mut store, &peer.peer_account)?;
+            try_deliver(&mut store, &mut Output::stdout(true))
+        }
+        MessageCommand::Retry { id } => {
+            let full = local::conversations(&store)?
+                .iter()
+                .map(|c| local::messages(&store, &c.peer_account))
+                .collect::<solace_core::Result<Vec<_>>>()?
+                .into_iter()
+                .flatten()
+                .filter(|m| m.id.starts_with(&id))
+                .map(|m| m.id)
+                .collect::<Vec<_>>();
+            let [one] = full.as_slice() else {
+                return Err(CliError::input("give a unique message id prefix"));
+            };
+            if !local::retry(&mut store, one)? {
+                return Err(CliError::input("that message is not waiting to be sent"));
+            }
+            try_deliver(&mut store, out)?;
+            out.note("Retried.")
+        }
+        MessageCommand::Draft { with, text } => {
+            let peer = resolve_peer(&store, &with)?;
+            let text = text.join(" ");
+            local::set_draft(&mut store, &peer.peer_account, Some(&text))?;
+            out.note(if text.trim().is_empty() {
+                "Draft cleared."
+            } else {
+                "Draft saved (encrypted)."
+            })
+        }
+    }
+}
+
+/// `solace conversation …`.
+pub fn conversation(cmd: ConversationCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
+    let mut store = session::open(data_dir)?;
+    match cmd {
+        ConversationCommand::Pause { with } => {
+            let peer = resolve_peer(&store, &with)?;
+            local::set_paused(&mut store, &peer.peer_account, true)?;
+            try_deliver(&mut store, out)?;
+            out.note(format!(
+                "Paused your conversation with {}: no reminders or notifications until you resume.",
+                peer.peer_name
+            ))
+        }
+        ConversationCommand::Resume { with } => {
+            let peer = resolve_peer(&store, &with)?;
+            local::set_paused(&mut store, &peer.peer_account, false)?;
+            try_deliver(&mut store, out)?;
+            out.note(format!(
+                "Resumed your conversation with {}.",
+                peer.peer_name
+            ))
+        }
+        ConversationCommand::Discreet { setting } => {
+            let on = match setting.as_str() {
+                "on" => true,
+                "off" => false,
+                _ => return Err(CliError::input("say on or off")),
+            };
+            local::set_discreet_notifications(&mut store, on)?;
+            out.note(if on {
+                "Notifications say only “You have a new update”."
+            } else {
+                "Notifications name who wrote (never the content)."
+            })
+        }
+    }
+}
+
+/// `solace share …`.
+pub fn share(cmd: ShareCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
+    let mut store = session::open(data_dir)?;
+    match cmd {
+        ShareCommand::Item { with, record } => {
+            let peer = resolve_peer(&store, &with)?;
+            let id = store
+                .resolve_prefix(RecordKind::Journal, &record)
+                .or_else(|_| store.resolve_prefix(RecordKind::Assessment, &record))?;
+            local::share(&mut store, &peer.peer_account, &id)?;
+            try_deliver(&mut store, out)?;
+            out.note(format!(
+                "Shared with {}; later edits are shared too until `solace share stop {}`.",
+                peer.peer_name,
+                &id.to_string()[..8]
+            ))
+        }
+        ShareCommand::Stop { share } => {
+            let ids: Vec<String> = local::outgoing_shares(&store)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .filter(|id| id.starts_with(&share))
+                .collect();
+            let [one] = ids.as_slice() else {
+                return Err(CliError::input("no single shared item matches that id"));
+            };
+            local::unshare(&mut store, one)?;
+            try_deliver(&mut store, out)?;
+            out.note("Stopped sharing; the copy on your therapist's devices is removed.")
+        }
+        ShareCommand::List => {
+            let mine = local::outgoing_shares(&store)?;
+            let mut theirs = Vec::new();
+            for c in local::conversations(&store)? {
+                for item in local::shared_with_me(&store, &c.peer_account)? {
+                    theirs.push((c.peer_name.clone(), item));
+                }
+            }
+            if out.json {
+                let theirs: Vec<_> = theirs.iter().map(|(_, i)| i).collect();
+                return out.json(&serde_json::json!({"sharing": mine.iter().map(|(id, s)| serde_json::json!({"share_id": id, "kind": s.item_kind, "with": s.peer_account})).collect::<Vec<_>>(), "shared_with_me": theirs}));
+            }
+            for (id, s) in &mine {
+                out.line(format!("you share {} {} ", s.item_kind, &id[..8]))?;
+            }
+            for (name, item) in &theirs {
+                out.line(format!(
+                    "{name} shared {}: {}\n{}",
+                    item.item_kind,
+                    item.title,
+                    serde_json::to_string_pretty(&item.content)?
+                ))?;
+            }
+            if mine.is_empty() && theirs.is_empty() {
+                out.line("Nothing is shared.")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `solace call …`.
+pub fn call(cmd: CallCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
+    let mut store = session::open(data_dir)?;
+    let message = match cmd {
+        CallCommand::Request {
+            with,
+            start,
+            minutes,
+        } => {
+            let peer = resolve_peer(&store, &with)?;
+            let transport = connected(&store)?;
+            Messenger::new(&transport).request_call(
+                &mut store,
+                &peer.peer_account,
+                &start,
+                minutes,
+            )?
+        }
+        CallCommand::Answer { request, answer } => {
+            let accept = match answer.as_str() {
+                "accept" => true,
+                "decline" => false,
+                _ => return Err(CliError::input("answer accept or decline")),
+            };
+            let mut ids = Vec::new();
+            for c in local::conversations(&store)? {
+                for m in local::messages(&store, &c.peer_account)? {
+                    if matches!(m.content, MessageContent::Call { .. })
+                        && m.id.starts_with(&request)
+                    {
+                        ids.push(m.id);
+                    }
+                }
+            }
+            let [one] = ids.as_slice() else {
+                return Err(CliError::input("no single call request matches that id"));
+            };
+            local::answer_call(&mut store, one, accept)?
+        }
+    };
+    try_deliver(&mut store, out)?;
+    if out.json {
+        return out.json(&message);
+    }
+    out.line(describe(&message))
+}

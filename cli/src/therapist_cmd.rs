@@ -1,0 +1,215 @@
+//! `solace therapist`, `solace directory` and `solace link`: therapist accounts and their
+//! directory profile, finding a therapist, and the consented client ↔ therapist link.
+
+use std::path::Path;
+
+use solace_core::messaging::Messenger;
+use solace_core::sync::{self, HttpTransport};
+use solace_core::{CoreError, Store};
+use solace_protocol::messaging as m;
+
+use crate::args::{DirectoryCommand, LinkCommand, ProfileArgs, TherapistCommand};
+use crate::error::{CliError, Result};
+use crate::output::{self, Output};
+use crate::{passphrase, session};
+
+/// The transport for the server this store is connected to.
+pub fn connected(store: &Store) -> Result<HttpTransport> {
+    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    Ok(HttpTransport::new(&account.server_url)?)
+}
+
+fn profile(args: ProfileArgs) -> Result<m::TherapistProfile> {
+    let slots = args
+        .slots
+        .iter()
+        .map(|s| {
+            let (start, minutes) = s
+                .rsplit_once('/')
+                .ok_or_else(|| CliError::input("a slot is START/MINUTES"))?;
+            let start = chrono::DateTime::parse_from_rfc3339(start)
+                .map_err(|_| CliError::input("a slot start must be an RFC 3339 time"))?;
+            let minutes: u32 = minutes
+                .parse()
+                .map_err(|_| CliError::input("slot minutes must be a number"))?;
+            Ok(m::AvailabilitySlot {
+                start: start.to_rfc3339(),
+                minutes,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(m::TherapistProfile {
+        display_name: args.name,
+        bio: args.bio,
+        specialties: args.specialties,
+        approaches: args.approaches,
+        languages: args.languages,
+        slots,
+    })
+}
+
+/// `solace therapist …`.
+pub fn run(cmd: TherapistCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
+    let mut store = session::open(data_dir)?;
+    match cmd {
+        TherapistCommand::Register {
+            server,
+            username,
+            profile: args,
+        } => {
+            let profile = profile(args)?;
+            let transport = HttpTransport::new(&server)?;
+            if store.sync_account()?.is_none() {
+                let pass = passphrase::current()?;
+                sync::register(
+                    &mut store,
+                    &transport,
+                    &server,
+                    &username,
+                    &pass,
+                    "therapist device",
+                )?;
+            }
+            let messenger = Messenger::new(&transport);
+            messenger.publish_profile(&store, &profile)?;
+            messenger.publish_device_keys(&mut store)?;
+            out.note(format!(
+                "Registered therapist {username}; “{}” is listed in the directory.",
+                profile.display_name
+            ))
+        }
+        TherapistCommand::Profile(args) => {
+            let profile = profile(args)?;
+            let transport = connected(&store)?;
+            Messenger::new(&transport).publish_profile(&store, &profile)?;
+            out.note("Profile updated.")
+        }
+    }
+}
+
+/// `solace directory search …`.
+pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
+    let DirectoryCommand::Search {
+        specialty,
+        approach,
+        language,
+        text,
+    } = cmd;
+    let store = session::open(data_dir)?;
+    let transport = connected(&store)?;
+    let found = Messenger::new(&transport).search(
+        &store,
+        &m::DirectoryQuery {
+            specialty,
+            approach,
+            language,
+            text,
+        },
+    )?;
+    if out.json {
+        return out.json(&found);
+    }
+    if found.is_empty() {
+        return out.line("No therapist matches.");
+    }
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|t| {
+            vec![
+                t.therapist_id.clone(),
+                t.profile.display_name.clone(),
+                t.profile.specialties.join(", "),
+                t.profile.approaches.join(", "),
+                t.profile.languages.join(", "),
+                output::count(t.profile.slots.len() as u64, "slot", "slots"),
+            ]
+        })
+        .collect();
+    out.table(
+        &[
+            "id",
+            "name",
+            "specialties",
+            "approaches",
+            "languages",
+            "live",
+        ],
+        &rows,
+    )
+}
+
+fn resolve_link(links: &[m::LinkInfo], text: &str) -> Result<String> {
+    let matches: Vec<&m::LinkInfo> = links
+        .iter()
+        .filter(|l| l.link_id.starts_with(text))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one.link_id.clone()),
+        [] => Err(CoreError::NotFound("link").into()),
+        _ => Err(CoreError::AmbiguousId.into()),
+    }
+}
+
+/// `solace link …`.
+pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
+    let mut store = session::open(data_dir)?;
+    let transport = connected(&store)?;
+    let messenger = Messenger::new(&transport);
+    let info = match cmd {
+        LinkCommand::Request { therapist } => {
+            let info = messenger.request_link(&store, &therapist)?;
+            if !out.json {
+                out.line(format!(
+                    "Asked {} to link with you; messages can flow once they accept.",
+                    info.therapist_name
+                ))?;
+            }
+            info
+        }
+        LinkCommand::Accept { link } => {
+            let id = resolve_link(&messenger.links(&mut store)?, &link)?;
+            let info = messenger.accept_link(&mut store, &id)?;
+            messenger.publish_device_keys(&mut store)?;
+            if !out.json {
+                out.line(format!(
+                    "Linked with {}. You can now exchange messages.",
+                    info.client_name
+                ))?;
+            }
+            info
+        }
+        LinkCommand::End { link } => {
+            let id = resolve_link(&messenger.links(&mut store)?, &link)?;
+            let info = messenger.end_link(&store, &id)?;
+            if !out.json {
+                out.line("The link is ended; nothing more flows between you.")?;
+            }
+            info
+        }
+        LinkCommand::List => {
+            let links = messenger.links(&mut store)?;
+            if out.json {
+                return out.json(&links);
+            }
+            if links.is_empty() {
+                return out.line("No links yet. Find a therapist with `solace directory search`.");
+            }
+            let rows: Vec<Vec<String>> = links
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.link_id.clone(),
+                        l.client_name.clone(),
+                        l.therapist_name.clone(),
+                        format!("{:?}", l.state).to_lowercase(),
+                    ]
+                })
+                .collect();
+            return out.table(&["link", "client", "therapist", "state"], &rows);
+        }
+    };
+    if out.json {
+        out.json(&info)?;
+    }
+    Ok(())
+}
