@@ -47,7 +47,17 @@ final class RecordingListener: SolaceListener, @unchecked Sendable {
         recorded.append(state)
     }
 
-    func onMessageArrived(conversationId: String) {}
+    private var conversations: [String] = []
+
+    var arrived: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return conversations
+    }
+
+    func onMessageArrived(conversationId: String) {
+        lock.lock(); defer { lock.unlock() }
+        conversations.append(conversationId)
+    }
 }
 
 final class SolaceTests: XCTestCase {
@@ -351,5 +361,59 @@ final class SolaceTests: XCTestCase {
         _ = try tablet.sync().syncNow(budget: .background)
         _ = try phone.sync().syncNow(budget: .unlimited)
         XCTAssertEqual(try phone.mood().list().count, 1)
+    }
+
+    func testMessageRoundTripAgainstARealServer() throws {
+        let (server, url) = try startServer()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let pass = "a long shared passphrase"
+        let (therapist, _) = try newStore(pass)
+        let (client, _) = try newStore(pass)
+        try therapist.sync().register(serverUrl: url, username: "dr-kim", passphrase: pass, deviceName: "office")
+        try client.sync().register(serverUrl: url, username: "casey", passphrase: pass, deviceName: "phone")
+        try therapist.messages().publishTherapistProfile(profile: TherapistProfile(
+            displayName: "Dr. Kim", bio: "CBT for worry", specialties: ["anxiety"],
+            approaches: ["cbt"], languages: ["en"],
+            slots: [AvailabilitySlot(start: "2026-12-01T10:00:00Z", minutes: 60)]))
+        let found = try client.messages().searchDirectory(
+            query: DirectoryQuery(specialty: "Anxiety", approach: nil, language: nil, text: nil))
+        XCTAssertEqual(found.map { $0.profile.displayName }, ["Dr. Kim"])
+        let link = try client.messages().requestLink(therapistId: found[0].therapistId)
+        XCTAssertEqual(link.state, .pending)
+        XCTAssertEqual(try therapist.messages().acceptLink(linkId: link.linkId).state, .active)
+        _ = try therapist.sync().syncNow(budget: .unlimited)
+        _ = try client.sync().syncNow(budget: .unlimited)
+
+        let conversations = try client.messages().conversations()
+        XCTAssertEqual(conversations.count, 1)
+        let peer = conversations[0].peerAccount
+        XCTAssertEqual(conversations[0].peerName, "Dr. Kim")
+        let sent = try client.messages().sendText(peerAccount: peer, text: "hello from Swift")
+        XCTAssertEqual(sent.status, .queued)
+        _ = try client.sync().syncNow(budget: .unlimited)
+        XCTAssertEqual(try client.messages().messages(peerAccount: peer).first?.status, .sent)
+
+        let listener = RecordingListener()
+        let sub = therapist.subscribe(listener: listener)
+        defer { sub.cancel() }
+        _ = try therapist.sync().syncNow(budget: .background)
+        XCTAssertEqual(listener.arrived, [link.clientId])
+        let received = try therapist.messages().messages(peerAccount: link.clientId)
+        XCTAssertEqual(received.count, 1)
+        XCTAssertEqual(received[0].content, .text(text: "hello from Swift"))
+        XCTAssertEqual(received[0].status, .unread)
+        XCTAssertEqual(try therapist.messages().markRead(peerAccount: link.clientId), 1)
+        _ = try therapist.messages().sendText(peerAccount: link.clientId, text: "hello back")
+        _ = try therapist.sync().syncNow(budget: .unlimited)
+
+        _ = try client.sync().syncNow(budget: .unlimited)
+        let thread = try client.messages().messages(peerAccount: peer)
+        XCTAssertEqual(thread.count, 2)
+        XCTAssertEqual(thread[0].status, .read)
+        XCTAssertEqual(thread[1].content, .text(text: "hello back"))
+        XCTAssertEqual(try client.messages().conversations()[0].unread, 1)
     }
 }

@@ -50,7 +50,10 @@ class RecordingListener : SolaceListener {
     override fun onSyncStateChanged(state: SyncState) {
         states.add(state)
     }
-    override fun onMessageArrived(conversationId: String) {}
+    val arrived = CopyOnWriteArrayList<String>()
+    override fun onMessageArrived(conversationId: String) {
+        arrived.add(conversationId)
+    }
 }
 
 class SolaceTest {
@@ -379,6 +382,64 @@ class SolaceTest {
             tablet.sync().syncNow(SyncBudget.BACKGROUND)
             phone.sync().syncNow(SyncBudget.UNLIMITED)
             assertEquals(1, phone.mood().list(null, null).size)
+            sub.cancel()
+        } finally {
+            server.destroy()
+            server.waitFor()
+        }
+    }
+
+    @Test
+    fun messageRoundTripAgainstARealServer() {
+        val (server, url) = startServer()
+        try {
+            val pass = "a long shared passphrase"
+            val (therapist, _) = newStore(pass)
+            val (client, _) = newStore(pass)
+            therapist.sync().register(url, "dr-kim", pass, "office")
+            client.sync().register(url, "casey", pass, "phone")
+            therapist.messages().publishTherapistProfile(
+                TherapistProfile(
+                    displayName = "Dr. Kim",
+                    bio = "CBT for worry",
+                    specialties = listOf("anxiety"),
+                    approaches = listOf("cbt"),
+                    languages = listOf("en"),
+                    slots = listOf(AvailabilitySlot("2026-12-01T10:00:00Z", 60u)),
+                ),
+            )
+            val found = client.messages().searchDirectory(DirectoryQuery("Anxiety", null, null, null))
+            assertEquals(listOf("Dr. Kim"), found.map { it.profile.displayName })
+            val link = client.messages().requestLink(found[0].therapistId)
+            assertEquals(LinkState.PENDING, link.state)
+            assertEquals(LinkState.ACTIVE, therapist.messages().acceptLink(link.linkId).state)
+            therapist.sync().syncNow(SyncBudget.UNLIMITED)
+            client.sync().syncNow(SyncBudget.UNLIMITED)
+
+            val conversation = client.messages().conversations().single()
+            assertEquals("Dr. Kim", conversation.peerName)
+            val sent = client.messages().sendText(conversation.peerAccount, "hello from Kotlin")
+            assertEquals(MessageStatus.QUEUED, sent.status)
+            client.sync().syncNow(SyncBudget.UNLIMITED)
+            assertEquals(MessageStatus.SENT, client.messages().messages(conversation.peerAccount).single().status)
+
+            val listener = RecordingListener()
+            val sub = therapist.subscribe(listener)
+            therapist.sync().syncNow(SyncBudget.BACKGROUND)
+            val clientId = link.clientId
+            assertEquals(listOf(clientId), listener.arrived.toList())
+            val received = therapist.messages().messages(clientId).single()
+            assertEquals(MessageContent.Text("hello from Kotlin"), received.content)
+            assertEquals(MessageStatus.UNREAD, received.status)
+            assertEquals(1u, therapist.messages().markRead(clientId))
+            therapist.messages().sendText(clientId, "hello back")
+            therapist.sync().syncNow(SyncBudget.UNLIMITED)
+
+            client.sync().syncNow(SyncBudget.UNLIMITED)
+            val thread = client.messages().messages(conversation.peerAccount)
+            assertEquals(MessageStatus.READ, thread[0].status)
+            assertEquals(MessageContent.Text("hello back"), thread[1].content)
+            assertEquals(1u, client.messages().conversations().single().unread)
             sub.cancel()
         } finally {
             server.destroy()
