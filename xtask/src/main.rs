@@ -16,8 +16,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci            everything CI runs: fmt check, clippy (all targets, -D warnings), all tests on
-                SQLite and PostgreSQL, Kotlin (JVM) and Swift (Linux) binding tests, and a
-                short fuzz run of every fuzz target (when a nightly toolchain is present)
+                SQLite and PostgreSQL, Kotlin (JVM) and Swift (Linux) binding tests, the
+                Android/iOS view-model tests, and a short fuzz run of every fuzz target
+                (when a nightly toolchain is present)
   fuzz [SECS]   run every fuzz target for SECS seconds each (default 60)
   bench         build and run the storage benchmark (release; links SQLCipher)
   size          build the stripped shipping library (profile mobile) and print its size
@@ -29,6 +30,10 @@ commands:
                 into ${SOLACE_CACHE:-~/.cache/solace})
   test-swift    XCTest tests of bindings/swift with Swift 6 on Linux (host swift, or a Debian
                 trixie root built once under ${SOLACE_CACHE:-~/.cache/solace})
+  test-android-vm   JUnit tests of the Android app's plain-Kotlin view models
+                (android/viewmodels) on the JVM against the real library
+  test-ios-vm   XCTest tests of the iOS app's plain-Swift view models (ios/ViewModels)
+                with Swift 6 on Linux against the real library
   provision kotlin|swift   only fetch/build that toolchain into the cache";
 
 const FUZZ_TARGETS: &[&str] = &[
@@ -37,6 +42,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "record_body",
     "import_json",
     "olm_message",
+    "message_payload",
 ];
 
 fn root() -> PathBuf {
@@ -168,6 +174,8 @@ fn ci() -> Result<(), String> {
             foreign::test_kotlin as fn() -> Result<(), String>,
         ),
         ("Swift bindings", foreign::test_swift),
+        ("Android view models", foreign::test_android_vm),
+        ("iOS view models", foreign::test_ios_vm),
     ] {
         step().map_err(|e| format!("{name}: {e}"))?;
         STEPS_PASSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -242,6 +250,8 @@ fn main() -> ExitCode {
         Some("bench-ffi") => mobile::bench_ffi(),
         Some("test-kotlin") => foreign::test_kotlin(),
         Some("test-swift") => foreign::test_swift(),
+        Some("test-android-vm") => foreign::test_android_vm(),
+        Some("test-ios-vm") => foreign::test_ios_vm(),
         Some("provision") => foreign::provision(args.get(1).map(String::as_str)),
         Some("bench-sync") => bench_sync(&args[1..]),
         Some("bench") => run(

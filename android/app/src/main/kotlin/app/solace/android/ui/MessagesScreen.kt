@@ -1,0 +1,79 @@
+package app.solace.android.ui
+
+import androidx.compose.foundation.clickable
+import androidx.compose.ui.Alignment
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Badge
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.unit.dp
+import app.solace.viewmodels.DeliveryStatus
+import app.solace.viewmodels.MessagesViewModel
+
+/**
+ * Messages with the therapist, written against the [MessagesViewModel] contract. Until the
+ * bindings' messaging group lands, the app passes the TODO adapter and this shows "not
+ * available yet".
+ */
+@Composable
+fun MessagesScreen(vm: MessagesViewModel) {
+    val state by vm.state.collectAsStateCompat()
+    LaunchedEffect(vm) { vm.load() }
+    Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        if (state.unavailable) {
+            Text("Messaging with your therapist is coming soon.", style = MaterialTheme.typography.bodyLarge)
+            return@Column
+        }
+        ErrorText(state.error)
+        val selected = state.selected
+        if (selected == null) {
+            LazyColumn {
+                items(state.conversations, key = { it.id }) { c ->
+                    Row(Modifier.fillMaxWidth().clickable { vm.open(c.id) }.padding(12.dp)
+                        .semantics(mergeDescendants = true) {
+                            contentDescription = c.title + (if (c.unread > 0) ", ${c.unread} unread" else "") + (if (c.paused) ", paused" else "")
+                        }) {
+                        Text(c.title, Modifier.weight(1f), style = MaterialTheme.typography.titleMedium)
+                        if (c.unread > 0) Badge { Text("${c.unread}") }
+                    }
+                }
+            }
+            return@Column
+        }
+        Row {
+            TextButton(onClick = { vm.close() }) { Text("All conversations") }
+            TextButton(onClick = { if (state.paused) vm.resume() else vm.pause() }) { Text(if (state.paused) "Resume" else "Pause") }
+        }
+        if (state.paused) Text("Paused: nothing is sent or received until you resume.", style = MaterialTheme.typography.bodySmall)
+        LazyColumn(Modifier.weight(1f), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+            items(state.messages, key = { it.id }) { m ->
+                Column(Modifier.fillMaxWidth(), horizontalAlignment = if (m.outgoing) Alignment.End else Alignment.Start) {
+                    Card(Modifier.clickable(enabled = m.status == DeliveryStatus.WEDGED) { vm.retry(m.id) }) {
+                        Text(m.text, Modifier.padding(10.dp), style = MaterialTheme.typography.bodyLarge)
+                    }
+                    m.status?.let { Text(it.label, style = MaterialTheme.typography.labelSmall) }
+                }
+            }
+        }
+        Row(verticalAlignment = Alignment.CenterVertically) {
+            OutlinedTextField(state.draft, vm::updateDraft, Modifier.weight(1f), enabled = !state.paused, label = { Text("Message") })
+            Button(enabled = state.canSend, onClick = { vm.send() }) { Text("Send") }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package app.solace.viewmodels
+
+import app.solace.ffi.KeyStoreException
+import app.solace.ffi.Solace
+import app.solace.ffi.SolaceException
+import app.solace.ffi.SyncBudget
+
+/** What a background sync run did, as the scheduler (WorkManager, BGTaskScheduler) needs it. */
+sealed class SyncOutcome {
+    /** Ran; [complete] false means the budget ran out: ask to run again soon. */
+    data class Synced(val pushed: Int, val pulled: Int, val complete: Boolean) : SyncOutcome()
+
+    /** Sync is not set up on this device: nothing to do, don't retry. */
+    object NotSetUp : SyncOutcome()
+
+    /** The store is locked and the device key needs the person (biometric lock): wait for the app. */
+    object Locked : SyncOutcome()
+
+    /** A transient failure (offline, store busy): retry with the scheduler's backoff. */
+    data class Retry(val error: UiError) : SyncOutcome()
+
+    /** A failure retrying won't fix (signed out, damaged store). */
+    data class Failed(val error: UiError) : SyncOutcome()
+}
+
+/**
+ * One budgeted background sync (`SyncBudget.BACKGROUND`: bounded work, consistent store at any
+ * interruption), shared by the Android worker and the iOS refresh task.
+ */
+object BackgroundSync {
+    /** Syncs an already open store (the app is running and unlocked). */
+    fun run(solace: Solace): SyncOutcome = try {
+        val report = solace.sync().syncNow(SyncBudget.BACKGROUND)
+        SyncOutcome.Synced(report.pushed.toInt(), report.pulled.toInt(), report.complete)
+    } catch (e: SolaceException) {
+        classify(e)
+    }
+
+    /**
+     * Opens the store with [open] (the device key, without any prompt), syncs and closes it.
+     * A key store that needs the person (biometric lock) makes this [SyncOutcome.Locked].
+     */
+    fun openAndRun(open: () -> Solace): SyncOutcome {
+        val solace = try {
+            open()
+        } catch (e: SolaceException) {
+            return when (e) {
+                is SolaceException.KeyStore, is SolaceException.DeviceNotRemembered,
+                is SolaceException.DeviceKeyMismatch -> SyncOutcome.Locked
+                is SolaceException.NotInitialized -> SyncOutcome.NotSetUp
+                else -> classify(e)
+            }
+        } catch (e: KeyStoreException) {
+            return SyncOutcome.Locked
+        }
+        return try {
+            run(solace)
+        } finally {
+            solace.closeStore()
+            solace.close()
+        }
+    }
+
+    /** Whether to post the (discreet) "new update" notification. */
+    fun shouldNotify(outcome: SyncOutcome): Boolean = outcome is SyncOutcome.Synced && outcome.pulled > 0
+
+    private fun classify(e: SolaceException): SyncOutcome = when (e) {
+        is SolaceException.NotRegistered -> SyncOutcome.NotSetUp
+        is SolaceException.Network, is SolaceException.StoreBusy, is SolaceException.ServerRejected ->
+            SyncOutcome.Retry(e.toUiError())
+        is SolaceException.Closed -> SyncOutcome.Locked
+        else -> SyncOutcome.Failed(e.toUiError())
+    }
+}

@@ -1,0 +1,126 @@
+package app.solace.viewmodels
+
+import app.solace.ffi.JournalBody
+import app.solace.ffi.JournalDraft
+import app.solace.ffi.KdfPreset
+import app.solace.ffi.Solace
+import java.io.File
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.runBlocking
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertTrue
+import org.junit.Test
+
+class SettingsAndSyncTest {
+    private val scratch = Scratch()
+
+    @After
+    fun cleanUp() = scratch.close()
+
+    @Test
+    fun quickHideShowsTheNeutralScreenAndLocksAtOnce() = runBlocking {
+        val dir = File(scratch.dir(), "store").path
+        val lock = AppLockViewModel(dir, MemoryKeyStore(), KdfPreset.MINIMUM, Dispatchers.Unconfined)
+        lock.start()
+        lock.create(PASSPHRASE, PASSPHRASE)
+        lock.acknowledgeRecoveryKey()
+        val journal = JournalViewModel(lock.solace!!)
+        journal.load()
+
+        val settings = SettingsViewModel(InMemorySettingsStorage(), lock::lock)
+        assertFalse(settings.current.hidden)
+        settings.quickHide()
+        assertTrue(settings.current.hidden)
+        assertTrue(lock.current is LockState.Locked)
+        // Screens still on display can no longer read anything.
+        journal.load()
+        assertEquals(UiError.Locked, journal.current.error)
+
+        lock.unlock(PASSPHRASE)
+        settings.reveal()
+        assertFalse(settings.current.hidden)
+        assertEquals(LockState.Unlocked, lock.current)
+        lock.lock()
+    }
+
+    @Test
+    fun settingsPersistAndNotificationsRevealNothing() {
+        val storage = InMemorySettingsStorage()
+        val settings = SettingsViewModel(storage) {}
+        assertEquals(AppSettings(), settings.current.settings)
+        assertEquals(NotificationText("Solace", "You have a new update"), settings.current.notificationPreview)
+
+        settings.setIdentity(AppIdentity.NOTES)
+        assertTrue(settings.current.identityChangePending)
+        settings.identityApplied()
+        assertFalse(settings.current.identityChangePending)
+        assertEquals(NotificationText("Notes", "You have a new update"), settings.current.notificationPreview)
+
+        settings.setDiscreetNotifications(false)
+        val plain = Notifications.text(NotificationEvent.NEW_MESSAGE, settings.current.settings)
+        assertEquals("New message", plain.body)
+        for (event in NotificationEvent.values()) {
+            val text = Notifications.text(event, AppSettings(discreetNotifications = true))
+            assertEquals(Notifications.DISCREET_BODY, text.body)
+        }
+
+        settings.setLockAfter(300)
+        assertEquals(AppSettings(identity = AppIdentity.NOTES, discreetNotifications = false, lockAfterSeconds = 300), storage.load())
+        assertFalse(settings.shouldLockOnReturn(0, 299_000))
+        assertTrue(settings.shouldLockOnReturn(0, 300_000))
+        settings.setAppLock(false)
+        assertFalse(settings.shouldLockOnReturn(0, 10_000_000))
+
+        // A new view model reads what was saved.
+        assertEquals(storage.load(), SettingsViewModel(storage) {}.current.settings)
+    }
+
+    @Test
+    fun backgroundSyncClassifiesWhatHappened() {
+        val solace = scratch.store()
+        assertEquals(SyncOutcome.NotSetUp, BackgroundSync.run(solace))
+        val dir = File(scratch.dir(), "store").path
+        val remembered = app.solace.ffi.createStore(dir, PASSPHRASE, KdfPreset.MINIMUM).solace
+        remembered.rememberDevice(MemoryKeyStore())
+        remembered.closeStore()
+        remembered.close()
+        // The device key needs the person (biometric lock) and nobody is there: wait for the app.
+        assertEquals(SyncOutcome.Locked, BackgroundSync.openAndRun { Solace.openWithDeviceKey(dir, DeniedKeyStore()) })
+        // No store yet: nothing to sync.
+        assertEquals(SyncOutcome.NotSetUp, BackgroundSync.openAndRun { Solace.openWithDeviceKey(File(scratch.dir(), "none").path, DeniedKeyStore()) })
+        assertFalse(BackgroundSync.shouldNotify(SyncOutcome.NotSetUp))
+    }
+
+    @Test
+    fun backgroundSyncRoundTripAgainstARealServer() {
+        TestServer(scratch).use { server ->
+            val dir = File(scratch.dir(), "phone").path
+            val keys = MemoryKeyStore()
+            val phone = app.solace.ffi.createStore(dir, PASSPHRASE, KdfPreset.MINIMUM).solace
+            phone.rememberDevice(keys)
+            phone.sync().register(server.url, "ana", PASSPHRASE, "phone")
+            phone.journal().add(JournalDraft(null, JournalBody.Free("from the phone"), listOf()))
+            phone.closeStore()
+            phone.close()
+
+            // The worker opens the store with the device key (no prompt), syncs, closes it.
+            val pushed = BackgroundSync.openAndRun { Solace.openWithDeviceKey(dir, keys) }
+            pushed as SyncOutcome.Synced
+            assertTrue(pushed.complete)
+            assertTrue(pushed.pushed >= 1)
+
+            val tablet = scratch.track(
+                Solace.loginNewDevice(File(scratch.dir(), "tablet").path, server.url, "ana", PASSPHRASE, "tablet"),
+            )
+            tablet.journal().add(JournalDraft(null, JournalBody.Free("from the tablet"), listOf()))
+            assertTrue(BackgroundSync.run(tablet) is SyncOutcome.Synced)
+
+            val pulled = BackgroundSync.openAndRun { Solace.openWithDeviceKey(dir, keys) }
+            pulled as SyncOutcome.Synced
+            assertTrue(pulled.pulled >= 1)
+            assertTrue("new data arrived: post the discreet notification", BackgroundSync.shouldNotify(pulled))
+        }
+    }
+}
