@@ -195,8 +195,9 @@ impl Solace {
         let recovery_key = zeroize::Zeroizing::new(recovery_key);
         let new_passphrase = zeroize::Zeroizing::new(new_passphrase);
         let recovery = solace_core::vault::RecoveryKey::parse(&recovery_key)?;
-        let store =
+        let mut store =
             Store::reset_passphrase_with_recovery(&PathBuf::from(dir), &recovery, &new_passphrase)?;
+        solace_core::sync::stage_credentials(&mut store, &new_passphrase)?;
         Ok(Arc::new(Self {
             inner: Inner::new(store),
         }))
@@ -312,7 +313,9 @@ impl Solace {
         let new_passphrase = zeroize::Zeroizing::new(new_passphrase);
         self.inner.with(|s| {
             let params = s.kdf_params();
-            s.change_passphrase(&new_passphrase, params)
+            s.change_passphrase(&new_passphrase, params)?;
+            // The server learns the new login material on the next sync.
+            solace_core::sync::stage_credentials(s, &new_passphrase)
         })
     }
 

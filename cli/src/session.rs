@@ -165,13 +165,19 @@ pub fn passwd(data_dir: &Path, out: &mut Output) -> Result<()> {
     let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE)?;
     let params = strengthened(store.kdf_params());
     store.change_passphrase(&new, params)?;
+    let connected = store.sync_account()?.is_some();
+    solace_core::sync::stage_credentials(&mut store, &new)?;
     if out.json {
         return out.json(&serde_json::json!({
             "changed": true,
             "key_id": store.current_key_id(),
         }));
     }
-    out.line("Passphrase changed. Your recovery key stays the same.")
+    out.line("Passphrase changed. Your recovery key stays the same.")?;
+    if connected {
+        out.line("Your other devices keep working; new devices log in with the new passphrase after the next `solace sync`.")?;
+    }
+    Ok(())
 }
 
 /// `solace recover`: sets a new passphrase using the recovery key.
@@ -182,7 +188,8 @@ pub fn recover(data_dir: &Path, out: &mut Output) -> Result<()> {
     let text = passphrase::recovery_key()?;
     let key = RecoveryKey::parse(&text)?;
     let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE)?;
-    let store = Store::reset_passphrase_with_recovery(data_dir, &key, &new)?;
+    let mut store = Store::reset_passphrase_with_recovery(data_dir, &key, &new)?;
+    solace_core::sync::stage_credentials(&mut store, &new)?;
     if out.json {
         return out.json(&serde_json::json!({
             "recovered": true,

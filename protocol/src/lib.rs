@@ -15,6 +15,7 @@
 //! | `POST /v1/accounts/login` | [`LoginRequest`] | [`SessionResponse`] |
 //! | `GET /v1/account/keys` * | — | [`AccountKeys`] |
 //! | `PUT /v1/account/items-keys` * | [`ItemsKeysUpload`] | `204` |
+//! | `PUT /v1/account/credentials` * | [`CredentialsUpdate`] | `204` |
 //! | `GET /v1/devices` * | — | [`DeviceList`] |
 //! | `POST /v1/devices/revoke` * | [`RevokeRequest`] | `204` |
 //! | `POST /v1/sync/pull` * | [`PullRequest`] | [`PullResponse`] |
@@ -144,6 +145,20 @@ pub struct AccountKeys {
 pub struct ItemsKeysUpload {
     /// Keys to add.
     pub items_keys: Vec<WireItemsKey>,
+}
+
+/// After a passphrase change on a device: the new auth key, KDF parameters, salt and account
+/// key wrap, so new devices log in with the new passphrase (existing device tokens stay valid).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialsUpdate {
+    /// The new auth key, hex (32 bytes). Stored only as a slow hash.
+    pub auth_key: String,
+    /// The new Argon2id parameters.
+    pub kdf: WireKdf,
+    /// The new salt, hex.
+    pub salt: String,
+    /// The account key wrapped by the new KEK, base64.
+    pub wrapped_account_key: String,
 }
 
 /// One device of the account.

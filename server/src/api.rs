@@ -19,7 +19,7 @@ use solace_protocol as p;
 use crate::auth;
 use crate::error::ApiErr;
 use crate::rate_limit::RateLimiter;
-use crate::storage::{NewAccount, NewDevice, NewMutation, Storage};
+use crate::storage::{NewAccount, NewCredentials, NewDevice, NewMutation, Storage};
 
 /// Shared state of the running server.
 pub struct AppState {
@@ -334,6 +334,36 @@ pub async fn upload_items_keys(
     state
         .storage
         .add_items_keys(&caller.account_id, items_keys(&req.items_keys)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /v1/account/credentials`: new login material after a passphrase change on a device.
+pub async fn update_credentials(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<StatusCode, ApiErr> {
+    let req: p::CredentialsUpdate = parse(body)?;
+    let auth_key = hex_of_len(&req.auth_key, 32, "auth_key")?;
+    hex_of_len(&req.salt, 16, "salt")?;
+    let wrapped = b64(&req.wrapped_account_key, "wrapped account key", 1024)?;
+    let auth_hash = tokio::task::spawn_blocking(move || auth::hash_auth_key(&auth_key))
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(ApiErr::internal)?;
+    state
+        .storage
+        .update_credentials(
+            &caller.account_id,
+            NewCredentials {
+                auth_hash,
+                kdf: req.kdf,
+                salt: req.salt,
+                wrapped_account_key: wrapped,
+            },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

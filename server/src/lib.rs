@@ -90,6 +90,7 @@ pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
         .route("/v1/accounts/login", post(api::login))
         .route("/v1/account/keys", get(api::account_keys))
         .route("/v1/account/items-keys", put(api::upload_items_keys))
+        .route("/v1/account/credentials", put(api::update_credentials))
         .route("/v1/devices", get(api::devices))
         .route("/v1/devices/revoke", post(api::revoke))
         .route("/v1/sync/pull", post(api::pull))

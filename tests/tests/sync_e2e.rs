@@ -198,6 +198,9 @@ impl Transport for Flaky {
     fn upload_items_keys(&self, t: &str, r: &p::ItemsKeysUpload) -> solace_core::Result<()> {
         self.step(|| self.inner.upload_items_keys(t, r))
     }
+    fn update_credentials(&self, t: &str, r: &p::CredentialsUpdate) -> solace_core::Result<()> {
+        self.step(|| self.inner.update_credentials(t, r))
+    }
     fn pull(&self, t: &str, r: &p::PullRequest) -> solace_core::Result<p::PullResponse> {
         self.step(|| self.inner.pull(t, r))
     }
@@ -504,5 +507,51 @@ fn one_account_cannot_read_or_write_another_accounts_records() {
             .send()
             .unwrap();
         assert_eq!(forged.status().as_u16(), 401);
+    }
+}
+
+#[test]
+fn a_passphrase_change_reaches_the_server_on_the_next_sync() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut a, _b, t) = two_devices(&server, dir.path(), "pat");
+        journal::add(&mut a, free("before the change"), at(8)).unwrap();
+        sync_all(&mut a, &t);
+        let new_pass = "a brand new passphrase";
+        let params = a.kdf_params();
+        a.change_passphrase(new_pass, params).unwrap();
+        sync::stage_credentials(&mut a, new_pass).unwrap();
+        journal::add(&mut a, free("after the change"), at(9)).unwrap();
+        let login = |name: &str, pass: &str| {
+            sync::login_new_device(
+                &dir.path().join(name),
+                &t,
+                &server.url,
+                "pat",
+                pass,
+                name,
+                SyncBudget::unlimited(),
+            )
+        };
+        assert!(
+            login("too-early", new_pass).is_err(),
+            "{backend:?}: the server learns it on the next sync, not before"
+        );
+        sync_all(&mut a, &t);
+        assert!(
+            matches!(
+                login("old", PASS),
+                Err(CoreError::WrongPassphrase | CoreError::Unauthorized)
+            ),
+            "{backend:?}: the old passphrase no longer logs in"
+        );
+        let (c, _) = login("new", new_pass).unwrap();
+        assert_eq!(
+            texts(&c),
+            vec!["after the change", "before the change"],
+            "{backend:?}: records sealed under both items keys open"
+        );
+        assert_eq!(a.sync_status().unwrap().pending, 0);
     }
 }

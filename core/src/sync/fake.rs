@@ -146,6 +146,16 @@ impl Transport for FakeServer {
         })
     }
 
+    fn update_credentials(&self, _: &str, req: &p::CredentialsUpdate) -> Result<()> {
+        self.with(|s| {
+            let k = s.keys.as_mut().ok_or(CoreError::Unauthorized)?;
+            k.kdf = req.kdf;
+            k.salt = req.salt.clone();
+            k.wrapped_account_key = req.wrapped_account_key.clone();
+            Ok(())
+        })
+    }
+
     fn pull(&self, _: &str, req: &p::PullRequest) -> Result<p::PullResponse> {
         self.with(|s| {
             let mut newer: Vec<p::WireRecord> = s

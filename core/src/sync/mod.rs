@@ -226,6 +226,33 @@ pub fn register(
     )
 }
 
+/// Device-local slot for login material not yet sent to the server.
+const PENDING_CREDENTIALS: &str = "sync/pending-credentials";
+
+/// After a passphrase change on a connected store: keeps the new login material (auth key,
+/// KDF parameters, salt, account key wrap) sealed on the device, and the next [`sync_now`]
+/// sends it, so new devices log in with the new passphrase. Works offline. No-op for a store
+/// that is not connected.
+pub fn stage_credentials(store: &mut Store, passphrase: &str) -> Result<()> {
+    if store.sync_account()?.is_none() {
+        return Ok(());
+    }
+    let derived = store.derive_with_passphrase(passphrase)?;
+    let keys = store.portable_keys()?;
+    let update = p::CredentialsUpdate {
+        auth_key: hex::encode(derived.auth_key.as_bytes()),
+        kdf: wire_kdf(keys.kdf),
+        salt: hex::encode(keys.salt),
+        wrapped_account_key: b64(&keys.wrapped_account_key),
+    };
+    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(&update).map_err(|_| {
+        CoreError::MalformedRecord {
+            kind: "credentials",
+        }
+    })?);
+    store.put_device_state(PENDING_CREDENTIALS, &bytes)
+}
+
 /// Logs a new device in: fetches the KDF parameters (the local floor still applies), derives
 /// the auth key, logs in, fetches the wrapped keys, creates the local store in `dir` and pulls
 /// everything within `budget`.
@@ -309,6 +336,14 @@ fn sync_loop(store: &mut Store, run: &mut Run<'_>) -> Result<()> {
         items_keys: wire_items_keys(&store.portable_keys()?),
     };
     run.call(|t, token| t.upload_items_keys(token, &upload))?;
+    if let Some(bytes) = store.device_state(PENDING_CREDENTIALS)? {
+        let update: p::CredentialsUpdate =
+            serde_json::from_slice(&bytes).map_err(|_| CoreError::MalformedRecord {
+                kind: "credentials",
+            })?;
+        run.call(|t, token| t.update_credentials(token, &update))?;
+        store.delete_device_state(PENDING_CREDENTIALS)?;
+    }
     loop {
         if !run.has_budget() {
             return Ok(());

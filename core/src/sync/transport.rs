@@ -21,6 +21,8 @@ pub trait Transport {
     fn account_keys(&self, token: &str) -> Result<p::AccountKeys>;
     /// `PUT /v1/account/items-keys`.
     fn upload_items_keys(&self, token: &str, req: &p::ItemsKeysUpload) -> Result<()>;
+    /// `PUT /v1/account/credentials`.
+    fn update_credentials(&self, token: &str, req: &p::CredentialsUpdate) -> Result<()>;
     /// `POST /v1/sync/pull`.
     fn pull(&self, token: &str, req: &p::PullRequest) -> Result<p::PullResponse>;
     /// `POST /v1/sync/push`.
@@ -145,6 +147,15 @@ impl Transport for HttpTransport {
         let req = self
             .client
             .put(format!("{}/v1/account/items-keys", self.base))
+            .bearer_auth(token)
+            .json(req);
+        self.execute::<serde_json::Value>(req).map(|_| ())
+    }
+
+    fn update_credentials(&self, token: &str, req: &p::CredentialsUpdate) -> Result<()> {
+        let req = self
+            .client
+            .put(format!("{}/v1/account/credentials", self.base))
             .bearer_auth(token)
             .json(req);
         self.execute::<serde_json::Value>(req).map(|_| ())

@@ -58,6 +58,19 @@ pub struct NewAccount {
     pub items_keys: Vec<(u32, Vec<u8>)>,
 }
 
+/// New login material after a passphrase change.
+#[derive(Debug, Clone)]
+pub struct NewCredentials {
+    /// Slow hash of the new auth key.
+    pub auth_hash: String,
+    /// New client KDF parameters.
+    pub kdf: WireKdf,
+    /// New client salt (hex).
+    pub salt: String,
+    /// The account key wrapped by the new KEK.
+    pub wrapped_account_key: Vec<u8>,
+}
+
 /// A new device session.
 #[derive(Debug, Clone)]
 pub struct NewDevice {
@@ -223,6 +236,13 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         account_id: &str,
         keys: Vec<(u32, Vec<u8>)>,
+    ) -> StorageResult<()>;
+    /// Replaces the login secret hash, KDF parameters, salt and account key wrap after a
+    /// passphrase change (tokens of existing devices stay valid).
+    async fn update_credentials(
+        &self,
+        account_id: &str,
+        update: NewCredentials,
     ) -> StorageResult<()>;
     /// The account's devices, oldest first.
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>>;

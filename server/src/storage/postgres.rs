@@ -14,9 +14,9 @@ use tokio_postgres::NoTls;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    conflict, decide, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount, NewDevice,
-    NewMessage, NewMutation, Storage, StorageError, StorageResult, StoredKeys, StoredLink,
-    StoredRecord,
+    conflict, decide, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
+    NewCredentials, NewDevice, NewMessage, NewMutation, Storage, StorageError, StorageResult,
+    StoredKeys, StoredLink, StoredRecord,
 };
 
 const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
@@ -327,6 +327,22 @@ impl Storage for PostgresStorage {
             .map_err(pg_err)?;
         }
         tx.commit().await.map_err(pg_err)
+    }
+
+    async fn update_credentials(
+        &self,
+        account_id: &str,
+        update: NewCredentials,
+    ) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE accounts SET auth_hash = $2, kdf_memory_kib = $3, kdf_iterations = $4, kdf_parallelism = $5, salt = $6, wrapped_account_key = $7 WHERE id = $1",
+                &[&account_id, &update.auth_hash, &i64::from(update.kdf.memory_kib), &i64::from(update.kdf.iterations), &i64::from(update.kdf.parallelism), &update.salt, &update.wrapped_account_key],
+            )
+            .await
+            .map(|_| ())
+            .map_err(pg_err)
     }
 
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>> {

@@ -13,9 +13,9 @@ use solace_protocol::{MutationResult, WireKdf};
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    conflict, decide, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount, NewDevice,
-    NewMessage, NewMutation, Storage, StorageError, StorageResult, StoredKeys, StoredLink,
-    StoredRecord,
+    conflict, decide, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
+    NewCredentials, NewDevice, NewMessage, NewMutation, Storage, StorageError, StorageResult,
+    StoredKeys, StoredLink, StoredRecord,
 };
 
 const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -267,6 +267,22 @@ impl Storage for SqliteStorage {
                 tx.execute("INSERT OR IGNORE INTO items_keys (account_id, key_id, wrapped) VALUES (?1, ?2, ?3)", params![account_id, key_id, wrapped])?;
             }
             tx.commit()
+        })
+        .await
+    }
+
+    async fn update_credentials(
+        &self,
+        account_id: &str,
+        update: NewCredentials,
+    ) -> StorageResult<()> {
+        let account_id = account_id.to_owned();
+        self.with(move |c| {
+            c.execute(
+                "UPDATE accounts SET auth_hash = ?2, kdf_memory_kib = ?3, kdf_iterations = ?4, kdf_parallelism = ?5, salt = ?6, wrapped_account_key = ?7 WHERE id = ?1",
+                params![account_id, update.auth_hash, update.kdf.memory_kib, update.kdf.iterations, update.kdf.parallelism, update.salt, update.wrapped_account_key],
+            )
+            .map(|_| ())
         })
         .await
     }
