@@ -1,8 +1,9 @@
 import SolaceViewModels
 import SwiftUI
 
-/// Messages with the therapist, written against `MessagesViewModelProtocol`. Until the bindings'
-/// messaging group lands, the app passes the TODO adapter and this shows "not available yet".
+/// End-to-end encrypted messages with the therapist, written against `MessagesViewModelProtocol`
+/// (the app passes `MessagesViewModel`). Sending only queues; a sync on appearing and after each
+/// send delivers (background refresh does the rest).
 struct MessagesView<VM: MessagesViewModelProtocol>: View {
     let vm: VM
 
@@ -10,7 +11,7 @@ struct MessagesView<VM: MessagesViewModelProtocol>: View {
         let state = vm.state
         Group {
             if state.unavailable {
-                Text("Messaging with your therapist is coming soon.").font(.body)
+                Text("Set up sync in Settings to message your therapist.").font(.body)
             } else if state.selected == nil {
                 List(state.conversations) { c in
                     Button { vm.open(conversationId: c.id) } label: {
@@ -28,9 +29,12 @@ struct MessagesView<VM: MessagesViewModelProtocol>: View {
                     HStack {
                         Button("All conversations") { vm.close() }
                         Spacer()
+                        Text(state.title ?? "").font(.headline)
+                        Spacer()
                         Button(state.paused ? "Resume" : "Pause") { state.paused ? vm.resume() : vm.pause() }
                     }
-                    if state.paused { Text("Paused: nothing is sent or received until you resume.").font(.footnote) }
+                    if state.paused { Text("Paused: no reminders or notifications until you resume. Your therapist sees this too.").font(.footnote) }
+                    if state.peerPaused { Text("Your therapist paused this conversation.").font(.footnote) }
                     ErrorLine(error: state.error)
                     List(state.messages) { m in
                         VStack(alignment: m.outgoing ? .trailing : .leading) {
@@ -38,17 +42,22 @@ struct MessagesView<VM: MessagesViewModelProtocol>: View {
                             if let status = m.status { Text(status.label).font(.caption2) }
                         }
                         .frame(maxWidth: .infinity, alignment: m.outgoing ? .trailing : .leading)
-                        .onTapGesture { if m.status == .wedged { vm.retry(messageId: m.id) } }
+                        .onTapGesture { if m.canRetry { vm.retry(messageId: m.id) } }
                     }
                     HStack {
                         TextField("Message", text: Binding(get: { vm.state.draft }, set: vm.updateDraft), axis: .vertical)
-                            .disabled(state.paused)
-                        Button("Send") { vm.send() }.disabled(!state.canSend)
+                        Button("Send") {
+                            vm.send()
+                            Task { await vm.sync() }
+                        }.disabled(!state.canSend)
                     }
                     .padding()
                 }
             }
         }
-        .onAppear { vm.load() }
+        .task {
+            vm.load()
+            await vm.sync()
+        }
     }
 }

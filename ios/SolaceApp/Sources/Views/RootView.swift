@@ -13,7 +13,9 @@ struct RootView: View {
     @State private var habits: HabitsViewModel
     @State private var insights: InsightsViewModel
     @State private var safety: SafetyPlanViewModel
-    @State private var messages = PendingMessagesViewModel() // TODO(messaging): adapter over solace.messages()
+    @State private var messages: MessagesViewModel
+    /// Any sync (foreground or background refresh) that brings messages refreshes the messages screen.
+    @State private var messageArrivals: Subscription?
     @State private var showSafety = false
     @State private var showSettings = false
 
@@ -26,6 +28,7 @@ struct RootView: View {
         _habits = State(initialValue: HabitsViewModel(solace: solace))
         _insights = State(initialValue: InsightsViewModel(solace: solace))
         _safety = State(initialValue: SafetyPlanViewModel(solace: solace))
+        _messages = State(initialValue: MessagesViewModel(solace: solace))
     }
 
     var body: some View {
@@ -35,6 +38,11 @@ struct RootView: View {
             screen(HabitsView(vm: habits)).tabItem { Label("Habits", systemImage: "checkmark.circle") }
             screen(InsightsView(vm: insights)).tabItem { Label("Insights", systemImage: "chart.xyaxis.line") }
             screen(MessagesView(vm: messages)).tabItem { Label("Messages", systemImage: "bubble.left.and.bubble.right") }
+        }
+        .onAppear { if messageArrivals == nil { messageArrivals = messages.subscribe() } }
+        .onDisappear {
+            messageArrivals?.cancel()
+            messageArrivals = nil
         }
         .sheet(isPresented: $showSafety) { NavigationStack { SafetyPlanView(vm: safety) } }
         .sheet(isPresented: $showSettings) { NavigationStack { SettingsView(vm: settings, lock: lock) } }

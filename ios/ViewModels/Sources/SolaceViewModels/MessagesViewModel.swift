@@ -1,11 +1,11 @@
 import Foundation
 import Observation
+import Solace
 
-// Messaging with the therapist. The core and bindings are gaining a `messages` group right now
-// (send / list / conversations / pause / resume, with per-message status). This file fixes the
-// *screen's* contract only: the SwiftUI messages screen is written against
-// `MessagesViewModelProtocol`. The adapter over the real bindings is a TODO (see
-// `PendingMessagesViewModel`) and is deliberately not covered by tests yet.
+// End-to-end encrypted messaging with a therapist (or, on a therapist's device, with clients),
+// over `solace.messages()`. The view model only maps the bindings' records onto `MessagesState`
+// and calls through: composing, statuses, pause, drafts and notification discretion all live in
+// the core. Everything is local and quick except `sync()` (network, run off the caller's thread).
 
 /// Where an outgoing message is.
 public enum DeliveryStatus: CaseIterable, Sendable {
@@ -21,15 +21,32 @@ public enum DeliveryStatus: CaseIterable, Sendable {
         case .wedged: return "Not sent. Tap to retry"
         }
     }
+
+    /// The binding's status of an outgoing message; nil for incoming ones (unread/read).
+    public init?(_ message: Message) {
+        guard message.outgoing else { return nil }
+        switch message.status {
+        case .queued: self = .queued
+        case .sent: self = .sent
+        case .delivered: self = .delivered
+        case .read: self = .read
+        case .wedged: self = .wedged
+        case .unread: return nil
+        }
+    }
 }
 
 public struct ConversationRow: Equatable, Identifiable, Sendable {
+    /// The peer's account id.
     public let id: String
-    /// The therapist's display name (in the app only, never in a notification).
+    /// The therapist's (or client's) name (in the app only, never in a notification).
     public let title: String
     public let unread: Int
+    /// Paused by this person.
     public let paused: Bool
     public let lastActivity: String?
+    /// Paused by the other side.
+    public var peerPaused = false
 }
 
 public struct MessageBubble: Equatable, Identifiable, Sendable {
@@ -39,22 +56,36 @@ public struct MessageBubble: Equatable, Identifiable, Sendable {
     public let at: String
     /// nil for incoming messages.
     public let status: DeliveryStatus?
+
+    /// Failed repeatedly: the bubble offers "retry" (`retry(messageId:)`).
+    public var canRetry: Bool { status == .wedged }
 }
 
 public struct MessagesState: Equatable, Sendable {
     public var conversations: [ConversationRow] = []
     public var selected: String?
+    /// The selected conversation's peer name.
+    public var title: String?
     public var messages: [MessageBubble] = []
-    /// The selected conversation is paused: nothing is sent or received until resumed.
+    /// The selected conversation is paused by this person: no reminders or notifications; both sides see it.
     public var paused = false
+    /// The other side paused the selected conversation.
+    public var peerPaused = false
     /// Kept encrypted by the core between visits.
     public var draft = ""
-    /// Messaging isn't available in this build yet.
+    /// Messaging needs sync to be set up on this device (it is not registered with a server).
     public var unavailable = false
+    /// A network round is running.
+    public var syncing = false
+    /// Text for a notification about the last round's new messages (nil: none due). The core keeps
+    /// it discreet by default: "You have a new update", no name, count or content.
+    public var notification: String?
     public var error: UiError?
 
-    public var canSend: Bool { selected != nil && !paused && !draft.trimmingCharacters(in: .whitespaces).isEmpty }
+    public var canSend: Bool { selected != nil && !draft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
     public var totalUnread: Int { conversations.reduce(0) { $0 + $1.unread } }
+    /// Ids of messages that need a "retry" tap.
+    public var retryable: [String] { messages.filter(\.canRetry).map(\.id) }
 }
 
 /// What the messages screen needs.
@@ -68,22 +99,185 @@ public protocol MessagesViewModelProtocol: AnyObject, Observable {
     func retry(messageId: String)
     func pause()
     func resume()
+    /// *Network* (off the caller's thread): takes in new messages, sends the outbox, reloads.
+    func sync() async
 }
 
-/// TODO(messaging): replace with an adapter over `solace.messages()` once the messaging group
-/// lands in the bindings (map its conversations, message statuses, pause/resume and encrypted
-/// drafts onto `MessagesState`), then add XCTest cases like the other view models'. Until then
-/// the screen shows "not available yet" and sends nothing.
+/// The messages screen over `solace.messages()`. Conversations come from active links (set up
+/// through the directory); `send()` only queues (works offline) and `sync()` — or background
+/// refresh — delivers. Opening a conversation marks it read (a read receipt is queued).
 @Observable
-public final class PendingMessagesViewModel: MessagesViewModelProtocol {
-    public private(set) var state = MessagesState(unavailable: true)
-    public init() {}
-    public func load() {}
-    public func open(conversationId: String) {}
-    public func close() {}
-    public func updateDraft(_ text: String) { state.draft = text }
-    public func send() {}
-    public func retry(messageId: String) {}
-    public func pause() {}
-    public func resume() {}
+public final class MessagesViewModel: MessagesViewModelProtocol, @unchecked Sendable {
+    public private(set) var state = MessagesState()
+    @ObservationIgnored private let solace: Solace
+    @ObservationIgnored private let messages: Messages
+    @ObservationIgnored private let timeZone: TimeZone
+
+    public init(solace: Solace, timeZone: TimeZone = .current) {
+        self.solace = solace
+        messages = solace.messages()
+        self.timeZone = timeZone
+    }
+
+    public func load() {
+        let selected = state.selected
+        guard var all = attempt(fail, { try messages.conversations() }) else { return }
+        if let selected, all.contains(where: { $0.peerAccount == selected && $0.unread > 0 }) {
+            // The conversation is on screen: what arrived has been seen (queues a read receipt).
+            guard attempt(fail, { try messages.markRead(peerAccount: selected) }) != nil,
+                  let again = attempt(fail, { try messages.conversations() }) else { return }
+            all = again
+        }
+        let open = all.first { $0.peerAccount == selected }
+        var thread: [Message] = []
+        if let selected {
+            guard let found = attempt(fail, { try messages.messages(peerAccount: selected) }) else { return }
+            thread = found
+        }
+        let zone = timeZone
+        state.conversations = all.map { Self.row($0, timeZone: zone) }
+        state.title = open?.peerName
+        state.messages = thread.map { Self.bubble($0, timeZone: zone) }
+        state.paused = open?.paused ?? false
+        state.peerPaused = open?.peerPaused ?? false
+        state.error = nil
+    }
+
+    /// Shows a conversation with its kept draft and marks it read.
+    public func open(conversationId: String) {
+        guard let all = attempt(fail, { try messages.conversations() }) else { return }
+        guard let conversation = all.first(where: { $0.peerAccount == conversationId }) else {
+            return fail(.notFound("conversation"))
+        }
+        state.selected = conversationId
+        state.draft = conversation.draft ?? ""
+        state.messages = []
+        load()
+    }
+
+    public func close() {
+        state.selected = nil
+        state.title = nil
+        state.messages = []
+        state.draft = ""
+        state.paused = false
+        state.peerPaused = false
+        load()
+    }
+
+    /// Keeps the draft (encrypted by the core) so it survives leaving the screen or the app.
+    public func updateDraft(_ text: String) {
+        state.draft = text
+        guard let peer = state.selected else { return }
+        let kept = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : text
+        attempt(fail) { try messages.setDraft(peerAccount: peer, draft: kept) }
+    }
+
+    /// Queues the draft as a message (stored encrypted, status "Waiting to send").
+    public func send() {
+        guard let peer = state.selected, state.canSend else { return }
+        let text = state.draft
+        guard attempt(fail, { try messages.sendText(peerAccount: peer, text: text) }) != nil else { return }
+        state.draft = "" // the core cleared the stored draft in the same transaction
+        load()
+    }
+
+    public func retry(messageId: String) {
+        attempt(fail) { try messages.retry(messageId: messageId) }
+        load()
+    }
+
+    public func pause() { setPaused(true) }
+
+    public func resume() { setPaused(false) }
+
+    public func sync() async {
+        state.syncing = true
+        let messages = self.messages
+        let result = await Task.detached { Result { try messages.sync() } }.value
+        state.syncing = false
+        switch result {
+        case .success(let report):
+            state.unavailable = false
+            state.notification = report.notification
+            load()
+        case .failure(let error):
+            if case .NotRegistered? = error as? SolaceError {
+                state.unavailable = true
+            } else {
+                state.unavailable = false
+                fail(UiError(error))
+            }
+        }
+    }
+
+    /// The listener's `onMessageArrived`: reload the list (and the open conversation).
+    public func messageArrived(conversationId: String) {
+        load()
+    }
+
+    /// Reloads whenever a sync (foreground or background) brings messages; cancel the returned
+    /// subscription when the screen goes away. Listener calls come on the syncing thread, so
+    /// `deliver` hops (to the main queue by default).
+    public func subscribe(
+        deliver: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { DispatchQueue.main.async(execute: $0) }
+    ) -> Subscription {
+        solace.subscribe(listener: ArrivalListener(vm: self, deliver: deliver))
+    }
+
+    private func setPaused(_ paused: Bool) {
+        guard let peer = state.selected else { return }
+        attempt(fail) { try messages.setPaused(peerAccount: peer, paused: paused) }
+        load()
+    }
+
+    private func fail(_ error: UiError) { state.error = error }
+
+    private static func time(_ ms: Int64, timeZone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+
+    public static func row(_ c: Conversation, timeZone: TimeZone = .current) -> ConversationRow {
+        ConversationRow(id: c.peerAccount, title: c.peerName, unread: Int(c.unread), paused: c.paused,
+                        lastActivity: c.lastAtMs.map { time($0, timeZone: timeZone) }, peerPaused: c.peerPaused)
+    }
+
+    /// A binding message as a bubble; wedged ones get the retry affordance.
+    public static func bubble(_ m: Message, timeZone: TimeZone = .current) -> MessageBubble {
+        let text: String
+        switch m.content {
+        case .text(let t): text = t
+        case .call(_, let start, let minutes, let callState):
+            let answer: String
+            switch callState {
+            case .requested: answer = "waiting for an answer"
+            case .accepted: answer = "accepted"
+            case .declined: answer = "declined"
+            }
+            text = "Live session request: \(start), \(minutes) min — \(answer)"
+        }
+        return MessageBubble(id: m.id, text: text, outgoing: m.outgoing, at: time(m.sentAtMs, timeZone: timeZone),
+                             status: DeliveryStatus(m))
+    }
+}
+
+/// Forwards `onMessageArrived` to the view model (weakly: the subscription must not keep it alive).
+private final class ArrivalListener: SolaceListener, @unchecked Sendable {
+    weak var vm: MessagesViewModel?
+    let deliver: @Sendable (@escaping @Sendable () -> Void) -> Void
+
+    init(vm: MessagesViewModel, deliver: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void) {
+        self.vm = vm
+        self.deliver = deliver
+    }
+
+    func onSyncStateChanged(state: SyncState) {}
+
+    func onMessageArrived(conversationId: String) {
+        deliver { [weak vm = self.vm] in vm?.messageArrived(conversationId: conversationId) }
+    }
 }

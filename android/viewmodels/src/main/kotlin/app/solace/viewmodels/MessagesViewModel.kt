@@ -1,14 +1,28 @@
 package app.solace.viewmodels
 
-import kotlinx.coroutines.flow.MutableStateFlow
+import app.solace.ffi.CallState
+import app.solace.ffi.Conversation
+import app.solace.ffi.Message
+import app.solace.ffi.MessageContent
+import app.solace.ffi.MessageStatus
+import app.solace.ffi.Messages
+import app.solace.ffi.Solace
+import app.solace.ffi.SolaceException
+import app.solace.ffi.SolaceListener
+import app.solace.ffi.Subscription
+import app.solace.ffi.SyncState
+import java.time.Instant
+import java.time.ZoneId
+import java.time.format.DateTimeFormatter
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.StateFlow
-import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.withContext
 
-// Messaging with the therapist. The core and bindings are gaining a `messages` group right now
-// (send / list / conversations / pause / resume, with per-message status). This file fixes the
-// *screen's* contract only: the Compose and SwiftUI messages screens are written against
-// [MessagesViewModel]. The adapter over the real bindings is a TODO (see
-// [PendingMessagesViewModel]) and is deliberately not covered by tests yet.
+// End-to-end encrypted messaging with a therapist (or, on a therapist's device, with clients),
+// over `solace.messages()`. The view model only maps the bindings' records onto [MessagesState]
+// and calls through: composing, statuses, pause, drafts and notification discretion all live in
+// the core. Everything is local and quick except [MessagesViewModel.sync] (network).
 
 /** Where an outgoing message is. */
 enum class DeliveryStatus {
@@ -20,7 +34,7 @@ enum class DeliveryStatus {
     DELIVERED,
     /** The therapist opened it. */
     READ,
-    /** Repeated failures: the person must retry or delete it. */
+    /** Repeated failures: the person must retry. */
     WEDGED,
     ;
 
@@ -33,15 +47,31 @@ enum class DeliveryStatus {
             READ -> "Read"
             WEDGED -> "Not sent. Tap to retry"
         }
+
+    companion object {
+        /** The binding's status of an outgoing message; null for incoming ones (unread/read). */
+        fun of(message: Message): DeliveryStatus? = if (!message.outgoing) null else when (message.status) {
+            MessageStatus.QUEUED -> QUEUED
+            MessageStatus.SENT -> SENT
+            MessageStatus.DELIVERED -> DELIVERED
+            MessageStatus.READ -> READ
+            MessageStatus.WEDGED -> WEDGED
+            MessageStatus.UNREAD -> null
+        }
+    }
 }
 
 data class ConversationRow(
+    /** The peer's account id. */
     val id: String,
-    /** The therapist's display name (shown in the app only, never in a notification). */
+    /** The therapist's (or client's) name (shown in the app only, never in a notification). */
     val title: String,
     val unread: Int,
+    /** Paused by this person. */
     val paused: Boolean,
     val lastActivity: String?,
+    /** Paused by the other side. */
+    val peerPaused: Boolean = false,
 )
 
 data class MessageBubble(
@@ -51,22 +81,39 @@ data class MessageBubble(
     val at: String,
     /** Null for incoming messages. */
     val status: DeliveryStatus?,
-)
+) {
+    /** Failed repeatedly: the bubble offers "retry" ([MessagesViewModel.retry]). */
+    val canRetry: Boolean get() = status == DeliveryStatus.WEDGED
+}
 
 data class MessagesState(
     val conversations: List<ConversationRow> = emptyList(),
     val selected: String? = null,
+    /** The selected conversation's peer name. */
+    val title: String? = null,
     val messages: List<MessageBubble> = emptyList(),
-    /** The selected conversation is paused: nothing is sent or received until resumed. */
+    /** The selected conversation is paused by this person: no reminders or notifications; both sides see it. */
     val paused: Boolean = false,
+    /** The other side paused the selected conversation. */
+    val peerPaused: Boolean = false,
     /** Kept encrypted by the core between visits. */
     val draft: String = "",
-    /** Messaging isn't available in this build yet. */
+    /** Messaging needs sync to be set up on this device (it is not registered with a server). */
     val unavailable: Boolean = false,
+    /** A network round is running. */
+    val syncing: Boolean = false,
+    /**
+     * Text for a notification about the last round's new messages (null: none due, e.g. only
+     * paused conversations got some). The core keeps it discreet by default: "You have a new
+     * update", no name, count or content.
+     */
+    val notification: String? = null,
     val error: UiError? = null,
 ) {
-    val canSend: Boolean get() = selected != null && !paused && draft.isNotBlank()
+    val canSend: Boolean get() = selected != null && draft.isNotBlank()
     val totalUnread: Int get() = conversations.sumOf { it.unread }
+    /** Ids of messages that need a "retry" tap. */
+    val retryable: List<String> get() = messages.filter { it.canRetry }.map { it.id }
 }
 
 /** What the messages screens need. */
@@ -80,25 +127,150 @@ interface MessagesViewModel {
     fun retry(messageId: String)
     fun pause()
     fun resume()
+
+    /** *Network* (runs on the IO dispatcher): takes in new messages, sends the outbox, reloads. */
+    suspend fun sync()
 }
 
 /**
- * TODO(messaging): replace with an adapter over `solace.messages()` once the messaging group
- * lands in the bindings (map its conversations, message statuses, pause/resume and encrypted
- * drafts onto [MessagesState]), then add JVM tests like the other view models'. Until then the
- * screen shows "not available yet" and sends nothing.
+ * The messages screen over `solace.messages()`. Conversations come from active links (set up
+ * through the directory); [send] only queues (works offline) and [sync] — or the app's
+ * background sync — delivers. Opening a conversation marks it read (a read receipt is queued).
  */
-class PendingMessagesViewModel : MessagesViewModel {
-    private val mutable = MutableStateFlow(MessagesState(unavailable = true))
-    override val state: StateFlow<MessagesState> = mutable.asStateFlow()
-    override fun load() {}
-    override fun open(conversationId: String) {}
-    override fun close() {}
-    override fun updateDraft(text: String) {
-        mutable.value = mutable.value.copy(draft = text)
+class SolaceMessagesViewModel(
+    private val solace: Solace,
+    private val io: CoroutineDispatcher = Dispatchers.IO,
+    private val zone: ZoneId = ZoneId.systemDefault(),
+) : StateHolder<MessagesState>(MessagesState()), MessagesViewModel {
+    private val messages: Messages = solace.messages()
+
+    override fun load() {
+        val selected = current.selected
+        var all = attempt(::fail) { messages.conversations() } ?: return
+        if (selected != null && all.any { it.peerAccount == selected && it.unread > 0u }) {
+            // The conversation is on screen: what arrived has been seen (queues a read receipt).
+            attempt(::fail) { messages.markRead(selected) } ?: return
+            all = attempt(::fail) { messages.conversations() } ?: return
+        }
+        val open = all.firstOrNull { it.peerAccount == selected }
+        val thread = if (selected != null) attempt(::fail) { messages.messages(selected) } ?: return else emptyList()
+        update { s ->
+            s.copy(
+                conversations = all.map { row(it, zone) },
+                title = open?.peerName,
+                messages = thread.map { bubble(it, zone) },
+                paused = open?.paused ?: false,
+                peerPaused = open?.peerPaused ?: false,
+                error = null,
+            )
+        }
     }
-    override fun send() {}
-    override fun retry(messageId: String) {}
-    override fun pause() {}
-    override fun resume() {}
+
+    /** Shows a conversation with its kept draft and marks it read. */
+    override fun open(conversationId: String) {
+        val all = attempt(::fail) { messages.conversations() } ?: return
+        val conversation = all.firstOrNull { it.peerAccount == conversationId }
+        if (conversation == null) {
+            fail(UiError.NotFound("conversation"))
+            return
+        }
+        update { it.copy(selected = conversationId, draft = conversation.draft ?: "", messages = emptyList()) }
+        load()
+    }
+
+    override fun close() {
+        update { it.copy(selected = null, title = null, messages = emptyList(), draft = "", paused = false, peerPaused = false) }
+        load()
+    }
+
+    /** Keeps the draft (encrypted by the core) so it survives leaving the screen or the app. */
+    override fun updateDraft(text: String) {
+        update { it.copy(draft = text) }
+        val peer = current.selected ?: return
+        attempt(::fail) { messages.setDraft(peer, text.ifBlank { null }) }
+    }
+
+    /** Queues the draft as a message (stored encrypted, status "Waiting to send"). */
+    override fun send() {
+        val s = current
+        val peer = s.selected ?: return
+        if (!s.canSend) return
+        attempt(::fail) { messages.sendText(peer, s.draft) } ?: return
+        update { it.copy(draft = "") } // the core cleared the stored draft in the same transaction
+        load()
+    }
+
+    override fun retry(messageId: String) {
+        attempt(::fail) { messages.retry(messageId) }
+        load()
+    }
+
+    override fun pause() = setPaused(true)
+
+    override fun resume() = setPaused(false)
+
+    override suspend fun sync() {
+        update { it.copy(syncing = true) }
+        val report = try {
+            withContext(io) { messages.sync() }
+        } catch (e: SolaceException) {
+            update { it.copy(syncing = false, unavailable = e is SolaceException.NotRegistered) }
+            if (e !is SolaceException.NotRegistered) fail(e.toUiError())
+            return
+        }
+        update { it.copy(syncing = false, unavailable = false, notification = report.notification) }
+        load()
+    }
+
+    /** The listener's `onMessageArrived`: reload the list (and the open conversation). */
+    fun messageArrived(conversationId: String) {
+        load()
+    }
+
+    /** Reloads whenever a sync (foreground or background) brings messages; cancel on dispose. */
+    fun subscribe(): Subscription = solace.subscribe(
+        object : SolaceListener {
+            override fun onSyncStateChanged(state: SyncState) {}
+            override fun onMessageArrived(conversationId: String) = messageArrived(conversationId)
+        },
+    )
+
+    private fun setPaused(paused: Boolean) {
+        val peer = current.selected ?: return
+        attempt(::fail) { messages.setPaused(peer, paused) }
+        load()
+    }
+
+    private fun fail(error: UiError) = update { it.copy(error = error) }
+
+    companion object {
+        private val format = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
+
+        private fun time(ms: Long, zone: ZoneId): String = format.format(Instant.ofEpochMilli(ms).atZone(zone))
+
+        fun row(c: Conversation, zone: ZoneId = ZoneId.systemDefault()) = ConversationRow(
+            id = c.peerAccount,
+            title = c.peerName,
+            unread = c.unread.toInt(),
+            paused = c.paused,
+            lastActivity = c.lastAtMs?.let { time(it, zone) },
+            peerPaused = c.peerPaused,
+        )
+
+        /** A binding message as a bubble; wedged ones get the retry affordance. */
+        fun bubble(m: Message, zone: ZoneId = ZoneId.systemDefault()) = MessageBubble(
+            id = m.id,
+            text = when (val c = m.content) {
+                is MessageContent.Text -> c.text
+                is MessageContent.Call -> "Live session request: ${c.start}, ${c.minutes} min — " + when (c.state) {
+                    CallState.Requested -> "waiting for an answer"
+                    is CallState.Accepted -> "accepted"
+                    CallState.Declined -> "declined"
+                }
+            },
+            outgoing = m.outgoing,
+            at = time(m.sentAtMs, zone),
+            status = DeliveryStatus.of(m),
+        )
+    }
 }

@@ -19,25 +19,30 @@ import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
-import app.solace.viewmodels.DeliveryStatus
 import app.solace.viewmodels.MessagesViewModel
+import kotlinx.coroutines.launch
 
 /**
- * Messages with the therapist, written against the [MessagesViewModel] contract. Until the
- * bindings' messaging group lands, the app passes the TODO adapter and this shows "not
- * available yet".
+ * End-to-end encrypted messages with the therapist, written against the [MessagesViewModel]
+ * contract (the app passes `SolaceMessagesViewModel`). Sending only queues; a sync on showing
+ * the screen and after each send delivers (background sync does the rest).
  */
 @Composable
 fun MessagesScreen(vm: MessagesViewModel) {
     val state by vm.state.collectAsStateCompat()
-    LaunchedEffect(vm) { vm.load() }
+    val scope = rememberCoroutineScope()
+    LaunchedEffect(vm) {
+        vm.load()
+        vm.sync()
+    }
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         if (state.unavailable) {
-            Text("Messaging with your therapist is coming soon.", style = MaterialTheme.typography.bodyLarge)
+            Text("Set up sync in Settings to message your therapist.", style = MaterialTheme.typography.bodyLarge)
             return@Column
         }
         ErrorText(state.error)
@@ -56,15 +61,17 @@ fun MessagesScreen(vm: MessagesViewModel) {
             }
             return@Column
         }
-        Row {
+        Row(verticalAlignment = Alignment.CenterVertically) {
             TextButton(onClick = { vm.close() }) { Text("All conversations") }
+            Text(state.title ?: "", Modifier.weight(1f), style = MaterialTheme.typography.titleMedium)
             TextButton(onClick = { if (state.paused) vm.resume() else vm.pause() }) { Text(if (state.paused) "Resume" else "Pause") }
         }
-        if (state.paused) Text("Paused: nothing is sent or received until you resume.", style = MaterialTheme.typography.bodySmall)
+        if (state.paused) Text("Paused: no reminders or notifications until you resume. Your therapist sees this too.", style = MaterialTheme.typography.bodySmall)
+        if (state.peerPaused) Text("Your therapist paused this conversation.", style = MaterialTheme.typography.bodySmall)
         LazyColumn(Modifier.weight(1f), verticalArrangement = Arrangement.spacedBy(6.dp)) {
             items(state.messages, key = { it.id }) { m ->
                 Column(Modifier.fillMaxWidth(), horizontalAlignment = if (m.outgoing) Alignment.End else Alignment.Start) {
-                    Card(Modifier.clickable(enabled = m.status == DeliveryStatus.WEDGED) { vm.retry(m.id) }) {
+                    Card(Modifier.clickable(enabled = m.canRetry) { vm.retry(m.id) }) {
                         Text(m.text, Modifier.padding(10.dp), style = MaterialTheme.typography.bodyLarge)
                     }
                     m.status?.let { Text(it.label, style = MaterialTheme.typography.labelSmall) }
@@ -72,8 +79,11 @@ fun MessagesScreen(vm: MessagesViewModel) {
             }
         }
         Row(verticalAlignment = Alignment.CenterVertically) {
-            OutlinedTextField(state.draft, vm::updateDraft, Modifier.weight(1f), enabled = !state.paused, label = { Text("Message") })
-            Button(enabled = state.canSend, onClick = { vm.send() }) { Text("Send") }
+            OutlinedTextField(state.draft, vm::updateDraft, Modifier.weight(1f), label = { Text("Message") })
+            Button(enabled = state.canSend, onClick = {
+                vm.send()
+                scope.launch { vm.sync() }
+            }) { Text("Send") }
         }
     }
 }

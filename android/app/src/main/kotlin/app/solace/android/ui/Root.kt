@@ -24,6 +24,7 @@ import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Text
 import androidx.compose.material3.TopAppBar
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
@@ -42,8 +43,8 @@ import app.solace.viewmodels.CheckInViewModel
 import app.solace.viewmodels.HabitsViewModel
 import app.solace.viewmodels.InsightsViewModel
 import app.solace.viewmodels.JournalViewModel
-import app.solace.viewmodels.PendingMessagesViewModel
 import app.solace.viewmodels.SafetyPlanViewModel
+import app.solace.viewmodels.SolaceMessagesViewModel
 import app.solace.viewmodels.TodayViewModel
 
 enum class Tab(val label: Int, val icon: ImageVector) {
@@ -73,8 +74,13 @@ fun SolaceRoot(app: SolaceApp) {
             val habits = HabitsViewModel(solace)
             val insights = InsightsViewModel(solace)
             val safety = SafetyPlanViewModel(solace)
-            val messages = PendingMessagesViewModel() // TODO(messaging): adapter over solace.messages()
+            val messages = SolaceMessagesViewModel(solace)
         }
+    }
+    // Any sync (foreground or the worker's) that brings messages refreshes the messages screen.
+    DisposableEffect(vms) {
+        val subscription = vms.messages.subscribe()
+        onDispose { subscription.cancel() }
     }
     var tab by rememberSaveable { mutableStateOf(Tab.TODAY) }
     var overlay by rememberSaveable { mutableStateOf(Overlay.NONE) }

@@ -1,0 +1,185 @@
+import Foundation
+import XCTest
+@testable import Solace
+@testable import SolaceViewModels
+
+final class MessagesTests: StoreTestCase {
+    /// Runs the view model's `sync()` from a synchronous test, bounded (a hang fails, not blocks).
+    private func syncing(_ vm: MessagesViewModel) {
+        let done = expectation(description: "sync")
+        Task.detached {
+            await vm.sync()
+            done.fulfill()
+        }
+        wait(for: [done], timeout: 60)
+    }
+
+    /// A therapist and a client registered on `url`, linked through the directory.
+    private func linked(_ url: String) throws -> (therapist: Solace, client: Solace, link: LinkInfo) {
+        let therapist = try newStore()
+        let client = try newStore()
+        try therapist.sync().register(serverUrl: url, username: "dr-kim", passphrase: passphrase, deviceName: "office")
+        try client.sync().register(serverUrl: url, username: "casey", passphrase: passphrase, deviceName: "phone")
+        try therapist.messages().publishTherapistProfile(profile: TherapistProfile(
+            displayName: "Dr. Kim", bio: "CBT for worry", specialties: ["anxiety"],
+            approaches: ["cbt"], languages: ["en"],
+            slots: [AvailabilitySlot(start: "2026-12-01T10:00:00Z", minutes: 60)]))
+        let found = try client.messages().searchDirectory(
+            query: DirectoryQuery(specialty: "anxiety", approach: nil, language: nil, text: nil))
+        XCTAssertEqual(found.count, 1)
+        let link = try client.messages().requestLink(therapistId: found[0].therapistId)
+        _ = try therapist.messages().acceptLink(linkId: link.linkId)
+        _ = try therapist.sync().syncNow(budget: .unlimited)
+        _ = try client.sync().syncNow(budget: .unlimited)
+        return (therapist, client, link)
+    }
+
+    func testClientAndTherapistMessageThroughTheViewModels() throws {
+        let (server, url) = try startServer()
+        defer { server.terminate(); server.waitUntilExit() }
+        let (therapist, client, link) = try linked(url)
+
+        // Client: the conversation list shows the therapist's name and no unread messages.
+        let vm = MessagesViewModel(solace: client)
+        vm.load()
+        XCTAssertEqual(vm.state.conversations.count, 1)
+        let row = vm.state.conversations[0]
+        XCTAssertEqual(row.title, "Dr. Kim")
+        XCTAssertEqual(row.unread, 0)
+        XCTAssertFalse(row.paused)
+        XCTAssertNil(vm.state.error)
+
+        // A draft is kept (encrypted by the core) across leaving the conversation and a new view model.
+        vm.open(conversationId: row.id)
+        XCTAssertEqual(vm.state.selected, row.id)
+        XCTAssertEqual(vm.state.title, "Dr. Kim")
+        XCTAssertFalse(vm.state.canSend)
+        vm.updateDraft("half a thought")
+        vm.close()
+        XCTAssertNil(vm.state.selected)
+        XCTAssertEqual(vm.state.draft, "")
+        vm.open(conversationId: row.id)
+        XCTAssertEqual(vm.state.draft, "half a thought")
+        let restarted = MessagesViewModel(solace: client)
+        restarted.open(conversationId: row.id)
+        XCTAssertEqual(restarted.state.draft, "half a thought")
+
+        // Send: queued at once (offline-safe), sent after a sync; the stored draft is gone.
+        vm.updateDraft("hello from the app")
+        XCTAssertTrue(vm.state.canSend)
+        vm.send()
+        XCTAssertEqual(vm.state.draft, "")
+        XCTAssertEqual(vm.state.messages.count, 1)
+        let queued = vm.state.messages[0]
+        XCTAssertEqual(queued.text, "hello from the app")
+        XCTAssertTrue(queued.outgoing)
+        XCTAssertEqual(queued.status, .queued)
+        XCTAssertEqual(queued.status?.label, "Waiting to send")
+        XCTAssertFalse(queued.canRetry)
+        XCTAssertNil(try client.messages().conversations()[0].draft)
+        syncing(vm)
+        XCTAssertFalse(vm.state.syncing)
+        XCTAssertEqual(vm.state.messages.map(\.status), [.sent])
+
+        // Therapist: the message arrives, unread 1, under the client's name.
+        let tvm = MessagesViewModel(solace: therapist)
+        tvm.load()
+        XCTAssertEqual(tvm.state.conversations.map(\.unread), [0])
+        syncing(tvm)
+        XCTAssertEqual(tvm.state.conversations.count, 1)
+        let incoming = tvm.state.conversations[0]
+        XCTAssertEqual(incoming.id, link.clientId)
+        XCTAssertEqual(incoming.title, link.clientName)
+        XCTAssertEqual(incoming.unread, 1)
+        XCTAssertEqual(tvm.state.totalUnread, 1)
+        // The notification text is discreet by default: no name, count or content.
+        XCTAssertTrue(try therapist.messages().discreetNotifications())
+        XCTAssertEqual(tvm.state.notification, Notifications.discreetBody)
+        XCTAssertEqual(Notifications.text(.newMessage, AppSettings()).body, Notifications.discreetBody)
+
+        // The delivered receipt went out in the same round.
+        syncing(vm)
+        XCTAssertEqual(vm.state.messages.map(\.status), [.delivered])
+
+        // Opening the conversation marks it read; the receipt flows back after syncs.
+        tvm.open(conversationId: incoming.id)
+        XCTAssertEqual(tvm.state.conversations.map(\.unread), [0])
+        XCTAssertEqual(try therapist.messages().conversations()[0].unread, 0)
+        XCTAssertEqual(tvm.state.messages.map(\.text), ["hello from the app"])
+        XCTAssertEqual(tvm.state.messages.map(\.outgoing), [false])
+        XCTAssertNil(tvm.state.messages[0].status)
+        syncing(tvm)
+        syncing(vm)
+        XCTAssertEqual(vm.state.messages.map(\.status), [.read])
+        XCTAssertEqual(vm.state.messages[0].status?.label, "Read")
+
+        // Pause and resume: shown on this side at once, and on the other after syncs.
+        vm.pause()
+        XCTAssertTrue(vm.state.paused)
+        XCTAssertEqual(vm.state.conversations.map(\.paused), [true])
+        syncing(vm)
+        syncing(tvm)
+        XCTAssertTrue(tvm.state.peerPaused)
+        XCTAssertEqual(tvm.state.conversations.map(\.peerPaused), [true])
+        XCTAssertFalse(tvm.state.paused)
+        vm.resume()
+        XCTAssertFalse(vm.state.paused)
+        XCTAssertEqual(vm.state.conversations.map(\.paused), [false])
+        syncing(vm)
+        syncing(tvm)
+        XCTAssertFalse(tvm.state.peerPaused)
+
+        // The therapist replies; a background sync (not the view model) refreshes the client's
+        // screen through the listener.
+        tvm.updateDraft("hello back")
+        tvm.send()
+        syncing(tvm)
+        vm.close()
+        let sub = vm.subscribe(deliver: { $0() })
+        _ = try client.sync().syncNow(budget: .background)
+        sub.cancel()
+        XCTAssertEqual(vm.state.conversations.map(\.unread), [1])
+        vm.open(conversationId: row.id)
+        XCTAssertEqual(vm.state.messages.map(\.text), ["hello from the app", "hello back"])
+        XCTAssertEqual(vm.state.messages.map(\.outgoing), [true, false])
+        XCTAssertEqual(vm.state.conversations.map(\.unread), [0])
+        XCTAssertNil(vm.state.error)
+    }
+
+    func testWedgedMessagesOfferRetry() throws {
+        let utc = TimeZone(identifier: "UTC")!
+        let wedged = MessagesViewModel.bubble(
+            Message(id: "m1", peerAccount: "acc-dr", outgoing: true, sentAtMs: 1_764_583_200_000,
+                    status: .wedged, content: .text(text: "are you there?")),
+            timeZone: utc)
+        XCTAssertEqual(wedged.status, .wedged)
+        XCTAssertTrue(wedged.canRetry)
+        XCTAssertEqual(wedged.status?.label, "Not sent. Tap to retry")
+        XCTAssertEqual(wedged.at, "2025-12-01 10:00")
+        let incoming = MessagesViewModel.bubble(
+            Message(id: "m2", peerAccount: "acc-dr", outgoing: false, sentAtMs: 0, status: .unread,
+                    content: .text(text: "hi")),
+            timeZone: utc)
+        XCTAssertNil(incoming.status)
+        XCTAssertFalse(incoming.canRetry)
+        let state = MessagesState(selected: "acc-dr", messages: [wedged, incoming])
+        XCTAssertEqual(state.retryable, ["m1"])
+
+        // Retrying something not in the outbox is harmless.
+        let vm = MessagesViewModel(solace: try newStore())
+        vm.retry(messageId: "no-such-message")
+        XCTAssertNil(vm.state.error)
+    }
+
+    func testMessagingNeedsSyncSetUp() throws {
+        let vm = MessagesViewModel(solace: try newStore())
+        vm.load()
+        XCTAssertTrue(vm.state.conversations.isEmpty)
+        XCTAssertFalse(vm.state.unavailable)
+        syncing(vm)
+        XCTAssertTrue(vm.state.unavailable)
+        XCTAssertNil(vm.state.error)
+        vm.open(conversationId: "nobody")
+        XCTAssertEqual(vm.state.error, .notFound("conversation"))
+    }
+}
