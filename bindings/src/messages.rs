@@ -321,6 +321,8 @@ pub struct MessagingReport {
     pub wedged: u32,
     /// Text for a notification (discreet by default), if one is due.
     pub notification: Option<String>,
+    /// Conversations that got new messages.
+    pub conversations_with_new_messages: u32,
 }
 
 /// Messaging of one store (get it from [`crate::Solace::messages`]).
@@ -351,6 +353,7 @@ pub(crate) fn sync_round(inner: &Inner) -> Result<MessagingReport> {
         waiting: outbox.waiting,
         wedged: outbox.wedged,
         notification: inbox.notification,
+        conversations_with_new_messages: u32::try_from(inbox.arrived.len()).unwrap_or(u32::MAX),
     })
 }
 

@@ -24,6 +24,8 @@ pub struct SyncReport {
     pub round_trips: u32,
     /// Whether everything is in sync (false: the budget ran out; call again).
     pub complete: bool,
+    /// Conversations that got new messages in this sync (for a discreet notification).
+    pub messages_arrived: u32,
 }
 
 impl From<core::SyncReport> for SyncReport {
@@ -35,6 +37,7 @@ impl From<core::SyncReport> for SyncReport {
             conflict_copies: r.conflict_copies,
             round_trips: r.round_trips,
             complete: r.complete,
+            messages_arrived: 0,
         }
     }
 }
@@ -127,8 +130,11 @@ impl SyncService {
         });
         // Messages flow in the same call (and so in background refreshes too).
         let result = result.and_then(|report| {
-            crate::messages::sync_round(&self.inner)?;
-            Ok(SyncReport::from(report))
+            let messages = crate::messages::sync_round(&self.inner)?;
+            Ok(SyncReport {
+                messages_arrived: messages.conversations_with_new_messages,
+                ..SyncReport::from(report)
+            })
         });
         let state = match &result {
             Ok(report) => SyncState::Finished {

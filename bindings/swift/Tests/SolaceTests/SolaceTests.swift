@@ -399,7 +399,8 @@ final class SolaceTests: XCTestCase {
         let listener = RecordingListener()
         let sub = therapist.subscribe(listener: listener)
         defer { sub.cancel() }
-        _ = try therapist.sync().syncNow(budget: .background)
+        let background = try therapist.sync().syncNow(budget: .background)
+        XCTAssertEqual(background.messagesArrived, 1)
         XCTAssertEqual(listener.arrived, [link.clientId])
         let received = try therapist.messages().messages(peerAccount: link.clientId)
         XCTAssertEqual(received.count, 1)

@@ -35,8 +35,8 @@ enum BackgroundRefresh {
                 let keys = KeychainKeyStore(requireBiometry: settings.appLock, interactive: false)
                 outcome = BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: storeDir, keystore: keys) }
             }
-            if BackgroundSync.shouldNotify(outcome) {
-                DiscreetNotifications.post(.syncedChanges, settings: settings)
+            if let event = BackgroundSync.notificationEvent(outcome) {
+                DiscreetNotifications.post(event, settings: settings)
             }
             return outcome
         }
@@ -44,7 +44,7 @@ enum BackgroundRefresh {
         task.expirationHandler = { work.cancel() }
         Task {
             let outcome = await work.value
-            if case .synced(_, _, false) = outcome { schedule() }
+            if case .synced(_, _, false, _) = outcome { schedule() }
             task.setTaskCompleted(success: { if case .synced = outcome { return true }; return false }())
         }
     }

@@ -4,7 +4,8 @@ import Solace
 /// What a background sync run did, as BGTaskScheduler (or WorkManager) needs it.
 public enum SyncOutcome: Equatable, Sendable {
     /// Ran; `complete` false means the budget ran out: schedule again soon.
-    case synced(pushed: Int, pulled: Int, complete: Bool)
+    /// `messages`: how many conversations got new messages.
+    case synced(pushed: Int, pulled: Int, complete: Bool, messages: Int)
     /// Sync is not set up on this device: nothing to do.
     case notSetUp
     /// The store is locked and the device key needs the person (biometry): wait for the app.
@@ -22,7 +23,8 @@ public enum BackgroundSync {
     public static func run(_ solace: Solace) -> SyncOutcome {
         do {
             let report = try solace.sync().syncNow(budget: .background)
-            return .synced(pushed: Int(report.pushed), pulled: Int(report.pulled), complete: report.complete)
+            return .synced(pushed: Int(report.pushed), pulled: Int(report.pulled), complete: report.complete,
+                           messages: Int(report.messagesArrived))
         } catch {
             return classify(error)
         }
@@ -47,9 +49,16 @@ public enum BackgroundSync {
         return run(solace)
     }
 
-    /// Whether to post the (discreet) "new update" notification.
+    /// Which (discreet) notification a run calls for: new messages first, then new data.
+    public static func notificationEvent(_ outcome: SyncOutcome) -> NotificationEvent? {
+        guard case .synced(_, let pulled, _, let messages) = outcome else { return nil }
+        if messages > 0 { return .newMessage }
+        return pulled > 0 ? .syncedChanges : nil
+    }
+
+    /// Whether to post the (discreet) "new update" notification: new data or new messages.
     public static func shouldNotify(_ outcome: SyncOutcome) -> Bool {
-        if case .synced(_, let pulled, _) = outcome { return pulled > 0 }
+        if case .synced(_, let pulled, _, let messages) = outcome { return pulled > 0 || messages > 0 }
         return false
     }
 

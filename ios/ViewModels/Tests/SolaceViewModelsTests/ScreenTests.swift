@@ -185,7 +185,7 @@ final class ScreenTests: StoreTestCase {
         phone.closeStore()
 
         XCTAssertEqual(BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: dir, keystore: DeniedKeyStore()) }, .locked)
-        guard case .synced(let pushed, _, let complete) = BackgroundSync.openAndRun({ try Solace.openWithDeviceKey(dir: dir, keystore: keys) }) else {
+        guard case .synced(let pushed, _, let complete, _) = BackgroundSync.openAndRun({ try Solace.openWithDeviceKey(dir: dir, keystore: keys) }) else {
             return XCTFail("did not sync")
         }
         XCTAssertTrue(complete)
@@ -196,5 +196,9 @@ final class ScreenTests: StoreTestCase {
         _ = BackgroundSync.run(tablet)
         let pulled = BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: dir, keystore: keys) }
         XCTAssertTrue(BackgroundSync.shouldNotify(pulled), "\(pulled)")
+        XCTAssertEqual(BackgroundSync.notificationEvent(pulled), .syncedChanges)
+        XCTAssertEqual(BackgroundSync.notificationEvent(.synced(pushed: 0, pulled: 0, complete: true, messages: 2)), .newMessage)
+        XCTAssertNil(BackgroundSync.notificationEvent(.synced(pushed: 1, pulled: 0, complete: true, messages: 0)))
+        XCTAssertNil(BackgroundSync.notificationEvent(.notSetUp))
     }
 }

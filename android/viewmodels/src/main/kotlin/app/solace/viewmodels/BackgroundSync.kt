@@ -7,8 +7,11 @@ import app.solace.ffi.SyncBudget
 
 /** What a background sync run did, as the scheduler (WorkManager, BGTaskScheduler) needs it. */
 sealed class SyncOutcome {
-    /** Ran; [complete] false means the budget ran out: ask to run again soon. */
-    data class Synced(val pushed: Int, val pulled: Int, val complete: Boolean) : SyncOutcome()
+    /**
+     * Ran; [complete] false means the budget ran out: ask to run again soon. [messages] is how
+     * many conversations got new messages.
+     */
+    data class Synced(val pushed: Int, val pulled: Int, val complete: Boolean, val messages: Int = 0) : SyncOutcome()
 
     /** Sync is not set up on this device: nothing to do, don't retry. */
     object NotSetUp : SyncOutcome()
@@ -31,7 +34,7 @@ object BackgroundSync {
     /** Syncs an already open store (the app is running and unlocked). */
     fun run(solace: Solace): SyncOutcome = try {
         val report = solace.sync().syncNow(SyncBudget.BACKGROUND)
-        SyncOutcome.Synced(report.pushed.toInt(), report.pulled.toInt(), report.complete)
+        SyncOutcome.Synced(report.pushed.toInt(), report.pulled.toInt(), report.complete, report.messagesArrived.toInt())
     } catch (e: SolaceException) {
         classify(e)
     }
@@ -61,8 +64,17 @@ object BackgroundSync {
         }
     }
 
-    /** Whether to post the (discreet) "new update" notification. */
-    fun shouldNotify(outcome: SyncOutcome): Boolean = outcome is SyncOutcome.Synced && outcome.pulled > 0
+    /** Which (discreet) notification a run calls for: new messages first, then new data; null for none. */
+    fun notificationEvent(outcome: SyncOutcome): NotificationEvent? = when {
+        outcome !is SyncOutcome.Synced -> null
+        outcome.messages > 0 -> NotificationEvent.NEW_MESSAGE
+        outcome.pulled > 0 -> NotificationEvent.SYNCED_CHANGES
+        else -> null
+    }
+
+    /** Whether to post the (discreet) "new update" notification: new data or new messages. */
+    fun shouldNotify(outcome: SyncOutcome): Boolean =
+        outcome is SyncOutcome.Synced && (outcome.pulled > 0 || outcome.messages > 0)
 
     private fun classify(e: SolaceException): SyncOutcome = when (e) {
         is SolaceException.NotRegistered -> SyncOutcome.NotSetUp

@@ -91,6 +91,10 @@ class SettingsAndSyncTest {
         // No store yet: nothing to sync.
         assertEquals(SyncOutcome.NotSetUp, BackgroundSync.openAndRun { Solace.openWithDeviceKey(File(scratch.dir(), "none").path, DeniedKeyStore()) })
         assertFalse(BackgroundSync.shouldNotify(SyncOutcome.NotSetUp))
+        assertEquals(null, BackgroundSync.notificationEvent(SyncOutcome.NotSetUp))
+        assertEquals(null, BackgroundSync.notificationEvent(SyncOutcome.Synced(3, 0, true, 0)))
+        assertEquals(NotificationEvent.SYNCED_CHANGES, BackgroundSync.notificationEvent(SyncOutcome.Synced(0, 2, true, 0)))
+        assertEquals(NotificationEvent.NEW_MESSAGE, BackgroundSync.notificationEvent(SyncOutcome.Synced(0, 2, true, 1)))
     }
 
     @Test

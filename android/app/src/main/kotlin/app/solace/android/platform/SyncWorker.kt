@@ -29,8 +29,8 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         // the device key, which fails without a prompt when the app lock needs the person.
         val outcome = app.lock.solace?.let { BackgroundSync.run(it) }
             ?: BackgroundSync.openAndRun { Solace.openWithDeviceKey(app.storeDir, app.keyStore()) }
-        if (BackgroundSync.shouldNotify(outcome)) {
-            DiscreetNotifier.post(applicationContext, NotificationEvent.SYNCED_CHANGES, app.settingsStorage.load())
+        BackgroundSync.notificationEvent(outcome)?.let { event ->
+            DiscreetNotifier.post(applicationContext, event, app.settingsStorage.load())
         }
         when (outcome) {
             is SyncOutcome.Synced -> if (outcome.complete) Result.success() else Result.retry()

@@ -425,7 +425,8 @@ class SolaceTest {
 
             val listener = RecordingListener()
             val sub = therapist.subscribe(listener)
-            therapist.sync().syncNow(SyncBudget.BACKGROUND)
+            val background = therapist.sync().syncNow(SyncBudget.BACKGROUND)
+            assertEquals(1u, background.messagesArrived)
             val clientId = link.clientId
             assertEquals(listOf(clientId), listener.arrived.toList())
             val received = therapist.messages().messages(clientId).single()
