@@ -357,13 +357,24 @@ pub(crate) fn sync_round(inner: &Inner) -> Result<MessagingReport> {
     })
 }
 
+impl Messages {
+    /// Runs `f` with a messenger for the connected server (a network call: blocks).
+    fn online<T>(
+        &self,
+        f: impl FnOnce(&core::Messenger<'_>, &mut Store) -> solace_core::Result<T>,
+    ) -> Result<T> {
+        self.inner.with(|s| {
+            let t = transport(s)?;
+            f(&core::Messenger::new(&t), s)
+        })
+    }
+}
+
 #[uniffi::export]
 impl Messages {
     /// *Network.* Publishes this account's therapist profile (the account becomes a therapist).
     pub fn publish_therapist_profile(&self, profile: TherapistProfile) -> Result<()> {
-        self.inner.with(|s| {
-            let t = transport(s)?;
-            let m = core::Messenger::new(&t);
+        self.online(|m, s| {
             m.publish_profile(s, &profile.into())?;
             m.publish_device_keys(s).map(|_| ())
         })
@@ -371,9 +382,8 @@ impl Messages {
 
     /// *Network.* Searches the therapist directory.
     pub fn search_directory(&self, query: DirectoryQuery) -> Result<Vec<DirectoryEntry>> {
-        self.inner.with(|s| {
-            let t = transport(s)?;
-            let found = core::Messenger::new(&t).search(
+        self.online(|m, s| {
+            let found = m.search(
                 s,
                 &wire::DirectoryQuery {
                     specialty: query.specialty,
@@ -394,44 +404,22 @@ impl Messages {
 
     /// *Network.* Asks a therapist for a link.
     pub fn request_link(&self, therapist_id: String) -> Result<LinkInfo> {
-        self.inner.with(|s| {
-            let t = transport(s)?;
-            core::Messenger::new(&t)
-                .request_link(s, &therapist_id)
-                .map(Into::into)
-        })
+        self.online(|m, s| m.request_link(s, &therapist_id).map(Into::into))
     }
 
     /// *Network.* This account's links (active ones get a conversation).
     pub fn links(&self) -> Result<Vec<LinkInfo>> {
-        self.inner.with(|s| {
-            let t = transport(s)?;
-            Ok(core::Messenger::new(&t)
-                .links(s)?
-                .into_iter()
-                .map(Into::into)
-                .collect())
-        })
+        self.online(|m, s| Ok(m.links(s)?.into_iter().map(Into::into).collect()))
     }
 
     /// *Network.* The therapist accepts a link request.
     pub fn accept_link(&self, link_id: String) -> Result<LinkInfo> {
-        self.inner.with(|s| {
-            let t = transport(s)?;
-            core::Messenger::new(&t)
-                .accept_link(s, &link_id)
-                .map(Into::into)
-        })
+        self.online(|m, s| m.accept_link(s, &link_id).map(Into::into))
     }
 
     /// *Network.* Ends a link (either side).
     pub fn end_link(&self, link_id: String) -> Result<LinkInfo> {
-        self.inner.with(|s| {
-            let t = transport(s)?;
-            core::Messenger::new(&t)
-                .end_link(s, &link_id)
-                .map(Into::into)
-        })
+        self.online(|m, s| m.end_link(s, &link_id).map(Into::into))
     }
 
     /// *Network.* Takes in new messages and sends the outbox (also run by
@@ -523,10 +511,8 @@ impl Messages {
         start: String,
         minutes: u32,
     ) -> Result<Message> {
-        self.inner.with(|s| {
-            let t = transport(s)?;
-            core::Messenger::new(&t)
-                .request_call(s, &therapist_id, &start, minutes)
+        self.online(|m, s| {
+            m.request_call(s, &therapist_id, &start, minutes)
                 .map(Into::into)
         })
     }

@@ -142,8 +142,26 @@ pub fn send_text(store: &mut Store, peer: &str, text: &str) -> Result<Message> {
         )));
     }
     let mut meta = conversation_meta(store, peer)?;
-    let id = new_message_id()?;
     let content = MessageContent::Text { text: text.into() };
+    let body = Body::Text { text: text.into() };
+    compose(store, peer, new_message_id()?, content, body, |s| {
+        if meta.draft.take().is_some() {
+            s.put_conversation(peer, &meta.encode()?)?;
+        }
+        Ok(())
+    })
+}
+
+/// Stores a new outgoing visible message as queued and puts its payload in the outbox, in one
+/// transaction together with `also`.
+fn compose(
+    store: &mut Store,
+    peer: &str,
+    id: String,
+    content: MessageContent,
+    body: Body,
+    also: impl FnOnce(&mut Store) -> Result<()>,
+) -> Result<Message> {
     let row = MessageRow {
         id: id.clone(),
         peer_account: peer.to_owned(),
@@ -151,15 +169,13 @@ pub fn send_text(store: &mut Store, peer: &str, text: &str) -> Result<Message> {
         outgoing: true,
         status: MessageStatus::Queued.as_str().into(),
     };
+    let encoded = encode_content(&content)?;
     store.atomically(|s| {
-        s.insert_message(&row, &encode_content(&content)?)?;
-        queue_at(s, peer, &id, Body::Text { text: text.into() }, row.at)?;
-        if meta.draft.take().is_some() {
-            s.put_conversation(peer, &meta.encode()?)?;
-        }
-        Ok(())
+        s.insert_message(&row, &encoded)?;
+        queue_at(s, peer, &id, body, row.at)?;
+        also(s)
     })?;
-    to_message(row, &encode_content(&content)?)
+    to_message(row, &encoded)
 }
 
 /// Marks every unread message of the conversation read and queues one read receipt.
@@ -449,28 +465,12 @@ pub fn queue_call_request(
         minutes,
         state: CallState::Requested,
     };
-    let row = MessageRow {
-        id: request_id.clone(),
-        peer_account: peer.to_owned(),
-        at: next_send_time(store)?,
-        outgoing: true,
-        status: MessageStatus::Queued.as_str().into(),
+    let body = Body::CallRequest {
+        request_id: request_id.clone(),
+        start: start.to_owned(),
+        minutes,
     };
-    store.atomically(|s| {
-        s.insert_message(&row, &encode_content(&content)?)?;
-        queue_at(
-            s,
-            peer,
-            &request_id,
-            Body::CallRequest {
-                request_id: request_id.clone(),
-                start: start.to_owned(),
-                minutes,
-            },
-            row.at,
-        )
-    })?;
-    to_message(row, &encode_content(&content)?)
+    compose(store, peer, request_id, content, body, |_| Ok(()))
 }
 
 /// Applies a call answer to the request message (on both sides).
