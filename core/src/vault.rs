@@ -321,11 +321,15 @@ pub struct PortableKeys {
     pub wrapped_account_key: Vec<u8>,
     /// `(key id, items key wrapped by the account key)`.
     pub items_keys: Vec<(u32, Vec<u8>)>,
+    /// The account key wrapped by the recovery key (`None` when unknown, e.g. an account
+    /// registered by an older build), so every device can reset the passphrase with it.
+    pub recovery_wrapped_account_key: Option<Vec<u8>>,
 }
 
 /// Creates vault rows from keys fetched from the server (a new device), given keys derived
 /// from the passphrase with the server-supplied parameters (the derivation enforces the
-/// floor): opens the account key and every items key. The recovery wrap is not portable, so this device holds none.
+/// floor): opens the account key and every items key. The recovery wrap comes along when the
+/// server has it, so the recovery key works on this device too.
 pub fn create_from_portable(
     conn: &Connection,
     derived: &DerivedKeys,
@@ -337,7 +341,10 @@ pub fn create_from_portable(
         kdf: keys.kdf,
         salt: keys.salt,
         by_kek: keys.wrapped_account_key.clone(),
-        by_recovery: Vec::new(),
+        by_recovery: keys
+            .recovery_wrapped_account_key
+            .clone()
+            .unwrap_or_default(),
         by_device: None,
     };
     conn.execute(
@@ -387,6 +394,8 @@ impl Unlocked {
             salt: self.header.salt,
             wrapped_account_key: self.header.by_kek.clone(),
             items_keys,
+            recovery_wrapped_account_key: Some(self.header.by_recovery.clone())
+                .filter(|w| !w.is_empty()),
         })
     }
 

@@ -92,6 +92,10 @@ pub struct RegisterRequest {
     pub items_keys: Vec<WireItemsKey>,
     /// A name for this device ("laptop").
     pub device_name: String,
+    /// The account key wrapped by the recovery key (wrap format v1), base64, so every device
+    /// can later reset the passphrase with the recovery key. Optional for older clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_wrapped_account_key: Option<String>,
 }
 
 /// Logs a new or returning device in.
@@ -138,6 +142,9 @@ pub struct AccountKeys {
     pub wrapped_account_key: String,
     /// Items keys wrapped by the account key.
     pub items_keys: Vec<WireItemsKey>,
+    /// The account key wrapped by the recovery key, base64, when the first device sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_wrapped_account_key: Option<String>,
 }
 
 /// Adds items keys the server does not have yet (existing key ids are left unchanged).

@@ -258,6 +258,11 @@ pub async fn register(
     let auth_key = hex_of_len(&req.auth_key, 32, "auth_key")?;
     hex_of_len(&req.salt, 16, "salt")?;
     let wrapped = b64(&req.wrapped_account_key, "wrapped account key", 1024)?;
+    let recovery_wrap = req
+        .recovery_wrapped_account_key
+        .as_deref()
+        .map(|w| b64(w, "recovery-wrapped account key", 1024))
+        .transpose()?;
     let keys = items_keys(&req.items_keys)?;
     let name = device_name(&req.device_name)?;
     let auth_hash = tokio::task::spawn_blocking(move || auth::hash_auth_key(&auth_key))
@@ -274,6 +279,7 @@ pub async fn register(
         salt: req.salt,
         wrapped_account_key: wrapped,
         items_keys: keys,
+        recovery_wrap,
     };
     Ok(Json(
         new_session(&state, &account_id, name, Some(account)).await?,
@@ -313,6 +319,7 @@ pub async fn account_keys(
         kdf: k.kdf,
         salt: k.salt,
         wrapped_account_key: enc(&k.wrapped_account_key),
+        recovery_wrapped_account_key: k.recovery_wrap.as_deref().map(enc),
         items_keys: k
             .items_keys
             .iter()

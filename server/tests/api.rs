@@ -128,6 +128,7 @@ fn register_body(user: &str, auth_key: [u8; 32]) -> p::RegisterRequest {
             wrapped: B64.encode([2u8; 77]),
         }],
         device_name: "test".into(),
+        recovery_wrapped_account_key: None,
     }
 }
 
@@ -696,6 +697,10 @@ async fn hostile_input_gets_clean_errors(backend: Backend) {
         },
         p::RegisterRequest {
             device_name: "  ".into(),
+            ..register_body("nina", [1; 32])
+        },
+        p::RegisterRequest {
+            recovery_wrapped_account_key: Some("%%".into()),
             ..register_body("nina", [1; 32])
         },
         p::RegisterRequest {

@@ -48,6 +48,7 @@ async fn logs_carry_no_content() {
         wrapped_account_key: b64.encode(b"WRAPPED-ACCOUNT-KEY-MARKER"),
         items_keys: vec![],
         device_name: "marker-device-name".into(),
+        recovery_wrapped_account_key: None,
     };
     let reg: p::SessionResponse = c
         .post(s.url("/v1/accounts/register"))

@@ -206,6 +206,7 @@ fn register_body(user: &str) -> p::RegisterRequest {
         wrapped_account_key: B64.encode([1u8; 77]),
         items_keys: vec![],
         device_name: "test".into(),
+        recovery_wrapped_account_key: None,
     }
 }
 
@@ -1181,6 +1182,7 @@ async fn account(s: &dyn Storage, name: &str, devices: usize) -> (String, Vec<St
             salt: "00".repeat(16),
             wrapped_account_key: vec![1; 40],
             items_keys: vec![],
+            recovery_wrap: None,
         },
         device(&ids[0]),
     )

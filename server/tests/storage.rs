@@ -46,6 +46,7 @@ async fn account(s: &dyn Storage, name: &str) -> (String, String) {
             salt: "00".repeat(16),
             wrapped_account_key: vec![1; 40],
             items_keys: vec![(1, vec![2; 40])],
+            recovery_wrap: None,
         },
         NewDevice {
             device_id: device_id.clone(),
@@ -403,6 +404,7 @@ async fn items_keys_and_username_uniqueness(backend: Backend) {
                 salt: keys.salt.clone(),
                 wrapped_account_key: vec![],
                 items_keys: vec![],
+                recovery_wrap: None,
             },
             NewDevice {
                 device_id: "other-dev".into(),

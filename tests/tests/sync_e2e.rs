@@ -343,6 +343,7 @@ fn register_raw(c: &reqwest::blocking::Client, url: &str, user: &str) -> String 
         wrapped_account_key: b64.encode([2u8; 77]),
         items_keys: vec![],
         device_name: "raw".into(),
+        recovery_wrapped_account_key: None,
     };
     let s: p::SessionResponse = c
         .post(format!("{url}/v1/accounts/register"))
@@ -553,5 +554,52 @@ fn a_passphrase_change_reaches_the_server_on_the_next_sync() {
             "{backend:?}: records sealed under both items keys open"
         );
         assert_eq!(a.sync_status().unwrap().pending, 0);
+    }
+}
+
+#[test]
+fn the_recovery_key_works_on_a_device_that_logged_in() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        let t = HttpTransport::new(&server.url).unwrap();
+        let (mut a, recovery) =
+            Store::create(&dir.path().join("a"), PASS, KdfParams::FLOOR).unwrap();
+        journal::add(&mut a, free("kept safe"), at(8)).unwrap();
+        sync::register(&mut a, &t, &server.url, "rory", PASS, "phone").unwrap();
+        sync_all(&mut a, &t);
+        let (b, _) = sync::login_new_device(
+            &dir.path().join("b"),
+            &t,
+            &server.url,
+            "rory",
+            PASS,
+            "laptop",
+            SyncBudget::unlimited(),
+        )
+        .unwrap();
+        drop(b);
+        // The phone is lost and the passphrase forgotten: the laptop resets it with the
+        // recovery key written down at the start.
+        let mut b = Store::reset_passphrase_with_recovery(
+            &dir.path().join("b"),
+            &recovery,
+            "a new passphrase after recovery",
+        )
+        .unwrap();
+        assert_eq!(texts(&b), vec!["kept safe"], "{backend:?}");
+        sync::stage_credentials(&mut b, "a new passphrase after recovery").unwrap();
+        sync_all(&mut b, &t);
+        let (c, _) = sync::login_new_device(
+            &dir.path().join("c"),
+            &t,
+            &server.url,
+            "rory",
+            "a new passphrase after recovery",
+            "new phone",
+            SyncBudget::unlimited(),
+        )
+        .unwrap();
+        assert_eq!(texts(&c), vec!["kept safe"], "{backend:?}");
     }
 }

@@ -114,6 +114,7 @@ impl Transport for FakeServer {
                 salt: req.salt.clone(),
                 wrapped_account_key: req.wrapped_account_key.clone(),
                 items_keys: req.items_keys.clone(),
+                recovery_wrapped_account_key: req.recovery_wrapped_account_key.clone(),
             });
             Ok(session(s))
         })

@@ -175,6 +175,11 @@ fn to_portable(keys: &p::AccountKeys) -> Result<PortableKeys> {
         },
         salt,
         wrapped_account_key: unb64(&keys.wrapped_account_key)?,
+        recovery_wrapped_account_key: keys
+            .recovery_wrapped_account_key
+            .as_deref()
+            .map(unb64)
+            .transpose()?,
         items_keys: keys
             .items_keys
             .iter()
@@ -214,6 +219,7 @@ pub fn register(
         wrapped_account_key: b64(&keys.wrapped_account_key),
         items_keys: wire_items_keys(&keys),
         device_name: device_name.to_owned(),
+        recovery_wrapped_account_key: keys.recovery_wrapped_account_key.as_deref().map(b64),
     })?;
     store.set_sync_account(
         &SyncAccount {

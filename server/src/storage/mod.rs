@@ -56,6 +56,8 @@ pub struct NewAccount {
     pub wrapped_account_key: Vec<u8>,
     /// Items keys wrapped by the account key.
     pub items_keys: Vec<(u32, Vec<u8>)>,
+    /// Account key wrapped by the recovery key (opaque to the server).
+    pub recovery_wrap: Option<Vec<u8>>,
 }
 
 /// New login material after a passphrase change.
@@ -108,6 +110,8 @@ pub struct StoredKeys {
     pub wrapped_account_key: Vec<u8>,
     /// Wrapped items keys.
     pub items_keys: Vec<(u32, Vec<u8>)>,
+    /// Account key wrapped by the recovery key, if the first device sent it.
+    pub recovery_wrap: Option<Vec<u8>>,
 }
 
 /// A device as listed to its account.

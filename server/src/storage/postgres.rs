@@ -53,6 +53,8 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BY
         received_at BIGINT NOT NULL, UNIQUE (sender_device, client_message_id, recipient_device));
     CREATE INDEX mailbox_by_recipient ON mailbox (recipient_device, id);
     CREATE INDEX mailbox_by_age ON mailbox (recipient_device, received_at);",
+    // 3: the account key wrapped by the recovery key, so every device can use the recovery key.
+    "ALTER TABLE accounts ADD COLUMN recovery_wrap BYTEA;",
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {
@@ -214,9 +216,9 @@ impl Storage for PostgresStorage {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
         tx.execute(
-            "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&a.account_id, &a.username, &a.auth_hash, &i64::from(a.kdf.memory_kib), &i64::from(a.kdf.iterations), &i64::from(a.kdf.parallelism), &a.salt, &a.wrapped_account_key],
+            "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[&a.account_id, &a.username, &a.auth_hash, &i64::from(a.kdf.memory_kib), &i64::from(a.kdf.iterations), &i64::from(a.kdf.parallelism), &a.salt, &a.wrapped_account_key, &a.recovery_wrap],
         )
         .await
         .map_err(pg_err)?;
@@ -284,7 +286,7 @@ impl Storage for PostgresStorage {
         let c = self.client().await?;
         let r = c
             .query_one(
-                "SELECT kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key FROM accounts WHERE id = $1",
+                "SELECT kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap FROM accounts WHERE id = $1",
                 &[&account_id],
             )
             .await
@@ -304,6 +306,7 @@ impl Storage for PostgresStorage {
             },
             salt: r.get(3),
             wrapped_account_key: r.get(4),
+            recovery_wrap: r.get(5),
             items_keys: items
                 .iter()
                 .map(|r| (u32::try_from(r.get::<_, i64>(0)).unwrap_or(0), r.get(1)))

@@ -51,6 +51,8 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BL
         received_at INTEGER NOT NULL, UNIQUE (sender_device, client_message_id, recipient_device));
     CREATE INDEX mailbox_by_recipient ON mailbox (recipient_device, id);
     CREATE INDEX mailbox_by_age ON mailbox (recipient_device, received_at);",
+    // 3: the account key wrapped by the recovery key, so every device can use the recovery key.
+    "ALTER TABLE accounts ADD COLUMN recovery_wrap BLOB;",
 ];
 
 fn err(e: rusqlite::Error) -> StorageError {
@@ -178,9 +180,9 @@ impl Storage for SqliteStorage {
         self.with(move |c| {
             let tx = c.transaction()?;
             tx.execute(
-                "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![a.account_id, a.username, a.auth_hash, a.kdf.memory_kib, a.kdf.iterations, a.kdf.parallelism, a.salt, a.wrapped_account_key],
+                "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![a.account_id, a.username, a.auth_hash, a.kdf.memory_kib, a.kdf.iterations, a.kdf.parallelism, a.salt, a.wrapped_account_key, a.recovery_wrap],
             )?;
             for (key_id, wrapped) in &a.items_keys {
                 tx.execute("INSERT OR IGNORE INTO items_keys (account_id, key_id, wrapped) VALUES (?1, ?2, ?3)", params![a.account_id, key_id, wrapped])?;
@@ -241,16 +243,16 @@ impl Storage for SqliteStorage {
     async fn account_keys(&self, account_id: &str) -> StorageResult<StoredKeys> {
         let account_id = account_id.to_owned();
         self.with(move |c| {
-            let (kdf, salt, wrapped_account_key) = c.query_row(
-                "SELECT kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key FROM accounts WHERE id = ?1",
+            let (kdf, salt, wrapped_account_key, recovery_wrap) = c.query_row(
+                "SELECT kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap FROM accounts WHERE id = ?1",
                 [&account_id],
-                |r| Ok((WireKdf { memory_kib: r.get(0)?, iterations: r.get(1)?, parallelism: r.get(2)? }, r.get(3)?, r.get(4)?)),
+                |r| Ok((WireKdf { memory_kib: r.get(0)?, iterations: r.get(1)?, parallelism: r.get(2)? }, r.get(3)?, r.get(4)?, r.get(5)?)),
             )?;
             let items_keys = c
                 .prepare("SELECT key_id, wrapped FROM items_keys WHERE account_id = ?1 ORDER BY key_id")?
                 .query_map([&account_id], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            Ok(StoredKeys { kdf, salt, wrapped_account_key, items_keys })
+            Ok(StoredKeys { kdf, salt, wrapped_account_key, items_keys, recovery_wrap })
         })
         .await
     }

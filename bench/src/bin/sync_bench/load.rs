@@ -68,6 +68,7 @@ fn client_loop(
                 wrapped: b64.encode([3u8; 77]),
             }],
             device_name: "load".into(),
+            recovery_wrapped_account_key: None,
         },
     )?;
     let token = session.token;
