@@ -34,6 +34,28 @@ fn resolve_peer(store: &Store, text: &str) -> Result<Conversation> {
     }
 }
 
+/// The id of the one message, in any conversation, whose id starts with `prefix` and that
+/// `wanted` accepts; `none` is the error when there is not exactly one.
+fn unique_message(
+    store: &Store,
+    prefix: &str,
+    wanted: impl Fn(&Message) -> bool,
+    none: &str,
+) -> Result<String> {
+    let mut ids = Vec::new();
+    for c in local::conversations(store)? {
+        for m in local::messages(store, &c.peer_account)? {
+            if m.id.starts_with(prefix) && wanted(&m) {
+                ids.push(m.id);
+            }
+        }
+    }
+    match <[String; 1]>::try_from(ids) {
+        Ok([one]) => Ok(one),
+        Err(_) => Err(CliError::input(none)),
+    }
+}
+
 /// Runs one messaging round if the server can be reached; offline is not an error here.
 fn try_deliver(store: &mut Store, out: &mut Output) -> Result<()> {
     let transport = connected(store)?;
@@ -177,19 +199,8 @@ pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result
             try_deliver(&mut store, &mut Output::stdout(true))
         }
         MessageCommand::Retry { id } => {
-            let full = local::conversations(&store)?
-                .iter()
-                .map(|c| local::messages(&store, &c.peer_account))
-                .collect::<solace_core::Result<Vec<_>>>()?
-                .into_iter()
-                .flatten()
-                .filter(|m| m.id.starts_with(&id))
-                .map(|m| m.id)
-                .collect::<Vec<_>>();
-            let [one] = full.as_slice() else {
-                return Err(CliError::input("give a unique message id prefix"));
-            };
-            if !local::retry(&mut store, one)? {
+            let one = unique_message(&store, &id, |_| true, "give a unique message id prefix")?;
+            if !local::retry(&mut store, &one)? {
                 return Err(CliError::input("that message is not waiting to be sent"));
             }
             try_deliver(&mut store, out)?;
@@ -331,20 +342,13 @@ pub fn call(cmd: CallCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
                 "decline" => false,
                 _ => return Err(CliError::input("answer accept or decline")),
             };
-            let mut ids = Vec::new();
-            for c in local::conversations(&store)? {
-                for m in local::messages(&store, &c.peer_account)? {
-                    if matches!(m.content, MessageContent::Call { .. })
-                        && m.id.starts_with(&request)
-                    {
-                        ids.push(m.id);
-                    }
-                }
-            }
-            let [one] = ids.as_slice() else {
-                return Err(CliError::input("no single call request matches that id"));
-            };
-            local::answer_call(&mut store, one, accept)?
+            let one = unique_message(
+                &store,
+                &request,
+                |m| matches!(m.content, MessageContent::Call { .. }),
+                "no single call request matches that id",
+            )?;
+            local::answer_call(&mut store, &one, accept)?
         }
     };
     try_deliver(&mut store, out)?;

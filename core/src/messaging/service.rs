@@ -73,6 +73,13 @@ fn device_keys(identity: &m::WireIdentity) -> DeviceKeys {
     }
 }
 
+/// What one outbox flush reuses across its entries: this device's Olm account (encrypting
+/// does not change it) and the devices claimed per account so far.
+struct FlushRound {
+    account: DeviceCrypto,
+    devices: HashMap<String, Vec<m::ClaimedDevice>>,
+}
+
 /// Messaging operations that talk to the server.
 pub struct Messenger<'a> {
     transport: &'a dyn MailboxTransport,
@@ -240,7 +247,10 @@ impl<'a> Messenger<'a> {
         let now = now_ms();
         let mut report = OutboxReport::default();
         let mut held: HashSet<String> = HashSet::new();
-        let mut devices: HashMap<String, Vec<m::ClaimedDevice>> = HashMap::new();
+        let mut round = FlushRound {
+            account: DeviceVault::account(store)?,
+            devices: HashMap::new(),
+        };
         let mut offline = false;
         for (row, payload) in store.outbox()? {
             if row.wedged {
@@ -259,7 +269,7 @@ impl<'a> Messenger<'a> {
                 &row.peer_account,
                 &row.client_message_id,
                 &payload,
-                &mut devices,
+                &mut round,
             ) {
                 Ok(()) => {
                     store.atomically(|s| {
@@ -307,7 +317,7 @@ impl<'a> Messenger<'a> {
         peer: &str,
         client_message_id: &str,
         payload: &[u8],
-        devices: &mut HashMap<String, Vec<m::ClaimedDevice>>,
+        round: &mut FlushRound,
     ) -> Result<()> {
         let copies_to_self = !matches!(
             Payload::decode(payload)?.body,
@@ -317,7 +327,8 @@ impl<'a> Messenger<'a> {
         if copies_to_self && peer != me.account_id {
             targets.push(me.account_id.clone());
         }
-        let account = DeviceVault::account(store)?;
+        let FlushRound { account, devices } = round;
+        let account = &*account;
         let sender_key = account.keys().curve25519;
         for target in targets {
             if !devices.contains_key(&target) {
@@ -345,7 +356,7 @@ impl<'a> Messenger<'a> {
                     });
                     let sealed = DeviceVault::encrypt_for(
                         s,
-                        &account,
+                        account,
                         &device_keys(&device.identity),
                         otk.as_ref(),
                         payload,
@@ -398,6 +409,7 @@ impl<'a> Messenger<'a> {
         let me = me(store)?;
         let mut report = InboxReport::default();
         let mut notify: HashMap<String, u32> = HashMap::new();
+        let mut account = DeviceVault::account(store)?;
         loop {
             let inbox = self
                 .transport
@@ -409,8 +421,11 @@ impl<'a> Messenger<'a> {
                     acks.push(message.id);
                     continue;
                 }
-                let mut account = DeviceVault::account(store)?;
                 let outcome = store.atomically(|s| take_in(s, &me, &mut account, message));
+                if outcome.is_err() {
+                    // Rolled back: forget what the in-memory account did (a consumed one-time key).
+                    account = DeviceVault::account(store)?;
+                }
                 match outcome {
                     Ok(Some(peer)) => {
                         report.received += 1;

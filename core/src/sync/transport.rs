@@ -108,6 +108,12 @@ impl HttpTransport {
             .ok_or_else(|| CoreError::Network("the server sent an empty answer".into()))
     }
 
+    /// `PUT path` with a JSON body and the bearer token, for endpoints that answer `204`.
+    fn put<B: Serialize>(&self, path: &str, token: &str, body: &B) -> Result<()> {
+        let req = self.request(reqwest::Method::PUT, path, token).json(body);
+        self.execute::<serde_json::Value>(req).map(|_| ())
+    }
+
     /// A request builder for `path` with the bearer token.
     pub(crate) fn request(
         &self,
@@ -144,21 +150,11 @@ impl Transport for HttpTransport {
     }
 
     fn upload_items_keys(&self, token: &str, req: &p::ItemsKeysUpload) -> Result<()> {
-        let req = self
-            .client
-            .put(format!("{}/v1/account/items-keys", self.base))
-            .bearer_auth(token)
-            .json(req);
-        self.execute::<serde_json::Value>(req).map(|_| ())
+        self.put("/v1/account/items-keys", token, req)
     }
 
     fn update_credentials(&self, token: &str, req: &p::CredentialsUpdate) -> Result<()> {
-        let req = self
-            .client
-            .put(format!("{}/v1/account/credentials", self.base))
-            .bearer_auth(token)
-            .json(req);
-        self.execute::<serde_json::Value>(req).map(|_| ())
+        self.put("/v1/account/credentials", token, req)
     }
 
     fn pull(&self, token: &str, req: &p::PullRequest) -> Result<p::PullResponse> {
