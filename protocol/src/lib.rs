@@ -13,6 +13,7 @@
 //! | `POST /v1/accounts/prelogin` | [`PreloginRequest`] | [`PreloginResponse`] |
 //! | `POST /v1/accounts/register` | [`RegisterRequest`] | [`SessionResponse`] |
 //! | `POST /v1/accounts/login` | [`LoginRequest`] | [`SessionResponse`] |
+//! | `POST /v1/account/refresh` * | — | [`SessionResponse`] (a fresh token for the same device) |
 //! | `GET /v1/account/keys` * | — | [`AccountKeys`] |
 //! | `PUT /v1/account/items-keys` * | [`ItemsKeysUpload`] | `204` |
 //! | `PUT /v1/account/credentials` * | [`CredentialsUpdate`] | `204` |
@@ -37,6 +38,21 @@ pub const MAX_BLOB_BYTES: usize = 1024 * 1024;
 pub const MAX_PUSH_MUTATIONS: usize = 500;
 /// Most records in one pull page.
 pub const MAX_PULL_LIMIT: u32 = 1000;
+/// The kind tag a current client sends for every record: the real kind travels inside the
+/// sealed body (envelope v2), so the server learns nothing from it. Records sealed in
+/// envelope v1 keep their real kind tag, which their AEAD binds.
+pub const OPAQUE_KIND: &str = "sealed";
+
+/// Limits the server enforces, advertised so a client can check them before sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerLimits {
+    /// Largest sealed blob accepted, in bytes before base64.
+    pub max_blob_bytes: u64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: u64,
+    /// Most mutations in one push.
+    pub max_push_mutations: u32,
+}
 
 /// Argon2id parameters as sent on the wire (the client re-checks its own floor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +72,9 @@ pub struct Health {
     pub status: String,
     /// The protocol version the server speaks.
     pub protocol: u32,
+    /// The server's size limits (absent from older servers: assume the protocol constants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<ServerLimits>,
 }
 
 /// Asks for the KDF parameters and salt of an account before logging in.
@@ -96,6 +115,11 @@ pub struct RegisterRequest {
     /// can later reset the passphrase with the recovery key. Optional for older clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_wrapped_account_key: Option<String>,
+    /// Verifier of the account-key proof, hex (SHA-256 of the 32-byte proof a device derives
+    /// from the account key). Lets a device that holds the account key — after a reset with
+    /// the recovery key, say — prove it without the passphrase. Optional for older clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_proof_verifier: Option<String>,
 }
 
 /// Logs a new or returning device in.
@@ -107,6 +131,14 @@ pub struct LoginRequest {
     pub auth_key: String,
     /// A name for this device.
     pub device_name: String,
+    /// Re-authenticates this existing device (keeps its id, mailbox and keys) instead of
+    /// adding a new one. Ignored when the device is unknown or revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// Verifier of the account-key proof (see [`RegisterRequest`]); the server stores it only
+    /// if the account has none yet (accounts registered by older clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_proof_verifier: Option<String>,
 }
 
 /// A bearer token for one device.
@@ -166,6 +198,17 @@ pub struct CredentialsUpdate {
     pub salt: String,
     /// The account key wrapped by the new KEK, base64.
     pub wrapped_account_key: String,
+    /// Proof of the current passphrase: the auth key the server knows now, hex. This or
+    /// `account_proof` is required: a stolen device token alone cannot change credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_auth_key: Option<String>,
+    /// Proof of the account key, hex (what a device holds after a reset with the recovery
+    /// key); checked against the account's proof verifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_proof: Option<String>,
+    /// Revoke every other device of the account in the same transaction.
+    #[serde(default)]
+    pub sign_out_other_devices: bool,
 }
 
 /// One device of the account.
@@ -191,8 +234,17 @@ pub struct DeviceList {
 /// Revokes a device: its tokens stop working at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeRequest {
-    /// The device to revoke.
+    /// The device to revoke (ignored with `all_other_devices`).
     pub device_id: String,
+    /// Revoke every device of the account except the caller's.
+    #[serde(default)]
+    pub all_other_devices: bool,
+    /// Proof of the current passphrase (auth key, hex); this or `account_proof` is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_auth_key: Option<String>,
+    /// Proof of the account key, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_proof: Option<String>,
 }
 
 /// A record as the server stores and relays it: opaque to the server.
@@ -266,7 +318,10 @@ pub enum MutationResult {
         /// The record's `server_seq` now.
         server_seq: u64,
     },
-    /// Already applied earlier (a retry); nothing changed.
+    /// A mutation number at or below the device's last applied one, and the server does not
+    /// hold this exact blob for the record: nothing changed. The device must not treat the
+    /// edit as synced (see [`PushResponse::last_mutation_seq`]). A retry whose version the
+    /// server still holds is answered [`MutationResult::Applied`] with that version instead.
     Duplicate {
         /// The mutation.
         mutation_seq: u64,
@@ -287,6 +342,11 @@ pub enum MutationResult {
 pub struct PushResponse {
     /// Per-mutation results.
     pub results: Vec<MutationResult>,
+    /// The device's last applied mutation number after this push. A device whose own next
+    /// number is not above it was restored from an older copy and re-bases its numbering.
+    /// Only applied (written or identical) mutations advance it, never a conflict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_mutation_seq: Option<u64>,
 }
 
 /// An error answer.
@@ -314,8 +374,29 @@ mod tests {
         let parsed: PushResponse = serde_json::from_str(results).unwrap();
         assert!(matches!(parsed.results[2], MutationResult::Conflict { .. }));
         assert_eq!(serde_json::to_string(&parsed).unwrap(), results);
+        let with_last = r#"{"results":[],"last_mutation_seq":41}"#;
+        let parsed: PushResponse = serde_json::from_str(with_last).unwrap();
+        assert_eq!(parsed.last_mutation_seq, Some(41));
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), with_last);
         let pull = r#"{"records":[],"next_cursor":12,"more":false}"#;
         let parsed: PullResponse = serde_json::from_str(pull).unwrap();
         assert_eq!(serde_json::to_string(&parsed).unwrap(), pull);
+    }
+
+    /// Frozen vectors of the additions to v1 (all optional, so older peers still parse).
+    #[test]
+    fn v1_additions_are_stable_and_optional() {
+        let health = r#"{"status":"ok","protocol":1,"limits":{"max_blob_bytes":1048576,"max_body_bytes":8388608,"max_push_mutations":500}}"#;
+        let parsed: Health = serde_json::from_str(health).unwrap();
+        assert_eq!(parsed.limits.unwrap().max_push_mutations, 500);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), health);
+        let old: Health = serde_json::from_str(r#"{"status":"ok","protocol":1}"#).unwrap();
+        assert_eq!(old.limits, None);
+        let revoke: RevokeRequest = serde_json::from_str(r#"{"device_id":"d1"}"#).unwrap();
+        assert!(!revoke.all_other_devices && revoke.current_auth_key.is_none());
+        let creds = r#"{"auth_key":"aa","kdf":{"memory_kib":65536,"iterations":3,"parallelism":1},"salt":"bb","wrapped_account_key":"cc","account_proof":"dd","sign_out_other_devices":true}"#;
+        let parsed: CredentialsUpdate = serde_json::from_str(creds).unwrap();
+        assert!(parsed.sign_out_other_devices);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), creds);
     }
 }

@@ -214,6 +214,7 @@ async fn new_session(
 pub async fn health(State(state): State<Shared>) -> Response {
     match state.storage.health().await {
         Ok(()) => Json(p::Health {
+            limits: None,
             status: "ok".into(),
             protocol: p::PROTOCOL_VERSION,
         })
@@ -221,6 +222,7 @@ pub async fn health(State(state): State<Shared>) -> Response {
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(p::Health {
+                limits: None,
                 status: "unavailable".into(),
                 protocol: p::PROTOCOL_VERSION,
             }),
@@ -470,7 +472,10 @@ pub async fn push(
         .storage
         .push(&caller.account_id, &caller.device_id, mutations)
         .await?;
-    Ok(Json(p::PushResponse { results }))
+    Ok(Json(p::PushResponse {
+        results,
+        last_mutation_seq: None,
+    }))
 }
 
 #[cfg(test)]

@@ -114,6 +114,7 @@ async fn err(r: reqwest::Response, status: u16, code: &str) {
 
 fn register_body(user: &str, auth_key: [u8; 32]) -> p::RegisterRequest {
     p::RegisterRequest {
+        account_proof_verifier: None,
         username: user.into(),
         auth_key: hex::encode(auth_key),
         kdf: p::WireKdf {
@@ -134,6 +135,8 @@ fn register_body(user: &str, auth_key: [u8; 32]) -> p::RegisterRequest {
 
 fn login_body(user: &str, key: [u8; 32], device: &str) -> p::LoginRequest {
     p::LoginRequest {
+        device_id: None,
+        account_proof_verifier: None,
         username: user.into(),
         auth_key: hex::encode(key),
         device_name: device.into(),
@@ -229,6 +232,8 @@ async fn accounts_tokens_and_devices(backend: Backend) {
         .await;
     err(unknown, 401, "unauthorized").await;
     let garbage_key = p::LoginRequest {
+        device_id: None,
+        account_proof_verifier: None,
         auth_key: "zz".into(),
         ..login_body("erin", [5; 32], "x")
     };
@@ -296,6 +301,9 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             "/v1/devices/revoke",
             Some(&reg.token),
             &p::RevokeRequest {
+                all_other_devices: false,
+                current_auth_key: None,
+                account_proof: None,
                 device_id: second.device_id.clone(),
             },
         )
@@ -314,6 +322,9 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             "/v1/devices/revoke",
             Some(&reg.token),
             &p::RevokeRequest {
+                all_other_devices: false,
+                current_auth_key: None,
+                account_proof: None,
                 device_id: "nope".into(),
             },
         )
@@ -498,6 +509,9 @@ async fn accounts_are_isolated_over_http(backend: Backend) {
             "/v1/devices/revoke",
             Some(&b.token),
             &p::RevokeRequest {
+                all_other_devices: false,
+                current_auth_key: None,
+                account_proof: None,
                 device_id: a.device_id.clone(),
             },
         )
@@ -684,26 +698,32 @@ async fn hostile_input_gets_clean_errors(backend: Backend) {
     // Registration shape checks.
     for req in [
         p::RegisterRequest {
+            account_proof_verifier: None,
             auth_key: "abc".into(),
             ..register_body("nina", [1; 32])
         },
         p::RegisterRequest {
+            account_proof_verifier: None,
             salt: "zz".into(),
             ..register_body("nina", [1; 32])
         },
         p::RegisterRequest {
+            account_proof_verifier: None,
             wrapped_account_key: "%%".into(),
             ..register_body("nina", [1; 32])
         },
         p::RegisterRequest {
+            account_proof_verifier: None,
             device_name: "  ".into(),
             ..register_body("nina", [1; 32])
         },
         p::RegisterRequest {
+            account_proof_verifier: None,
             recovery_wrapped_account_key: Some("%%".into()),
             ..register_body("nina", [1; 32])
         },
         p::RegisterRequest {
+            account_proof_verifier: None,
             username: "x".repeat(65),
             ..register_body("nina", [1; 32])
         },

@@ -37,6 +37,7 @@ async fn logs_carry_no_content() {
     let c = reqwest::Client::new();
     let b64 = base64::engine::general_purpose::STANDARD;
     let register = p::RegisterRequest {
+        account_proof_verifier: None,
         username: "quiet.username".into(),
         auth_key: hex::encode([0x5a; 32]),
         kdf: p::WireKdf {

@@ -100,6 +100,8 @@ impl Api {
 
     async fn login(&self, user: &str, device: &str) -> p::SessionResponse {
         let body = p::LoginRequest {
+            device_id: None,
+            account_proof_verifier: None,
             username: user.into(),
             auth_key: hex::encode([7u8; 32]),
             device_name: device.into(),
@@ -195,6 +197,7 @@ async fn err(r: reqwest::Response, status: u16, code: &str) {
 
 fn register_body(user: &str) -> p::RegisterRequest {
     p::RegisterRequest {
+        account_proof_verifier: None,
         username: user.into(),
         auth_key: hex::encode([7u8; 32]),
         kdf: p::WireKdf {
@@ -917,6 +920,9 @@ async fn revoked_device_loses_mailbox_and_keys(backend: Backend) {
             "/v1/devices/revoke",
             &t.token,
             &p::RevokeRequest {
+                all_other_devices: false,
+                current_auth_key: None,
+                account_proof: None,
                 device_id: t2.device_id.clone(),
             },
         )

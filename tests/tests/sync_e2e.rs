@@ -332,6 +332,7 @@ fn raw(server: &TestServer) -> (reqwest::blocking::Client, String) {
 fn register_raw(c: &reqwest::blocking::Client, url: &str, user: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD;
     let req = p::RegisterRequest {
+        account_proof_verifier: None,
         username: user.into(),
         auth_key: hex::encode([7u8; 32]),
         kdf: p::WireKdf {

@@ -89,6 +89,24 @@ const MIGRATIONS: &[&str] = &[
         client_message_id TEXT NOT NULL,
         PRIMARY KEY (sender_key, client_message_id)
     );",
+    // v5: authenticate before storing. `version` is the forward-only counter sealed inside an
+    // envelope v2 (0 for v1 blobs); `base_version` is the version of the copy last accepted
+    // from the server, below which a server copy is a rollback. Server copies that do not open,
+    // change kind or roll back wait in `quarantine`, never touching `records`.
+    // `token_issued_at` / `token_expires_at` (Unix seconds) let the device refresh its token
+    // before it expires.
+    "ALTER TABLE records ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE records ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE quarantine (
+        id BLOB NOT NULL CHECK (length(id) = 16),
+        server_seq INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        blob BLOB NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (id, server_seq)
+    );
+    ALTER TABLE sync_state ADD COLUMN token_expires_at INTEGER;
+    ALTER TABLE sync_state ADD COLUMN token_issued_at INTEGER;",
 ];
 
 /// The schema version this build writes.

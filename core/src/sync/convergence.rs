@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, FixedOffset};
 
 use super::fake::{FakeServer, Fault};
 use super::*;
+use crate::crypto::kdf::KdfParams;
 use crate::habits::{self, HabitDraft, Schedule};
 use crate::journal::{self, JournalBody, JournalDraft, JournalFilter};
 use crate::mood::{self, MoodDraft};

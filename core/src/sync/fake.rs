@@ -230,7 +230,10 @@ impl Transport for FakeServer {
                     });
                 }
             }
-            Ok(p::PushResponse { results })
+            Ok(p::PushResponse {
+                results,
+                last_mutation_seq: None,
+            })
         })
     }
 }

@@ -7,6 +7,7 @@
 //! one transaction. It does bounded work ([`SyncBudget`]) and leaves the store consistent if
 //! interrupted anywhere, so a phone's background task can call it.
 
+mod account;
 #[cfg(test)]
 mod convergence;
 #[cfg(test)]
@@ -24,13 +25,13 @@ use serde_json::Value;
 use solace_protocol as p;
 
 use crate::crypto::envelope;
-use crate::crypto::kdf::KdfParams;
 use crate::error::{CoreError, Result};
 use crate::record::{RecordId, RecordKind};
-use crate::store::sync_state::{DirtyRecord, SyncAccount};
+use crate::store::sync_state::DirtyRecord;
 use crate::store::Store;
-use crate::vault::PortableKeys;
 
+pub use account::{login_new_device, register, stage_credentials};
+use account::{to_portable, wire_items_keys, PENDING_CREDENTIALS};
 pub use transport::{HttpTransport, Transport};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -139,177 +140,15 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + jitter)
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     B64.encode(bytes)
 }
 
-fn unb64(text: &str) -> Result<Vec<u8>> {
+pub(crate) fn unb64(text: &str) -> Result<Vec<u8>> {
     B64.decode(text).map_err(|_| CoreError::ServerRejected {
         code: "bad_blob".into(),
         message: "the server sent a malformed record".into(),
     })
-}
-
-fn wire_kdf(k: KdfParams) -> p::WireKdf {
-    p::WireKdf {
-        memory_kib: k.memory_kib,
-        iterations: k.iterations,
-        parallelism: k.parallelism,
-    }
-}
-
-fn to_portable(keys: &p::AccountKeys) -> Result<PortableKeys> {
-    let bad = || CoreError::ServerRejected {
-        code: "bad_keys".into(),
-        message: "the server sent malformed key material".into(),
-    };
-    let salt: [u8; 16] = hex::decode(&keys.salt)
-        .map_err(|_| bad())?
-        .try_into()
-        .map_err(|_| bad())?;
-    Ok(PortableKeys {
-        kdf: KdfParams {
-            memory_kib: keys.kdf.memory_kib,
-            iterations: keys.kdf.iterations,
-            parallelism: keys.kdf.parallelism,
-        },
-        salt,
-        wrapped_account_key: unb64(&keys.wrapped_account_key)?,
-        recovery_wrapped_account_key: keys
-            .recovery_wrapped_account_key
-            .as_deref()
-            .map(unb64)
-            .transpose()?,
-        items_keys: keys
-            .items_keys
-            .iter()
-            .map(|k| Ok((k.key_id, unb64(&k.wrapped)?)))
-            .collect::<Result<_>>()?,
-    })
-}
-
-fn wire_items_keys(keys: &PortableKeys) -> Vec<p::WireItemsKey> {
-    keys.items_keys
-        .iter()
-        .map(|(key_id, w)| p::WireItemsKey {
-            key_id: *key_id,
-            wrapped: b64(w),
-        })
-        .collect()
-}
-
-/// Connects an existing store to a server by creating the account there (first device).
-/// The passphrase is checked locally first; the server receives the auth key (it stores a slow
-/// hash of it), the wrapped account key and the wrapped items keys — never a usable key.
-pub fn register(
-    store: &mut Store,
-    transport: &dyn Transport,
-    server_url: &str,
-    username: &str,
-    passphrase: &str,
-    device_name: &str,
-) -> Result<()> {
-    let derived = store.derive_with_passphrase(passphrase)?;
-    let keys = store.portable_keys()?;
-    let session = transport.register(&p::RegisterRequest {
-        username: username.to_owned(),
-        auth_key: hex::encode(derived.auth_key.as_bytes()),
-        kdf: wire_kdf(keys.kdf),
-        salt: hex::encode(keys.salt),
-        wrapped_account_key: b64(&keys.wrapped_account_key),
-        items_keys: wire_items_keys(&keys),
-        device_name: device_name.to_owned(),
-        recovery_wrapped_account_key: keys.recovery_wrapped_account_key.as_deref().map(b64),
-    })?;
-    store.set_sync_account(
-        &SyncAccount {
-            server_url: server_url.to_owned(),
-            username: username.to_owned(),
-            account_id: session.account_id,
-            device_id: session.device_id,
-        },
-        &session.token,
-    )
-}
-
-/// Device-local slot for login material not yet sent to the server.
-const PENDING_CREDENTIALS: &str = "sync/pending-credentials";
-
-/// After a passphrase change on a connected store: keeps the new login material (auth key,
-/// KDF parameters, salt, account key wrap) sealed on the device, and the next [`sync_now`]
-/// sends it, so new devices log in with the new passphrase. Works offline. No-op for a store
-/// that is not connected.
-pub fn stage_credentials(store: &mut Store, passphrase: &str) -> Result<()> {
-    if store.sync_account()?.is_none() {
-        return Ok(());
-    }
-    let derived = store.derive_with_passphrase(passphrase)?;
-    let keys = store.portable_keys()?;
-    let update = p::CredentialsUpdate {
-        auth_key: hex::encode(derived.auth_key.as_bytes()),
-        kdf: wire_kdf(keys.kdf),
-        salt: hex::encode(keys.salt),
-        wrapped_account_key: b64(&keys.wrapped_account_key),
-    };
-    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(&update).map_err(|_| {
-        CoreError::MalformedRecord {
-            kind: "credentials",
-        }
-    })?);
-    store.put_device_state(PENDING_CREDENTIALS, &bytes)
-}
-
-/// Logs a new device in: fetches the KDF parameters (the local floor still applies), derives
-/// the auth key, logs in, fetches the wrapped keys, creates the local store in `dir` and pulls
-/// everything within `budget`.
-pub fn login_new_device(
-    dir: &std::path::Path,
-    transport: &dyn Transport,
-    server_url: &str,
-    username: &str,
-    passphrase: &str,
-    device_name: &str,
-    budget: SyncBudget,
-) -> Result<(Store, SyncReport)> {
-    let pre = transport.prelogin(&p::PreloginRequest {
-        username: username.to_owned(),
-    })?;
-    let kdf = KdfParams {
-        memory_kib: pre.kdf.memory_kib,
-        iterations: pre.kdf.iterations,
-        parallelism: pre.kdf.parallelism,
-    };
-    let salt: [u8; 16] = hex::decode(&pre.salt)
-        .ok()
-        .and_then(|s| s.try_into().ok())
-        .ok_or_else(|| CoreError::ServerRejected {
-            code: "bad_salt".into(),
-            message: "malformed salt".into(),
-        })?;
-    let derived = crate::crypto::kdf::derive(passphrase.as_bytes(), &salt, &kdf)?;
-    let session = transport
-        .login(&p::LoginRequest {
-            username: username.to_owned(),
-            auth_key: hex::encode(derived.auth_key.as_bytes()),
-            device_name: device_name.to_owned(),
-        })
-        .map_err(|e| match e {
-            CoreError::Unauthorized => CoreError::WrongPassphrase,
-            other => other,
-        })?;
-    let keys = to_portable(&transport.account_keys(&session.token)?)?;
-    let mut store = Store::create_from_portable(dir, &derived, &keys)?;
-    store.set_sync_account(
-        &SyncAccount {
-            server_url: server_url.to_owned(),
-            username: username.to_owned(),
-            account_id: session.account_id,
-            device_id: session.device_id,
-        },
-        &session.token,
-    )?;
-    let report = sync_now(&mut store, transport, budget)?;
-    Ok((store, report))
 }
 
 /// Pushes local changes and pulls remote ones, within `budget`. Safe to interrupt at any

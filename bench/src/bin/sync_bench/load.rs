@@ -54,6 +54,7 @@ fn client_loop(
         &format!("{base}/v1/accounts/register"),
         None,
         &p::RegisterRequest {
+            account_proof_verifier: None,
             username: user,
             auth_key: hex::encode([n as u8; 32]),
             kdf: p::WireKdf {
