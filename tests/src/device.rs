@@ -177,6 +177,12 @@ impl Device {
         })
     }
 
+    /// `quarantined` of `status --json` if present: for readings before an attack, so that a
+    /// build without the field fails on what the attack did rather than on the missing field.
+    pub fn quarantined_before(&self) -> u64 {
+        self.status()["quarantined"].as_u64().unwrap_or(0)
+    }
+
     /// Local changes not yet on the server.
     pub fn pending(&self) -> u64 {
         let status = self.status();

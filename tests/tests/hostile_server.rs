@@ -147,7 +147,7 @@ fn flipped_bytes_are_quarantined_and_the_safety_flow_still_runs() {
             (w.id("mood", 0), 0),
         ];
         let (before_a, before_b) = (w.a.contents(), b.contents());
-        let (qa, qb) = (w.a.quarantined(), b.quarantined());
+        let (qa, qb) = (w.a.quarantined_before(), b.quarantined_before());
         for (id, at) in &targets {
             let len = w.db.record(&w.account, id).blob.len();
             let at = if *at == usize::MAX / 2 { len / 2 } else { *at };
@@ -168,7 +168,7 @@ fn junk_deletions_and_clear_deleted_flags_delete_nothing() {
         let b = w.second_device();
         let journal = w.a.ids("journal");
         let (before_a, before_b) = (w.a.contents(), b.contents());
-        let (qa, qb) = (w.a.quarantined(), b.quarantined());
+        let (qa, qb) = (w.a.quarantined_before(), b.quarantined_before());
         w.db.delete_with_junk(&w.account, &journal[0], &junk(1, 96));
         w.db.delete_with_junk(&w.account, &journal[1], &[]);
         // The genuine blob kept, only the advisory flag in clear says deleted.
@@ -185,7 +185,7 @@ fn ciphertexts_moved_to_other_records_are_quarantined() {
     for backend in backends() {
         let w = World::new(backend);
         let before = w.a.contents();
-        let q = w.a.quarantined();
+        let q = w.a.quarantined_before();
         let (j0, j1) = (w.id("journal", 0), w.id("journal", 1));
         w.db.move_blob(&w.account, &j1, &j0);
         w.db.move_blob(&w.account, &j1, &w.id("mood", 0));
@@ -201,7 +201,7 @@ fn changed_kinds_change_nothing_and_forge_nothing_on_a_new_device() {
     for backend in backends() {
         let w = World::new(backend);
         let before = w.a.contents();
-        let q = w.a.quarantined();
+        let q = w.a.quarantined_before();
         for r in w.db.records(&w.account) {
             let kind = match r.kind.as_str() {
                 "journal" => "mood",
@@ -249,7 +249,7 @@ fn replayed_older_genuine_versions_are_refused() {
         }
         let b = w.second_device();
         let (before_a, before_b) = (w.a.contents(), b.contents());
-        let (qa, qb) = (w.a.quarantined(), b.quarantined());
+        let (qa, qb) = (w.a.quarantined_before(), b.quarantined_before());
         for r in &old {
             w.db.replay(&w.account, r);
         }
@@ -265,7 +265,7 @@ fn junk_items_keys_are_skipped_and_login_still_works() {
     for backend in backends() {
         let w = World::new(backend);
         let before = w.a.contents();
-        let q = w.a.quarantined();
+        let q = w.a.quarantined_before();
         let top =
             w.db.items_key_ids(&w.account)
                 .into_iter()
@@ -274,7 +274,6 @@ fn junk_items_keys_are_skipped_and_login_still_works() {
         w.db.insert_items_key(&w.account, top + 1, &junk(7, 72));
         w.db.insert_items_key(&w.account, top + 7, &junk(8, 5));
         let ctx = format!("{backend:?} junk items keys");
-        assert_unharmed(&w.a, &before, q, 0, true, &ctx);
         let c = Device::new();
         expect_ok(&c.login(&w.url, USER), &format!("{ctx}: new device login"));
         assert_eq!(
@@ -282,6 +281,7 @@ fn junk_items_keys_are_skipped_and_login_still_works() {
             before["records"],
             "{ctx}: new device"
         );
+        assert_unharmed(&w.a, &before, q, 0, true, &ctx);
         w.a.ok(&["journal", "add", "written after the junk keys"]);
         expect_ok(&w.a.sync(), &ctx);
         expect_ok(&c.sync(), &ctx);
@@ -380,7 +380,7 @@ fn withheld_records_stay_on_the_device() {
     for backend in backends() {
         let w = World::new(backend);
         let before = w.a.contents();
-        let q = w.a.quarantined();
+        let q = w.a.quarantined_before();
         for id in w.a.ids("journal").iter().chain(&w.a.ids("safety_plan")) {
             w.db.delete_row(&w.account, id);
         }
@@ -394,5 +394,88 @@ fn withheld_records_stay_on_the_device() {
         );
         w.a.assert_safety_flow(&ctx);
         c.assert_safety_flow(&ctx);
+    }
+}
+
+/// The harness itself, on every build: edits land in the server's own database (both
+/// backends) as described, and the proxy is transparent when honest and swallows pushes when
+/// lying.
+#[test]
+fn the_harness_edits_the_server_database_and_the_proxy_lies_on_demand() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let proxy = Proxy::start(&server.url);
+        let w = World::with_url(backend, server, proxy.url.clone());
+        let ctx = format!("{backend:?} harness");
+        let rows = w.db.records(&w.account);
+        let exported: usize = w.a.contents()["records"]
+            .as_object()
+            .map(|m| m.values().filter_map(Value::as_array).map(Vec::len).sum())
+            .unwrap_or(0);
+        assert_eq!(rows.len(), exported, "{ctx}: every record is on the server");
+        let top = rows.iter().map(|r| r.server_seq).max().unwrap_or(0);
+
+        let j = w.id("journal", 0);
+        let old = w.db.record(&w.account, &j);
+        w.db.flip_byte(&w.account, &j, 10);
+        let flipped = w.db.record(&w.account, &j);
+        let bits: u32 = old
+            .blob
+            .iter()
+            .zip(&flipped.blob)
+            .map(|(a, b)| (a ^ b).count_ones())
+            .sum();
+        assert_eq!(bits, 1, "{ctx}: one bit flipped");
+        assert!(
+            flipped.server_seq > top,
+            "{ctx}: re-sequenced after the cursor"
+        );
+        w.db.replay(&w.account, &old);
+        let replayed = w.db.record(&w.account, &j);
+        assert_eq!(replayed.blob, old.blob, "{ctx}: replayed");
+        assert!(
+            replayed.server_seq > flipped.server_seq,
+            "{ctx}: replay re-sequenced"
+        );
+        w.db.set_kind(&w.account, &j, "habit");
+        assert_eq!(w.db.record(&w.account, &j).kind, "habit", "{ctx}: kind");
+        w.db.delete_with_junk(&w.account, &j, &junk(3, 20));
+        let deleted = w.db.record(&w.account, &j);
+        assert!(
+            deleted.deleted && deleted.blob == junk(3, 20),
+            "{ctx}: junk deletion"
+        );
+        w.db.delete_row(&w.account, &j);
+        assert_eq!(
+            w.db.records(&w.account).len(),
+            rows.len() - 1,
+            "{ctx}: withheld"
+        );
+        w.db.restore(&w.account, &rows);
+        assert_eq!(w.db.records(&w.account), rows, "{ctx}: restored");
+        let keys = w.db.items_key_ids(&w.account);
+        w.db.insert_items_key(&w.account, 99, &junk(4, 40));
+        assert_eq!(
+            w.db.items_key_ids(&w.account).len(),
+            keys.len() + 1,
+            "{ctx}: items key"
+        );
+
+        proxy.set_mode(Mode::DuplicateEverything);
+        w.a.ok(&["journal", "add", "never reaches the server"]);
+        let _ = w.a.sync();
+        assert_eq!(
+            w.db.records(&w.account),
+            rows,
+            "{ctx}: the lying proxy forwarded a push"
+        );
+        proxy.set_mode(Mode::Honest);
+        w.db.expire_tokens();
+        let run = w.a.sync();
+        assert_ne!(
+            run.code,
+            Some(0),
+            "{ctx}: sync with expired tokens succeeded"
+        );
     }
 }
