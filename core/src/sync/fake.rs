@@ -183,22 +183,35 @@ impl Transport for FakeServer {
             for m in &req.mutations {
                 let last = s.last_mutation.get(token).copied().unwrap_or(0);
                 if m.mutation_seq <= last {
-                    let seq = s.records.get(&m.id).map_or(0, |r| r.server_seq);
-                    results.push(p::MutationResult::Duplicate {
-                        mutation_seq: m.mutation_seq,
-                        server_seq: seq,
+                    let held = s.records.get(&m.id).cloned();
+                    results.push(match held {
+                        // The original outcome: the server still holds exactly this version.
+                        Some(c) if c.blob == m.blob && c.deleted == m.deleted => {
+                            p::MutationResult::Applied {
+                                mutation_seq: m.mutation_seq,
+                                server_seq: c.server_seq,
+                            }
+                        }
+                        other => p::MutationResult::Duplicate {
+                            mutation_seq: m.mutation_seq,
+                            server_seq: other.map_or(0, |c| c.server_seq),
+                        },
                     });
                     continue;
                 }
-                s.last_mutation.insert(token.to_owned(), m.mutation_seq);
                 let current = s.records.get(&m.id).cloned();
                 let accept = match &current {
                     None => m.base_seq == 0,
-                    Some(c) => c.kind == m.kind && c.server_seq == m.base_seq,
+                    Some(c) => c.server_seq == m.base_seq,
                 };
                 let identical = current
                     .as_ref()
                     .is_some_and(|c| c.blob == m.blob && c.deleted == m.deleted);
+                if accept || identical {
+                    // Only a write or an identical copy advances the device's counter.
+                    s.last_mutation
+                        .insert(token.to_owned(), m.mutation_seq.max(last));
+                }
                 if accept {
                     s.next_seq += 1;
                     let rec = p::WireRecord {
@@ -230,9 +243,10 @@ impl Transport for FakeServer {
                     });
                 }
             }
+            let last_mutation_seq = s.last_mutation.get(token).copied();
             Ok(p::PushResponse {
                 results,
-                last_mutation_seq: None,
+                last_mutation_seq,
             })
         })
     }
