@@ -332,6 +332,20 @@ impl Store {
         }
     }
 
+    /// Seals a body in the legacy envelope v1 (tests of downgrade refusal only).
+    #[cfg(test)]
+    pub(crate) fn seal_v1_for_test(&self, kind: RecordKind, id: &RecordId, body: &[u8]) -> Vec<u8> {
+        let keyring = &self.unlocked.keyring;
+        envelope::seal(
+            keyring.current().unwrap(),
+            keyring.current_id(),
+            id,
+            kind.tag(),
+            body,
+        )
+        .unwrap()
+    }
+
     /// Seals a record in envelope v2 under the current items key.
     pub(crate) fn seal_record(&self, input: SealInput<'_>) -> Result<Vec<u8>> {
         let keyring = &self.unlocked.keyring;
@@ -403,7 +417,18 @@ impl Store {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, blob) = row?;
+            let (id, blob) = match row {
+                Ok(row) => row,
+                // A cell of the wrong type is damage to one record, not to the store.
+                Err(
+                    rusqlite::Error::InvalidColumnType(..)
+                    | rusqlite::Error::FromSqlConversionFailure(..),
+                ) => {
+                    self.skipped.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                Err(other) => return Err(other.into()),
+            };
             let Some(id) = RecordId::from_slice(&id) else {
                 self.skipped.fetch_add(1, Ordering::Relaxed);
                 continue;

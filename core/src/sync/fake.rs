@@ -29,6 +29,7 @@ struct State {
     keys: Option<p::AccountKeys>,
     auth_key: String,
     tokens: u32,
+    duplicate_everything: bool,
 }
 
 /// One account's worth of server.
@@ -82,6 +83,31 @@ impl FakeServer {
             .lock()
             .map(|s| s.records.values().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Edits the stored records as a hostile server would: `f` gets the records by id and the
+    /// sequence counter (take `*seq += 1` for a copy every device will pull).
+    pub fn tamper(&self, f: impl FnOnce(&mut BTreeMap<String, p::WireRecord>, &mut u64)) {
+        if let Ok(mut s) = self.state.lock() {
+            let s = &mut *s;
+            f(&mut s.records, &mut s.next_seq);
+        }
+    }
+
+    /// Edits the key material the server hands to devices.
+    pub fn tamper_keys(&self, f: impl FnOnce(&mut p::AccountKeys)) {
+        if let Ok(mut s) = self.state.lock() {
+            if let Some(keys) = s.keys.as_mut() {
+                f(keys);
+            }
+        }
+    }
+
+    /// A lying server: applies pushes as usual but answers every mutation `duplicate`.
+    pub fn answer_duplicate(&self, on: bool) {
+        if let Ok(mut s) = self.state.lock() {
+            s.duplicate_everything = on;
+        }
     }
 }
 
@@ -241,6 +267,20 @@ impl Transport for FakeServer {
                         code: "bad_request".into(),
                         message: "base_seq for a new record".into(),
                     });
+                }
+            }
+            if s.duplicate_everything {
+                for r in &mut results {
+                    if let p::MutationResult::Applied {
+                        mutation_seq,
+                        server_seq,
+                    } = *r
+                    {
+                        *r = p::MutationResult::Duplicate {
+                            mutation_seq,
+                            server_seq,
+                        };
+                    }
                 }
             }
             let last_mutation_seq = s.last_mutation.get(token).copied();

@@ -13,6 +13,8 @@ pub mod apply;
 mod convergence;
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod hostile_tests;
 pub mod merge;
 mod push;
 #[cfg(test)]
