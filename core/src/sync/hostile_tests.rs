@@ -466,3 +466,30 @@ proptest! {
         prop_assert!(u64::from(report.quarantined) <= a.quarantined_count().unwrap());
     }
 }
+
+#[test]
+fn a_record_the_server_refuses_blocks_neither_the_others_nor_the_pull() {
+    let server = FakeServer::default();
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = device(&server, dir.path());
+    let huge = RecordId::generate().unwrap();
+    let body = serde_json::to_vec(&"x".repeat(p::MAX_BLOB_BYTES + 1)).unwrap();
+    a.put_raw(RecordKind::Journal, &huge, &body).unwrap();
+    journal::add(&mut a, free("small and welcome"), now()).unwrap();
+    let report = sync_now(&mut a, &server, SyncBudget::unlimited()).unwrap();
+    assert_eq!(report.refused, 1);
+    assert_eq!(report.pushed, 1);
+    assert!(!report.complete, "one record is still pending");
+    assert_eq!(a.pending_changes().unwrap(), 1);
+    let (b, _) = login_new_device(
+        &dir.path().join("b"),
+        &server,
+        "http://fake",
+        "ana",
+        PASS,
+        "laptop",
+        SyncBudget::unlimited(),
+    )
+    .unwrap();
+    assert_eq!(contents(&b).0, vec!["small and welcome".to_owned()]);
+}
