@@ -294,6 +294,17 @@ impl Solace {
         self.inner.with(|s| s.pending_changes())
     }
 
+    /// Server copies held aside because they failed authentication (never applied).
+    pub fn quarantined_count(&self) -> Result<u64> {
+        self.inner.with(|s| s.quarantined_count())
+    }
+
+    /// How many damaged records lists, statistics and exports skipped since the last call
+    /// (then 0 again): show "N records could not be read" once.
+    pub fn take_skipped_count(&self) -> Result<u64> {
+        self.inner.with(|s| Ok(s.take_skipped()))
+    }
+
     /// Creates a device key, saves it in `keystore` and lets it unlock this store.
     pub fn remember_device(&self, keystore: Arc<dyn KeyStore>) -> Result<()> {
         let keystore = ForeignKeyStore(keystore);

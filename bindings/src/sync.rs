@@ -26,6 +26,13 @@ pub struct SyncReport {
     pub complete: bool,
     /// Conversations that got new messages in this sync (for a discreet notification).
     pub messages_arrived: u32,
+    /// Server copies newly held aside because they failed authentication, changed kind or
+    /// rolled a record back (nothing local changed): tell the person once.
+    pub quarantined: u32,
+    /// Local records not sent because the server refuses them (they stay pending).
+    pub refused: u32,
+    /// Local records not sent because they no longer open on this device.
+    pub damaged_skipped: u32,
 }
 
 impl From<core::SyncReport> for SyncReport {
@@ -38,6 +45,9 @@ impl From<core::SyncReport> for SyncReport {
             round_trips: r.round_trips,
             complete: r.complete,
             messages_arrived: 0,
+            quarantined: r.quarantined,
+            refused: r.refused,
+            damaged_skipped: r.damaged_skipped,
         }
     }
 }

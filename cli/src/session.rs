@@ -50,13 +50,44 @@ pub fn today() -> NaiveDate {
 
 /// Opens the store with this device's key, falling back to the passphrase when the device is
 /// not remembered (or its key no longer matches).
-pub fn open(data_dir: &Path) -> Result<Store> {
-    match Store::open_with_device_key(data_dir, &device_keystore(data_dir)) {
-        Ok(store) => Ok(store),
+pub fn open(data_dir: &Path) -> Result<OpenStore> {
+    let store = match Store::open_with_device_key(data_dir, &device_keystore(data_dir)) {
+        Ok(store) => store,
         Err(CoreError::DeviceNotRemembered | CoreError::DeviceKeyMismatch) => {
-            open_with_passphrase(data_dir)
+            open_with_passphrase(data_dir)?
         }
-        Err(err) => Err(err.into()),
+        Err(err) => return Err(err.into()),
+    };
+    Ok(OpenStore(store))
+}
+
+/// An open store for one command. When it closes it says, on one stderr line, how many
+/// damaged records the command's lists, statistics or export had to skip — the rest were
+/// shown; nothing is hidden silently.
+pub struct OpenStore(Store);
+
+impl std::ops::Deref for OpenStore {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for OpenStore {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.0
+    }
+}
+
+impl Drop for OpenStore {
+    fn drop(&mut self) {
+        let skipped = self.0.take_skipped();
+        if skipped > 0 {
+            eprintln!(
+                "warning: {skipped} record(s) could not be decrypted and were skipped; \
+                 everything else is shown"
+            );
+        }
     }
 }
 
@@ -210,6 +241,8 @@ struct Status<'a> {
     journal_entries: u64,
     mood_check_ins: u64,
     habits: u64,
+    /// Server copies held aside because they failed authentication.
+    quarantined: u64,
     sync: solace_core::store::sync_state::SyncStatus,
 }
 
@@ -226,6 +259,7 @@ pub fn status(data_dir: &Path, out: &mut Output) -> Result<()> {
         journal_entries: store.count(RecordKind::Journal)?,
         mood_check_ins: store.count(RecordKind::Mood)?,
         habits: store.count(RecordKind::Habit)?,
+        quarantined: store.quarantined_count()?,
         sync: store.sync_status()?,
     };
     if out.json {
@@ -274,6 +308,18 @@ pub fn status(data_dir: &Path, out: &mut Output) -> Result<()> {
                 count(status.mood_check_ins, "mood check-in", "mood check-ins"),
                 count(status.habits, "habit", "habits")
             ),
+        ),
+        (
+            "quarantined",
+            if status.quarantined == 0 {
+                "none".into()
+            } else {
+                format!(
+                    "{} server copies failed authentication and were set aside \
+                     (your records were not changed)",
+                    status.quarantined
+                )
+            },
         ),
     ];
     for (label, value) in rows {

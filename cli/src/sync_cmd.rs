@@ -5,7 +5,7 @@ use std::path::Path;
 
 use solace_core::messaging::{InboxReport, Messenger, OutboxReport};
 use solace_core::sync::{self, HttpTransport, SyncBudget, SyncReport};
-use solace_core::{CoreError, Store};
+use solace_core::CoreError;
 
 use crate::error::{CliError, Result};
 use crate::output::Output;
@@ -26,6 +26,22 @@ fn default_device_name() -> String {
 }
 
 fn print_report(report: &SyncReport, out: &mut Output) -> Result<()> {
+    if report.quarantined > 0 {
+        eprintln!(
+            "warning: {} record(s) from the server failed authentication and were quarantined; \
+             your records were not changed (see solace status)",
+            report.quarantined
+        );
+    }
+    if report.refused + report.damaged_skipped > 0 {
+        eprintln!(
+            "warning: {} record(s) could not be sent ({} refused by the server, {} damaged on \
+             this device); they stay pending",
+            report.refused + report.damaged_skipped,
+            report.refused,
+            report.damaged_skipped
+        );
+    }
     if out.json {
         return out.json(report);
     }
@@ -120,7 +136,7 @@ pub fn login(
 
 /// `solace sync [--background]`.
 pub fn sync_now(data_dir: &Path, background: bool, out: &mut Output) -> Result<()> {
-    let mut store: Store = session::open(data_dir)?;
+    let mut store = session::open(data_dir)?;
     let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
     let transport = HttpTransport::new(&account.server_url)?;
     let budget = if background {

@@ -31,6 +31,10 @@ pub enum CoreError {
     /// Key-derivation parameters below the hard floor were requested or found on disk.
     #[error("key-derivation parameters are below the allowed minimum")]
     KdfTooWeak,
+    /// Key-derivation parameters above the ceiling (1 GiB, 10 passes) were requested or sent
+    /// by a server: refused rather than letting it exhaust the device.
+    #[error("key-derivation parameters are above the allowed maximum")]
+    KdfTooCostly,
     /// New key-derivation parameters would be weaker than the current ones.
     #[error("key-derivation parameters may not be weakened")]
     KdfDowngrade,
@@ -104,6 +108,11 @@ pub enum CoreError {
         /// The server's message (carries no personal data by protocol).
         message: String,
     },
+    /// The sync server's answers contradict each other (for example it calls every new change
+    /// a duplicate, or its pages never end). Nothing local was changed or lost; edits stay
+    /// pending.
+    #[error("the sync server answered inconsistently ({0}); nothing was lost, try again later")]
+    ServerInconsistent(&'static str),
     /// This store is not connected to a sync account yet.
     #[error("this store is not connected to a sync server; run register or login first")]
     NotRegistered,

@@ -400,7 +400,7 @@ impl Unlocked {
     }
 
     /// Adds items keys made on other devices (wrapped by the shared account key). Keys whose id
-    /// is already present are left alone; a key that does not unwrap is refused.
+    /// is already present are left alone; a key that does not unwrap is skipped (never fatal).
     pub fn add_wrapped_items_keys(
         &mut self,
         conn: &Connection,
@@ -410,12 +410,13 @@ impl Unlocked {
             if self.keyring.keys.contains_key(key_id) {
                 continue;
             }
-            let key = wrap::unwrap(&self.account_key, wrapped, &items_key_purpose(*key_id))
-                .map_err(|_| {
-                    CoreError::InvalidInput(
-                        "a synced items key does not open with this account key".into(),
-                    )
-                })?;
+            // A key that does not open under the account key (junk injected by a hostile
+            // server, say) is skipped: records sealed under it will not open and are
+            // quarantined, everything else keeps working.
+            let Ok(key) = wrap::unwrap(&self.account_key, wrapped, &items_key_purpose(*key_id))
+            else {
+                continue;
+            };
             conn.execute(
                 "INSERT OR IGNORE INTO items_keys (key_id, wrapped) VALUES (?1, ?2)",
                 params![key_id, wrapped],

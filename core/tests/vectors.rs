@@ -4,6 +4,7 @@
 //! -- --ignored` prints fresh ones (only for a *new* version).
 
 use solace_core::crypto::envelope;
+use solace_core::crypto::envelope_v2;
 use solace_core::crypto::kdf::{self, KdfParams};
 use solace_core::crypto::wrap;
 use solace_core::crypto::SecretKey;
@@ -144,4 +145,78 @@ fn regenerate() {
         [0x33; 24],
     );
     println!("{}", hex::encode(w));
+}
+
+const ENVELOPE_V2: &str = include_str!("vectors/envelope_v2.json");
+
+fn envelope_v2_cases() -> Vec<(&'static str, u64, bool, Vec<u8>)> {
+    vec![
+        ("journal", 1, false, br#"{"hello":"world"}"#.to_vec()),
+        ("mood", 7, true, Vec::new()),
+        ("habit_event", u64::MAX - 1, false, vec![0xab; 700]),
+    ]
+}
+
+#[test]
+fn envelope_v2_vectors_decode_and_reencode() {
+    let cases: Vec<serde_json::Value> = serde_json::from_str(ENVELOPE_V2).unwrap();
+    assert!(cases.len() >= 3);
+    for case in &cases {
+        let blob = h(case, "blob");
+        let kind = case["kind"].as_str().unwrap();
+        let env = envelope::parse(&blob).unwrap();
+        assert_eq!(env.version, 2);
+        let opened = envelope_v2::open(&env, &key(case), &id(case), Some(kind)).unwrap();
+        assert_eq!(opened.kind, kind);
+        assert_eq!(opened.version, case["version"].as_u64().unwrap());
+        assert_eq!(opened.deleted, case["deleted"].as_bool().unwrap());
+        assert_eq!(opened.body.as_slice(), h(case, "body").as_slice());
+        let nonce: [u8; 24] = h(case, "nonce").try_into().unwrap();
+        let input = envelope_v2::SealInput {
+            id: &id(case),
+            kind,
+            version: opened.version,
+            deleted: opened.deleted,
+            body: &opened.body,
+        };
+        let again = envelope_v2::seal_with_nonce(&key(case), env.key_id, input, nonce).unwrap();
+        assert_eq!(again, blob, "sealing is stable for {kind}");
+    }
+}
+
+/// Writes `vectors/envelope_v2.json` when it is still empty (a new format version only;
+/// committed vectors never change). Run by hand with `REGENERATE_VECTORS=1 … -- --ignored`.
+#[test]
+#[ignore]
+fn regenerate_envelope_v2() {
+    if std::env::var("REGENERATE_VECTORS").is_err() {
+        return;
+    }
+    let k = SecretKey::from_bytes([0x5a; 32]);
+    let mut cases = Vec::new();
+    for (i, (kind, version, deleted, body)) in envelope_v2_cases().into_iter().enumerate() {
+        let rid = RecordId([i as u8 + 1; 16]);
+        let nonce = [i as u8 + 0x40; 24];
+        let input = envelope_v2::SealInput {
+            id: &rid,
+            kind,
+            version,
+            deleted,
+            body: &body,
+        };
+        let blob = envelope_v2::seal_with_nonce(&k, i as u32 + 1, input, nonce).unwrap();
+        cases.push(serde_json::json!({
+            "kind": kind, "key": hex::encode(k.as_bytes()), "key_id": i + 1,
+            "record_id": hex::encode(rid.0), "nonce": hex::encode(nonce), "version": version,
+            "deleted": deleted, "body": hex::encode(&body), "blob": hex::encode(&blob),
+        }));
+    }
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/envelope_v2.json"
+    );
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    if current.trim().is_empty() || current.trim() == "[]" {
+        std::fs::write(path, serde_json::to_string_pretty(&cases).unwrap()).unwrap();
+    }
 }

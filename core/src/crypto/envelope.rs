@@ -17,14 +17,16 @@ use crate::record::RecordId;
 
 /// Four-byte magic that starts every envelope.
 pub const MAGIC: &[u8; 4] = b"SLCE";
-/// The envelope format version this module writes.
+/// Envelope v1: the kind is bound in the associated data; no version or deletion inside.
 pub const VERSION_1: u8 = 1;
+/// Envelope v2 ([`super::envelope_v2`]): kind, forward-only version and deletion sealed inside.
+pub const VERSION_2: u8 = 2;
 /// Algorithm id for XChaCha20-Poly1305.
 pub const ALG_XCHACHA20POLY1305: u8 = 1;
-const NONCE_LEN: usize = 24;
-const TAG_LEN: usize = 16;
-const HEADER_LEN: usize = 4 + 1 + 1 + 4;
-const PREFIX_LEN: usize = HEADER_LEN + NONCE_LEN;
+pub(super) const NONCE_LEN: usize = 24;
+pub(super) const TAG_LEN: usize = 16;
+pub(super) const HEADER_LEN: usize = 4 + 1 + 1 + 4;
+pub(super) const PREFIX_LEN: usize = HEADER_LEN + NONCE_LEN;
 const INNER_HEADER_LEN: usize = 16 + 4;
 /// Largest body accepted (16 MiB): bigger inputs are refused, not truncated.
 pub const MAX_BODY_LEN: usize = 16 * 1024 * 1024;
@@ -54,6 +56,9 @@ pub enum EnvelopeError {
     /// Decrypted, but the inner length or padding is inconsistent.
     #[error("envelope padding is malformed")]
     BadPadding,
+    /// Decrypted, but the record kind inside differs from the one expected.
+    #[error("record kind inside the envelope does not match")]
+    KindMismatch,
     /// The body is larger than [`MAX_BODY_LEN`].
     #[error("record too large")]
     TooLarge,
@@ -62,18 +67,18 @@ pub enum EnvelopeError {
 /// The clear header of a parsed envelope, borrowed from the blob.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Envelope<'a> {
-    /// Format version (always [`VERSION_1`] today).
+    /// Format version ([`VERSION_1`] or [`VERSION_2`]).
     pub version: u8,
     /// Algorithm id (always [`ALG_XCHACHA20POLY1305`] today).
     pub alg: u8,
     /// Which items key sealed the record.
     pub key_id: u32,
-    nonce: &'a [u8],
-    ciphertext: &'a [u8],
-    tag: &'a [u8],
+    pub(super) nonce: &'a [u8],
+    pub(super) ciphertext: &'a [u8],
+    pub(super) tag: &'a [u8],
 }
 
-/// Splits a blob into header fields without decrypting; refuses anything not v1.
+/// Splits a blob into header fields without decrypting; refuses versions other than v1 and v2.
 pub fn parse(blob: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     if blob.len() < 4 {
         return Err(EnvelopeError::Truncated);
@@ -85,7 +90,7 @@ pub fn parse(blob: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
         return Err(EnvelopeError::Truncated);
     }
     let version = blob[4];
-    if version != VERSION_1 {
+    if version != VERSION_1 && version != VERSION_2 {
         return Err(EnvelopeError::UnsupportedVersion(version));
     }
     let alg = blob[5];
@@ -179,37 +184,18 @@ pub fn seal_with_nonce(
     Ok(out)
 }
 
-/// Opens a parsed envelope with the items key it names; checks id, kind, padding.
+/// Opens a parsed v1 envelope with the items key it names; checks id, kind, padding.
 pub fn open(
     envelope: &Envelope<'_>,
     key: &SecretKey,
     id: &RecordId,
     kind: &str,
 ) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
-    let mut header = [0u8; HEADER_LEN];
-    header[..4].copy_from_slice(MAGIC);
-    header[4] = envelope.version;
-    header[5] = envelope.alg;
-    header[6..].copy_from_slice(&envelope.key_id.to_be_bytes());
-    let aad = associated_data(&header, id, kind);
-    let nonce: [u8; NONCE_LEN] = envelope
-        .nonce
-        .try_into()
-        .map_err(|_| EnvelopeError::Truncated)?;
-    let tag: [u8; TAG_LEN] = envelope
-        .tag
-        .try_into()
-        .map_err(|_| EnvelopeError::Truncated)?;
-    let mut plain = Zeroizing::new(envelope.ciphertext.to_vec());
-    let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
-    cipher
-        .decrypt_inout_detached(
-            &XNonce::from(nonce),
-            &aad,
-            plain.as_mut_slice().into(),
-            &Tag::from(tag),
-        )
-        .map_err(|_| EnvelopeError::Authentication)?;
+    if envelope.version != VERSION_1 {
+        return Err(EnvelopeError::UnsupportedVersion(envelope.version));
+    }
+    let aad = associated_data(&envelope.header(), id, kind);
+    let mut plain = decrypt(envelope, key, &aad)?;
     if plain.len() < INNER_HEADER_LEN {
         return Err(EnvelopeError::BadPadding);
     }
@@ -226,6 +212,45 @@ pub fn open(
     }
     plain.truncate(body_end);
     plain.drain(..INNER_HEADER_LEN);
+    Ok(plain)
+}
+
+impl Envelope<'_> {
+    /// The clear header bytes (magic, version, algorithm, key id) as bound into the AAD.
+    pub(super) fn header(&self) -> [u8; HEADER_LEN] {
+        let mut header = [0u8; HEADER_LEN];
+        header[..4].copy_from_slice(MAGIC);
+        header[4] = self.version;
+        header[5] = self.alg;
+        header[6..].copy_from_slice(&self.key_id.to_be_bytes());
+        header
+    }
+}
+
+/// Authenticates and decrypts the ciphertext of `envelope` with `aad`.
+pub(super) fn decrypt(
+    envelope: &Envelope<'_>,
+    key: &SecretKey,
+    aad: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
+    let nonce: [u8; NONCE_LEN] = envelope
+        .nonce
+        .try_into()
+        .map_err(|_| EnvelopeError::Truncated)?;
+    let tag: [u8; TAG_LEN] = envelope
+        .tag
+        .try_into()
+        .map_err(|_| EnvelopeError::Truncated)?;
+    let mut plain = Zeroizing::new(envelope.ciphertext.to_vec());
+    let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
+    cipher
+        .decrypt_inout_detached(
+            &XNonce::from(nonce),
+            aad,
+            plain.as_mut_slice().into(),
+            &Tag::from(tag),
+        )
+        .map_err(|_| EnvelopeError::Authentication)?;
     Ok(plain)
 }
 
@@ -309,9 +334,9 @@ mod tests {
         assert_eq!(parse(b"SQLite format 3\0"), Err(EnvelopeError::BadMagic));
         let blob = seal(&key(), 1, &id(1), "mood", b"x").unwrap();
         assert_eq!(parse(&blob[..40]), Err(EnvelopeError::Truncated));
-        let mut v2 = blob.clone();
-        v2[4] = 2;
-        assert_eq!(parse(&v2), Err(EnvelopeError::UnsupportedVersion(2)));
+        let mut v3 = blob.clone();
+        v3[4] = 3;
+        assert_eq!(parse(&v3), Err(EnvelopeError::UnsupportedVersion(3)));
     }
 
     #[test]

@@ -48,8 +48,15 @@ impl KdfParams {
         parallelism: 1,
     };
 
-    /// Refuses parameters below [`KdfParams::FLOOR`] or absurdly large ones (a hostile store
-    /// must not be able to make unlock allocate gigabytes).
+    /// The ceiling: a hostile server or store must not be able to make a login or unlock
+    /// allocate gigabytes or spin for minutes (1 GiB, 10 passes, 16 lanes).
+    pub const CEILING: KdfParams = KdfParams {
+        memory_kib: 1024 * 1024,
+        iterations: 10,
+        parallelism: 16,
+    };
+
+    /// Refuses parameters below [`KdfParams::FLOOR`] or above [`KdfParams::CEILING`].
     pub fn check(&self) -> Result<()> {
         if self.memory_kib < Self::FLOOR.memory_kib
             || self.iterations < Self::FLOOR.iterations
@@ -57,10 +64,11 @@ impl KdfParams {
         {
             return Err(CoreError::KdfTooWeak);
         }
-        if self.memory_kib > 4 * 1024 * 1024 || self.iterations > 64 || self.parallelism > 16 {
-            return Err(CoreError::InvalidInput(
-                "key-derivation parameters are implausibly large".into(),
-            ));
+        if self.memory_kib > Self::CEILING.memory_kib
+            || self.iterations > Self::CEILING.iterations
+            || self.parallelism > Self::CEILING.parallelism
+        {
+            return Err(CoreError::KdfTooCostly);
         }
         Ok(())
     }

@@ -1,8 +1,9 @@
 //! Cryptographic building blocks, all on well-reviewed RustCrypto crates:
 //! Argon2id + HKDF key derivation ([`kdf`]), key wrapping ([`wrap`]) and the record envelope
-//! ([`envelope`]). Nothing here is hand-rolled: these modules only fix formats and labels.
+//! ([`envelope`] v1, [`envelope_v2`]). Nothing here is hand-rolled: these modules only fix formats and labels.
 
 pub mod envelope;
+pub mod envelope_v2;
 pub mod kdf;
 pub mod wrap;
 

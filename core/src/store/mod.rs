@@ -10,6 +10,7 @@ pub mod sync_state;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::de::DeserializeOwned;
@@ -17,6 +18,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::crypto::envelope;
+use crate::crypto::envelope_v2::{self, SealInput};
 use crate::crypto::kdf::{DerivedKeys, KdfParams};
 use crate::error::{CoreError, Result};
 use crate::keystore::KeyStore;
@@ -32,6 +34,8 @@ pub struct Store {
     conn: Connection,
     unlocked: Unlocked,
     dir: PathBuf,
+    /// Records skipped by scans because they did not open (see [`Store::take_skipped`]).
+    skipped: AtomicU64,
     _lock: File,
 }
 
@@ -116,6 +120,7 @@ impl Store {
                 conn,
                 unlocked,
                 dir: dir.to_path_buf(),
+                skipped: AtomicU64::new(0),
                 _lock: lock,
             },
             recovery,
@@ -184,6 +189,7 @@ impl Store {
             conn,
             unlocked,
             dir: dir.to_path_buf(),
+            skipped: AtomicU64::new(0),
             _lock: lock,
         })
     }
@@ -226,6 +232,7 @@ impl Store {
             conn,
             unlocked,
             dir: dir.to_path_buf(),
+            skipped: AtomicU64::new(0),
             _lock: lock,
         })
     }
@@ -282,29 +289,67 @@ impl Store {
     }
 
     /// Seals `body` and writes it as record `id` of `kind`, replacing an earlier version and
-    /// marking it changed for sync. An id already used by another kind is refused.
+    /// marking it changed for sync. Each write seals the next forward-only version (envelope
+    /// v2). An id already used by another kind is refused.
     pub fn put_raw(&mut self, kind: RecordKind, id: &RecordId, body: &[u8]) -> Result<()> {
-        let keyring = &self.unlocked.keyring;
-        let blob = envelope::seal(
-            keyring.current()?,
-            keyring.current_id(),
+        let current = self.current_version(kind, id)?;
+        let blob = self.seal_record(SealInput {
             id,
-            kind.tag(),
+            kind: kind.tag(),
+            version: current + 1,
+            deleted: false,
             body,
-        )?;
+        })?;
         let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO records (id, kind, blob) VALUES (?1, ?2, ?3)
+            "INSERT INTO records (id, kind, blob, version) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, deleted = 0,
-                 change_counter = change_counter + 1
+                 change_counter = change_counter + 1, version = excluded.version
              WHERE kind = excluded.kind",
         )?;
-        let changed = stmt.execute(params![&id.0[..], kind.tag(), blob])?;
+        let changed = stmt.execute(params![&id.0[..], kind.tag(), blob, (current + 1) as i64])?;
         if changed == 0 {
             return Err(CoreError::InvalidInput(
                 "record id already used by another kind".into(),
             ));
         }
         Ok(())
+    }
+
+    /// The version of the local copy of `id` (0 if absent); another kind's id is refused.
+    fn current_version(&self, kind: RecordKind, id: &RecordId) -> Result<u64> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT kind, version FROM records WHERE id = ?1")?;
+        let row: Option<(String, i64)> = stmt
+            .query_row([&id.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        match row {
+            None => Ok(0),
+            Some((k, _)) if k != kind.tag() => Err(CoreError::InvalidInput(
+                "record id already used by another kind".into(),
+            )),
+            Some((_, v)) => Ok(v.max(0) as u64),
+        }
+    }
+
+    /// Seals a body in the legacy envelope v1 (tests of downgrade refusal only).
+    #[cfg(test)]
+    pub(crate) fn seal_v1_for_test(&self, kind: RecordKind, id: &RecordId, body: &[u8]) -> Vec<u8> {
+        let keyring = &self.unlocked.keyring;
+        envelope::seal(
+            keyring.current().unwrap(),
+            keyring.current_id(),
+            id,
+            kind.tag(),
+            body,
+        )
+        .unwrap()
+    }
+
+    /// Seals a record in envelope v2 under the current items key.
+    pub(crate) fn seal_record(&self, input: SealInput<'_>) -> Result<Vec<u8>> {
+        let keyring = &self.unlocked.keyring;
+        envelope_v2::seal(keyring.current()?, keyring.current_id(), input)
     }
 
     /// Serializes `value` and stores it like [`Store::put_raw`].
@@ -322,9 +367,24 @@ impl Store {
         id: &RecordId,
         blob: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
+        let opened = self.open_record(Some(kind.tag()), id, blob)?;
+        if opened.deleted {
+            return Err(CoreError::MalformedRecord { kind: kind.tag() });
+        }
+        Ok(opened.body)
+    }
+
+    /// Authenticates and opens a record blob of either envelope version. `kind` is what a v1
+    /// blob is opened under and what a v2 blob must contain (any kind when `None`, v2 only).
+    pub fn open_record(
+        &self,
+        kind: Option<&str>,
+        id: &RecordId,
+        blob: &[u8],
+    ) -> Result<envelope_v2::OpenedRecord> {
         let env = envelope::parse(blob)?;
         let key = self.unlocked.keyring.get(env.key_id)?;
-        Ok(envelope::open(&env, key, id, kind.tag())?)
+        Ok(envelope_v2::open_record(&env, key, id, kind)?)
     }
 
     /// The decrypted body of a live record, or `None` if it is absent or deleted.
@@ -346,6 +406,8 @@ impl Store {
     }
 
     /// Every live record of `kind`, decrypted (the on-device scan behind search and stats).
+    /// A record that does not open (damaged on disk) is skipped, never fatal: it is counted
+    /// for [`Store::take_skipped`] so the front end can say how many were left out.
     pub fn list_raw(&self, kind: RecordKind) -> Result<Vec<RawRecord>> {
         let mut stmt = self
             .conn
@@ -355,20 +417,51 @@ impl Store {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, blob) = row?;
-            let id = RecordId::from_slice(&id).ok_or(CoreError::CorruptStore)?;
-            let body = self.open_blob(kind, &id, &blob)?;
-            out.push(RawRecord { id, body });
+            let (id, blob) = match row {
+                Ok(row) => row,
+                // A cell of the wrong type is damage to one record, not to the store.
+                Err(
+                    rusqlite::Error::InvalidColumnType(..)
+                    | rusqlite::Error::FromSqlConversionFailure(..),
+                ) => {
+                    self.skipped.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                Err(other) => return Err(other.into()),
+            };
+            let Some(id) = RecordId::from_slice(&id) else {
+                self.skipped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            match self.open_blob(kind, &id, &blob) {
+                Ok(body) => out.push(RawRecord { id, body }),
+                Err(_) => {
+                    self.skipped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
         }
         Ok(out)
     }
 
-    /// Every live record of `kind`, decoded.
+    /// How many damaged records scans skipped since the last call (then resets to 0): lists,
+    /// statistics, insights and export report it ("N records could not be read").
+    pub fn take_skipped(&self) -> u64 {
+        self.skipped.swap(0, Ordering::Relaxed)
+    }
+
+    /// Every live record of `kind`, decoded; one that does not decode is skipped and counted
+    /// like one that does not open.
     pub fn list<T: DeserializeOwned>(&self, kind: RecordKind) -> Result<Vec<(RecordId, T)>> {
-        self.list_raw(kind)?
-            .into_iter()
-            .map(|r| Ok((r.id, decode(kind, &r.body)?)))
-            .collect()
+        let mut out = Vec::new();
+        for r in self.list_raw(kind)? {
+            match decode(kind, &r.body) {
+                Ok(value) => out.push((r.id, value)),
+                Err(_) => {
+                    self.skipped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Number of live records of `kind`.
@@ -381,21 +474,34 @@ impl Store {
         Ok(count.unsigned_abs())
     }
 
-    /// Deletes a record as a tombstone: the content is replaced by a sealed empty body and
-    /// the id stays, so the deletion can sync. Returns false if there was no live record.
+    /// Deletes a record as a sealed tombstone (envelope v2 with the deleted flag and the next
+    /// version): the id stays, so the deletion can sync and other devices can authenticate it.
+    /// Returns false if there was no live record.
     pub fn delete(&mut self, kind: RecordKind, id: &RecordId) -> Result<bool> {
-        let keyring = &self.unlocked.keyring;
-        let blob = envelope::seal(
-            keyring.current()?,
-            keyring.current_id(),
+        let live: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT version FROM records WHERE id = ?1 AND kind = ?2 AND deleted = 0",
+                params![&id.0[..], kind.tag()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(current) = live else {
+            return Ok(false);
+        };
+        let version = current.max(0) as u64 + 1;
+        let blob = self.seal_record(SealInput {
             id,
-            kind.tag(),
-            b"",
-        )?;
+            kind: kind.tag(),
+            version,
+            deleted: true,
+            body: b"",
+        })?;
         let changed = self.conn.execute(
-            "UPDATE records SET blob = ?3, deleted = 1, change_counter = change_counter + 1
+            "UPDATE records SET blob = ?3, deleted = 1, change_counter = change_counter + 1,
+                 version = ?4
              WHERE id = ?1 AND kind = ?2 AND deleted = 0",
-            params![&id.0[..], kind.tag(), blob],
+            params![&id.0[..], kind.tag(), blob, version as i64],
         )?;
         Ok(changed == 1)
     }

@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 
 use super::Store;
 use crate::crypto::envelope;
+use crate::crypto::envelope_v2::SealInput;
 use crate::error::{CoreError, Result};
 use crate::record::{RecordId, RecordKind};
 
@@ -49,6 +50,9 @@ pub struct SyncStatus {
     pub last_sync_at: Option<String>,
     /// Last sync error, if the last attempt failed.
     pub last_error: Option<String>,
+    /// Server copies held aside because they did not authenticate, changed kind or rolled a
+    /// record back (never applied).
+    pub quarantined: u64,
 }
 
 /// A locally changed record waiting for upload.
@@ -68,6 +72,8 @@ pub struct DirtyRecord {
     pub mutation_seq: u64,
     /// The change counter this upload covers.
     pub counter: i64,
+    /// The sealed version of `blob` (0 for an envelope v1 blob).
+    pub version: u64,
 }
 
 /// A record's local sync row, for merging a remote version into it.
@@ -85,6 +91,27 @@ pub struct LocalRow {
     pub base_blob: Option<Vec<u8>>,
     /// Kind tag.
     pub kind: String,
+    /// Sealed version of the local copy.
+    pub version: u64,
+    /// Version of the copy last accepted from the server: older server copies are rollbacks.
+    pub base_version: u64,
+}
+
+/// An authenticated server copy, ready to be stored.
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteCopy<'a> {
+    /// Record id.
+    pub id: &'a RecordId,
+    /// The kind sealed inside (or bound by a v1 AAD).
+    pub kind: &'a str,
+    /// The sealed blob as the server sent it.
+    pub blob: &'a [u8],
+    /// Whether the sealed content says deleted.
+    pub deleted: bool,
+    /// The server's sequence number of this copy.
+    pub server_seq: u64,
+    /// The sealed version.
+    pub version: u64,
 }
 
 /// A dirty record with its in-flight upload number/counter and raw id, as read from SQLite.
@@ -168,6 +195,7 @@ impl Store {
             )
             .optional()?;
         let pending = self.pending_changes()?;
+        let quarantined = self.quarantined_count()?;
         Ok(match row {
             Some((url, user, cursor, last, err)) => SyncStatus {
                 server_url: Some(url),
@@ -176,6 +204,7 @@ impl Store {
                 pending,
                 last_sync_at: last,
                 last_error: err,
+                quarantined,
             },
             None => SyncStatus {
                 server_url: None,
@@ -184,6 +213,7 @@ impl Store {
                 pending,
                 last_sync_at: None,
                 last_error: None,
+                quarantined,
             },
         })
     }
@@ -225,7 +255,8 @@ impl Store {
         )?;
         let rows: Vec<DirtyRow> = {
             let mut stmt = tx.prepare(
-                "SELECT id, kind, blob, deleted, server_seq, change_counter, push_seq, push_counter
+                "SELECT id, kind, blob, deleted, server_seq, change_counter, push_seq, push_counter,
+                        version
                  FROM records WHERE change_counter > synced_counter
                  ORDER BY (push_seq IS NULL), push_seq, rowid LIMIT ?1",
             )?;
@@ -240,6 +271,7 @@ impl Store {
                         base_seq: seq(r.get::<_, Option<i64>>(4)?.unwrap_or(0)),
                         mutation_seq: 0,
                         counter: r.get(5)?,
+                        version: seq(r.get(8)?),
                     },
                     r.get(6)?,
                     r.get(7)?,
@@ -277,12 +309,12 @@ impl Store {
         Ok(out)
     }
 
-    /// The server accepted `record` as version `server_seq`: it is clean unless it changed
-    /// again during the upload.
+    /// The server holds `record` as version `server_seq`: it is clean unless it changed
+    /// again during the upload, and its sealed version becomes the rollback floor.
     pub fn mark_uploaded(&mut self, record: &DirtyRecord, server_seq: u64) -> Result<()> {
         self.conn.execute(
             "UPDATE records SET synced_counter = max(synced_counter, ?2), server_seq = ?3,
-                 base_blob = ?4,
+                 base_blob = ?4, base_version = max(base_version, ?5),
                  push_seq = CASE WHEN change_counter = ?2 THEN NULL ELSE push_seq END,
                  push_counter = CASE WHEN change_counter = ?2 THEN NULL ELSE push_counter END
              WHERE id = ?1",
@@ -290,10 +322,58 @@ impl Store {
                 &record.id.0[..],
                 record.counter,
                 server_seq as i64,
-                record.blob
+                record.blob,
+                record.version as i64
             ],
         )?;
         Ok(())
+    }
+
+    /// The server does not hold `record`'s upload: forget its mutation number so the next
+    /// push numbers it afresh (it stays dirty).
+    pub fn renumber(&mut self, record: &DirtyRecord) -> Result<()> {
+        self.conn.execute(
+            "UPDATE records SET push_seq = NULL, push_counter = NULL
+             WHERE id = ?1 AND push_seq = ?2",
+            params![&record.id.0[..], record.mutation_seq as i64],
+        )?;
+        Ok(())
+    }
+
+    /// The server says it holds no copy of `record` (lost, or withheld): the next push sends
+    /// it as new (base 0) under a fresh mutation number. It stays dirty.
+    pub fn forget_server_copy(&mut self, record: &DirtyRecord) -> Result<()> {
+        self.conn.execute(
+            "UPDATE records SET server_seq = NULL, push_seq = NULL, push_counter = NULL
+             WHERE id = ?1",
+            [&record.id.0[..]],
+        )?;
+        Ok(())
+    }
+
+    /// Moves this device's mutation numbering past `server_last` (the server's last applied
+    /// number for this device): a store restored from an older copy would otherwise reuse
+    /// numbers the server already took. Returns whether it moved.
+    pub fn rebase_mutation_seq(&mut self, server_last: u64) -> Result<bool> {
+        let next = i64::try_from(server_last.saturating_add(1)).unwrap_or(i64::MAX);
+        let changed = self.conn.execute(
+            "UPDATE sync_state SET next_mutation_seq = ?1 WHERE id = 1 AND next_mutation_seq < ?1",
+            [next],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// The next mutation number this device will use.
+    pub fn next_mutation_seq(&self) -> Result<u64> {
+        let next: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT next_mutation_seq FROM sync_state WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(seq(next.unwrap_or(1)))
     }
 
     /// The local sync row of `id`, if the record exists.
@@ -301,7 +381,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT blob, deleted, change_counter > synced_counter, server_seq, base_blob, kind
+                "SELECT blob, deleted, change_counter > synced_counter, server_seq, base_blob, kind,
+                        version, base_version
                  FROM records WHERE id = ?1",
                 [&id.0[..]],
                 |r| {
@@ -312,67 +393,98 @@ impl Store {
                         server_seq: seq(r.get::<_, Option<i64>>(3)?.unwrap_or(0)),
                         base_blob: r.get(4)?,
                         kind: r.get(5)?,
+                        version: seq(r.get(6)?),
+                        base_version: seq(r.get(7)?),
                     })
                 },
             )
             .optional()?)
     }
 
-    /// Stores a remote version as the clean local copy (no local changes pending).
-    pub fn accept_remote(
+    /// Stores an authenticated server copy as the clean local copy (no local changes pending).
+    pub fn accept_remote(&mut self, copy: RemoteCopy<'_>) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO records (id, kind, blob, deleted, change_counter, synced_counter,
+                     server_seq, base_blob, version, base_version)
+                 VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?3, ?6, ?6)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, blob = excluded.blob,
+                     deleted = excluded.deleted, synced_counter = change_counter,
+                     server_seq = excluded.server_seq, base_blob = excluded.blob,
+                     version = excluded.version, base_version = excluded.base_version,
+                     push_seq = NULL, push_counter = NULL",
+            )?
+            .execute(params![
+                &copy.id.0[..],
+                copy.kind,
+                copy.blob,
+                copy.deleted,
+                copy.server_seq as i64,
+                copy.version as i64
+            ])?;
+        Ok(())
+    }
+
+    /// Stores the merge of a local change with the authenticated server copy `remote`: the
+    /// merged content (`None`: deleted) becomes the local copy, sealed at a version above both
+    /// sides, still dirty, now based on the server's copy.
+    pub fn store_merged(
         &mut self,
-        id: &RecordId,
-        kind: &str,
-        blob: &[u8],
-        deleted: bool,
-        server_seq: u64,
+        kind: RecordKind,
+        body: Option<&[u8]>,
+        local_version: u64,
+        remote: RemoteCopy<'_>,
     ) -> Result<()> {
+        let version = local_version.max(remote.version) + 1;
+        let blob = self.seal_record(SealInput {
+            id: remote.id,
+            kind: kind.tag(),
+            version,
+            deleted: body.is_none(),
+            body: body.unwrap_or_default(),
+        })?;
         self.conn.execute(
-            "INSERT INTO records (id, kind, blob, deleted, change_counter, synced_counter, server_seq, base_blob)
-             VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?3)
-             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, blob = excluded.blob,
-                 deleted = excluded.deleted, synced_counter = change_counter,
-                 server_seq = excluded.server_seq, base_blob = excluded.blob,
-                 push_seq = NULL, push_counter = NULL",
-            params![&id.0[..], kind, blob, deleted, server_seq as i64],
+            "UPDATE records SET blob = ?2, deleted = ?3, change_counter = change_counter + 1,
+                 server_seq = ?4, base_blob = ?5, push_seq = NULL, push_counter = NULL,
+                 version = ?6, base_version = max(base_version, ?7)
+             WHERE id = ?1",
+            params![
+                &remote.id.0[..],
+                blob,
+                body.is_none(),
+                remote.server_seq as i64,
+                remote.blob,
+                version as i64,
+                remote.version as i64
+            ],
         )?;
         Ok(())
     }
 
-    /// Stores the merge of a local change with remote version `server_seq`: the merged
-    /// content becomes the local copy, still dirty, now based on the remote version.
-    pub fn store_merged(
+    /// Holds a server copy aside that must not be applied (it did not open, changed kind or
+    /// rolled back). Returns whether it is new (a copy already held is not counted twice).
+    pub fn quarantine(
         &mut self,
         id: &RecordId,
-        kind: RecordKind,
-        body: Option<&[u8]>,
-        remote_blob: &[u8],
         server_seq: u64,
-    ) -> Result<()> {
-        let keyring = &self.unlocked.keyring;
-        let (blob, deleted) = match body {
-            Some(b) => (
-                envelope::seal(keyring.current()?, keyring.current_id(), id, kind.tag(), b)?,
-                false,
-            ),
-            None => (
-                envelope::seal(
-                    keyring.current()?,
-                    keyring.current_id(),
-                    id,
-                    kind.tag(),
-                    b"",
-                )?,
-                true,
-            ),
-        };
-        self.conn.execute(
-            "UPDATE records SET blob = ?2, deleted = ?3, change_counter = change_counter + 1,
-                 server_seq = ?4, base_blob = ?5, push_seq = NULL, push_counter = NULL
-             WHERE id = ?1",
-            params![&id.0[..], blob, deleted, server_seq as i64, remote_blob],
+        reason: &str,
+        blob: &[u8],
+        at: &str,
+    ) -> Result<bool> {
+        let added = self.conn.execute(
+            "INSERT OR IGNORE INTO quarantine (id, server_seq, reason, blob, at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![&id.0[..], server_seq as i64, reason, blob, at],
         )?;
-        Ok(())
+        Ok(added == 1)
+    }
+
+    /// How many server copies are held in quarantine.
+    pub fn quarantined_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM quarantine", [], |r| r.get(0))?;
+        Ok(n.unsigned_abs())
     }
 
     /// Moves the pull cursor forward (never back).

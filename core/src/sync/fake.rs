@@ -29,6 +29,7 @@ struct State {
     keys: Option<p::AccountKeys>,
     auth_key: String,
     tokens: u32,
+    duplicate_everything: bool,
 }
 
 /// One account's worth of server.
@@ -82,6 +83,31 @@ impl FakeServer {
             .lock()
             .map(|s| s.records.values().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Edits the stored records as a hostile server would: `f` gets the records by id and the
+    /// sequence counter (take `*seq += 1` for a copy every device will pull).
+    pub fn tamper(&self, f: impl FnOnce(&mut BTreeMap<String, p::WireRecord>, &mut u64)) {
+        if let Ok(mut s) = self.state.lock() {
+            let s = &mut *s;
+            f(&mut s.records, &mut s.next_seq);
+        }
+    }
+
+    /// Edits the key material the server hands to devices.
+    pub fn tamper_keys(&self, f: impl FnOnce(&mut p::AccountKeys)) {
+        if let Ok(mut s) = self.state.lock() {
+            if let Some(keys) = s.keys.as_mut() {
+                f(keys);
+            }
+        }
+    }
+
+    /// A lying server: applies pushes as usual but answers every mutation `duplicate`.
+    pub fn answer_duplicate(&self, on: bool) {
+        if let Ok(mut s) = self.state.lock() {
+            s.duplicate_everything = on;
+        }
     }
 }
 
@@ -183,22 +209,35 @@ impl Transport for FakeServer {
             for m in &req.mutations {
                 let last = s.last_mutation.get(token).copied().unwrap_or(0);
                 if m.mutation_seq <= last {
-                    let seq = s.records.get(&m.id).map_or(0, |r| r.server_seq);
-                    results.push(p::MutationResult::Duplicate {
-                        mutation_seq: m.mutation_seq,
-                        server_seq: seq,
+                    let held = s.records.get(&m.id).cloned();
+                    results.push(match held {
+                        // The original outcome: the server still holds exactly this version.
+                        Some(c) if c.blob == m.blob && c.deleted == m.deleted => {
+                            p::MutationResult::Applied {
+                                mutation_seq: m.mutation_seq,
+                                server_seq: c.server_seq,
+                            }
+                        }
+                        other => p::MutationResult::Duplicate {
+                            mutation_seq: m.mutation_seq,
+                            server_seq: other.map_or(0, |c| c.server_seq),
+                        },
                     });
                     continue;
                 }
-                s.last_mutation.insert(token.to_owned(), m.mutation_seq);
                 let current = s.records.get(&m.id).cloned();
                 let accept = match &current {
                     None => m.base_seq == 0,
-                    Some(c) => c.kind == m.kind && c.server_seq == m.base_seq,
+                    Some(c) => c.server_seq == m.base_seq,
                 };
                 let identical = current
                     .as_ref()
                     .is_some_and(|c| c.blob == m.blob && c.deleted == m.deleted);
+                if accept || identical {
+                    // Only a write or an identical copy advances the device's counter.
+                    s.last_mutation
+                        .insert(token.to_owned(), m.mutation_seq.max(last));
+                }
                 if accept {
                     s.next_seq += 1;
                     let rec = p::WireRecord {
@@ -230,9 +269,24 @@ impl Transport for FakeServer {
                     });
                 }
             }
+            if s.duplicate_everything {
+                for r in &mut results {
+                    if let p::MutationResult::Applied {
+                        mutation_seq,
+                        server_seq,
+                    } = *r
+                    {
+                        *r = p::MutationResult::Duplicate {
+                            mutation_seq,
+                            server_seq,
+                        };
+                    }
+                }
+            }
+            let last_mutation_seq = s.last_mutation.get(token).copied();
             Ok(p::PushResponse {
                 results,
-                last_mutation_seq: None,
+                last_mutation_seq,
             })
         })
     }

@@ -8,25 +8,29 @@
 //! interrupted anywhere, so a phone's background task can call it.
 
 mod account;
+pub mod apply;
 #[cfg(test)]
 mod convergence;
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod hostile_tests;
 pub mod merge;
+mod push;
 #[cfg(test)]
 mod tests;
 pub mod transport;
 
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde::Serialize;
-use serde_json::Value;
 use solace_protocol as p;
 
 use crate::crypto::envelope;
 use crate::error::{CoreError, Result};
-use crate::record::{RecordId, RecordKind};
+use crate::record::RecordId;
 use crate::store::sync_state::DirtyRecord;
 use crate::store::Store;
 
@@ -84,17 +88,36 @@ pub struct SyncReport {
     pub conflict_copies: u32,
     /// HTTP round trips made.
     pub round_trips: u32,
-    /// Whether everything is in sync (false: the budget ran out; call again).
+    /// Whether everything is in sync (false: the budget ran out, or some records could not
+    /// be sent; call again).
     pub complete: bool,
+    /// Server copies newly held aside in this run (did not authenticate, changed kind or
+    /// rolled a record back). Tell the person once.
+    pub quarantined: u32,
+    /// Local records not sent because the server refuses them (too large, malformed); they
+    /// stay pending.
+    pub refused: u32,
+    /// Local records not sent because they no longer open on this device (damaged).
+    pub damaged_skipped: u32,
+    /// Whether this device's mutation numbering was moved past the server's (a store restored
+    /// from an older copy).
+    pub rebased: bool,
 }
 
-struct Run<'a> {
+pub(crate) struct Run<'a> {
     transport: &'a dyn Transport,
     token: String,
     budget: SyncBudget,
     started: Instant,
-    report: SyncReport,
+    pub(crate) report: SyncReport,
     keys_refreshed: bool,
+    /// The server's size limits (the protocol's when it does not say); fetched before the
+    /// first push of a run.
+    pub(crate) limits: Option<p::ServerLimits>,
+    /// Records set aside for the rest of this run (refused, damaged, or stuck).
+    pub(crate) skip: HashSet<RecordId>,
+    /// Per record, how often the server answered without taking it.
+    pub(crate) duplicates: HashMap<RecordId, u32>,
 }
 
 impl Run<'_> {
@@ -107,7 +130,10 @@ impl Run<'_> {
     }
 
     /// Runs `op` with retries on transient (network) errors: exponential backoff with jitter.
-    fn call<T>(&mut self, mut op: impl FnMut(&dyn Transport, &str) -> Result<T>) -> Result<T> {
+    pub(crate) fn call<T>(
+        &mut self,
+        mut op: impl FnMut(&dyn Transport, &str) -> Result<T>,
+    ) -> Result<T> {
         let mut attempt = 0;
         loop {
             self.report.round_trips += 1;
@@ -151,8 +177,17 @@ pub(crate) fn unb64(text: &str) -> Result<Vec<u8>> {
     })
 }
 
+/// Limits a server that does not advertise its own is assumed to have (protocol v1 values).
+pub const DEFAULT_LIMITS: p::ServerLimits = p::ServerLimits {
+    max_blob_bytes: p::MAX_BLOB_BYTES as u64,
+    max_body_bytes: 8 * 1024 * 1024,
+    max_push_mutations: p::MAX_PUSH_MUTATIONS as u32,
+};
+
 /// Pushes local changes and pulls remote ones, within `budget`. Safe to interrupt at any
-/// point: every step commits on its own and a retried upload is applied once.
+/// point: every step commits on its own and a retried upload is applied once. Every server
+/// copy is authenticated before it is stored ([`apply`]); what does not open is quarantined
+/// and counted in [`SyncReport::quarantined`].
 pub fn sync_now(
     store: &mut Store,
     transport: &dyn Transport,
@@ -166,6 +201,9 @@ pub fn sync_now(
         started: Instant::now(),
         report: SyncReport::default(),
         keys_refreshed: false,
+        limits: None,
+        skip: HashSet::new(),
+        duplicates: HashMap::new(),
     };
     let result = sync_loop(store, &mut run);
     let now = chrono::Utc::now().to_rfc3339();
@@ -193,100 +231,49 @@ fn sync_loop(store: &mut Store, run: &mut Run<'_>) -> Result<()> {
         if !run.has_budget() {
             return Ok(());
         }
-        let dirty = store.take_dirty(PUSH_BATCH)?;
+        let dirty: Vec<DirtyRecord> = store
+            .take_dirty(PUSH_BATCH + run.skip.len())?
+            .into_iter()
+            .filter(|d| !run.skip.contains(&d.id))
+            .take(PUSH_BATCH)
+            .collect();
         if !dirty.is_empty() {
-            push_batch(store, run, &dirty)?;
+            push::push_dirty(store, run, dirty)?;
             continue;
         }
         if !run.has_budget() {
             return Ok(());
         }
+        let cursor = store.sync_cursor()?;
         let page = {
             let req = p::PullRequest {
-                cursor: store.sync_cursor()?,
+                cursor,
                 limit: PULL_PAGE,
             };
             run.call(|t, token| t.pull(token, &req))?
         };
-        apply_page(store, run, &page)?;
-        if !page.more && store.pending_changes()? == 0 {
-            run.report.complete = true;
+        if page.more && (page.records.is_empty() || page.next_cursor <= cursor) {
+            return Err(CoreError::ServerInconsistent("its pages do not advance"));
+        }
+        ensure_keys(store, run, &page.records)?;
+        let mut report = std::mem::take(&mut run.report);
+        let outcome = apply::apply_page(store, &page, &mut report);
+        run.report = report;
+        outcome?;
+        if !page.more && store.pending_changes()? <= run.skip.len() as u64 {
+            run.report.complete = run.skip.is_empty();
             return Ok(());
         }
     }
 }
 
-fn push_batch(store: &mut Store, run: &mut Run<'_>, dirty: &[DirtyRecord]) -> Result<()> {
-    let req = p::PushRequest {
-        mutations: dirty
-            .iter()
-            .map(|d| p::Mutation {
-                mutation_seq: d.mutation_seq,
-                id: d.id.to_string(),
-                kind: d.kind.clone(),
-                base_seq: d.base_seq,
-                blob: b64(&d.blob),
-                deleted: d.deleted,
-            })
-            .collect(),
-    };
-    let response = run.call(|t, token| t.push(token, &req))?;
-    if response.results.len() != dirty.len() {
-        return Err(CoreError::ServerRejected {
-            code: "bad_push_response".into(),
-            message: "result count mismatch".into(),
-        });
-    }
-    let conflicts: Vec<p::WireRecord> = response
-        .results
-        .iter()
-        .filter_map(|r| match r {
-            p::MutationResult::Conflict { current, .. } => Some(current.clone()),
-            _ => None,
-        })
-        .collect();
-    ensure_keys(store, run, &conflicts)?;
-    let mut report = std::mem::take(&mut run.report);
-    let outcome = store.atomically(|store| {
-        for (record, result) in dirty.iter().zip(&response.results) {
-            match result {
-                p::MutationResult::Applied { server_seq, .. } => {
-                    store.mark_uploaded(record, *server_seq)?;
-                    report.pushed += 1;
-                }
-                // Applied by an earlier attempt whose answer was lost. The version it got is
-                // unknown, so keep the old base: the pull brings the server's copy back.
-                p::MutationResult::Duplicate { .. } => {
-                    store.mark_uploaded(record, record.base_seq)?;
-                    report.pushed += 1;
-                }
-                p::MutationResult::Conflict { current, .. } => {
-                    merge_remote(store, current, &mut report)?
-                }
-            }
-        }
-        Ok(())
-    });
-    run.report = report;
-    outcome
-}
-
-fn apply_page(store: &mut Store, run: &mut Run<'_>, page: &p::PullResponse) -> Result<()> {
-    ensure_keys(store, run, &page.records)?;
-    let mut report = std::mem::take(&mut run.report);
-    let outcome = store.atomically(|store| {
-        for record in &page.records {
-            merge_remote(store, record, &mut report)?;
-            report.pulled += 1;
-        }
-        store.set_sync_cursor(page.next_cursor)
-    });
-    run.report = report;
-    outcome
-}
-
-/// Fetches items keys from the server if a remote blob uses one this device lacks.
-fn ensure_keys(store: &mut Store, run: &mut Run<'_>, records: &[p::WireRecord]) -> Result<()> {
+/// Fetches items keys from the server if a remote blob uses one this device lacks (once per
+/// run; keys that do not open are skipped by the vault).
+pub(crate) fn ensure_keys(
+    store: &mut Store,
+    run: &mut Run<'_>,
+    records: &[p::WireRecord],
+) -> Result<()> {
     let missing = records.iter().any(|r| {
         unb64(&r.blob)
             .ok()
@@ -299,76 +286,4 @@ fn ensure_keys(store: &mut Store, run: &mut Run<'_>, records: &[p::WireRecord]) 
         store.add_wrapped_items_keys(&keys.items_keys)?;
     }
     Ok(())
-}
-
-fn decode_json(
-    store: &Store,
-    kind: RecordKind,
-    id: &RecordId,
-    blob: &[u8],
-    deleted: bool,
-) -> Result<Option<Value>> {
-    if deleted {
-        return Ok(None);
-    }
-    let body = store.open_sealed(kind.tag(), id, blob)?;
-    serde_json::from_slice(&body)
-        .map(Some)
-        .map_err(|_| CoreError::MalformedRecord { kind: kind.tag() })
-}
-
-/// Brings one remote version into the store, merging with a local change if there is one.
-fn merge_remote(store: &mut Store, remote: &p::WireRecord, report: &mut SyncReport) -> Result<()> {
-    let id: RecordId = remote.id.parse()?;
-    let blob = unb64(&remote.blob)?;
-    let Some(local) = store.local_row(&id)? else {
-        return store.accept_remote(&id, &remote.kind, &blob, remote.deleted, remote.server_seq);
-    };
-    if local.server_seq >= remote.server_seq {
-        // Already merged this version or a newer one.
-        return Ok(());
-    }
-    let kind = RecordKind::from_tag(&remote.kind);
-    let (true, Some(kind)) = (local.dirty, kind) else {
-        return store.accept_remote(&id, &remote.kind, &blob, remote.deleted, remote.server_seq);
-    };
-    if local.kind != remote.kind {
-        return store.accept_remote(&id, &remote.kind, &blob, remote.deleted, remote.server_seq);
-    }
-    let local_value = decode_json(store, kind, &id, &local.blob, local.deleted)?;
-    let remote_value = decode_json(store, kind, &id, &blob, remote.deleted)?;
-    let base_value = match &local.base_blob {
-        Some(b) => store
-            .open_sealed(kind.tag(), &id, b)
-            .ok()
-            .and_then(|body| serde_json::from_slice::<Value>(&body).ok()),
-        None => None,
-    };
-    let merged = merge::merge(
-        kind,
-        base_value.as_ref(),
-        local_value.as_ref(),
-        remote_value.as_ref(),
-    );
-    report.merged += 1;
-    if let Some(mut copy) = merged.conflict_copy {
-        let copy_id = RecordId::generate()?;
-        if let Some(obj) = copy.as_object_mut() {
-            if obj.contains_key("id") {
-                obj.insert("id".into(), Value::String(copy_id.to_string()));
-            }
-        }
-        store.put(kind, &copy_id, &copy)?;
-        report.conflict_copies += 1;
-    }
-    if merged.result == remote_value {
-        return store.accept_remote(&id, &remote.kind, &blob, remote.deleted, remote.server_seq);
-    }
-    let body = merged
-        .result
-        .map(|v| {
-            serde_json::to_vec(&v).map_err(|_| CoreError::MalformedRecord { kind: kind.tag() })
-        })
-        .transpose()?;
-    store.store_merged(&id, kind, body.as_deref(), &blob, remote.server_seq)
 }

@@ -27,6 +27,11 @@ pub trait Transport {
     fn pull(&self, token: &str, req: &p::PullRequest) -> Result<p::PullResponse>;
     /// `POST /v1/sync/push`.
     fn push(&self, token: &str, req: &p::PushRequest) -> Result<p::PushResponse>;
+    /// The server's size limits from `GET /v1/health` (`None`: it does not say; assume the
+    /// protocol's).
+    fn limits(&self) -> Result<Option<p::ServerLimits>> {
+        Ok(None)
+    }
 }
 
 /// The real transport: JSON over HTTPS (or HTTP on loopback) with a request timeout.
@@ -163,5 +168,10 @@ impl Transport for HttpTransport {
 
     fn push(&self, token: &str, req: &p::PushRequest) -> Result<p::PushResponse> {
         self.post("/v1/sync/push", Some(token), req)
+    }
+
+    fn limits(&self) -> Result<Option<p::ServerLimits>> {
+        let req = self.client.get(format!("{}/v1/health", self.base));
+        Ok(self.execute::<p::Health>(req)?.and_then(|h| h.limits))
     }
 }
