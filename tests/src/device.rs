@@ -192,9 +192,9 @@ impl Device {
             .unwrap_or_else(|| panic!("no pending count in status: {status}"))
     }
 
-    /// The device's full decrypted contents: the lossless JSON export (without its
-    /// export-time metadata) plus the journal, mood and habit lists.
-    pub fn contents(&self) -> Value {
+    /// Every record the device shows, decrypted: the lossless JSON export without its
+    /// export-time metadata, as `{"records": {kind: [{id, data}…]}}` sorted by id.
+    pub fn records(&self) -> Value {
         let file = self.home.join("export.json");
         let path = file.to_str().expect("utf-8 path");
         self.ok(&["export", "--format", "json", "--out", path]);
@@ -208,25 +208,22 @@ impl Device {
             .filter(|(_, v)| v.is_array())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        serde_json::json!({
-            "records": records,
-            "journal": self.json(&["journal", "list"]),
-            "mood": self.json(&["mood", "list"]),
-            "habits": self.json(&["habit", "list", "--all"]),
-        })
+        serde_json::json!({ "records": records })
+    }
+
+    /// The device's full decrypted contents: [`Device::records`] plus the journal, mood and
+    /// habit lists as a person sees them.
+    pub fn contents(&self) -> Value {
+        let mut all = self.records();
+        all["journal"] = self.json(&["journal", "list"]);
+        all["mood"] = self.json(&["mood", "list"]);
+        all["habits"] = self.json(&["habit", "list", "--all"]);
+        all
     }
 
     /// Record ids by kind tag, from the export.
     pub fn ids(&self, kind: &str) -> Vec<String> {
-        let contents = self.contents();
-        contents["records"][kind]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|r| r["id"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
+        ids_of(&self.records(), kind)
     }
 
     /// Runs PHQ-9 with item 9 answered "more than half the days": it must exit 0 and show
@@ -272,4 +269,16 @@ pub fn is_subset(part: &Value, whole: &Value) -> bool {
         list.as_array()
             .is_none_or(|mine| mine.iter().all(|r| theirs.is_some_and(|t| t.contains(r))))
     })
+}
+
+/// Record ids of `kind` in a [`Device::records`] or [`Device::contents`] value.
+pub fn ids_of(contents: &Value, kind: &str) -> Vec<String> {
+    contents["records"][kind]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r["id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }

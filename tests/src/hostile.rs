@@ -203,6 +203,41 @@ impl ServerDb {
         ));
     }
 
+    /// Writes `rows` back (inserting any that are missing) at fresh sequence numbers, in one
+    /// transaction: devices pull each of them again.
+    pub fn put_fresh(&self, account: &str, rows: &[ServerRecord]) {
+        let rows_now = self.query(&format!(
+            "SELECT next_seq FROM accounts WHERE id = {}",
+            text(account)
+        ));
+        let mut seq: i64 = rows_now[0][0].parse().expect("next_seq");
+        let mut sql = format!(
+            "DELETE FROM records WHERE account_id = {} AND id IN ({})",
+            text(account),
+            rows.iter()
+                .map(|r| text(&r.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for r in rows {
+            seq += 1;
+            sql.push_str(&format!(
+                "; INSERT INTO records (account_id, id, kind, blob, deleted, server_seq) \
+                 VALUES ({}, {}, {}, {}, {}, {seq})",
+                text(account),
+                text(&r.id),
+                text(&r.kind),
+                self.blob(&r.blob),
+                self.boolean(r.deleted),
+            ));
+        }
+        sql.push_str(&format!(
+            "; UPDATE accounts SET next_seq = {seq} WHERE id = {}",
+            text(account)
+        ));
+        self.exec(&sql);
+    }
+
     /// Flips one bit of record `id`'s blob at byte `at` (modulo its length), re-sequenced.
     pub fn flip_byte(&self, account: &str, id: &str, at: usize) {
         let r = self.record(account, id);
