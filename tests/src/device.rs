@@ -77,6 +77,7 @@ impl Device {
             .env("SOLACE_DATA_DIR", &self.data)
             .env("SOLACE_PASSPHRASE", PASSPHRASE)
             .env("HOME", &self.home)
+            .env("SOLACE_KEY_DIR", self.home.join("device-keys"))
             .env_remove("XDG_DATA_HOME")
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_STATE_HOME")
