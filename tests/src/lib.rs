@@ -5,6 +5,10 @@
 //! database. Without that variable the PostgreSQL cases are skipped with a note, unless
 //! `SOLACE_REQUIRE_PG=1`, which makes them fail instead.
 
+pub mod device;
+pub mod hostile;
+pub mod proxy;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -175,6 +179,14 @@ impl TestServer {
             "server did not start; log:\n{}",
             std::fs::read_to_string(&self.log_path).unwrap_or_default()
         );
+    }
+
+    /// Direct access to the server's own database, for hostile edits.
+    pub fn db(&self) -> hostile::ServerDb {
+        match &self.database {
+            Db::Sqlite(path) => hostile::ServerDb::Sqlite(path.clone()),
+            Db::Postgres { url, .. } => hostile::ServerDb::Postgres(url.clone()),
+        }
     }
 
     /// The server's log output so far.
