@@ -95,7 +95,8 @@ fn main() -> ExitCode {
         // The reader went away (`solace journal list | head`): nothing left to say.
         Err(CliError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            // Server error messages end up here: escape what a hostile server could send.
+            eprintln!("error: {}", output::escape_controls(&err.to_string()));
             if let Some(hint) = err.hint() {
                 eprintln!("hint: {hint}");
             }
