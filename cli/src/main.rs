@@ -37,6 +37,7 @@ fn run(cli: Cli) -> Result<()> {
         return solace_server::run_blocking(config).map_err(|e| CliError::input(e.to_string()));
     }
     let data_dir = session::resolve_data_dir(cli.data_dir)?;
+    session::set_key_dir(session::resolve_key_dir(cli.key_dir)?);
     let mut out = Output::stdout(cli.json);
     match cli.command {
         Command::Init { no_remember } => session::init(&data_dir, !no_remember, &mut out)?,

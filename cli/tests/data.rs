@@ -11,6 +11,7 @@ fn solace(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_solace"))
         .args(args)
         .env("SOLACE_DATA_DIR", data)
+        .env("SOLACE_KEY_DIR", data.with_extension("keys"))
         .env("SOLACE_PASSPHRASE", PASS)
         .env_remove("XDG_DATA_HOME")
         .stdin(Stdio::null())
