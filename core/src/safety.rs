@@ -133,6 +133,16 @@ impl SafetyPlan {
         }
     }
 
+    /// The plan with entries trimmed and empty ones dropped, checked against the entry length
+    /// limit; also what an import checks a plan with.
+    pub(crate) fn cleaned(mut self) -> Result<Self> {
+        for section in Section::ALL {
+            clean(self.section_mut(section))?;
+        }
+        clean(&mut self.reasons_for_living)?;
+        Ok(self)
+    }
+
     /// Whether nothing has been written yet.
     pub fn is_empty(&self) -> bool {
         Section::ALL.iter().all(|s| self.section(*s).is_empty())
@@ -268,10 +278,7 @@ pub fn save_plan(
     mut plan: SafetyPlan,
     now: DateTime<FixedOffset>,
 ) -> Result<SafetyPlan> {
-    for section in Section::ALL {
-        clean(plan.section_mut(section))?;
-    }
-    clean(&mut plan.reasons_for_living)?;
+    plan = plan.cleaned()?;
     plan.updated_at = Some(now);
     store.put(
         RecordKind::SafetyPlan,
