@@ -2,6 +2,7 @@
 //! and the "not an emergency service" notice when the stored plan or the assessment history
 //! was tampered with, and when the store cannot be opened at all.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -31,17 +32,20 @@ impl Solace {
     }
 
     fn run(&self, args: &[&str], pass: &str) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_solace"))
-            .args(args)
+        self.command(args, pass).output().unwrap()
+    }
+
+    fn command(&self, args: &[&str], pass: &str) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_solace"));
+        cmd.args(args)
             .env("SOLACE_DATA_DIR", self.data())
             .env("SOLACE_KEY_DIR", self.dir.path().join("keys"))
             .env("SOLACE_PASSPHRASE", pass)
             .env("HOME", self.dir.path())
             .env_remove("XDG_DATA_HOME")
             .env_remove("XDG_STATE_HOME")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+            .stdin(Stdio::null());
+        cmd
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -94,6 +98,9 @@ fn a_tampered_plan_or_history_still_shows_the_safety_screen() {
     assert!(shown.contains(NOTICE), "{shown}");
     assert!(shown.contains("emergency number"), "{shown}");
     assert!(!shown.contains("My sister Ana"), "{shown}");
+    let json: Value = serde_json::from_str(&s.ok(&["--json", "safety-plan"])).unwrap();
+    assert_eq!(json["plan_unreadable"], true, "{json}");
+    assert_eq!(json["settings_unreadable"], false, "{json}");
 
     // The assessment still opens the safety flow and is stored.
     let taken = s.ok(&["assess", "phq9", "--answers", ITEM9]);
@@ -144,6 +151,29 @@ fn an_unopenable_store_still_shows_the_safety_screen_and_exits_non_zero() {
     assert!(stdout.contains("PHQ-9 total: 2"), "{stdout}");
     let out = s.run(&["safety-plan"], PASS);
     assert!(text(&out.stdout).contains(NOTICE));
+
+    // The questionnaire on stdin: the screen opens right after item 9, before the score.
+    let mut child = s
+        .command(&["assess", "phq9"], PASS)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"0\n0\n0\n0\n0\n0\n0\n0\n1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(stdout.contains("could not be opened"), "{stdout}");
+    let screen = stdout.find(NOTICE).expect(&stdout);
+    let total = stdout.find("PHQ-9 total: 1").expect(&stdout);
+    assert!(screen < total, "{stdout}");
+    assert!(stdout.contains("NOT saved"), "{stdout}");
 
     // No store at all: still the screen, with the reason after it.
     let none = tempfile::tempdir().unwrap();
