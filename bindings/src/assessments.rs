@@ -65,6 +65,13 @@ pub fn instrument_info(instrument: Instrument) -> InstrumentInfo {
     }
 }
 
+/// The safety screen from built-in data only (international crisis resources and the
+/// disclaimer, plan marked unreadable): for when no store can be opened at all.
+#[uniffi::export]
+pub fn builtin_safety_prompt() -> SafetyPrompt {
+    safety::SafetyPrompt::builtin().into()
+}
+
 /// One completed administration.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AssessmentResult {
@@ -202,6 +209,13 @@ pub struct SafetyPrompt {
     pub resources: Vec<CrisisResource>,
     /// That Solace cannot respond to emergencies.
     pub disclaimer: String,
+    /// The stored plan could not be read (damaged or tampered with): say so and show the
+    /// resources anyway.
+    #[uniffi(default = false)]
+    pub plan_unreadable: bool,
+    /// The stored settings could not be read: only built-in resources are shown.
+    #[uniffi(default = false)]
+    pub settings_unreadable: bool,
 }
 
 impl From<safety::SafetyPrompt> for SafetyPrompt {
@@ -210,6 +224,8 @@ impl From<safety::SafetyPrompt> for SafetyPrompt {
             plan: p.plan.into(),
             resources: p.resources.into_iter().map(Into::into).collect(),
             disclaimer: p.disclaimer.to_owned(),
+            plan_unreadable: p.plan_unreadable,
+            settings_unreadable: p.settings_unreadable,
         }
     }
 }
@@ -221,8 +237,12 @@ pub struct Submitted {
     pub result: AssessmentResult,
     /// Change from the previous administration, if any.
     pub change: Option<Change>,
-    /// Present when the safety flow must open now (PHQ-9 item 9 > 0).
+    /// Present when the safety flow must open now (PHQ-9 item 9 > 0), even when the result
+    /// could not be stored.
     pub safety: Option<SafetyPrompt>,
+    /// Why the result was not stored (show it after the safety prompt); `None` when stored.
+    #[uniffi(default = None)]
+    pub save_error: Option<String>,
 }
 
 impl From<core::Submitted> for Submitted {
@@ -237,6 +257,7 @@ impl From<core::Submitted> for Submitted {
                 meaningful: c.meaningful,
             }),
             safety: s.safety.map(Into::into),
+            save_error: s.save_error.map(|e| e.to_string()),
         }
     }
 }
@@ -265,9 +286,15 @@ impl Assessments {
             .map(|v| v.into_iter().map(Into::into).collect())
     }
 
-    /// The safety screen: plan, crisis resources (own first) and disclaimer. Offline.
+    /// The safety screen: plan, crisis resources (own first) and disclaimer. Offline; a plan
+    /// or settings record that cannot be read is replaced by built-in data and flagged.
+    /// Never fails in practice: a closed store yields [`builtin_safety_prompt`].
     pub fn safety_prompt(&self) -> Result<SafetyPrompt> {
-        self.inner.with(|s| safety::prompt(s)).map(Into::into)
+        Ok(self
+            .inner
+            .with(|s| Ok(safety::prompt(s)))
+            .unwrap_or_else(|_| safety::SafetyPrompt::builtin())
+            .into())
     }
 
     /// The saved safety plan (empty if none).

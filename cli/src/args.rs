@@ -12,6 +12,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOLACE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Directory holding this device's remembered keys, one file per store, kept outside the data directory [default: $XDG_STATE_HOME/solace/device-keys or ~/.local/state/solace/device-keys]
+    #[arg(long, global = true, env = "SOLACE_KEY_DIR", value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
+
     /// Print machine-readable JSON on stdout instead of text
     #[arg(long, global = true)]
     pub json: bool,

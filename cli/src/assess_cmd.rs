@@ -3,9 +3,11 @@
 
 use std::path::Path;
 
-use solace_core::assessments::{self, instruments::OPTIONS, AssessmentResult, Instrument};
-use solace_core::safety;
-use solace_core::Store;
+use solace_core::assessments::{
+    self, instruments::OPTIONS, AssessmentResult, Instrument, SaveError, Submitted,
+};
+use solace_core::safety::{self, SafetyPrompt};
+use solace_core::{CoreError, Store};
 
 use crate::args::{AssessArgs, AssessCommand};
 use crate::error::{CliError, Result};
@@ -70,9 +72,12 @@ fn parse_option(text: &str) -> Result<u8, String> {
         .ok_or_else(|| "enter 0, 1, 2 or 3".to_owned())
 }
 
-/// Shows the safety screen (the person's plan, crisis resources, disclaimer) right away.
-fn show_safety(store: &Store, input: &LineInput) -> Result<()> {
-    let prompt = safety::prompt(store)?;
+/// Shows the safety screen (the person's plan, crisis resources, disclaimer) right away,
+/// from whatever can be read: the store's plan and settings when it is open and readable,
+/// otherwise built-in resources with a note that the plan could not be read. Never fails
+/// except on a write error to the terminal.
+fn show_safety(store: Option<&Store>, input: &LineInput) -> Result<()> {
+    let prompt = store.map_or_else(SafetyPrompt::builtin, safety::prompt);
     let mut text = String::from(
         "\n────────────────────────────────────────\n\
          Thank you for answering honestly. Thoughts of being better off dead or of hurting \
@@ -87,30 +92,75 @@ fn show_safety(store: &Store, input: &LineInput) -> Result<()> {
 }
 
 /// Administers `instrument` (or takes `--answers`), then scores and stores it.
+///
+/// The safety screen never depends on the store: scoring is pure, the screen is assembled
+/// from whatever can be read, and a store that cannot be opened or written is reported only
+/// after the screen was shown (the command then exits non-zero).
 fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Output) -> Result<()> {
     let preset = args
         .answers
         .as_deref()
         .map(|text| parse_answers(instrument, text))
         .transpose()?;
-    let mut store = session::open(data_dir)?;
+    let mut opened = session::open(data_dir);
     let mut input = LineInput::stdin(out.json);
     let answers = match preset {
         Some(answers) => {
-            let flagged = answers
-                .iter()
-                .enumerate()
-                .any(|(i, a)| instrument.answer_needs_safety_flow(i, *a));
-            if flagged {
-                show_safety(&store, &input)?;
+            if assessments::needs_safety_flow(instrument, &answers) {
+                show_safety(opened.as_ref().ok(), &input)?;
             }
             answers
         }
-        None => ask_all(instrument, &store, &mut input)?,
+        None => {
+            if let Err(err) = &opened {
+                input.say(&format!(
+                    "Your store could not be opened ({err}); your answers will be scored \
+                     but not saved.\n\n"
+                ))?;
+            }
+            ask_all(instrument, opened.as_ref().ok(), &mut input)?
+        }
     };
-    let submitted = assessments::submit(&mut store, instrument, answers, session::now())?;
+    let (submitted, failure) = match opened.as_mut() {
+        Ok(store) => {
+            let submitted = assessments::submit(store, instrument, answers, session::now())?;
+            let failure = submitted
+                .save_error
+                .clone()
+                .map(|e| CliError::Core(CoreError::from(e)));
+            (submitted, failure)
+        }
+        Err(_) => {
+            let result = assessments::score(instrument, answers, session::now())?;
+            let safety = result.safety_flag.then(SafetyPrompt::builtin);
+            let failure = opened.err();
+            let submitted = Submitted {
+                result,
+                change: None,
+                safety,
+                save_error: failure.as_ref().map(|e| SaveError::Storage {
+                    message: e.to_string(),
+                }),
+            };
+            (submitted, failure)
+        }
+    };
+    report(instrument, &submitted, out)?;
+    match failure {
+        Some(err) => {
+            if !out.json {
+                out.line("Your answers were NOT saved.")?;
+            }
+            Err(err)
+        }
+        None => Ok(()),
+    }
+}
+
+/// Prints a scored submission: total, band, change and pointers.
+fn report(instrument: Instrument, submitted: &Submitted, out: &mut Output) -> Result<()> {
     if out.json {
-        return out.json(&submitted);
+        return out.json(submitted);
     }
     let r = &submitted.result;
     out.line(format!(
@@ -157,7 +207,11 @@ fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Out
 }
 
 /// Asks every item on stdin; the safety screen opens as soon as an answer needs it.
-fn ask_all(instrument: Instrument, store: &Store, input: &mut LineInput) -> Result<Vec<u8>> {
+fn ask_all(
+    instrument: Instrument,
+    store: Option<&Store>,
+    input: &mut LineInput,
+) -> Result<Vec<u8>> {
     let items = instrument.items();
     let mut header = format!(
         "{} — {} questions\n{}\n\nAnswer each with a number:\n",

@@ -23,6 +23,9 @@ pub enum CliError {
     /// No data directory was given and none could be derived from the environment.
     #[error("cannot find a data directory: HOME is not set")]
     NoDataDir,
+    /// No key directory was given and none could be derived from the environment.
+    #[error("cannot find a key directory: HOME is not set")]
+    NoKeyDir,
     /// Reading input or writing output failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
@@ -77,6 +80,7 @@ impl CliError {
             }
             CliError::NoTerminal(_) => Some("set SOLACE_RECOVERY_KEY when running from scripts"),
             CliError::NoDataDir => Some("pass `--data-dir DIR` or set SOLACE_DATA_DIR"),
+            CliError::NoKeyDir => Some("pass `--key-dir DIR` or set SOLACE_KEY_DIR"),
             _ => None,
         }
     }

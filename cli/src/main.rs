@@ -37,6 +37,7 @@ fn run(cli: Cli) -> Result<()> {
         return solace_server::run_blocking(config).map_err(|e| CliError::input(e.to_string()));
     }
     let data_dir = session::resolve_data_dir(cli.data_dir)?;
+    session::set_key_dir(session::resolve_key_dir(cli.key_dir)?);
     let mut out = Output::stdout(cli.json);
     match cli.command {
         Command::Init { no_remember } => session::init(&data_dir, !no_remember, &mut out)?,
@@ -95,7 +96,8 @@ fn main() -> ExitCode {
         // The reader went away (`solace journal list | head`): nothing left to say.
         Err(CliError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            // Server error messages end up here: escape what a hostile server could send.
+            eprintln!("error: {}", output::escape_controls(&err.to_string()));
             if let Some(hint) = err.hint() {
                 eprintln!("hint: {hint}");
             }

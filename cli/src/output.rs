@@ -1,7 +1,13 @@
 //! Everything written to stdout: text lines, aligned tables, unicode bars and JSON.
 //!
 //! Write errors are returned rather than panicking, so `solace … | head` ends quietly.
+//!
+//! Text can come from a peer or the server (messages, names, therapist profiles, directory
+//! results, server error messages, usernames), so every line written here and every prompt
+//! goes through [`escape_controls`]: a hostile sender cannot move the cursor, rewrite earlier
+//! lines, change the window title or ring the bell. JSON output is escaped by the encoder.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::io::{self, Write};
 
@@ -25,9 +31,10 @@ impl Output {
         }
     }
 
-    /// Writes one line of text.
+    /// Writes one line of text, terminal control characters escaped.
     pub fn line(&mut self, text: impl Display) -> Result<()> {
-        writeln!(self.out, "{text}")?;
+        let text = text.to_string();
+        writeln!(self.out, "{}", escape_controls(&text))?;
         Ok(())
     }
 
@@ -48,6 +55,16 @@ impl Output {
 
     /// Writes a table: a header row, then `rows`, columns padded to their widest cell.
     pub fn table(&mut self, headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
+        // Escape first, so the widths are those of what is printed.
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|c| escape_controls(c).into_owned())
+                    .collect()
+            })
+            .collect();
+        let rows = &rows;
         let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
         for row in rows {
             for (i, cell) in row.iter().enumerate() {
@@ -82,6 +99,33 @@ impl Output {
         self.out.flush()?;
         Ok(())
     }
+}
+
+/// `text` with terminal control characters made visible and harmless: ESC, BEL, CR, backspace
+/// and every other C0/C1 control and DEL become `\x1b`-style escapes (`\r` for CR), and
+/// bidirectional-override characters (which can reorder what is shown) become `\u{202e}`-style
+/// escapes. Newlines and tabs are kept. The one helper for printing text that came from a
+/// peer or the server; borrowed unchanged when there is nothing to escape.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    fn dangerous(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(dangerous) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            c if dangerous(c) && u32::from(c) <= 0xff => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            c if dangerous(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Display width of `text`, counted in characters.
@@ -167,5 +211,24 @@ mod tests {
         assert_eq!(percent(0.456), "46%");
         assert_eq!(count(1, "entry", "entries"), "1 entry");
         assert_eq!(count(0, "entry", "entries"), "0 entries");
+    }
+
+    #[test]
+    fn control_sequences_are_escaped() {
+        // CSI: clear screen and move home; OSC: set the window title, ended by BEL.
+        assert_eq!(escape_controls("hi\u{1b}[2J\u{1b}[H"), "hi\\x1b[2J\\x1b[H");
+        assert_eq!(
+            escape_controls("\u{1b}]0;pwned\u{7}x"),
+            "\\x1b]0;pwned\\x07x"
+        );
+        // CR would let a line overwrite itself; backspace and DEL erase.
+        assert_eq!(escape_controls("ok\rfake"), "ok\\rfake");
+        assert_eq!(escape_controls("a\u{8}\u{7f}"), "a\\x08\\x7f");
+        // C1 CSI (one code point) and a right-to-left override.
+        assert_eq!(escape_controls("\u{9b}31m"), "\\x9b31m");
+        assert_eq!(escape_controls("abc\u{202e}fed"), "abc\\u{202e}fed");
+        // Ordinary text, newlines, tabs and non-ASCII letters pass unchanged, unallocated.
+        let plain = "Grüße\tline one\nline two — ok";
+        assert!(matches!(escape_controls(plain), Cow::Borrowed(p) if p == plain));
     }
 }

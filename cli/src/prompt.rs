@@ -30,8 +30,10 @@ impl LineInput {
         }
     }
 
-    /// Writes `text` where the questions go (stdout, or stderr in JSON mode).
+    /// Writes `text` where the questions go (stdout, or stderr in JSON mode), terminal
+    /// control characters escaped.
     pub fn say(&self, text: &str) -> Result<()> {
+        let text = crate::output::escape_controls(text);
         if self.questions_to_stderr {
             let mut err = io::stderr().lock();
             write!(err, "{text}")?;

@@ -6,9 +6,7 @@
 
 use std::path::Path;
 
-use solace_core::safety::{
-    self, CrisisResource, SafetyPlan, SafetyPrompt, Section, Settings, DISCLAIMER,
-};
+use solace_core::safety::{self, CrisisResource, SafetyPlan, SafetyPrompt, Section, Settings};
 use solace_core::{CoreError, Store};
 
 use crate::args::SafetyPlanCommand;
@@ -141,7 +139,7 @@ pub fn run(command: Option<SafetyPlanCommand>, data_dir: &Path, out: &mut Output
             let mut settings = safety::settings(&store)?;
             settings.region = Some(code.clone());
             safety::save_settings(&mut store, &settings)?;
-            let prompt = safety::prompt(&store)?;
+            let prompt = safety::prompt(&store);
             if out.json {
                 return out.json(&serde_json::json!({
                     "region": code,
@@ -165,7 +163,7 @@ pub fn run(command: Option<SafetyPlanCommand>, data_dir: &Path, out: &mut Output
                 region,
             });
             safety::save_settings(&mut store, &settings)?;
-            let prompt = safety::prompt(&store)?;
+            let prompt = safety::prompt(&store);
             if out.json {
                 return out.json(&prompt.resources);
             }
@@ -193,7 +191,7 @@ fn show(data_dir: &Path, out: &mut Output) -> Result<()> {
         Ok(store) => store,
         Err(err) => return show_fallback(err, out),
     };
-    let prompt = safety::prompt(&store)?;
+    let prompt = safety::prompt(&store);
     if out.json {
         return out.json(&prompt);
     }
@@ -206,11 +204,7 @@ fn show(data_dir: &Path, out: &mut Output) -> Result<()> {
 /// When the store cannot be opened: built-in resources and the disclaimer, then the error
 /// (except when there is no store yet, which is not a failure here).
 fn show_fallback(err: CliError, out: &mut Output) -> Result<()> {
-    let prompt = SafetyPrompt {
-        plan: SafetyPlan::default(),
-        resources: safety::builtin_resources(""),
-        disclaimer: DISCLAIMER,
-    };
+    let prompt = SafetyPrompt::builtin();
     if out.json {
         out.json(&prompt)?;
     } else {
@@ -218,7 +212,7 @@ fn show_fallback(err: CliError, out: &mut Output) -> Result<()> {
         out.line("")?;
         print_resources(&prompt.resources, out)?;
         out.line("")?;
-        out.line(DISCLAIMER)?;
+        out.line(prompt.disclaimer)?;
     }
     match err {
         CliError::Core(CoreError::NotInitialized) => {
@@ -238,7 +232,15 @@ fn show_fallback(err: CliError, out: &mut Output) -> Result<()> {
 pub fn screen(prompt: &SafetyPrompt, full: bool) -> Vec<String> {
     let mut lines = Vec::new();
     let plan = &prompt.plan;
-    if plan.is_empty() {
+    if prompt.plan_unreadable {
+        lines.push(safety::PLAN_UNREADABLE_NOTE.to_owned());
+        if full {
+            lines.push(
+                "(The stored plan is damaged or was altered; nothing on this device was changed.)"
+                    .to_owned(),
+            );
+        }
+    } else if plan.is_empty() {
         lines.push("Your safety plan is empty.".to_owned());
         if full {
             lines.push(
@@ -282,6 +284,12 @@ pub fn screen(prompt: &SafetyPrompt, full: bool) -> Vec<String> {
         }
     }
     lines.push(String::new());
+    if prompt.settings_unreadable {
+        lines.push(
+            "Your own crisis contacts and region could not be read; built-in resources follow."
+                .to_owned(),
+        );
+    }
     lines.extend(resource_lines(&prompt.resources));
     lines.push(String::new());
     lines.push(prompt.disclaimer.to_owned());
@@ -391,11 +399,18 @@ mod tests {
         let prompt = SafetyPrompt {
             plan: SafetyPlan::default(),
             resources: safety::builtin_resources("US"),
-            disclaimer: DISCLAIMER,
+            disclaimer: safety::DISCLAIMER,
+            plan_unreadable: false,
+            settings_unreadable: false,
         };
         let text = screen(&prompt, true).join("\n");
         assert!(text.contains("safety-plan edit"));
+        assert!(!text.contains("could not be read"));
         assert!(text.contains("988"));
+        assert!(text.contains("cannot respond to emergencies"));
+        let text = screen(&SafetyPrompt::builtin(), false).join("\n");
+        assert!(text.contains("could not be read"));
+        assert!(text.contains("emergency"));
         assert!(text.contains("cannot respond to emergencies"));
     }
 }

@@ -2,10 +2,13 @@
 //! `init`, `unlock`, `lock`, `passwd`, `recover` and `status`.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDate};
 use serde::Serialize;
 use solace_core::crypto::kdf::KdfParams;
+use solace_core::crypto::SecretKey;
+use solace_core::keystore::{KeyStore, KeyStoreError};
 use solace_core::store::DB_FILE;
 use solace_core::vault::RecoveryKey;
 use solace_core::{CoreError, FileKeyStore, RecordKind, Store};
@@ -14,8 +17,12 @@ use crate::error::{CliError, Result};
 use crate::output::{count, Output};
 use crate::passphrase;
 
-/// Name of the directory (inside the data directory) holding this device's key.
-const DEVICE_DIR: &str = "device";
+/// Name of the directory inside the data directory where older builds kept the device key
+/// (moved to the key directory on first use).
+const LEGACY_DEVICE_DIR: &str = "device";
+
+/// The key directory chosen for this process (see [`resolve_key_dir`]).
+static KEY_DIR: OnceLock<PathBuf> = OnceLock::new();
 
 /// Where the store lives: `--data-dir`/`SOLACE_DATA_DIR`, else `$XDG_DATA_HOME/solace`, else
 /// `$HOME/.local/share/solace`.
@@ -33,9 +40,105 @@ pub fn resolve_data_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".local/share/solace"))
 }
 
-/// The file key store holding this device's key for stores in `data_dir`.
-pub fn device_keystore(data_dir: &Path) -> FileKeyStore {
-    FileKeyStore::new(data_dir.join(DEVICE_DIR))
+/// Where remembered device keys live, outside every data directory so a copy of a data
+/// directory alone does not open: `--key-dir`/`SOLACE_KEY_DIR`, else
+/// `$XDG_STATE_HOME/solace/device-keys`, else `$HOME/.local/state/solace/device-keys`.
+/// Keys are files named by vault id, so one directory serves every store.
+pub fn resolve_key_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = explicit.filter(|d| !d.as_os_str().is_empty()) {
+        return Ok(dir);
+    }
+    let non_empty = |var: &str| std::env::var_os(var).filter(|v| !v.is_empty());
+    if let Some(xdg) = non_empty("XDG_STATE_HOME").map(PathBuf::from) {
+        if xdg.is_absolute() {
+            return Ok(xdg.join("solace/device-keys"));
+        }
+    }
+    let home = non_empty("HOME").ok_or(CliError::NoKeyDir)?;
+    Ok(PathBuf::from(home).join(".local/state/solace/device-keys"))
+}
+
+/// Sets the key directory for this process (once, from `main`).
+pub fn set_key_dir(dir: PathBuf) {
+    let _ = KEY_DIR.set(dir);
+}
+
+/// This device's key store for the store in `data_dir`: the per-user key directory, taking
+/// over (and deleting) a key an older build left in `<data-dir>/device/`.
+pub fn device_keystore(data_dir: &Path) -> DeviceKeyStore {
+    let dir = match KEY_DIR.get() {
+        Some(dir) => dir.clone(),
+        None => resolve_key_dir(None).unwrap_or_else(|_| data_dir.join(LEGACY_DEVICE_DIR)),
+    };
+    DeviceKeyStore {
+        current: FileKeyStore::new(dir.clone()),
+        dir,
+        legacy_dir: data_dir.join(LEGACY_DEVICE_DIR),
+    }
+}
+
+/// The CLI's device key store: files in the per-user key directory (mode 0700, keys 0600),
+/// migrating a key from the data directory the first time it is loaded.
+pub struct DeviceKeyStore {
+    current: FileKeyStore,
+    dir: PathBuf,
+    legacy_dir: PathBuf,
+}
+
+impl DeviceKeyStore {
+    fn ensure_dir(&self) -> Result<(), KeyStoreError> {
+        let backend = |e: std::io::Error| KeyStoreError::Backend(e.kind().to_string());
+        std::fs::create_dir_all(&self.dir).map_err(backend)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    fn legacy(&self) -> Option<FileKeyStore> {
+        (self.legacy_dir != self.dir && self.legacy_dir.is_dir())
+            .then(|| FileKeyStore::new(self.legacy_dir.clone()))
+    }
+
+    /// Removes the legacy directory once it holds nothing more.
+    fn tidy_legacy(&self) {
+        let _ = std::fs::remove_dir(&self.legacy_dir);
+    }
+}
+
+impl KeyStore for DeviceKeyStore {
+    fn load(&self, vault_id: &str) -> Result<Option<SecretKey>, KeyStoreError> {
+        if let Some(key) = self.current.load(vault_id)? {
+            return Ok(Some(key));
+        }
+        let Some(legacy) = self.legacy() else {
+            return Ok(None);
+        };
+        let Some(key) = legacy.load(vault_id)? else {
+            return Ok(None);
+        };
+        // Move it: write the new copy first, then delete the old one.
+        self.save(vault_id, &key)?;
+        legacy.delete(vault_id)?;
+        self.tidy_legacy();
+        Ok(Some(key))
+    }
+
+    fn save(&self, vault_id: &str, key: &SecretKey) -> Result<(), KeyStoreError> {
+        self.ensure_dir()?;
+        self.current.save(vault_id, key)
+    }
+
+    fn delete(&self, vault_id: &str) -> Result<(), KeyStoreError> {
+        if let Some(legacy) = self.legacy() {
+            legacy.delete(vault_id)?;
+            self.tidy_legacy();
+        }
+        self.current.delete(vault_id)
+    }
 }
 
 /// The current local time, with its UTC offset.

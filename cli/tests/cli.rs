@@ -33,6 +33,7 @@ impl Solace {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_solace"));
         cmd.args(args)
             .env("SOLACE_DATA_DIR", self.dir.path().join("data"))
+            .env("SOLACE_KEY_DIR", self.dir.path().join("keys"))
             .env("SOLACE_PASSPHRASE", PASS)
             .env("HOME", self.dir.path())
             .env_remove("XDG_DATA_HOME")

@@ -11,6 +11,7 @@ fn solace(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_solace"))
         .args(args)
         .env("SOLACE_DATA_DIR", data)
+        .env("SOLACE_KEY_DIR", data.with_extension("keys"))
         .env("SOLACE_PASSPHRASE", PASS)
         .env_remove("XDG_DATA_HOME")
         .stdin(Stdio::null())
@@ -128,4 +129,41 @@ fn export_import_round_trip_and_daily_plan() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a Solace export"));
     let out = solace(&b, &["export", "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn an_export_with_an_invalid_value_imports_nothing_and_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    ok_json(&a, &["init"]);
+    ok_json(&a, &["mood", "log", "7"]);
+    ok_json(&a, &["mood", "log", "5"]);
+    ok_json(&a, &["journal", "add", "A good day"]);
+    let file = tmp.path().join("export.json");
+    ok_json(
+        &a,
+        &[
+            "export",
+            "--format",
+            "json",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    doc["mood"][1]["data"]["mood"] = 42.into();
+    std::fs::write(&file, doc.to_string()).unwrap();
+
+    ok_json(&b, &["init"]);
+    let out = solace(&b, &["import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("mood[1]: mood must be between 1 and 10"),
+        "{err}"
+    );
+    let status = ok_json(&b, &["status"]);
+    assert_eq!(status["mood_check_ins"], 0, "{status}");
+    assert_eq!(status["journal_entries"], 0, "{status}");
 }

@@ -32,6 +32,7 @@ impl Solace {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_solace"));
         cmd.args(args)
             .env("SOLACE_DATA_DIR", self.dir.path().join("data"))
+            .env("SOLACE_KEY_DIR", self.dir.path().join("keys"))
             .env("SOLACE_PASSPHRASE", PASS)
             .env("SOLACE_FAST_TIMERS", "1")
             .env("HOME", self.dir.path())

@@ -23,6 +23,7 @@ fn register_login_and_sync_through_a_real_server() {
     let wrong = Command::new(env!("CARGO_BIN_EXE_solace"))
         .args(["login", "--server", &url, "--username", "ana"])
         .env("SOLACE_DATA_DIR", tmp.path().join("c"))
+        .env("SOLACE_KEY_DIR", tmp.path().join("c.keys"))
         .env("SOLACE_PASSPHRASE", "not the passphrase")
         .stdin(Stdio::null())
         .output()

@@ -221,7 +221,9 @@ pub struct JournalDraft {
 }
 
 impl JournalDraft {
-    fn normalized(mut self) -> Result<Self> {
+    /// The draft checked (body, title and tag lengths, emotion intensities) and normalized;
+    /// also what an import checks each entry and revision with.
+    pub(crate) fn normalized(mut self) -> Result<Self> {
         self.body.validate()?;
         if let Some(title) = &self.title {
             if title.chars().count() > MAX_TITLE_CHARS {

@@ -38,6 +38,17 @@ pub fn plan_id(date: NaiveDate) -> RecordId {
     RecordId(bytes)
 }
 
+/// The rule for a small step: 1–200 characters once trimmed (also checked on import).
+pub(crate) fn check_step(step: &str) -> Result<()> {
+    let step = step.trim();
+    if step.is_empty() || step.chars().count() > 200 {
+        return Err(CoreError::InvalidInput(
+            "a small step is 1-200 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Sets (or replaces) the plan for `date`. With `habit` and no explicit cue, the habit's own
 /// if-then cue is reused.
 pub fn set(
@@ -49,11 +60,7 @@ pub fn set(
     now: DateTime<FixedOffset>,
 ) -> Result<DailyPlan> {
     let step = step.trim();
-    if step.is_empty() || step.chars().count() > 200 {
-        return Err(CoreError::InvalidInput(
-            "a small step is 1-200 characters".into(),
-        ));
-    }
+    check_step(step)?;
     let habit_cue = match habit {
         Some(id) => habits::get(store, &id)?.draft.plan.map(|p| p.cue),
         None => None,

@@ -133,6 +133,16 @@ impl SafetyPlan {
         }
     }
 
+    /// The plan with entries trimmed and empty ones dropped, checked against the entry length
+    /// limit; also what an import checks a plan with.
+    pub(crate) fn cleaned(mut self) -> Result<Self> {
+        for section in Section::ALL {
+            clean(self.section_mut(section))?;
+        }
+        clean(&mut self.reasons_for_living)?;
+        Ok(self)
+    }
+
     /// Whether nothing has been written yet.
     pub fn is_empty(&self) -> bool {
         Section::ALL.iter().all(|s| self.section(*s).is_empty())
@@ -217,15 +227,44 @@ fn default_true() -> bool {
 }
 
 /// Everything the safety screen shows, available offline.
+///
+/// Assembled from whatever can be read: the person's plan and settings when they open, the
+/// built-in crisis resources and the disclaimer always. A prompt is never an error.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SafetyPrompt {
-    /// The person's plan (empty if not written yet).
+    /// The person's plan (empty if not written yet, or if it could not be read).
     pub plan: SafetyPlan,
     /// Crisis resources: the person's own first, then built-in for their region.
     pub resources: Vec<CrisisResource>,
     /// That Solace cannot handle emergencies.
     pub disclaimer: &'static str,
+    /// The stored plan exists but could not be read (damaged or tampered with); the screen
+    /// says so and shows the built-in resources.
+    #[serde(default)]
+    pub plan_unreadable: bool,
+    /// The stored settings (region, the person's own contacts) could not be read, so only
+    /// the built-in resources are shown.
+    #[serde(default)]
+    pub settings_unreadable: bool,
 }
+
+impl SafetyPrompt {
+    /// The prompt built only from built-in data, for when no store can be opened at all:
+    /// an empty plan (marked unreadable), the international resources and the disclaimer.
+    pub fn builtin() -> Self {
+        SafetyPrompt {
+            plan: SafetyPlan::default(),
+            resources: builtin_resources(""),
+            disclaimer: DISCLAIMER,
+            plan_unreadable: true,
+            settings_unreadable: true,
+        }
+    }
+}
+
+/// Shown in place of the plan when it could not be read.
+pub const PLAN_UNREADABLE_NOTE: &str =
+    "Your own safety plan could not be read on this device, but help is available now:";
 
 /// The saved plan, or an empty one.
 pub fn plan(store: &Store) -> Result<SafetyPlan> {
@@ -239,10 +278,7 @@ pub fn save_plan(
     mut plan: SafetyPlan,
     now: DateTime<FixedOffset>,
 ) -> Result<SafetyPlan> {
-    for section in Section::ALL {
-        clean(plan.section_mut(section))?;
-    }
-    clean(&mut plan.reasons_for_living)?;
+    plan = plan.cleaned()?;
     plan.updated_at = Some(now);
     store.put(
         RecordKind::SafetyPlan,
@@ -281,16 +317,27 @@ pub fn save_settings(store: &mut Store, settings: &Settings) -> Result<()> {
     )
 }
 
-/// The safety screen: plan, resources (own first) and disclaimer. Works offline.
-pub fn prompt(store: &Store) -> Result<SafetyPrompt> {
-    let settings = settings(store)?;
+/// The safety screen: plan, resources (own first) and disclaimer. Works offline and never
+/// fails: a plan or settings record that cannot be read (damaged, tampered with, storage
+/// error) is replaced by built-in data and flagged in the prompt.
+pub fn prompt(store: &Store) -> SafetyPrompt {
+    let (settings, settings_unreadable) = match settings(store) {
+        Ok(s) => (s, false),
+        Err(_) => (Settings::default(), true),
+    };
+    let (plan, plan_unreadable) = match plan(store) {
+        Ok(p) => (p, false),
+        Err(_) => (SafetyPlan::default(), true),
+    };
     let mut resources = settings.custom_resources.clone();
     resources.extend(builtin_resources(settings.region.as_deref().unwrap_or("")));
-    Ok(SafetyPrompt {
-        plan: plan(store)?,
+    SafetyPrompt {
+        plan,
         resources,
         disclaimer: DISCLAIMER,
-    })
+        plan_unreadable,
+        settings_unreadable,
+    }
 }
 
 #[cfg(test)]
@@ -312,17 +359,15 @@ mod tests {
         let saved = save_plan(&mut store, p, now).unwrap();
         assert_eq!(saved.warning_signs, vec!["Not sleeping"]);
         assert_eq!(plan(&store).unwrap(), saved);
-        assert_eq!(
-            prompt(&store).unwrap().resources.last().unwrap().region,
-            "INTL"
-        );
+        assert_eq!(prompt(&store).resources.last().unwrap().region, "INTL");
         let mut s = settings(&store).unwrap();
         assert!(s.discreet_notifications);
         s.region = Some("gb".into());
         s.custom_resources
             .push(resource("My therapist", "call 0123", "GB"));
         save_settings(&mut store, &s).unwrap();
-        let prompt = prompt(&store).unwrap();
+        let prompt = prompt(&store);
+        assert!(!prompt.plan_unreadable && !prompt.settings_unreadable);
         assert_eq!(prompt.resources[0].name, "My therapist");
         assert_eq!(prompt.resources[1].name, "Samaritans");
         assert_eq!(Section::parse("2"), Some(Section::CopingStrategies));

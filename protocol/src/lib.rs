@@ -26,6 +26,10 @@
 //! and the mailbox are in [`messaging`].
 
 pub mod messaging;
+mod redact;
+
+use redact::redacted;
+pub use redact::SecretString;
 
 use serde::{Deserialize, Serialize};
 
@@ -95,7 +99,7 @@ pub struct PreloginResponse {
 }
 
 /// Creates an account and its first device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterRequest {
     /// Account name (3–64 chars of `[a-z0-9._-]`).
     pub username: String,
@@ -123,7 +127,7 @@ pub struct RegisterRequest {
 }
 
 /// Logs a new or returning device in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     /// Account name.
     pub username: String,
@@ -142,7 +146,7 @@ pub struct LoginRequest {
 }
 
 /// A bearer token for one device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionResponse {
     /// Account id (opaque).
     pub account_id: String,
@@ -188,7 +192,7 @@ pub struct ItemsKeysUpload {
 
 /// After a passphrase change on a device: the new auth key, KDF parameters, salt and account
 /// key wrap, so new devices log in with the new passphrase (existing device tokens stay valid).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredentialsUpdate {
     /// The new auth key, hex (32 bytes). Stored only as a slow hash.
     pub auth_key: String,
@@ -232,7 +236,7 @@ pub struct DeviceList {
 }
 
 /// Revokes a device: its tokens stop working at once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeRequest {
     /// The device to revoke (ignored with `all_other_devices`).
     pub device_id: String,
@@ -246,6 +250,39 @@ pub struct RevokeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_proof: Option<String>,
 }
+
+redacted!(RegisterRequest {
+    plain: [
+        username,
+        kdf,
+        salt,
+        items_keys,
+        device_name,
+        account_proof_verifier
+    ],
+    hidden: [wrapped_account_key, recovery_wrapped_account_key],
+    secret: [auth_key]
+});
+redacted!(LoginRequest {
+    plain: [username, device_name, device_id, account_proof_verifier],
+    hidden: [],
+    secret: [auth_key]
+});
+redacted!(SessionResponse {
+    plain: [account_id, device_id, expires_at],
+    hidden: [],
+    secret: [token]
+});
+redacted!(CredentialsUpdate {
+    plain: [kdf, salt, sign_out_other_devices],
+    hidden: [wrapped_account_key],
+    secret: [auth_key, current_auth_key, account_proof]
+});
+redacted!(RevokeRequest {
+    plain: [device_id, all_other_devices],
+    hidden: [],
+    secret: [current_auth_key, account_proof]
+});
 
 /// A record as the server stores and relays it: opaque to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -63,6 +63,7 @@ pub fn solace(data: &Path, args: &[&str]) -> std::process::Output {
         .arg("--json")
         .args(args)
         .env("SOLACE_DATA_DIR", data)
+        .env("SOLACE_KEY_DIR", data.with_extension("keys"))
         .env("SOLACE_PASSPHRASE", PASS)
         .env_remove("XDG_DATA_HOME")
         .stdin(Stdio::null())

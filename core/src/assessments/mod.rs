@@ -33,14 +33,68 @@ pub struct AssessmentResult {
 }
 
 /// What the app must show after a submission.
+///
+/// A submission never hides the safety flow behind a storage problem: when PHQ-9 item 9 is
+/// above zero, `safety` is always present, even if the result could not be stored
+/// (`save_error`) or earlier records could not be read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Submitted {
-    /// The stored result.
+    /// The scored result (stored unless `save_error` says otherwise).
     pub result: AssessmentResult,
-    /// Change from the previous administration of the same instrument, if any.
+    /// Change from the previous administration of the same instrument, if any (absent too
+    /// when the history could not be read).
     pub change: Option<Change>,
     /// Present when the safety flow must open now: the person's plan and crisis resources.
     pub safety: Option<SafetyPrompt>,
+    /// Why the result was not stored, if it was not. Show it after the safety prompt.
+    pub save_error: Option<SaveError>,
+}
+
+impl Submitted {
+    /// Whether the result was stored.
+    pub fn saved(&self) -> bool {
+        self.save_error.is_none()
+    }
+}
+
+/// Why a scored result could not be stored; a UI branches on it (messages carry no content).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum SaveError {
+    /// The disk is full; nothing was written.
+    #[error("the disk is full; the result was not saved")]
+    DiskFull,
+    /// Another process holds the store.
+    #[error("the store is in use by another Solace process; the result was not saved")]
+    StoreBusy,
+    /// Any other storage failure.
+    #[error("the result could not be saved: {message}")]
+    Storage {
+        /// The storage error's message (no personal data, like every `CoreError`).
+        message: String,
+    },
+}
+
+impl From<&CoreError> for SaveError {
+    fn from(err: &CoreError) -> Self {
+        match err {
+            CoreError::DiskFull => SaveError::DiskFull,
+            CoreError::StoreBusy => SaveError::StoreBusy,
+            other => SaveError::Storage {
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<SaveError> for CoreError {
+    fn from(err: SaveError) -> Self {
+        match err {
+            SaveError::DiskFull => CoreError::DiskFull,
+            SaveError::StoreBusy => CoreError::StoreBusy,
+            SaveError::Storage { message } => CoreError::Storage(message),
+        }
+    }
 }
 
 /// Difference between two administrations of one instrument.
@@ -73,40 +127,60 @@ impl Change {
     }
 }
 
+/// Whether any answer of `instrument` must open the safety flow (PHQ-9 item 9 > 0). Pure.
+pub fn needs_safety_flow(instrument: Instrument, answers: &[u8]) -> bool {
+    answers
+        .iter()
+        .enumerate()
+        .any(|(i, a)| instrument.answer_needs_safety_flow(i, *a))
+}
+
+/// Scores a completed questionnaire without touching any store: the pure first step of a
+/// submission, usable when no store can be opened.
+pub fn score(
+    instrument: Instrument,
+    answers: Vec<u8>,
+    at: DateTime<FixedOffset>,
+) -> Result<AssessmentResult> {
+    let total = instrument
+        .score(&answers)
+        .map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+    Ok(AssessmentResult {
+        id: RecordId::generate()?,
+        instrument,
+        safety_flag: needs_safety_flow(instrument, &answers),
+        answers,
+        total,
+        severity: instrument.severity(total),
+        at,
+    })
+}
+
 /// Scores and stores a completed questionnaire; opens the safety flow if needed.
+///
+/// Order matters: scoring and the safety decision come first and are pure; the safety prompt
+/// is assembled from whatever can be read ([`safety::prompt`] never fails); storing is then
+/// attempted and a failure is reported in [`Submitted::save_error`], never as an `Err`, so
+/// the caller always gets the prompt. `Err` only means the answers themselves are invalid.
 pub fn submit(
     store: &mut Store,
     instrument: Instrument,
     answers: Vec<u8>,
     at: DateTime<FixedOffset>,
 ) -> Result<Submitted> {
-    let total = instrument
-        .score(&answers)
-        .map_err(|e| CoreError::InvalidInput(e.to_string()))?;
-    let safety_flag = answers
-        .iter()
-        .enumerate()
-        .any(|(i, a)| instrument.answer_needs_safety_flow(i, *a));
-    let result = AssessmentResult {
-        id: RecordId::generate()?,
-        instrument,
-        answers,
-        total,
-        severity: instrument.severity(total),
-        safety_flag,
-        at,
-    };
-    let previous = history(store, instrument)?.pop();
-    store.put(RecordKind::Assessment, &result.id, &result)?;
-    let safety = if safety_flag {
-        Some(safety::prompt(store)?)
-    } else {
-        None
-    };
+    let result = score(instrument, answers, at)?;
+    let safety = result.safety_flag.then(|| safety::prompt(store));
+    // An unreadable history only costs the comparison.
+    let previous = history(store, instrument).ok().and_then(|mut h| h.pop());
+    let save_error = store
+        .put(RecordKind::Assessment, &result.id, &result)
+        .err()
+        .map(|e| SaveError::from(&e));
     Ok(Submitted {
         change: previous.map(|p| Change::between(&p, &result)),
         result,
         safety,
+        save_error,
     })
 }
 
@@ -130,6 +204,9 @@ pub fn all(store: &Store) -> Result<Vec<AssessmentResult>> {
     out.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
     Ok(out)
 }
+
+#[cfg(test)]
+mod safety_tests;
 
 #[cfg(test)]
 mod tests {
@@ -190,7 +267,7 @@ mod tests {
             at("2026-11-01T09:00:00Z"),
         )
         .unwrap();
-        assert!(s.result.safety_flag);
+        assert!(s.result.safety_flag && s.saved());
         let prompt = s.safety.unwrap();
         assert!(!prompt.resources.is_empty());
         assert!(prompt.disclaimer.contains("cannot"));

@@ -8,6 +8,7 @@
 pub mod csv;
 pub mod fhir;
 pub mod markdown;
+mod validate;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,16 +17,9 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::assessments::AssessmentResult;
 use crate::crypto::fill_random;
 use crate::error::{CoreError, Result};
-use crate::habits::{Habit, HabitEvent};
-use crate::journal::JournalEntry;
-use crate::mood::MoodCheckIn;
-use crate::plans::DailyPlan;
 use crate::record::{RecordId, RecordKind};
-use crate::safety::{SafetyPlan, Settings};
-use crate::sessions::MicroSession;
 use crate::store::Store;
 
 /// The `format` field of a JSON export.
@@ -68,31 +62,6 @@ pub struct ImportReport {
     pub skipped: u32,
 }
 
-fn check_body(kind: RecordKind, data: &Value) -> Result<()> {
-    fn is<T: serde::de::DeserializeOwned>(v: &Value) -> bool {
-        T::deserialize(v).is_ok()
-    }
-    let ok = match kind {
-        RecordKind::Journal => is::<JournalEntry>(data),
-        RecordKind::Mood => is::<MoodCheckIn>(data),
-        RecordKind::Habit => is::<Habit>(data),
-        RecordKind::HabitEvent => is::<HabitEvent>(data),
-        RecordKind::Assessment => is::<AssessmentResult>(data),
-        RecordKind::SafetyPlan => is::<SafetyPlan>(data),
-        RecordKind::Session => is::<MicroSession>(data),
-        RecordKind::Settings => is::<Settings>(data),
-        RecordKind::DailyPlan => is::<DailyPlan>(data),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(CoreError::InvalidInput(format!(
-            "the import holds a malformed {} record",
-            kind.tag()
-        )))
-    }
-}
-
 /// Every live record, grouped by kind tag, as one JSON document.
 pub fn to_json(store: &Store, now: DateTime<FixedOffset>) -> Result<Value> {
     let mut doc = Map::new();
@@ -131,7 +100,9 @@ pub struct ImportedRecord {
 }
 
 /// Parses and validates a JSON export without touching any store (the part a hostile file
-/// reaches first; fuzzed).
+/// reaches first; fuzzed). Every record is checked with the rules the app applies when it
+/// creates one; the first bad value fails the whole file with an `InvalidInput` naming it as
+/// `kind[index].field: what is wrong` (never the value itself).
 pub fn parse_json(text: &str) -> Result<Vec<ImportedRecord>> {
     let doc: Value = serde_json::from_str(text)
         .map_err(|_| CoreError::InvalidInput("the file is not valid JSON".into()))?;
@@ -157,16 +128,23 @@ pub fn parse_json(text: &str) -> Result<Vec<ImportedRecord>> {
         let list = list
             .as_array()
             .ok_or_else(|| CoreError::InvalidInput(format!("'{}' must be a list", kind.tag())))?;
-        for item in list {
+        for (index, item) in list.iter().enumerate() {
+            // `mood[3].id: …` when the message starts with a field name, else `mood[3]: …`.
+            let at = |what: &str| {
+                let field_first = what
+                    .split_once(':')
+                    .is_some_and(|(field, _)| !field.is_empty() && !field.contains(' '));
+                let joint = if field_first { "." } else { ": " };
+                CoreError::InvalidInput(format!("{}[{index}]{joint}{what}", kind.tag()))
+            };
             let id: RecordId = item
                 .get("id")
                 .and_then(Value::as_str)
-                .ok_or_else(|| CoreError::InvalidInput("a record has no id".into()))?
-                .parse()?;
-            let data = item
-                .get("data")
-                .ok_or_else(|| CoreError::InvalidInput("a record has no data".into()))?;
-            check_body(kind, data)?;
+                .ok_or_else(|| at("id: is missing"))?
+                .parse()
+                .map_err(|_| at("id: is not a record id"))?;
+            let data = item.get("data").ok_or_else(|| at("data: is missing"))?;
+            validate::check(kind, &id, data).map_err(|m| at(&m))?;
             let body = serde_json::to_vec(data)
                 .map_err(|_| CoreError::MalformedRecord { kind: kind.tag() })?;
             records.push(ImportedRecord { kind, id, body });

@@ -238,3 +238,95 @@ fn files_are_written_atomically_and_read_well() {
     )
     .is_err());
 }
+
+#[test]
+fn any_invalid_value_imports_nothing_and_is_named() {
+    let a = tempfile::tempdir().unwrap();
+    let store = populated(a.path());
+    let export = to_json(&store, at("2026-11-21T08:00:00Z")).unwrap();
+    let long = "x".repeat(1001);
+    // (JSON pointer into the export, bad value, expected start of the message)
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "/mood/0/data/mood",
+            42.into(),
+            "mood[0]: mood must be between 1 and 10",
+        ),
+        (
+            "/mood/0/data/energy",
+            0.into(),
+            "mood[0]: energy must be between 1 and 10",
+        ),
+        (
+            "/mood/0/data/sleep_hours",
+            25.into(),
+            "mood[0]: sleep hours",
+        ),
+        (
+            "/assessment/0/data/answers/0",
+            4.into(),
+            "assessment[0].answers:",
+        ),
+        (
+            "/assessment/0/data/total",
+            27.into(),
+            "assessment[0].total:",
+        ),
+        (
+            "/assessment/0/data/instrument",
+            "phq10".into(),
+            "assessment[0].data: a field",
+        ),
+        (
+            "/habit/0/data/name",
+            " ".into(),
+            "habit[0]: a habit name is 1-100",
+        ),
+        (
+            "/habit_event/0/data/day",
+            "2030-01-01".into(),
+            "habit_event[0].day:",
+        ),
+        (
+            "/journal/0/data/title",
+            long.clone().into(),
+            "journal[0]: a title is at most",
+        ),
+        (
+            "/safety_plan/0/data/help_contacts/0",
+            long.into(),
+            "safety_plan[0]: a safety-plan entry",
+        ),
+        ("/daily_plan/0/data/step", "".into(), "daily_plan[0].step:"),
+        (
+            "/settings/0/data/region",
+            "Atlantis".into(),
+            "settings[0].region:",
+        ),
+        (
+            "/mood/0/id",
+            "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b".into(),
+            "mood[0].id:",
+        ),
+    ];
+    for (pointer, bad, expected) in cases {
+        let mut doc = export.clone();
+        *doc.pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer} is not in the export")) = bad;
+        let b = tempfile::tempdir().unwrap();
+        let (mut fresh, _) = Store::create(b.path(), "pw", KdfParams::FLOOR).unwrap();
+        match import_json(&mut fresh, &doc.to_string()) {
+            Err(CoreError::InvalidInput(message)) => {
+                assert!(message.starts_with(expected), "{pointer}: {message}");
+                assert!(
+                    !message.contains("42") && !message.contains("xxxx"),
+                    "{message}"
+                );
+            }
+            other => panic!("{pointer}: {other:?}"),
+        }
+        for kind in RecordKind::ALL {
+            assert_eq!(fresh.count(kind).unwrap(), 0, "{pointer}: {}", kind.tag());
+        }
+    }
+}

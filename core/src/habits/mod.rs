@@ -118,7 +118,9 @@ pub struct HabitStats {
 }
 
 impl HabitDraft {
-    fn validated(self) -> Result<Self> {
+    /// The definition checked (name 1–100 characters, schedule, if-then plan) and trimmed;
+    /// also what an import checks each habit with.
+    pub(crate) fn validated(self) -> Result<Self> {
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(CoreError::InvalidInput(

@@ -55,7 +55,9 @@ fn check_scale(name: &str, value: Option<u8>) -> Result<()> {
 }
 
 impl MoodDraft {
-    fn normalized(mut self) -> Result<Self> {
+    /// The draft checked against the check-in rules (scales 1–10, sleep 0–24) and normalized;
+    /// also what an import checks each check-in with.
+    pub(crate) fn normalized(mut self) -> Result<Self> {
         check_scale("mood", Some(self.mood))?;
         check_scale("energy", self.energy)?;
         check_scale("anxiety", self.anxiety)?;

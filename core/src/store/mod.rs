@@ -553,6 +553,16 @@ impl Store {
         )?;
         Ok(count.unsigned_abs())
     }
+
+    /// Test hook: caps the database at its current size (`PRAGMA max_page_count` on this
+    /// connection), so the next write needing a new page fails with a real `SQLITE_FULL`
+    /// (`CoreError::DiskFull`), as on a full disk.
+    #[cfg(test)]
+    pub(crate) fn cap_size_for_tests(&self) -> Result<()> {
+        let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        self.conn.pragma_update(None, "max_page_count", pages)?;
+        Ok(())
+    }
 }
 
 fn decode<T: DeserializeOwned>(kind: RecordKind, body: &[u8]) -> Result<T> {

@@ -1,0 +1,147 @@
+//! Import validation: every record of a JSON export is checked with the same rules the app
+//! applies when the record is created (the domain types' own checks, called from here, so each
+//! rule lives in one place), plus the facts an export must keep consistent (the id inside the
+//! body, an assessment's score). The first bad value is named by kind, index and field; the
+//! message never repeats the value itself, which may be personal.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::assessments::AssessmentResult;
+use crate::error::CoreError;
+use crate::habits::{Habit, HabitEvent};
+use crate::journal::JournalEntry;
+use crate::mood::MoodCheckIn;
+use crate::plans::{self, DailyPlan};
+use crate::record::{RecordId, RecordKind};
+use crate::safety::{SafetyPlan, Settings};
+use crate::sessions::MicroSession;
+
+/// Checks one record; `Err` holds what is wrong, naming the field but not its value.
+pub(crate) fn check(kind: RecordKind, id: &RecordId, data: &Value) -> Result<(), String> {
+    match kind {
+        RecordKind::Journal => {
+            let e: JournalEntry = decode(data)?;
+            same_id(id, &e.id)?;
+            rule(e.current.normalized())?;
+            for (i, r) in e.revisions.into_iter().enumerate() {
+                rule(r.draft.normalized()).map_err(|m| format!("revisions[{i}]: {m}"))?;
+            }
+            Ok(())
+        }
+        RecordKind::Mood => {
+            let m: MoodCheckIn = decode(data)?;
+            same_id(id, &m.id)?;
+            rule(m.draft.normalized())
+        }
+        RecordKind::Habit => {
+            let h: Habit = decode(data)?;
+            same_id(id, &h.id)?;
+            rule(h.draft.validated())
+        }
+        RecordKind::HabitEvent => {
+            let e: HabitEvent = decode(data)?;
+            if e.day > e.at.date_naive() {
+                return Err("day: is after the moment it was recorded".into());
+            }
+            Ok(())
+        }
+        RecordKind::Assessment => {
+            let a: AssessmentResult = decode(data)?;
+            same_id(id, &a.id)?;
+            let total = a
+                .instrument
+                .score(&a.answers)
+                .map_err(|e| format!("answers: {e}"))?;
+            if total != a.total {
+                return Err("total: does not match the answers".into());
+            }
+            if a.instrument.severity(total) != a.severity {
+                return Err("severity: does not match the total".into());
+            }
+            if crate::assessments::needs_safety_flow(a.instrument, &a.answers) != a.safety_flag {
+                return Err("safety_flag: does not match the answers".into());
+            }
+            Ok(())
+        }
+        RecordKind::SafetyPlan => {
+            let p: SafetyPlan = decode(data)?;
+            singleton(kind, id)?;
+            rule(p.cleaned())
+        }
+        RecordKind::Settings => {
+            let s: Settings = decode(data)?;
+            singleton(kind, id)?;
+            if let Some(region) = &s.region {
+                check_region(region)?;
+            }
+            for (i, r) in s.custom_resources.iter().enumerate() {
+                if r.name.trim().is_empty() || r.contact.trim().is_empty() {
+                    return Err(format!("custom_resources[{i}]: needs a name and a contact"));
+                }
+            }
+            Ok(())
+        }
+        RecordKind::Session => {
+            let s: MicroSession = decode(data)?;
+            same_id(id, &s.id)
+        }
+        RecordKind::DailyPlan => {
+            let p: DailyPlan = decode(data)?;
+            if *id != plans::plan_id(p.date) {
+                return Err("id: is not the id of the plan's date".into());
+            }
+            rule(plans::check_step(&p.step).map(|_| ())).map_err(|m| format!("step: {m}"))
+        }
+    }
+}
+
+/// Decodes the record's shape; the message names a missing field, never a value.
+fn decode<T: DeserializeOwned>(data: &Value) -> Result<T, String> {
+    T::deserialize(data).map_err(|e| {
+        let text = e.to_string();
+        match text.strip_prefix("missing field ") {
+            Some(rest) => format!(
+                "data: missing field {}",
+                rest.split(" at ").next().unwrap_or(rest)
+            ),
+            None => "data: a field is of the wrong type or has an unknown value".to_owned(),
+        }
+    })
+}
+
+/// The domain rule's message (rules only ever fail with `InvalidInput`).
+fn rule<T>(result: crate::Result<T>) -> Result<(), String> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(CoreError::InvalidInput(message)) => Err(message),
+        Err(other) => Err(other.to_string()),
+    }
+}
+
+fn same_id(outer: &RecordId, inner: &RecordId) -> Result<(), String> {
+    if outer == inner {
+        Ok(())
+    } else {
+        Err("id: differs from the id inside the record".into())
+    }
+}
+
+fn singleton(kind: RecordKind, id: &RecordId) -> Result<(), String> {
+    if *id == RecordId::singleton(kind) {
+        Ok(())
+    } else {
+        Err("id: is not the fixed id of this record".into())
+    }
+}
+
+/// A two-letter country code or `INTL` (any case: built-in resources upper-case it).
+fn check_region(region: &str) -> Result<(), String> {
+    let ok = (region.len() == 2 && region.chars().all(|c| c.is_ascii_alphabetic()))
+        || region.eq_ignore_ascii_case("INTL");
+    if ok {
+        Ok(())
+    } else {
+        Err("region: is not a two-letter country code or INTL".into())
+    }
+}
