@@ -107,7 +107,7 @@ fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Out
     let answers = match preset {
         Some(answers) => {
             if assessments::needs_safety_flow(instrument, &answers) {
-                show_safety(opened.as_ref().ok(), &input)?;
+                show_safety(opened.as_ref().ok().map(|s| &**s), &input)?;
             }
             answers
         }
@@ -118,7 +118,7 @@ fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Out
                      but not saved.\n\n"
                 ))?;
             }
-            ask_all(instrument, opened.as_ref().ok(), &mut input)?
+            ask_all(instrument, opened.as_ref().ok().map(|s| &**s), &mut input)?
         }
     };
     let (submitted, failure) = match opened.as_mut() {
