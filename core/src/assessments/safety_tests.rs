@@ -126,9 +126,10 @@ fn a_tampered_history_costs_only_the_comparison() {
     .unwrap();
     damage(dir.path(), RecordKind::Assessment);
     assert!(
-        history(&store, Instrument::Phq9).is_err(),
-        "the damage must be real"
+        history(&store, Instrument::Phq9).unwrap().is_empty(),
+        "the damaged result is skipped, not shown"
     );
+    assert_eq!(store.take_skipped(), 1, "the damage must be real");
     let s = submit(
         &mut store,
         Instrument::Phq9,
