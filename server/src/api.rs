@@ -468,13 +468,13 @@ pub async fn push(
             deleted: m.deleted,
         });
     }
-    let results = state
+    let outcome = state
         .storage
         .push(&caller.account_id, &caller.device_id, mutations)
         .await?;
     Ok(Json(p::PushResponse {
-        results,
-        last_mutation_seq: None,
+        results: outcome.results,
+        last_mutation_seq: Some(outcome.last_mutation_seq),
     }))
 }
 

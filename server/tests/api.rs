@@ -385,21 +385,19 @@ async fn sync_rules_over_http(backend: Backend) {
         api.push(&laptop.token, batch.clone()).await,
         vec![applied(1, 1), applied(2, 2)]
     );
-    // The same batch again (lost answer): applied once.
+    // The same batch again (lost answer): applied once, answered as the first time.
     let retry = api.push(&laptop.token, batch).await;
-    assert_eq!(
-        retry,
-        vec![
-            p::MutationResult::Duplicate {
-                mutation_seq: 1,
-                server_seq: 1
-            },
-            p::MutationResult::Duplicate {
-                mutation_seq: 2,
-                server_seq: 2
-            },
-        ]
-    );
+    assert_eq!(retry, vec![applied(1, 1), applied(2, 2)]);
+    // The response carries the device's counter.
+    let resp: p::PushResponse = ok(api
+        .post(
+            "/v1/sync/push",
+            Some(&laptop.token),
+            &p::PushRequest { mutations: vec![] },
+        )
+        .await)
+    .await;
+    assert_eq!(resp.last_mutation_seq, Some(2));
     // The phone pulls, then the laptop edits record 1; the phone's edit on the old base conflicts
     // and carries the server copy.
     let page = api.pull(&phone.token, 0, 100).await;
@@ -488,15 +486,14 @@ async fn accounts_are_isolated_over_http(backend: Backend) {
     // B cannot see A's record.
     let page = api.pull(&b.token, 0, 100).await;
     assert!(page.records.is_empty());
-    // B pushing A's record id (even with A's base) creates or conflicts within B's account only.
+    // B pushing A's record id (even with A's base) creates it within B's account only: B's
+    // account holds no such record, so nothing can be overwritten.
     let r = api
         .push(&b.token, vec![mutation(1, 42, 1, b"B overwrite?")])
         .await;
-    assert!(
-        matches!(r[0], p::MutationResult::Conflict { ref current, .. } if current.server_seq == 0 && current.blob.is_empty())
-    );
-    let r = api.push(&b.token, vec![mutation(2, 42, 0, b"B own")]).await;
-    assert_eq!(r, vec![applied(2, 1)]);
+    assert_eq!(r, vec![applied(1, 1)]);
+    let r = api.push(&b.token, vec![mutation(2, 42, 1, b"B own")]).await;
+    assert_eq!(r, vec![applied(2, 2)]);
     let a_page = api.pull(&a.token, 0, 100).await;
     assert_eq!(a_page.records.len(), 1);
     assert_eq!(a_page.records[0].blob, B64.encode(b"A private"));

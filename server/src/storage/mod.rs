@@ -3,8 +3,9 @@
 //! the protocol lets the server see: opaque ids, kind tags, sealed blobs, sequence numbers,
 //! wrapped keys and slow hashes.
 //!
-//! The push rules live here once ([`decide`]) and each backend applies them inside its own
-//! transaction, so a batch lands whole and a retried batch is applied once. Messaging storage
+//! The push rule lives once in [`solace_protocol::push_rule`] (shared with the core's test
+//! server); [`decide`] and [`result_of`] adapt it to stored records and each backend applies it
+//! inside its own transaction, so a batch lands whole and a retried batch is applied once. Messaging storage
 //! (profiles, links, the Olm key directory, the mailbox) has its shared types and the directory
 //! filter in [`messaging`].
 
@@ -15,6 +16,7 @@ pub mod sqlite;
 use solace_protocol::messaging::{
     ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
 };
+use solace_protocol::push_rule::{self, Decision, StoredVersion};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
 
 pub use messaging::{
@@ -159,30 +161,52 @@ pub struct NewMutation {
     pub deleted: bool,
 }
 
-/// What to do with one mutation, given the device's last applied number and the stored copy.
-pub enum Decision {
-    /// A retry of something already applied.
-    Duplicate,
-    /// Write it as the next version.
-    Write,
-    /// Identical to what is stored: success without a new version.
-    Identical,
-    /// Stale base or kind mismatch: answer with the stored copy.
-    Conflict,
+/// What a push did: one result per mutation and the device's counter afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushOutcome {
+    /// Per-mutation results, in request order.
+    pub results: Vec<MutationResult>,
+    /// The device's last applied mutation number after the batch.
+    pub last_mutation_seq: u64,
 }
 
-/// The push rules of protocol v1.
+/// The push rule ([`solace_protocol::push_rule::decide`]) applied to a stored copy.
 pub fn decide(last_mutation_seq: u64, m: &NewMutation, current: Option<&StoredRecord>) -> Decision {
-    if m.mutation_seq <= last_mutation_seq {
-        return Decision::Duplicate;
-    }
-    match current {
-        None if m.base_seq == 0 => Decision::Write,
-        None => Decision::Conflict,
-        Some(c) if c.kind != m.kind => Decision::Conflict,
-        Some(c) if c.server_seq == m.base_seq => Decision::Write,
-        Some(c) if c.blob == m.blob && c.deleted == m.deleted => Decision::Identical,
-        Some(_) => Decision::Conflict,
+    push_rule::decide(
+        last_mutation_seq,
+        m.mutation_seq,
+        m.base_seq,
+        current.map(|c| StoredVersion {
+            server_seq: c.server_seq,
+            same_content: c.blob == m.blob && c.deleted == m.deleted,
+        }),
+    )
+}
+
+/// The answer to one mutation after `decision` (`written_seq` is the new version's number
+/// when it was written).
+pub fn result_of(
+    decision: Decision,
+    m: &NewMutation,
+    current: Option<&StoredRecord>,
+    written_seq: u64,
+) -> MutationResult {
+    match decision {
+        Decision::Write => MutationResult::Applied {
+            mutation_seq: m.mutation_seq,
+            server_seq: written_seq,
+        },
+        Decision::Retried { server_seq } | Decision::Identical { server_seq } => {
+            MutationResult::Applied {
+                mutation_seq: m.mutation_seq,
+                server_seq,
+            }
+        }
+        Decision::Duplicate => MutationResult::Duplicate {
+            mutation_seq: m.mutation_seq,
+            server_seq: current.map_or(0, |c| c.server_seq),
+        },
+        Decision::Conflict => conflict(m, current),
     }
 }
 
@@ -266,7 +290,7 @@ pub trait Storage: Send + Sync + 'static {
         account_id: &str,
         device_id: &str,
         mutations: Vec<NewMutation>,
-    ) -> StorageResult<Vec<MutationResult>>;
+    ) -> StorageResult<PushOutcome>;
 
     /// Stores (replaces) the account's therapist profile; having one makes it a therapist.
     async fn put_profile(&self, account_id: &str, profile: &TherapistProfile) -> StorageResult<()>;

@@ -9,14 +9,15 @@ use solace_protocol::messaging::{
     ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
     MAX_ONE_TIME_KEYS,
 };
-use solace_protocol::{MutationResult, WireKdf};
+use solace_protocol::push_rule::next_last;
+use solace_protocol::WireKdf;
 use tokio_postgres::NoTls;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    conflict, decide, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
-    NewCredentials, NewDevice, NewMessage, NewMutation, Storage, StorageError, StorageResult,
-    StoredKeys, StoredLink, StoredRecord,
+    decide, result_of, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
+    NewCredentials, NewDevice, NewMessage, NewMutation, PushOutcome, Storage, StorageError,
+    StorageResult, StoredKeys, StoredLink, StoredRecord,
 };
 
 const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
@@ -422,7 +423,7 @@ impl Storage for PostgresStorage {
         account_id: &str,
         device_id: &str,
         mutations: Vec<NewMutation>,
-    ) -> StorageResult<Vec<MutationResult>> {
+    ) -> StorageResult<PushOutcome> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
         let mut next_seq: i64 = tx
@@ -445,7 +446,7 @@ impl Storage for PostgresStorage {
         let upsert = tx
             .prepare_cached(
                 "INSERT INTO records (account_id, id, kind, blob, deleted, server_seq) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (account_id, id) DO UPDATE SET blob = EXCLUDED.blob, deleted = EXCLUDED.deleted, server_seq = EXCLUDED.server_seq",
+                 ON CONFLICT (account_id, id) DO UPDATE SET kind = EXCLUDED.kind, blob = EXCLUDED.blob, deleted = EXCLUDED.deleted, server_seq = EXCLUDED.server_seq",
             )
             .await
             .map_err(pg_err)?;
@@ -456,32 +457,18 @@ impl Storage for PostgresStorage {
                 .await
                 .map_err(pg_err)?
                 .map(|r| record(&r));
-            let result = match decide(last, m, current.as_ref()) {
-                Decision::Duplicate => MutationResult::Duplicate {
-                    mutation_seq: m.mutation_seq,
-                    server_seq: current.map_or(0, |c| c.server_seq),
-                },
-                Decision::Write => {
-                    next_seq += 1;
-                    tx.execute(
-                        &upsert,
-                        &[&account_id, &m.id, &m.kind, &m.blob, &m.deleted, &next_seq],
-                    )
-                    .await
-                    .map_err(pg_err)?;
-                    MutationResult::Applied {
-                        mutation_seq: m.mutation_seq,
-                        server_seq: u(next_seq),
-                    }
-                }
-                Decision::Identical => MutationResult::Applied {
-                    mutation_seq: m.mutation_seq,
-                    server_seq: current.map_or(0, |c| c.server_seq),
-                },
-                Decision::Conflict => conflict(m, current.as_ref()),
-            };
-            last = last.max(m.mutation_seq);
-            results.push(result);
+            let decision = decide(last, m, current.as_ref());
+            if decision == Decision::Write {
+                next_seq += 1;
+                tx.execute(
+                    &upsert,
+                    &[&account_id, &m.id, &m.kind, &m.blob, &m.deleted, &next_seq],
+                )
+                .await
+                .map_err(pg_err)?;
+            }
+            results.push(result_of(decision, m, current.as_ref(), u(next_seq)));
+            last = next_last(last, m.mutation_seq, decision);
         }
         tx.execute(
             "UPDATE accounts SET next_seq = $2 WHERE id = $1",
@@ -496,7 +483,10 @@ impl Storage for PostgresStorage {
         .await
         .map_err(pg_err)?;
         tx.commit().await.map_err(pg_err)?;
-        Ok(results)
+        Ok(PushOutcome {
+            results,
+            last_mutation_seq: last,
+        })
     }
 
     async fn put_profile(&self, account_id: &str, profile: &TherapistProfile) -> StorageResult<()> {

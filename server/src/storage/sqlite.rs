@@ -9,13 +9,14 @@ use solace_protocol::messaging::{
     ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
     MAX_ONE_TIME_KEYS,
 };
-use solace_protocol::{MutationResult, WireKdf};
+use solace_protocol::push_rule::next_last;
+use solace_protocol::WireKdf;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    conflict, decide, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
-    NewCredentials, NewDevice, NewMessage, NewMutation, Storage, StorageError, StorageResult,
-    StoredKeys, StoredLink, StoredRecord,
+    decide, result_of, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
+    NewCredentials, NewDevice, NewMessage, NewMutation, PushOutcome, Storage, StorageError,
+    StorageResult, StoredKeys, StoredLink, StoredRecord,
 };
 
 const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -360,7 +361,7 @@ impl Storage for SqliteStorage {
         account_id: &str,
         device_id: &str,
         mutations: Vec<NewMutation>,
-    ) -> StorageResult<Vec<MutationResult>> {
+    ) -> StorageResult<PushOutcome> {
         let (account_id, device_id) = (account_id.to_owned(), device_id.to_owned());
         self.with(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -374,27 +375,22 @@ impl Storage for SqliteStorage {
                     .prepare_cached("SELECT id, kind, blob, deleted, server_seq FROM records WHERE account_id = ?1 AND id = ?2")?
                     .query_row(params![account_id, m.id], record)
                     .optional()?;
-                let result = match decide(last, m, current.as_ref()) {
-                    Decision::Duplicate => MutationResult::Duplicate { mutation_seq: m.mutation_seq, server_seq: current.map_or(0, |c| c.server_seq) },
-                    Decision::Write => {
-                        next_seq += 1;
-                        tx.prepare_cached(
-                            "INSERT INTO records (account_id, id, kind, blob, deleted, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                             ON CONFLICT (account_id, id) DO UPDATE SET blob = excluded.blob, deleted = excluded.deleted, server_seq = excluded.server_seq",
-                        )?
-                        .execute(params![account_id, m.id, m.kind, m.blob, m.deleted, next_seq])?;
-                        MutationResult::Applied { mutation_seq: m.mutation_seq, server_seq: next_seq as u64 }
-                    }
-                    Decision::Identical => MutationResult::Applied { mutation_seq: m.mutation_seq, server_seq: current.map_or(0, |c| c.server_seq) },
-                    Decision::Conflict => conflict(m, current.as_ref()),
-                };
-                last = last.max(m.mutation_seq);
-                results.push(result);
+                let decision = decide(last, m, current.as_ref());
+                if decision == Decision::Write {
+                    next_seq += 1;
+                    tx.prepare_cached(
+                        "INSERT INTO records (account_id, id, kind, blob, deleted, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (account_id, id) DO UPDATE SET kind = excluded.kind, blob = excluded.blob, deleted = excluded.deleted, server_seq = excluded.server_seq",
+                    )?
+                    .execute(params![account_id, m.id, m.kind, m.blob, m.deleted, next_seq])?;
+                }
+                results.push(result_of(decision, m, current.as_ref(), next_seq.max(0) as u64));
+                last = next_last(last, m.mutation_seq, decision);
             }
             tx.execute("UPDATE accounts SET next_seq = ?2 WHERE id = ?1", params![account_id, next_seq])?;
             tx.execute("UPDATE devices SET last_mutation_seq = ?2 WHERE id = ?1", params![device_id, last as i64])?;
             tx.commit()?;
-            Ok(results)
+            Ok(PushOutcome { results, last_mutation_seq: last })
         })
         .await
     }
