@@ -39,6 +39,8 @@ pub struct AppState {
     pub mailbox_cap: u32,
     /// Seconds an unacknowledged message is kept.
     pub mailbox_ttl_secs: i64,
+    /// The limits advertised by `GET /v1/health`.
+    pub limits: p::ServerLimits,
     /// When expired messages were last purged from all mailboxes (Unix seconds).
     pub last_purge: std::sync::atomic::AtomicI64,
 }
@@ -214,7 +216,7 @@ async fn new_session(
 pub async fn health(State(state): State<Shared>) -> Response {
     match state.storage.health().await {
         Ok(()) => Json(p::Health {
-            limits: None,
+            limits: Some(state.limits),
             status: "ok".into(),
             protocol: p::PROTOCOL_VERSION,
         })
@@ -222,7 +224,7 @@ pub async fn health(State(state): State<Shared>) -> Response {
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(p::Health {
-                limits: None,
+                limits: Some(state.limits),
                 status: "unavailable".into(),
                 protocol: p::PROTOCOL_VERSION,
             }),
@@ -425,7 +427,12 @@ pub async fn pull(
     let cursor = req.cursor.min(MAX_SEQ);
     let (records, more) = state
         .storage
-        .pull(&caller.account_id, cursor, limit)
+        .pull(
+            &caller.account_id,
+            cursor,
+            limit,
+            crate::storage::MAX_PULL_BYTES,
+        )
         .await?;
     let next_cursor = records.last().map_or(req.cursor, |r| r.server_seq);
     Ok(Json(p::PullResponse {

@@ -184,6 +184,11 @@ pub async fn bind_with(
         mailbox_cap: config.mailbox_cap,
         mailbox_ttl_secs: i64::from(config.mailbox_ttl_days) * 86_400,
         last_purge: std::sync::atomic::AtomicI64::new(0),
+        limits: solace_protocol::ServerLimits {
+            max_blob_bytes: solace_protocol::MAX_BLOB_BYTES as u64,
+            max_body_bytes: config.max_body_bytes as u64,
+            max_push_mutations: solace_protocol::MAX_PUSH_MUTATIONS as u32,
+        },
     });
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

@@ -170,6 +170,14 @@ async fn accounts_tokens_and_devices(backend: Backend) {
         (health.status.as_str(), health.protocol),
         ("ok", p::PROTOCOL_VERSION)
     );
+    assert_eq!(
+        health.limits,
+        Some(p::ServerLimits {
+            max_blob_bytes: p::MAX_BLOB_BYTES as u64,
+            max_body_bytes: solace_server::ServerConfig::default().max_body_bytes as u64,
+            max_push_mutations: p::MAX_PUSH_MUTATIONS as u32,
+        })
+    );
 
     let reg = api.register("erin", 5).await;
     assert_eq!(reg.token.len(), 64, "32 random bytes, hex");

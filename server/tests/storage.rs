@@ -9,7 +9,7 @@ use std::sync::Arc;
 use common::{Backend, TestDb};
 use solace_protocol::{MutationResult, WireKdf};
 use solace_server::storage::{
-    NewAccount, NewDevice, NewMutation, Storage, StorageError, StorageResult,
+    NewAccount, NewDevice, NewMutation, Storage, StorageError, StorageResult, MAX_PULL_BYTES,
 };
 
 per_backend!(
@@ -135,7 +135,7 @@ async fn push_then_pull_returns_records_in_order(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r, vec![applied(3, 3)]);
-    let (records, more) = s.pull(&a, 0, 100).await.unwrap();
+    let (records, more) = s.pull(&a, 0, 100, MAX_PULL_BYTES).await.unwrap();
     assert!(!more);
     let got: Vec<_> = records
         .iter()
@@ -148,7 +148,7 @@ async fn push_then_pull_returns_records_in_order(backend: Backend) {
             (rid(1), b"one v2".to_vec(), 3)
         ]
     );
-    let (records, _) = s.pull(&a, 2, 100).await.unwrap();
+    let (records, _) = s.pull(&a, 2, 100, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 1);
     let devices = s.devices(&a).await.unwrap();
     assert_eq!(devices[0].last_mutation_seq, 3);
@@ -185,7 +185,7 @@ async fn stale_base_conflicts_with_the_server_copy(backend: Backend) {
         .unwrap();
     assert!(matches!(r[0], MutationResult::Conflict { .. }));
     // Nothing changed on the server.
-    let (records, _) = s.pull(&a, 0, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(
         (
             records.len(),
@@ -206,7 +206,7 @@ async fn identical_blob_is_success_without_a_new_version(backend: Backend) {
     // Another device uploads the very same sealed blob as a new record: success, same seq.
     let r = push(&*s, &a, &d2, vec![m(1, 3, 0, b"same")]).await.unwrap();
     assert_eq!(r, vec![applied(1, 1)]);
-    let (records, _) = s.pull(&a, 0, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].server_seq, 1);
     // Same blob but a different deleted flag is not identical.
@@ -229,7 +229,7 @@ async fn retried_batch_is_applied_once(backend: Backend) {
     // A retry whose content the server still holds gets its original answer; the first
     // mutation's content was overwritten by the third, so it is a duplicate.
     assert_eq!(retry, vec![duplicate(1, 3), applied(2, 2), applied(3, 3)]);
-    let (records, _) = s.pull(&a, 0, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 2);
     assert_eq!(records.iter().map(|r| r.server_seq).max(), Some(3));
     // The next real change gets the next sequence number: the retry consumed none.
@@ -267,7 +267,7 @@ async fn reordered_and_duplicated_mutation_seqs_are_harmless(backend: Backend) {
             applied(6, 2)
         ]
     );
-    let (records, _) = s.pull(&a, 0, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 2);
     assert_eq!(s.devices(&a).await.unwrap()[0].last_mutation_seq, 6);
     // An empty batch changes nothing.
@@ -287,7 +287,7 @@ async fn tombstones_and_kind_mismatch(backend: Backend) {
         push(&*s, &a, &d, vec![tomb]).await.unwrap(),
         vec![applied(2, 2)]
     );
-    let (records, _) = s.pull(&a, 1, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 1, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 1);
     assert!(records[0].deleted);
     assert!(records[0].blob.is_empty());
@@ -296,7 +296,7 @@ async fn tombstones_and_kind_mismatch(backend: Backend) {
     other_kind.kind = "sealed".into();
     let r = push(&*s, &a, &d, vec![other_kind]).await.unwrap();
     assert_eq!(r, vec![applied(3, 3)]);
-    let (records, _) = s.pull(&a, 2, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 2, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(
         (records[0].kind.as_str(), records[0].deleted),
         ("sealed", false)
@@ -357,7 +357,7 @@ async fn pull_pages_with_more_flag(backend: Backend) {
     push(&*s, &a, &d, batch).await.unwrap();
     let (mut cursor, mut seen, mut pages) = (0, Vec::new(), 0);
     loop {
-        let (records, more) = s.pull(&a, cursor, 10).await.unwrap();
+        let (records, more) = s.pull(&a, cursor, 10, MAX_PULL_BYTES).await.unwrap();
         pages += 1;
         seen.extend(records.iter().map(|r| r.server_seq));
         cursor = records.last().map_or(cursor, |r| r.server_seq);
@@ -368,10 +368,19 @@ async fn pull_pages_with_more_flag(backend: Backend) {
     assert_eq!(pages, 3);
     assert_eq!(seen, (1..=25).collect::<Vec<u64>>());
     // Exactly one full page: `more` is false.
-    let (records, more) = s.pull(&a, 15, 10).await.unwrap();
+    let (records, more) = s.pull(&a, 15, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!((records.len(), more), (10, false));
-    let (records, more) = s.pull(&a, 25, 10).await.unwrap();
+    let (records, more) = s.pull(&a, 25, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!((records.len(), more), (0, false));
+    // Pages are also cut by blob bytes (each blob is 8 bytes): three fit in 30 bytes.
+    let (records, more) = s.pull(&a, 0, 10, 30).await.unwrap();
+    let seqs: Vec<u64> = records.iter().map(|r| r.server_seq).collect();
+    assert_eq!((seqs, more), (vec![1, 2, 3], true));
+    // A blob larger than the cap still comes alone, so paging always progresses.
+    let (records, more) = s.pull(&a, 23, 10, 4).await.unwrap();
+    assert_eq!((records.len(), records[0].server_seq, more), (1, 24, true));
+    let (records, more) = s.pull(&a, 24, 10, 8).await.unwrap();
+    assert_eq!((records.len(), more), (1, false));
 }
 
 async fn accounts_are_isolated(backend: Backend) {
@@ -392,8 +401,8 @@ async fn accounts_are_isolated(backend: Backend) {
         MutationResult::Conflict { current, .. } => assert_ne!(current.blob, "QSdzIHNlY3JldA=="),
         other => panic!("expected a conflict, got {other:?}"),
     }
-    let (ra, _) = s.pull(&a, 0, 10).await.unwrap();
-    let (rb, _) = s.pull(&b, 0, 10).await.unwrap();
+    let (ra, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
+    let (rb, _) = s.pull(&b, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(ra.len(), 1);
     assert_eq!(ra[0].blob, b"A's secret");
     assert_eq!(rb.len(), 1);
@@ -402,7 +411,7 @@ async fn accounts_are_isolated(backend: Backend) {
     assert!(push(&*s, &a, &db, vec![m(9, 42, 1, b"evil")])
         .await
         .is_err());
-    let (ra, _) = s.pull(&a, 0, 10).await.unwrap();
+    let (ra, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(ra[0].blob, b"A's secret");
     // Devices are listed per account.
     assert_eq!(s.devices(&a).await.unwrap().len(), 1);

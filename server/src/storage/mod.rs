@@ -19,6 +19,25 @@ use solace_protocol::messaging::{
 use solace_protocol::push_rule::{self, Decision, StoredVersion};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
 
+#[cfg(test)]
+mod tests {
+    use super::page_cut;
+
+    #[test]
+    fn pages_are_cut_by_count_and_by_bytes() {
+        assert_eq!(page_cut(&[], 10, 100), (0, false));
+        assert_eq!(page_cut(&[1, 1, 1], 3, 100), (3, false));
+        assert_eq!(page_cut(&[1, 1, 1, 1], 3, 100), (3, true));
+        assert_eq!(page_cut(&[40, 40, 40], 10, 100), (2, true));
+        assert_eq!(page_cut(&[40, 60, 1], 10, 100), (2, true));
+        assert_eq!(
+            page_cut(&[500, 1], 10, 100),
+            (1, true),
+            "one record always fits"
+        );
+    }
+}
+
 pub use messaging::{
     directory_matches, search_directory, DepositOutcome, NewEnvelope, NewMessage, StoredLink,
 };
@@ -210,6 +229,25 @@ pub fn result_of(
     }
 }
 
+/// Most blob bytes in one pull page (8 MiB), so a client can cap the response bodies it reads.
+pub const MAX_PULL_BYTES: u64 = 8 * 1024 * 1024;
+
+/// How many of the next records (blob sizes in `server_seq` order, at most `limit + 1` of
+/// them) go into one pull page, and whether more follow: at most `limit` records and at most
+/// `max_bytes` of blobs, but always the first record (a blob is never larger than a page).
+pub fn page_cut(sizes: &[u64], limit: usize, max_bytes: u64) -> (usize, bool) {
+    let mut total = 0u64;
+    let mut n = 0;
+    for &len in sizes.iter().take(limit) {
+        if n > 0 && total.saturating_add(len) > max_bytes {
+            break;
+        }
+        total = total.saturating_add(len);
+        n += 1;
+    }
+    (n, n < sizes.len())
+}
+
 /// The wire form of a stored record.
 pub fn to_wire(r: &StoredRecord) -> WireRecord {
     use base64::Engine as _;
@@ -277,12 +315,14 @@ pub trait Storage: Send + Sync + 'static {
     /// Revokes a device of this account and deletes its tokens, its Olm keys and its mailbox;
     /// false if not found.
     async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool>;
-    /// Records with `server_seq > cursor`, ascending, at most `limit`, and whether more exist.
+    /// Records with `server_seq > cursor`, ascending, at most `limit` and at most `max_bytes`
+    /// of blobs (but always at least one record), and whether more exist ([`page_cut`]).
     async fn pull(
         &self,
         account_id: &str,
         cursor: u64,
         limit: u32,
+        max_bytes: u64,
     ) -> StorageResult<(Vec<StoredRecord>, bool)>;
     /// Applies a batch in one transaction by [`decide`].
     async fn push(

@@ -15,7 +15,7 @@ use tokio_postgres::NoTls;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    decide, result_of, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
+    decide, page_cut, result_of, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
     NewCredentials, NewDevice, NewMessage, NewMutation, PushOutcome, Storage, StorageError,
     StorageResult, StoredKeys, StoredLink, StoredRecord,
 };
@@ -396,26 +396,41 @@ impl Storage for PostgresStorage {
         account_id: &str,
         cursor: u64,
         limit: u32,
+        max_bytes: u64,
     ) -> StorageResult<(Vec<StoredRecord>, bool)> {
-        let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "SELECT id, kind, blob, deleted, server_seq FROM records
-                 WHERE account_id = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3",
-            )
+        let mut c = self.client().await?;
+        // Sizes first (no blobs), then exactly the rows that fit, in one snapshot.
+        let tx = c
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
             .await
             .map_err(pg_err)?;
-        let rows = c
+        let sizes = tx
             .query(
-                &stmt,
+                "SELECT server_seq, octet_length(blob)::BIGINT FROM records
+                 WHERE account_id = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3",
                 &[&account_id, &(cursor as i64), &(i64::from(limit) + 1)],
             )
             .await
             .map_err(pg_err)?;
-        let mut records: Vec<StoredRecord> = rows.iter().map(record).collect();
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        Ok((records, more))
+        let lens: Vec<u64> = sizes.iter().map(|r| u(r.get(1))).collect();
+        let (n, more) = page_cut(&lens, limit as usize, max_bytes);
+        let Some(last) = n.checked_sub(1).and_then(|i| sizes.get(i)) else {
+            return Ok((Vec::new(), more));
+        };
+        let last: i64 = last.get(0);
+        let rows = tx
+            .query(
+                "SELECT id, kind, blob, deleted, server_seq FROM records
+                 WHERE account_id = $1 AND server_seq > $2 AND server_seq <= $3 ORDER BY server_seq",
+                &[&account_id, &(cursor as i64), &last],
+            )
+            .await
+            .map_err(pg_err)?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok((rows.iter().map(record).collect(), more))
     }
 
     async fn push(

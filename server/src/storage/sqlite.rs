@@ -14,7 +14,7 @@ use solace_protocol::WireKdf;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    decide, result_of, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
+    decide, page_cut, result_of, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
     NewCredentials, NewDevice, NewMessage, NewMutation, PushOutcome, Storage, StorageError,
     StorageResult, StoredKeys, StoredLink, StoredRecord,
 };
@@ -336,21 +336,34 @@ impl Storage for SqliteStorage {
         account_id: &str,
         cursor: u64,
         limit: u32,
+        max_bytes: u64,
     ) -> StorageResult<(Vec<StoredRecord>, bool)> {
         let account_id = account_id.to_owned();
         self.with(move |c| {
-            let mut rows: Vec<StoredRecord> = c
+            // Sizes first (no blobs), then exactly the rows that fit; one connection, so both
+            // reads see the same state.
+            let sizes: Vec<(i64, i64)> = c
                 .prepare_cached(
-                    "SELECT id, kind, blob, deleted, server_seq FROM records
+                    "SELECT server_seq, length(blob) FROM records
                      WHERE account_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
                 )?
                 .query_map(
                     params![account_id, cursor as i64, i64::from(limit) + 1],
-                    record,
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )?
                 .collect::<rusqlite::Result<_>>()?;
-            let more = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
+            let lens: Vec<u64> = sizes.iter().map(|&(_, l)| l.max(0) as u64).collect();
+            let (n, more) = page_cut(&lens, limit as usize, max_bytes);
+            let Some(&(last, _)) = n.checked_sub(1).and_then(|i| sizes.get(i)) else {
+                return Ok((Vec::new(), more));
+            };
+            let rows = c
+                .prepare_cached(
+                    "SELECT id, kind, blob, deleted, server_seq FROM records
+                     WHERE account_id = ?1 AND server_seq > ?2 AND server_seq <= ?3 ORDER BY server_seq",
+                )?
+                .query_map(params![account_id, cursor as i64, last], record)?
+                .collect::<rusqlite::Result<_>>()?;
             Ok((rows, more))
         })
         .await
