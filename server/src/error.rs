@@ -112,6 +112,25 @@ impl ApiErr {
         )
     }
 
+    /// `403 proof_required`: changing credentials or revoking devices needs proof of the
+    /// current passphrase (auth key) or of the account key; a token alone is not enough.
+    pub fn proof_required() -> Self {
+        ApiErr(
+            StatusCode::FORBIDDEN,
+            "proof_required",
+            "this change needs proof of the passphrase or the account key".into(),
+        )
+    }
+
+    /// `503 unavailable`: the server is too busy (or its storage is down); retry later.
+    pub fn unavailable() -> Self {
+        ApiErr(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "server busy; retry later".into(),
+        )
+    }
+
     /// `500 internal` (randomness or a worker task failed).
     pub fn internal() -> Self {
         ApiErr(

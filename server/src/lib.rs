@@ -16,10 +16,12 @@
 
 #![deny(missing_docs)]
 
+pub mod account_api;
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod hash_gate;
 pub mod messaging_api;
 pub mod push;
 pub mod rate_limit;
@@ -88,11 +90,15 @@ pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
         .route("/v1/accounts/prelogin", post(api::prelogin))
         .route("/v1/accounts/register", post(api::register))
         .route("/v1/accounts/login", post(api::login))
+        .route("/v1/account/refresh", post(account_api::refresh))
         .route("/v1/account/keys", get(api::account_keys))
         .route("/v1/account/items-keys", put(api::upload_items_keys))
-        .route("/v1/account/credentials", put(api::update_credentials))
+        .route(
+            "/v1/account/credentials",
+            put(account_api::update_credentials),
+        )
         .route("/v1/devices", get(api::devices))
-        .route("/v1/devices/revoke", post(api::revoke))
+        .route("/v1/devices/revoke", post(account_api::revoke))
         .route("/v1/sync/pull", post(api::pull))
         .route("/v1/sync/push", post(api::push))
         .route("/v1/therapist/profile", put(messaging_api::put_profile))
@@ -177,8 +183,15 @@ pub async fn bind_with(
             config.auth_rate_per_second,
             config.auth_rate_burst,
         ),
-        token_ttl_secs: i64::try_from(config.token_ttl_hours.saturating_mul(3600))
-            .unwrap_or(i64::MAX),
+        token_ttl_secs: config.token_ttl(),
+        hashes: hash_gate::HashGate::new(
+            config
+                .max_concurrent_hashes
+                .unwrap_or_else(hash_gate::HashGate::default_slots),
+            hash_gate::DEFAULT_WAIT,
+        ),
+        login_backoff: rate_limit::LoginBackoff::default(),
+        trusted_proxies: config.trusted_proxy_ips()?,
         secret,
         push,
         mailbox_cap: config.mailbox_cap,

@@ -303,7 +303,7 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             .collect::<Vec<_>>(),
         vec!["test", "second"]
     );
-    // Revoking the second device kills its token at once.
+    // Revoking needs a proof: the token alone is refused.
     let r = api
         .post(
             "/v1/devices/revoke",
@@ -311,6 +311,20 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             &p::RevokeRequest {
                 all_other_devices: false,
                 current_auth_key: None,
+                account_proof: None,
+                device_id: second.device_id.clone(),
+            },
+        )
+        .await;
+    err(r, 403, "proof_required").await;
+    // Revoking the second device (with the current auth key) kills its token at once.
+    let r = api
+        .post(
+            "/v1/devices/revoke",
+            Some(&reg.token),
+            &p::RevokeRequest {
+                all_other_devices: false,
+                current_auth_key: Some(hex::encode([5u8; 32])),
                 account_proof: None,
                 device_id: second.device_id.clone(),
             },
@@ -331,7 +345,7 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             Some(&reg.token),
             &p::RevokeRequest {
                 all_other_devices: false,
-                current_auth_key: None,
+                current_auth_key: Some(hex::encode([5u8; 32])),
                 account_proof: None,
                 device_id: "nope".into(),
             },
@@ -515,7 +529,7 @@ async fn accounts_are_isolated_over_http(backend: Backend) {
             Some(&b.token),
             &p::RevokeRequest {
                 all_other_devices: false,
-                current_auth_key: None,
+                current_auth_key: Some(hex::encode([2u8; 32])),
                 account_proof: None,
                 device_id: a.device_id.clone(),
             },

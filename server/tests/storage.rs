@@ -50,6 +50,7 @@ async fn account(s: &dyn Storage, name: &str) -> (String, String) {
             wrapped_account_key: vec![1; 40],
             items_keys: vec![(1, vec![2; 40])],
             recovery_wrap: None,
+            proof_verifier: None,
         },
         NewDevice {
             device_id: device_id.clone(),
@@ -476,6 +477,7 @@ async fn items_keys_and_username_uniqueness(backend: Backend) {
                 wrapped_account_key: vec![],
                 items_keys: vec![],
                 recovery_wrap: None,
+                proof_verifier: None,
             },
             NewDevice {
                 device_id: "other-dev".into(),

@@ -11,7 +11,9 @@
 
 pub mod messaging;
 pub mod postgres;
+mod postgres_accounts;
 pub mod sqlite;
+mod sqlite_accounts;
 
 use solace_protocol::messaging::{
     ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
@@ -79,6 +81,8 @@ pub struct NewAccount {
     pub items_keys: Vec<(u32, Vec<u8>)>,
     /// Account key wrapped by the recovery key (opaque to the server).
     pub recovery_wrap: Option<Vec<u8>>,
+    /// Verifier of the account-key proof (hex of SHA-256 of the proof), if the client sent one.
+    pub proof_verifier: Option<String>,
 }
 
 /// New login material after a passphrase change.
@@ -118,6 +122,8 @@ pub struct AccountLogin {
     pub kdf: WireKdf,
     /// Client salt (hex).
     pub salt: String,
+    /// Verifier of the account-key proof (hex), if one was stored.
+    pub proof_verifier: Option<String>,
 }
 
 /// The key material kept for new devices.
@@ -289,6 +295,25 @@ pub trait Storage: Send + Sync + 'static {
     async fn find_account(&self, username: &str) -> StorageResult<Option<AccountLogin>>;
     /// Adds a device with its token to an account.
     async fn add_device(&self, account_id: &str, device: NewDevice) -> StorageResult<()>;
+    /// Login data of the account with this id.
+    async fn account_by_id(&self, account_id: &str) -> StorageResult<Option<AccountLogin>>;
+    /// Stores the account-key proof verifier if the account has none yet (never replaces one).
+    async fn set_proof_verifier_if_absent(
+        &self,
+        account_id: &str,
+        verifier: &str,
+    ) -> StorageResult<()>;
+    /// Adds a token (hash, expiry) for an existing, non-revoked device of this account and
+    /// deletes the device's tokens that expired before `now`; false (nothing stored) when the
+    /// device is unknown, of another account, or revoked.
+    async fn add_token(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StorageResult<bool>;
     /// `(account id, device id)` for a valid, unexpired token of a non-revoked device.
     async fn authenticate(
         &self,
@@ -304,17 +329,24 @@ pub trait Storage: Send + Sync + 'static {
         keys: Vec<(u32, Vec<u8>)>,
     ) -> StorageResult<()>;
     /// Replaces the login secret hash, KDF parameters, salt and account key wrap after a
-    /// passphrase change (tokens of existing devices stay valid).
+    /// passphrase change. Tokens of existing devices stay valid, unless `sign_out_except` names
+    /// the caller's device: then every other device is revoked (as [`Storage::revoke_device`])
+    /// in the same transaction.
     async fn update_credentials(
         &self,
         account_id: &str,
         update: NewCredentials,
+        sign_out_except: Option<&str>,
     ) -> StorageResult<()>;
     /// The account's devices, oldest first.
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>>;
     /// Revokes a device of this account and deletes its tokens, its Olm keys and its mailbox;
     /// false if not found.
     async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool>;
+    /// Revokes every non-revoked device of the account except `keep_device`, in one
+    /// transaction; returns how many.
+    async fn revoke_other_devices(&self, account_id: &str, keep_device: &str)
+        -> StorageResult<u64>;
     /// Records with `server_seq > cursor`, ascending, at most `limit` and at most `max_bytes`
     /// of blobs (but always at least one record), and whether more exist ([`page_cut`]).
     async fn pull(

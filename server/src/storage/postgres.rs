@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::postgres_accounts as accounts;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use solace_protocol::messaging::{
     ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
@@ -56,13 +57,15 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BY
     CREATE INDEX mailbox_by_age ON mailbox (recipient_device, received_at);",
     // 3: the account key wrapped by the recovery key, so every device can use the recovery key.
     "ALTER TABLE accounts ADD COLUMN recovery_wrap BYTEA;",
+    // 4: the verifier of the account-key proof (hex of SHA-256 of the proof).
+    "ALTER TABLE accounts ADD COLUMN proof_verifier TEXT;",
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
-fn pg_err(e: tokio_postgres::Error) -> StorageError {
+pub(super) fn pg_err(e: tokio_postgres::Error) -> StorageError {
     if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
         StorageError::Conflict
     } else {
@@ -217,9 +220,9 @@ impl Storage for PostgresStorage {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
         tx.execute(
-            "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[&a.account_id, &a.username, &a.auth_hash, &i64::from(a.kdf.memory_kib), &i64::from(a.kdf.iterations), &i64::from(a.kdf.parallelism), &a.salt, &a.wrapped_account_key, &a.recovery_wrap],
+            "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap, proof_verifier)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[&a.account_id, &a.username, &a.auth_hash, &i64::from(a.kdf.memory_kib), &i64::from(a.kdf.iterations), &i64::from(a.kdf.parallelism), &a.salt, &a.wrapped_account_key, &a.recovery_wrap, &a.proof_verifier],
         )
         .await
         .map_err(pg_err)?;
@@ -236,25 +239,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn find_account(&self, username: &str) -> StorageResult<Option<AccountLogin>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                "SELECT id, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt FROM accounts WHERE username = $1",
-                &[&username],
-            )
-            .await
-            .map_err(pg_err)?;
-        Ok(row.map(|r| AccountLogin {
-            account_id: r.get(0),
-            auth_hash: r.get(1),
-            kdf: WireKdf {
-                memory_kib: u32::try_from(r.get::<_, i64>(2)).unwrap_or(0),
-                iterations: u32::try_from(r.get::<_, i64>(3)).unwrap_or(0),
-                parallelism: u32::try_from(r.get::<_, i64>(4)).unwrap_or(0),
-            },
-            salt: r.get(5),
-        }))
+        accounts::login_by(&**self.client().await?, "username", username).await
     }
 
     async fn add_device(&self, account_id: &str, d: NewDevice) -> StorageResult<()> {
@@ -262,6 +247,42 @@ impl Storage for PostgresStorage {
         let tx = c.transaction().await.map_err(pg_err)?;
         insert_device(&tx, account_id, &d).await?;
         tx.commit().await.map_err(pg_err)
+    }
+
+    async fn account_by_id(&self, account_id: &str) -> StorageResult<Option<AccountLogin>> {
+        accounts::login_by(&**self.client().await?, "id", account_id).await
+    }
+
+    async fn set_proof_verifier_if_absent(
+        &self,
+        account_id: &str,
+        verifier: &str,
+    ) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE accounts SET proof_verifier = $2 WHERE id = $1 AND proof_verifier IS NULL",
+                &[&account_id, &verifier],
+            )
+            .await
+            .map(|_| ())
+            .map_err(pg_err)
+    }
+
+    async fn add_token(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StorageResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        let added =
+            accounts::add_token(&tx, account_id, device_id, token_hash, expires_at, now).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(added)
     }
 
     async fn authenticate(
@@ -337,16 +358,12 @@ impl Storage for PostgresStorage {
         &self,
         account_id: &str,
         update: NewCredentials,
+        sign_out_except: Option<&str>,
     ) -> StorageResult<()> {
-        self.client()
-            .await?
-            .execute(
-                "UPDATE accounts SET auth_hash = $2, kdf_memory_kib = $3, kdf_iterations = $4, kdf_parallelism = $5, salt = $6, wrapped_account_key = $7 WHERE id = $1",
-                &[&account_id, &update.auth_hash, &i64::from(update.kdf.memory_kib), &i64::from(update.kdf.iterations), &i64::from(update.kdf.parallelism), &update.salt, &update.wrapped_account_key],
-            )
-            .await
-            .map(|_| ())
-            .map_err(pg_err)
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        accounts::update_credentials(&tx, account_id, &update, sign_out_except).await?;
+        tx.commit().await.map_err(pg_err)
     }
 
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>> {
@@ -370,25 +387,21 @@ impl Storage for PostgresStorage {
     async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
-        let n = tx
-            .execute(
-                "UPDATE devices SET revoked = TRUE WHERE id = $1 AND account_id = $2",
-                &[&device_id, &account_id],
-            )
-            .await
-            .map_err(pg_err)?;
-        if n == 1 {
-            for sql in [
-                "DELETE FROM tokens WHERE device_id = $1",
-                "DELETE FROM mailbox WHERE recipient_device = $1",
-                "DELETE FROM one_time_keys WHERE device_id = $1",
-                "DELETE FROM device_identities WHERE device_id = $1",
-            ] {
-                tx.execute(sql, &[&device_id]).await.map_err(pg_err)?;
-            }
-        }
+        let done = accounts::revoke_in(&tx, account_id, device_id).await?;
         tx.commit().await.map_err(pg_err)?;
-        Ok(n == 1)
+        Ok(done)
+    }
+
+    async fn revoke_other_devices(
+        &self,
+        account_id: &str,
+        keep_device: &str,
+    ) -> StorageResult<u64> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        let n = accounts::revoke_others_in(&tx, account_id, keep_device).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(n)
     }
 
     async fn pull(

@@ -13,6 +13,7 @@ use solace_protocol::push_rule::next_last;
 use solace_protocol::WireKdf;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
+use super::sqlite_accounts as accounts;
 use super::{
     decide, page_cut, result_of, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
     NewCredentials, NewDevice, NewMessage, NewMutation, PushOutcome, Storage, StorageError,
@@ -54,6 +55,8 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BL
     CREATE INDEX mailbox_by_age ON mailbox (recipient_device, received_at);",
     // 3: the account key wrapped by the recovery key, so every device can use the recovery key.
     "ALTER TABLE accounts ADD COLUMN recovery_wrap BLOB;",
+    // 4: the verifier of the account-key proof (hex of SHA-256 of the proof).
+    "ALTER TABLE accounts ADD COLUMN proof_verifier TEXT;",
 ];
 
 fn err(e: rusqlite::Error) -> StorageError {
@@ -181,9 +184,9 @@ impl Storage for SqliteStorage {
         self.with(move |c| {
             let tx = c.transaction()?;
             tx.execute(
-                "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![a.account_id, a.username, a.auth_hash, a.kdf.memory_kib, a.kdf.iterations, a.kdf.parallelism, a.salt, a.wrapped_account_key, a.recovery_wrap],
+                "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap, proof_verifier)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![a.account_id, a.username, a.auth_hash, a.kdf.memory_kib, a.kdf.iterations, a.kdf.parallelism, a.salt, a.wrapped_account_key, a.recovery_wrap, a.proof_verifier],
             )?;
             for (key_id, wrapped) in &a.items_keys {
                 tx.execute("INSERT OR IGNORE INTO items_keys (account_id, key_id, wrapped) VALUES (?1, ?2, ?3)", params![a.account_id, key_id, wrapped])?;
@@ -196,22 +199,8 @@ impl Storage for SqliteStorage {
 
     async fn find_account(&self, username: &str) -> StorageResult<Option<AccountLogin>> {
         let username = username.to_owned();
-        self.with(move |c| {
-            c.query_row(
-                "SELECT id, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt FROM accounts WHERE username = ?1",
-                [username],
-                |r| {
-                    Ok(AccountLogin {
-                        account_id: r.get(0)?,
-                        auth_hash: r.get(1)?,
-                        kdf: WireKdf { memory_kib: r.get(2)?, iterations: r.get(3)?, parallelism: r.get(4)? },
-                        salt: r.get(5)?,
-                    })
-                },
-            )
-            .optional()
-        })
-        .await
+        self.with(move |c| accounts::by_username(c, &username))
+            .await
     }
 
     async fn add_device(&self, account_id: &str, d: NewDevice) -> StorageResult<()> {
@@ -222,6 +211,38 @@ impl Storage for SqliteStorage {
             tx.commit()
         })
         .await
+    }
+
+    async fn account_by_id(&self, account_id: &str) -> StorageResult<Option<AccountLogin>> {
+        let account_id = account_id.to_owned();
+        self.with(move |c| accounts::by_id(c, &account_id)).await
+    }
+
+    async fn set_proof_verifier_if_absent(
+        &self,
+        account_id: &str,
+        verifier: &str,
+    ) -> StorageResult<()> {
+        let (account_id, verifier) = (account_id.to_owned(), verifier.to_owned());
+        self.with(move |c| accounts::set_verifier(c, &account_id, &verifier))
+            .await
+    }
+
+    async fn add_token(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StorageResult<bool> {
+        let (a, d, t) = (
+            account_id.to_owned(),
+            device_id.to_owned(),
+            token_hash.to_owned(),
+        );
+        self.with(move |c| accounts::add_token(c, &a, &d, &t, expires_at, now))
+            .await
     }
 
     async fn authenticate(
@@ -278,16 +299,12 @@ impl Storage for SqliteStorage {
         &self,
         account_id: &str,
         update: NewCredentials,
+        sign_out_except: Option<&str>,
     ) -> StorageResult<()> {
         let account_id = account_id.to_owned();
-        self.with(move |c| {
-            c.execute(
-                "UPDATE accounts SET auth_hash = ?2, kdf_memory_kib = ?3, kdf_iterations = ?4, kdf_parallelism = ?5, salt = ?6, wrapped_account_key = ?7 WHERE id = ?1",
-                params![account_id, update.auth_hash, update.kdf.memory_kib, update.kdf.iterations, update.kdf.parallelism, update.salt, update.wrapped_account_key],
-            )
-            .map(|_| ())
-        })
-        .await
+        let keep = sign_out_except.map(str::to_owned);
+        self.with(move |c| accounts::update_credentials(c, &account_id, &update, keep.as_deref()))
+            .await
     }
 
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>> {
@@ -304,31 +321,18 @@ impl Storage for SqliteStorage {
 
     async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool> {
         let (account_id, device_id) = (account_id.to_owned(), device_id.to_owned());
-        self.with(move |c| {
-            let tx = c.transaction()?;
-            let n = tx.execute(
-                "UPDATE devices SET revoked = 1 WHERE id = ?1 AND account_id = ?2",
-                params![device_id, account_id],
-            )?;
-            if n == 1 {
-                tx.execute("DELETE FROM tokens WHERE device_id = ?1", [&device_id])?;
-                tx.execute(
-                    "DELETE FROM mailbox WHERE recipient_device = ?1",
-                    [&device_id],
-                )?;
-                tx.execute(
-                    "DELETE FROM one_time_keys WHERE device_id = ?1",
-                    [&device_id],
-                )?;
-                tx.execute(
-                    "DELETE FROM device_identities WHERE device_id = ?1",
-                    [&device_id],
-                )?;
-            }
-            tx.commit()?;
-            Ok(n == 1)
-        })
-        .await
+        self.with(move |c| accounts::revoke(c, &account_id, &device_id))
+            .await
+    }
+
+    async fn revoke_other_devices(
+        &self,
+        account_id: &str,
+        keep_device: &str,
+    ) -> StorageResult<u64> {
+        let (account_id, keep) = (account_id.to_owned(), keep_device.to_owned());
+        self.with(move |c| accounts::revoke_others(c, &account_id, &keep))
+            .await
     }
 
     async fn pull(
