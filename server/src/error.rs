@@ -22,6 +22,9 @@ pub enum ServerError {
     /// The listen address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
+    /// The TLS certificate or key could not be loaded.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// The HTTP server failed.
     #[error("server error: {0}")]
     Serve(std::io::Error),
