@@ -1,5 +1,8 @@
 //! Server configuration: a TOML file, overridden by environment variables, with defaults that
-//! need no setup (loopback, embedded SQLite).
+//! need no setup (loopback, embedded SQLite, plain HTTP). Every key and its variable are
+//! documented on [`ServerConfig`]; the issue-11 additions are `token_ttl_secs` (wins over
+//! `token_ttl_hours`), `max_concurrent_hashes` (Argon2id jobs at once), `trusted_proxies`
+//! (whose `X-Forwarded-For` is believed) and `tls_cert` / `tls_key` (terminate TLS here).
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
