@@ -26,6 +26,7 @@
 //! and the mailbox are in [`messaging`].
 
 pub mod messaging;
+pub mod push_rule;
 mod redact;
 
 use redact::redacted;
@@ -365,7 +366,7 @@ pub enum MutationResult {
         /// The record's current `server_seq` (0 if it does not exist).
         server_seq: u64,
     },
-    /// `base_seq` was stale (or the kind differs): here is the server's copy to merge.
+    /// `base_seq` was stale: here is the server's copy to merge (see [`push_rule`]).
     Conflict {
         /// The mutation.
         mutation_seq: u64,

@@ -19,7 +19,7 @@ use solace_protocol as p;
 use crate::auth;
 use crate::error::ApiErr;
 use crate::rate_limit::RateLimiter;
-use crate::storage::{NewAccount, NewCredentials, NewDevice, NewMutation, Storage};
+use crate::storage::{NewAccount, NewDevice, NewMutation, Storage};
 
 /// Shared state of the running server.
 pub struct AppState {
@@ -39,6 +39,14 @@ pub struct AppState {
     pub mailbox_cap: u32,
     /// Seconds an unacknowledged message is kept.
     pub mailbox_ttl_secs: i64,
+    /// The limits advertised by `GET /v1/health`.
+    pub limits: p::ServerLimits,
+    /// The cap on concurrent Argon2id work.
+    pub hashes: crate::hash_gate::HashGate,
+    /// Per-username backoff after failed logins.
+    pub login_backoff: crate::rate_limit::LoginBackoff,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// When expired messages were last purged from all mailboxes (Unix seconds).
     pub last_purge: std::sync::atomic::AtomicI64,
 }
@@ -90,7 +98,7 @@ pub(crate) fn b64(text: &str, what: &str, max: usize) -> Result<Vec<u8>, ApiErr>
     Ok(bytes)
 }
 
-fn hex_of_len(text: &str, len: usize, what: &str) -> Result<Vec<u8>, ApiErr> {
+pub(crate) fn hex_of_len(text: &str, len: usize, what: &str) -> Result<Vec<u8>, ApiErr> {
     hex::decode(text)
         .ok()
         .filter(|b| b.len() == len)
@@ -175,8 +183,13 @@ impl FromRequestParts<Shared> for Caller {
     }
 }
 
-fn limit_address(state: &AppState, addr: &SocketAddr) -> Result<(), ApiErr> {
-    if state.address_limit.allow(&addr.ip().to_string()) {
+fn limit_address(
+    state: &AppState,
+    addr: &SocketAddr,
+    headers: &axum::http::HeaderMap,
+) -> Result<(), ApiErr> {
+    let client = crate::rate_limit::client_ip(addr.ip(), headers, &state.trusted_proxies);
+    if state.address_limit.allow(&client.to_string()) {
         Ok(())
     } else {
         Err(ApiErr::rate_limited())
@@ -214,7 +227,7 @@ async fn new_session(
 pub async fn health(State(state): State<Shared>) -> Response {
     match state.storage.health().await {
         Ok(()) => Json(p::Health {
-            limits: None,
+            limits: Some(state.limits),
             status: "ok".into(),
             protocol: p::PROTOCOL_VERSION,
         })
@@ -222,7 +235,7 @@ pub async fn health(State(state): State<Shared>) -> Response {
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(p::Health {
-                limits: None,
+                limits: Some(state.limits),
                 status: "unavailable".into(),
                 protocol: p::PROTOCOL_VERSION,
             }),
@@ -235,9 +248,10 @@ pub async fn health(State(state): State<Shared>) -> Response {
 pub async fn prelogin(
     State(state): State<Shared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<p::PreloginResponse>, ApiErr> {
-    limit_address(&state, &addr)?;
+    limit_address(&state, &addr, &headers)?;
     let req: p::PreloginRequest = parse(body)?;
     let (kdf, salt) = match state.storage.find_account(&req.username).await? {
         Some(a) => (a.kdf, a.salt),
@@ -250,9 +264,10 @@ pub async fn prelogin(
 pub async fn register(
     State(state): State<Shared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<p::SessionResponse>, ApiErr> {
-    limit_address(&state, &addr)?;
+    limit_address(&state, &addr, &headers)?;
     let req: p::RegisterRequest = parse(body)?;
     if !valid_username(&req.username) {
         return Err(ApiErr::bad("username must be 3-64 of a-z 0-9 . _ -"));
@@ -267,10 +282,15 @@ pub async fn register(
         .transpose()?;
     let keys = items_keys(&req.items_keys)?;
     let name = device_name(&req.device_name)?;
-    let auth_hash = tokio::task::spawn_blocking(move || auth::hash_auth_key(&auth_key))
-        .await
-        .ok()
-        .flatten()
+    let proof_verifier = req
+        .account_proof_verifier
+        .as_deref()
+        .map(proof_verifier)
+        .transpose()?;
+    let auth_hash = state
+        .hashes
+        .run(move || auth::hash_auth_key(&auth_key))
+        .await?
         .ok_or_else(ApiErr::internal)?;
     let account_id = auth::random_id().ok_or_else(ApiErr::internal)?;
     let account = NewAccount {
@@ -282,32 +302,70 @@ pub async fn register(
         wrapped_account_key: wrapped,
         items_keys: keys,
         recovery_wrap,
+        proof_verifier,
     };
     Ok(Json(
         new_session(&state, &account_id, name, Some(account)).await?,
     ))
 }
 
-/// `POST /v1/accounts/login`.
+/// `POST /v1/accounts/login`. Refused without checking the key while the username is
+/// backing off after failed attempts ([`crate::rate_limit::LoginBackoff`]). With `device_id`
+/// of a live device of the account, that device gets a new token; otherwise a new device is
+/// added.
 pub async fn login(
     State(state): State<Shared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<p::SessionResponse>, ApiErr> {
-    limit_address(&state, &addr)?;
+    limit_address(&state, &addr, &headers)?;
     let req: p::LoginRequest = parse(body)?;
     let name = device_name(&req.device_name)?;
+    let verifier = req
+        .account_proof_verifier
+        .as_deref()
+        .map(proof_verifier)
+        .transpose()?;
+    if !state.login_backoff.allowed(&req.username) {
+        return Err(ApiErr::rate_limited());
+    }
     let auth_key = hex::decode(&req.auth_key).unwrap_or_default();
     let account = state.storage.find_account(&req.username).await?;
     let stored = account.as_ref().map(|a| a.auth_hash.clone());
-    let ok =
-        tokio::task::spawn_blocking(move || auth::verify_auth_key(stored.as_deref(), &auth_key))
-            .await
-            .unwrap_or(false);
-    match (ok, account) {
-        (true, Some(a)) => Ok(Json(new_session(&state, &a.account_id, name, None).await?)),
-        _ => Err(ApiErr::unauthorized()),
+    let ok = state
+        .hashes
+        .run(move || auth::verify_auth_key(stored.as_deref(), &auth_key))
+        .await?;
+    let account = match (ok, account) {
+        (true, Some(a)) => a,
+        _ => {
+            state.login_backoff.failed(&req.username);
+            return Err(ApiErr::unauthorized());
+        }
+    };
+    state.login_backoff.succeeded(&req.username);
+    if let (Some(v), None) = (&verifier, &account.proof_verifier) {
+        state
+            .storage
+            .set_proof_verifier_if_absent(&account.account_id, v)
+            .await?;
     }
+    if let Some(device_id) = req.device_id.as_deref() {
+        if let Some(session) =
+            crate::account_api::token_for_device(&state, &account.account_id, device_id).await?
+        {
+            return Ok(Json(session));
+        }
+    }
+    Ok(Json(
+        new_session(&state, &account.account_id, name, None).await?,
+    ))
+}
+
+/// Validates an account-proof verifier: 32 bytes of hex, stored lowercase.
+fn proof_verifier(text: &str) -> Result<String, ApiErr> {
+    hex_of_len(text, 32, "account_proof_verifier").map(hex::encode)
 }
 
 /// `GET /v1/account/keys`.
@@ -347,36 +405,6 @@ pub async fn upload_items_keys(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `PUT /v1/account/credentials`: new login material after a passphrase change on a device.
-pub async fn update_credentials(
-    State(state): State<Shared>,
-    caller: Caller,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<StatusCode, ApiErr> {
-    let req: p::CredentialsUpdate = parse(body)?;
-    let auth_key = hex_of_len(&req.auth_key, 32, "auth_key")?;
-    hex_of_len(&req.salt, 16, "salt")?;
-    let wrapped = b64(&req.wrapped_account_key, "wrapped account key", 1024)?;
-    let auth_hash = tokio::task::spawn_blocking(move || auth::hash_auth_key(&auth_key))
-        .await
-        .ok()
-        .flatten()
-        .ok_or_else(ApiErr::internal)?;
-    state
-        .storage
-        .update_credentials(
-            &caller.account_id,
-            NewCredentials {
-                auth_hash,
-                kdf: req.kdf,
-                salt: req.salt,
-                wrapped_account_key: wrapped,
-            },
-        )
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 /// `GET /v1/devices`.
 pub async fn devices(
     State(state): State<Shared>,
@@ -396,24 +424,6 @@ pub async fn devices(
     }))
 }
 
-/// `POST /v1/devices/revoke`.
-pub async fn revoke(
-    State(state): State<Shared>,
-    caller: Caller,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<StatusCode, ApiErr> {
-    let req: p::RevokeRequest = parse(body)?;
-    if state
-        .storage
-        .revoke_device(&caller.account_id, &req.device_id)
-        .await?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiErr::not_found("device"))
-    }
-}
-
 /// `POST /v1/sync/pull`.
 pub async fn pull(
     State(state): State<Shared>,
@@ -425,7 +435,12 @@ pub async fn pull(
     let cursor = req.cursor.min(MAX_SEQ);
     let (records, more) = state
         .storage
-        .pull(&caller.account_id, cursor, limit)
+        .pull(
+            &caller.account_id,
+            cursor,
+            limit,
+            crate::storage::MAX_PULL_BYTES,
+        )
         .await?;
     let next_cursor = records.last().map_or(req.cursor, |r| r.server_seq);
     Ok(Json(p::PullResponse {
@@ -468,13 +483,13 @@ pub async fn push(
             deleted: m.deleted,
         });
     }
-    let results = state
+    let outcome = state
         .storage
         .push(&caller.account_id, &caller.device_id, mutations)
         .await?;
     Ok(Json(p::PushResponse {
-        results,
-        last_mutation_seq: None,
+        results: outcome.results,
+        last_mutation_seq: Some(outcome.last_mutation_seq),
     }))
 }
 

@@ -1,7 +1,11 @@
 //! Server configuration: a TOML file, overridden by environment variables, with defaults that
-//! need no setup (loopback, embedded SQLite).
+//! need no setup (loopback, embedded SQLite, plain HTTP). Every key and its variable are
+//! documented on [`ServerConfig`]; the issue-11 additions are `token_ttl_secs` (wins over
+//! `token_ttl_hours`), `max_concurrent_hashes` (Argon2id jobs at once), `trusted_proxies`
+//! (whose `X-Forwarded-For` is believed) and `tls_cert` / `tls_key` (terminate TLS here).
 
-use std::path::Path;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -13,8 +17,26 @@ pub struct ServerConfig {
     pub listen: String,
     /// `sqlite:PATH` or a `postgres://` URL (`SOLACE_SERVER_DATABASE`).
     pub database: String,
-    /// Bearer-token lifetime in hours (`SOLACE_SERVER_TOKEN_TTL_HOURS`).
+    /// Bearer-token lifetime in hours (`SOLACE_SERVER_TOKEN_TTL_HOURS`); see
+    /// [`ServerConfig::token_ttl_secs`], which wins when set.
     pub token_ttl_hours: u64,
+    /// Bearer-token lifetime in seconds (`SOLACE_SERVER_TOKEN_TTL_SECS`); overrides
+    /// `token_ttl_hours` when set. Devices get a fresh token with `POST /v1/account/refresh`.
+    pub token_ttl_secs: Option<u64>,
+    /// Most Argon2id hashes computed or verified at once (login, register, credential proofs;
+    /// `SOLACE_SERVER_MAX_CONCURRENT_HASHES`). Default: the machine's available parallelism.
+    /// When all are busy a request waits up to 2 s, then gets `503 unavailable`.
+    pub max_concurrent_hashes: Option<usize>,
+    /// Reverse proxies (IP addresses) whose `X-Forwarded-For` is believed: when the peer is one
+    /// of them, per-address limits use the right-most address in that header that is not a
+    /// trusted proxy (`SOLACE_SERVER_TRUSTED_PROXIES`, comma-separated). Empty by default: the
+    /// header is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// PEM certificate chain; with `tls_key` the server terminates TLS itself (rustls, ring
+    /// provider) instead of serving plain HTTP behind a proxy (`SOLACE_SERVER_TLS_CERT`).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert` (`SOLACE_SERVER_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
     /// Sustained requests per second per account (`SOLACE_SERVER_RATE_PER_SECOND`).
     pub rate_per_second: u32,
     /// Burst size per account (`SOLACE_SERVER_RATE_BURST`).
@@ -45,6 +67,11 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8787".into(),
             database: "sqlite:solace-server.db".into(),
             token_ttl_hours: 24 * 30,
+            token_ttl_secs: None,
+            max_concurrent_hashes: None,
+            trusted_proxies: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
             rate_per_second: 200,
             rate_burst: 400,
             max_body_bytes: 8 * 1024 * 1024,
@@ -70,6 +97,9 @@ pub enum ConfigError {
     /// An environment variable has an unusable value.
     #[error("invalid value for {0}")]
     Env(&'static str),
+    /// A setting has an unusable value (named by its config key).
+    #[error("invalid setting {0}")]
+    Invalid(&'static str),
 }
 
 fn env_num<T: std::str::FromStr>(name: &'static str, target: &mut T) -> Result<(), ConfigError> {
@@ -79,7 +109,37 @@ fn env_num<T: std::str::FromStr>(name: &'static str, target: &mut T) -> Result<(
     Ok(())
 }
 
+fn env_opt<T: std::str::FromStr>(
+    name: &'static str,
+    target: &mut Option<T>,
+) -> Result<(), ConfigError> {
+    if let Ok(v) = std::env::var(name) {
+        *target = Some(v.trim().parse().map_err(|_| ConfigError::Env(name))?);
+    }
+    Ok(())
+}
+
 impl ServerConfig {
+    /// The token lifetime in seconds: `token_ttl_secs` if set, else `token_ttl_hours`.
+    pub fn token_ttl(&self) -> i64 {
+        let secs = self
+            .token_ttl_secs
+            .unwrap_or_else(|| self.token_ttl_hours.saturating_mul(3600));
+        i64::try_from(secs).unwrap_or(i64::MAX)
+    }
+
+    /// `trusted_proxies` parsed; [`ConfigError::Invalid`] if one is not an IP address.
+    pub fn trusted_proxy_ips(&self) -> Result<Vec<IpAddr>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| {
+                p.trim()
+                    .parse()
+                    .map_err(|_| ConfigError::Invalid("trusted_proxies"))
+            })
+            .collect()
+    }
+
     /// Defaults, then `file` (if given), then environment overrides.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let mut config = match file {
@@ -96,6 +156,25 @@ impl ServerConfig {
             config.database = v;
         }
         env_num("SOLACE_SERVER_TOKEN_TTL_HOURS", &mut config.token_ttl_hours)?;
+        env_opt("SOLACE_SERVER_TOKEN_TTL_SECS", &mut config.token_ttl_secs)?;
+        env_opt(
+            "SOLACE_SERVER_MAX_CONCURRENT_HASHES",
+            &mut config.max_concurrent_hashes,
+        )?;
+        if let Ok(v) = std::env::var("SOLACE_SERVER_TRUSTED_PROXIES") {
+            config.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        if let Ok(v) = std::env::var("SOLACE_SERVER_TLS_CERT") {
+            config.tls_cert = Some(PathBuf::from(v));
+        }
+        if let Ok(v) = std::env::var("SOLACE_SERVER_TLS_KEY") {
+            config.tls_key = Some(PathBuf::from(v));
+        }
         env_num("SOLACE_SERVER_RATE_PER_SECOND", &mut config.rate_per_second)?;
         env_num("SOLACE_SERVER_RATE_BURST", &mut config.rate_burst)?;
         env_num("SOLACE_SERVER_MAX_BODY_BYTES", &mut config.max_body_bytes)?;
@@ -157,7 +236,11 @@ mod tests {
         std::env::set_var("SOLACE_SERVER_DATABASE", "postgres://db/x");
         std::env::set_var("SOLACE_SERVER_LOG_JSON", "1");
         std::env::set_var("SOLACE_SERVER_MAILBOX_TTL_DAYS", "2");
+        std::env::set_var("SOLACE_SERVER_TOKEN_TTL_SECS", "90");
+        std::env::set_var("SOLACE_SERVER_TRUSTED_PROXIES", "10.0.0.1, ::1");
         let c = ServerConfig::load(Some(&path)).unwrap();
+        assert_eq!(c.token_ttl(), 90, "seconds win over hours");
+        assert_eq!(c.trusted_proxy_ips().unwrap().len(), 2);
         assert_eq!(c.rate_burst, 7);
         assert_eq!(c.mailbox_ttl_days, 2);
         assert!(c.is_postgres() && c.log_json);
@@ -172,9 +255,21 @@ mod tests {
             "SOLACE_SERVER_LOG_JSON",
             "SOLACE_SERVER_MAILBOX_TTL_DAYS",
             "SOLACE_SERVER_MAX_BODY_BYTES",
+            "SOLACE_SERVER_TOKEN_TTL_SECS",
+            "SOLACE_SERVER_TRUSTED_PROXIES",
         ] {
             std::env::remove_var(name);
         }
-        assert_eq!(ServerConfig::load(None).unwrap(), ServerConfig::default());
+        let c = ServerConfig::load(None).unwrap();
+        assert_eq!(c, ServerConfig::default());
+        assert_eq!(c.token_ttl(), 30 * 24 * 3600);
+        let bad = ServerConfig {
+            trusted_proxies: vec!["proxy.example".into()],
+            ..ServerConfig::default()
+        };
+        assert!(matches!(
+            bad.trusted_proxy_ips(),
+            Err(ConfigError::Invalid("trusted_proxies"))
+        ));
     }
 }

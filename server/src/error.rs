@@ -22,6 +22,9 @@ pub enum ServerError {
     /// The listen address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
+    /// The TLS certificate or key could not be loaded.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// The HTTP server failed.
     #[error("server error: {0}")]
     Serve(std::io::Error),
@@ -109,6 +112,25 @@ impl ApiErr {
             StatusCode::METHOD_NOT_ALLOWED,
             "bad_request",
             "method not allowed here".into(),
+        )
+    }
+
+    /// `403 proof_required`: changing credentials or revoking devices needs proof of the
+    /// current passphrase (auth key) or of the account key; a token alone is not enough.
+    pub fn proof_required() -> Self {
+        ApiErr(
+            StatusCode::FORBIDDEN,
+            "proof_required",
+            "this change needs proof of the passphrase or the account key".into(),
+        )
+    }
+
+    /// `503 unavailable`: the server is too busy (or its storage is down); retry later.
+    pub fn unavailable() -> Self {
+        ApiErr(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "server busy; retry later".into(),
         )
     }
 

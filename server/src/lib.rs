@@ -16,14 +16,17 @@
 
 #![deny(missing_docs)]
 
+pub mod account_api;
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod hash_gate;
 pub mod messaging_api;
 pub mod push;
 pub mod rate_limit;
 pub mod storage;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -88,11 +91,15 @@ pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
         .route("/v1/accounts/prelogin", post(api::prelogin))
         .route("/v1/accounts/register", post(api::register))
         .route("/v1/accounts/login", post(api::login))
+        .route("/v1/account/refresh", post(account_api::refresh))
         .route("/v1/account/keys", get(api::account_keys))
         .route("/v1/account/items-keys", put(api::upload_items_keys))
-        .route("/v1/account/credentials", put(api::update_credentials))
+        .route(
+            "/v1/account/credentials",
+            put(account_api::update_credentials),
+        )
         .route("/v1/devices", get(api::devices))
-        .route("/v1/devices/revoke", post(api::revoke))
+        .route("/v1/devices/revoke", post(account_api::revoke))
         .route("/v1/sync/pull", post(api::pull))
         .route("/v1/sync/push", post(api::push))
         .route("/v1/therapist/profile", put(messaging_api::put_profile))
@@ -120,6 +127,7 @@ pub struct Bound {
     listener: tokio::net::TcpListener,
     addr: SocketAddr,
     app: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Bound {
@@ -133,24 +141,39 @@ impl Bound {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        axum::serve(
-            self.listener,
-            self.app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServerError::Serve)
+        let app = self.app.into_make_service_with_connect_info::<SocketAddr>();
+        match self.tls {
+            None => axum::serve(self.listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(ServerError::Serve),
+            Some(acceptor) => {
+                use axum::serve::ListenerExt as _;
+                let listener =
+                    tls::TlsListener::new(self.listener, acceptor, self.addr).tap_io(|_| ());
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                    .map_err(ServerError::Serve)
+            }
+        }
+    }
+
+    /// Whether this server terminates TLS itself (`tls_cert` and `tls_key` are set).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// Serves on a task of the current tokio runtime.
     pub fn spawn(self) -> ServerHandle {
-        let addr = self.addr;
+        let (addr, tls) = (self.addr, self.tls.is_some());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(self.run(async {
             let _ = stopped.await;
         }));
         ServerHandle {
             addr,
+            tls,
             stop: Some(stop),
             task: Some(task),
         }
@@ -168,6 +191,11 @@ pub async fn bind_with(
     config: ServerConfig,
     push: Arc<dyn push::PushSender>,
 ) -> Result<Bound, ServerError> {
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        (None, None) => None,
+        _ => return Err(tls::TlsError::Incomplete.into()),
+    };
     let storage = open_storage(&config).await?;
     let secret = storage.server_secret().await?;
     let state = Arc::new(api::AppState {
@@ -177,13 +205,25 @@ pub async fn bind_with(
             config.auth_rate_per_second,
             config.auth_rate_burst,
         ),
-        token_ttl_secs: i64::try_from(config.token_ttl_hours.saturating_mul(3600))
-            .unwrap_or(i64::MAX),
+        token_ttl_secs: config.token_ttl(),
+        hashes: hash_gate::HashGate::new(
+            config
+                .max_concurrent_hashes
+                .unwrap_or_else(hash_gate::HashGate::default_slots),
+            hash_gate::DEFAULT_WAIT,
+        ),
+        login_backoff: rate_limit::LoginBackoff::default(),
+        trusted_proxies: config.trusted_proxy_ips()?,
         secret,
         push,
         mailbox_cap: config.mailbox_cap,
         mailbox_ttl_secs: i64::from(config.mailbox_ttl_days) * 86_400,
         last_purge: std::sync::atomic::AtomicI64::new(0),
+        limits: solace_protocol::ServerLimits {
+            max_blob_bytes: solace_protocol::MAX_BLOB_BYTES as u64,
+            max_body_bytes: config.max_body_bytes as u64,
+            max_push_mutations: solace_protocol::MAX_PUSH_MUTATIONS as u32,
+        },
     });
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -196,11 +236,12 @@ pub async fn bind_with(
     } else {
         "sqlite"
     };
-    tracing::info!(%addr, backend, "solace server listening");
+    tracing::info!(%addr, backend, tls = tls.is_some(), "solace server listening");
     Ok(Bound {
         listener,
         addr,
         app: router(state, config.max_body_bytes),
+        tls,
     })
 }
 
@@ -234,6 +275,7 @@ pub async fn spawn_with(
 /// [`ServerHandle::shutdown`] also waits until it has.
 pub struct ServerHandle {
     addr: SocketAddr,
+    tls: bool,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), ServerError>>>,
 }
@@ -244,9 +286,11 @@ impl ServerHandle {
         self.addr
     }
 
-    /// `http://ADDR`, the base URL clients use (no trailing slash).
+    /// `http://ADDR` (or `https://ADDR` when terminating TLS), the base URL clients use (no
+    /// trailing slash).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and waits.
@@ -306,9 +350,14 @@ pub fn run_blocking(config: ServerConfig) -> Result<(), ServerError> {
         .enable_all()
         .build()
         .map_err(ServerError::Serve)?;
+    let scheme = if config.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     runtime.block_on(serve(
         config,
-        |addr| eprintln!("solace server listening on http://{addr}"),
+        move |addr| eprintln!("solace server listening on {scheme}://{addr}"),
         shutdown_signal(),
     ))
 }

@@ -170,6 +170,14 @@ async fn accounts_tokens_and_devices(backend: Backend) {
         (health.status.as_str(), health.protocol),
         ("ok", p::PROTOCOL_VERSION)
     );
+    assert_eq!(
+        health.limits,
+        Some(p::ServerLimits {
+            max_blob_bytes: p::MAX_BLOB_BYTES as u64,
+            max_body_bytes: solace_server::ServerConfig::default().max_body_bytes as u64,
+            max_push_mutations: p::MAX_PUSH_MUTATIONS as u32,
+        })
+    );
 
     let reg = api.register("erin", 5).await;
     assert_eq!(reg.token.len(), 64, "32 random bytes, hex");
@@ -295,7 +303,7 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             .collect::<Vec<_>>(),
         vec!["test", "second"]
     );
-    // Revoking the second device kills its token at once.
+    // Revoking needs a proof: the token alone is refused.
     let r = api
         .post(
             "/v1/devices/revoke",
@@ -303,6 +311,20 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             &p::RevokeRequest {
                 all_other_devices: false,
                 current_auth_key: None,
+                account_proof: None,
+                device_id: second.device_id.clone(),
+            },
+        )
+        .await;
+    err(r, 403, "proof_required").await;
+    // Revoking the second device (with the current auth key) kills its token at once.
+    let r = api
+        .post(
+            "/v1/devices/revoke",
+            Some(&reg.token),
+            &p::RevokeRequest {
+                all_other_devices: false,
+                current_auth_key: Some(hex::encode([5u8; 32])),
                 account_proof: None,
                 device_id: second.device_id.clone(),
             },
@@ -323,7 +345,7 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             Some(&reg.token),
             &p::RevokeRequest {
                 all_other_devices: false,
-                current_auth_key: None,
+                current_auth_key: Some(hex::encode([5u8; 32])),
                 account_proof: None,
                 device_id: "nope".into(),
             },
@@ -385,21 +407,19 @@ async fn sync_rules_over_http(backend: Backend) {
         api.push(&laptop.token, batch.clone()).await,
         vec![applied(1, 1), applied(2, 2)]
     );
-    // The same batch again (lost answer): applied once.
+    // The same batch again (lost answer): applied once, answered as the first time.
     let retry = api.push(&laptop.token, batch).await;
-    assert_eq!(
-        retry,
-        vec![
-            p::MutationResult::Duplicate {
-                mutation_seq: 1,
-                server_seq: 1
-            },
-            p::MutationResult::Duplicate {
-                mutation_seq: 2,
-                server_seq: 2
-            },
-        ]
-    );
+    assert_eq!(retry, vec![applied(1, 1), applied(2, 2)]);
+    // The response carries the device's counter.
+    let resp: p::PushResponse = ok(api
+        .post(
+            "/v1/sync/push",
+            Some(&laptop.token),
+            &p::PushRequest { mutations: vec![] },
+        )
+        .await)
+    .await;
+    assert_eq!(resp.last_mutation_seq, Some(2));
     // The phone pulls, then the laptop edits record 1; the phone's edit on the old base conflicts
     // and carries the server copy.
     let page = api.pull(&phone.token, 0, 100).await;
@@ -488,15 +508,14 @@ async fn accounts_are_isolated_over_http(backend: Backend) {
     // B cannot see A's record.
     let page = api.pull(&b.token, 0, 100).await;
     assert!(page.records.is_empty());
-    // B pushing A's record id (even with A's base) creates or conflicts within B's account only.
+    // B pushing A's record id (even with A's base) creates it within B's account only: B's
+    // account holds no such record, so nothing can be overwritten.
     let r = api
         .push(&b.token, vec![mutation(1, 42, 1, b"B overwrite?")])
         .await;
-    assert!(
-        matches!(r[0], p::MutationResult::Conflict { ref current, .. } if current.server_seq == 0 && current.blob.is_empty())
-    );
-    let r = api.push(&b.token, vec![mutation(2, 42, 0, b"B own")]).await;
-    assert_eq!(r, vec![applied(2, 1)]);
+    assert_eq!(r, vec![applied(1, 1)]);
+    let r = api.push(&b.token, vec![mutation(2, 42, 1, b"B own")]).await;
+    assert_eq!(r, vec![applied(2, 2)]);
     let a_page = api.pull(&a.token, 0, 100).await;
     assert_eq!(a_page.records.len(), 1);
     assert_eq!(a_page.records[0].blob, B64.encode(b"A private"));
@@ -510,7 +529,7 @@ async fn accounts_are_isolated_over_http(backend: Backend) {
             Some(&b.token),
             &p::RevokeRequest {
                 all_other_devices: false,
-                current_auth_key: None,
+                current_auth_key: Some(hex::encode([2u8; 32])),
                 account_proof: None,
                 device_id: a.device_id.clone(),
             },

@@ -921,7 +921,7 @@ async fn revoked_device_loses_mailbox_and_keys(backend: Backend) {
             &t.token,
             &p::RevokeRequest {
                 all_other_devices: false,
-                current_auth_key: None,
+                current_auth_key: Some(hex::encode([7u8; 32])),
                 account_proof: None,
                 device_id: t2.device_id.clone(),
             },
@@ -1189,6 +1189,7 @@ async fn account(s: &dyn Storage, name: &str, devices: usize) -> (String, Vec<St
             wrapped_account_key: vec![1; 40],
             items_keys: vec![],
             recovery_wrap: None,
+            proof_verifier: None,
         },
         device(&ids[0]),
     )

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use common::{Backend, TestDb};
 use solace_protocol::{MutationResult, WireKdf};
-use solace_server::storage::{NewAccount, NewDevice, NewMutation, Storage, StorageError};
+use solace_server::storage::{
+    NewAccount, NewDevice, NewMutation, Storage, StorageError, StorageResult, MAX_PULL_BYTES,
+};
 
 per_backend!(
     push_then_pull_returns_records_in_order,
@@ -17,6 +19,7 @@ per_backend!(
     retried_batch_is_applied_once,
     reordered_and_duplicated_mutation_seqs_are_harmless,
     tombstones_and_kind_mismatch,
+    only_applied_mutations_advance_the_device_counter,
     pull_pages_with_more_flag,
     accounts_are_isolated,
     tokens_expire_and_revocation_is_per_account,
@@ -47,6 +50,7 @@ async fn account(s: &dyn Storage, name: &str) -> (String, String) {
             wrapped_account_key: vec![1; 40],
             items_keys: vec![(1, vec![2; 40])],
             recovery_wrap: None,
+            proof_verifier: None,
         },
         NewDevice {
             device_id: device_id.clone(),
@@ -101,6 +105,16 @@ fn duplicate(seq: u64, server_seq: u64) -> MutationResult {
     }
 }
 
+/// Pushes and returns only the per-mutation results.
+async fn push(
+    s: &dyn Storage,
+    a: &str,
+    d: &str,
+    mutations: Vec<NewMutation>,
+) -> StorageResult<Vec<MutationResult>> {
+    s.push(a, d, mutations).await.map(|o| o.results)
+}
+
 async fn open(backend: Backend) -> Option<(TestDb, Arc<dyn Storage>)> {
     let db = TestDb::new(backend).await?;
     let s = db.storage().await;
@@ -117,10 +131,12 @@ async fn push_then_pull_returns_records_in_order(backend: Backend) {
         .push(&a, &d, vec![m(1, 1, 0, b"one"), m(2, 2, 0, b"two")])
         .await
         .unwrap();
-    assert_eq!(r, vec![applied(1, 1), applied(2, 2)]);
-    let r = s.push(&a, &d, vec![m(3, 1, 1, b"one v2")]).await.unwrap();
+    assert_eq!(r.results, vec![applied(1, 1), applied(2, 2)]);
+    let r = push(&*s, &a, &d, vec![m(3, 1, 1, b"one v2")])
+        .await
+        .unwrap();
     assert_eq!(r, vec![applied(3, 3)]);
-    let (records, more) = s.pull(&a, 0, 100).await.unwrap();
+    let (records, more) = s.pull(&a, 0, 100, MAX_PULL_BYTES).await.unwrap();
     assert!(!more);
     let got: Vec<_> = records
         .iter()
@@ -133,7 +149,7 @@ async fn push_then_pull_returns_records_in_order(backend: Backend) {
             (rid(1), b"one v2".to_vec(), 3)
         ]
     );
-    let (records, _) = s.pull(&a, 2, 100).await.unwrap();
+    let (records, _) = s.pull(&a, 2, 100, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 1);
     let devices = s.devices(&a).await.unwrap();
     assert_eq!(devices[0].last_mutation_seq, 3);
@@ -145,10 +161,12 @@ async fn stale_base_conflicts_with_the_server_copy(backend: Backend) {
     };
     let (a, d1) = account(&*s, "ben").await;
     let d2 = second_device(&*s, &a, "phone").await;
-    s.push(&a, &d1, vec![m(1, 7, 0, b"v1")]).await.unwrap();
-    s.push(&a, &d1, vec![m(2, 7, 1, b"v2")]).await.unwrap();
+    push(&*s, &a, &d1, vec![m(1, 7, 0, b"v1")]).await.unwrap();
+    push(&*s, &a, &d1, vec![m(2, 7, 1, b"v2")]).await.unwrap();
     // The phone edits version 1 without having seen version 2.
-    let r = s.push(&a, &d2, vec![m(1, 7, 1, b"phone")]).await.unwrap();
+    let r = push(&*s, &a, &d2, vec![m(1, 7, 1, b"phone")])
+        .await
+        .unwrap();
     match &r[0] {
         MutationResult::Conflict {
             mutation_seq,
@@ -163,10 +181,12 @@ async fn stale_base_conflicts_with_the_server_copy(backend: Backend) {
         other => panic!("expected a conflict, got {other:?}"),
     }
     // A create (base 0) for an id the server has is a conflict too.
-    let r = s.push(&a, &d2, vec![m(2, 7, 0, b"again")]).await.unwrap();
+    let r = push(&*s, &a, &d2, vec![m(2, 7, 0, b"again")])
+        .await
+        .unwrap();
     assert!(matches!(r[0], MutationResult::Conflict { .. }));
     // Nothing changed on the server.
-    let (records, _) = s.pull(&a, 0, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(
         (
             records.len(),
@@ -183,17 +203,17 @@ async fn identical_blob_is_success_without_a_new_version(backend: Backend) {
     };
     let (a, d1) = account(&*s, "cleo").await;
     let d2 = second_device(&*s, &a, "tablet").await;
-    s.push(&a, &d1, vec![m(1, 3, 0, b"same")]).await.unwrap();
+    push(&*s, &a, &d1, vec![m(1, 3, 0, b"same")]).await.unwrap();
     // Another device uploads the very same sealed blob as a new record: success, same seq.
-    let r = s.push(&a, &d2, vec![m(1, 3, 0, b"same")]).await.unwrap();
+    let r = push(&*s, &a, &d2, vec![m(1, 3, 0, b"same")]).await.unwrap();
     assert_eq!(r, vec![applied(1, 1)]);
-    let (records, _) = s.pull(&a, 0, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].server_seq, 1);
     // Same blob but a different deleted flag is not identical.
     let mut tomb = m(2, 3, 0, b"same");
     tomb.deleted = true;
-    let r = s.push(&a, &d2, vec![tomb]).await.unwrap();
+    let r = push(&*s, &a, &d2, vec![tomb]).await.unwrap();
     assert!(matches!(r[0], MutationResult::Conflict { .. }));
 }
 
@@ -203,22 +223,21 @@ async fn retried_batch_is_applied_once(backend: Backend) {
     };
     let (a, d) = account(&*s, "dana").await;
     let batch = vec![m(1, 1, 0, b"a"), m(2, 2, 0, b"b"), m(3, 1, 1, b"a2")];
-    let first = s.push(&a, &d, batch.clone()).await.unwrap();
+    let first = push(&*s, &a, &d, batch.clone()).await.unwrap();
     assert_eq!(first, vec![applied(1, 1), applied(2, 2), applied(3, 3)]);
     // The answer was lost; the device sends the same batch again.
-    let retry = s.push(&a, &d, batch).await.unwrap();
-    assert_eq!(
-        retry,
-        vec![duplicate(1, 3), duplicate(2, 2), duplicate(3, 3)]
-    );
-    let (records, _) = s.pull(&a, 0, 10).await.unwrap();
+    let retry = push(&*s, &a, &d, batch).await.unwrap();
+    // A retry whose content the server still holds gets its original answer; the first
+    // mutation's content was overwritten by the third, so it is a duplicate.
+    assert_eq!(retry, vec![duplicate(1, 3), applied(2, 2), applied(3, 3)]);
+    let (records, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 2);
     assert_eq!(records.iter().map(|r| r.server_seq).max(), Some(3));
     // The next real change gets the next sequence number: the retry consumed none.
-    let r = s.push(&a, &d, vec![m(4, 2, 2, b"b2")]).await.unwrap();
+    let r = push(&*s, &a, &d, vec![m(4, 2, 2, b"b2")]).await.unwrap();
     assert_eq!(r, vec![applied(4, 4)]);
     // A retry of a mutation for a record that never existed reports seq 0.
-    let r = s.push(&a, &d, vec![m(2, 99, 0, b"x")]).await.unwrap();
+    let r = push(&*s, &a, &d, vec![m(2, 99, 0, b"x")]).await.unwrap();
     assert_eq!(r, vec![duplicate(2, 0)]);
 }
 
@@ -227,19 +246,19 @@ async fn reordered_and_duplicated_mutation_seqs_are_harmless(backend: Backend) {
         return;
     };
     let (a, d) = account(&*s, "eli").await;
-    let r = s
-        .push(
-            &a,
-            &d,
-            vec![
-                m(5, 1, 0, b"five"),
-                m(3, 2, 0, b"three"),
-                m(5, 3, 0, b"five again"),
-                m(6, 4, 0, b"six"),
-            ],
-        )
-        .await
-        .unwrap();
+    let r = push(
+        &*s,
+        &a,
+        &d,
+        vec![
+            m(5, 1, 0, b"five"),
+            m(3, 2, 0, b"three"),
+            m(5, 3, 0, b"five again"),
+            m(6, 4, 0, b"six"),
+        ],
+    )
+    .await
+    .unwrap();
     assert_eq!(
         r,
         vec![
@@ -249,11 +268,11 @@ async fn reordered_and_duplicated_mutation_seqs_are_harmless(backend: Backend) {
             applied(6, 2)
         ]
     );
-    let (records, _) = s.pull(&a, 0, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 2);
     assert_eq!(s.devices(&a).await.unwrap()[0].last_mutation_seq, 6);
     // An empty batch changes nothing.
-    assert!(s.push(&a, &d, vec![]).await.unwrap().is_empty());
+    assert!(push(&*s, &a, &d, vec![]).await.unwrap().is_empty());
     assert_eq!(s.devices(&a).await.unwrap()[0].last_mutation_seq, 6);
 }
 
@@ -262,30 +281,72 @@ async fn tombstones_and_kind_mismatch(backend: Backend) {
         return;
     };
     let (a, d) = account(&*s, "fay").await;
-    s.push(&a, &d, vec![m(1, 1, 0, b"entry")]).await.unwrap();
+    push(&*s, &a, &d, vec![m(1, 1, 0, b"entry")]).await.unwrap();
     let mut tomb = m(2, 1, 1, b"");
     tomb.deleted = true;
     assert_eq!(
-        s.push(&a, &d, vec![tomb]).await.unwrap(),
+        push(&*s, &a, &d, vec![tomb]).await.unwrap(),
         vec![applied(2, 2)]
     );
-    let (records, _) = s.pull(&a, 1, 10).await.unwrap();
+    let (records, _) = s.pull(&a, 1, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(records.len(), 1);
     assert!(records[0].deleted);
     assert!(records[0].blob.is_empty());
-    // A different kind for an existing id is a conflict even with the right base.
+    // The kind is opaque: a different kind with the right base is written, and stored.
     let mut other_kind = m(3, 1, 2, b"mood now");
-    other_kind.kind = "mood".into();
-    let r = s.push(&a, &d, vec![other_kind]).await.unwrap();
+    other_kind.kind = "sealed".into();
+    let r = push(&*s, &a, &d, vec![other_kind]).await.unwrap();
+    assert_eq!(r, vec![applied(3, 3)]);
+    let (records, _) = s.pull(&a, 2, 10, MAX_PULL_BYTES).await.unwrap();
+    assert_eq!(
+        (records[0].kind.as_str(), records[0].deleted),
+        ("sealed", false)
+    );
+    // A stale edit conflicts with the stored copy (with its latest kind).
+    let r = push(&*s, &a, &d, vec![m(4, 1, 2, b"stale")]).await.unwrap();
     match &r[0] {
         MutationResult::Conflict { current, .. } => {
-            assert_eq!((current.kind.as_str(), current.deleted), ("journal", true))
+            assert_eq!((current.kind.as_str(), current.server_seq), ("sealed", 3))
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    // An edit based on the tombstone revives the record.
-    let r = s.push(&a, &d, vec![m(4, 1, 2, b"back")]).await.unwrap();
-    assert_eq!(r, vec![applied(4, 3)]);
+    // An edit based on the current version is written.
+    let r = push(&*s, &a, &d, vec![m(5, 1, 3, b"back")]).await.unwrap();
+    assert_eq!(r, vec![applied(5, 4)]);
+}
+
+async fn only_applied_mutations_advance_the_device_counter(backend: Backend) {
+    let Some((_db, s)) = open(backend).await else {
+        return;
+    };
+    let (a, d1) = account(&*s, "hal").await;
+    let d2 = second_device(&*s, &a, "phone").await;
+    let out = s.push(&a, &d1, vec![m(1, 1, 0, b"v1")]).await.unwrap();
+    assert_eq!(out.last_mutation_seq, 1);
+    // A conflict does not advance the phone's counter...
+    let out = s.push(&a, &d2, vec![m(4, 1, 0, b"phone")]).await.unwrap();
+    assert!(matches!(out.results[0], MutationResult::Conflict { .. }));
+    assert_eq!(out.last_mutation_seq, 0);
+    // ...so the merged edit may reuse the number.
+    let out = s.push(&a, &d2, vec![m(4, 1, 1, b"merged")]).await.unwrap();
+    assert_eq!(
+        (out.results.clone(), out.last_mutation_seq),
+        (vec![applied(4, 2)], 4)
+    );
+    // An identical copy advances it; a duplicate after it does not.
+    let out = s
+        .push(&a, &d2, vec![m(6, 1, 1, b"merged"), m(5, 2, 0, b"late")])
+        .await
+        .unwrap();
+    assert_eq!(out.results, vec![applied(6, 2), duplicate(5, 0)]);
+    assert_eq!(out.last_mutation_seq, 6);
+    assert_eq!(s.devices(&a).await.unwrap()[1].last_mutation_seq, 6);
+    // A record the server does not hold is written even with a non-zero base.
+    let out = s.push(&a, &d1, vec![m(2, 9, 41, b"lost")]).await.unwrap();
+    assert_eq!(
+        (out.results, out.last_mutation_seq),
+        (vec![applied(2, 3)], 2)
+    );
 }
 
 async fn pull_pages_with_more_flag(backend: Backend) {
@@ -294,10 +355,10 @@ async fn pull_pages_with_more_flag(backend: Backend) {
     };
     let (a, d) = account(&*s, "gus").await;
     let batch = (1..=25).map(|i| m(i, i, 0, &[i as u8; 8])).collect();
-    s.push(&a, &d, batch).await.unwrap();
+    push(&*s, &a, &d, batch).await.unwrap();
     let (mut cursor, mut seen, mut pages) = (0, Vec::new(), 0);
     loop {
-        let (records, more) = s.pull(&a, cursor, 10).await.unwrap();
+        let (records, more) = s.pull(&a, cursor, 10, MAX_PULL_BYTES).await.unwrap();
         pages += 1;
         seen.extend(records.iter().map(|r| r.server_seq));
         cursor = records.last().map_or(cursor, |r| r.server_seq);
@@ -308,10 +369,19 @@ async fn pull_pages_with_more_flag(backend: Backend) {
     assert_eq!(pages, 3);
     assert_eq!(seen, (1..=25).collect::<Vec<u64>>());
     // Exactly one full page: `more` is false.
-    let (records, more) = s.pull(&a, 15, 10).await.unwrap();
+    let (records, more) = s.pull(&a, 15, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!((records.len(), more), (10, false));
-    let (records, more) = s.pull(&a, 25, 10).await.unwrap();
+    let (records, more) = s.pull(&a, 25, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!((records.len(), more), (0, false));
+    // Pages are also cut by blob bytes (each blob is 8 bytes): three fit in 30 bytes.
+    let (records, more) = s.pull(&a, 0, 10, 30).await.unwrap();
+    let seqs: Vec<u64> = records.iter().map(|r| r.server_seq).collect();
+    assert_eq!((seqs, more), (vec![1, 2, 3], true));
+    // A blob larger than the cap still comes alone, so paging always progresses.
+    let (records, more) = s.pull(&a, 23, 10, 4).await.unwrap();
+    assert_eq!((records.len(), records[0].server_seq, more), (1, 24, true));
+    let (records, more) = s.pull(&a, 24, 10, 8).await.unwrap();
+    assert_eq!((records.len(), more), (1, false));
 }
 
 async fn accounts_are_isolated(backend: Backend) {
@@ -320,27 +390,29 @@ async fn accounts_are_isolated(backend: Backend) {
     };
     let (a, da) = account(&*s, "hal").await;
     let (b, db) = account(&*s, "ivy").await;
-    s.push(&a, &da, vec![m(1, 42, 0, b"A's secret")])
+    push(&*s, &a, &da, vec![m(1, 42, 0, b"A's secret")])
         .await
         .unwrap();
     // B knows A's record id and pushes to it: B gets its own record, numbered in B's sequence.
-    let r = s.push(&b, &db, vec![m(1, 42, 0, b"B's")]).await.unwrap();
+    let r = push(&*s, &b, &db, vec![m(1, 42, 0, b"B's")]).await.unwrap();
     assert_eq!(r, vec![applied(1, 1)]);
     // B basing an edit on A's version finds no such version in B's account.
-    let r = s.push(&b, &db, vec![m(2, 42, 5, b"B2")]).await.unwrap();
+    let r = push(&*s, &b, &db, vec![m(2, 42, 5, b"B2")]).await.unwrap();
     match &r[0] {
         MutationResult::Conflict { current, .. } => assert_ne!(current.blob, "QSdzIHNlY3JldA=="),
         other => panic!("expected a conflict, got {other:?}"),
     }
-    let (ra, _) = s.pull(&a, 0, 10).await.unwrap();
-    let (rb, _) = s.pull(&b, 0, 10).await.unwrap();
+    let (ra, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
+    let (rb, _) = s.pull(&b, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(ra.len(), 1);
     assert_eq!(ra[0].blob, b"A's secret");
     assert_eq!(rb.len(), 1);
     assert_eq!(rb[0].blob, b"B's");
     // A device of B cannot push into A (the device is not A's): the push fails, A unchanged.
-    assert!(s.push(&a, &db, vec![m(9, 42, 1, b"evil")]).await.is_err());
-    let (ra, _) = s.pull(&a, 0, 10).await.unwrap();
+    assert!(push(&*s, &a, &db, vec![m(9, 42, 1, b"evil")])
+        .await
+        .is_err());
+    let (ra, _) = s.pull(&a, 0, 10, MAX_PULL_BYTES).await.unwrap();
     assert_eq!(ra[0].blob, b"A's secret");
     // Devices are listed per account.
     assert_eq!(s.devices(&a).await.unwrap().len(), 1);
@@ -405,6 +477,7 @@ async fn items_keys_and_username_uniqueness(backend: Backend) {
                 wrapped_account_key: vec![],
                 items_keys: vec![],
                 recovery_wrap: None,
+                proof_verifier: None,
             },
             NewDevice {
                 device_id: "other-dev".into(),

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use solace_protocol as p;
+use solace_protocol::push_rule::{self, Decision};
 
 use super::transport::Transport;
 use crate::error::{CoreError, Result};
@@ -206,68 +207,56 @@ impl Transport for FakeServer {
     fn push(&self, token: &str, req: &p::PushRequest) -> Result<p::PushResponse> {
         self.with(|s| {
             let mut results = Vec::new();
+            let mut last = s.last_mutation.get(token).copied().unwrap_or(0);
             for m in &req.mutations {
-                let last = s.last_mutation.get(token).copied().unwrap_or(0);
-                if m.mutation_seq <= last {
-                    let held = s.records.get(&m.id).cloned();
-                    results.push(match held {
-                        // The original outcome: the server still holds exactly this version.
-                        Some(c) if c.blob == m.blob && c.deleted == m.deleted => {
-                            p::MutationResult::Applied {
-                                mutation_seq: m.mutation_seq,
-                                server_seq: c.server_seq,
-                            }
-                        }
-                        other => p::MutationResult::Duplicate {
-                            mutation_seq: m.mutation_seq,
-                            server_seq: other.map_or(0, |c| c.server_seq),
-                        },
-                    });
-                    continue;
-                }
                 let current = s.records.get(&m.id).cloned();
-                let accept = match &current {
-                    None => m.base_seq == 0,
-                    Some(c) => c.server_seq == m.base_seq,
-                };
-                let identical = current
-                    .as_ref()
-                    .is_some_and(|c| c.blob == m.blob && c.deleted == m.deleted);
-                if accept || identical {
-                    // Only a write or an identical copy advances the device's counter.
-                    s.last_mutation
-                        .insert(token.to_owned(), m.mutation_seq.max(last));
-                }
-                if accept {
-                    s.next_seq += 1;
-                    let rec = p::WireRecord {
-                        id: m.id.clone(),
-                        kind: m.kind.clone(),
-                        blob: m.blob.clone(),
-                        deleted: m.deleted,
-                        server_seq: s.next_seq,
-                    };
-                    s.records.insert(m.id.clone(), rec);
-                    results.push(p::MutationResult::Applied {
-                        mutation_seq: m.mutation_seq,
-                        server_seq: s.next_seq,
-                    });
-                } else if let (true, Some(c)) = (identical, &current) {
-                    results.push(p::MutationResult::Applied {
-                        mutation_seq: m.mutation_seq,
+                let decision = push_rule::decide(
+                    last,
+                    m.mutation_seq,
+                    m.base_seq,
+                    current.as_ref().map(|c| push_rule::StoredVersion {
                         server_seq: c.server_seq,
-                    });
-                } else if let Some(c) = current {
-                    results.push(p::MutationResult::Conflict {
+                        same_content: c.blob == m.blob && c.deleted == m.deleted,
+                    }),
+                );
+                last = push_rule::next_last(last, m.mutation_seq, decision);
+                results.push(match decision {
+                    Decision::Write => {
+                        s.next_seq += 1;
+                        let rec = p::WireRecord {
+                            id: m.id.clone(),
+                            kind: m.kind.clone(),
+                            blob: m.blob.clone(),
+                            deleted: m.deleted,
+                            server_seq: s.next_seq,
+                        };
+                        s.records.insert(m.id.clone(), rec);
+                        p::MutationResult::Applied {
+                            mutation_seq: m.mutation_seq,
+                            server_seq: s.next_seq,
+                        }
+                    }
+                    Decision::Retried { server_seq } | Decision::Identical { server_seq } => {
+                        p::MutationResult::Applied {
+                            mutation_seq: m.mutation_seq,
+                            server_seq,
+                        }
+                    }
+                    Decision::Duplicate => p::MutationResult::Duplicate {
                         mutation_seq: m.mutation_seq,
-                        current: c,
-                    });
-                } else {
-                    return Err(CoreError::ServerRejected {
-                        code: "bad_request".into(),
-                        message: "base_seq for a new record".into(),
-                    });
-                }
+                        server_seq: current.map_or(0, |c| c.server_seq),
+                    },
+                    Decision::Conflict => p::MutationResult::Conflict {
+                        mutation_seq: m.mutation_seq,
+                        current: current.unwrap_or_else(|| p::WireRecord {
+                            id: m.id.clone(),
+                            kind: m.kind.clone(),
+                            blob: String::new(),
+                            deleted: true,
+                            server_seq: 0,
+                        }),
+                    },
+                });
             }
             if s.duplicate_everything {
                 for r in &mut results {
@@ -283,10 +272,10 @@ impl Transport for FakeServer {
                     }
                 }
             }
-            let last_mutation_seq = s.last_mutation.get(token).copied();
+            s.last_mutation.insert(token.to_owned(), last);
             Ok(p::PushResponse {
                 results,
-                last_mutation_seq,
+                last_mutation_seq: Some(last),
             })
         })
     }

@@ -3,19 +3,42 @@
 //! the protocol lets the server see: opaque ids, kind tags, sealed blobs, sequence numbers,
 //! wrapped keys and slow hashes.
 //!
-//! The push rules live here once ([`decide`]) and each backend applies them inside its own
-//! transaction, so a batch lands whole and a retried batch is applied once. Messaging storage
+//! The push rule lives once in [`solace_protocol::push_rule`] (shared with the core's test
+//! server); [`decide`] and [`result_of`] adapt it to stored records and each backend applies it
+//! inside its own transaction, so a batch lands whole and a retried batch is applied once. Messaging storage
 //! (profiles, links, the Olm key directory, the mailbox) has its shared types and the directory
 //! filter in [`messaging`].
 
 pub mod messaging;
 pub mod postgres;
+mod postgres_accounts;
 pub mod sqlite;
+mod sqlite_accounts;
 
 use solace_protocol::messaging::{
     ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
 };
+use solace_protocol::push_rule::{self, Decision, StoredVersion};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
+
+#[cfg(test)]
+mod tests {
+    use super::page_cut;
+
+    #[test]
+    fn pages_are_cut_by_count_and_by_bytes() {
+        assert_eq!(page_cut(&[], 10, 100), (0, false));
+        assert_eq!(page_cut(&[1, 1, 1], 3, 100), (3, false));
+        assert_eq!(page_cut(&[1, 1, 1, 1], 3, 100), (3, true));
+        assert_eq!(page_cut(&[40, 40, 40], 10, 100), (2, true));
+        assert_eq!(page_cut(&[40, 60, 1], 10, 100), (2, true));
+        assert_eq!(
+            page_cut(&[500, 1], 10, 100),
+            (1, true),
+            "one record always fits"
+        );
+    }
+}
 
 pub use messaging::{
     directory_matches, search_directory, DepositOutcome, NewEnvelope, NewMessage, StoredLink,
@@ -58,6 +81,8 @@ pub struct NewAccount {
     pub items_keys: Vec<(u32, Vec<u8>)>,
     /// Account key wrapped by the recovery key (opaque to the server).
     pub recovery_wrap: Option<Vec<u8>>,
+    /// Verifier of the account-key proof (hex of SHA-256 of the proof), if the client sent one.
+    pub proof_verifier: Option<String>,
 }
 
 /// New login material after a passphrase change.
@@ -97,6 +122,8 @@ pub struct AccountLogin {
     pub kdf: WireKdf,
     /// Client salt (hex).
     pub salt: String,
+    /// Verifier of the account-key proof (hex), if one was stored.
+    pub proof_verifier: Option<String>,
 }
 
 /// The key material kept for new devices.
@@ -159,31 +186,72 @@ pub struct NewMutation {
     pub deleted: bool,
 }
 
-/// What to do with one mutation, given the device's last applied number and the stored copy.
-pub enum Decision {
-    /// A retry of something already applied.
-    Duplicate,
-    /// Write it as the next version.
-    Write,
-    /// Identical to what is stored: success without a new version.
-    Identical,
-    /// Stale base or kind mismatch: answer with the stored copy.
-    Conflict,
+/// What a push did: one result per mutation and the device's counter afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushOutcome {
+    /// Per-mutation results, in request order.
+    pub results: Vec<MutationResult>,
+    /// The device's last applied mutation number after the batch.
+    pub last_mutation_seq: u64,
 }
 
-/// The push rules of protocol v1.
+/// The push rule ([`solace_protocol::push_rule::decide`]) applied to a stored copy.
 pub fn decide(last_mutation_seq: u64, m: &NewMutation, current: Option<&StoredRecord>) -> Decision {
-    if m.mutation_seq <= last_mutation_seq {
-        return Decision::Duplicate;
+    push_rule::decide(
+        last_mutation_seq,
+        m.mutation_seq,
+        m.base_seq,
+        current.map(|c| StoredVersion {
+            server_seq: c.server_seq,
+            same_content: c.blob == m.blob && c.deleted == m.deleted,
+        }),
+    )
+}
+
+/// The answer to one mutation after `decision` (`written_seq` is the new version's number
+/// when it was written).
+pub fn result_of(
+    decision: Decision,
+    m: &NewMutation,
+    current: Option<&StoredRecord>,
+    written_seq: u64,
+) -> MutationResult {
+    match decision {
+        Decision::Write => MutationResult::Applied {
+            mutation_seq: m.mutation_seq,
+            server_seq: written_seq,
+        },
+        Decision::Retried { server_seq } | Decision::Identical { server_seq } => {
+            MutationResult::Applied {
+                mutation_seq: m.mutation_seq,
+                server_seq,
+            }
+        }
+        Decision::Duplicate => MutationResult::Duplicate {
+            mutation_seq: m.mutation_seq,
+            server_seq: current.map_or(0, |c| c.server_seq),
+        },
+        Decision::Conflict => conflict(m, current),
     }
-    match current {
-        None if m.base_seq == 0 => Decision::Write,
-        None => Decision::Conflict,
-        Some(c) if c.kind != m.kind => Decision::Conflict,
-        Some(c) if c.server_seq == m.base_seq => Decision::Write,
-        Some(c) if c.blob == m.blob && c.deleted == m.deleted => Decision::Identical,
-        Some(_) => Decision::Conflict,
+}
+
+/// Most blob bytes in one pull page (8 MiB), so a client can cap the response bodies it reads.
+pub const MAX_PULL_BYTES: u64 = 8 * 1024 * 1024;
+
+/// How many of the next records (blob sizes in `server_seq` order, at most `limit + 1` of
+/// them) go into one pull page, and whether more follow: at most `limit` records and at most
+/// `max_bytes` of blobs, but always the first record (a blob is never larger than a page).
+pub fn page_cut(sizes: &[u64], limit: usize, max_bytes: u64) -> (usize, bool) {
+    let mut total = 0u64;
+    let mut n = 0;
+    for &len in sizes.iter().take(limit) {
+        if n > 0 && total.saturating_add(len) > max_bytes {
+            break;
+        }
+        total = total.saturating_add(len);
+        n += 1;
     }
+    (n, n < sizes.len())
 }
 
 /// The wire form of a stored record.
@@ -227,6 +295,25 @@ pub trait Storage: Send + Sync + 'static {
     async fn find_account(&self, username: &str) -> StorageResult<Option<AccountLogin>>;
     /// Adds a device with its token to an account.
     async fn add_device(&self, account_id: &str, device: NewDevice) -> StorageResult<()>;
+    /// Login data of the account with this id.
+    async fn account_by_id(&self, account_id: &str) -> StorageResult<Option<AccountLogin>>;
+    /// Stores the account-key proof verifier if the account has none yet (never replaces one).
+    async fn set_proof_verifier_if_absent(
+        &self,
+        account_id: &str,
+        verifier: &str,
+    ) -> StorageResult<()>;
+    /// Adds a token (hash, expiry) for an existing, non-revoked device of this account and
+    /// deletes the device's tokens that expired before `now`; false (nothing stored) when the
+    /// device is unknown, of another account, or revoked.
+    async fn add_token(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StorageResult<bool>;
     /// `(account id, device id)` for a valid, unexpired token of a non-revoked device.
     async fn authenticate(
         &self,
@@ -242,23 +329,32 @@ pub trait Storage: Send + Sync + 'static {
         keys: Vec<(u32, Vec<u8>)>,
     ) -> StorageResult<()>;
     /// Replaces the login secret hash, KDF parameters, salt and account key wrap after a
-    /// passphrase change (tokens of existing devices stay valid).
+    /// passphrase change. Tokens of existing devices stay valid, unless `sign_out_except` names
+    /// the caller's device: then every other device is revoked (as [`Storage::revoke_device`])
+    /// in the same transaction.
     async fn update_credentials(
         &self,
         account_id: &str,
         update: NewCredentials,
+        sign_out_except: Option<&str>,
     ) -> StorageResult<()>;
     /// The account's devices, oldest first.
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>>;
     /// Revokes a device of this account and deletes its tokens, its Olm keys and its mailbox;
     /// false if not found.
     async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool>;
-    /// Records with `server_seq > cursor`, ascending, at most `limit`, and whether more exist.
+    /// Revokes every non-revoked device of the account except `keep_device`, in one
+    /// transaction; returns how many.
+    async fn revoke_other_devices(&self, account_id: &str, keep_device: &str)
+        -> StorageResult<u64>;
+    /// Records with `server_seq > cursor`, ascending, at most `limit` and at most `max_bytes`
+    /// of blobs (but always at least one record), and whether more exist ([`page_cut`]).
     async fn pull(
         &self,
         account_id: &str,
         cursor: u64,
         limit: u32,
+        max_bytes: u64,
     ) -> StorageResult<(Vec<StoredRecord>, bool)>;
     /// Applies a batch in one transaction by [`decide`].
     async fn push(
@@ -266,7 +362,7 @@ pub trait Storage: Send + Sync + 'static {
         account_id: &str,
         device_id: &str,
         mutations: Vec<NewMutation>,
-    ) -> StorageResult<Vec<MutationResult>>;
+    ) -> StorageResult<PushOutcome>;
 
     /// Stores (replaces) the account's therapist profile; having one makes it a therapist.
     async fn put_profile(&self, account_id: &str, profile: &TherapistProfile) -> StorageResult<()>;

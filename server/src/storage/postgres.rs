@@ -4,19 +4,21 @@
 
 use std::collections::HashSet;
 
+use super::postgres_accounts as accounts;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use solace_protocol::messaging::{
     ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
     MAX_ONE_TIME_KEYS,
 };
-use solace_protocol::{MutationResult, WireKdf};
+use solace_protocol::push_rule::next_last;
+use solace_protocol::WireKdf;
 use tokio_postgres::NoTls;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    conflict, decide, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
-    NewCredentials, NewDevice, NewMessage, NewMutation, Storage, StorageError, StorageResult,
-    StoredKeys, StoredLink, StoredRecord,
+    decide, page_cut, result_of, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
+    NewCredentials, NewDevice, NewMessage, NewMutation, PushOutcome, Storage, StorageError,
+    StorageResult, StoredKeys, StoredLink, StoredRecord,
 };
 
 const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
@@ -55,13 +57,15 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BY
     CREATE INDEX mailbox_by_age ON mailbox (recipient_device, received_at);",
     // 3: the account key wrapped by the recovery key, so every device can use the recovery key.
     "ALTER TABLE accounts ADD COLUMN recovery_wrap BYTEA;",
+    // 4: the verifier of the account-key proof (hex of SHA-256 of the proof).
+    "ALTER TABLE accounts ADD COLUMN proof_verifier TEXT;",
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
-fn pg_err(e: tokio_postgres::Error) -> StorageError {
+pub(super) fn pg_err(e: tokio_postgres::Error) -> StorageError {
     if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
         StorageError::Conflict
     } else {
@@ -216,9 +220,9 @@ impl Storage for PostgresStorage {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
         tx.execute(
-            "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[&a.account_id, &a.username, &a.auth_hash, &i64::from(a.kdf.memory_kib), &i64::from(a.kdf.iterations), &i64::from(a.kdf.parallelism), &a.salt, &a.wrapped_account_key, &a.recovery_wrap],
+            "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap, proof_verifier)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[&a.account_id, &a.username, &a.auth_hash, &i64::from(a.kdf.memory_kib), &i64::from(a.kdf.iterations), &i64::from(a.kdf.parallelism), &a.salt, &a.wrapped_account_key, &a.recovery_wrap, &a.proof_verifier],
         )
         .await
         .map_err(pg_err)?;
@@ -235,25 +239,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn find_account(&self, username: &str) -> StorageResult<Option<AccountLogin>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                "SELECT id, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt FROM accounts WHERE username = $1",
-                &[&username],
-            )
-            .await
-            .map_err(pg_err)?;
-        Ok(row.map(|r| AccountLogin {
-            account_id: r.get(0),
-            auth_hash: r.get(1),
-            kdf: WireKdf {
-                memory_kib: u32::try_from(r.get::<_, i64>(2)).unwrap_or(0),
-                iterations: u32::try_from(r.get::<_, i64>(3)).unwrap_or(0),
-                parallelism: u32::try_from(r.get::<_, i64>(4)).unwrap_or(0),
-            },
-            salt: r.get(5),
-        }))
+        accounts::login_by(&**self.client().await?, "username", username).await
     }
 
     async fn add_device(&self, account_id: &str, d: NewDevice) -> StorageResult<()> {
@@ -261,6 +247,42 @@ impl Storage for PostgresStorage {
         let tx = c.transaction().await.map_err(pg_err)?;
         insert_device(&tx, account_id, &d).await?;
         tx.commit().await.map_err(pg_err)
+    }
+
+    async fn account_by_id(&self, account_id: &str) -> StorageResult<Option<AccountLogin>> {
+        accounts::login_by(&**self.client().await?, "id", account_id).await
+    }
+
+    async fn set_proof_verifier_if_absent(
+        &self,
+        account_id: &str,
+        verifier: &str,
+    ) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE accounts SET proof_verifier = $2 WHERE id = $1 AND proof_verifier IS NULL",
+                &[&account_id, &verifier],
+            )
+            .await
+            .map(|_| ())
+            .map_err(pg_err)
+    }
+
+    async fn add_token(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StorageResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        let added =
+            accounts::add_token(&tx, account_id, device_id, token_hash, expires_at, now).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(added)
     }
 
     async fn authenticate(
@@ -336,16 +358,12 @@ impl Storage for PostgresStorage {
         &self,
         account_id: &str,
         update: NewCredentials,
+        sign_out_except: Option<&str>,
     ) -> StorageResult<()> {
-        self.client()
-            .await?
-            .execute(
-                "UPDATE accounts SET auth_hash = $2, kdf_memory_kib = $3, kdf_iterations = $4, kdf_parallelism = $5, salt = $6, wrapped_account_key = $7 WHERE id = $1",
-                &[&account_id, &update.auth_hash, &i64::from(update.kdf.memory_kib), &i64::from(update.kdf.iterations), &i64::from(update.kdf.parallelism), &update.salt, &update.wrapped_account_key],
-            )
-            .await
-            .map(|_| ())
-            .map_err(pg_err)
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        accounts::update_credentials(&tx, account_id, &update, sign_out_except).await?;
+        tx.commit().await.map_err(pg_err)
     }
 
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>> {
@@ -369,25 +387,21 @@ impl Storage for PostgresStorage {
     async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
-        let n = tx
-            .execute(
-                "UPDATE devices SET revoked = TRUE WHERE id = $1 AND account_id = $2",
-                &[&device_id, &account_id],
-            )
-            .await
-            .map_err(pg_err)?;
-        if n == 1 {
-            for sql in [
-                "DELETE FROM tokens WHERE device_id = $1",
-                "DELETE FROM mailbox WHERE recipient_device = $1",
-                "DELETE FROM one_time_keys WHERE device_id = $1",
-                "DELETE FROM device_identities WHERE device_id = $1",
-            ] {
-                tx.execute(sql, &[&device_id]).await.map_err(pg_err)?;
-            }
-        }
+        let done = accounts::revoke_in(&tx, account_id, device_id).await?;
         tx.commit().await.map_err(pg_err)?;
-        Ok(n == 1)
+        Ok(done)
+    }
+
+    async fn revoke_other_devices(
+        &self,
+        account_id: &str,
+        keep_device: &str,
+    ) -> StorageResult<u64> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        let n = accounts::revoke_others_in(&tx, account_id, keep_device).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(n)
     }
 
     async fn pull(
@@ -395,26 +409,41 @@ impl Storage for PostgresStorage {
         account_id: &str,
         cursor: u64,
         limit: u32,
+        max_bytes: u64,
     ) -> StorageResult<(Vec<StoredRecord>, bool)> {
-        let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "SELECT id, kind, blob, deleted, server_seq FROM records
-                 WHERE account_id = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3",
-            )
+        let mut c = self.client().await?;
+        // Sizes first (no blobs), then exactly the rows that fit, in one snapshot.
+        let tx = c
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
             .await
             .map_err(pg_err)?;
-        let rows = c
+        let sizes = tx
             .query(
-                &stmt,
+                "SELECT server_seq, octet_length(blob)::BIGINT FROM records
+                 WHERE account_id = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3",
                 &[&account_id, &(cursor as i64), &(i64::from(limit) + 1)],
             )
             .await
             .map_err(pg_err)?;
-        let mut records: Vec<StoredRecord> = rows.iter().map(record).collect();
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        Ok((records, more))
+        let lens: Vec<u64> = sizes.iter().map(|r| u(r.get(1))).collect();
+        let (n, more) = page_cut(&lens, limit as usize, max_bytes);
+        let Some(last) = n.checked_sub(1).and_then(|i| sizes.get(i)) else {
+            return Ok((Vec::new(), more));
+        };
+        let last: i64 = last.get(0);
+        let rows = tx
+            .query(
+                "SELECT id, kind, blob, deleted, server_seq FROM records
+                 WHERE account_id = $1 AND server_seq > $2 AND server_seq <= $3 ORDER BY server_seq",
+                &[&account_id, &(cursor as i64), &last],
+            )
+            .await
+            .map_err(pg_err)?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok((rows.iter().map(record).collect(), more))
     }
 
     async fn push(
@@ -422,7 +451,7 @@ impl Storage for PostgresStorage {
         account_id: &str,
         device_id: &str,
         mutations: Vec<NewMutation>,
-    ) -> StorageResult<Vec<MutationResult>> {
+    ) -> StorageResult<PushOutcome> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
         let mut next_seq: i64 = tx
@@ -445,7 +474,7 @@ impl Storage for PostgresStorage {
         let upsert = tx
             .prepare_cached(
                 "INSERT INTO records (account_id, id, kind, blob, deleted, server_seq) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (account_id, id) DO UPDATE SET blob = EXCLUDED.blob, deleted = EXCLUDED.deleted, server_seq = EXCLUDED.server_seq",
+                 ON CONFLICT (account_id, id) DO UPDATE SET kind = EXCLUDED.kind, blob = EXCLUDED.blob, deleted = EXCLUDED.deleted, server_seq = EXCLUDED.server_seq",
             )
             .await
             .map_err(pg_err)?;
@@ -456,32 +485,18 @@ impl Storage for PostgresStorage {
                 .await
                 .map_err(pg_err)?
                 .map(|r| record(&r));
-            let result = match decide(last, m, current.as_ref()) {
-                Decision::Duplicate => MutationResult::Duplicate {
-                    mutation_seq: m.mutation_seq,
-                    server_seq: current.map_or(0, |c| c.server_seq),
-                },
-                Decision::Write => {
-                    next_seq += 1;
-                    tx.execute(
-                        &upsert,
-                        &[&account_id, &m.id, &m.kind, &m.blob, &m.deleted, &next_seq],
-                    )
-                    .await
-                    .map_err(pg_err)?;
-                    MutationResult::Applied {
-                        mutation_seq: m.mutation_seq,
-                        server_seq: u(next_seq),
-                    }
-                }
-                Decision::Identical => MutationResult::Applied {
-                    mutation_seq: m.mutation_seq,
-                    server_seq: current.map_or(0, |c| c.server_seq),
-                },
-                Decision::Conflict => conflict(m, current.as_ref()),
-            };
-            last = last.max(m.mutation_seq);
-            results.push(result);
+            let decision = decide(last, m, current.as_ref());
+            if decision == Decision::Write {
+                next_seq += 1;
+                tx.execute(
+                    &upsert,
+                    &[&account_id, &m.id, &m.kind, &m.blob, &m.deleted, &next_seq],
+                )
+                .await
+                .map_err(pg_err)?;
+            }
+            results.push(result_of(decision, m, current.as_ref(), u(next_seq)));
+            last = next_last(last, m.mutation_seq, decision);
         }
         tx.execute(
             "UPDATE accounts SET next_seq = $2 WHERE id = $1",
@@ -496,7 +511,10 @@ impl Storage for PostgresStorage {
         .await
         .map_err(pg_err)?;
         tx.commit().await.map_err(pg_err)?;
-        Ok(results)
+        Ok(PushOutcome {
+            results,
+            last_mutation_seq: last,
+        })
     }
 
     async fn put_profile(&self, account_id: &str, profile: &TherapistProfile) -> StorageResult<()> {

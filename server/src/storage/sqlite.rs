@@ -9,13 +9,15 @@ use solace_protocol::messaging::{
     ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
     MAX_ONE_TIME_KEYS,
 };
-use solace_protocol::{MutationResult, WireKdf};
+use solace_protocol::push_rule::next_last;
+use solace_protocol::WireKdf;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
+use super::sqlite_accounts as accounts;
 use super::{
-    conflict, decide, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
-    NewCredentials, NewDevice, NewMessage, NewMutation, Storage, StorageError, StorageResult,
-    StoredKeys, StoredLink, StoredRecord,
+    decide, page_cut, result_of, AccountLogin, Decision, DepositOutcome, DeviceRow, NewAccount,
+    NewCredentials, NewDevice, NewMessage, NewMutation, PushOutcome, Storage, StorageError,
+    StorageResult, StoredKeys, StoredLink, StoredRecord,
 };
 
 const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -53,6 +55,8 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BL
     CREATE INDEX mailbox_by_age ON mailbox (recipient_device, received_at);",
     // 3: the account key wrapped by the recovery key, so every device can use the recovery key.
     "ALTER TABLE accounts ADD COLUMN recovery_wrap BLOB;",
+    // 4: the verifier of the account-key proof (hex of SHA-256 of the proof).
+    "ALTER TABLE accounts ADD COLUMN proof_verifier TEXT;",
 ];
 
 fn err(e: rusqlite::Error) -> StorageError {
@@ -180,9 +184,9 @@ impl Storage for SqliteStorage {
         self.with(move |c| {
             let tx = c.transaction()?;
             tx.execute(
-                "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![a.account_id, a.username, a.auth_hash, a.kdf.memory_kib, a.kdf.iterations, a.kdf.parallelism, a.salt, a.wrapped_account_key, a.recovery_wrap],
+                "INSERT INTO accounts (id, username, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_account_key, recovery_wrap, proof_verifier)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![a.account_id, a.username, a.auth_hash, a.kdf.memory_kib, a.kdf.iterations, a.kdf.parallelism, a.salt, a.wrapped_account_key, a.recovery_wrap, a.proof_verifier],
             )?;
             for (key_id, wrapped) in &a.items_keys {
                 tx.execute("INSERT OR IGNORE INTO items_keys (account_id, key_id, wrapped) VALUES (?1, ?2, ?3)", params![a.account_id, key_id, wrapped])?;
@@ -195,22 +199,8 @@ impl Storage for SqliteStorage {
 
     async fn find_account(&self, username: &str) -> StorageResult<Option<AccountLogin>> {
         let username = username.to_owned();
-        self.with(move |c| {
-            c.query_row(
-                "SELECT id, auth_hash, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt FROM accounts WHERE username = ?1",
-                [username],
-                |r| {
-                    Ok(AccountLogin {
-                        account_id: r.get(0)?,
-                        auth_hash: r.get(1)?,
-                        kdf: WireKdf { memory_kib: r.get(2)?, iterations: r.get(3)?, parallelism: r.get(4)? },
-                        salt: r.get(5)?,
-                    })
-                },
-            )
-            .optional()
-        })
-        .await
+        self.with(move |c| accounts::by_username(c, &username))
+            .await
     }
 
     async fn add_device(&self, account_id: &str, d: NewDevice) -> StorageResult<()> {
@@ -221,6 +211,38 @@ impl Storage for SqliteStorage {
             tx.commit()
         })
         .await
+    }
+
+    async fn account_by_id(&self, account_id: &str) -> StorageResult<Option<AccountLogin>> {
+        let account_id = account_id.to_owned();
+        self.with(move |c| accounts::by_id(c, &account_id)).await
+    }
+
+    async fn set_proof_verifier_if_absent(
+        &self,
+        account_id: &str,
+        verifier: &str,
+    ) -> StorageResult<()> {
+        let (account_id, verifier) = (account_id.to_owned(), verifier.to_owned());
+        self.with(move |c| accounts::set_verifier(c, &account_id, &verifier))
+            .await
+    }
+
+    async fn add_token(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StorageResult<bool> {
+        let (a, d, t) = (
+            account_id.to_owned(),
+            device_id.to_owned(),
+            token_hash.to_owned(),
+        );
+        self.with(move |c| accounts::add_token(c, &a, &d, &t, expires_at, now))
+            .await
     }
 
     async fn authenticate(
@@ -277,16 +299,12 @@ impl Storage for SqliteStorage {
         &self,
         account_id: &str,
         update: NewCredentials,
+        sign_out_except: Option<&str>,
     ) -> StorageResult<()> {
         let account_id = account_id.to_owned();
-        self.with(move |c| {
-            c.execute(
-                "UPDATE accounts SET auth_hash = ?2, kdf_memory_kib = ?3, kdf_iterations = ?4, kdf_parallelism = ?5, salt = ?6, wrapped_account_key = ?7 WHERE id = ?1",
-                params![account_id, update.auth_hash, update.kdf.memory_kib, update.kdf.iterations, update.kdf.parallelism, update.salt, update.wrapped_account_key],
-            )
-            .map(|_| ())
-        })
-        .await
+        let keep = sign_out_except.map(str::to_owned);
+        self.with(move |c| accounts::update_credentials(c, &account_id, &update, keep.as_deref()))
+            .await
     }
 
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>> {
@@ -303,31 +321,18 @@ impl Storage for SqliteStorage {
 
     async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool> {
         let (account_id, device_id) = (account_id.to_owned(), device_id.to_owned());
-        self.with(move |c| {
-            let tx = c.transaction()?;
-            let n = tx.execute(
-                "UPDATE devices SET revoked = 1 WHERE id = ?1 AND account_id = ?2",
-                params![device_id, account_id],
-            )?;
-            if n == 1 {
-                tx.execute("DELETE FROM tokens WHERE device_id = ?1", [&device_id])?;
-                tx.execute(
-                    "DELETE FROM mailbox WHERE recipient_device = ?1",
-                    [&device_id],
-                )?;
-                tx.execute(
-                    "DELETE FROM one_time_keys WHERE device_id = ?1",
-                    [&device_id],
-                )?;
-                tx.execute(
-                    "DELETE FROM device_identities WHERE device_id = ?1",
-                    [&device_id],
-                )?;
-            }
-            tx.commit()?;
-            Ok(n == 1)
-        })
-        .await
+        self.with(move |c| accounts::revoke(c, &account_id, &device_id))
+            .await
+    }
+
+    async fn revoke_other_devices(
+        &self,
+        account_id: &str,
+        keep_device: &str,
+    ) -> StorageResult<u64> {
+        let (account_id, keep) = (account_id.to_owned(), keep_device.to_owned());
+        self.with(move |c| accounts::revoke_others(c, &account_id, &keep))
+            .await
     }
 
     async fn pull(
@@ -335,21 +340,34 @@ impl Storage for SqliteStorage {
         account_id: &str,
         cursor: u64,
         limit: u32,
+        max_bytes: u64,
     ) -> StorageResult<(Vec<StoredRecord>, bool)> {
         let account_id = account_id.to_owned();
         self.with(move |c| {
-            let mut rows: Vec<StoredRecord> = c
+            // Sizes first (no blobs), then exactly the rows that fit; one connection, so both
+            // reads see the same state.
+            let sizes: Vec<(i64, i64)> = c
                 .prepare_cached(
-                    "SELECT id, kind, blob, deleted, server_seq FROM records
+                    "SELECT server_seq, length(blob) FROM records
                      WHERE account_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
                 )?
                 .query_map(
                     params![account_id, cursor as i64, i64::from(limit) + 1],
-                    record,
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )?
                 .collect::<rusqlite::Result<_>>()?;
-            let more = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
+            let lens: Vec<u64> = sizes.iter().map(|&(_, l)| l.max(0) as u64).collect();
+            let (n, more) = page_cut(&lens, limit as usize, max_bytes);
+            let Some(&(last, _)) = n.checked_sub(1).and_then(|i| sizes.get(i)) else {
+                return Ok((Vec::new(), more));
+            };
+            let rows = c
+                .prepare_cached(
+                    "SELECT id, kind, blob, deleted, server_seq FROM records
+                     WHERE account_id = ?1 AND server_seq > ?2 AND server_seq <= ?3 ORDER BY server_seq",
+                )?
+                .query_map(params![account_id, cursor as i64, last], record)?
+                .collect::<rusqlite::Result<_>>()?;
             Ok((rows, more))
         })
         .await
@@ -360,7 +378,7 @@ impl Storage for SqliteStorage {
         account_id: &str,
         device_id: &str,
         mutations: Vec<NewMutation>,
-    ) -> StorageResult<Vec<MutationResult>> {
+    ) -> StorageResult<PushOutcome> {
         let (account_id, device_id) = (account_id.to_owned(), device_id.to_owned());
         self.with(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -374,27 +392,22 @@ impl Storage for SqliteStorage {
                     .prepare_cached("SELECT id, kind, blob, deleted, server_seq FROM records WHERE account_id = ?1 AND id = ?2")?
                     .query_row(params![account_id, m.id], record)
                     .optional()?;
-                let result = match decide(last, m, current.as_ref()) {
-                    Decision::Duplicate => MutationResult::Duplicate { mutation_seq: m.mutation_seq, server_seq: current.map_or(0, |c| c.server_seq) },
-                    Decision::Write => {
-                        next_seq += 1;
-                        tx.prepare_cached(
-                            "INSERT INTO records (account_id, id, kind, blob, deleted, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                             ON CONFLICT (account_id, id) DO UPDATE SET blob = excluded.blob, deleted = excluded.deleted, server_seq = excluded.server_seq",
-                        )?
-                        .execute(params![account_id, m.id, m.kind, m.blob, m.deleted, next_seq])?;
-                        MutationResult::Applied { mutation_seq: m.mutation_seq, server_seq: next_seq as u64 }
-                    }
-                    Decision::Identical => MutationResult::Applied { mutation_seq: m.mutation_seq, server_seq: current.map_or(0, |c| c.server_seq) },
-                    Decision::Conflict => conflict(m, current.as_ref()),
-                };
-                last = last.max(m.mutation_seq);
-                results.push(result);
+                let decision = decide(last, m, current.as_ref());
+                if decision == Decision::Write {
+                    next_seq += 1;
+                    tx.prepare_cached(
+                        "INSERT INTO records (account_id, id, kind, blob, deleted, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (account_id, id) DO UPDATE SET kind = excluded.kind, blob = excluded.blob, deleted = excluded.deleted, server_seq = excluded.server_seq",
+                    )?
+                    .execute(params![account_id, m.id, m.kind, m.blob, m.deleted, next_seq])?;
+                }
+                results.push(result_of(decision, m, current.as_ref(), next_seq.max(0) as u64));
+                last = next_last(last, m.mutation_seq, decision);
             }
             tx.execute("UPDATE accounts SET next_seq = ?2 WHERE id = ?1", params![account_id, next_seq])?;
             tx.execute("UPDATE devices SET last_mutation_seq = ?2 WHERE id = ?1", params![device_id, last as i64])?;
             tx.commit()?;
-            Ok(results)
+            Ok(PushOutcome { results, last_mutation_seq: last })
         })
         .await
     }
