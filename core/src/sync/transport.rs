@@ -361,6 +361,68 @@ mod tests {
         ));
     }
 
+    /// Serves one canned HTTP answer on a loopback port and returns its base URL.
+    fn serve_once(head: &'static str, body: Vec<u8>) -> String {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(head.as_bytes());
+            let _ = conn.write_all(&body);
+        });
+        url
+    }
+
+    #[test]
+    fn oversized_answers_are_refused_with_or_without_a_length() {
+        let body = format!("\"{}\"", "x".repeat(100)).into_bytes();
+        let head: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let t = HttpTransport::with_options(&serve_once(head, body.clone()), &Default::default())
+            .unwrap();
+        let r: Result<serde_json::Value> = t.post("/v1/x", None, &(), 64);
+        assert!(matches!(r, Err(CoreError::ResponseTooLarge)));
+        let no_length =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+        let t =
+            HttpTransport::with_options(&serve_once(no_length, body.clone()), &Default::default())
+                .unwrap();
+        let r: Result<serde_json::Value> = t.post("/v1/x", None, &(), 64);
+        assert!(matches!(r, Err(CoreError::ResponseTooLarge)));
+        let t =
+            HttpTransport::with_options(&serve_once(no_length, body), &Default::default()).unwrap();
+        let r: Result<serde_json::Value> = t.post("/v1/x", None, &(), 1024);
+        assert_eq!(r.unwrap(), serde_json::Value::String("x".repeat(100)));
+    }
+
+    #[test]
+    fn a_missing_proof_is_a_rejection_not_a_lost_login() {
+        let body = br#"{"code":"proof_required","message":"proof required"}"#.to_vec();
+        let head =
+            "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+        let t = HttpTransport::with_options(&serve_once(head, body), &Default::default()).unwrap();
+        let r = t.revoke(
+            "tok",
+            &p::RevokeRequest {
+                device_id: "d".into(),
+                all_other_devices: false,
+                current_auth_key: None,
+                account_proof: None,
+            },
+        );
+        assert!(
+            matches!(r, Err(CoreError::ServerRejected { code, .. }) if code == "proof_required")
+        );
+    }
+
     #[test]
     fn a_ca_file_without_certificates_is_refused() {
         let options = TransportOptions {
