@@ -103,6 +103,15 @@ pub enum SolaceError {
         /// The server's message.
         detail: String,
     },
+    /// The server address is plain `http://` to another machine: use `https://`.
+    #[error("the server address must use https")]
+    InsecureServerUrl,
+    /// The server's answer was larger than allowed.
+    #[error("the sync server sent an answer larger than allowed")]
+    ResponseTooLarge,
+    /// The store is connected to another sync account than the one asked for.
+    #[error("this store is connected to a different sync account")]
+    AccountMismatch,
     /// The store is not connected to a sync account yet (call `register` or log in).
     #[error("this store is not connected to a sync server")]
     NotRegistered,
@@ -156,6 +165,9 @@ impl From<CoreError> for SolaceError {
                 detail: message,
             },
             CoreError::NotRegistered => Self::NotRegistered,
+            CoreError::InsecureServerUrl => Self::InsecureServerUrl,
+            CoreError::ResponseTooLarge => Self::ResponseTooLarge,
+            CoreError::AccountMismatch => Self::AccountMismatch,
             _ => Self::Internal { detail },
         }
     }

@@ -203,6 +203,30 @@ impl Solace {
         }))
     }
 
+    /// [`Solace::reset_passphrase`], and when `sign_out_other_devices` the next sync also
+    /// signs out every other device of the sync account (e.g. after a lost phone).
+    #[uniffi::constructor]
+    pub fn reset_passphrase_with(
+        dir: String,
+        recovery_key: String,
+        new_passphrase: String,
+        sign_out_other_devices: bool,
+    ) -> Result<Arc<Self>> {
+        let recovery_key = zeroize::Zeroizing::new(recovery_key);
+        let new_passphrase = zeroize::Zeroizing::new(new_passphrase);
+        let recovery = solace_core::vault::RecoveryKey::parse(&recovery_key)?;
+        let mut store =
+            Store::reset_passphrase_with_recovery(&PathBuf::from(dir), &recovery, &new_passphrase)?;
+        let options = solace_core::sync::CredentialOptions {
+            current_auth_key: None,
+            sign_out_other_devices,
+        };
+        solace_core::sync::stage_credentials_with(&mut store, &new_passphrase, &options)?;
+        Ok(Arc::new(Self {
+            inner: Inner::new(store),
+        }))
+    }
+
     /// Sets up this device for an existing sync account: creates the store in `dir` from the
     /// server's wrapped keys and pulls everything. Blocking (network, Argon2id): call off the
     /// main thread.
@@ -327,6 +351,29 @@ impl Solace {
             s.change_passphrase(&new_passphrase, params)?;
             // The server learns the new login material on the next sync.
             solace_core::sync::stage_credentials(s, &new_passphrase)
+        })
+    }
+
+    /// Changes the passphrase proving the current one to the server (needed for accounts
+    /// created before account-key proofs) and, if asked, signs out every other device when
+    /// the next sync sends the change. Blocking (Argon2id twice): call off the main thread.
+    pub fn change_passphrase_with(
+        &self,
+        current_passphrase: String,
+        new_passphrase: String,
+        sign_out_other_devices: bool,
+    ) -> Result<()> {
+        let current = zeroize::Zeroizing::new(current_passphrase);
+        let new_passphrase = zeroize::Zeroizing::new(new_passphrase);
+        self.inner.with(|s| {
+            let old = s.derive_with_passphrase(&current)?;
+            let params = s.kdf_params();
+            s.change_passphrase(&new_passphrase, params)?;
+            let options = solace_core::sync::CredentialOptions {
+                current_auth_key: Some(old.auth_key),
+                sign_out_other_devices,
+            };
+            solace_core::sync::stage_credentials_with(s, &new_passphrase, &options)
         })
     }
 

@@ -81,6 +81,38 @@ pub struct SyncAccount {
     pub device_id: String,
 }
 
+/// One device of the sync account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DeviceInfo {
+    /// Device id (what `revoke_device` takes).
+    pub device_id: String,
+    /// Its name.
+    pub name: String,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+fn connected_url(s: &solace_core::Store) -> solace_core::Result<String> {
+    s.sync_account()?
+        .map(|(a, _)| a.server_url)
+        .ok_or(solace_core::CoreError::NotRegistered)
+}
+
+impl SyncService {
+    fn revoke(&self, target: core::RevokeTarget, passphrase: Option<String>) -> Result<()> {
+        let passphrase = passphrase.map(zeroize::Zeroizing::new);
+        self.inner.with(|s| {
+            let transport = core::HttpTransport::new(&connected_url(s)?)?;
+            core::revoke(
+                s,
+                &transport,
+                &target,
+                passphrase.as_deref().map(|p| p.as_str()),
+            )
+        })
+    }
+}
+
 /// Sync of one store (get it from [`crate::Solace::sync`]).
 #[derive(uniffi::Object)]
 pub struct SyncService {
@@ -110,6 +142,46 @@ impl SyncService {
                 &device_name,
             )
         })
+    }
+
+    /// Logs this connected store in again after its token expired or was revoked
+    /// (`Unauthorized`): new token, same store, pending edits and messaging identity. Refused
+    /// (`AccountMismatch`) for another account name. Blocking (network, Argon2id).
+    pub fn relogin(&self, username: String, passphrase: String, device_name: String) -> Result<()> {
+        let passphrase = zeroize::Zeroizing::new(passphrase);
+        self.inner.with(|s| {
+            let url = connected_url(s)?;
+            let transport = core::HttpTransport::new(&url)?;
+            core::relogin(s, &transport, &username, &passphrase, &device_name)
+        })
+    }
+
+    /// The account's devices, oldest first. Blocking (network).
+    pub fn devices(&self) -> Result<Vec<DeviceInfo>> {
+        self.inner.with(|s| {
+            let transport = core::HttpTransport::new(&connected_url(s)?)?;
+            Ok(core::list_devices(s, &transport)?
+                .devices
+                .into_iter()
+                .map(|d| DeviceInfo {
+                    device_id: d.device_id,
+                    name: d.name,
+                    revoked: d.revoked,
+                })
+                .collect())
+        })
+    }
+
+    /// Revokes one device (not this one), proving the account key and, when given, the
+    /// passphrase (needed for accounts created before account-key proofs: the server then
+    /// answers `ServerRejected { code: "proof_required" }`). Blocking (network).
+    pub fn revoke_device(&self, device_id: String, passphrase: Option<String>) -> Result<()> {
+        self.revoke(core::RevokeTarget::Device(device_id), passphrase)
+    }
+
+    /// Signs out every other device of the account (same proofs as `revoke_device`).
+    pub fn sign_out_other_devices(&self, passphrase: Option<String>) -> Result<()> {
+        self.revoke(core::RevokeTarget::AllOthers, passphrase)
     }
 
     /// The connected account, or null before `register` / login.

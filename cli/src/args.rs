@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::devices_cmd::DevicesCommand;
+
 /// Solace: private journaling, mood tracking and habits, encrypted on this device.
 #[derive(Debug, Parser)]
 #[command(name = "solace", version, about, long_about = None)]
@@ -19,6 +21,10 @@ pub struct Cli {
     /// Print machine-readable JSON on stdout instead of text
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// PEM file with a root certificate to trust for the sync server (self-signed servers)
+    #[arg(long, global = true, env = "SOLACE_CA_CERT", value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
 
     /// What to do
     #[command(subcommand)]
@@ -39,9 +45,17 @@ pub enum Command {
     /// Forget this device: afterwards only the passphrase unlocks the store
     Lock,
     /// Change the passphrase (env SOLACE_NEW_PASSPHRASE for scripts)
-    Passwd,
+    Passwd {
+        /// Also sign out every other device of the sync account at the next sync
+        #[arg(long)]
+        sign_out_others: bool,
+    },
     /// Set a new passphrase with the recovery key (env SOLACE_RECOVERY_KEY for scripts)
-    Recover,
+    Recover {
+        /// Also sign out every other device of the sync account at the next sync
+        #[arg(long)]
+        sign_out_others: bool,
+    },
     /// Show the state of the store (no content)
     Status,
     /// Journal entries: free writing, prompts and thought records
@@ -78,7 +92,8 @@ pub enum Command {
         #[arg(long)]
         device: Option<String>,
     },
-    /// Set this machine up as a new device of an existing account and pull everything
+    /// Set this machine up as a new device of an existing account and pull everything, or
+    /// log this store in again (expired or revoked token), keeping its data and pending edits
     Login {
         /// Server base URL
         #[arg(long, env = "SOLACE_SERVER")]
@@ -92,6 +107,12 @@ pub enum Command {
         /// Do not remember this device (every command will ask for the passphrase)
         #[arg(long)]
         no_remember: bool,
+    },
+    /// The devices of your sync account: list, revoke one, sign out all others
+    Devices {
+        /// What to do (lists the devices without a subcommand)
+        #[command(subcommand)]
+        command: Option<DevicesCommand>,
     },
     /// Send local changes and receive changes from your other devices
     Sync {

@@ -73,6 +73,15 @@ impl CliError {
                 CoreError::MalformedRecoveryKey => {
                     Some("the recovery key is 64 hex digits, dashes and spaces are ignored")
                 }
+                CoreError::Unauthorized => {
+                    Some("run `solace login --server URL --username NAME` again; your data stays")
+                }
+                CoreError::InsecureServerUrl => Some(
+                    "use https://; for a self-signed server pass its certificate with --ca-cert",
+                ),
+                CoreError::AccountMismatch => {
+                    Some("this store syncs with another account; use --data-dir for a new store")
+                }
                 _ => None,
             },
             CliError::NoTerminal("passphrase") | CliError::NoTerminal("new passphrase") => {

@@ -7,6 +7,7 @@
 mod args;
 mod assess_cmd;
 mod data_cmd;
+mod devices_cmd;
 mod error;
 mod habit_cmd;
 mod insights_cmd;
@@ -38,13 +39,18 @@ fn run(cli: Cli) -> Result<()> {
     }
     let data_dir = session::resolve_data_dir(cli.data_dir)?;
     session::set_key_dir(session::resolve_key_dir(cli.key_dir)?);
+    let ca_cert = cli.ca_cert.as_deref();
     let mut out = Output::stdout(cli.json);
     match cli.command {
         Command::Init { no_remember } => session::init(&data_dir, !no_remember, &mut out)?,
         Command::Unlock => session::unlock(&data_dir, &mut out)?,
         Command::Lock => session::lock(&data_dir, &mut out)?,
-        Command::Passwd => session::passwd(&data_dir, &mut out)?,
-        Command::Recover => session::recover(&data_dir, &mut out)?,
+        Command::Passwd { sign_out_others } => {
+            session::passwd(&data_dir, sign_out_others, &mut out)?
+        }
+        Command::Recover { sign_out_others } => {
+            session::recover(&data_dir, sign_out_others, &mut out)?
+        }
         Command::Status => session::status(&data_dir, &mut out)?,
         Command::Journal(cmd) => journal_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Mood(cmd) => mood_cmd::run(cmd, &data_dir, &mut out)?,
@@ -57,7 +63,7 @@ fn run(cli: Cli) -> Result<()> {
             server,
             username,
             device,
-        } => sync_cmd::register(&data_dir, &server, &username, device, &mut out)?,
+        } => sync_cmd::register(&data_dir, &server, &username, device, ca_cert, &mut out)?,
         Command::Login {
             server,
             username,
@@ -65,13 +71,19 @@ fn run(cli: Cli) -> Result<()> {
             no_remember,
         } => sync_cmd::login(
             &data_dir,
-            &server,
-            &username,
-            device,
-            !no_remember,
+            sync_cmd::LoginArgs {
+                server: &server,
+                username: &username,
+                device,
+                remember: !no_remember,
+                ca_cert,
+            },
             &mut out,
         )?,
-        Command::Sync { background } => sync_cmd::sync_now(&data_dir, background, &mut out)?,
+        Command::Devices { command } => devices_cmd::run(command, &data_dir, ca_cert, &mut out)?,
+        Command::Sync { background } => {
+            sync_cmd::sync_now(&data_dir, background, ca_cert, &mut out)?
+        }
         Command::Export { format, out: path } => {
             data_cmd::export(&data_dir, &format, path, &mut out)?
         }

@@ -294,13 +294,23 @@ fn strengthened(current: KdfParams) -> KdfParams {
 }
 
 /// `solace passwd`: changes the passphrase (the current one is always asked).
-pub fn passwd(data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = open_with_passphrase(data_dir)?;
+pub fn passwd(data_dir: &Path, sign_out_others: bool, out: &mut Output) -> Result<()> {
+    if !data_dir.join(DB_FILE).is_file() {
+        return Err(CoreError::NotInitialized.into());
+    }
+    let pass = passphrase::current()?;
+    let (mut store, old) = Store::open_with_passphrase(data_dir, &pass)?;
     let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE)?;
     let params = strengthened(store.kdf_params());
     store.change_passphrase(&new, params)?;
     let connected = store.sync_account()?.is_some();
-    solace_core::sync::stage_credentials(&mut store, &new)?;
+    // The server learns the new login material on the next sync, with proofs of the old
+    // passphrase and of the account key.
+    let options = solace_core::sync::CredentialOptions {
+        current_auth_key: Some(old.auth_key),
+        sign_out_other_devices: sign_out_others,
+    };
+    solace_core::sync::stage_credentials_with(&mut store, &new, &options)?;
     if out.json {
         return out.json(&serde_json::json!({
             "changed": true,
@@ -315,7 +325,7 @@ pub fn passwd(data_dir: &Path, out: &mut Output) -> Result<()> {
 }
 
 /// `solace recover`: sets a new passphrase using the recovery key.
-pub fn recover(data_dir: &Path, out: &mut Output) -> Result<()> {
+pub fn recover(data_dir: &Path, sign_out_others: bool, out: &mut Output) -> Result<()> {
     if !data_dir.join(DB_FILE).is_file() {
         return Err(CoreError::NotInitialized.into());
     }
@@ -323,7 +333,11 @@ pub fn recover(data_dir: &Path, out: &mut Output) -> Result<()> {
     let key = RecoveryKey::parse(&text)?;
     let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE)?;
     let mut store = Store::reset_passphrase_with_recovery(data_dir, &key, &new)?;
-    solace_core::sync::stage_credentials(&mut store, &new)?;
+    let options = solace_core::sync::CredentialOptions {
+        current_auth_key: None,
+        sign_out_other_devices: sign_out_others,
+    };
+    solace_core::sync::stage_credentials_with(&mut store, &new, &options)?;
     if out.json {
         return out.json(&serde_json::json!({
             "recovered": true,

@@ -1,11 +1,15 @@
 //! `solace register`, `solace login` and `solace sync`: connecting a store to a provider
 //! server and keeping devices in step. Only sealed records and wrapped keys leave the device.
+//!
+//! The server must be `https://` (plain `http://` only on this machine); `--ca-cert` /
+//! `SOLACE_CA_CERT` names a PEM root certificate for a self-signed server.
 
 use std::path::Path;
 
 use solace_core::messaging::{InboxReport, Messenger, OutboxReport};
-use solace_core::sync::{self, HttpTransport, SyncBudget, SyncReport};
-use solace_core::CoreError;
+use solace_core::store::sync_state::SyncAccount;
+use solace_core::sync::{self, HttpTransport, SyncBudget, SyncReport, TransportOptions};
+use solace_core::{CoreError, Store};
 
 use crate::error::{CliError, Result};
 use crate::output::Output;
@@ -23,6 +27,25 @@ fn default_device_name() -> String {
         })
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "terminal".into())
+}
+
+/// An HTTP transport to `server`, trusting `ca_cert` (a PEM file) when given.
+pub fn transport(server: &str, ca_cert: Option<&Path>) -> Result<HttpTransport> {
+    let options = match ca_cert {
+        Some(path) => TransportOptions::with_ca_cert_file(path)?,
+        None => TransportOptions::from_env()?,
+    };
+    Ok(HttpTransport::with_options(server, &options)?)
+}
+
+/// The store's sync account and a transport to its server.
+pub fn connected_transport(
+    store: &Store,
+    ca_cert: Option<&Path>,
+) -> Result<(SyncAccount, HttpTransport)> {
+    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    let transport = transport(&account.server_url, ca_cert)?;
+    Ok((account, transport))
 }
 
 fn print_report(report: &SyncReport, out: &mut Output) -> Result<()> {
@@ -73,6 +96,7 @@ pub fn register(
     server: &str,
     username: &str,
     device: Option<String>,
+    ca_cert: Option<&Path>,
     out: &mut Output,
 ) -> Result<()> {
     let mut store = session::open(data_dir)?;
@@ -81,8 +105,8 @@ pub fn register(
             "this store is already connected to a sync account",
         ));
     }
+    let transport = transport(server, ca_cert)?;
     let pass = passphrase::current()?;
-    let transport = HttpTransport::new(server)?;
     let device = device.unwrap_or_else(default_device_name);
     sync::register(&mut store, &transport, server, username, &pass, &device)?;
     if !out.json {
@@ -92,53 +116,94 @@ pub fn register(
     print_report(&report, out)
 }
 
+/// The `solace login` options.
+pub struct LoginArgs<'a> {
+    /// Server base URL.
+    pub server: &'a str,
+    /// Account name.
+    pub username: &'a str,
+    /// Device name (default: host name).
+    pub device: Option<String>,
+    /// Remember a new device (no passphrase for daily use).
+    pub remember: bool,
+    /// Extra root certificate, PEM file.
+    pub ca_cert: Option<&'a Path>,
+}
+
 /// `solace login --server URL --username NAME`: sets this machine up as a new device of an
-/// existing account and pulls everything.
-pub fn login(
-    data_dir: &Path,
-    server: &str,
-    username: &str,
-    device: Option<String>,
-    remember: bool,
-    out: &mut Output,
-) -> Result<()> {
+/// existing account and pulls everything; on a store that is already connected, logs it in
+/// again (new token) keeping its data, pending edits and messaging identity.
+pub fn login(data_dir: &Path, args: LoginArgs<'_>, out: &mut Output) -> Result<()> {
     if data_dir.join(solace_core::store::DB_FILE).exists() {
-        return Err(CliError::input(
-            "a store already exists here; use --data-dir for the new device's store",
-        ));
+        return relogin(data_dir, &args, out);
     }
+    let transport = transport(args.server, args.ca_cert)?;
     let pass = passphrase::current()?;
-    let transport = HttpTransport::new(server)?;
-    let device = device.unwrap_or_else(default_device_name);
+    let device = args.device.unwrap_or_else(default_device_name);
     let (mut store, report) = sync::login_new_device(
         data_dir,
         &transport,
-        server,
-        username,
+        args.server,
+        args.username,
         &pass,
         &device,
         SyncBudget::unlimited(),
-    )
-    .map_err(|e| match e {
-        CoreError::WrongPassphrase => CliError::Core(CoreError::WrongPassphrase),
-        other => other.into(),
-    })?;
-    if remember {
+    )?;
+    if args.remember {
         store.remember_device(&session::device_keystore(data_dir))?;
     }
     if !out.json {
         out.line(format!(
-            "Logged in as {username}; this device now holds your encrypted data."
+            "Logged in as {}; this device now holds your encrypted data.",
+            args.username
         ))?;
     }
     print_report(&report, out)
 }
 
-/// `solace sync [--background]`.
-pub fn sync_now(data_dir: &Path, background: bool, out: &mut Output) -> Result<()> {
+/// `solace login` on an existing store: only a connected one, only its own account and server.
+fn relogin(data_dir: &Path, args: &LoginArgs<'_>, out: &mut Output) -> Result<()> {
     let mut store = session::open(data_dir)?;
-    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
-    let transport = HttpTransport::new(&account.server_url)?;
+    let Some((account, _)) = store.sync_account()? else {
+        return Err(CliError::input(
+            "a store that is not connected already exists here; use `solace register` to connect it, or --data-dir for a new device's store",
+        ));
+    };
+    if account.username != args.username {
+        return Err(CoreError::AccountMismatch.into());
+    }
+    if account.server_url.trim_end_matches('/') != args.server.trim_end_matches('/') {
+        return Err(CliError::input(format!(
+            "this store syncs with {}; log in there",
+            account.server_url
+        )));
+    }
+    let transport = transport(&account.server_url, args.ca_cert)?;
+    let pass = passphrase::current()?;
+    let device = args.device.clone().unwrap_or_else(default_device_name);
+    sync::relogin(&mut store, &transport, args.username, &pass, &device)?;
+    if out.json {
+        return out.json(&serde_json::json!({
+            "logged_in": true,
+            "pending_changes": store.pending_changes()?,
+        }));
+    }
+    out.line(format!(
+        "Logged in again as {}; {} local changes wait for `solace sync`.",
+        args.username,
+        store.pending_changes()?
+    ))
+}
+
+/// `solace sync [--background]`.
+pub fn sync_now(
+    data_dir: &Path,
+    background: bool,
+    ca_cert: Option<&Path>,
+    out: &mut Output,
+) -> Result<()> {
+    let mut store = session::open(data_dir)?;
+    let (_, transport) = connected_transport(&store, ca_cert)?;
     let budget = if background {
         SyncBudget::background()
     } else {

@@ -113,6 +113,16 @@ pub enum CoreError {
     /// pending.
     #[error("the sync server answered inconsistently ({0}); nothing was lost, try again later")]
     ServerInconsistent(&'static str),
+    /// The server address uses plain `http://` to another machine: use `https://` (plain
+    /// HTTP is accepted only for this machine, e.g. `http://127.0.0.1:8787`).
+    #[error("the server address must use https (plain http only to this machine)")]
+    InsecureServerUrl,
+    /// The server's answer was larger than the client accepts; nothing was read into the store.
+    #[error("the sync server sent an answer larger than allowed")]
+    ResponseTooLarge,
+    /// The store is connected to a different account (or server) than the one asked for.
+    #[error("this store is connected to a different sync account")]
+    AccountMismatch,
     /// This store is not connected to a sync account yet.
     #[error("this store is not connected to a sync server; run register or login first")]
     NotRegistered,

@@ -24,6 +24,7 @@ const PURPOSE_KEK: &str = "account-key/kek";
 const PURPOSE_RECOVERY: &str = "account-key/recovery";
 const PURPOSE_DEVICE: &str = "account-key/device";
 const RECOVERY_INFO: &[u8] = b"solace/v1/recovery-wrapping-key";
+const ACCOUNT_PROOF_INFO: &[u8] = b"solace/account-proof/v1";
 
 fn items_key_purpose(key_id: u32) -> String {
     format!("items-key/{key_id}")
@@ -128,6 +129,18 @@ impl Unlocked {
     /// Whether this device holds a wrap of the account key (daily unlock without passphrase).
     pub fn device_remembered(&self) -> bool {
         self.header.by_device.is_some()
+    }
+
+    /// The account-key proof: `HKDF-SHA256(account key, info "solace/account-proof/v1")`.
+    /// One-way, so the server (which stores only `SHA-256(proof)`) learns nothing about the
+    /// account key, yet a device that holds the key — after a reset with the recovery key,
+    /// say — can prove it without the passphrase.
+    pub fn account_proof(&self) -> Result<SecretKey> {
+        let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(None, self.account_key.as_bytes());
+        let mut out = Zeroizing::new([0u8; KEY_LEN]);
+        hkdf.expand(ACCOUNT_PROOF_INFO, out.as_mut())
+            .map_err(|_| CoreError::InvalidInput("key length".into()))?;
+        Ok(SecretKey::from_bytes(*out))
     }
 }
 

@@ -232,6 +232,11 @@ impl<'a> Messenger<'a> {
 
     /// One messaging round: links, keys, share updates, then the mailbox, then the outbox.
     pub fn sync(&self, store: &mut Store) -> Result<(InboxReport, OutboxReport)> {
+        crate::sync::session::refresh_if_due(
+            store,
+            |t| self.transport.refresh_session(t),
+            crate::sync::session::unix_now(),
+        )?;
         self.links(store)?;
         self.publish_device_keys(store)?;
         local::refresh_shares(store)?;

@@ -8,7 +8,8 @@ use serde::Serialize;
 use solace_protocol::messaging as m;
 
 use crate::error::{CoreError, Result};
-use crate::sync::HttpTransport;
+use crate::sync::transport::{MAX_LARGE_ANSWER, MAX_SMALL_ANSWER};
+use crate::sync::{HttpTransport, Transport};
 
 /// Messaging endpoints of protocol v1 (see `solace_protocol::messaging`).
 pub trait MailboxTransport {
@@ -34,6 +35,15 @@ pub trait MailboxTransport {
     fn inbox(&self, token: &str, req: &m::InboxRequest) -> Result<m::Inbox>;
     /// `POST /v1/messages/ack`.
     fn ack(&self, token: &str, req: &m::AckRequest) -> Result<()>;
+    /// `POST /v1/account/refresh`, so a messaging round renews a token running out. Test
+    /// transports keep the default (refused as `unsupported`: the current token stays in use
+    /// while it is valid).
+    fn refresh_session(&self, _token: &str) -> Result<solace_protocol::SessionResponse> {
+        Err(CoreError::ServerRejected {
+            code: "unsupported".into(),
+            message: "this transport does not offer the operation".into(),
+        })
+    }
 }
 
 impl HttpTransport {
@@ -48,7 +58,12 @@ impl HttpTransport {
         if let Some(body) = body {
             req = req.json(body);
         }
-        self.execute(req)
+        // Mailbox pages and directory pages can be big; every other answer is small.
+        let limit = match path {
+            "/v1/messages/inbox" | "/v1/directory/search" | "/v1/keys/claim" => MAX_LARGE_ANSWER,
+            _ => MAX_SMALL_ANSWER,
+        };
+        self.execute(req, limit)
     }
 
     fn call_some<B: Serialize, T: DeserializeOwned>(
@@ -113,5 +128,9 @@ impl MailboxTransport for HttpTransport {
     fn ack(&self, token: &str, req: &m::AckRequest) -> Result<()> {
         self.call::<_, serde_json::Value>(Method::POST, "/v1/messages/ack", token, Some(req))
             .map(|_| ())
+    }
+
+    fn refresh_session(&self, token: &str) -> Result<solace_protocol::SessionResponse> {
+        Transport::refresh(self, token)
     }
 }

@@ -35,6 +35,16 @@ pub struct SyncAccount {
     pub device_id: String,
 }
 
+/// When a device token was issued and expires, Unix seconds (device clock for the issue time,
+/// the server's word for the expiry).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenTimes {
+    /// When this device received the token.
+    pub issued_at: Option<i64>,
+    /// When the server said it expires.
+    pub expires_at: Option<i64>,
+}
+
 /// Sync progress as `solace status` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SyncStatus {
@@ -126,8 +136,21 @@ impl Store {
         RecordId::singleton(RecordKind::Settings)
     }
 
-    /// Records the account this store syncs with and its device token (sealed at rest).
+    /// Records the account this store syncs with and its device token (sealed at rest), with
+    /// unknown token times (no proactive refresh). See [`Store::set_sync_session`].
     pub fn set_sync_account(&mut self, account: &SyncAccount, token: &str) -> Result<()> {
+        self.set_sync_session(account, token, TokenTimes::default())
+    }
+
+    /// Records the account this store syncs with, its device token (sealed at rest) and when
+    /// the token was issued and expires, so a sync can refresh it in time. Keeps the cursor,
+    /// the pending edits and every device-local secret.
+    pub fn set_sync_session(
+        &mut self,
+        account: &SyncAccount,
+        token: &str,
+        times: TokenTimes,
+    ) -> Result<()> {
         let keyring = &self.unlocked.keyring;
         let sealed = envelope::seal(
             keyring.current()?,
@@ -137,20 +160,51 @@ impl Store {
             token.as_bytes(),
         )?;
         self.conn.execute(
-            "INSERT INTO sync_state (id, server_url, username, account_id, device_id, token_sealed)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO sync_state (id, server_url, username, account_id, device_id, token_sealed,
+                                     token_issued_at, token_expires_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url,
                  username = excluded.username, account_id = excluded.account_id,
-                 device_id = excluded.device_id, token_sealed = excluded.token_sealed",
+                 device_id = excluded.device_id, token_sealed = excluded.token_sealed,
+                 token_issued_at = excluded.token_issued_at,
+                 token_expires_at = excluded.token_expires_at",
             params![
                 account.server_url,
                 account.username,
                 account.account_id,
                 account.device_id,
-                sealed
+                sealed,
+                times.issued_at,
+                times.expires_at
             ],
         )?;
         Ok(())
+    }
+
+    /// When the stored token was issued and expires (both `None` when unknown or when the
+    /// store is not connected).
+    pub fn token_times(&self) -> Result<TokenTimes> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT token_issued_at, token_expires_at FROM sync_state WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(
+            row.map_or_else(TokenTimes::default, |(issued_at, expires_at)| TokenTimes {
+                issued_at,
+                expires_at,
+            }),
+        )
+    }
+
+    /// The account-key proof (32 bytes) this device shows the server to change credentials or
+    /// revoke devices; the server keeps only `SHA-256` of it. One-way: it reveals nothing
+    /// about the account key.
+    pub fn account_proof(&self) -> Result<crate::crypto::SecretKey> {
+        self.unlocked.account_proof()
     }
 
     /// The configured sync account and its token, if any.

@@ -1,10 +1,14 @@
-//! Account lifecycle on the client: register the first device, log a new device in, and
-//! stage new login material after a passphrase change so the next sync sends it.
+//! Account lifecycle on the client: register the first device, log a new device in, log a
+//! connected device in again (new token, same store), and stage new login material after a
+//! passphrase change so the next sync sends it.
 
 use solace_protocol as p;
+use zeroize::Zeroizing;
 
+use super::session::{store_session, token_times, unix_now};
 use super::{b64, sync_now, unb64, SyncBudget, SyncReport, Transport};
-use crate::crypto::kdf::KdfParams;
+use crate::crypto::kdf::{DerivedKeys, KdfParams};
+use crate::crypto::SecretKey;
 use crate::error::{CoreError, Result};
 use crate::store::sync_state::SyncAccount;
 use crate::store::Store;
@@ -72,7 +76,7 @@ pub fn register(
     let derived = store.derive_with_passphrase(passphrase)?;
     let keys = store.portable_keys()?;
     let session = transport.register(&p::RegisterRequest {
-        account_proof_verifier: None,
+        account_proof_verifier: Some(proof_verifier(store)?),
         username: username.to_owned(),
         auth_key: hex::encode(derived.auth_key.as_bytes()),
         kdf: wire_kdf(keys.kdf),
@@ -82,59 +86,40 @@ pub fn register(
         device_name: device_name.to_owned(),
         recovery_wrapped_account_key: keys.recovery_wrapped_account_key.as_deref().map(b64),
     })?;
-    store.set_sync_account(
+    store.set_sync_session(
         &SyncAccount {
             server_url: server_url.to_owned(),
             username: username.to_owned(),
-            account_id: session.account_id,
-            device_id: session.device_id,
+            account_id: session.account_id.clone(),
+            device_id: session.device_id.clone(),
         },
         &session.token,
+        token_times(&session, unix_now()),
     )
 }
 
-/// Device-local slot for login material not yet sent to the server.
-pub(super) const PENDING_CREDENTIALS: &str = "sync/pending-credentials";
-
-/// After a passphrase change on a connected store: keeps the new login material (auth key,
-/// KDF parameters, salt, account key wrap) sealed on the device, and the next [`sync_now`]
-/// sends it, so new devices log in with the new passphrase. Works offline. No-op for a store
-/// that is not connected.
-pub fn stage_credentials(store: &mut Store, passphrase: &str) -> Result<()> {
-    if store.sync_account()?.is_none() {
-        return Ok(());
-    }
-    let derived = store.derive_with_passphrase(passphrase)?;
-    let keys = store.portable_keys()?;
-    let update = p::CredentialsUpdate {
-        current_auth_key: None,
-        account_proof: None,
-        sign_out_other_devices: false,
-        auth_key: hex::encode(derived.auth_key.as_bytes()),
-        kdf: wire_kdf(keys.kdf),
-        salt: hex::encode(keys.salt),
-        wrapped_account_key: b64(&keys.wrapped_account_key),
-    };
-    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(&update).map_err(|_| {
-        CoreError::MalformedRecord {
-            kind: "credentials",
-        }
-    })?);
-    store.put_device_state(PENDING_CREDENTIALS, &bytes)
+/// The account-key proof as sent to the server, hex (see [`Store::account_proof`]).
+pub(super) fn proof_hex(store: &Store) -> Result<Zeroizing<String>> {
+    Ok(Zeroizing::new(hex::encode(
+        store.account_proof()?.as_bytes(),
+    )))
 }
 
-/// Logs a new device in: fetches the KDF parameters (the local floor still applies), derives
-/// the auth key, logs in, fetches the wrapped keys, creates the local store in `dir` and pulls
-/// everything within `budget`.
-pub fn login_new_device(
-    dir: &std::path::Path,
+/// The verifier the server keeps for the account-key proof: `hex(SHA-256(proof))`.
+pub fn proof_verifier(store: &Store) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    Ok(hex::encode(Sha256::digest(
+        store.account_proof()?.as_bytes(),
+    )))
+}
+
+/// Asks the server for the account's KDF parameters and salt and derives the login keys
+/// (the local floor applies whatever the server says).
+pub(super) fn prelogin_derive(
     transport: &dyn Transport,
-    server_url: &str,
     username: &str,
     passphrase: &str,
-    device_name: &str,
-    budget: SyncBudget,
-) -> Result<(Store, SyncReport)> {
+) -> Result<DerivedKeys> {
     let pre = transport.prelogin(&p::PreloginRequest {
         username: username.to_owned(),
     })?;
@@ -150,29 +135,149 @@ pub fn login_new_device(
             code: "bad_salt".into(),
             message: "malformed salt".into(),
         })?;
-    let derived = crate::crypto::kdf::derive(passphrase.as_bytes(), &salt, &kdf)?;
+    crate::crypto::kdf::derive(passphrase.as_bytes(), &salt, &kdf)
+}
+
+/// A refused login means the passphrase (or account name) is wrong.
+fn login_refused(e: CoreError) -> CoreError {
+    match e {
+        CoreError::Unauthorized => CoreError::WrongPassphrase,
+        other => other,
+    }
+}
+
+/// Logs a connected store in again (after its token expired or was revoked): derives the
+/// auth key from `passphrase` with the server's current parameters, logs in as the stored
+/// device and stores the new token. The store, its pending edits, its cursor and its Olm
+/// identity stay as they are; the next [`sync_now`] sends the pending edits. Refuses with
+/// [`CoreError::AccountMismatch`] a `username` other than the connected one, or a server
+/// answering for another account.
+pub fn relogin(
+    store: &mut Store,
+    transport: &dyn Transport,
+    username: &str,
+    passphrase: &str,
+    device_name: &str,
+) -> Result<()> {
+    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    if account.username != username {
+        return Err(CoreError::AccountMismatch);
+    }
+    let derived = prelogin_derive(transport, username, passphrase)?;
+    let session = transport
+        .login(&p::LoginRequest {
+            username: username.to_owned(),
+            auth_key: hex::encode(derived.auth_key.as_bytes()),
+            device_name: device_name.to_owned(),
+            device_id: Some(account.device_id.clone()),
+            account_proof_verifier: Some(proof_verifier(store)?),
+        })
+        .map_err(login_refused)?;
+    store_session(store, &account, &session, unix_now())
+}
+
+/// Device-local slot for login material not yet sent to the server.
+pub(super) const PENDING_CREDENTIALS: &str = "sync/pending-credentials";
+
+/// Options for [`stage_credentials_with`].
+#[derive(Debug, Default)]
+pub struct CredentialOptions {
+    /// The auth key the server knows now (derived from the old passphrase before the change),
+    /// for accounts registered before account-key proofs existed. The account-key proof is
+    /// always sent as well.
+    pub current_auth_key: Option<SecretKey>,
+    /// Revoke every other device of the account when the server applies the change.
+    pub sign_out_other_devices: bool,
+}
+
+/// After a passphrase change on a connected store: keeps the new login material (auth key,
+/// KDF parameters, salt, account key wrap) sealed on the device, and the next [`sync_now`]
+/// sends it, so new devices log in with the new passphrase. Works offline. No-op for a store
+/// that is not connected. Same as [`stage_credentials_with`] with default options.
+pub fn stage_credentials(store: &mut Store, passphrase: &str) -> Result<()> {
+    stage_credentials_with(store, passphrase, &CredentialOptions::default())
+}
+
+/// [`stage_credentials`] with a proof of the old passphrase and the choice to sign out the
+/// other devices. The staged update carries the account-key proof (a stolen token alone
+/// cannot change credentials). When an earlier change is still waiting, its proof of the
+/// passphrase the server knows is kept, and a sign-out asked for then still happens.
+pub fn stage_credentials_with(
+    store: &mut Store,
+    passphrase: &str,
+    options: &CredentialOptions,
+) -> Result<()> {
+    if store.sync_account()?.is_none() {
+        return Ok(());
+    }
+    let earlier = store
+        .device_state(PENDING_CREDENTIALS)?
+        .and_then(|bytes| serde_json::from_slice::<p::CredentialsUpdate>(&bytes).ok());
+    let derived = store.derive_with_passphrase(passphrase)?;
+    let keys = store.portable_keys()?;
+    // With a change still waiting, the server knows the passphrase from before that one, so
+    // only its proof can be right.
+    let current_auth_key = match &earlier {
+        Some(e) => e.current_auth_key.clone(),
+        None => options
+            .current_auth_key
+            .as_ref()
+            .map(|k| hex::encode(k.as_bytes())),
+    };
+    let update = p::CredentialsUpdate {
+        current_auth_key,
+        account_proof: Some(proof_hex(store)?.to_string()),
+        sign_out_other_devices: options.sign_out_other_devices
+            || earlier.as_ref().is_some_and(|e| e.sign_out_other_devices),
+        auth_key: hex::encode(derived.auth_key.as_bytes()),
+        kdf: wire_kdf(keys.kdf),
+        salt: hex::encode(keys.salt),
+        wrapped_account_key: b64(&keys.wrapped_account_key),
+    };
+    let bytes =
+        Zeroizing::new(
+            serde_json::to_vec(&update).map_err(|_| CoreError::MalformedRecord {
+                kind: "credentials",
+            })?,
+        );
+    store.put_device_state(PENDING_CREDENTIALS, &bytes)
+}
+
+/// Logs a new device in: fetches the KDF parameters (the local floor still applies), derives
+/// the auth key, logs in, fetches the wrapped keys, creates the local store in `dir` and pulls
+/// everything within `budget`.
+pub fn login_new_device(
+    dir: &std::path::Path,
+    transport: &dyn Transport,
+    server_url: &str,
+    username: &str,
+    passphrase: &str,
+    device_name: &str,
+    budget: SyncBudget,
+) -> Result<(Store, SyncReport)> {
+    let derived = prelogin_derive(transport, username, passphrase)?;
     let session = transport
         .login(&p::LoginRequest {
             device_id: None,
+            // The account key is not known before the keys are fetched; a later re-login
+            // sends the verifier for accounts that have none.
             account_proof_verifier: None,
             username: username.to_owned(),
             auth_key: hex::encode(derived.auth_key.as_bytes()),
             device_name: device_name.to_owned(),
         })
-        .map_err(|e| match e {
-            CoreError::Unauthorized => CoreError::WrongPassphrase,
-            other => other,
-        })?;
+        .map_err(login_refused)?;
     let keys = to_portable(&transport.account_keys(&session.token)?)?;
     let mut store = Store::create_from_portable(dir, &derived, &keys)?;
-    store.set_sync_account(
+    store.set_sync_session(
         &SyncAccount {
             server_url: server_url.to_owned(),
             username: username.to_owned(),
-            account_id: session.account_id,
-            device_id: session.device_id,
+            account_id: session.account_id.clone(),
+            device_id: session.device_id.clone(),
         },
         &session.token,
+        token_times(&session, unix_now()),
     )?;
     let report = sync_now(&mut store, transport, budget)?;
     Ok((store, report))

@@ -11,12 +11,16 @@ mod account;
 pub mod apply;
 #[cfg(test)]
 mod convergence;
+mod devices;
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
 mod hostile_tests;
 pub mod merge;
 mod push;
+pub mod session;
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;
 pub mod transport;
@@ -34,9 +38,14 @@ use crate::record::RecordId;
 use crate::store::sync_state::DirtyRecord;
 use crate::store::Store;
 
-pub use account::{login_new_device, register, stage_credentials};
+pub use account::{
+    login_new_device, proof_verifier, register, relogin, stage_credentials, stage_credentials_with,
+    CredentialOptions,
+};
 use account::{to_portable, wire_items_keys, PENDING_CREDENTIALS};
-pub use transport::{HttpTransport, Transport};
+pub use devices::{list_devices, revoke, RevokeTarget};
+pub use session::refresh_session;
+pub use transport::{HttpTransport, Transport, TransportOptions};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// Records per push request.
@@ -193,6 +202,8 @@ pub fn sync_now(
     transport: &dyn Transport,
     budget: SyncBudget,
 ) -> Result<SyncReport> {
+    // A token with less than half its lifetime left is renewed first (see `session`).
+    session::refresh_session(store, transport)?;
     let (_, token) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
     let mut run = Run {
         transport,

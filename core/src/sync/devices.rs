@@ -1,0 +1,68 @@
+//! The account's devices as this device manages them: list, revoke one, sign out all others.
+//!
+//! Revocation needs a proof beyond the bearer token — the account-key proof (always sent) and,
+//! when the caller has the passphrase, the auth key it derives — so a stolen token alone
+//! cannot lock a person out of their other devices.
+
+use solace_protocol as p;
+
+use super::account::{prelogin_derive, proof_hex};
+use super::session::refresh_session;
+use super::Transport;
+use crate::error::{CoreError, Result};
+use crate::store::Store;
+
+/// Which devices to revoke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeTarget {
+    /// One device, by id.
+    Device(String),
+    /// Every device of the account except this one.
+    AllOthers,
+}
+
+/// The account's devices, oldest first.
+pub fn list_devices(store: &mut Store, transport: &dyn Transport) -> Result<p::DeviceList> {
+    refresh_session(store, transport)?;
+    let (_, token) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    transport.devices(&token)
+}
+
+/// Revokes `target` with the account-key proof, plus the auth key derived from
+/// `passphrase` when given (needed for accounts registered before account-key proofs
+/// existed: the server then answers `proof_required` without it). Revoking this device
+/// itself is refused here: that is a sign-out, not a revocation.
+pub fn revoke(
+    store: &mut Store,
+    transport: &dyn Transport,
+    target: &RevokeTarget,
+    passphrase: Option<&str>,
+) -> Result<()> {
+    refresh_session(store, transport)?;
+    let (account, token) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    let (device_id, all_other_devices) = match target {
+        RevokeTarget::Device(id) if *id == account.device_id => {
+            return Err(CoreError::InvalidInput(
+                "this is the device in use; revoke it from another device".into(),
+            ))
+        }
+        RevokeTarget::Device(id) => (id.clone(), false),
+        RevokeTarget::AllOthers => (String::new(), true),
+    };
+    let current_auth_key = passphrase
+        .map(|pass| {
+            prelogin_derive(transport, &account.username, pass)
+                .map(|d| hex::encode(d.auth_key.as_bytes()))
+        })
+        .transpose()?;
+    let proof = proof_hex(store)?;
+    transport.revoke(
+        &token,
+        &p::RevokeRequest {
+            device_id,
+            all_other_devices,
+            current_auth_key,
+            account_proof: Some(proof.to_string()),
+        },
+    )
+}
