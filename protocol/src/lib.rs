@@ -153,9 +153,9 @@ pub struct SessionResponse {
     pub account_id: String,
     /// Device id (opaque), used in revocation.
     pub device_id: String,
-    /// Opaque random bearer token; the server keeps only its hash.
-    pub token: String,
-    /// Expiry, RFC 3339.
+    /// Opaque random bearer token; the server keeps only its hash. Zeroized when dropped.
+    pub token: SecretString,
+    /// Expiry: Unix seconds as a decimal string (clients also accept RFC 3339).
     pub expires_at: String,
 }
 

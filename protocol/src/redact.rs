@@ -21,6 +21,12 @@ impl Redact for String {
     }
 }
 
+impl Redact for SecretString {
+    fn redacted(&self) -> &'static str {
+        "<redacted>"
+    }
+}
+
 impl Redact for Option<String> {
     fn redacted(&self) -> &'static str {
         match self {
@@ -74,6 +80,21 @@ impl SecretString {
     /// The secret text, for the one place that must use it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// Borrowing the text is how a request uses the token (`&session.token` where a `&str` is
+/// expected); the owned string is still wiped on drop.
+impl std::ops::Deref for SecretString {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for SecretString {
+    fn from(text: &str) -> Self {
+        SecretString(text.to_owned())
     }
 }
 

@@ -32,7 +32,7 @@ pub(crate) async fn token_for_device(
     Ok(added.then(|| p::SessionResponse {
         account_id: account_id.to_owned(),
         device_id: device_id.to_owned(),
-        token,
+        token: token.into(),
         expires_at: expires_at.to_string(),
     }))
 }

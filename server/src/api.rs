@@ -218,7 +218,7 @@ async fn new_session(
     Ok(p::SessionResponse {
         account_id: account_id.to_owned(),
         device_id,
-        token,
+        token: token.into(),
         expires_at: expires_at.to_string(),
     })
 }

@@ -281,7 +281,7 @@ async fn accounts_tokens_and_devices(backend: Backend) {
     let r = api
         .c
         .put(api.s.url("/v1/account/items-keys"))
-        .bearer_auth(&reg.token)
+        .bearer_auth(reg.token.expose())
         .json(&upload)
         .send()
         .await
@@ -562,7 +562,7 @@ async fn body_and_rate_limits(backend: Backend) {
     // connection, which a shared pool could otherwise hand to the next request.
     let r = reqwest::Client::new()
         .post(api.s.url("/v1/sync/push"))
-        .bearer_auth(&reg.token)
+        .bearer_auth(reg.token.expose())
         .body(big)
         .send()
         .await
@@ -631,11 +631,11 @@ async fn hostile_input_gets_clean_errors(backend: Backend) {
         return;
     };
     let reg = api.register("mara", 1).await;
-    let t = Some(reg.token.as_str());
+    let t = Some(reg.token.expose());
     let raw = |path: &str, body: &'static str| {
         api.c
             .post(api.s.url(path))
-            .bearer_auth(&reg.token)
+            .bearer_auth(reg.token.expose())
             .header("content-type", "application/json")
             .body(body)
             .send()

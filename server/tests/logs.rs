@@ -73,7 +73,7 @@ async fn logs_carry_no_content() {
     };
     let r = c
         .post(s.url("/v1/sync/push?secret-query=1"))
-        .bearer_auth(&reg.token)
+        .bearer_auth(reg.token.expose())
         .json(&push)
         .send()
         .await
@@ -96,7 +96,7 @@ async fn logs_carry_no_content() {
     };
     let r = c
         .put(s.url("/v1/keys/device"))
-        .bearer_auth(&reg.token)
+        .bearer_auth(reg.token.expose())
         .json(&keys)
         .send()
         .await
@@ -114,7 +114,7 @@ async fn logs_carry_no_content() {
         }],
     };
     for path in ["/v1/messages/send", "/v1/messages/inbox"] {
-        let r = c.post(s.url(path)).bearer_auth(&reg.token);
+        let r = c.post(s.url(path)).bearer_auth(reg.token.expose());
         let r = if path.ends_with("send") {
             r.json(&send)
         } else {
@@ -142,7 +142,7 @@ async fn logs_carry_no_content() {
     assert!(push_line.contains("\"method\":\"POST\""), "{push_line}");
     for secret in [
         "quiet.username",
-        reg.token.as_str(),
+        reg.token.expose(),
         reg.account_id.as_str(),
         &hex::encode([0x5a; 32]),
         &blob,

@@ -486,7 +486,7 @@ async fn links_gate_keys_and_messages(backend: Backend) {
         let list: m::LinkList = ok(api
             .c
             .get(api.s.url("/v1/links"))
-            .bearer_auth(token)
+            .bearer_auth(token.expose())
             .send()
             .await
             .unwrap())
@@ -496,7 +496,7 @@ async fn links_gate_keys_and_messages(backend: Backend) {
     let list: m::LinkList = ok(api
         .c
         .get(api.s.url("/v1/links"))
-        .bearer_auth(&stranger.token)
+        .bearer_auth(stranger.token.expose())
         .send()
         .await
         .unwrap())
@@ -617,7 +617,7 @@ async fn links_gate_keys_and_messages(backend: Backend) {
     let list: m::LinkList = ok(api
         .c
         .get(api.s.url("/v1/links"))
-        .bearer_auth(&t.token)
+        .bearer_auth(t.token.expose())
         .send()
         .await
         .unwrap())
@@ -1086,7 +1086,7 @@ async fn hostile_input_gets_clean_errors(backend: Backend) {
     let r = api
         .c
         .post(api.s.url("/v1/messages/send"))
-        .bearer_auth(&c.token)
+        .bearer_auth(c.token.expose())
         .header("content-type", "application/json")
         .body("{\"recipient_account\": 5")
         .send()
@@ -1120,7 +1120,7 @@ async fn hostile_input_gets_clean_errors(backend: Backend) {
     let r = api
         .c
         .get(api.s.url("/v1/messages/inbox"))
-        .bearer_auth(&t.token)
+        .bearer_auth(t.token.expose())
         .send()
         .await
         .unwrap();

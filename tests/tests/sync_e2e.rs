@@ -353,7 +353,7 @@ fn register_raw(c: &reqwest::blocking::Client, url: &str, user: &str) -> String 
         .unwrap()
         .json()
         .unwrap();
-    s.token
+    s.token.expose().to_owned()
 }
 
 fn push(

@@ -93,7 +93,7 @@ pub fn register(
             account_id: session.account_id.clone(),
             device_id: session.device_id.clone(),
         },
-        &session.token,
+        session.token.expose(),
         token_times(&session, unix_now()),
     )
 }
@@ -267,7 +267,7 @@ pub fn login_new_device(
             device_name: device_name.to_owned(),
         })
         .map_err(login_refused)?;
-    let keys = to_portable(&transport.account_keys(&session.token)?)?;
+    let keys = to_portable(&transport.account_keys(session.token.expose())?)?;
     let mut store = Store::create_from_portable(dir, &derived, &keys)?;
     store.set_sync_session(
         &SyncAccount {
@@ -276,7 +276,7 @@ pub fn login_new_device(
             account_id: session.account_id.clone(),
             device_id: session.device_id.clone(),
         },
-        &session.token,
+        session.token.expose(),
         token_times(&session, unix_now()),
     )?;
     let report = sync_now(&mut store, transport, budget)?;

@@ -117,7 +117,7 @@ fn session(state: &mut State) -> p::SessionResponse {
     p::SessionResponse {
         account_id: "acct".into(),
         device_id: format!("dev{}", state.tokens),
-        token: format!("dev{}", state.tokens),
+        token: format!("dev{}", state.tokens).into(),
         expires_at: "2099-01-01T00:00:00Z".into(),
     }
 }

@@ -115,7 +115,7 @@ pub struct SyncReport {
 
 pub(crate) struct Run<'a> {
     transport: &'a dyn Transport,
-    token: String,
+    token: zeroize::Zeroizing<String>,
     budget: SyncBudget,
     started: Instant,
     pub(crate) report: SyncReport,
@@ -207,7 +207,7 @@ pub fn sync_now(
     let (_, token) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
     let mut run = Run {
         transport,
-        token: token.to_string(),
+        token,
         budget,
         started: Instant::now(),
         report: SyncReport::default(),

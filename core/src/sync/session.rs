@@ -65,7 +65,7 @@ pub(super) fn store_session(
         device_id: session.device_id.clone(),
         ..account.clone()
     };
-    store.set_sync_session(&updated, &session.token, token_times(session, now))
+    store.set_sync_session(&updated, session.token.expose(), token_times(session, now))
 }
 
 /// Refreshes the stored token with `refresh` when [`refresh_due`] at `now`. Returns whether

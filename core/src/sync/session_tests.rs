@@ -58,7 +58,7 @@ impl TokenServer {
         p::SessionResponse {
             account_id: "acct".into(),
             device_id,
-            token,
+            token: token.into(),
             expires_at: expires.to_string(),
         }
     }
