@@ -30,6 +30,7 @@ mod journal;
 mod keystore;
 mod messages;
 mod mood;
+mod passphrase;
 mod sessions;
 mod sync;
 
@@ -44,6 +45,7 @@ pub use journal::*;
 pub use keystore::{KeyStore, KeyStoreError};
 pub use messages::*;
 pub use mood::*;
+pub use passphrase::{generate_passphrase, passphrase_strength, PassphraseStrength};
 pub use sessions::*;
 pub use sync::{SyncAccount, SyncBudget, SyncReport, SyncService};
 
@@ -108,7 +110,8 @@ pub struct CreatedStore {
 }
 
 /// Creates a new encrypted store in `dir` protected by `passphrase`. Blocking (Argon2id):
-/// call off the main thread. Call [`Solace::remember_device`] afterwards for passphrase-free
+/// call off the main thread. A passphrase below the bar (see [`passphrase_strength`]) is
+/// [`SolaceError::WeakPassphrase`]. Call [`Solace::remember_device`] afterwards for passphrase-free
 /// daily unlock.
 #[uniffi::export(default(kdf = None))]
 pub fn create_store(
@@ -387,12 +390,16 @@ mod tests {
     fn errors_are_typed_and_the_device_key_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_string_lossy().into_owned();
-        let created =
-            create_store(path.clone(), "pass phrase".into(), Some(KdfPreset::Minimum)).unwrap();
+        let created = create_store(
+            path.clone(),
+            "cobalt lantern tundra oyster".into(),
+            Some(KdfPreset::Minimum),
+        )
+        .unwrap();
         let keys: Arc<dyn KeyStore> = Arc::new(Keys(Mutex::new(None)));
         created.solace.remember_device(Arc::clone(&keys)).unwrap();
         assert!(matches!(
-            Solace::open_with_passphrase(path.clone(), "pass phrase".into()),
+            Solace::open_with_passphrase(path.clone(), "cobalt lantern tundra oyster".into()),
             Err(SolaceError::StoreBusy)
         ));
         created.solace.close_store();

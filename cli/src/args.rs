@@ -29,15 +29,26 @@ pub enum Command {
         /// Do not remember this device (every command will ask for the passphrase)
         #[arg(long)]
         no_remember: bool,
+        /// Generate a strong word passphrase (6 random words) and show it once
+        #[arg(long)]
+        generate_passphrase: bool,
     },
     /// Check the passphrase and remember this device (no passphrase needed afterwards)
     Unlock,
     /// Forget this device: afterwards only the passphrase unlocks the store
     Lock,
     /// Change the passphrase (env SOLACE_NEW_PASSPHRASE for scripts)
-    Passwd,
+    Passwd {
+        /// Generate a strong word passphrase (6 random words) and show it once
+        #[arg(long)]
+        generate_passphrase: bool,
+    },
     /// Set a new passphrase with the recovery key (env SOLACE_RECOVERY_KEY for scripts)
-    Recover,
+    Recover {
+        /// Generate a strong word passphrase (6 random words) and show it once
+        #[arg(long)]
+        generate_passphrase: bool,
+    },
     /// Show the state of the store (no content)
     Status,
     /// Journal entries: free writing, prompts and thought records
@@ -88,6 +99,9 @@ pub enum Command {
         /// Do not remember this device (every command will ask for the passphrase)
         #[arg(long)]
         no_remember: bool,
+        /// Generate a strong word passphrase (6 random words) and show it once
+        #[arg(long)]
+        generate_passphrase: bool,
     },
     /// Send local changes and receive changes from your other devices
     Sync {

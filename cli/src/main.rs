@@ -39,11 +39,18 @@ fn run(cli: Cli) -> Result<()> {
     let data_dir = session::resolve_data_dir(cli.data_dir)?;
     let mut out = Output::stdout(cli.json);
     match cli.command {
-        Command::Init { no_remember } => session::init(&data_dir, !no_remember, &mut out)?,
+        Command::Init {
+            no_remember,
+            generate_passphrase,
+        } => session::init(&data_dir, !no_remember, generate_passphrase, &mut out)?,
         Command::Unlock => session::unlock(&data_dir, &mut out)?,
         Command::Lock => session::lock(&data_dir, &mut out)?,
-        Command::Passwd => session::passwd(&data_dir, &mut out)?,
-        Command::Recover => session::recover(&data_dir, &mut out)?,
+        Command::Passwd {
+            generate_passphrase,
+        } => session::passwd(&data_dir, generate_passphrase, &mut out)?,
+        Command::Recover {
+            generate_passphrase,
+        } => session::recover(&data_dir, generate_passphrase, &mut out)?,
         Command::Status => session::status(&data_dir, &mut out)?,
         Command::Journal(cmd) => journal_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Mood(cmd) => mood_cmd::run(cmd, &data_dir, &mut out)?,
