@@ -99,9 +99,6 @@ pub enum Command {
         /// Do not remember this device (every command will ask for the passphrase)
         #[arg(long)]
         no_remember: bool,
-        /// Generate a strong word passphrase (6 random words) and show it once
-        #[arg(long)]
-        generate_passphrase: bool,
     },
     /// Send local changes and receive changes from your other devices
     Sync {

@@ -183,9 +183,8 @@ fn sequences(lower: &[char], out: &mut Vec<Match>) {
             }
         }
         if end - start >= 3 {
-            for s in start..end {
+            for (s, &first) in lower.iter().enumerate().take(end).skip(start) {
                 for e in (s + 3)..=end {
-                    let first = lower[s];
                     let base: f64 = if "aAzZ019".contains(first) {
                         4.0
                     } else if first.is_ascii_digit() {

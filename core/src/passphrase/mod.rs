@@ -192,25 +192,30 @@ pub fn check_new(passphrase: &str) -> Result<()> {
     }
 }
 
-/// Size of the alphabet a brute-force search over `chars` must use.
-fn brute_force_alphabet(chars: &[char]) -> f64 {
-    let mut size = 0.0;
-    let classes: [(fn(&char) -> bool, f64); 4] = [
-        (char::is_ascii_digit, 10.0),
-        (char::is_ascii_lowercase, 26.0),
-        (char::is_ascii_uppercase, 26.0),
-        (|c: &char| c.is_ascii() && !c.is_ascii_alphanumeric(), 33.0),
-    ];
-    for (test, n) in classes {
-        if chars.iter().any(test) {
-            size += n;
-        }
+/// Character classes a brute-force search must cover, as bits of [`alphabet_size`].
+fn char_class(c: char) -> u8 {
+    match c {
+        '0'..='9' => 1,
+        'a'..='z' => 2,
+        'A'..='Z' => 4,
+        c if c.is_ascii() => 8,
+        _ => 16,
     }
-    if chars.iter().any(|c| !c.is_ascii()) {
-        size += 100.0;
-    }
-    size
 }
+
+/// Size of the alphabet for a set of [`char_class`] bits: digits 10, lower and upper case 26
+/// each, ASCII symbols 33, anything else 100.
+fn alphabet_size(classes: u8) -> f64 {
+    [(1, 10.0), (2, 26.0), (4, 26.0), (8, 33.0), (16, 100.0)]
+        .iter()
+        .filter(|(bit, _)| classes & bit != 0)
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// Where a piece of the cheapest cover starts, the piece count before it, and its kind
+/// (`None` for brute force).
+type Step = Option<(usize, usize, Option<MatchKind>)>;
 
 fn log10_factorial(n: usize) -> f64 {
     (2..=n).map(|i| (i as f64).log10()).sum()
@@ -237,18 +242,18 @@ fn cheapest_cover(original: &[char], with_repeats: bool) -> (f64, Vec<Option<Mat
     // cost[k][j]: cheapest cover of the first j characters with k non-separator pieces;
     // from[k][j]: where the last piece started, with its piece count before it and kind.
     let mut cost = vec![vec![f64::INFINITY; n + 1]; n + 1];
-    let mut from: Vec<Vec<Option<(usize, usize, Option<MatchKind>)>>> =
-        vec![vec![None; n + 1]; n + 1];
+    let mut from: Vec<Vec<Step>> = vec![vec![None; n + 1]; n + 1];
     cost[0][0] = 0.0;
     for j in 1..=n {
         let mut pieces: Vec<(usize, f64, Option<MatchKind>)> = by_end[j]
             .iter()
             .map(|m| (m.start, m.log10, Some(m.kind)))
             .collect();
-        for i in 0..j {
-            let run = &original[i..j];
-            let per_char = brute_force_alphabet(run).max(10.0).log10();
-            pieces.push((i, per_char * run.len() as f64, None));
+        let mut classes = 0;
+        for i in (0..j).rev() {
+            classes |= char_class(original[i]);
+            let per_char = alphabet_size(classes).max(10.0).log10();
+            pieces.push((i, per_char * (j - i) as f64, None));
         }
         for (i, piece_cost, kind) in pieces {
             let adds_piece = usize::from(kind != Some(MatchKind::Separator));
