@@ -7,7 +7,8 @@
 //! the platform [`KeyStore`]) and [`Solace::login_new_device`] (second device, via sync).
 //! A [`Solace`] hands out method groups: [`Solace::journal`], [`Solace::mood`],
 //! [`Solace::habits`], [`Solace::sessions`], [`Solace::assessments`] (with the safety plan)
-//! and [`Solace::sync`].
+//! and [`Solace::sync`]. [`passphrase_strength`] (fast, main-thread safe) and
+//! [`generate_passphrase`] serve the passphrase screens.
 //!
 //! Threading: every call is synchronous. Unlocking (Argon2id, ~0.2 s), sync and export do
 //! real work and block: **call them off the main thread** (a coroutine on `Dispatchers.IO`, a

@@ -184,12 +184,11 @@ pub fn estimate(candidate: &str) -> Strength {
 /// [`CoreError::WeakPassphrase`] carrying a content-free hint.
 pub fn check_new(passphrase: &str) -> Result<()> {
     let strength = estimate(passphrase);
-    match strength.feedback {
-        Some(feedback) if !strength.acceptable => {
-            Err(CoreError::WeakPassphrase(feedback.message()))
-        }
-        _ => Ok(()),
+    if strength.acceptable {
+        return Ok(());
     }
+    let feedback = strength.feedback.unwrap_or(Feedback::TooShort);
+    Err(CoreError::WeakPassphrase(feedback.message()))
 }
 
 /// Character classes a brute-force search must cover, as bits of [`alphabet_size`].
