@@ -7,8 +7,8 @@
 //! words (the EFF long list), sequences, repeats, keyboard rows, years and dates, and takes
 //! the cheapest way to cover the whole candidate (the product of the pieces' guesses times
 //! the orderings of the pieces), with plain brute force for what no pattern explains. A
-//! compact estimator of our own rather than `zxcvbn`, whose lists and regex engine add about
-//! 2.5 MB to the mobile library.
+//! compact estimator of our own rather than `zxcvbn`: measured, `zxcvbn` 3.1 (lists and regex
+//! engines) adds about 2.5 MB to a stripped library, this module about 0.12 MB.
 //!
 //! The bar ([`MIN_GUESSES_LOG10`]) is 10^10 guesses. [`check_new`] enforces it wherever a
 //! passphrase is *set* (`Store::create`, `Store::change_passphrase`, a reset with the recovery
