@@ -2,7 +2,8 @@
 //! figures for Solace's per-record encryption and for SQLCipher whole-database encryption on
 //! the same workload.
 //!
-//! Run: `cargo run --release -p solace-bench` (add `-- --records 20000` for a quicker run).
+//! Run: `cargo xtask bench`, or `cargo run --release -p solace-bench --bin solace-bench`
+//! (add `-- --records 20000` for a quicker run).
 //! Both stores use the same SQLite build (this binary links SQLCipher; the Solace store never
 //! sets a key, so its pages are plain SQLite and only its record bodies are encrypted).
 

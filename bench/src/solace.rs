@@ -12,7 +12,7 @@ use crate::workload::{body, random_indices, Config};
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-const PASSPHRASE: &str = "bench passphrase, not a secret";
+const PASSPHRASE: &str = "bench velvet harbor pilgrim cactus";
 
 /// Unlock timing and memory.
 pub struct Unlock {

@@ -7,7 +7,8 @@
 //! the platform [`KeyStore`]) and [`Solace::login_new_device`] (second device, via sync).
 //! A [`Solace`] hands out method groups: [`Solace::journal`], [`Solace::mood`],
 //! [`Solace::habits`], [`Solace::sessions`], [`Solace::assessments`] (with the safety plan)
-//! and [`Solace::sync`].
+//! and [`Solace::sync`]. [`passphrase_strength`] (fast, main-thread safe) and
+//! [`generate_passphrase`] serve the passphrase screens.
 //!
 //! Threading: every call is synchronous. Unlocking (Argon2id, ~0.2 s), sync and export do
 //! real work and block: **call them off the main thread** (a coroutine on `Dispatchers.IO`, a
@@ -30,6 +31,7 @@ mod journal;
 mod keystore;
 mod messages;
 mod mood;
+mod passphrase;
 mod sessions;
 mod sync;
 
@@ -44,6 +46,7 @@ pub use journal::*;
 pub use keystore::{KeyStore, KeyStoreError};
 pub use messages::*;
 pub use mood::*;
+pub use passphrase::{generate_passphrase, passphrase_strength, PassphraseStrength};
 pub use sessions::*;
 pub use sync::{SyncAccount, SyncBudget, SyncReport, SyncService};
 
@@ -108,7 +111,8 @@ pub struct CreatedStore {
 }
 
 /// Creates a new encrypted store in `dir` protected by `passphrase`. Blocking (Argon2id):
-/// call off the main thread. Call [`Solace::remember_device`] afterwards for passphrase-free
+/// call off the main thread. A passphrase below the bar (see [`passphrase_strength`]) is
+/// [`SolaceError::WeakPassphrase`]. Call [`Solace::remember_device`] afterwards for passphrase-free
 /// daily unlock.
 #[uniffi::export(default(kdf = None))]
 pub fn create_store(
@@ -445,12 +449,16 @@ mod tests {
     fn errors_are_typed_and_the_device_key_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_string_lossy().into_owned();
-        let created =
-            create_store(path.clone(), "pass phrase".into(), Some(KdfPreset::Minimum)).unwrap();
+        let created = create_store(
+            path.clone(),
+            "cobalt lantern tundra oyster".into(),
+            Some(KdfPreset::Minimum),
+        )
+        .unwrap();
         let keys: Arc<dyn KeyStore> = Arc::new(Keys(Mutex::new(None)));
         created.solace.remember_device(Arc::clone(&keys)).unwrap();
         assert!(matches!(
-            Solace::open_with_passphrase(path.clone(), "pass phrase".into()),
+            Solace::open_with_passphrase(path.clone(), "cobalt lantern tundra oyster".into()),
             Err(SolaceError::StoreBusy)
         ));
         created.solace.close_store();

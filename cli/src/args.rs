@@ -39,6 +39,9 @@ pub enum Command {
         /// Do not remember this device (every command will ask for the passphrase)
         #[arg(long)]
         no_remember: bool,
+        /// Generate a strong word passphrase (6 random words) and show it once
+        #[arg(long)]
+        generate_passphrase: bool,
     },
     /// Check the passphrase and remember this device (no passphrase needed afterwards)
     Unlock,
@@ -49,12 +52,18 @@ pub enum Command {
         /// Also sign out every other device of the sync account at the next sync
         #[arg(long)]
         sign_out_others: bool,
+        /// Generate a strong word passphrase (6 random words) and show it once
+        #[arg(long)]
+        generate_passphrase: bool,
     },
     /// Set a new passphrase with the recovery key (env SOLACE_RECOVERY_KEY for scripts)
     Recover {
         /// Also sign out every other device of the sync account at the next sync
         #[arg(long)]
         sign_out_others: bool,
+        /// Generate a strong word passphrase (6 random words) and show it once
+        #[arg(long)]
+        generate_passphrase: bool,
     },
     /// Show the state of the store (no content)
     Status,

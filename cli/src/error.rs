@@ -70,6 +70,9 @@ impl CliError {
                 CoreError::DeviceKeyMismatch | CoreError::DeviceNotRemembered => {
                     Some("run `solace unlock` to remember this device again")
                 }
+                CoreError::WeakPassphrase(_) => Some(
+                    "use several unrelated words, or add --generate-passphrase for a strong one",
+                ),
                 CoreError::MalformedRecoveryKey => {
                     Some("the recovery key is 64 hex digits, dashes and spaces are ignored")
                 }

@@ -42,15 +42,20 @@ fn run(cli: Cli) -> Result<()> {
     let ca_cert = cli.ca_cert.as_deref();
     let mut out = Output::stdout(cli.json);
     match cli.command {
-        Command::Init { no_remember } => session::init(&data_dir, !no_remember, &mut out)?,
+        Command::Init {
+            no_remember,
+            generate_passphrase,
+        } => session::init(&data_dir, !no_remember, generate_passphrase, &mut out)?,
         Command::Unlock => session::unlock(&data_dir, &mut out)?,
         Command::Lock => session::lock(&data_dir, &mut out)?,
-        Command::Passwd { sign_out_others } => {
-            session::passwd(&data_dir, sign_out_others, &mut out)?
-        }
-        Command::Recover { sign_out_others } => {
-            session::recover(&data_dir, sign_out_others, &mut out)?
-        }
+        Command::Passwd {
+            sign_out_others,
+            generate_passphrase,
+        } => session::passwd(&data_dir, sign_out_others, generate_passphrase, &mut out)?,
+        Command::Recover {
+            sign_out_others,
+            generate_passphrase,
+        } => session::recover(&data_dir, sign_out_others, generate_passphrase, &mut out)?,
         Command::Status => session::status(&data_dir, &mut out)?,
         Command::Journal(cmd) => journal_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Mood(cmd) => mood_cmd::run(cmd, &data_dir, &mut out)?,

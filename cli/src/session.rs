@@ -218,11 +218,12 @@ const RECOVERY_WARNING: &str = "Write the recovery key down and keep it away fro
      it is shown only once and is the only way back in if the passphrase is forgotten.";
 
 /// `solace init`: creates the store, shows the recovery key once, remembers this device.
-pub fn init(data_dir: &Path, remember: bool, out: &mut Output) -> Result<()> {
+/// `generate` makes a word passphrase and shows it once instead of asking for one.
+pub fn init(data_dir: &Path, remember: bool, generate: bool, out: &mut Output) -> Result<()> {
     if data_dir.join(DB_FILE).is_file() {
         return Err(CoreError::AlreadyInitialized.into());
     }
-    let pass = passphrase::new_passphrase(passphrase::ENV_PASSPHRASE)?;
+    let pass = passphrase::new_passphrase(passphrase::ENV_PASSPHRASE, generate)?;
     let (mut store, recovery) = Store::create(data_dir, &pass, KdfParams::DEFAULT)?;
     if remember {
         store.remember_device(&device_keystore(data_dir))?;
@@ -293,14 +294,20 @@ fn strengthened(current: KdfParams) -> KdfParams {
     }
 }
 
-/// `solace passwd`: changes the passphrase (the current one is always asked).
-pub fn passwd(data_dir: &Path, sign_out_others: bool, out: &mut Output) -> Result<()> {
+/// `solace passwd`: changes the passphrase (the current one is always asked); `generate`
+/// makes a word passphrase and shows it once.
+pub fn passwd(
+    data_dir: &Path,
+    sign_out_others: bool,
+    generate: bool,
+    out: &mut Output,
+) -> Result<()> {
     if !data_dir.join(DB_FILE).is_file() {
         return Err(CoreError::NotInitialized.into());
     }
     let pass = passphrase::current()?;
     let (mut store, old) = Store::open_with_passphrase(data_dir, &pass)?;
-    let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE)?;
+    let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE, generate)?;
     let params = strengthened(store.kdf_params());
     store.change_passphrase(&new, params)?;
     let connected = store.sync_account()?.is_some();
@@ -324,14 +331,20 @@ pub fn passwd(data_dir: &Path, sign_out_others: bool, out: &mut Output) -> Resul
     Ok(())
 }
 
-/// `solace recover`: sets a new passphrase using the recovery key.
-pub fn recover(data_dir: &Path, sign_out_others: bool, out: &mut Output) -> Result<()> {
+/// `solace recover`: sets a new passphrase using the recovery key; `generate` makes a word
+/// passphrase and shows it once.
+pub fn recover(
+    data_dir: &Path,
+    sign_out_others: bool,
+    generate: bool,
+    out: &mut Output,
+) -> Result<()> {
     if !data_dir.join(DB_FILE).is_file() {
         return Err(CoreError::NotInitialized.into());
     }
     let text = passphrase::recovery_key()?;
     let key = RecoveryKey::parse(&text)?;
-    let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE)?;
+    let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE, generate)?;
     let mut store = Store::reset_passphrase_with_recovery(data_dir, &key, &new)?;
     let options = solace_core::sync::CredentialOptions {
         current_auth_key: None,

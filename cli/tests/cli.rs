@@ -9,7 +9,10 @@ use chrono::{Duration, Local, NaiveDate};
 use serde_json::Value;
 use tempfile::TempDir;
 
-const PASS: &str = "correct horse battery";
+/// The passphrase every test store uses (the same as `common::PASS`); it clears the strength bar.
+const PASS: &str = "cobalt lantern tundra oyster";
+/// A second strong passphrase, for `passwd` and `recover`.
+const NEW_PASS: &str = "brand new velvet tundra harbor";
 
 struct Solace {
     dir: TempDir,
@@ -356,7 +359,7 @@ fn lock_unlock_status_recover_and_exit_codes() {
             "SOLACE_RECOVERY_KEY",
             init["recovery_key"].as_str().unwrap(),
         )
-        .env("SOLACE_NEW_PASSPHRASE", "a brand new passphrase")
+        .env("SOLACE_NEW_PASSPHRASE", NEW_PASS)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -364,7 +367,7 @@ fn lock_unlock_status_recover_and_exit_codes() {
     assert_eq!(out.status.code(), Some(3));
     let out = s
         .command(&["unlock"])
-        .env("SOLACE_PASSPHRASE", "a brand new passphrase")
+        .env("SOLACE_PASSPHRASE", NEW_PASS)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -375,4 +378,115 @@ fn lock_unlock_status_recover_and_exit_codes() {
         Some(first_key_id + 1),
         "a new passphrase adds an items key"
     );
+}
+
+/// The generated passphrase shown once on stderr (the indented line of words and dashes).
+fn shown_passphrase(out: &Output) -> String {
+    let err = stderr(out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("    ") && l.trim().split('-').count() == 6)
+        .unwrap_or_else(|| panic!("no generated passphrase shown: {err}"));
+    line.trim().to_owned()
+}
+
+#[test]
+fn weak_passphrases_are_refused_and_generated_ones_work() {
+    let s = Solace::empty();
+    let out = s
+        .command(&["init"])
+        .env("SOLACE_PASSPHRASE", "hunter22")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("strength: very weak"), "{err}");
+    assert!(
+        err.contains("passphrase rejected: too easy to guess"),
+        "{err}"
+    );
+    assert!(err.contains("--generate-passphrase"), "{err}");
+    assert!(!err.contains("hunter22"), "{err}");
+    assert_eq!(
+        s.output(&["status"], None).status.code(),
+        Some(4),
+        "nothing created"
+    );
+
+    // Both an env passphrase and --generate-passphrase: refused, nothing created.
+    let out = s.output(&["init", "--generate-passphrase"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    let out = s
+        .command(&["--json", "init", "--generate-passphrase"])
+        .env_remove("SOLACE_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let generated = shown_passphrase(&out);
+    assert!(
+        stderr(&out).contains("strength: very strong (~centuries offline at 10^10 guesses/s)"),
+        "{}",
+        stderr(&out)
+    );
+    let init: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&generated));
+    s.ok(&["lock"]);
+    let opened = s
+        .command(&["status"])
+        .env("SOLACE_PASSPHRASE", &generated)
+        .output()
+        .unwrap();
+    assert!(opened.status.success(), "{}", stderr(&opened));
+
+    // passwd: a weak new passphrase is refused and the old one still opens.
+    let out = s
+        .command(&["passwd"])
+        .env("SOLACE_PASSPHRASE", &generated)
+        .env("SOLACE_NEW_PASSPHRASE", "password1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("too easy to guess"),
+        "{}",
+        stderr(&out)
+    );
+    let out = s
+        .command(&["passwd", "--generate-passphrase"])
+        .env("SOLACE_PASSPHRASE", &generated)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second = shown_passphrase(&out);
+    assert_ne!(second, generated);
+    let wrong = s
+        .command(&["status"])
+        .env("SOLACE_PASSPHRASE", &generated)
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(3));
+
+    // recover: refused when weak, a generated one otherwise.
+    let key = init["recovery_key"].as_str().unwrap();
+    let out = s
+        .command(&["recover"])
+        .env("SOLACE_RECOVERY_KEY", key)
+        .env("SOLACE_NEW_PASSPHRASE", "qwertyuiop")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = s
+        .command(&["recover", "--generate-passphrase"])
+        .env("SOLACE_RECOVERY_KEY", key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let third = shown_passphrase(&out);
+    let opened = s
+        .command(&["status"])
+        .env("SOLACE_PASSPHRASE", &third)
+        .output()
+        .unwrap();
+    assert!(opened.status.success(), "{}", stderr(&opened));
 }

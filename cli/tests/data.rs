@@ -5,7 +5,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery";
+/// The passphrase every test store uses (the same as `common::PASS`); it clears the strength bar.
+const PASS: &str = "cobalt lantern tundra oyster";
 
 fn solace(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_solace"))

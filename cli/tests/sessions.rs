@@ -9,7 +9,8 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
-const PASS: &str = "correct horse battery";
+/// The passphrase every test store uses (the same as `common::PASS`); it clears the strength bar.
+const PASS: &str = "cobalt lantern tundra oyster";
 
 struct Solace {
     dir: TempDir,

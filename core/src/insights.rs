@@ -255,7 +255,12 @@ mod tests {
     #[test]
     fn insights_from_a_constructed_fortnight() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let walk = habits::add(
             &mut store,
             HabitDraft {

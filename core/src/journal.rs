@@ -468,7 +468,12 @@ mod tests {
     #[test]
     fn add_edit_keeps_revisions_and_delete_is_a_tombstone() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let e = add(
             &mut store,
             free("first", &["calm"]),
@@ -506,7 +511,12 @@ mod tests {
     #[test]
     fn thought_record_round_trips_and_validates() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let e = add(&mut store, thought_record(), at("2026-11-01T08:00:00Z")).unwrap();
         assert_eq!(e.current.tags, vec!["work"]);
         let back = get(&store, &e.id).unwrap();
@@ -530,7 +540,12 @@ mod tests {
     #[test]
     fn list_search_and_tags() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         add(
             &mut store,
             free("Walked by the river", &["walk"]),

@@ -16,6 +16,7 @@ pub mod journal;
 pub mod keystore;
 pub mod messaging;
 pub mod mood;
+pub mod passphrase;
 pub mod plans;
 pub mod record;
 pub mod safety;

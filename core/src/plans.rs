@@ -117,7 +117,12 @@ mod tests {
     #[test]
     fn a_plan_tied_to_a_habit_reuses_its_cue_and_checks_it_when_done() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let now = DateTime::parse_from_rfc3339("2026-11-20T08:00:00+01:00").unwrap();
         let today = now.date_naive();
         let habit = habits::add(

@@ -348,7 +348,12 @@ mod tests {
     #[test]
     fn plan_round_trips_and_resources_follow_the_region() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         assert!(plan(&store).unwrap().is_empty());
         let now = DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z").unwrap();
         let mut p = SafetyPlan::default();

@@ -11,7 +11,7 @@ use solace_core::crypto::kdf::KdfParams;
 use solace_core::{RecordId, RecordKind, Store};
 
 const CHILD_ENV: &str = "SOLACE_TEST_CHILD_WRITER_DIR";
-const PASS: &str = "killed writer passphrase";
+const PASS: &str = "pelican sawmill tundra lantern";
 
 #[test]
 fn child_writer() {

@@ -17,7 +17,7 @@ use solace_core::{CoreError, Result, Store};
 use solace_protocol::messaging as m;
 use solace_tests::{backends, contains, dump_database, TestServer};
 
-const PASS: &str = "messaging passphrase";
+const PASS: &str = "velvet harbor pilgrim cactus";
 
 struct Person {
     first: Store,

@@ -18,7 +18,7 @@ use solace_core::{CoreError, Store};
 use solace_protocol as p;
 use solace_tests::{backends, contains, dump_database, TestServer};
 
-const PASS: &str = "end to end passphrase";
+const PASS: &str = "granite meadow oyster whistle";
 
 fn at(h: u32) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(&format!("2026-11-20T{h:02}:00:00+01:00")).unwrap()
@@ -517,7 +517,7 @@ fn a_passphrase_change_reaches_the_server_on_the_next_sync() {
         let (mut a, _b, t) = two_devices(&server, dir.path(), "pat");
         journal::add(&mut a, free("before the change"), at(8)).unwrap();
         sync_all(&mut a, &t);
-        let new_pass = "a brand new passphrase";
+        let new_pass = "brand new velvet tundra harbor";
         let params = a.kdf_params();
         a.change_passphrase(new_pass, params).unwrap();
         sync::stage_credentials(&mut a, new_pass).unwrap();

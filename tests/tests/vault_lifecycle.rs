@@ -47,7 +47,8 @@ fn a_user_story_keeps_data_and_leaks_no_plaintext() {
     let canary_mood = "CANARY-mood-77c0";
     let canary_habit = "CANARY-habit-a9d2";
 
-    let (mut store, recovery) = Store::create(&data, "first passphrase", KdfParams::FLOOR).unwrap();
+    let (mut store, recovery) =
+        Store::create(&data, "first cobalt meadow pelican", KdfParams::FLOOR).unwrap();
     let recovery_text = recovery.display_text().to_string();
     store.remember_device(&keystore).unwrap();
     let entry = journal::add(
@@ -95,7 +96,7 @@ fn a_user_story_keeps_data_and_leaks_no_plaintext() {
         .unwrap();
     }
     store
-        .change_passphrase("second passphrase", KdfParams::FLOOR)
+        .change_passphrase("second cobalt meadow pelican", KdfParams::FLOOR)
         .unwrap();
     drop(store);
 
@@ -120,14 +121,17 @@ fn a_user_story_keeps_data_and_leaks_no_plaintext() {
         Err(CoreError::DeviceNotRemembered)
     ));
     assert!(matches!(
-        Store::open_with_passphrase(&data, "first passphrase").map(|_| ()),
+        Store::open_with_passphrase(&data, "first cobalt meadow pelican").map(|_| ()),
         Err(CoreError::WrongPassphrase)
     ));
 
     // Forgotten passphrase: the recovery key resets it and nothing is lost.
     let recovery = RecoveryKey::parse(&recovery_text).unwrap();
-    drop(Store::reset_passphrase_with_recovery(&data, &recovery, "third passphrase").unwrap());
-    let (store, _) = Store::open_with_passphrase(&data, "third passphrase").unwrap();
+    drop(
+        Store::reset_passphrase_with_recovery(&data, &recovery, "third cobalt meadow pelican")
+            .unwrap(),
+    );
+    let (store, _) = Store::open_with_passphrase(&data, "third cobalt meadow pelican").unwrap();
     assert_eq!(
         mood::list(&store, None, None).unwrap()[0]
             .draft

@@ -189,6 +189,24 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
+/// Builds and runs the storage benchmark. The `solace-bench` package has two binaries
+/// (`solace-bench` and `sync-bench`), so the binary is named explicitly.
+fn bench_storage(extra: &[String]) -> Result<(), String> {
+    run(
+        "storage benchmark",
+        cargo(&[
+            "run",
+            "--release",
+            "-p",
+            "solace-bench",
+            "--bin",
+            "solace-bench",
+            "--",
+        ])
+        .args(extra),
+    )
+}
+
 /// Builds the release client/server and the sync benchmark, then runs it against SQLite and
 /// the loopback PostgreSQL.
 fn bench_sync(extra: &[String]) -> Result<(), String> {
@@ -254,10 +272,7 @@ fn main() -> ExitCode {
         Some("test-ios-vm") => foreign::test_ios_vm(),
         Some("provision") => foreign::provision(args.get(1).map(String::as_str)),
         Some("bench-sync") => bench_sync(&args[1..]),
-        Some("bench") => run(
-            "storage benchmark",
-            cargo(&["run", "--release", "-p", "solace-bench", "--"]).args(&args[1..]),
-        ),
+        Some("bench") => bench_storage(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

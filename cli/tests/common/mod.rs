@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 /// The passphrase every test store uses.
-pub const PASS: &str = "correct horse battery";
+pub const PASS: &str = "cobalt lantern tundra oyster";
 
 /// A `solace server` child process, killed on drop.
 pub struct ServerProcess {

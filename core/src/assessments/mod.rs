@@ -220,7 +220,12 @@ mod tests {
     #[test]
     fn submit_scores_stores_and_compares() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let first = submit(
             &mut store,
             Instrument::Phq9,
@@ -259,7 +264,12 @@ mod tests {
     #[test]
     fn item9_above_zero_opens_the_safety_flow_offline() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let s = submit(
             &mut store,
             Instrument::Phq9,

@@ -15,7 +15,8 @@ fn at(s: &str) -> DateTime<FixedOffset> {
 }
 
 fn populated(dir: &Path) -> Store {
-    let (mut store, _) = Store::create(dir, "pw", KdfParams::FLOOR).unwrap();
+    let (mut store, _) =
+        Store::create(dir, crate::passphrase::TEST_PASSPHRASE, KdfParams::FLOOR).unwrap();
     let now = at("2026-11-20T20:00:00+01:00");
     let e = journal::add(
         &mut store,
@@ -155,7 +156,8 @@ fn json_round_trips_into_a_fresh_store_with_no_loss() {
             kind.tag()
         );
     }
-    let (mut fresh, _) = Store::create(b.path(), "other", KdfParams::FLOOR).unwrap();
+    let (mut fresh, _) =
+        Store::create(b.path(), "other tundra pelican sawmill", KdfParams::FLOOR).unwrap();
     let text = serde_json::to_string(&first).unwrap();
     let report = import_json(&mut fresh, &text).unwrap();
     assert_eq!(report.skipped, 0);
@@ -177,7 +179,12 @@ fn json_round_trips_into_a_fresh_store_with_no_loss() {
 #[test]
 fn bad_imports_are_refused_and_change_nothing() {
     let a = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::create(a.path(), "pw", KdfParams::FLOOR).unwrap();
+    let (mut store, _) = Store::create(
+        a.path(),
+        crate::passphrase::TEST_PASSPHRASE,
+        KdfParams::FLOOR,
+    )
+    .unwrap();
     assert!(import_json(&mut store, "not json").is_err());
     assert!(import_json(&mut store, r#"{"format":"other","version":1}"#).is_err());
     assert!(import_json(&mut store, r#"{"format":"solace-export","version":9}"#).is_err());

@@ -330,7 +330,12 @@ mod tests {
     #[test]
     fn check_skip_undo_drive_marks_streaks_and_strength() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let h = add(&mut store, walk(), day(1), at(1, 8)).unwrap();
         assert_eq!(
             h.draft.plan.as_ref().unwrap().to_string(),
@@ -370,7 +375,12 @@ mod tests {
     #[test]
     fn validation_and_archive() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let bad = HabitDraft {
             name: " ".into(),
             ..walk()

@@ -554,7 +554,12 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(&dir.path().join("s"), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            &dir.path().join("s"),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         store
             .set_sync_account(
                 &SyncAccount {

@@ -155,8 +155,18 @@ mod tests {
     #[test]
     fn account_and_sessions_persist_sealed_across_restarts() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut a, _) = Store::create(&dir.path().join("a"), "pw", KdfParams::FLOOR).unwrap();
-        let (mut b, _) = Store::create(&dir.path().join("b"), "pw", KdfParams::FLOOR).unwrap();
+        let (mut a, _) = Store::create(
+            &dir.path().join("a"),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
+        let (mut b, _) = Store::create(
+            &dir.path().join("b"),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let alice = DeviceVault::account(&mut a).unwrap();
         let mut bob = DeviceVault::account(&mut b).unwrap();
         let otk = bob.publish_one_time_keys(1);
@@ -166,7 +176,9 @@ mod tests {
             .unwrap();
         drop((a, b));
 
-        let (mut b, _) = Store::open_with_passphrase(&dir.path().join("b"), "pw").unwrap();
+        let (mut b, _) =
+            Store::open_with_passphrase(&dir.path().join("b"), crate::passphrase::TEST_PASSPHRASE)
+                .unwrap();
         let mut bob = DeviceVault::account(&mut b).unwrap();
         let alice_key = alice.keys().curve25519;
         let plain = DeviceVault::decrypt_from(&mut b, &mut bob, &alice_key, &first).unwrap();
@@ -175,12 +187,16 @@ mod tests {
             DeviceVault::decrypt_from(&mut b, &mut bob, &alice_key, &first).is_err(),
             "a replayed first message is rejected"
         );
-        let (mut a, _) = Store::open_with_passphrase(&dir.path().join("a"), "pw").unwrap();
+        let (mut a, _) =
+            Store::open_with_passphrase(&dir.path().join("a"), crate::passphrase::TEST_PASSPHRASE)
+                .unwrap();
         let second = DeviceVault::encrypt_for(&mut a, &alice, &bob.keys(), None, b"second")
             .unwrap()
             .unwrap();
         drop(b);
-        let (mut b, _) = Store::open_with_passphrase(&dir.path().join("b"), "pw").unwrap();
+        let (mut b, _) =
+            Store::open_with_passphrase(&dir.path().join("b"), crate::passphrase::TEST_PASSPHRASE)
+                .unwrap();
         let mut bob = DeviceVault::account(&mut b).unwrap();
         let plain = DeviceVault::decrypt_from(&mut b, &mut bob, &alice_key, &second).unwrap();
         assert_eq!(plain, b"second");

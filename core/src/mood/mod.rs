@@ -157,7 +157,12 @@ mod tests {
     #[test]
     fn log_validates_and_summarizes() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         for (day, mood) in [(1, 3), (2, 5), (3, 7)] {
             let draft = MoodDraft {
                 mood,

@@ -143,7 +143,12 @@ mod tests {
     #[test]
     fn an_interrupted_session_resumes_after_reopening_and_cbt_writes_a_thought_record() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(dir.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         let s = start(&mut store, t(0)).unwrap();
         let s = advance(
             &mut store,
@@ -173,7 +178,8 @@ mod tests {
         .unwrap();
         drop(store);
 
-        let (mut store, _) = Store::open_with_passphrase(dir.path(), "pw").unwrap();
+        let (mut store, _) =
+            Store::open_with_passphrase(dir.path(), crate::passphrase::TEST_PASSPHRASE).unwrap();
         let mut s = in_progress(&store).unwrap().unwrap();
         assert_eq!(s.stage, Stage::Technique { step: 1 });
         for answer in [

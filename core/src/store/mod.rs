@@ -99,7 +99,9 @@ fn open_existing(dir: &Path) -> Result<(Connection, File)> {
 impl Store {
     /// Creates a new store in `dir` (made private to the user) protected by `passphrase`.
     /// Returns the store and the recovery key, which must be shown to the user exactly once.
+    /// A passphrase below the strength bar is [`CoreError::WeakPassphrase`] and creates nothing.
     pub fn create(dir: &Path, passphrase: &str, params: KdfParams) -> Result<(Store, RecoveryKey)> {
+        crate::passphrase::check_new(passphrase)?;
         create_private_dir(dir)?;
         let lock = lock_dir(dir)?;
         let path = dir.join(DB_FILE);
@@ -148,11 +150,13 @@ impl Store {
     }
 
     /// Opens the store with the recovery key and sets a new passphrase (forgotten passphrase).
+    /// A new passphrase below the strength bar is [`CoreError::WeakPassphrase`].
     pub fn reset_passphrase_with_recovery(
         dir: &Path,
         recovery: &RecoveryKey,
         new_passphrase: &str,
     ) -> Result<Store> {
+        crate::passphrase::check_new(new_passphrase)?;
         let (conn, lock) = open_existing(dir)?;
         let header = vault::load_header(&conn)?;
         let unlocked = header.unlock_with_recovery(&conn, recovery)?;
@@ -263,8 +267,10 @@ impl Store {
     }
 
     /// Sets a new passphrase: re-wraps the account key, adds a new items key, re-encrypts no
-    /// record. Parameters may only be equal or stronger.
+    /// record. Parameters may only be equal or stronger. A new passphrase below the strength
+    /// bar is [`CoreError::WeakPassphrase`] and changes nothing.
     pub fn change_passphrase(&mut self, new_passphrase: &str, params: KdfParams) -> Result<()> {
+        crate::passphrase::check_new(new_passphrase)?;
         let tx = self.conn.transaction()?;
         self.unlocked
             .change_passphrase(&tx, new_passphrase, params)?;

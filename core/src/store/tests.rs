@@ -4,7 +4,8 @@ use super::*;
 use crate::crypto::kdf::KdfParams;
 use crate::keystore::MemoryKeyStore;
 
-const PASS: &str = "correct horse battery staple";
+const PASS: &str = crate::passphrase::TEST_PASSPHRASE;
+const NEW_PASS: &str = "tundra whistle cobalt meadow";
 
 fn new_store(dir: &Path) -> (Store, RecoveryKey) {
     Store::create(dir, PASS, KdfParams::FLOOR).unwrap()
@@ -166,10 +167,8 @@ fn passphrase_change_rewraps_without_reencrypting() {
         iterations: 1,
         parallelism: 1,
     };
-    assert!(store.change_passphrase("new pass", weaker).is_err());
-    store
-        .change_passphrase("new pass", KdfParams::FLOOR)
-        .unwrap();
+    assert!(store.change_passphrase(NEW_PASS, weaker).is_err());
+    store.change_passphrase(NEW_PASS, KdfParams::FLOOR).unwrap();
     assert_eq!(store.current_key_id(), 2);
     let new = RecordId::generate().unwrap();
     store.put(RecordKind::Journal, &new, &"after").unwrap();
@@ -187,7 +186,7 @@ fn passphrase_change_rewraps_without_reencrypting() {
         Store::open_with_passphrase(dir.path(), PASS).map(|_| ()),
         Err(CoreError::WrongPassphrase)
     ));
-    let (store, _) = Store::open_with_passphrase(dir.path(), "new pass").unwrap();
+    let (store, _) = Store::open_with_passphrase(dir.path(), NEW_PASS).unwrap();
     assert_eq!(
         store
             .get::<String>(RecordKind::Journal, &old)
@@ -215,7 +214,7 @@ fn recovery_key_resets_the_passphrase() {
     assert_eq!(text.len(), 64 + 15);
     let wrong = RecoveryKey::parse(&"0".repeat(64)).unwrap();
     assert!(matches!(
-        Store::reset_passphrase_with_recovery(dir.path(), &wrong, "x").map(|_| ()),
+        Store::reset_passphrase_with_recovery(dir.path(), &wrong, NEW_PASS).map(|_| ()),
         Err(CoreError::WrongRecoveryKey)
     ));
     assert!(matches!(
@@ -223,8 +222,8 @@ fn recovery_key_resets_the_passphrase() {
         Err(CoreError::MalformedRecoveryKey)
     ));
     let parsed = RecoveryKey::parse(&text.to_uppercase()).unwrap();
-    drop(Store::reset_passphrase_with_recovery(dir.path(), &parsed, "fresh start").unwrap());
-    let (store, _) = Store::open_with_passphrase(dir.path(), "fresh start").unwrap();
+    drop(Store::reset_passphrase_with_recovery(dir.path(), &parsed, NEW_PASS).unwrap());
+    let (store, _) = Store::open_with_passphrase(dir.path(), NEW_PASS).unwrap();
     assert_eq!(
         store
             .get::<String>(RecordKind::Journal, &id)
@@ -365,4 +364,37 @@ fn a_record_changed_during_upload_stays_dirty() {
     store.mark_uploaded(&again[0], 8).unwrap();
     assert_eq!(store.pending_changes().unwrap(), 0);
     assert_eq!(store.sync_account().unwrap().unwrap().1.as_str(), "token");
+}
+
+#[test]
+fn weak_passphrases_are_refused_wherever_one_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("fresh");
+    assert!(matches!(
+        Store::create(&fresh, "hunter22", KdfParams::FLOOR).map(|_| ()),
+        Err(CoreError::WeakPassphrase(_))
+    ));
+    assert!(
+        !fresh.join(DB_FILE).exists(),
+        "a refused create leaves no store"
+    );
+
+    let (mut store, recovery) = new_store(dir.path());
+    assert!(matches!(
+        store.change_passphrase("password1", KdfParams::FLOOR),
+        Err(CoreError::WeakPassphrase(_))
+    ));
+    assert_eq!(
+        store.current_key_id(),
+        1,
+        "a refused change changes nothing"
+    );
+    drop(store);
+    assert!(matches!(
+        Store::reset_passphrase_with_recovery(dir.path(), &recovery, "qwertyuiop").map(|_| ()),
+        Err(CoreError::WeakPassphrase(_))
+    ));
+    // The old passphrase still opens after both refusals.
+    let (store, _) = Store::open_with_passphrase(dir.path(), PASS).unwrap();
+    assert_eq!(store.current_key_id(), 1);
 }

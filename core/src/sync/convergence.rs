@@ -14,7 +14,7 @@ use crate::habits::{self, HabitDraft, Schedule};
 use crate::journal::{self, JournalBody, JournalDraft, JournalFilter};
 use crate::mood::{self, MoodDraft};
 
-const PASS: &str = "convergence";
+const PASS: &str = crate::passphrase::TEST_PASSPHRASE;
 
 struct Rng(u64);
 

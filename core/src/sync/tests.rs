@@ -9,7 +9,7 @@ use crate::habits::{self, HabitDraft, Schedule};
 use crate::journal::{self, JournalBody, JournalDraft, JournalFilter};
 use crate::mood::{self, MoodDraft};
 
-const PASS: &str = "sync test passphrase";
+const PASS: &str = crate::passphrase::TEST_PASSPHRASE;
 
 fn at(h: u32) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(&format!("2026-11-20T{h:02}:00:00+01:00")).unwrap()

@@ -20,7 +20,7 @@ pub struct FirstSync {
     pub pull_s: f64,
 }
 
-const PASS: &str = "bench passphrase for first sync";
+const PASS: &str = "bench first sync velvet harbor pilgrim";
 
 /// Runs the scenario against the server at `url`.
 pub fn run(url: &str, dir: &Path, records: usize) -> Result<FirstSync, Box<dyn std::error::Error>> {

@@ -21,7 +21,7 @@ pub struct RoundTrip {
     pub samples: usize,
 }
 
-const PASS: &str = "bench passphrase for messaging";
+const PASS: &str = "bench messaging velvet harbor pilgrim";
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;

@@ -72,7 +72,7 @@ final class SolaceTests: XCTestCase {
         return dir
     }
 
-    private func newStore(_ passphrase: String = "correct horse battery staple") throws -> (Solace, URL) {
+    private func newStore(_ passphrase: String = "cobalt lantern tundra oyster") throws -> (Solace, URL) {
         let dir = try tempDir()
         let created = try createStore(dir: dir.path, passphrase: passphrase, kdf: .minimum)
         XCTAssertFalse(created.recoveryKey.isEmpty)
@@ -336,7 +336,7 @@ final class SolaceTests: XCTestCase {
             server.terminate()
             server.waitUntilExit()
         }
-        let pass = "a long shared passphrase"
+        let pass = "long shared velvet harbor pilgrim"
         let (phone, _) = try newStore(pass)
         let listener = RecordingListener()
         let sub = phone.subscribe(listener: listener)
@@ -369,7 +369,7 @@ final class SolaceTests: XCTestCase {
             server.terminate()
             server.waitUntilExit()
         }
-        let pass = "a long shared passphrase"
+        let pass = "long shared velvet harbor pilgrim"
         let (therapist, _) = try newStore(pass)
         let (client, _) = try newStore(pass)
         try therapist.sync().register(serverUrl: url, username: "dr-kim", passphrase: pass, deviceName: "office")

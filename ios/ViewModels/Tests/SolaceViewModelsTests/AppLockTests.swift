@@ -48,9 +48,9 @@ final class AppLockTests: StoreTestCase {
         let other = AppLockViewModel(storeDir: dir, keyStore: MemoryKeyStore(), kdf: .minimum)
         await other.start()
         XCTAssertEqual(other.state, .locked(.init(deviceUnlockAvailable: false)))
-        await other.recover(recoveryKey: "not a key", newPassphrase: "a new passphrase")
+        await other.recover(recoveryKey: "not a key", newPassphrase: "new velvet harbor pilgrim")
         XCTAssertEqual(other.state.lockedState?.error, .malformedRecoveryKey)
-        await other.recover(recoveryKey: key, newPassphrase: "a new passphrase")
+        await other.recover(recoveryKey: key, newPassphrase: "new velvet harbor pilgrim")
         XCTAssertEqual(other.state, .unlocked)
         other.lock()
     }

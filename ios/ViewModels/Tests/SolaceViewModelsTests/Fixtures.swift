@@ -21,7 +21,7 @@ final class DeniedKeyStore: KeyStore, @unchecked Sendable {
     func delete(vaultId: String) throws { throw KeyStoreError.AccessDenied }
 }
 
-let passphrase = "correct horse battery staple"
+let passphrase = "cobalt lantern tundra oyster"
 
 class StoreTestCase: XCTestCase {
     private var dirs: [URL] = []

@@ -119,14 +119,14 @@ class AppLockViewModelTest {
         lock.acknowledgeRecoveryKey()
         lock.lock()
 
-        lock.recover("not a key", "new passphrase here")
+        lock.recover("not a key", "new velvet harbor pilgrim")
         assertEquals(UiError.MalformedRecoveryKey, (lock.current as LockState.Locked).error)
-        lock.recover(recovery, "new passphrase here")
+        lock.recover(recovery, "new velvet harbor pilgrim")
         assertEquals(LockState.Unlocked, lock.current)
         lock.lock()
         lock.unlock(PASSPHRASE)
         assertEquals(UiError.WrongPassphrase, (lock.current as LockState.Locked).error)
-        lock.unlock("new passphrase here")
+        lock.unlock("new velvet harbor pilgrim")
         assertEquals(LockState.Unlocked, lock.current)
         lock.lock()
     }

@@ -32,7 +32,7 @@ class DeniedKeyStore : KeyStore {
     override fun delete(vaultId: String) = throw KeyStoreException.AccessDenied()
 }
 
-const val PASSPHRASE = "correct horse battery staple"
+const val PASSPHRASE = "cobalt lantern tundra oyster"
 
 /** Temporary directories and open stores, cleaned up by [close]. */
 class Scratch : AutoCloseable {

@@ -24,7 +24,7 @@ fun measure(n: Int, warmup: Int, op: () -> Unit): Pair<Double, Double> {
 
 fun main() {
     val dir = Files.createTempDirectory("solace-ffi-bench").toFile()
-    val solace = createStore(dir.path, "ffi bench passphrase", KdfPreset.MINIMUM).solace
+    val solace = createStore(dir.path, "ffi bench velvet harbor pilgrim", KdfPreset.MINIMUM).solace
     val simple = measure(100_000, 20_000) { solace.vaultId() }
     val text = "A short journal entry about the day, a few sentences long. ".repeat(8)
     val ids = ArrayList<String>()

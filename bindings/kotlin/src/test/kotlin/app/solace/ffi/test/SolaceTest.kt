@@ -62,7 +62,7 @@ class SolaceTest {
 
     private fun tempDir(): File = Files.createTempDirectory("solace-kt").toFile().also { dirs.add(it) }
 
-    private fun newStore(passphrase: String = "correct horse battery staple"): Pair<Solace, File> {
+    private fun newStore(passphrase: String = "cobalt lantern tundra oyster"): Pair<Solace, File> {
         val dir = tempDir()
         val created = createStore(dir.path, passphrase, KdfPreset.MINIMUM)
         assertTrue(created.recoveryKey.isNotBlank())
@@ -353,7 +353,7 @@ class SolaceTest {
     fun syncRoundTripAgainstARealServer() {
         val (server, url) = startServer()
         try {
-            val pass = "a long shared passphrase"
+            val pass = "long shared velvet harbor pilgrim"
             val (phone, _) = newStore(pass)
             val listener = RecordingListener()
             val sub = phone.subscribe(listener)
@@ -393,7 +393,7 @@ class SolaceTest {
     fun messageRoundTripAgainstARealServer() {
         val (server, url) = startServer()
         try {
-            val pass = "a long shared passphrase"
+            val pass = "long shared velvet harbor pilgrim"
             val (therapist, _) = newStore(pass)
             val (client, _) = newStore(pass)
             therapist.sync().register(url, "dr-kim", pass, "office")
