@@ -36,6 +36,9 @@ pub struct Match {
     pub kind: MatchKind,
 }
 
+/// Prices a repeated unit (guesses for the unit alone, log10).
+pub type UnitCost<'a> = dyn Fn(&[char]) -> f64 + 'a;
+
 /// Characters commonly typed for letters; undone before the dictionary lookup.
 fn unleet(c: char) -> Option<char> {
     Some(match c {
@@ -210,7 +213,7 @@ fn sequences(lower: &[char], out: &mut Vec<Match>) {
 
 /// A unit of 1 to 8 characters repeated (`aaaa`, `abab`, `hihihi`): the unit's own cost
 /// times the number of repeats.
-fn repeats(lower: &[char], unit_cost: &dyn Fn(&[char]) -> f64, out: &mut Vec<Match>) {
+fn repeats(lower: &[char], unit_cost: &UnitCost<'_>, out: &mut Vec<Match>) {
     let n = lower.len();
     for start in 0..n {
         for unit in 1..=8.min(n - start) {
@@ -345,16 +348,15 @@ fn separators(lower: &[char], out: &mut Vec<Match>) {
     }
 }
 
-/// Every pattern found in `original` (`lower` is its lower-cased form, same length).
-pub fn all_matches(
-    original: &[char],
-    lower: &[char],
-    unit_cost: &dyn Fn(&[char]) -> f64,
-) -> Vec<Match> {
+/// Every pattern found in `original` (`lower` is its lower-cased form, same length); repeats
+/// only when `unit_cost` prices a repeated unit.
+pub fn all_matches(original: &[char], lower: &[char], unit_cost: Option<&UnitCost>) -> Vec<Match> {
     let mut out = Vec::new();
     dictionary(original, lower, &mut out);
     sequences(lower, &mut out);
-    repeats(lower, unit_cost, &mut out);
+    if let Some(unit_cost) = unit_cost {
+        repeats(lower, unit_cost, &mut out);
+    }
     keyboard(lower, &mut out);
     dates(lower, &mut out);
     separators(lower, &mut out);

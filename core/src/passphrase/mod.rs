@@ -20,11 +20,14 @@ mod matching;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use zeroize::Zeroizing;
 
 use crate::crypto::fill_random;
 use crate::error::{CoreError, Result};
-use matching::{all_matches, Match, MatchKind};
+use matching::{all_matches, Match, MatchKind, UnitCost};
 
 /// The bar: a new passphrase must need at least 10^10 guesses (log10).
 pub const MIN_GUESSES_LOG10: f64 = 10.0;
@@ -229,11 +232,22 @@ fn cheapest_cover(original: &[char], with_repeats: bool) -> (f64, Vec<Option<Mat
         .iter()
         .map(|c| c.to_lowercase().next().unwrap_or(*c))
         .collect();
-    let unit_cost = |unit: &[char]| cheapest_cover(unit, false).0;
-    let mut matches: Vec<Match> = all_matches(original, &lower, &unit_cost);
-    if !with_repeats {
-        matches.retain(|m| m.kind != MatchKind::Repeat);
-    }
+    // A repeated unit costs what the unit alone costs (no repeats inside it); each distinct
+    // unit is priced once.
+    let prices: RefCell<HashMap<Vec<char>, f64>> = RefCell::new(HashMap::new());
+    let unit_cost = |unit: &[char]| {
+        if let Some(price) = prices.borrow().get(unit) {
+            return *price;
+        }
+        let price = cheapest_cover(unit, false).0;
+        prices.borrow_mut().insert(unit.to_vec(), price);
+        price
+    };
+    let matches: Vec<Match> = all_matches(
+        original,
+        &lower,
+        with_repeats.then_some(&unit_cost as &UnitCost<'_>),
+    );
     let mut by_end: Vec<Vec<Match>> = vec![Vec::new(); n + 1];
     for m in matches {
         by_end[m.end].push(m);
