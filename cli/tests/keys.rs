@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const PASS: &str = "correct horse battery";
+const PASS: &str = "cobalt lantern tundra oyster";
 
 /// Runs `solace --json ARGS` with `data` and `keys`; the passphrase only when `pass` is set.
 fn solace(data: &Path, keys: &Path, pass: Option<&str>, args: &[&str]) -> Output {

@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
-const PASS: &str = "correct horse battery";
+const PASS: &str = "cobalt lantern tundra oyster";
 const ITEM9: &str = "0,0,0,0,0,0,0,0,2";
 const NOTICE: &str = "cannot respond to emergencies";
 

@@ -12,7 +12,8 @@ fn at(s: &str) -> DateTime<FixedOffset> {
 const ITEM9: [u8; 9] = [0, 0, 0, 0, 0, 0, 0, 0, 2];
 
 fn store_with_plan(dir: &std::path::Path) -> Store {
-    let (mut store, _) = Store::create(dir, "pw", KdfParams::FLOOR).unwrap();
+    let (mut store, _) =
+        Store::create(dir, crate::passphrase::TEST_PASSPHRASE, KdfParams::FLOOR).unwrap();
     let mut plan = safety::SafetyPlan::default();
     plan.section_mut(Section::HelpContacts)
         .push("My sister Ana".into());

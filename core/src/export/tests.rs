@@ -321,7 +321,12 @@ fn any_invalid_value_imports_nothing_and_is_named() {
         *doc.pointer_mut(pointer)
             .unwrap_or_else(|| panic!("{pointer} is not in the export")) = bad;
         let b = tempfile::tempdir().unwrap();
-        let (mut fresh, _) = Store::create(b.path(), "pw", KdfParams::FLOOR).unwrap();
+        let (mut fresh, _) = Store::create(
+            b.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
         match import_json(&mut fresh, &doc.to_string()) {
             Err(CoreError::InvalidInput(message)) => {
                 assert!(message.starts_with(expected), "{pointer}: {message}");

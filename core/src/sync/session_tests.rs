@@ -358,26 +358,30 @@ fn staged_credentials_carry_the_proofs_and_the_sign_out() {
     let (_dir, mut a) = registered(&server);
     let old = a.derive_with_passphrase(PASS).unwrap();
     let old_hex = hex::encode(old.auth_key.as_bytes());
-    a.change_passphrase("second passphrase", KdfParams::FLOOR)
+    a.change_passphrase("second harbor lantern passphrase", KdfParams::FLOOR)
         .unwrap();
     let options = CredentialOptions {
         current_auth_key: Some(old.auth_key),
         sign_out_other_devices: true,
     };
-    stage_credentials_with(&mut a, "second passphrase", &options).unwrap();
+    stage_credentials_with(&mut a, "second harbor lantern passphrase", &options).unwrap();
     // A second change before the sync keeps the first proof of the server's passphrase.
-    a.change_passphrase("third passphrase", KdfParams::FLOOR)
+    a.change_passphrase("third meadow granite passphrase", KdfParams::FLOOR)
         .unwrap();
-    let mid = a.derive_with_passphrase("third passphrase").unwrap();
+    let mid = a
+        .derive_with_passphrase("third meadow granite passphrase")
+        .unwrap();
     let options = CredentialOptions {
         current_auth_key: Some(mid.auth_key),
         sign_out_other_devices: false,
     };
-    stage_credentials_with(&mut a, "third passphrase", &options).unwrap();
+    stage_credentials_with(&mut a, "third meadow granite passphrase", &options).unwrap();
     sync_now(&mut a, &server, SyncBudget::unlimited()).unwrap();
     let sent = server.state.borrow().credentials.clone();
     assert_eq!(sent.len(), 1);
-    let new = a.derive_with_passphrase("third passphrase").unwrap();
+    let new = a
+        .derive_with_passphrase("third meadow granite passphrase")
+        .unwrap();
     assert_eq!(sent[0].auth_key, hex::encode(new.auth_key.as_bytes()));
     assert_eq!(sent[0].current_auth_key.as_deref(), Some(old_hex.as_str()));
     assert!(sent[0].sign_out_other_devices);
