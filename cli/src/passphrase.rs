@@ -69,7 +69,7 @@ fn generated() -> Result<Zeroizing<String>> {
     eprintln!("    {}", pass.as_str());
     eprintln!();
     eprintln!(
-        "{} random words from a list of 7,776 (about {:.0} bits). Write it down and keep it \
+        "{} random words from the EFF long word list (about {:.0} bits). Write it down and keep it \
          somewhere safe until you know it by heart.",
         solace_core::passphrase::GENERATED_WORDS,
         solace_core::passphrase::generated_bits(solace_core::passphrase::GENERATED_WORDS)

@@ -164,21 +164,51 @@ pub fn seal_with_nonce(
     if body.len() > MAX_BODY_LEN {
         return Err(EnvelopeError::TooLarge);
     }
-    let inner_len = padded_len(INNER_HEADER_LEN + body.len());
-    let mut out = Vec::with_capacity(PREFIX_LEN + inner_len + TAG_LEN);
-    out.extend_from_slice(MAGIC);
-    out.push(VERSION_1);
-    out.push(ALG_XCHACHA20POLY1305);
-    out.extend_from_slice(&key_id.to_be_bytes());
-    let aad = associated_data(&out, id, kind);
+    let header = header_bytes(VERSION_1, key_id);
+    let aad = associated_data(&header, id, kind);
+    seal_padded(
+        key,
+        &header,
+        &aad,
+        nonce,
+        INNER_HEADER_LEN + body.len(),
+        |out| {
+            out.extend_from_slice(id.as_bytes());
+            out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+            out.extend_from_slice(body);
+        },
+    )
+}
+
+/// The clear header of an envelope of `version` sealed under items key `key_id`.
+pub(super) fn header_bytes(version: u8, key_id: u32) -> [u8; HEADER_LEN] {
+    let mut header = [0u8; HEADER_LEN];
+    header[..4].copy_from_slice(MAGIC);
+    header[4] = version;
+    header[5] = ALG_XCHACHA20POLY1305;
+    header[6..].copy_from_slice(&key_id.to_be_bytes());
+    header
+}
+
+/// Writes `header | nonce`, lets `write_inner` append `inner_len` bytes of plaintext, pads
+/// them with zeros to the size bucket and encrypts them in place with `aad`, appending the tag.
+pub(super) fn seal_padded(
+    key: &SecretKey,
+    header: &[u8; HEADER_LEN],
+    aad: &[u8],
+    nonce: [u8; NONCE_LEN],
+    inner_len: usize,
+    write_inner: impl FnOnce(&mut Vec<u8>),
+) -> Result<Vec<u8>, EnvelopeError> {
+    let padded = padded_len(inner_len);
+    let mut out = Vec::with_capacity(PREFIX_LEN + padded + TAG_LEN);
+    out.extend_from_slice(header);
     out.extend_from_slice(&nonce);
-    out.extend_from_slice(id.as_bytes());
-    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    out.extend_from_slice(body);
-    out.resize(PREFIX_LEN + inner_len, 0);
+    write_inner(&mut out);
+    out.resize(PREFIX_LEN + padded, 0);
     let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
     let tag = cipher
-        .encrypt_inout_detached(&XNonce::from(nonce), &aad, (&mut out[PREFIX_LEN..]).into())
+        .encrypt_inout_detached(&XNonce::from(nonce), aad, (&mut out[PREFIX_LEN..]).into())
         .map_err(|_| EnvelopeError::TooLarge)?;
     out.extend_from_slice(tag.as_slice());
     Ok(out)
@@ -218,11 +248,8 @@ pub fn open(
 impl Envelope<'_> {
     /// The clear header bytes (magic, version, algorithm, key id) as bound into the AAD.
     pub(super) fn header(&self) -> [u8; HEADER_LEN] {
-        let mut header = [0u8; HEADER_LEN];
-        header[..4].copy_from_slice(MAGIC);
-        header[4] = self.version;
+        let mut header = header_bytes(self.version, self.key_id);
         header[5] = self.alg;
-        header[6..].copy_from_slice(&self.key_id.to_be_bytes());
         header
     }
 }

@@ -15,13 +15,11 @@
 //! (bound by its AAD), has version 0, and counts as deleted when its sealed body is empty (the
 //! v1 tombstone convention).
 
-use chacha20poly1305::aead::{AeadInOut, KeyInit};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
 use super::envelope::{
-    self, decrypt, padded_len, Envelope, EnvelopeError, ALG_XCHACHA20POLY1305, MAGIC, MAX_BODY_LEN,
-    NONCE_LEN, PREFIX_LEN, TAG_LEN, VERSION_1, VERSION_2,
+    self, decrypt, header_bytes, seal_padded, Envelope, EnvelopeError, MAX_BODY_LEN, NONCE_LEN,
+    VERSION_1, VERSION_2,
 };
 use super::{fill_random, SecretKey};
 use crate::record::RecordId;
@@ -99,28 +97,18 @@ pub fn seal_with_nonce(
     if kind.is_empty() || kind.len() > MAX_KIND_LEN {
         return Err(EnvelopeError::KindMismatch);
     }
-    let inner_len = padded_len(FIXED_INNER + kind.len() + 4 + input.body.len());
-    let mut out = Vec::with_capacity(PREFIX_LEN + inner_len + TAG_LEN);
-    out.extend_from_slice(MAGIC);
-    out.push(VERSION_2);
-    out.push(ALG_XCHACHA20POLY1305);
-    out.extend_from_slice(&key_id.to_be_bytes());
-    let aad = associated_data(&out, input.id);
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(input.id.as_bytes());
-    out.extend_from_slice(&input.version.to_be_bytes());
-    out.push(if input.deleted { FLAG_DELETED } else { 0 });
-    out.push(kind.len() as u8);
-    out.extend_from_slice(kind);
-    out.extend_from_slice(&(input.body.len() as u32).to_be_bytes());
-    out.extend_from_slice(input.body);
-    out.resize(PREFIX_LEN + inner_len, 0);
-    let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
-    let tag = cipher
-        .encrypt_inout_detached(&XNonce::from(nonce), &aad, (&mut out[PREFIX_LEN..]).into())
-        .map_err(|_| EnvelopeError::TooLarge)?;
-    out.extend_from_slice(tag.as_slice());
-    Ok(out)
+    let header = header_bytes(VERSION_2, key_id);
+    let aad = associated_data(&header, input.id);
+    let inner_len = FIXED_INNER + kind.len() + 4 + input.body.len();
+    seal_padded(key, &header, &aad, nonce, inner_len, |out| {
+        out.extend_from_slice(input.id.as_bytes());
+        out.extend_from_slice(&input.version.to_be_bytes());
+        out.push(if input.deleted { FLAG_DELETED } else { 0 });
+        out.push(kind.len() as u8);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(&(input.body.len() as u32).to_be_bytes());
+        out.extend_from_slice(input.body);
+    })
 }
 
 /// Opens a parsed v2 envelope for record `id`. When `expected_kind` is given, a different kind

@@ -234,6 +234,19 @@ pub fn eff_words() -> &'static [&'static str] {
     WORDS.get_or_init(|| EFF_LONG.lines().filter(|w| !w.is_empty()).collect())
 }
 
+/// The EFF words a generated passphrase draws from: those made of letters only, so the `-`
+/// that joins them never appears inside a word (the list has a few such as "t-shirt").
+pub fn generator_words() -> &'static [&'static str] {
+    static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        eff_words()
+            .iter()
+            .copied()
+            .filter(|w| w.chars().all(|c| c.is_ascii_lowercase()))
+            .collect()
+    })
+}
+
 /// Whether `word` (lower case) is on the EFF long list.
 pub fn is_eff_word(word: &str) -> bool {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();

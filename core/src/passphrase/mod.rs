@@ -36,7 +36,8 @@ pub const MIN_GUESSES_LOG10: f64 = 10.0;
 /// offline attacker (far above what Argon2id allows, on purpose).
 pub const OFFLINE_GUESSES_PER_SECOND_LOG10: f64 = 10.0;
 
-/// Words in a [`generate`]d passphrase: 6 words of the 7,776-word list, about 77.5 bits.
+/// Words in a [`generate`]d passphrase: 6 words of the EFF long list (letters-only words),
+/// about 77.5 bits.
 pub const GENERATED_WORDS: usize = 6;
 
 /// Characters analysed; anything longer is judged on its first part (which only
@@ -312,7 +313,7 @@ pub fn generate() -> Result<Zeroizing<String>> {
 
 /// Like [`generate`] with `count` words (at least 1).
 pub fn generate_words(count: usize) -> Result<Zeroizing<String>> {
-    let words = lists::eff_words();
+    let words = lists::generator_words();
     let n = words.len() as u32;
     if n == 0 {
         return Err(CoreError::InvalidInput("the word list is empty".into()));
@@ -339,7 +340,7 @@ pub fn generate_words(count: usize) -> Result<Zeroizing<String>> {
 
 /// Bits of entropy in a generated passphrase of `count` words.
 pub fn generated_bits(count: usize) -> f64 {
-    count as f64 * (lists::EFF_WORD_COUNT as f64).log2()
+    count as f64 * (lists::generator_words().len() as f64).log2()
 }
 
 /// A passphrase that clears the bar, for the core's own tests.

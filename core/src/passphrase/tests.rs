@@ -165,3 +165,22 @@ fn the_passphrases_used_by_tests_across_the_workspace_clear_the_bar() {
         assert!(estimate(candidate).acceptable, "{candidate}");
     }
 }
+
+#[test]
+fn generated_words_never_contain_the_separator() {
+    assert!(
+        lists::eff_words().iter().any(|w| w.contains('-')),
+        "the list has some"
+    );
+    assert!(lists::generator_words().iter().all(|w| !w.contains('-')));
+    for _ in 0..50 {
+        let pass = generate().unwrap();
+        assert_eq!(
+            pass.split('-').count(),
+            GENERATED_WORDS,
+            "{}",
+            pass.as_str()
+        );
+    }
+    assert!(generated_bits(GENERATED_WORDS) > 77.0);
+}

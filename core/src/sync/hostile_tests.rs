@@ -33,6 +33,19 @@ fn device(server: &FakeServer, dir: &std::path::Path) -> Store {
     a
 }
 
+/// Logs a second device of the account in (in `dir/b`), pulling everything.
+fn second_device(server: &FakeServer, dir: &std::path::Path) -> Result<(Store, SyncReport)> {
+    login_new_device(
+        &dir.join("b"),
+        server,
+        "http://fake",
+        "ana",
+        PASS,
+        "laptop",
+        SyncBudget::unlimited(),
+    )
+}
+
 fn sync(store: &mut Store, server: &FakeServer) -> SyncReport {
     sync_now(store, server, SyncBudget::unlimited()).unwrap()
 }
@@ -225,16 +238,7 @@ fn duplicate_answers_never_mark_an_edit_synced() {
     server.answer_duplicate(false);
     sync(&mut a, &server);
     assert_eq!(a.pending_changes().unwrap(), 0);
-    let (b, _) = login_new_device(
-        &dir.path().join("b"),
-        &server,
-        "http://fake",
-        "ana",
-        PASS,
-        "laptop",
-        SyncBudget::unlimited(),
-    )
-    .unwrap();
+    let (b, _) = second_device(&server, dir.path()).unwrap();
     assert_eq!(contents(&b).0, vec!["must arrive".to_owned()]);
 }
 
@@ -264,16 +268,7 @@ fn a_store_restored_from_an_older_copy_rebases_and_its_edits_arrive() {
     let report = sync(&mut restored, &server);
     assert!(report.rebased, "{report:?}");
     assert_eq!(restored.pending_changes().unwrap(), 0);
-    let (b, _) = login_new_device(
-        &dir.path().join("b"),
-        &server,
-        "http://fake",
-        "ana",
-        PASS,
-        "laptop",
-        SyncBudget::unlimited(),
-    )
-    .unwrap();
+    let (b, _) = second_device(&server, dir.path()).unwrap();
     assert!(contents(&b)
         .0
         .contains(&"made on the restored phone".to_owned()));
@@ -291,16 +286,7 @@ fn junk_items_keys_are_skipped_and_login_still_works() {
             wrapped: b64(&[7u8; 72]),
         });
     });
-    let (b, report) = login_new_device(
-        &dir.path().join("b"),
-        &server,
-        "http://fake",
-        "ana",
-        PASS,
-        "laptop",
-        SyncBudget::unlimited(),
-    )
-    .unwrap();
+    let (b, report) = second_device(&server, dir.path()).unwrap();
     assert_eq!(report.quarantined, 0);
     assert_eq!(contents(&b), contents(&a));
     assert!(!b.has_items_key(99));
@@ -312,17 +298,7 @@ fn absurd_kdf_parameters_from_the_server_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let _a = seeded(&server, dir.path());
     server.tamper_keys(|keys| keys.kdf.memory_kib = 4 * 1024 * 1024);
-    let err = login_new_device(
-        &dir.path().join("b"),
-        &server,
-        "http://fake",
-        "ana",
-        PASS,
-        "laptop",
-        SyncBudget::unlimited(),
-    )
-    .map(|_| ())
-    .unwrap_err();
+    let err = second_device(&server, dir.path()).map(|_| ()).unwrap_err();
     assert!(matches!(err, CoreError::KdfTooCostly), "{err:?}");
     assert!(!dir.path().join("b").join(crate::store::DB_FILE).exists());
 }
@@ -481,15 +457,6 @@ fn a_record_the_server_refuses_blocks_neither_the_others_nor_the_pull() {
     assert_eq!(report.pushed, 1);
     assert!(!report.complete, "one record is still pending");
     assert_eq!(a.pending_changes().unwrap(), 1);
-    let (b, _) = login_new_device(
-        &dir.path().join("b"),
-        &server,
-        "http://fake",
-        "ana",
-        PASS,
-        "laptop",
-        SyncBudget::unlimited(),
-    )
-    .unwrap();
+    let (b, _) = second_device(&server, dir.path()).unwrap();
     assert_eq!(contents(&b).0, vec!["small and welcome".to_owned()]);
 }
