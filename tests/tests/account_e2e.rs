@@ -89,16 +89,18 @@ fn relogin_on_a_connected_store_keeps_pending_edits_and_they_reach_the_other_dev
 #[test]
 fn a_short_lived_token_is_refreshed_while_in_use_and_an_expired_one_needs_a_relogin() {
     for backend in backends() {
-        let server = TestServer::start(backend, &[("SOLACE_SERVER_TOKEN_TTL_SECS", "3")]);
+        // Six-second tokens, used every 3.2 s: each sync finds less than half the lifetime left
+        // and refreshes first. The margins leave ~2.8 s for a sync on a loaded machine.
+        let server = TestServer::start(backend, &[("SOLACE_SERVER_TOKEN_TTL_SECS", "6")]);
         let dir = tempfile::tempdir().unwrap();
         let t = HttpTransport::new(&server.url).unwrap();
         let (mut a, _) = Store::create(&dir.path().join("a"), PASS, KdfParams::FLOOR).unwrap();
         sync::register(&mut a, &t, &server.url, "eli", PASS, "phone").unwrap();
-        // Six seconds of use with three-second tokens: only refreshing keeps it working.
+        // Over twelve seconds of use with six-second tokens: only refreshing keeps it working.
         for i in 0..4 {
             write(&mut a, &format!("entry {i}"));
             assert_eq!(sync(&mut a, &t).pushed, 1, "round {i}");
-            std::thread::sleep(Duration::from_millis(1600));
+            std::thread::sleep(Duration::from_millis(3200));
         }
         // Left alone past the expiry: the server refuses, logging in again fixes it.
         std::thread::sleep(Duration::from_secs(4));

@@ -1,7 +1,7 @@
 //! The device token's lifetime: when it was issued and expires, and refreshing it before it
 //! runs out. "Now" is a parameter (Unix seconds) so the rules are tested without waiting.
 //!
-//! A token is refreshed once less than half its lifetime remains. A refresh that fails for a
+//! A token is refreshed once at most half its lifetime remains. A refresh that fails for a
 //! transient reason leaves the current token in use while it is still valid; a refused one
 //! (expired, revoked) is [`CoreError::Unauthorized`]: log in again ([`super::relogin`]).
 
@@ -37,13 +37,13 @@ pub fn token_times(session: &p::SessionResponse, now: i64) -> TokenTimes {
     }
 }
 
-/// Whether a token with `times` should be refreshed at `now`: less than half its lifetime
+/// Whether a token with `times` should be refreshed at `now`: at most half its lifetime
 /// remains (or it has expired). Unknown times never ask for a refresh.
 pub fn refresh_due(times: TokenTimes, now: i64) -> bool {
     match (times.issued_at, times.expires_at) {
         (Some(issued), Some(expires)) => {
             let lifetime = expires.saturating_sub(issued).max(0);
-            expires.saturating_sub(now).saturating_mul(2) < lifetime
+            expires.saturating_sub(now).saturating_mul(2) <= lifetime
         }
         (None, Some(expires)) => now >= expires,
         _ => false,

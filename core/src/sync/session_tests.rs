@@ -209,13 +209,15 @@ fn expiry_parses_unix_seconds_and_rfc3339() {
 }
 
 #[test]
-fn refresh_is_due_once_less_than_half_the_lifetime_remains() {
+fn refresh_is_due_once_at_most_half_the_lifetime_remains() {
     let times = TokenTimes {
         issued_at: Some(1000),
         expires_at: Some(1010),
     };
     assert!(!refresh_due(times, 1000));
-    assert!(!refresh_due(times, 1005));
+    assert!(!refresh_due(times, 1004));
+    // Whole seconds: at exactly half, refresh (a later check might already be too late).
+    assert!(refresh_due(times, 1005));
     assert!(refresh_due(times, 1006));
     assert!(refresh_due(times, 2000));
     assert!(!refresh_due(TokenTimes::default(), 5000));
