@@ -6,7 +6,8 @@
 mod common;
 
 use base64::Engine as _;
-use common::{Backend, TestServer};
+use common::http::Api;
+use common::Backend;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use solace_protocol as p;
@@ -22,59 +23,7 @@ per_backend!(
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const PROOF: [u8; 32] = [0x42; 32];
 
-struct Api {
-    c: reqwest::Client,
-    s: TestServer,
-}
-
 impl Api {
-    async fn start(
-        backend: Backend,
-        tweak: impl FnOnce(&mut solace_server::ServerConfig),
-    ) -> Option<Api> {
-        Some(Api {
-            c: reqwest::Client::new(),
-            s: TestServer::start(backend, tweak).await?,
-        })
-    }
-
-    async fn post<T: serde::Serialize>(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: &T,
-    ) -> reqwest::Response {
-        let mut r = self.c.post(self.s.url(path)).json(body);
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        r.send().await.unwrap()
-    }
-
-    async fn put<T: serde::Serialize>(
-        &self,
-        path: &str,
-        token: &str,
-        body: &T,
-    ) -> reqwest::Response {
-        self.c
-            .put(self.s.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.c
-            .get(self.s.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-
     async fn register(&self, user: &str, key: u8, verifier: Option<String>) -> p::SessionResponse {
         let body = p::RegisterRequest {
             account_proof_verifier: verifier,
