@@ -105,7 +105,7 @@ pub struct RegisterRequest {
     /// Account name (3–64 chars of `[a-z0-9._-]`).
     pub username: String,
     /// The auth key derived on the device, hex (32 bytes). Stored only as a slow hash.
-    pub auth_key: String,
+    pub auth_key: SecretString,
     /// Argon2id parameters used on the device.
     pub kdf: WireKdf,
     /// Salt, hex.
@@ -133,7 +133,7 @@ pub struct LoginRequest {
     /// Account name.
     pub username: String,
     /// The auth key derived on the device, hex.
-    pub auth_key: String,
+    pub auth_key: SecretString,
     /// A name for this device.
     pub device_name: String,
     /// Re-authenticates this existing device (keeps its id, mailbox and keys) instead of
@@ -196,7 +196,7 @@ pub struct ItemsKeysUpload {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredentialsUpdate {
     /// The new auth key, hex (32 bytes). Stored only as a slow hash.
-    pub auth_key: String,
+    pub auth_key: SecretString,
     /// The new Argon2id parameters.
     pub kdf: WireKdf,
     /// The new salt, hex.
@@ -206,11 +206,11 @@ pub struct CredentialsUpdate {
     /// Proof of the current passphrase: the auth key the server knows now, hex. This or
     /// `account_proof` is required: a stolen device token alone cannot change credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_auth_key: Option<String>,
+    pub current_auth_key: Option<SecretString>,
     /// Proof of the account key, hex (what a device holds after a reset with the recovery
     /// key); checked against the account's proof verifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_proof: Option<String>,
+    pub account_proof: Option<SecretString>,
     /// Revoke every other device of the account in the same transaction.
     #[serde(default)]
     pub sign_out_other_devices: bool,
@@ -246,10 +246,10 @@ pub struct RevokeRequest {
     pub all_other_devices: bool,
     /// Proof of the current passphrase (auth key, hex); this or `account_proof` is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_auth_key: Option<String>,
+    pub current_auth_key: Option<SecretString>,
     /// Proof of the account key, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_proof: Option<String>,
+    pub account_proof: Option<SecretString>,
 }
 
 redacted!(RegisterRequest {

@@ -27,6 +27,15 @@ impl Redact for SecretString {
     }
 }
 
+impl Redact for Option<SecretString> {
+    fn redacted(&self) -> &'static str {
+        match self {
+            Some(_) => "Some(<redacted>)",
+            None => "None",
+        }
+    }
+}
+
 impl Redact for Option<String> {
     fn redacted(&self) -> &'static str {
         match self {

@@ -330,7 +330,7 @@ pub async fn login(
     if !state.login_backoff.allowed(&req.username) {
         return Err(ApiErr::rate_limited());
     }
-    let auth_key = hex::decode(&req.auth_key).unwrap_or_default();
+    let auth_key = hex::decode(req.auth_key.expose()).unwrap_or_default();
     let account = state.storage.find_account(&req.username).await?;
     let stored = account.as_ref().map(|a| a.auth_hash.clone());
     let ok = state

@@ -80,7 +80,7 @@ fn register_body(user: &str, auth_key: [u8; 32]) -> p::RegisterRequest {
     p::RegisterRequest {
         account_proof_verifier: None,
         username: user.into(),
-        auth_key: hex::encode(auth_key),
+        auth_key: hex::encode(auth_key).into(),
         kdf: p::WireKdf {
             memory_kib: 65536,
             iterations: 3,
@@ -102,7 +102,7 @@ fn login_body(user: &str, key: [u8; 32], device: &str) -> p::LoginRequest {
         device_id: None,
         account_proof_verifier: None,
         username: user.into(),
-        auth_key: hex::encode(key),
+        auth_key: hex::encode(key).into(),
         device_name: device.into(),
     }
 }
@@ -288,7 +288,7 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             Some(&reg.token),
             &p::RevokeRequest {
                 all_other_devices: false,
-                current_auth_key: Some(hex::encode([5u8; 32])),
+                current_auth_key: Some(hex::encode([5u8; 32]).into()),
                 account_proof: None,
                 device_id: second.device_id.clone(),
             },
@@ -309,7 +309,7 @@ async fn accounts_tokens_and_devices(backend: Backend) {
             Some(&reg.token),
             &p::RevokeRequest {
                 all_other_devices: false,
-                current_auth_key: Some(hex::encode([5u8; 32])),
+                current_auth_key: Some(hex::encode([5u8; 32]).into()),
                 account_proof: None,
                 device_id: "nope".into(),
             },
@@ -493,7 +493,7 @@ async fn accounts_are_isolated_over_http(backend: Backend) {
             Some(&b.token),
             &p::RevokeRequest {
                 all_other_devices: false,
-                current_auth_key: Some(hex::encode([2u8; 32])),
+                current_auth_key: Some(hex::encode([2u8; 32]).into()),
                 account_proof: None,
                 device_id: a.device_id.clone(),
             },

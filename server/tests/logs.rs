@@ -39,7 +39,7 @@ async fn logs_carry_no_content() {
     let register = p::RegisterRequest {
         account_proof_verifier: None,
         username: "quiet.username".into(),
-        auth_key: hex::encode([0x5a; 32]),
+        auth_key: hex::encode([0x5a; 32]).into(),
         kdf: p::WireKdf {
             memory_kib: 65536,
             iterations: 3,

@@ -103,7 +103,7 @@ impl Api {
             device_id: None,
             account_proof_verifier: None,
             username: user.into(),
-            auth_key: hex::encode([7u8; 32]),
+            auth_key: hex::encode([7u8; 32]).into(),
             device_name: device.into(),
         };
         ok(self
@@ -199,7 +199,7 @@ fn register_body(user: &str) -> p::RegisterRequest {
     p::RegisterRequest {
         account_proof_verifier: None,
         username: user.into(),
-        auth_key: hex::encode([7u8; 32]),
+        auth_key: hex::encode([7u8; 32]).into(),
         kdf: p::WireKdf {
             memory_kib: 65536,
             iterations: 3,
@@ -921,7 +921,7 @@ async fn revoked_device_loses_mailbox_and_keys(backend: Backend) {
             &t.token,
             &p::RevokeRequest {
                 all_other_devices: false,
-                current_auth_key: Some(hex::encode([7u8; 32])),
+                current_auth_key: Some(hex::encode([7u8; 32]).into()),
                 account_proof: None,
                 device_id: t2.device_id.clone(),
             },

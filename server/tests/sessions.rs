@@ -28,7 +28,7 @@ impl Api {
         let body = p::RegisterRequest {
             account_proof_verifier: verifier,
             username: user.into(),
-            auth_key: hex::encode([key; 32]),
+            auth_key: hex::encode([key; 32]).into(),
             kdf: p::WireKdf {
                 memory_kib: 65536,
                 iterations: 3,
@@ -46,7 +46,7 @@ impl Api {
     async fn login(&self, user: &str, key: u8, device_id: Option<&str>) -> reqwest::Response {
         let body = p::LoginRequest {
             username: user.into(),
-            auth_key: hex::encode([key; 32]),
+            auth_key: hex::encode([key; 32]).into(),
             device_name: "phone".into(),
             device_id: device_id.map(str::to_owned),
             account_proof_verifier: None,
@@ -84,7 +84,7 @@ fn credentials(
     sign_out: bool,
 ) -> p::CredentialsUpdate {
     p::CredentialsUpdate {
-        auth_key: hex::encode([new_key; 32]),
+        auth_key: hex::encode([new_key; 32]).into(),
         kdf: p::WireKdf {
             memory_kib: 65536,
             iterations: 3,
@@ -92,8 +92,8 @@ fn credentials(
         },
         salt: hex::encode([8u8; 16]),
         wrapped_account_key: B64.encode([3u8; 77]),
-        current_auth_key: current.map(|k| hex::encode([k; 32])),
-        account_proof: proof.map(hex::encode),
+        current_auth_key: current.map(|k| hex::encode([k; 32]).into()),
+        account_proof: proof.map(|p| hex::encode(p).into()),
         sign_out_other_devices: sign_out,
     }
 }
@@ -107,8 +107,8 @@ fn revoke(
     p::RevokeRequest {
         device_id: device_id.into(),
         all_other_devices: all,
-        current_auth_key: current.map(|k| hex::encode([k; 32])),
-        account_proof: proof.map(hex::encode),
+        current_auth_key: current.map(|k| hex::encode([k; 32]).into()),
+        account_proof: proof.map(|p| hex::encode(p).into()),
     }
 }
 
@@ -276,7 +276,7 @@ async fn credential_changes_need_a_proof(backend: Backend) {
     .await;
     let mut body = p::LoginRequest {
         username: "quin".into(),
-        auth_key: hex::encode([1u8; 32]),
+        auth_key: hex::encode([1u8; 32]).into(),
         device_name: "phone".into(),
         device_id: None,
         account_proof_verifier: Some(verifier()),

@@ -334,7 +334,7 @@ fn register_raw(c: &reqwest::blocking::Client, url: &str, user: &str) -> String 
     let req = p::RegisterRequest {
         account_proof_verifier: None,
         username: user.into(),
-        auth_key: hex::encode([7u8; 32]),
+        auth_key: hex::encode([7u8; 32]).into(),
         kdf: p::WireKdf {
             memory_kib: 65536,
             iterations: 3,

@@ -78,7 +78,7 @@ pub fn register(
     let session = transport.register(&p::RegisterRequest {
         account_proof_verifier: Some(proof_verifier(store)?),
         username: username.to_owned(),
-        auth_key: hex::encode(derived.auth_key.as_bytes()),
+        auth_key: hex::encode(derived.auth_key.as_bytes()).into(),
         kdf: wire_kdf(keys.kdf),
         salt: hex::encode(keys.salt),
         wrapped_account_key: b64(&keys.wrapped_account_key),
@@ -167,7 +167,7 @@ pub fn relogin(
     let session = transport
         .login(&p::LoginRequest {
             username: username.to_owned(),
-            auth_key: hex::encode(derived.auth_key.as_bytes()),
+            auth_key: hex::encode(derived.auth_key.as_bytes()).into(),
             device_name: device_name.to_owned(),
             device_id: Some(account.device_id.clone()),
             account_proof_verifier: Some(proof_verifier(store)?),
@@ -222,14 +222,14 @@ pub fn stage_credentials_with(
         None => options
             .current_auth_key
             .as_ref()
-            .map(|k| hex::encode(k.as_bytes())),
+            .map(|k| hex::encode(k.as_bytes()).into()),
     };
     let update = p::CredentialsUpdate {
         current_auth_key,
-        account_proof: Some(proof_hex(store)?.to_string()),
+        account_proof: Some(proof_hex(store)?.to_string().into()),
         sign_out_other_devices: options.sign_out_other_devices
             || earlier.as_ref().is_some_and(|e| e.sign_out_other_devices),
-        auth_key: hex::encode(derived.auth_key.as_bytes()),
+        auth_key: hex::encode(derived.auth_key.as_bytes()).into(),
         kdf: wire_kdf(keys.kdf),
         salt: hex::encode(keys.salt),
         wrapped_account_key: b64(&keys.wrapped_account_key),
@@ -263,7 +263,7 @@ pub fn login_new_device(
             // sends the verifier for accounts that have none.
             account_proof_verifier: None,
             username: username.to_owned(),
-            auth_key: hex::encode(derived.auth_key.as_bytes()),
+            auth_key: hex::encode(derived.auth_key.as_bytes()).into(),
             device_name: device_name.to_owned(),
         })
         .map_err(login_refused)?;

@@ -52,7 +52,7 @@ pub fn revoke(
     let current_auth_key = passphrase
         .map(|pass| {
             prelogin_derive(transport, &account.username, pass)
-                .map(|d| hex::encode(d.auth_key.as_bytes()))
+                .map(|d| hex::encode(d.auth_key.as_bytes()).into())
         })
         .transpose()?;
     let proof = proof_hex(store)?;
@@ -62,7 +62,7 @@ pub fn revoke(
             device_id,
             all_other_devices,
             current_auth_key,
-            account_proof: Some(proof.to_string()),
+            account_proof: Some(proof.to_string().into()),
         },
     )
 }

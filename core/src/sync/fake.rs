@@ -135,7 +135,7 @@ impl Transport for FakeServer {
 
     fn register(&self, req: &p::RegisterRequest) -> Result<p::SessionResponse> {
         self.with(|s| {
-            s.auth_key = req.auth_key.clone();
+            s.auth_key = req.auth_key.expose().to_owned();
             s.keys = Some(p::AccountKeys {
                 kdf: req.kdf,
                 salt: req.salt.clone(),
@@ -149,7 +149,7 @@ impl Transport for FakeServer {
 
     fn login(&self, req: &p::LoginRequest) -> Result<p::SessionResponse> {
         self.with(|s| {
-            if req.auth_key == s.auth_key {
+            if req.auth_key.expose() == s.auth_key {
                 Ok(session(s))
             } else {
                 Err(CoreError::Unauthorized)

@@ -78,11 +78,13 @@ impl TokenServer {
         }
     }
 
-    fn proof_ok(&self, proof: Option<&String>) -> bool {
+    fn proof_ok(&self, proof: Option<&p::SecretString>) -> bool {
         let s = self.state.borrow();
         match (proof, &s.verifier) {
             (Some(proof), Some(v)) => {
-                hex::encode(Sha256::digest(hex::decode(proof).unwrap_or_default())) == *v
+                hex::encode(Sha256::digest(
+                    hex::decode(proof.expose()).unwrap_or_default(),
+                )) == *v
             }
             _ => false,
         }
@@ -384,7 +386,10 @@ fn staged_credentials_carry_the_proofs_and_the_sign_out() {
     let new = a
         .derive_with_passphrase("third meadow granite passphrase")
         .unwrap();
-    assert_eq!(sent[0].auth_key, hex::encode(new.auth_key.as_bytes()));
+    assert_eq!(
+        sent[0].auth_key.expose(),
+        hex::encode(new.auth_key.as_bytes())
+    );
     assert_eq!(sent[0].current_auth_key.as_deref(), Some(old_hex.as_str()));
     assert!(sent[0].sign_out_other_devices);
     assert_eq!(

@@ -56,7 +56,7 @@ fn client_loop(
         &p::RegisterRequest {
             account_proof_verifier: None,
             username: user,
-            auth_key: hex::encode([n as u8; 32]),
+            auth_key: hex::encode([n as u8; 32]).into(),
             kdf: p::WireKdf {
                 memory_kib: 65536,
                 iterations: 3,
