@@ -379,6 +379,7 @@ struct Status<'a> {
 /// `solace status`: facts about the store, never its content.
 pub fn status(data_dir: &Path, out: &mut Output) -> Result<()> {
     let store = open(data_dir)?;
+    let sync = store.sync_status()?;
     let status = Status {
         data_dir,
         vault_id: store.vault_id(),
@@ -389,8 +390,8 @@ pub fn status(data_dir: &Path, out: &mut Output) -> Result<()> {
         journal_entries: store.count(RecordKind::Journal)?,
         mood_check_ins: store.count(RecordKind::Mood)?,
         habits: store.count(RecordKind::Habit)?,
-        quarantined: store.quarantined_count()?,
-        sync: store.sync_status()?,
+        quarantined: sync.quarantined,
+        sync,
     };
     if out.json {
         return out.json(&status);

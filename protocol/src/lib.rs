@@ -41,6 +41,9 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const MAX_BLOB_BYTES: usize = 1024 * 1024;
 /// Most mutations in one push.
 pub const MAX_PUSH_MUTATIONS: usize = 500;
+/// The request-body limit a server applies unless configured otherwise (8 MiB); clients assume
+/// it when a server does not advertise [`ServerLimits`].
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Most records in one pull page.
 pub const MAX_PULL_LIMIT: u32 = 1000;
 /// The kind tag a current client sends for every record: the real kind travels inside the

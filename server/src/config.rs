@@ -74,7 +74,7 @@ impl Default for ServerConfig {
             tls_key: None,
             rate_per_second: 200,
             rate_burst: 400,
-            max_body_bytes: 8 * 1024 * 1024,
+            max_body_bytes: solace_protocol::DEFAULT_MAX_BODY_BYTES,
             pg_pool: 16,
             auth_rate_per_second: 20,
             auth_rate_burst: 40,

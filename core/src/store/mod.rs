@@ -306,18 +306,14 @@ impl Store {
             deleted: false,
             body,
         })?;
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO records (id, kind, blob, version) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, deleted = 0,
-                 change_counter = change_counter + 1, version = excluded.version
-             WHERE kind = excluded.kind",
-        )?;
-        let changed = stmt.execute(params![&id.0[..], kind.tag(), blob, (current + 1) as i64])?;
-        if changed == 0 {
-            return Err(CoreError::InvalidInput(
-                "record id already used by another kind".into(),
-            ));
-        }
+        // `current_version` refused an id of another kind; one writer holds the store.
+        self.conn
+            .prepare_cached(
+                "INSERT INTO records (id, kind, blob, version) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, deleted = 0,
+                     change_counter = change_counter + 1, version = excluded.version",
+            )?
+            .execute(params![&id.0[..], kind.tag(), blob, (current + 1) as i64])?;
         Ok(())
     }
 

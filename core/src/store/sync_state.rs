@@ -89,10 +89,8 @@ pub struct DirtyRecord {
 /// A record's local sync row, for merging a remote version into it.
 #[derive(Debug, Clone)]
 pub struct LocalRow {
-    /// Sealed current blob.
+    /// Sealed current blob (whether it is a tombstone is sealed inside it).
     pub blob: Vec<u8>,
-    /// Tombstone?
-    pub deleted: bool,
     /// Changed since last agreed with the server?
     pub dirty: bool,
     /// Server version the local copy is based on.
@@ -417,38 +415,24 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// The next mutation number this device will use.
-    pub fn next_mutation_seq(&self) -> Result<u64> {
-        let next: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT next_mutation_seq FROM sync_state WHERE id = 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(seq(next.unwrap_or(1)))
-    }
-
     /// The local sync row of `id`, if the record exists.
     pub fn local_row(&self, id: &RecordId) -> Result<Option<LocalRow>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT blob, deleted, change_counter > synced_counter, server_seq, base_blob, kind,
+                "SELECT blob, change_counter > synced_counter, server_seq, base_blob, kind,
                         version, base_version
                  FROM records WHERE id = ?1",
                 [&id.0[..]],
                 |r| {
                     Ok(LocalRow {
                         blob: r.get(0)?,
-                        deleted: r.get(1)?,
-                        dirty: r.get(2)?,
-                        server_seq: seq(r.get::<_, Option<i64>>(3)?.unwrap_or(0)),
-                        base_blob: r.get(4)?,
-                        kind: r.get(5)?,
-                        version: seq(r.get(6)?),
-                        base_version: seq(r.get(7)?),
+                        dirty: r.get(1)?,
+                        server_seq: seq(r.get::<_, Option<i64>>(2)?.unwrap_or(0)),
+                        base_blob: r.get(3)?,
+                        kind: r.get(4)?,
+                        version: seq(r.get(5)?),
+                        base_version: seq(r.get(6)?),
                     })
                 },
             )

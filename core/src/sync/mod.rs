@@ -125,8 +125,9 @@ pub(crate) struct Run<'a> {
     pub(crate) limits: Option<p::ServerLimits>,
     /// Records set aside for the rest of this run (refused, damaged, or stuck).
     pub(crate) skip: HashSet<RecordId>,
-    /// Per record, how often the server answered without taking it.
-    pub(crate) duplicates: HashMap<RecordId, u32>,
+    /// Per record, how often the server answered a push without taking it (a duplicate, or a
+    /// conflict that changed nothing).
+    pub(crate) unaccepted: HashMap<RecordId, u32>,
 }
 
 impl Run<'_> {
@@ -189,7 +190,7 @@ pub(crate) fn unb64(text: &str) -> Result<Vec<u8>> {
 /// Limits a server that does not advertise its own is assumed to have (protocol v1 values).
 pub const DEFAULT_LIMITS: p::ServerLimits = p::ServerLimits {
     max_blob_bytes: p::MAX_BLOB_BYTES as u64,
-    max_body_bytes: 8 * 1024 * 1024,
+    max_body_bytes: p::DEFAULT_MAX_BODY_BYTES as u64,
     max_push_mutations: p::MAX_PUSH_MUTATIONS as u32,
 };
 
@@ -214,7 +215,7 @@ pub fn sync_now(
         keys_refreshed: false,
         limits: None,
         skip: HashSet::new(),
-        duplicates: HashMap::new(),
+        unaccepted: HashMap::new(),
     };
     let result = sync_loop(store, &mut run);
     let now = chrono::Utc::now().to_rfc3339();

@@ -20,9 +20,10 @@ use crate::error::{CoreError, Result};
 use crate::store::sync_state::DirtyRecord;
 use crate::store::Store;
 
-/// How many times one record may come back as a duplicate in one run before the server is
-/// called inconsistent.
-const MAX_DUPLICATES: u32 = 3;
+/// How many times the server may answer a push of one record without taking it, in one run:
+/// then a run of duplicates calls the server inconsistent and a stuck conflict sets the record
+/// aside.
+const MAX_UNACCEPTED: u32 = 3;
 /// Bytes of JSON around each mutation's base64 blob (id, kind, numbers, field names).
 const MUTATION_OVERHEAD: u64 = 256;
 
@@ -153,7 +154,8 @@ fn handle_response(
     }
     ensure_keys(store, run, &conflicts)?;
     if let Some(last) = response.last_mutation_seq {
-        if last >= store.next_mutation_seq()? && store.rebase_mutation_seq(last)? {
+        // Moves only when our next number is not above the server's last (a restored store).
+        if store.rebase_mutation_seq(last)? {
             run.report.rebased = true;
         }
     }
@@ -170,9 +172,9 @@ fn handle_response(
                 }
                 p::MutationResult::Duplicate { .. } => {
                     store.renumber(record)?;
-                    let seen = run.duplicates.entry(record.id).or_insert(0);
+                    let seen = run.unaccepted.entry(record.id).or_insert(0);
                     *seen += 1;
-                    inconsistent |= *seen >= MAX_DUPLICATES;
+                    inconsistent |= *seen >= MAX_UNACCEPTED;
                 }
                 p::MutationResult::Conflict { current, .. } if current.server_seq == 0 => {
                     // The server holds no copy (lost or withheld): send it again as new.
@@ -196,9 +198,9 @@ fn handle_response(
     outcome?;
     run.skip.extend(held_aside);
     for id in stuck {
-        let seen = run.duplicates.entry(id).or_insert(0);
+        let seen = run.unaccepted.entry(id).or_insert(0);
         *seen += 1;
-        if *seen >= MAX_DUPLICATES {
+        if *seen >= MAX_UNACCEPTED {
             run.skip.insert(id);
         }
     }
