@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::psql;
+
 /// One row of the server's `records` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerRecord {
@@ -44,8 +46,8 @@ impl ServerDb {
     /// A SQL literal for the bytes `b` on this backend.
     pub fn blob(&self, b: &[u8]) -> String {
         match self {
-            ServerDb::Sqlite(_) => format!("X'{}'", hex(b)),
-            ServerDb::Postgres(_) => format!("decode('{}', 'hex')", hex(b)),
+            ServerDb::Sqlite(_) => format!("X'{}'", hex::encode(b)),
+            ServerDb::Postgres(_) => format!("decode('{}', 'hex')", hex::encode(b)),
         }
     }
 
@@ -93,7 +95,7 @@ impl ServerDb {
                                     rusqlite::types::ValueRef::Text(t) => {
                                         String::from_utf8_lossy(t).into_owned()
                                     }
-                                    rusqlite::types::ValueRef::Blob(b) => hex(b),
+                                    rusqlite::types::ValueRef::Blob(b) => hex::encode(b),
                                 })
                             })
                             .collect::<rusqlite::Result<Vec<String>>>()
@@ -160,7 +162,7 @@ impl ServerDb {
         .map(|r| ServerRecord {
             id: r[0].clone(),
             kind: r[1].clone(),
-            blob: unhex(&r[2]),
+            blob: hex::decode(&r[2]).expect("hex from the database"),
             deleted: r[3] == "1",
             server_seq: r[4].parse().expect("server_seq"),
         })
@@ -361,29 +363,6 @@ impl ServerDb {
         assert!(!updates.is_empty(), "no token expiry column found");
         self.exec(&updates.join("; "));
     }
-}
-
-fn psql(url: &str, sql: &str) {
-    let out = Command::new("psql")
-        .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-        .output()
-        .expect("psql must be installed for PostgreSQL tests");
-    assert!(
-        out.status.success(),
-        "psql failed: {}: {sql}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Lowercase hex of `b`.
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
-        .collect()
 }
 
 /// `n` deterministic junk bytes derived from `seed` (xorshift).

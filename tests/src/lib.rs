@@ -51,14 +51,15 @@ pub fn solace_binary() -> PathBuf {
     bin
 }
 
-fn psql(url: &str, sql: &str) {
+/// Runs one SQL command with `psql` against `url`; a failure names the command.
+pub(crate) fn psql(url: &str, sql: &str) {
     let out = Command::new("psql")
         .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
         .output()
         .expect("psql must be installed for PostgreSQL tests");
     assert!(
         out.status.success(),
-        "psql failed: {}",
+        "psql failed: {}: {sql}",
         String::from_utf8_lossy(&out.stderr)
     );
 }
@@ -120,7 +121,7 @@ impl TestServer {
                 let admin = std::env::var("SOLACE_TEST_PG_URL").expect("SOLACE_TEST_PG_URL");
                 let mut r = [0u8; 6];
                 getrandom_fill(&mut r);
-                let name = format!("solace_e2e_{}", hex(&r));
+                let name = format!("solace_e2e_{}", hex::encode(r));
                 psql(&admin, &format!("CREATE DATABASE {name}"));
                 let url = match admin.rsplit_once('/') {
                     Some((base, _)) => format!("{base}/{name}"),
@@ -224,10 +225,6 @@ fn getrandom_fill(buf: &mut [u8]) {
         x ^= x << 17;
         *b = x as u8;
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether `needle` occurs anywhere in `haystack`.
