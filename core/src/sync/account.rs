@@ -86,16 +86,7 @@ pub fn register(
         device_name: device_name.to_owned(),
         recovery_wrapped_account_key: keys.recovery_wrapped_account_key.as_deref().map(b64),
     })?;
-    store.set_sync_session(
-        &SyncAccount {
-            server_url: server_url.to_owned(),
-            username: username.to_owned(),
-            account_id: session.account_id.clone(),
-            device_id: session.device_id.clone(),
-        },
-        session.token.expose(),
-        token_times(&session, unix_now()),
-    )
+    save_new_session(store, server_url, username, &session)
 }
 
 /// The account-key proof as sent to the server, hex (see [`Store::account_proof`]).
@@ -174,6 +165,26 @@ pub fn relogin(
         })
         .map_err(login_refused)?;
     store_session(store, &account, &session, unix_now())
+}
+
+/// Connects `store` to the account a fresh `session` (from register or a new-device login)
+/// belongs to: server, name, ids, the sealed token and its lifetime.
+fn save_new_session(
+    store: &mut Store,
+    server_url: &str,
+    username: &str,
+    session: &p::SessionResponse,
+) -> Result<()> {
+    store.set_sync_session(
+        &SyncAccount {
+            server_url: server_url.to_owned(),
+            username: username.to_owned(),
+            account_id: session.account_id.clone(),
+            device_id: session.device_id.clone(),
+        },
+        session.token.expose(),
+        token_times(session, unix_now()),
+    )
 }
 
 /// Device-local slot for login material not yet sent to the server.
@@ -269,16 +280,7 @@ pub fn login_new_device(
         .map_err(login_refused)?;
     let keys = to_portable(&transport.account_keys(session.token.expose())?)?;
     let mut store = Store::create_from_portable(dir, &derived, &keys)?;
-    store.set_sync_session(
-        &SyncAccount {
-            server_url: server_url.to_owned(),
-            username: username.to_owned(),
-            account_id: session.account_id.clone(),
-            device_id: session.device_id.clone(),
-        },
-        session.token.expose(),
-        token_times(&session, unix_now()),
-    )?;
+    save_new_session(&mut store, server_url, username, &session)?;
     let report = sync_now(&mut store, transport, budget)?;
     Ok((store, report))
 }
