@@ -115,6 +115,10 @@ pub enum SolaceError {
     /// The store is not connected to a sync account yet (call `register` or log in).
     #[error("this store is not connected to a sync server")]
     NotRegistered,
+    /// The call was cancelled (its coroutine or task was cancelled); everything committed
+    /// before it stopped is kept.
+    #[error("cancelled")]
+    Cancelled,
     /// This `Solace` was closed; open the store again.
     #[error("this store was closed")]
     Closed,
@@ -168,6 +172,7 @@ impl From<CoreError> for SolaceError {
             CoreError::InsecureServerUrl => Self::InsecureServerUrl,
             CoreError::ResponseTooLarge => Self::ResponseTooLarge,
             CoreError::AccountMismatch => Self::AccountMismatch,
+            CoreError::Cancelled => Self::Cancelled,
             _ => Self::Internal { detail },
         }
     }

@@ -129,6 +129,9 @@ pub enum CoreError {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,
+    /// The caller cancelled the work; everything committed before it stopped is kept.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl From<rusqlite::Error> for CoreError {

@@ -7,6 +7,7 @@
 //! SQL or keys directly.
 
 pub mod assessments;
+pub mod cancel;
 pub mod crypto;
 pub mod error;
 pub mod export;
