@@ -282,7 +282,7 @@ impl Assessments {
     /// Every administration of `instrument`, oldest first.
     pub fn history(&self, instrument: Instrument) -> Result<Vec<AssessmentResult>> {
         self.inner
-            .with(|s| core::history(s, instrument.into()))
+            .read(|s| core::history(s, instrument.into()))
             .map(|v| v.into_iter().map(Into::into).collect())
     }
 
@@ -299,7 +299,7 @@ impl Assessments {
 
     /// The saved safety plan (empty if none).
     pub fn safety_plan(&self) -> Result<SafetyPlan> {
-        self.inner.with(|s| safety::plan(s)).map(Into::into)
+        self.inner.read(|s| safety::plan(s)).map(Into::into)
     }
 
     /// Saves the safety plan (entries trimmed, empty ones dropped) and returns it.

@@ -173,6 +173,7 @@ impl From<CoreError> for SolaceError {
             CoreError::ResponseTooLarge => Self::ResponseTooLarge,
             CoreError::AccountMismatch => Self::AccountMismatch,
             CoreError::Cancelled => Self::Cancelled,
+            CoreError::Closed => Self::Closed,
             _ => Self::Internal { detail },
         }
     }

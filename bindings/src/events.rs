@@ -1,7 +1,11 @@
-//! Event listeners implemented by the UI, and subscription handles that stop delivery when
+//! Event listeners implemented by the UI, adapted to the core's
+//! [`solace_core::app::AppListener`], and subscription handles that stop delivery when
 //! cancelled or dropped (garbage-collected / `close()`d in Kotlin, released in Swift).
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use solace_core::app::{self, AppListener};
+use solace_core::App;
 
 use crate::sync::SyncReport;
 
@@ -22,8 +26,22 @@ pub enum SyncState {
     },
 }
 
-/// Receives events from a [`crate::Solace`]. Called on the thread that did the work, so hop to
-/// the UI thread before touching views.
+impl From<&app::SyncState> for SyncState {
+    fn from(state: &app::SyncState) -> Self {
+        match state {
+            app::SyncState::Syncing => Self::Syncing,
+            app::SyncState::Finished(report) => Self::Finished {
+                report: report.into(),
+            },
+            app::SyncState::Failed(detail) => Self::Failed {
+                detail: detail.clone(),
+            },
+        }
+    }
+}
+
+/// Receives events from a [`crate::Solace`]. Called on a background thread, so hop to the UI
+/// thread before touching views.
 #[uniffi::export(with_foreign)]
 pub trait SolaceListener: Send + Sync {
     /// The sync state changed.
@@ -33,54 +51,22 @@ pub trait SolaceListener: Send + Sync {
     fn on_message_arrived(&self, conversation_id: String);
 }
 
-#[derive(Default)]
-pub(crate) struct Listeners {
-    next_id: Mutex<u64>,
-    entries: Mutex<Vec<(u64, Arc<dyn SolaceListener>)>>,
-}
+struct Forward(Arc<dyn SolaceListener>);
 
-impl Listeners {
-    fn add(&self, listener: Arc<dyn SolaceListener>) -> u64 {
-        let id = match self.next_id.lock() {
-            Ok(mut next) => {
-                *next += 1;
-                *next
-            }
-            Err(_) => 0,
-        };
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.push((id, listener));
-        }
-        id
+impl AppListener for Forward {
+    fn on_sync_state_changed(&self, state: &app::SyncState) {
+        self.0.on_sync_state_changed(state.into());
     }
 
-    fn remove(&self, id: u64) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|(i, _)| *i != id);
-        }
-    }
-
-    /// Calls `f` on every listener, outside the lock (a listener may subscribe or cancel).
-    pub(crate) fn each(&self, f: impl Fn(&dyn SolaceListener)) {
-        let snapshot: Vec<Arc<dyn SolaceListener>> = match self.entries.lock() {
-            Ok(entries) => entries.iter().map(|(_, l)| Arc::clone(l)).collect(),
-            Err(_) => Vec::new(),
-        };
-        for listener in snapshot {
-            f(listener.as_ref());
-        }
+    fn on_message_arrived(&self, peer_account: &str) {
+        self.0.on_message_arrived(peer_account.to_owned());
     }
 }
 
-/// Registers `listener` and returns the handle that keeps it registered.
-pub(crate) fn subscribe(
-    listeners: &Arc<Listeners>,
-    listener: Arc<dyn SolaceListener>,
-) -> Arc<Subscription> {
-    let id = listeners.add(listener);
+/// Registers `listener` with `app` and returns the handle that keeps it registered.
+pub(crate) fn subscribe(app: &App, listener: Arc<dyn SolaceListener>) -> Arc<Subscription> {
     Arc::new(Subscription {
-        listeners: Arc::downgrade(listeners),
-        id,
+        inner: Mutex::new(Some(app.subscribe(Arc::new(Forward(listener))))),
     })
 }
 
@@ -88,22 +74,18 @@ pub(crate) fn subscribe(
 /// dropped, whichever comes first.
 #[derive(uniffi::Object)]
 pub struct Subscription {
-    listeners: Weak<Listeners>,
-    id: u64,
+    inner: Mutex<Option<app::Subscription>>,
 }
 
 #[uniffi::export]
 impl Subscription {
     /// Stops delivery now (idempotent).
     pub fn cancel(&self) {
-        if let Some(listeners) = self.listeners.upgrade() {
-            listeners.remove(self.id);
-        }
-    }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.cancel();
+        let taken = self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(taken);
     }
 }

@@ -273,7 +273,7 @@ impl Habits {
     /// The habit with `id`.
     pub fn get(&self, id: String) -> Result<Habit> {
         let id = crate::common::id(&id)?;
-        self.inner.with(|s| core::get(s, &id)).map(Into::into)
+        self.inner.read(|s| core::get(s, &id)).map(Into::into)
     }
 
     /// Replaces a habit's definition.
@@ -297,7 +297,7 @@ impl Habits {
     #[uniffi::method(default(include_archived = false))]
     pub fn list(&self, include_archived: bool) -> Result<Vec<Habit>> {
         self.inner
-            .with(|s| core::list(s, include_archived))
+            .read(|s| core::list(s, include_archived))
             .map(|v| v.into_iter().map(Into::into).collect())
     }
 
@@ -324,7 +324,7 @@ impl Habits {
         let id = crate::common::id(&id)?;
         let today = date_or_today(today)?;
         self.inner
-            .with(|s| core::stats(s, &id, today))
+            .read(|s| core::stats(s, &id, today))
             .map(Into::into)
     }
 
@@ -333,7 +333,7 @@ impl Habits {
     pub fn all_stats(&self, today: Option<String>) -> Result<Vec<HabitStats>> {
         let today = date_or_today(today)?;
         self.inner
-            .with(|s| core::all_stats(s, today))
+            .read(|s| core::all_stats(s, today))
             .map(|v| v.into_iter().map(Into::into).collect())
     }
 }

@@ -314,7 +314,7 @@ impl Journal {
     /// The entry with `id`.
     pub fn get(&self, id: String) -> Result<JournalEntry> {
         let id = crate::common::id(&id)?;
-        self.inner.with(|s| core::get(s, &id)).map(Into::into)
+        self.inner.read(|s| core::get(s, &id)).map(Into::into)
     }
 
     /// Replaces an entry's content, keeping the previous content as a revision.
@@ -339,20 +339,20 @@ impl Journal {
             limit: filter.limit.map(|l| l as usize),
         };
         self.inner
-            .with(|s| core::list(s, &filter))
+            .read(|s| core::list(s, &filter))
             .map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// Case-insensitive full-text search, on the device, newest first.
     pub fn search(&self, query: String) -> Result<Vec<JournalEntry>> {
         self.inner
-            .with(|s| core::search(s, &query))
+            .read(|s| core::search(s, &query))
             .map(|v| v.into_iter().map(Into::into).collect())
     }
 
     /// Every tag in use with its count, most used first.
     pub fn tags(&self) -> Result<Vec<TagCount>> {
-        self.inner.with(|s| core::tags(s)).map(|v| {
+        self.inner.read(|s| core::tags(s)).map(|v| {
             v.into_iter()
                 .map(|(tag, count)| TagCount {
                     tag,

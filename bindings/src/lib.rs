@@ -3,25 +3,31 @@
 //! the result (small `From` impls), so the apps and the terminal client behave identically.
 //!
 //! Entry points: [`create_store`] (first run, returns the recovery key once),
-//! [`Solace::open_with_passphrase`], [`Solace::open_with_device_key`] (daily unlock through
-//! the platform [`KeyStore`]) and [`Solace::login_new_device`] (second device, via sync).
+//! [`open_with_passphrase`], [`Solace::open_with_device_key`] (daily unlock through the
+//! platform [`KeyStore`]), [`reset_passphrase`] and [`login_new_device`] (second device, via
+//! sync).
 //! A [`Solace`] hands out method groups: [`Solace::journal`], [`Solace::mood`],
 //! [`Solace::habits`], [`Solace::sessions`], [`Solace::assessments`] (with the safety plan)
 //! and [`Solace::sync`]. [`passphrase_strength`] (fast, main-thread safe) and
 //! [`generate_passphrase`] serve the passphrase screens.
 //!
-//! Threading: every call is synchronous. Unlocking (Argon2id, ~0.2 s), sync and export do
-//! real work and block: **call them off the main thread** (a coroutine on `Dispatchers.IO`, a
-//! `Task.detached`). A `Solace` is safe to share between threads; calls are serialized on the
-//! store (one writer).
+//! Threading: everything that talks to the server or runs Argon2id is `async` (Kotlin
+//! `suspend`, Swift `async`) and runs on the core's background pool; cancelling the coroutine
+//! or task cancels the work at its next step, leaving the store consistent. Local reads and
+//! writes are synchronous and fast: reads go to their own WAL reader connections and never
+//! wait on a sync, writes take the writer for one short step (a sync never holds it while
+//! it waits on the network). Every use case is composed once in `solace_core::app`; this
+//! crate only converts and forwards.
 
 #![warn(missing_docs)]
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+#[cfg(test)]
+use std::sync::Mutex;
 
 use solace_core::crypto::kdf::KdfParams;
-use solace_core::Store;
+use solace_core::{App, Store};
 
 mod common;
 mod error;
@@ -31,6 +37,7 @@ mod journal;
 mod keystore;
 mod messages;
 mod mood;
+mod open;
 mod passphrase;
 mod sessions;
 mod sync;
@@ -46,40 +53,37 @@ pub use journal::*;
 pub use keystore::{KeyStore, KeyStoreError};
 pub use messages::*;
 pub use mood::*;
+pub use open::{create_store, login_new_device, open_with_passphrase, reset_passphrase};
 pub use passphrase::{generate_passphrase, passphrase_strength, PassphraseStrength};
 pub use sessions::*;
 pub use sync::{SyncAccount, SyncBudget, SyncReport, SyncService};
 
 use crate::error::Result;
-use crate::events::Listeners;
 use crate::keystore::ForeignKeyStore;
 
 uniffi::setup_scaffolding!();
 
-/// State shared by a [`Solace`] and its method groups.
+/// State shared by a [`Solace`] and its method groups: the core application.
 pub(crate) struct Inner {
-    store: Mutex<Option<Store>>,
-    listeners: Arc<Listeners>,
+    pub(crate) app: App,
 }
 
 impl Inner {
-    fn new(store: Store) -> Arc<Self> {
-        Arc::new(Self {
-            store: Mutex::new(Some(store)),
-            listeners: Arc::default(),
-        })
+    fn new(app: App) -> Arc<Self> {
+        Arc::new(Self { app })
     }
 
-    /// Runs `f` on the open store, mapping core errors to [`SolaceError`].
+    /// Runs a local write on the store (one short step), mapping core errors.
     pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Store) -> solace_core::Result<T>,
     ) -> Result<T> {
-        let mut guard = self.store.lock().map_err(|_| SolaceError::Internal {
-            detail: "a previous call panicked while holding the store".into(),
-        })?;
-        let store = guard.as_mut().ok_or(SolaceError::Closed)?;
-        Ok(f(store)?)
+        Ok(self.app.write(f)?)
+    }
+
+    /// Runs a read on a reader connection of its own (never waits on a sync).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Store) -> solace_core::Result<T>) -> Result<T> {
+        Ok(self.app.read(f)?)
     }
 }
 
@@ -108,27 +112,6 @@ pub struct CreatedStore {
     pub solace: Arc<Solace>,
     /// The recovery key text: show it once, ask the person to write it down, never store it.
     pub recovery_key: String,
-}
-
-/// Creates a new encrypted store in `dir` protected by `passphrase`. Blocking (Argon2id):
-/// call off the main thread. A passphrase below the bar (see [`passphrase_strength`]) is
-/// [`SolaceError::WeakPassphrase`]. Call [`Solace::remember_device`] afterwards for passphrase-free
-/// daily unlock.
-#[uniffi::export(default(kdf = None))]
-pub fn create_store(
-    dir: String,
-    passphrase: String,
-    kdf: Option<KdfPreset>,
-) -> Result<CreatedStore> {
-    let passphrase = zeroize::Zeroizing::new(passphrase);
-    let params = kdf.unwrap_or(KdfPreset::Standard).into();
-    let (store, recovery) = Store::create(&PathBuf::from(dir), &passphrase, params)?;
-    Ok(CreatedStore {
-        solace: Arc::new(Solace {
-            inner: Inner::new(store),
-        }),
-        recovery_key: recovery.display_text().to_string(),
-    })
 }
 
 /// Format of an export.
@@ -165,97 +148,22 @@ pub struct Solace {
     inner: Arc<Inner>,
 }
 
+impl Solace {
+    pub(crate) fn wrap(app: App) -> Arc<Self> {
+        Arc::new(Self {
+            inner: Inner::new(app),
+        })
+    }
+}
+
 #[uniffi::export]
 impl Solace {
-    /// Opens the store in `dir` with the passphrase. Blocking (Argon2id): call off the main
-    /// thread. A wrong passphrase is `SolaceError.WrongPassphrase`.
-    #[uniffi::constructor]
-    pub fn open_with_passphrase(dir: String, passphrase: String) -> Result<Arc<Self>> {
-        let passphrase = zeroize::Zeroizing::new(passphrase);
-        let (store, _) = Store::open_with_passphrase(&PathBuf::from(dir), &passphrase)?;
-        Ok(Arc::new(Self {
-            inner: Inner::new(store),
-        }))
-    }
-
     /// Opens the store in `dir` with the device key held by `keystore` (daily unlock, no
     /// passphrase). `DeviceNotRemembered` means: ask for the passphrase.
     #[uniffi::constructor]
     pub fn open_with_device_key(dir: String, keystore: Arc<dyn KeyStore>) -> Result<Arc<Self>> {
-        let store = Store::open_with_device_key(&PathBuf::from(dir), &ForeignKeyStore(keystore))?;
-        Ok(Arc::new(Self {
-            inner: Inner::new(store),
-        }))
-    }
-
-    /// Opens the store with the recovery key and sets a new passphrase (forgotten
-    /// passphrase). Blocking: call off the main thread.
-    #[uniffi::constructor]
-    pub fn reset_passphrase(
-        dir: String,
-        recovery_key: String,
-        new_passphrase: String,
-    ) -> Result<Arc<Self>> {
-        let recovery_key = zeroize::Zeroizing::new(recovery_key);
-        let new_passphrase = zeroize::Zeroizing::new(new_passphrase);
-        let recovery = solace_core::vault::RecoveryKey::parse(&recovery_key)?;
-        let mut store =
-            Store::reset_passphrase_with_recovery(&PathBuf::from(dir), &recovery, &new_passphrase)?;
-        solace_core::sync::stage_credentials(&mut store, &new_passphrase)?;
-        Ok(Arc::new(Self {
-            inner: Inner::new(store),
-        }))
-    }
-
-    /// [`Solace::reset_passphrase`], and when `sign_out_other_devices` the next sync also
-    /// signs out every other device of the sync account (e.g. after a lost phone).
-    #[uniffi::constructor]
-    pub fn reset_passphrase_with(
-        dir: String,
-        recovery_key: String,
-        new_passphrase: String,
-        sign_out_other_devices: bool,
-    ) -> Result<Arc<Self>> {
-        let recovery_key = zeroize::Zeroizing::new(recovery_key);
-        let new_passphrase = zeroize::Zeroizing::new(new_passphrase);
-        let recovery = solace_core::vault::RecoveryKey::parse(&recovery_key)?;
-        let mut store =
-            Store::reset_passphrase_with_recovery(&PathBuf::from(dir), &recovery, &new_passphrase)?;
-        let options = solace_core::sync::CredentialOptions {
-            current_auth_key: None,
-            sign_out_other_devices,
-        };
-        solace_core::sync::stage_credentials_with(&mut store, &new_passphrase, &options)?;
-        Ok(Arc::new(Self {
-            inner: Inner::new(store),
-        }))
-    }
-
-    /// Sets up this device for an existing sync account: creates the store in `dir` from the
-    /// server's wrapped keys and pulls everything. Blocking (network, Argon2id): call off the
-    /// main thread.
-    #[uniffi::constructor]
-    pub fn login_new_device(
-        dir: String,
-        server_url: String,
-        username: String,
-        passphrase: String,
-        device_name: String,
-    ) -> Result<Arc<Self>> {
-        let passphrase = zeroize::Zeroizing::new(passphrase);
-        let transport = solace_core::sync::HttpTransport::new(&server_url)?;
-        let (store, _) = solace_core::sync::login_new_device(
-            &PathBuf::from(dir),
-            &transport,
-            &server_url,
-            &username,
-            &passphrase,
-            &device_name,
-            solace_core::sync::SyncBudget::unlimited(),
-        )?;
-        Ok(Arc::new(Self {
-            inner: Inner::new(store),
-        }))
+        let app = App::open_with_device_key(&PathBuf::from(dir), &ForeignKeyStore(keystore))?;
+        Ok(Self::wrap(app))
     }
 
     /// The journal.
@@ -309,28 +217,28 @@ impl Solace {
 
     /// The store's vault id (the key under which the device key is saved).
     pub fn vault_id(&self) -> Result<String> {
-        self.inner.with(|s| Ok(s.vault_id().to_owned()))
+        self.inner.read(|s| Ok(s.vault_id().to_owned()))
     }
 
     /// Whether a device key is set up for this store.
     pub fn device_remembered(&self) -> Result<bool> {
-        self.inner.with(|s| Ok(s.device_remembered()))
+        self.inner.read(|s| Ok(s.device_remembered()))
     }
 
     /// Local changes not yet synced.
     pub fn pending_changes(&self) -> Result<u64> {
-        self.inner.with(|s| s.pending_changes())
+        self.inner.read(|s| s.pending_changes())
     }
 
     /// Server copies held aside because they failed authentication (never applied).
     pub fn quarantined_count(&self) -> Result<u64> {
-        self.inner.with(|s| s.quarantined_count())
+        self.inner.read(|s| s.quarantined_count())
     }
 
     /// How many damaged records lists, statistics and exports skipped since the last call
     /// (then 0 again): show "N records could not be read" once.
     pub fn take_skipped_count(&self) -> Result<u64> {
-        self.inner.with(|s| Ok(s.take_skipped()))
+        self.inner.read(|s| Ok(s.take_skipped()))
     }
 
     /// Creates a device key, saves it in `keystore` and lets it unlock this store.
@@ -346,46 +254,31 @@ impl Solace {
         self.inner.with(|s| s.forget_device(&keystore))
     }
 
-    /// Changes the passphrase (re-wraps keys; nothing is re-encrypted). Blocking: call off
-    /// the main thread.
-    pub fn change_passphrase(&self, new_passphrase: String) -> Result<()> {
-        let new_passphrase = zeroize::Zeroizing::new(new_passphrase);
-        self.inner.with(|s| {
-            let params = s.kdf_params();
-            s.change_passphrase(&new_passphrase, params)?;
-            // The server learns the new login material on the next sync.
-            solace_core::sync::stage_credentials(s, &new_passphrase)
-        })
-    }
-
-    /// Changes the passphrase proving the current one to the server (needed for accounts
-    /// created before account-key proofs) and, if asked, signs out every other device when
-    /// the next sync sends the change. Blocking (Argon2id twice): call off the main thread.
-    pub fn change_passphrase_with(
+    /// Changes the passphrase (re-wraps keys; nothing is re-encrypted), proving the current
+    /// one, and stages the new login material that the next sync sends to the server (which
+    /// also signs out every other device when `sign_out_other_devices`). Async (Argon2id).
+    pub async fn change_passphrase(
         &self,
         current_passphrase: String,
         new_passphrase: String,
         sign_out_other_devices: bool,
     ) -> Result<()> {
-        let current = zeroize::Zeroizing::new(current_passphrase);
-        let new_passphrase = zeroize::Zeroizing::new(new_passphrase);
-        self.inner.with(|s| {
-            let old = s.derive_with_passphrase(&current)?;
-            let params = s.kdf_params();
-            s.change_passphrase(&new_passphrase, params)?;
-            let options = solace_core::sync::CredentialOptions {
-                current_auth_key: Some(old.auth_key),
+        Ok(self
+            .inner
+            .app
+            .change_passphrase(
+                zeroize::Zeroizing::new(current_passphrase),
+                zeroize::Zeroizing::new(new_passphrase),
                 sign_out_other_devices,
-            };
-            solace_core::sync::stage_credentials_with(s, &new_passphrase, &options)
-        })
+            )
+            .await?)
     }
 
     /// Writes an export to `path` (a file; a directory for CSV) and returns the files
     /// written. Blocking: call off the main thread.
     pub fn export_to(&self, format: ExportFormat, path: String) -> Result<Vec<String>> {
         self.inner
-            .with(|s| {
+            .read(|s| {
                 solace_core::export::export_to(
                     s,
                     format.into(),
@@ -414,14 +307,12 @@ impl Solace {
     /// Registers a listener; it stays registered while the returned handle lives (or until
     /// `cancel()`).
     pub fn subscribe(&self, listener: Arc<dyn SolaceListener>) -> Arc<Subscription> {
-        events::subscribe(&self.inner.listeners, listener)
+        events::subscribe(&self.inner.app, listener)
     }
 
     /// Closes the store now (releases the writer lock); later calls raise `Closed`.
     pub fn close_store(&self) {
-        if let Ok(mut guard) = self.inner.store.lock() {
-            guard.take();
-        }
+        self.inner.app.close();
     }
 }
 
@@ -449,16 +340,25 @@ mod tests {
     fn errors_are_typed_and_the_device_key_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_string_lossy().into_owned();
-        let created = create_store(
-            path.clone(),
-            "cobalt lantern tundra oyster".into(),
-            Some(KdfPreset::Minimum),
-        )
+        let created = solace_core::app::block_on(async {
+            Ok(create_store(
+                path.clone(),
+                "cobalt lantern tundra oyster".into(),
+                Some(KdfPreset::Minimum),
+            )
+            .await)
+        })
+        .unwrap()
         .unwrap();
+        let open = |pass: &str| {
+            let (path, pass) = (path.clone(), pass.to_owned());
+            solace_core::app::block_on(async { Ok(open_with_passphrase(path, pass).await) })
+                .unwrap()
+        };
         let keys: Arc<dyn KeyStore> = Arc::new(Keys(Mutex::new(None)));
         created.solace.remember_device(Arc::clone(&keys)).unwrap();
         assert!(matches!(
-            Solace::open_with_passphrase(path.clone(), "cobalt lantern tundra oyster".into()),
+            open("cobalt lantern tundra oyster"),
             Err(SolaceError::StoreBusy)
         ));
         created.solace.close_store();
@@ -466,10 +366,7 @@ mod tests {
             created.solace.vault_id(),
             Err(SolaceError::Closed)
         ));
-        assert!(matches!(
-            Solace::open_with_passphrase(path.clone(), "wrong".into()),
-            Err(SolaceError::WrongPassphrase)
-        ));
+        assert!(matches!(open("wrong"), Err(SolaceError::WrongPassphrase)));
         let reopened = Solace::open_with_device_key(path, keys).unwrap();
         assert!(reopened.device_remembered().unwrap());
         assert!(matches!(

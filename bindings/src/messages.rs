@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use solace_core::messaging::{self as core, local};
-use solace_core::sync::HttpTransport;
-use solace_core::{CoreError, RecordId, Store};
+use solace_core::RecordId;
 use solace_protocol::messaging as wire;
 
 use crate::error::Result;
@@ -331,21 +330,8 @@ pub struct Messages {
     pub(crate) inner: Arc<Inner>,
 }
 
-fn transport(store: &Store) -> solace_core::Result<HttpTransport> {
-    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
-    HttpTransport::new(&account.server_url)
-}
-
-/// Runs a messaging round and tells listeners which conversations got messages.
-pub(crate) fn sync_round(inner: &Inner) -> Result<MessagingReport> {
-    let (inbox, outbox) = inner.with(|s| {
-        let t = transport(s)?;
-        core::Messenger::new(&t).sync(s)
-    })?;
-    for peer in &inbox.arrived {
-        inner.listeners.each(|l| l.on_message_arrived(peer.clone()));
-    }
-    Ok(MessagingReport {
+fn messaging_report(inbox: core::InboxReport, outbox: core::OutboxReport) -> MessagingReport {
+    MessagingReport {
         received: inbox.received,
         duplicates: inbox.duplicates,
         rejected: inbox.rejected,
@@ -354,83 +340,69 @@ pub(crate) fn sync_round(inner: &Inner) -> Result<MessagingReport> {
         wedged: outbox.wedged,
         notification: inbox.notification,
         conversations_with_new_messages: u32::try_from(inbox.arrived.len()).unwrap_or(u32::MAX),
-    })
-}
-
-impl Messages {
-    /// Runs `f` with a messenger for the connected server (a network call: blocks).
-    fn online<T>(
-        &self,
-        f: impl FnOnce(&core::Messenger<'_>, &mut Store) -> solace_core::Result<T>,
-    ) -> Result<T> {
-        self.inner.with(|s| {
-            let t = transport(s)?;
-            f(&core::Messenger::new(&t), s)
-        })
     }
 }
 
 #[uniffi::export]
 impl Messages {
     /// *Network.* Publishes this account's therapist profile (the account becomes a therapist).
-    pub fn publish_therapist_profile(&self, profile: TherapistProfile) -> Result<()> {
-        self.online(|m, s| {
-            m.publish_profile(s, &profile.into())?;
-            m.publish_device_keys(s).map(|_| ())
-        })
+    pub async fn publish_therapist_profile(&self, profile: TherapistProfile) -> Result<()> {
+        Ok(self
+            .inner
+            .app
+            .publish_therapist_profile(profile.into())
+            .await?)
     }
 
     /// *Network.* Searches the therapist directory.
-    pub fn search_directory(&self, query: DirectoryQuery) -> Result<Vec<DirectoryEntry>> {
-        self.online(|m, s| {
-            let found = m.search(
-                s,
-                &wire::DirectoryQuery {
-                    specialty: query.specialty,
-                    approach: query.approach,
-                    language: query.language,
-                    text: query.text,
-                },
-            )?;
-            Ok(found
-                .into_iter()
-                .map(|e| DirectoryEntry {
-                    therapist_id: e.therapist_id,
-                    profile: e.profile.into(),
-                })
-                .collect())
-        })
+    pub async fn search_directory(&self, query: DirectoryQuery) -> Result<Vec<DirectoryEntry>> {
+        let query = wire::DirectoryQuery {
+            specialty: query.specialty,
+            approach: query.approach,
+            language: query.language,
+            text: query.text,
+        };
+        let found = self.inner.app.search_directory(query).await?;
+        Ok(found
+            .into_iter()
+            .map(|e| DirectoryEntry {
+                therapist_id: e.therapist_id,
+                profile: e.profile.into(),
+            })
+            .collect())
     }
 
     /// *Network.* Asks a therapist for a link.
-    pub fn request_link(&self, therapist_id: String) -> Result<LinkInfo> {
-        self.online(|m, s| m.request_link(s, &therapist_id).map(Into::into))
+    pub async fn request_link(&self, therapist_id: String) -> Result<LinkInfo> {
+        Ok(self.inner.app.request_link(therapist_id).await?.into())
     }
 
     /// *Network.* This account's links (active ones get a conversation).
-    pub fn links(&self) -> Result<Vec<LinkInfo>> {
-        self.online(|m, s| Ok(m.links(s)?.into_iter().map(Into::into).collect()))
+    pub async fn links(&self) -> Result<Vec<LinkInfo>> {
+        let links = self.inner.app.links().await?;
+        Ok(links.into_iter().map(Into::into).collect())
     }
 
-    /// *Network.* The therapist accepts a link request.
-    pub fn accept_link(&self, link_id: String) -> Result<LinkInfo> {
-        self.online(|m, s| m.accept_link(s, &link_id).map(Into::into))
+    /// *Network.* The therapist accepts a link request (and publishes this device's keys).
+    pub async fn accept_link(&self, link_id: String) -> Result<LinkInfo> {
+        Ok(self.inner.app.accept_link(link_id).await?.into())
     }
 
     /// *Network.* Ends a link (either side).
-    pub fn end_link(&self, link_id: String) -> Result<LinkInfo> {
-        self.online(|m, s| m.end_link(s, &link_id).map(Into::into))
+    pub async fn end_link(&self, link_id: String) -> Result<LinkInfo> {
+        Ok(self.inner.app.end_link(link_id).await?.into())
     }
 
     /// *Network.* Takes in new messages and sends the outbox (also run by
     /// [`crate::SyncService::sync_now`]). Listeners get `on_message_arrived` per conversation.
-    pub fn sync(&self) -> Result<MessagingReport> {
-        sync_round(&self.inner)
+    pub async fn sync(&self) -> Result<MessagingReport> {
+        let (inbox, outbox) = self.inner.app.messaging_round().await?;
+        Ok(messaging_report(inbox, outbox))
     }
 
     /// Conversations, most recent first, with unread counts.
     pub fn conversations(&self) -> Result<Vec<Conversation>> {
-        self.inner.with(|s| {
+        self.inner.read(|s| {
             Ok(local::conversations(s)?
                 .into_iter()
                 .map(Into::into)
@@ -440,7 +412,7 @@ impl Messages {
 
     /// A conversation's messages, oldest first.
     pub fn messages(&self, peer_account: String) -> Result<Vec<Message>> {
-        self.inner.with(|s| {
+        self.inner.read(|s| {
             Ok(local::messages(s, &peer_account)?
                 .into_iter()
                 .map(Into::into)
@@ -491,7 +463,7 @@ impl Messages {
 
     /// Items the peer shared with this account.
     pub fn shared_with_me(&self, peer_account: String) -> Result<Vec<SharedItem>> {
-        self.inner.with(|s| {
+        self.inner.read(|s| {
             Ok(local::shared_with_me(s, &peer_account)?
                 .into_iter()
                 .map(|i| SharedItem {
@@ -505,16 +477,18 @@ impl Messages {
     }
 
     /// *Network.* Requests a 5–15 minute live session inside one of the therapist's slots.
-    pub fn request_call(
+    pub async fn request_call(
         &self,
         therapist_id: String,
         start: String,
         minutes: u32,
     ) -> Result<Message> {
-        self.online(|m, s| {
-            m.request_call(s, &therapist_id, &start, minutes)
-                .map(Into::into)
-        })
+        let message = self
+            .inner
+            .app
+            .request_call(therapist_id, start, minutes)
+            .await?;
+        Ok(message.into())
     }
 
     /// The therapist accepts (creating a platform room id) or declines a call request.
@@ -525,7 +499,7 @@ impl Messages {
 
     /// Whether notifications hide who wrote (default true).
     pub fn discreet_notifications(&self) -> Result<bool> {
-        self.inner.with(|s| local::discreet_notifications(s))
+        self.inner.read(|s| local::discreet_notifications(s))
     }
 
     /// Sets notification discretion.

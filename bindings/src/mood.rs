@@ -237,7 +237,7 @@ impl Mood {
         let from = from.as_deref().map(parse_date).transpose()?;
         let to = to.as_deref().map(parse_date).transpose()?;
         self.inner
-            .with(|s| core::list(s, from, to))
+            .read(|s| core::list(s, from, to))
             .map(|v| v.into_iter().map(Into::into).collect())
     }
 
@@ -253,7 +253,7 @@ impl Mood {
     pub fn summary(&self, days: u32, today: Option<String>) -> Result<MoodSummary> {
         let today = date_or_today(today)?;
         self.inner
-            .with(|s| core::summary(s, today, days))
+            .read(|s| core::summary(s, today, days))
             .map(Into::into)
     }
 }

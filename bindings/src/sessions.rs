@@ -425,20 +425,20 @@ impl Sessions {
     /// The most recent unfinished session, to resume.
     pub fn in_progress(&self) -> Result<Option<MicroSession>> {
         self.inner
-            .with(|s| core::in_progress(s))
+            .read(|s| core::in_progress(s))
             .map(|o| o.map(Into::into))
     }
 
     /// The session with `id`.
     pub fn get(&self, id: String) -> Result<MicroSession> {
         let id = crate::common::id(&id)?;
-        self.inner.with(|s| core::get(s, &id)).map(Into::into)
+        self.inner.read(|s| core::get(s, &id)).map(Into::into)
     }
 
     /// Every session, newest first.
     pub fn list(&self) -> Result<Vec<MicroSession>> {
         self.inner
-            .with(|s| core::list(s))
+            .read(|s| core::list(s))
             .map(|v| v.into_iter().map(Into::into).collect())
     }
 
@@ -464,7 +464,7 @@ impl Sessions {
     pub fn suggest(&self, mood: u8, on_mind: String) -> Result<Suggestion> {
         let check_in = core::CheckIn { mood, on_mind };
         self.inner
-            .with(|s| core::suggest(s, &check_in))
+            .read(|s| core::suggest(s, &check_in))
             .map(|sg| Suggestion {
                 technique: sg.technique.into(),
                 reason: sg.reason,

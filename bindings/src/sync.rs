@@ -1,12 +1,13 @@
-//! Sync with the provider server (thin wrappers over [`solace_core::sync`]). Every call here
-//! does network I/O and blocks: call it off the main thread.
+//! Sync with the provider server: thin async forwards to [`solace_core::App`]. Cancelling
+//! the coroutine or task cancels the work at its next step; the store stays consistent.
 
 use std::sync::Arc;
 
+use solace_core::app::{AppSyncReport, Credentials};
 use solace_core::sync as core;
+use zeroize::Zeroizing;
 
 use crate::error::Result;
-use crate::events::SyncState;
 use crate::Inner;
 
 /// What a sync did.
@@ -35,8 +36,9 @@ pub struct SyncReport {
     pub damaged_skipped: u32,
 }
 
-impl From<core::SyncReport> for SyncReport {
-    fn from(r: core::SyncReport) -> Self {
+impl From<&AppSyncReport> for SyncReport {
+    fn from(report: &AppSyncReport) -> Self {
+        let r = &report.records;
         Self {
             pushed: r.pushed,
             pulled: r.pulled,
@@ -44,7 +46,7 @@ impl From<core::SyncReport> for SyncReport {
             conflict_copies: r.conflict_copies,
             round_trips: r.round_trips,
             complete: r.complete,
-            messages_arrived: 0,
+            messages_arrived: u32::try_from(report.inbox.arrived.len()).unwrap_or(u32::MAX),
             quarantined: r.quarantined,
             refused: r.refused,
             damaged_skipped: r.damaged_skipped,
@@ -92,27 +94,6 @@ pub struct DeviceInfo {
     pub revoked: bool,
 }
 
-fn connected_url(s: &solace_core::Store) -> solace_core::Result<String> {
-    s.sync_account()?
-        .map(|(a, _)| a.server_url)
-        .ok_or(solace_core::CoreError::NotRegistered)
-}
-
-impl SyncService {
-    fn revoke(&self, target: core::RevokeTarget, passphrase: Option<String>) -> Result<()> {
-        let passphrase = passphrase.map(zeroize::Zeroizing::new);
-        self.inner.with(|s| {
-            let transport = core::HttpTransport::new(&connected_url(s)?)?;
-            core::revoke(
-                s,
-                &transport,
-                &target,
-                passphrase.as_deref().map(|p| p.as_str()),
-            )
-        })
-    }
-}
-
 /// Sync of one store (get it from [`crate::Solace::sync`]).
 #[derive(uniffi::Object)]
 pub struct SyncService {
@@ -121,72 +102,82 @@ pub struct SyncService {
 
 #[uniffi::export]
 impl SyncService {
-    /// Creates the account on `server_url` from this store (first device). Blocking: call off
-    /// the main thread. Does not sync; call [`SyncService::sync_now`] next.
-    pub fn register(
+    /// Creates the account on `server_url` from this store (first device). Does not sync;
+    /// call [`SyncService::sync_now`] next.
+    pub async fn register(
         &self,
         server_url: String,
         username: String,
         passphrase: String,
         device_name: String,
     ) -> Result<()> {
-        let passphrase = zeroize::Zeroizing::new(passphrase);
-        let transport = core::HttpTransport::new(&server_url)?;
-        self.inner.with(|s| {
-            core::register(
-                s,
-                &transport,
-                &server_url,
-                &username,
-                &passphrase,
-                &device_name,
-            )
-        })
+        let credentials = Credentials {
+            username,
+            passphrase: Zeroizing::new(passphrase),
+            device_name,
+        };
+        Ok(self.inner.app.register(server_url, credentials).await?)
     }
 
     /// Logs this connected store in again after its token expired or was revoked
     /// (`Unauthorized`): new token, same store, pending edits and messaging identity. Refused
-    /// (`AccountMismatch`) for another account name. Blocking (network, Argon2id).
-    pub fn relogin(&self, username: String, passphrase: String, device_name: String) -> Result<()> {
-        let passphrase = zeroize::Zeroizing::new(passphrase);
-        self.inner.with(|s| {
-            let url = connected_url(s)?;
-            let transport = core::HttpTransport::new(&url)?;
-            core::relogin(s, &transport, &username, &passphrase, &device_name)
-        })
+    /// (`AccountMismatch`) for another account name.
+    pub async fn relogin(
+        &self,
+        username: String,
+        passphrase: String,
+        device_name: String,
+    ) -> Result<()> {
+        let credentials = Credentials {
+            username,
+            passphrase: Zeroizing::new(passphrase),
+            device_name,
+        };
+        Ok(self.inner.app.relogin(credentials).await?)
     }
 
-    /// The account's devices, oldest first. Blocking (network).
-    pub fn devices(&self) -> Result<Vec<DeviceInfo>> {
-        self.inner.with(|s| {
-            let transport = core::HttpTransport::new(&connected_url(s)?)?;
-            Ok(core::list_devices(s, &transport)?
-                .devices
-                .into_iter()
-                .map(|d| DeviceInfo {
-                    device_id: d.device_id,
-                    name: d.name,
-                    revoked: d.revoked,
-                })
-                .collect())
-        })
+    /// The account's devices, oldest first.
+    pub async fn devices(&self) -> Result<Vec<DeviceInfo>> {
+        Ok(self
+            .inner
+            .app
+            .devices()
+            .await?
+            .devices
+            .into_iter()
+            .map(|d| DeviceInfo {
+                device_id: d.device_id,
+                name: d.name,
+                revoked: d.revoked,
+            })
+            .collect())
     }
 
     /// Revokes one device (not this one), proving the account key and, when given, the
     /// passphrase (needed for accounts created before account-key proofs: the server then
-    /// answers `ServerRejected { code: "proof_required" }`). Blocking (network).
-    pub fn revoke_device(&self, device_id: String, passphrase: Option<String>) -> Result<()> {
-        self.revoke(core::RevokeTarget::Device(device_id), passphrase)
+    /// answers `ServerRejected { code: "proof_required" }`).
+    pub async fn revoke_device(&self, device_id: String, passphrase: Option<String>) -> Result<()> {
+        let target = core::RevokeTarget::Device(device_id);
+        Ok(self
+            .inner
+            .app
+            .revoke(target, passphrase.map(Zeroizing::new))
+            .await?)
     }
 
     /// Signs out every other device of the account (same proofs as `revoke_device`).
-    pub fn sign_out_other_devices(&self, passphrase: Option<String>) -> Result<()> {
-        self.revoke(core::RevokeTarget::AllOthers, passphrase)
+    pub async fn sign_out_other_devices(&self, passphrase: Option<String>) -> Result<()> {
+        let target = core::RevokeTarget::AllOthers;
+        Ok(self
+            .inner
+            .app
+            .revoke(target, passphrase.map(Zeroizing::new))
+            .await?)
     }
 
     /// The connected account, or null before `register` / login.
     pub fn account(&self) -> Result<Option<SyncAccount>> {
-        self.inner.with(|s| {
+        self.inner.read(|s| {
             Ok(s.sync_account()?.map(|(a, _)| SyncAccount {
                 server_url: a.server_url,
                 username: a.username,
@@ -196,39 +187,11 @@ impl SyncService {
     }
 
     /// Pushes local changes and pulls remote ones within `budget`, then takes in messages and
-    /// sends the message outbox; the store is consistent at any interruption. Blocking: call off the main thread. Listeners get `Syncing`, then
-    /// `Finished` or `Failed`.
-    pub fn sync_now(&self, budget: SyncBudget) -> Result<SyncReport> {
-        self.inner
-            .listeners
-            .each(|l| l.on_sync_state_changed(SyncState::Syncing));
-        let result = self.inner.with(|s| {
-            let url = s
-                .sync_account()?
-                .map(|(a, _)| a.server_url)
-                .ok_or(solace_core::CoreError::NotRegistered)?;
-            let transport = core::HttpTransport::new(&url)?;
-            core::sync_now(s, &transport, budget.into())
-        });
-        // Messages flow in the same call (and so in background refreshes too).
-        let result = result.and_then(|report| {
-            let messages = crate::messages::sync_round(&self.inner)?;
-            Ok(SyncReport {
-                messages_arrived: messages.conversations_with_new_messages,
-                ..SyncReport::from(report)
-            })
-        });
-        let state = match &result {
-            Ok(report) => SyncState::Finished {
-                report: report.clone(),
-            },
-            Err(e) => SyncState::Failed {
-                detail: e.to_string(),
-            },
-        };
-        self.inner
-            .listeners
-            .each(|l| l.on_sync_state_changed(state.clone()));
-        result
+    /// sends the message outbox. Reads and writes from other threads go on meanwhile; the
+    /// store is consistent at any interruption. Listeners get `Syncing`, then `Finished` or
+    /// `Failed`.
+    pub async fn sync_now(&self, budget: SyncBudget) -> Result<SyncReport> {
+        let report = self.inner.app.sync(budget.into()).await?;
+        Ok(SyncReport::from(&report))
     }
 }

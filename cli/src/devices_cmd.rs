@@ -6,14 +6,14 @@ use std::path::Path;
 
 use clap::Subcommand;
 use serde::Serialize;
-use solace_core::sync::{self, RevokeTarget};
+use solace_core::app::block_on;
+use solace_core::sync::RevokeTarget;
 use solace_core::CoreError;
 
 use crate::error::{CliError, Result};
 use crate::output::Output;
 use crate::passphrase;
 use crate::session;
-use crate::sync_cmd::connected_transport;
 
 /// `solace devices …`
 #[derive(Debug, Subcommand)]
@@ -52,11 +52,13 @@ pub fn run(
     ca_cert: Option<&Path>,
     out: &mut Output,
 ) -> Result<()> {
-    let mut store = session::open(data_dir)?;
-    let (account, transport) = connected_transport(&store, ca_cert)?;
+    let app = session::open_app(data_dir, ca_cert)?;
+    let (account, _) = app
+        .read(|s| s.sync_account())?
+        .ok_or(CoreError::NotRegistered)?;
     let (target, with_passphrase) = match command.unwrap_or(DevicesCommand::List) {
         DevicesCommand::List => {
-            let list = sync::list_devices(&mut store, &transport)?;
+            let list = block_on(app.devices())?;
             let rows: Vec<Row> = list
                 .devices
                 .iter()
@@ -101,13 +103,7 @@ pub fn run(
     } else {
         None
     };
-    sync::revoke(
-        &mut store,
-        &transport,
-        &target,
-        pass.as_deref().map(|p| p.as_str()),
-    )
-    .map_err(|e| match e {
+    block_on(app.revoke(target.clone(), pass)).map_err(|e| match e {
         CoreError::ServerRejected { code, .. } if code == "proof_required" => CliError::input(
             "the server asks for a proof of the passphrase: run again with --with-passphrase",
         ),

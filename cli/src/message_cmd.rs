@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use solace_core::messaging::{local, CallState, Conversation, Message, MessageContent, Messenger};
+use solace_core::sync::Exclusive;
 use solace_core::{CoreError, RecordKind, Store};
 
 use crate::args::{CallCommand, ConversationCommand, MessageCommand, ShareCommand};
@@ -59,7 +60,7 @@ fn unique_message(
 /// Runs one messaging round if the server can be reached; offline is not an error here.
 fn try_deliver(store: &mut Store, out: &mut Output) -> Result<()> {
     let transport = connected(store)?;
-    match Messenger::new(&transport).sync(store) {
+    match Messenger::new(&transport).sync(&Exclusive::new(store)) {
         Ok((_, outbox)) if outbox.waiting == 0 && outbox.wedged == 0 => Ok(()),
         Ok((_, outbox)) => {
             if !out.json {
@@ -330,7 +331,7 @@ pub fn call(cmd: CallCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
             let peer = resolve_peer(&store, &with)?;
             let transport = connected(&store)?;
             Messenger::new(&transport).request_call(
-                &mut store,
+                &Exclusive::new(&mut store),
                 &peer.peer_account,
                 &start,
                 minutes,

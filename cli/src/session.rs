@@ -10,8 +10,9 @@ use solace_core::crypto::kdf::KdfParams;
 use solace_core::crypto::SecretKey;
 use solace_core::keystore::{KeyStore, KeyStoreError};
 use solace_core::store::DB_FILE;
+use solace_core::sync::TransportOptions;
 use solace_core::vault::RecoveryKey;
-use solace_core::{CoreError, FileKeyStore, RecordKind, Store};
+use solace_core::{App, CoreError, FileKeyStore, RecordKind, Store};
 
 use crate::error::{CliError, Result};
 use crate::output::{count, Output};
@@ -154,14 +155,33 @@ pub fn today() -> NaiveDate {
 /// Opens the store with this device's key, falling back to the passphrase when the device is
 /// not remembered (or its key no longer matches).
 pub fn open(data_dir: &Path) -> Result<OpenStore> {
-    let store = match Store::open_with_device_key(data_dir, &device_keystore(data_dir)) {
-        Ok(store) => store,
+    Ok(OpenStore(open_store(data_dir)?))
+}
+
+fn open_store(data_dir: &Path) -> Result<Store> {
+    match Store::open_with_device_key(data_dir, &device_keystore(data_dir)) {
+        Ok(store) => Ok(store),
         Err(CoreError::DeviceNotRemembered | CoreError::DeviceKeyMismatch) => {
-            open_with_passphrase(data_dir)?
+            open_with_passphrase(data_dir)
         }
-        Err(err) => return Err(err.into()),
-    };
-    Ok(OpenStore(store))
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The store opened for a use case that may talk to the server (sync, accounts, messaging):
+/// the core's application layer, which composes every multi-step use case. Transport
+/// settings: `ca_cert` (a PEM file) when given, else `SOLACE_CA_CERT`.
+pub fn open_app(data_dir: &Path, ca_cert: Option<&Path>) -> Result<App> {
+    let options = transport_options(ca_cert)?;
+    Ok(App::with_transport(open_store(data_dir)?, options))
+}
+
+/// Transport settings: `ca_cert` (a PEM file) when given, else `SOLACE_CA_CERT`.
+pub fn transport_options(ca_cert: Option<&Path>) -> Result<TransportOptions> {
+    Ok(match ca_cert {
+        Some(path) => TransportOptions::with_ca_cert_file(path)?,
+        None => TransportOptions::from_env()?,
+    })
 }
 
 /// An open store for one command. When it closes it says, on one stderr line, how many
@@ -284,16 +304,6 @@ pub fn lock(data_dir: &Path, out: &mut Output) -> Result<()> {
     }
 }
 
-/// The Argon2id parameters for a new passphrase: the current ones, raised to the default.
-fn strengthened(current: KdfParams) -> KdfParams {
-    let default = KdfParams::DEFAULT;
-    KdfParams {
-        memory_kib: current.memory_kib.max(default.memory_kib),
-        iterations: current.iterations.max(default.iterations),
-        parallelism: current.parallelism.max(default.parallelism),
-    }
-}
-
 /// `solace passwd`: changes the passphrase (the current one is always asked); `generate`
 /// makes a word passphrase and shows it once.
 pub fn passwd(
@@ -306,22 +316,18 @@ pub fn passwd(
         return Err(CoreError::NotInitialized.into());
     }
     let pass = passphrase::current()?;
-    let (mut store, old) = Store::open_with_passphrase(data_dir, &pass)?;
+    let (store, _) = Store::open_with_passphrase(data_dir, &pass)?;
     let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE, generate)?;
-    let params = strengthened(store.kdf_params());
-    store.change_passphrase(&new, params)?;
-    let connected = store.sync_account()?.is_some();
-    // The server learns the new login material on the next sync, with proofs of the old
-    // passphrase and of the account key.
-    let options = solace_core::sync::CredentialOptions {
-        current_auth_key: Some(old.auth_key),
-        sign_out_other_devices: sign_out_others,
-    };
-    solace_core::sync::stage_credentials_with(&mut store, &new, &options)?;
+    let app = App::with_transport(store, TransportOptions::default());
+    // The app re-wraps the keys and stages the new login material (sent by the next sync,
+    // with proofs of the old passphrase and of the account key).
+    solace_core::app::block_on(app.change_passphrase(pass, new, sign_out_others))?;
+    let (connected, key_id) =
+        app.read(|s| Ok((s.sync_account()?.is_some(), s.current_key_id())))?;
     if out.json {
         return out.json(&serde_json::json!({
             "changed": true,
-            "key_id": store.current_key_id(),
+            "key_id": key_id,
         }));
     }
     out.line("Passphrase changed. Your recovery key stays the same.")?;
@@ -343,18 +349,18 @@ pub fn recover(
         return Err(CoreError::NotInitialized.into());
     }
     let text = passphrase::recovery_key()?;
-    let key = RecoveryKey::parse(&text)?;
+    RecoveryKey::parse(&text)?;
     let new = passphrase::new_passphrase(passphrase::ENV_NEW_PASSPHRASE, generate)?;
-    let mut store = Store::reset_passphrase_with_recovery(data_dir, &key, &new)?;
-    let options = solace_core::sync::CredentialOptions {
-        current_auth_key: None,
-        sign_out_other_devices: sign_out_others,
-    };
-    solace_core::sync::stage_credentials_with(&mut store, &new, &options)?;
+    let app = solace_core::app::block_on(App::reset_passphrase(
+        data_dir.to_path_buf(),
+        text,
+        new,
+        sign_out_others,
+    ))?;
     if out.json {
         return out.json(&serde_json::json!({
             "recovered": true,
-            "key_id": store.current_key_id(),
+            "key_id": app.read(|s| Ok(s.current_key_id()))?,
         }));
     }
     out.line("New passphrase set. Your recovery key stays valid; keep it safe.")

@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
-use solace_core::messaging::{InboxReport, Messenger, OutboxReport};
-use solace_core::store::sync_state::SyncAccount;
-use solace_core::sync::{self, HttpTransport, SyncBudget, SyncReport, TransportOptions};
-use solace_core::{CoreError, Store};
+use solace_core::app::{block_on, Credentials};
+use solace_core::messaging::{InboxReport, OutboxReport};
+use solace_core::sync::{SyncBudget, SyncReport};
+use solace_core::{App, CoreError};
 
 use crate::error::{CliError, Result};
 use crate::output::Output;
@@ -27,25 +27,6 @@ fn default_device_name() -> String {
         })
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "terminal".into())
-}
-
-/// An HTTP transport to `server`, trusting `ca_cert` (a PEM file) when given.
-pub fn transport(server: &str, ca_cert: Option<&Path>) -> Result<HttpTransport> {
-    let options = match ca_cert {
-        Some(path) => TransportOptions::with_ca_cert_file(path)?,
-        None => TransportOptions::from_env()?,
-    };
-    Ok(HttpTransport::with_options(server, &options)?)
-}
-
-/// The store's sync account and a transport to its server.
-pub fn connected_transport(
-    store: &Store,
-    ca_cert: Option<&Path>,
-) -> Result<(SyncAccount, HttpTransport)> {
-    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
-    let transport = transport(&account.server_url, ca_cert)?;
-    Ok((account, transport))
 }
 
 fn print_report(report: &SyncReport, out: &mut Output) -> Result<()> {
@@ -99,21 +80,23 @@ pub fn register(
     ca_cert: Option<&Path>,
     out: &mut Output,
 ) -> Result<()> {
-    let mut store = session::open(data_dir)?;
-    if store.sync_account()?.is_some() {
+    let app = session::open_app(data_dir, ca_cert)?;
+    if app.read(|s| s.sync_account())?.is_some() {
         return Err(CliError::input(
             "this store is already connected to a sync account",
         ));
     }
-    let transport = transport(server, ca_cert)?;
-    let pass = passphrase::current()?;
-    let device = device.unwrap_or_else(default_device_name);
-    sync::register(&mut store, &transport, server, username, &pass, &device)?;
+    let credentials = Credentials {
+        username: username.to_owned(),
+        passphrase: passphrase::current()?,
+        device_name: device.unwrap_or_else(default_device_name),
+    };
+    block_on(app.register(server.to_owned(), credentials))?;
     if !out.json {
         out.line(format!("Registered {username} at {server}. Syncing…"))?;
     }
-    let report = sync::sync_now(&mut store, &transport, SyncBudget::unlimited())?;
-    print_report(&report, out)
+    let report = block_on(app.sync(SyncBudget::unlimited()))?;
+    print_report(&report.records, out)
 }
 
 /// The `solace login` options.
@@ -137,20 +120,20 @@ pub fn login(data_dir: &Path, args: LoginArgs<'_>, out: &mut Output) -> Result<(
     if data_dir.join(solace_core::store::DB_FILE).exists() {
         return relogin(data_dir, &args, out);
     }
-    let transport = transport(args.server, args.ca_cert)?;
-    let pass = passphrase::current()?;
-    let device = args.device.unwrap_or_else(default_device_name);
-    let (mut store, report) = sync::login_new_device(
-        data_dir,
-        &transport,
-        args.server,
-        args.username,
-        &pass,
-        &device,
+    let credentials = Credentials {
+        username: args.username.to_owned(),
+        passphrase: passphrase::current()?,
+        device_name: args.device.unwrap_or_else(default_device_name),
+    };
+    let (app, report) = block_on(App::login_new_device(
+        data_dir.to_path_buf(),
+        args.server.to_owned(),
+        credentials,
         SyncBudget::unlimited(),
-    )?;
+        session::transport_options(args.ca_cert)?,
+    ))?;
     if args.remember {
-        store.remember_device(&session::device_keystore(data_dir))?;
+        app.write(|s| s.remember_device(&session::device_keystore(data_dir)))?;
     }
     if !out.json {
         out.line(format!(
@@ -163,8 +146,8 @@ pub fn login(data_dir: &Path, args: LoginArgs<'_>, out: &mut Output) -> Result<(
 
 /// `solace login` on an existing store: only a connected one, only its own account and server.
 fn relogin(data_dir: &Path, args: &LoginArgs<'_>, out: &mut Output) -> Result<()> {
-    let mut store = session::open(data_dir)?;
-    let Some((account, _)) = store.sync_account()? else {
+    let app = session::open_app(data_dir, args.ca_cert)?;
+    let Some((account, _)) = app.read(|s| s.sync_account())? else {
         return Err(CliError::input(
             "a store that is not connected already exists here; use `solace register` to connect it, or --data-dir for a new device's store",
         ));
@@ -178,20 +161,22 @@ fn relogin(data_dir: &Path, args: &LoginArgs<'_>, out: &mut Output) -> Result<()
             account.server_url
         )));
     }
-    let transport = transport(&account.server_url, args.ca_cert)?;
-    let pass = passphrase::current()?;
-    let device = args.device.clone().unwrap_or_else(default_device_name);
-    sync::relogin(&mut store, &transport, args.username, &pass, &device)?;
+    let credentials = Credentials {
+        username: args.username.to_owned(),
+        passphrase: passphrase::current()?,
+        device_name: args.device.clone().unwrap_or_else(default_device_name),
+    };
+    block_on(app.relogin(credentials))?;
+    let pending = app.read(|s| s.pending_changes())?;
     if out.json {
         return out.json(&serde_json::json!({
             "logged_in": true,
-            "pending_changes": store.pending_changes()?,
+            "pending_changes": pending,
         }));
     }
     out.line(format!(
-        "Logged in again as {}; {} local changes wait for `solace sync`.",
+        "Logged in again as {}; {pending} local changes wait for `solace sync`.",
         args.username,
-        store.pending_changes()?
     ))
 }
 
@@ -202,20 +187,18 @@ pub fn sync_now(
     ca_cert: Option<&Path>,
     out: &mut Output,
 ) -> Result<()> {
-    let mut store = session::open(data_dir)?;
-    let (_, transport) = connected_transport(&store, ca_cert)?;
+    let app = session::open_app(data_dir, ca_cert)?;
     let budget = if background {
         SyncBudget::background()
     } else {
         SyncBudget::unlimited()
     };
-    let report = sync::sync_now(&mut store, &transport, budget)?;
-    let messages = Messenger::new(&transport).sync(&mut store)?;
-    print_report(&report, out)?;
-    print_messages(&messages, out)
+    let report = block_on(app.sync(budget))?;
+    print_report(&report.records, out)?;
+    print_messages(&report.inbox, &report.outbox, out)
 }
 
-fn print_messages((inbox, outbox): &(InboxReport, OutboxReport), out: &mut Output) -> Result<()> {
+fn print_messages(inbox: &InboxReport, outbox: &OutboxReport, out: &mut Output) -> Result<()> {
     if out.json {
         return Ok(());
     }

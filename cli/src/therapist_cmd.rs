@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use solace_core::messaging::Messenger;
-use solace_core::sync::{self, HttpTransport};
+use solace_core::app::{block_on, Credentials};
+use solace_core::sync::HttpTransport;
 use solace_core::{CoreError, Store};
 use solace_protocol::messaging as m;
 
@@ -13,10 +13,11 @@ use crate::error::{CliError, Result};
 use crate::output::{self, Output};
 use crate::{passphrase, session};
 
-/// The transport for the server this store is connected to.
+/// The transport for the server this store is connected to (`SOLACE_CA_CERT` trusted).
 pub fn connected(store: &Store) -> Result<HttpTransport> {
     let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
-    Ok(HttpTransport::new(&account.server_url)?)
+    let options = session::transport_options(None)?;
+    Ok(HttpTransport::with_options(&account.server_url, &options)?)
 }
 
 fn profile(args: ProfileArgs) -> Result<m::TherapistProfile> {
@@ -50,7 +51,7 @@ fn profile(args: ProfileArgs) -> Result<m::TherapistProfile> {
 
 /// `solace therapist …`.
 pub fn run(cmd: TherapistCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = session::open(data_dir)?;
+    let app = session::open_app(data_dir, None)?;
     match cmd {
         TherapistCommand::Register {
             server,
@@ -58,30 +59,23 @@ pub fn run(cmd: TherapistCommand, data_dir: &Path, out: &mut Output) -> Result<(
             profile: args,
         } => {
             let profile = profile(args)?;
-            let transport = HttpTransport::new(&server)?;
-            if store.sync_account()?.is_none() {
-                let pass = passphrase::current()?;
-                sync::register(
-                    &mut store,
-                    &transport,
-                    &server,
-                    &username,
-                    &pass,
-                    "therapist device",
-                )?;
+            if app.read(|s| s.sync_account())?.is_none() {
+                let credentials = Credentials {
+                    username: username.clone(),
+                    passphrase: passphrase::current()?,
+                    device_name: "therapist device".into(),
+                };
+                block_on(app.register(server, credentials))?;
             }
-            let messenger = Messenger::new(&transport);
-            messenger.publish_profile(&store, &profile)?;
-            messenger.publish_device_keys(&mut store)?;
+            let display_name = profile.display_name.clone();
+            block_on(app.publish_therapist_profile(profile))?;
             out.note(format!(
-                "Registered therapist {username}; “{}” is listed in the directory.",
-                profile.display_name
+                "Registered therapist {username}; “{display_name}” is listed in the directory."
             ))
         }
         TherapistCommand::Profile(args) => {
             let profile = profile(args)?;
-            let transport = connected(&store)?;
-            Messenger::new(&transport).publish_profile(&store, &profile)?;
+            block_on(app.publish_therapist_profile(profile))?;
             out.note("Profile updated.")
         }
     }
@@ -95,17 +89,13 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
         language,
         text,
     } = cmd;
-    let store = session::open(data_dir)?;
-    let transport = connected(&store)?;
-    let found = Messenger::new(&transport).search(
-        &store,
-        &m::DirectoryQuery {
-            specialty,
-            approach,
-            language,
-            text,
-        },
-    )?;
+    let app = session::open_app(data_dir, None)?;
+    let found = block_on(app.search_directory(m::DirectoryQuery {
+        specialty,
+        approach,
+        language,
+        text,
+    }))?;
     if out.json {
         return out.json(&found);
     }
@@ -152,12 +142,10 @@ fn resolve_link(links: &[m::LinkInfo], text: &str) -> Result<String> {
 
 /// `solace link …`.
 pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = session::open(data_dir)?;
-    let transport = connected(&store)?;
-    let messenger = Messenger::new(&transport);
+    let app = session::open_app(data_dir, None)?;
     let info = match cmd {
         LinkCommand::Request { therapist } => {
-            let info = messenger.request_link(&store, &therapist)?;
+            let info = block_on(app.request_link(therapist))?;
             if !out.json {
                 out.line(format!(
                     "Asked {} to link with you; messages can flow once they accept.",
@@ -167,9 +155,8 @@ pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
             info
         }
         LinkCommand::Accept { link } => {
-            let id = resolve_link(&messenger.links(&mut store)?, &link)?;
-            let info = messenger.accept_link(&mut store, &id)?;
-            messenger.publish_device_keys(&mut store)?;
+            let id = resolve_link(&block_on(app.links())?, &link)?;
+            let info = block_on(app.accept_link(id))?;
             if !out.json {
                 out.line(format!(
                     "Linked with {}. You can now exchange messages.",
@@ -179,15 +166,15 @@ pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
             info
         }
         LinkCommand::End { link } => {
-            let id = resolve_link(&messenger.links(&mut store)?, &link)?;
-            let info = messenger.end_link(&store, &id)?;
+            let id = resolve_link(&block_on(app.links())?, &link)?;
+            let info = block_on(app.end_link(id))?;
             if !out.json {
                 out.line("The link is ended; nothing more flows between you.")?;
             }
             info
         }
         LinkCommand::List => {
-            let links = messenger.links(&mut store)?;
+            let links = block_on(app.links())?;
             if out.json {
                 return out.json(&links);
             }

@@ -129,6 +129,13 @@ pub enum CoreError {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,
+    /// The store was closed; open it again.
+    #[error("the store was closed")]
+    Closed,
+    /// A failure inside Solace itself (a background task stopped unexpectedly); the store is
+    /// consistent. The text names the step, never data.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     /// The caller cancelled the work; everything committed before it stopped is kept.
     #[error("cancelled")]
     Cancelled,

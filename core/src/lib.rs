@@ -6,6 +6,7 @@
 //! Domain modules ([`journal`], [`mood`], [`habits`]) work on decrypted values and never touch
 //! SQL or keys directly.
 
+pub mod app;
 pub mod assessments;
 pub mod cancel;
 pub mod crypto;
@@ -26,6 +27,7 @@ pub mod store;
 pub mod sync;
 pub mod vault;
 
+pub use app::App;
 pub use error::{CoreError, Result};
 pub use keystore::{FileKeyStore, KeyStore, KeyStoreError, MemoryKeyStore};
 pub use record::{RecordId, RecordKind};

@@ -12,7 +12,7 @@ use solace_core::journal::{self, JournalBody, JournalDraft, ThoughtRecord};
 use solace_core::messaging::{
     local, CallState, MailboxTransport, MessageContent, MessageStatus, Messenger,
 };
-use solace_core::sync::{self, HttpTransport, SyncBudget};
+use solace_core::sync::{self, Exclusive, HttpTransport, SyncBudget};
 use solace_core::{CoreError, Result, Store};
 use solace_protocol::messaging as m;
 use solace_tests::{backends, contains, dump_database, TestServer};
@@ -68,11 +68,11 @@ fn linked_pair(server: &TestServer, dir: &std::path::Path) -> (Person, Person, H
     let mut therapist = person(server, dir, "dr-lee");
     let mut client = person(server, dir, "sam");
     let msg = Messenger::new(&t);
-    msg.publish_profile(&therapist.first, &profile("Dr. Lee"))
+    msg.publish_profile(&Exclusive::new(&mut therapist.first), &profile("Dr. Lee"))
         .unwrap();
     let found = msg
         .search(
-            &client.first,
+            &Exclusive::new(&mut client.first),
             &m::DirectoryQuery {
                 specialty: Some("Anxiety".into()),
                 language: Some("de".into()),
@@ -82,13 +82,15 @@ fn linked_pair(server: &TestServer, dir: &std::path::Path) -> (Person, Person, H
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].therapist_id, therapist.account);
-    let link = msg.request_link(&client.first, &therapist.account).unwrap();
+    let link = msg
+        .request_link(&Exclusive::new(&mut client.first), &therapist.account)
+        .unwrap();
     assert_eq!(link.state, m::LinkState::Pending);
     assert!(
         local::send_text(&mut client.first, &therapist.account, "too early").is_err(),
         "no conversation before the therapist consents"
     );
-    msg.accept_link(&mut therapist.first, &link.link_id)
+    msg.accept_link(&Exclusive::new(&mut therapist.first), &link.link_id)
         .unwrap();
     for store in [
         &mut therapist.first,
@@ -96,7 +98,7 @@ fn linked_pair(server: &TestServer, dir: &std::path::Path) -> (Person, Person, H
         &mut client.first,
         &mut client.second,
     ] {
-        msg.sync(store).unwrap();
+        msg.sync(&Exclusive::new(store)).unwrap();
     }
     (therapist, client, t)
 }
@@ -129,9 +131,9 @@ fn client_and_therapist_exchange_messages_while_each_is_offline_in_turn() {
         )
         .unwrap();
         local::send_text(&mut client.first, &therapist.account, "second, in order").unwrap();
-        let (_, out) = msg.sync(&mut client.first).unwrap();
+        let (_, out) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
         assert_eq!(out.sent, 2, "{backend:?}");
-        msg.sync(&mut client.second).unwrap();
+        msg.sync(&Exclusive::new(&mut client.second)).unwrap();
         assert_eq!(
             texts(&client.second, &therapist.account).len(),
             2,
@@ -140,7 +142,7 @@ fn client_and_therapist_exchange_messages_while_each_is_offline_in_turn() {
 
         // The therapist comes online on both devices; each gets every message once, in order.
         for store in [&mut therapist.first, &mut therapist.second] {
-            let (inbox, _) = msg.sync(store).unwrap();
+            let (inbox, _) = msg.sync(&Exclusive::new(store)).unwrap();
             assert_eq!(inbox.received, 2, "{backend:?}");
             assert_eq!(
                 inbox.notification.as_deref(),
@@ -155,7 +157,7 @@ fn client_and_therapist_exchange_messages_while_each_is_offline_in_turn() {
         assert_eq!((conv.peer_name.as_str(), conv.unread), ("sam", 2));
 
         // Receipts flow back: delivered, then read.
-        msg.sync(&mut client.first).unwrap();
+        msg.sync(&Exclusive::new(&mut client.first)).unwrap();
         assert!(texts(&client.first, &therapist.account)
             .iter()
             .all(|(_, s)| *s == MessageStatus::Delivered));
@@ -163,9 +165,9 @@ fn client_and_therapist_exchange_messages_while_each_is_offline_in_turn() {
             local::mark_read(&mut therapist.first, &client.account).unwrap(),
             2
         );
-        msg.sync(&mut therapist.first).unwrap();
-        msg.sync(&mut client.first).unwrap();
-        msg.sync(&mut client.second).unwrap();
+        msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+        msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        msg.sync(&Exclusive::new(&mut client.second)).unwrap();
         for store in [&client.first, &client.second] {
             assert!(texts(store, &therapist.account)
                 .iter()
@@ -179,11 +181,11 @@ fn client_and_therapist_exchange_messages_while_each_is_offline_in_turn() {
             "Thanks for telling me.",
         )
         .unwrap();
-        msg.sync(&mut therapist.second).unwrap();
-        msg.sync(&mut therapist.first).unwrap();
+        msg.sync(&Exclusive::new(&mut therapist.second)).unwrap();
+        msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
         assert_eq!(texts(&therapist.first, &client.account).len(), 3);
         for store in [&mut client.second, &mut client.first] {
-            msg.sync(store).unwrap();
+            msg.sync(&Exclusive::new(store)).unwrap();
             let got = texts(store, &therapist.account);
             assert_eq!(got.len(), 3, "{backend:?}");
             assert_eq!(
@@ -304,20 +306,20 @@ fn duplicated_reordered_tampered_and_replayed_deliveries_show_each_message_once(
             local::send_text(&mut client.first, &therapist.account, &format!("note {i}")).unwrap();
         }
         Messenger::new(&sender)
-            .flush_outbox(&mut client.first)
+            .flush_outbox(&Exclusive::new(&mut client.first))
             .unwrap();
 
         // Every page arrives twice, reversed, and the first acknowledgement is lost.
         let mut receiver = Faulty::new(&t);
         receiver.duplicate_and_reverse = true;
         *receiver.lose_acks.borrow_mut() = 1;
-        let first_try = Messenger::new(&receiver).receive(&mut therapist.first);
+        let first_try = Messenger::new(&receiver).receive(&Exclusive::new(&mut therapist.first));
         assert!(
             first_try.is_err(),
             "the lost ack surfaces as a network error"
         );
         let report = Messenger::new(&receiver)
-            .receive(&mut therapist.first)
+            .receive(&Exclusive::new(&mut therapist.first))
             .unwrap();
         assert_eq!(
             report.received, 0,
@@ -337,7 +339,9 @@ fn duplicated_reordered_tampered_and_replayed_deliveries_show_each_message_once(
         // A tampered message is rejected and nothing is stored; a replay is dropped.
         local::send_text(&mut client.first, &therapist.account, "tamper me").unwrap();
         local::send_text(&mut client.first, &therapist.account, "keep me").unwrap();
-        Messenger::new(&t).flush_outbox(&mut client.first).unwrap();
+        Messenger::new(&t)
+            .flush_outbox(&Exclusive::new(&mut client.first))
+            .unwrap();
         let plain = Faulty::new(&t);
         let peek = t
             .inbox(
@@ -348,7 +352,7 @@ fn duplicated_reordered_tampered_and_replayed_deliveries_show_each_message_once(
         let captured = peek.messages.last().cloned().unwrap();
         *plain.tamper_next.borrow_mut() = true;
         let report = Messenger::new(&plain)
-            .receive(&mut therapist.first)
+            .receive(&Exclusive::new(&mut therapist.first))
             .unwrap();
         assert_eq!((report.received, report.rejected), (1, 1), "{backend:?}");
         let got = texts(&therapist.first, &client.account);
@@ -357,19 +361,21 @@ fn duplicated_reordered_tampered_and_replayed_deliveries_show_each_message_once(
 
         // The second device takes its copy in, then the server (or an attacker) replays it,
         // both as the same message and under a new message id.
-        let report = Messenger::new(&t).receive(&mut therapist.second).unwrap();
+        let report = Messenger::new(&t)
+            .receive(&Exclusive::new(&mut therapist.second))
+            .unwrap();
         assert_eq!(report.received, 5, "{backend:?}");
         let replayer = Faulty::new(&t);
         *replayer.replay.borrow_mut() = Some(captured.clone());
         let report = Messenger::new(&replayer)
-            .receive(&mut therapist.second)
+            .receive(&Exclusive::new(&mut therapist.second))
             .unwrap();
         assert_eq!((report.received, report.duplicates), (0, 1));
         let mut renamed = captured;
         renamed.client_message_id = "replayed-under-a-new-id".into();
         *replayer.replay.borrow_mut() = Some(renamed);
         let report = Messenger::new(&replayer)
-            .receive(&mut therapist.second)
+            .receive(&Exclusive::new(&mut therapist.second))
             .unwrap();
         assert_eq!((report.received, report.rejected), (0, 1), "{backend:?}");
         assert_eq!(texts(&therapist.second, &client.account).len(), 5);
@@ -384,15 +390,15 @@ fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
         let (mut therapist, mut client, t) = linked_pair(&server, dir.path());
         let msg = Messenger::new(&t);
         let mut stranger = person(&server, dir.path(), "dr-nosy");
-        msg.publish_profile(&stranger.first, &profile("Dr. Nosy"))
+        msg.publish_profile(&Exclusive::new(&mut stranger.first), &profile("Dr. Nosy"))
             .unwrap();
-        msg.sync(&mut stranger.first).unwrap();
+        msg.sync(&Exclusive::new(&mut stranger.first)).unwrap();
 
         local::send_text(&mut client.first, &therapist.account, "only for Dr. Lee").unwrap();
-        msg.sync(&mut client.first).unwrap();
-        let (inbox, _) = msg.sync(&mut therapist.first).unwrap();
+        msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
         assert_eq!(inbox.received, 1, "{backend:?}");
-        let (inbox, _) = msg.sync(&mut stranger.first).unwrap();
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut stranger.first)).unwrap();
         assert_eq!(inbox.received, 0, "{backend:?}");
         assert!(local::conversations(&stranger.first).unwrap().is_empty());
         let token = stranger.first.sync_account().unwrap().unwrap().1;
@@ -418,8 +424,11 @@ fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
 
         // The therapist ends the link: the client's next messages can no longer be sent;
         // after repeated refusals the message is wedged and shown as such.
-        let link = msg.links(&mut therapist.first).unwrap()[0].link_id.clone();
-        msg.end_link(&therapist.first, &link).unwrap();
+        let link = msg.links(&Exclusive::new(&mut therapist.first)).unwrap()[0]
+            .link_id
+            .clone();
+        msg.end_link(&Exclusive::new(&mut therapist.first), &link)
+            .unwrap();
         let id = local::send_text(&mut client.first, &therapist.account, "are you there?")
             .unwrap()
             .id;
@@ -431,7 +440,9 @@ fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
                     .outbox_failed(row.seq, row.attempts, 0, row.wedged)
                     .unwrap();
             }
-            last = msg.flush_outbox(&mut client.first).unwrap();
+            last = msg
+                .flush_outbox(&Exclusive::new(&mut client.first))
+                .unwrap();
         }
         assert_eq!(last.wedged, 1, "{backend:?}");
         let status = local::messages(&client.first, &therapist.account)
@@ -442,7 +453,7 @@ fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
             .status;
         assert_eq!(status, MessageStatus::Wedged);
         assert!(local::retry(&mut client.first, &id).unwrap());
-        let (inbox, _) = msg.sync(&mut therapist.first).unwrap();
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
         assert_eq!(
             inbox.received, 0,
             "{backend:?}: nothing flows after the link ended"
@@ -475,8 +486,8 @@ fn sharing_a_thought_record_updates_and_revokes_and_live_sessions_are_answered()
 
     let entry = journal::add(&mut client.first, thought("Team meeting"), now).unwrap();
     local::share(&mut client.first, &therapist.account, &entry.id).unwrap();
-    msg.sync(&mut client.first).unwrap();
-    msg.sync(&mut therapist.first).unwrap();
+    msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+    msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
     let shared = local::shared_with_me(&therapist.first, &client.account).unwrap();
     assert_eq!(shared.len(), 1);
     assert_eq!(shared[0].item_kind, "thought_record");
@@ -484,14 +495,14 @@ fn sharing_a_thought_record_updates_and_revokes_and_live_sessions_are_answered()
 
     // An edit is shared too; after stopping, later edits are not, and the copy is removed.
     journal::edit(&mut client.first, &entry.id, thought("Board meeting"), now).unwrap();
-    msg.sync(&mut client.first).unwrap();
-    msg.sync(&mut therapist.first).unwrap();
+    msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+    msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
     let shared = local::shared_with_me(&therapist.first, &client.account).unwrap();
     assert!(shared[0].content.to_string().contains("Board meeting"));
     assert!(local::unshare(&mut client.first, &entry.id.to_string()).unwrap());
     journal::edit(&mut client.first, &entry.id, thought("Private edit"), now).unwrap();
-    msg.sync(&mut client.first).unwrap();
-    msg.sync(&mut therapist.first).unwrap();
+    msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+    msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
     assert!(local::shared_with_me(&therapist.first, &client.account)
         .unwrap()
         .is_empty());
@@ -499,7 +510,7 @@ fn sharing_a_thought_record_updates_and_revokes_and_live_sessions_are_answered()
     // Live sessions: only inside an availability slot, 5-15 minutes.
     assert!(matches!(
         msg.request_call(
-            &mut client.first,
+            &Exclusive::new(&mut client.first),
             &therapist.account,
             "2026-12-01T10:55:00Z",
             10
@@ -508,14 +519,14 @@ fn sharing_a_thought_record_updates_and_revokes_and_live_sessions_are_answered()
     ));
     let request = msg
         .request_call(
-            &mut client.first,
+            &Exclusive::new(&mut client.first),
             &therapist.account,
             "2026-12-01T10:15:00Z",
             15,
         )
         .unwrap();
-    msg.sync(&mut client.first).unwrap();
-    msg.sync(&mut therapist.first).unwrap();
+    msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+    msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
     let answered = local::answer_call(&mut therapist.first, &request.id, true).unwrap();
     let MessageContent::Call {
         state: CallState::Accepted { room },
@@ -524,8 +535,8 @@ fn sharing_a_thought_record_updates_and_revokes_and_live_sessions_are_answered()
     else {
         panic!("accepted call has a room");
     };
-    msg.sync(&mut therapist.first).unwrap();
-    msg.sync(&mut client.first).unwrap();
+    msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+    msg.sync(&Exclusive::new(&mut client.first)).unwrap();
     let seen = local::messages(&client.first, &therapist.account).unwrap();
     let call = seen.iter().find(|m| m.id == request.id).unwrap();
     assert_eq!(
@@ -540,19 +551,19 @@ fn sharing_a_thought_record_updates_and_revokes_and_live_sessions_are_answered()
 
     // Pause: the other side sees it and no notification is raised while paused.
     local::set_paused(&mut client.first, &therapist.account, true).unwrap();
-    msg.sync(&mut client.first).unwrap();
-    msg.sync(&mut therapist.first).unwrap();
+    msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+    msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
     assert!(local::conversations(&therapist.first).unwrap()[0].peer_paused);
     local::send_text(&mut therapist.first, &client.account, "No rush.").unwrap();
-    msg.sync(&mut therapist.first).unwrap();
-    let (inbox, _) = msg.sync(&mut client.first).unwrap();
+    msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+    let (inbox, _) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
     assert!(inbox.received >= 1);
     assert_eq!(inbox.notification, None, "paused: no notification");
     local::set_paused(&mut client.first, &therapist.account, false).unwrap();
     local::set_discreet_notifications(&mut client.first, false).unwrap();
     local::send_text(&mut therapist.first, &client.account, "Welcome back.").unwrap();
-    msg.sync(&mut therapist.first).unwrap();
-    let (inbox, _) = msg.sync(&mut client.first).unwrap();
+    msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+    let (inbox, _) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
     assert_eq!(
         inbox.notification.as_deref(),
         Some("New message from Dr. Lee")

@@ -19,6 +19,7 @@ use super::DeviceVault;
 use crate::error::{CoreError, Result};
 use crate::store::messages::MessageRow;
 use crate::store::Store;
+use crate::sync::StoreCell;
 
 /// One-time keys kept on the server; topped up when fewer than half remain.
 const ONE_TIME_KEY_TARGET: u32 = 50;
@@ -57,6 +58,10 @@ struct Me {
     token: String,
 }
 
+fn me_in(cell: &dyn StoreCell) -> Result<Me> {
+    cell.with(|s| me(s))
+}
+
 fn me(store: &Store) -> Result<Me> {
     let (account, token) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
     Ok(Me {
@@ -93,26 +98,30 @@ impl<'a> Messenger<'a> {
 
     /// Publishes (or updates) this account's therapist profile: the account becomes a
     /// therapist listed in the directory.
-    pub fn publish_profile(&self, store: &Store, profile: &m::TherapistProfile) -> Result<()> {
-        self.transport.put_profile(&me(store)?.token, profile)
+    pub fn publish_profile(
+        &self,
+        cell: &dyn StoreCell,
+        profile: &m::TherapistProfile,
+    ) -> Result<()> {
+        self.transport.put_profile(&me_in(cell)?.token, profile)
     }
 
     /// Searches the therapist directory.
     pub fn search(
         &self,
-        store: &Store,
+        cell: &dyn StoreCell,
         query: &m::DirectoryQuery,
     ) -> Result<Vec<m::DirectoryEntry>> {
         Ok(self
             .transport
-            .search_directory(&me(store)?.token, query)?
+            .search_directory(&me_in(cell)?.token, query)?
             .therapists)
     }
 
     /// Asks a therapist for a link (they must accept before messages can flow).
-    pub fn request_link(&self, store: &Store, therapist_id: &str) -> Result<m::LinkInfo> {
+    pub fn request_link(&self, cell: &dyn StoreCell, therapist_id: &str) -> Result<m::LinkInfo> {
         self.transport.request_link(
-            &me(store)?.token,
+            &me_in(cell)?.token,
             &m::LinkRequest {
                 therapist_id: therapist_id.to_owned(),
             },
@@ -120,36 +129,41 @@ impl<'a> Messenger<'a> {
     }
 
     /// This account's links; active ones get a local conversation.
-    pub fn links(&self, store: &mut Store) -> Result<Vec<m::LinkInfo>> {
-        let me = me(store)?;
+    pub fn links(&self, cell: &dyn StoreCell) -> Result<Vec<m::LinkInfo>> {
+        let me = me_in(cell)?;
         let links = self.transport.links(&me.token)?.links;
-        for link in links.iter().filter(|l| l.state == m::LinkState::Active) {
-            let (peer, name) = if link.client_id == me.account_id {
-                (&link.therapist_id, &link.therapist_name)
-            } else {
-                (&link.client_id, &link.client_name)
-            };
-            local::ensure_conversation(store, peer, name, &link.link_id)?;
-        }
+        cell.with(|store| {
+            store.atomically(|store| {
+                for link in links.iter().filter(|l| l.state == m::LinkState::Active) {
+                    let (peer, name) = if link.client_id == me.account_id {
+                        (&link.therapist_id, &link.therapist_name)
+                    } else {
+                        (&link.client_id, &link.client_name)
+                    };
+                    local::ensure_conversation(store, peer, name, &link.link_id)?;
+                }
+                Ok(())
+            })
+        })?;
         Ok(links)
     }
 
     /// The therapist consents to a requested link.
-    pub fn accept_link(&self, store: &mut Store, link_id: &str) -> Result<m::LinkInfo> {
+    pub fn accept_link(&self, cell: &dyn StoreCell, link_id: &str) -> Result<m::LinkInfo> {
         let info = self.transport.accept_link(
-            &me(store)?.token,
+            &me_in(cell)?.token,
             &m::LinkAction {
                 link_id: link_id.to_owned(),
             },
         )?;
-        self.links(store)?;
+        self.links(cell)?;
         Ok(info)
     }
 
     /// Ends a link (either side); the server then refuses keys and messages between the two.
-    pub fn end_link(&self, store: &Store, link_id: &str) -> Result<m::LinkInfo> {
+    pub fn end_link(&self, cell: &dyn StoreCell, link_id: &str) -> Result<m::LinkInfo> {
         self.transport.end_link(
-            &me(store)?.token,
+            &me_in(cell)?.token,
             &m::LinkAction {
                 link_id: link_id.to_owned(),
             },
@@ -158,9 +172,8 @@ impl<'a> Messenger<'a> {
 
     /// Publishes this device's identity and tops its one-time keys up to the target.
     /// Returns how many unclaimed one-time keys the server holds now.
-    pub fn publish_device_keys(&self, store: &mut Store) -> Result<u32> {
-        let me = me(store)?;
-        let mut account = DeviceVault::account(store)?;
+    pub fn publish_device_keys(&self, cell: &dyn StoreCell) -> Result<u32> {
+        let (me, mut account) = cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?)))?;
         let identity = account.keys();
         let wire_identity = m::WireIdentity {
             curve25519: identity.curve25519,
@@ -179,7 +192,7 @@ impl<'a> Messenger<'a> {
         let fresh =
             account.publish_one_time_keys((ONE_TIME_KEY_TARGET - count.one_time_keys) as usize);
         // Saved before upload: keys the server has must be keys this device can still open.
-        DeviceVault::save_account(store, &account)?;
+        cell.with(|s| DeviceVault::save_account(s, &account))?;
         let upload = m::DeviceKeysUpload {
             identity: wire_identity,
             one_time_keys: fresh
@@ -199,7 +212,7 @@ impl<'a> Messenger<'a> {
     /// Requests a short live session in one of the therapist's availability slots.
     pub fn request_call(
         &self,
-        store: &mut Store,
+        cell: &dyn StoreCell,
         therapist_id: &str,
         start: &str,
         minutes: u32,
@@ -212,7 +225,7 @@ impl<'a> Messenger<'a> {
         let begin = chrono::DateTime::parse_from_rfc3339(start)
             .map_err(|_| CoreError::InvalidInput("start must be an RFC 3339 time".into()))?;
         let end = begin + chrono::Duration::minutes(i64::from(minutes));
-        let therapists = self.search(store, &m::DirectoryQuery::default())?;
+        let therapists = self.search(cell, &m::DirectoryQuery::default())?;
         let profile = therapists
             .iter()
             .find(|t| t.therapist_id == therapist_id)
@@ -227,37 +240,38 @@ impl<'a> Messenger<'a> {
                 "that time is outside the therapist's availability".into(),
             ));
         }
-        local::queue_call_request(store, therapist_id, &begin.to_rfc3339(), minutes)
+        cell.with(|s| local::queue_call_request(s, therapist_id, &begin.to_rfc3339(), minutes))
     }
 
     /// One messaging round: links, keys, share updates, then the mailbox, then the outbox.
-    pub fn sync(&self, store: &mut Store) -> Result<(InboxReport, OutboxReport)> {
-        crate::sync::session::refresh_if_due(
-            store,
+    pub fn sync(&self, cell: &dyn StoreCell) -> Result<(InboxReport, OutboxReport)> {
+        crate::sync::session::refresh_if_due_shared(
+            cell,
             |t| self.transport.refresh_session(t),
             crate::sync::session::unix_now(),
         )?;
-        self.links(store)?;
-        self.publish_device_keys(store)?;
-        local::refresh_shares(store)?;
-        let inbox = self.receive(store)?;
-        let outbox = self.flush_outbox(store)?;
+        self.links(cell)?;
+        self.publish_device_keys(cell)?;
+        cell.with(local::refresh_shares)?;
+        let inbox = self.receive(cell)?;
+        let outbox = self.flush_outbox(cell)?;
         Ok((inbox, outbox))
     }
 
     /// Sends what is due in the outbox, in order per conversation. A failure backs the entry
     /// off (with jitter) and holds back later entries of the same conversation.
-    pub fn flush_outbox(&self, store: &mut Store) -> Result<OutboxReport> {
-        let me = me(store)?;
+    pub fn flush_outbox(&self, cell: &dyn StoreCell) -> Result<OutboxReport> {
+        let (me, account, entries) =
+            cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?, s.outbox()?)))?;
         let now = now_ms();
         let mut report = OutboxReport::default();
         let mut held: HashSet<String> = HashSet::new();
         let mut round = FlushRound {
-            account: DeviceVault::account(store)?,
+            account,
             devices: HashMap::new(),
         };
         let mut offline = false;
-        for (row, payload) in store.outbox()? {
+        for (row, payload) in entries {
             if row.wedged {
                 report.wedged += 1;
                 held.insert(row.peer_account.clone());
@@ -269,7 +283,7 @@ impl<'a> Messenger<'a> {
                 continue;
             }
             match self.deliver(
-                store,
+                cell,
                 &me,
                 &row.peer_account,
                 &row.client_message_id,
@@ -277,9 +291,11 @@ impl<'a> Messenger<'a> {
                 &mut round,
             ) {
                 Ok(()) => {
-                    store.atomically(|s| {
-                        s.outbox_done(row.seq)?;
-                        raise_status(s, &row.client_message_id, MessageStatus::Sent)
+                    cell.with(|store| {
+                        store.atomically(|s| {
+                            s.outbox_done(row.seq)?;
+                            raise_status(s, &row.client_message_id, MessageStatus::Sent)
+                        })
                     })?;
                     report.sent += 1;
                 }
@@ -287,15 +303,17 @@ impl<'a> Messenger<'a> {
                     let failure = outbox::classify(&err);
                     let (attempts, next, wedged) =
                         outbox::after_failure(row.attempts, failure, now, outbox::random_jitter());
-                    store.atomically(|s| {
-                        s.outbox_failed(row.seq, attempts, next, wedged)?;
-                        if wedged {
-                            s.set_message_status(
-                                &row.client_message_id,
-                                MessageStatus::Wedged.as_str(),
-                            )?;
-                        }
-                        Ok(())
+                    cell.with(|store| {
+                        store.atomically(|s| {
+                            s.outbox_failed(row.seq, attempts, next, wedged)?;
+                            if wedged {
+                                s.set_message_status(
+                                    &row.client_message_id,
+                                    MessageStatus::Wedged.as_str(),
+                                )?;
+                            }
+                            Ok(())
+                        })
                     })?;
                     if wedged {
                         report.wedged += 1;
@@ -317,7 +335,7 @@ impl<'a> Messenger<'a> {
     /// and deposits it. Idempotent on the server by client message id.
     fn deliver(
         &self,
-        store: &mut Store,
+        cell: &dyn StoreCell,
         me: &Me,
         peer: &str,
         client_message_id: &str,
@@ -349,33 +367,35 @@ impl<'a> Messenger<'a> {
                 .get_mut(&target)
                 .map(std::mem::take)
                 .unwrap_or_default();
-            let envelopes = store.atomically(|s| {
-                let mut envelopes = Vec::new();
-                for device in &list {
-                    if device.device_id == me.device_id {
-                        continue;
-                    }
-                    let otk = device.one_time_key.as_ref().map(|k| SignedOneTimeKey {
-                        key: k.key.clone(),
-                        signature: k.signature.clone(),
-                    });
-                    let sealed = DeviceVault::encrypt_for(
-                        s,
-                        account,
-                        &device_keys(&device.identity),
-                        otk.as_ref(),
-                        payload,
-                    );
-                    // A device whose keys don't verify is skipped, not fatal for the others.
-                    if let Ok(Some(message)) = sealed {
-                        envelopes.push(m::OutgoingEnvelope {
-                            device_id: device.device_id.clone(),
-                            kind: message.kind,
-                            body: message.body,
+            let envelopes = cell.with(|store| {
+                store.atomically(|s| {
+                    let mut envelopes = Vec::new();
+                    for device in &list {
+                        if device.device_id == me.device_id {
+                            continue;
+                        }
+                        let otk = device.one_time_key.as_ref().map(|k| SignedOneTimeKey {
+                            key: k.key.clone(),
+                            signature: k.signature.clone(),
                         });
+                        let sealed = DeviceVault::encrypt_for(
+                            s,
+                            account,
+                            &device_keys(&device.identity),
+                            otk.as_ref(),
+                            payload,
+                        );
+                        // A device whose keys don't verify is skipped, not fatal for the others.
+                        if let Ok(Some(message)) = sealed {
+                            envelopes.push(m::OutgoingEnvelope {
+                                device_id: device.device_id.clone(),
+                                kind: message.kind,
+                                body: message.body,
+                            });
+                        }
                     }
-                }
-                Ok(envelopes)
+                    Ok(envelopes)
+                })
             })?;
             // The one-time keys were used; later payloads in this round reuse the sessions.
             let reusable = list
@@ -410,26 +430,26 @@ impl<'a> Messenger<'a> {
 
     /// Takes in every waiting message: decrypt, store and save the session in one transaction,
     /// then acknowledge. Tampered, replayed or malformed messages are dropped and counted.
-    pub fn receive(&self, store: &mut Store) -> Result<InboxReport> {
-        let me = me(store)?;
+    pub fn receive(&self, cell: &dyn StoreCell) -> Result<InboxReport> {
+        let (me, mut account) = cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?)))?;
         let mut report = InboxReport::default();
         let mut notify: HashMap<String, u32> = HashMap::new();
-        let mut account = DeviceVault::account(store)?;
         loop {
             let inbox = self
                 .transport
                 .inbox(&me.token, &m::InboxRequest { limit: INBOX_PAGE })?;
             let mut acks = Vec::new();
             for message in &inbox.messages {
-                if store.inbound_seen(&message.sender_key, &message.client_message_id)? {
+                if cell.with(|s| s.inbound_seen(&message.sender_key, &message.client_message_id))? {
                     report.duplicates += 1;
                     acks.push(message.id);
                     continue;
                 }
-                let outcome = store.atomically(|s| take_in(s, &me, &mut account, message));
+                let outcome =
+                    cell.with(|st| st.atomically(|s| take_in(s, &me, &mut account, message)));
                 if outcome.is_err() {
                     // Rolled back: forget what the in-memory account did (a consumed one-time key).
-                    account = DeviceVault::account(store)?;
+                    account = cell.with(|s| DeviceVault::account(s))?;
                 }
                 match outcome {
                     Ok(Some(peer)) => {
@@ -454,7 +474,7 @@ impl<'a> Messenger<'a> {
                 break;
             }
         }
-        report.notification = notification(store, &notify)?;
+        report.notification = cell.with(|s| notification(s, &notify))?;
         report.arrived = notify.into_keys().collect();
         report.arrived.sort();
         Ok(report)

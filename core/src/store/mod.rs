@@ -5,6 +5,7 @@
 //! process writes a store; a second opener gets [`CoreError::StoreBusy`].
 
 pub mod messages;
+mod reader_stub;
 pub mod schema;
 pub mod sync_state;
 

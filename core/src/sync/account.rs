@@ -6,7 +6,7 @@ use solace_protocol as p;
 use zeroize::Zeroizing;
 
 use super::session::{store_session, token_times, unix_now};
-use super::{b64, sync_now, unb64, SyncBudget, SyncReport, Transport};
+use super::{b64, sync_now, unb64, Exclusive, StoreCell, SyncBudget, SyncReport, Transport};
 use crate::crypto::kdf::{DerivedKeys, KdfParams};
 use crate::crypto::SecretKey;
 use crate::error::{CoreError, Result};
@@ -73,20 +73,53 @@ pub fn register(
     passphrase: &str,
     device_name: &str,
 ) -> Result<()> {
-    let derived = store.derive_with_passphrase(passphrase)?;
-    let keys = store.portable_keys()?;
+    let login = Login {
+        server_url,
+        username,
+        passphrase,
+        device_name,
+    };
+    register_shared(&Exclusive::new(store), transport, &login)
+}
+
+/// Who logs in where, for the shared-store account calls.
+#[derive(Clone, Copy)]
+pub struct Login<'a> {
+    /// Server base URL.
+    pub server_url: &'a str,
+    /// Account name.
+    pub username: &'a str,
+    /// The passphrase (used locally to derive the auth key; never sent).
+    pub passphrase: &'a str,
+    /// This device's name as other devices list it.
+    pub device_name: &'a str,
+}
+
+/// [`register`] on a shared store: the store is not borrowed while the server is asked.
+pub fn register_shared(
+    cell: &dyn StoreCell,
+    transport: &dyn Transport,
+    login: &Login<'_>,
+) -> Result<()> {
+    let (derived, keys, verifier) = cell.with(|s| {
+        Ok((
+            s.derive_with_passphrase(login.passphrase)?,
+            s.portable_keys()?,
+            proof_verifier(s)?,
+        ))
+    })?;
     let session = transport.register(&p::RegisterRequest {
-        account_proof_verifier: Some(proof_verifier(store)?),
-        username: username.to_owned(),
+        account_proof_verifier: Some(verifier),
+        username: login.username.to_owned(),
         auth_key: hex::encode(derived.auth_key.as_bytes()).into(),
         kdf: wire_kdf(keys.kdf),
         salt: hex::encode(keys.salt),
         wrapped_account_key: b64(&keys.wrapped_account_key),
         items_keys: wire_items_keys(&keys),
-        device_name: device_name.to_owned(),
+        device_name: login.device_name.to_owned(),
         recovery_wrapped_account_key: keys.recovery_wrapped_account_key.as_deref().map(b64),
     })?;
-    save_new_session(store, server_url, username, &session)
+    cell.with(|s| save_new_session(s, login.server_url, login.username, &session))
 }
 
 /// The account-key proof as sent to the server, hex (see [`Store::account_proof`]).
@@ -150,7 +183,27 @@ pub fn relogin(
     passphrase: &str,
     device_name: &str,
 ) -> Result<()> {
-    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    relogin_shared(
+        &Exclusive::new(store),
+        transport,
+        username,
+        passphrase,
+        device_name,
+    )
+}
+
+/// [`relogin`] on a shared store: the store is not borrowed while the server is asked.
+pub fn relogin_shared(
+    cell: &dyn StoreCell,
+    transport: &dyn Transport,
+    username: &str,
+    passphrase: &str,
+    device_name: &str,
+) -> Result<()> {
+    let (account, verifier) = cell.with(|s| {
+        let (account, _) = s.sync_account()?.ok_or(CoreError::NotRegistered)?;
+        Ok((account, proof_verifier(s)?))
+    })?;
     if account.username != username {
         return Err(CoreError::AccountMismatch);
     }
@@ -161,10 +214,10 @@ pub fn relogin(
             auth_key: hex::encode(derived.auth_key.as_bytes()).into(),
             device_name: device_name.to_owned(),
             device_id: Some(account.device_id.clone()),
-            account_proof_verifier: Some(proof_verifier(store)?),
+            account_proof_verifier: Some(verifier),
         })
         .map_err(login_refused)?;
-    store_session(store, &account, &session, unix_now())
+    cell.with(|s| store_session(s, &account, &session, unix_now()))
 }
 
 /// Connects `store` to the account a fresh `session` (from register or a new-device login)

@@ -7,8 +7,8 @@
 use solace_protocol as p;
 
 use super::account::{prelogin_derive, proof_hex};
-use super::session::refresh_session;
-use super::Transport;
+use super::session::refresh_shared;
+use super::{Exclusive, StoreCell, Transport};
 use crate::error::{CoreError, Result};
 use crate::store::Store;
 
@@ -23,8 +23,18 @@ pub enum RevokeTarget {
 
 /// The account's devices, oldest first.
 pub fn list_devices(store: &mut Store, transport: &dyn Transport) -> Result<p::DeviceList> {
-    refresh_session(store, transport)?;
-    let (_, token) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    list_devices_shared(&Exclusive::new(store), transport)
+}
+
+/// [`list_devices`] on a shared store (not borrowed while the server is asked).
+pub fn list_devices_shared(
+    cell: &dyn StoreCell,
+    transport: &dyn Transport,
+) -> Result<p::DeviceList> {
+    refresh_shared(cell, transport)?;
+    let (_, token) = cell
+        .with(|s| s.sync_account())?
+        .ok_or(CoreError::NotRegistered)?;
     transport.devices(&token)
 }
 
@@ -38,8 +48,21 @@ pub fn revoke(
     target: &RevokeTarget,
     passphrase: Option<&str>,
 ) -> Result<()> {
-    refresh_session(store, transport)?;
-    let (account, token) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    revoke_shared(&Exclusive::new(store), transport, target, passphrase)
+}
+
+/// [`revoke`] on a shared store (not borrowed while the server is asked).
+pub fn revoke_shared(
+    cell: &dyn StoreCell,
+    transport: &dyn Transport,
+    target: &RevokeTarget,
+    passphrase: Option<&str>,
+) -> Result<()> {
+    refresh_shared(cell, transport)?;
+    let (account, token, proof) = cell.with(|s| {
+        let (account, token) = s.sync_account()?.ok_or(CoreError::NotRegistered)?;
+        Ok((account, token, proof_hex(s)?))
+    })?;
     let (device_id, all_other_devices) = match target {
         RevokeTarget::Device(id) if *id == account.device_id => {
             return Err(CoreError::InvalidInput(
@@ -55,7 +78,6 @@ pub fn revoke(
                 .map(|d| hex::encode(d.auth_key.as_bytes()).into())
         })
         .transpose()?;
-    let proof = proof_hex(store)?;
     transport.revoke(
         &token,
         &p::RevokeRequest {

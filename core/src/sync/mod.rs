@@ -9,6 +9,7 @@
 
 mod account;
 pub mod apply;
+pub mod cell;
 #[cfg(test)]
 mod convergence;
 mod devices;
@@ -32,6 +33,7 @@ use base64::Engine as _;
 use serde::Serialize;
 use solace_protocol as p;
 
+use crate::cancel::CancelToken;
 use crate::crypto::envelope;
 use crate::error::{CoreError, Result};
 use crate::record::RecordId;
@@ -39,12 +41,13 @@ use crate::store::sync_state::DirtyRecord;
 use crate::store::Store;
 
 pub use account::{
-    login_new_device, proof_verifier, register, relogin, stage_credentials, stage_credentials_with,
-    CredentialOptions,
+    login_new_device, proof_verifier, register, register_shared, relogin, relogin_shared,
+    stage_credentials, stage_credentials_with, CredentialOptions, Login,
 };
 use account::{to_portable, wire_items_keys, PENDING_CREDENTIALS};
-pub use devices::{list_devices, revoke, RevokeTarget};
-pub use session::refresh_session;
+pub use cell::{Exclusive, StoreCell};
+pub use devices::{list_devices, list_devices_shared, revoke, revoke_shared, RevokeTarget};
+pub use session::{refresh_session, refresh_shared};
 pub use transport::{HttpTransport, Transport, TransportOptions};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -117,6 +120,7 @@ pub(crate) struct Run<'a> {
     transport: &'a dyn Transport,
     token: zeroize::Zeroizing<String>,
     budget: SyncBudget,
+    cancel: CancelToken,
     started: Instant,
     pub(crate) report: SyncReport,
     keys_refreshed: bool,
@@ -140,25 +144,37 @@ impl Run<'_> {
     }
 
     /// Runs `op` with retries on transient (network) errors: exponential backoff with jitter.
+    /// Checks for cancellation before every attempt and while waiting to retry. Never called
+    /// from inside a store step: no lock is held while it waits.
     pub(crate) fn call<T>(
         &mut self,
         mut op: impl FnMut(&dyn Transport, &str) -> Result<T>,
     ) -> Result<T> {
         let mut attempt = 0;
         loop {
+            self.cancel.check()?;
             self.report.round_trips += 1;
             match op(self.transport, &self.token) {
-                Err(CoreError::Network(msg))
+                Err(CoreError::Network(_))
                     if attempt + 1 < self.budget.attempts && self.has_budget() =>
                 {
                     attempt += 1;
-                    std::thread::sleep(backoff(attempt));
-                    let _ = msg;
+                    sleep_unless_cancelled(backoff(attempt), &self.cancel)?;
                 }
                 other => return other,
             }
         }
     }
+}
+
+/// Sleeps `delay`, waking early (with [`CoreError::Cancelled`]) when `cancel` fires.
+fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken) -> Result<()> {
+    let until = Instant::now() + delay;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        cancel.check()?;
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+    cancel.check()
 }
 
 /// Delay before retry `attempt` (1-based): 100 ms · 2^(attempt-1), capped at 5 s, plus up to
@@ -197,19 +213,42 @@ pub const DEFAULT_LIMITS: p::ServerLimits = p::ServerLimits {
 /// Pushes local changes and pulls remote ones, within `budget`. Safe to interrupt at any
 /// point: every step commits on its own and a retried upload is applied once. Every server
 /// copy is authenticated before it is stored ([`apply`]); what does not open is quarantined
-/// and counted in [`SyncReport::quarantined`].
+/// and counted in [`SyncReport::quarantined`]. For a store shared with other threads, see
+/// [`sync_shared`].
 pub fn sync_now(
     store: &mut Store,
     transport: &dyn Transport,
     budget: SyncBudget,
 ) -> Result<SyncReport> {
+    sync_shared(
+        &Exclusive::new(store),
+        transport,
+        budget,
+        &CancelToken::new(),
+    )
+}
+
+/// [`sync_now`] on a store shared with other threads: the store is borrowed from `cell` one
+/// short step at a time (read what to send; apply an answer in one transaction) and never
+/// while a request waits on the server. Stops with [`CoreError::Cancelled`] at the next step
+/// boundary once `cancel` fires; everything applied before stays committed and consistent.
+pub fn sync_shared(
+    cell: &dyn StoreCell,
+    transport: &dyn Transport,
+    budget: SyncBudget,
+    cancel: &CancelToken,
+) -> Result<SyncReport> {
+    cancel.check()?;
     // A token with less than half its lifetime left is renewed first (see `session`).
-    session::refresh_session(store, transport)?;
-    let (_, token) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    session::refresh_shared(cell, transport)?;
+    let (_, token) = cell
+        .with(|s| s.sync_account())?
+        .ok_or(CoreError::NotRegistered)?;
     let mut run = Run {
         transport,
         token,
         budget,
+        cancel: cancel.clone(),
         started: Instant::now(),
         report: SyncReport::default(),
         keys_refreshed: false,
@@ -217,46 +256,50 @@ pub fn sync_now(
         skip: HashSet::new(),
         unaccepted: HashMap::new(),
     };
-    let result = sync_loop(store, &mut run);
+    let result = sync_loop(cell, &mut run);
     let now = chrono::Utc::now().to_rfc3339();
-    match &result {
-        Ok(()) => store.record_sync_outcome(&now, None)?,
-        Err(e) => store.record_sync_outcome(&now, Some(&e.to_string()))?,
-    }
+    let error = result.as_ref().err().map(|e| e.to_string());
+    cell.with(|s| s.record_sync_outcome(&now, error.as_deref()))?;
     result.map(|()| run.report)
 }
 
-fn sync_loop(store: &mut Store, run: &mut Run<'_>) -> Result<()> {
+fn sync_loop(cell: &dyn StoreCell, run: &mut Run<'_>) -> Result<()> {
     let upload = p::ItemsKeysUpload {
-        items_keys: wire_items_keys(&store.portable_keys()?),
+        items_keys: wire_items_keys(&cell.with(|s| s.portable_keys())?),
     };
     run.call(|t, token| t.upload_items_keys(token, &upload))?;
-    if let Some(bytes) = store.device_state(PENDING_CREDENTIALS)? {
+    if let Some(bytes) = cell.with(|s| s.device_state(PENDING_CREDENTIALS))? {
         let update: p::CredentialsUpdate =
             serde_json::from_slice(&bytes).map_err(|_| CoreError::MalformedRecord {
                 kind: "credentials",
             })?;
         run.call(|t, token| t.update_credentials(token, &update))?;
-        store.delete_device_state(PENDING_CREDENTIALS)?;
+        // Only the update that was sent is cleared: a passphrase change made while it was in
+        // flight staged a newer one, which the next sync sends.
+        cell.with(|s| match s.device_state(PENDING_CREDENTIALS)? {
+            Some(now) if *now == *bytes => s.delete_device_state(PENDING_CREDENTIALS),
+            _ => Ok(()),
+        })?;
     }
     loop {
         if !run.has_budget() {
             return Ok(());
         }
-        let dirty: Vec<DirtyRecord> = store
-            .take_dirty(PUSH_BATCH + run.skip.len())?
+        let limit = PUSH_BATCH + run.skip.len();
+        let dirty: Vec<DirtyRecord> = cell
+            .with(|s| s.take_dirty(limit))?
             .into_iter()
             .filter(|d| !run.skip.contains(&d.id))
             .take(PUSH_BATCH)
             .collect();
         if !dirty.is_empty() {
-            push::push_dirty(store, run, dirty)?;
+            push::push_dirty(cell, run, dirty)?;
             continue;
         }
         if !run.has_budget() {
             return Ok(());
         }
-        let cursor = store.sync_cursor()?;
+        let cursor = cell.with(|s| s.sync_cursor())?;
         let page = {
             let req = p::PullRequest {
                 cursor,
@@ -267,12 +310,14 @@ fn sync_loop(store: &mut Store, run: &mut Run<'_>) -> Result<()> {
         if page.more && (page.records.is_empty() || page.next_cursor <= cursor) {
             return Err(CoreError::ServerInconsistent("its pages do not advance"));
         }
-        ensure_keys(store, run, &page.records)?;
+        ensure_keys(cell, run, &page.records)?;
+        run.cancel.check()?;
         let mut report = std::mem::take(&mut run.report);
-        let outcome = apply::apply_page(store, &page, &mut report);
+        let outcome = cell.with(|s| apply::apply_page(s, &page, &mut report));
         run.report = report;
         outcome?;
-        if !page.more && store.pending_changes()? <= run.skip.len() as u64 {
+        let skipped = run.skip.len() as u64;
+        if !page.more && cell.with(|s| s.pending_changes())? <= skipped {
             run.report.complete = run.skip.is_empty();
             return Ok(());
         }
@@ -282,20 +327,24 @@ fn sync_loop(store: &mut Store, run: &mut Run<'_>) -> Result<()> {
 /// Fetches items keys from the server if a remote blob uses one this device lacks (once per
 /// run; keys that do not open are skipped by the vault).
 pub(crate) fn ensure_keys(
-    store: &mut Store,
+    cell: &dyn StoreCell,
     run: &mut Run<'_>,
     records: &[p::WireRecord],
 ) -> Result<()> {
-    let missing = records.iter().any(|r| {
-        unb64(&r.blob)
-            .ok()
-            .and_then(|b| envelope::parse(&b).ok().map(|e| e.key_id))
-            .is_some_and(|k| !store.has_items_key(k))
-    });
+    let key_ids: Vec<u32> = records
+        .iter()
+        .filter_map(|r| {
+            unb64(&r.blob)
+                .ok()
+                .and_then(|b| envelope::parse(&b).ok().map(|e| e.key_id))
+        })
+        .collect();
+    let missing =
+        !key_ids.is_empty() && cell.with(|s| Ok(key_ids.iter().any(|k| !s.has_items_key(*k))))?;
     if missing && !run.keys_refreshed {
         run.keys_refreshed = true;
         let keys = to_portable(&run.call(|t, token| t.account_keys(token))?)?;
-        store.add_wrapped_items_keys(&keys.items_keys)?;
+        cell.with(|s| s.add_wrapped_items_keys(&keys.items_keys))?;
     }
     Ok(())
 }

@@ -15,10 +15,9 @@
 use solace_protocol as p;
 
 use super::apply::{apply_remote, Applied};
-use super::{b64, ensure_keys, Run};
+use super::{b64, ensure_keys, Run, StoreCell};
 use crate::error::{CoreError, Result};
 use crate::store::sync_state::DirtyRecord;
-use crate::store::Store;
 
 /// How many times the server may answer a push of one record without taking it, in one run:
 /// then a run of duplicates calls the server inconsistent and a stuck conflict sets the record
@@ -43,7 +42,7 @@ fn encoded_len(record: &DirtyRecord) -> u64 {
 
 /// Screens and sends `dirty`, in batches that fit the server's limits.
 pub(super) fn push_dirty(
-    store: &mut Store,
+    cell: &dyn StoreCell,
     run: &mut Run<'_>,
     dirty: Vec<DirtyRecord>,
 ) -> Result<()> {
@@ -57,12 +56,15 @@ pub(super) fn push_dirty(
             limits
         }
     };
+    let opens: Vec<bool> = cell.with(|s| {
+        Ok(dirty
+            .iter()
+            .map(|r| s.open_record(Some(&r.kind), &r.id, &r.blob).is_ok())
+            .collect())
+    })?;
     let mut ready = Vec::with_capacity(dirty.len());
-    for record in dirty {
-        if store
-            .open_record(Some(&record.kind), &record.id, &record.blob)
-            .is_err()
-        {
+    for (record, opens) in dirty.into_iter().zip(opens) {
+        if !opens {
             run.skip.insert(record.id);
             run.report.damaged_skipped += 1;
         } else if record.blob.len() as u64 > limits.max_blob_bytes {
@@ -79,16 +81,16 @@ pub(super) fn push_dirty(
     for record in ready {
         let size = encoded_len(&record);
         if !batch.is_empty() && (batch.len() >= max_count || batch_bytes + size > body_budget) {
-            send(store, run, &std::mem::take(&mut batch))?;
+            send(cell, run, &std::mem::take(&mut batch))?;
             batch_bytes = 0;
         }
         batch_bytes += size;
         batch.push(record);
     }
-    send(store, run, &batch)
+    send(cell, run, &batch)
 }
 
-fn send(store: &mut Store, run: &mut Run<'_>, batch: &[DirtyRecord]) -> Result<()> {
+fn send(cell: &dyn StoreCell, run: &mut Run<'_>, batch: &[DirtyRecord]) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
@@ -106,7 +108,7 @@ fn send(store: &mut Store, run: &mut Run<'_>, batch: &[DirtyRecord]) -> Result<(
             .collect(),
     };
     match run.call(|t, token| t.push(token, &req)) {
-        Ok(response) => handle_response(store, run, batch, &response),
+        Ok(response) => handle_response(cell, run, batch, &response),
         Err(CoreError::ServerRejected { code, .. })
             if code == "too_large" || code == "bad_request" =>
         {
@@ -116,15 +118,15 @@ fn send(store: &mut Store, run: &mut Run<'_>, batch: &[DirtyRecord]) -> Result<(
                 return Ok(());
             }
             let (left, right) = batch.split_at(batch.len() / 2);
-            send(store, run, left)?;
-            send(store, run, right)
+            send(cell, run, left)?;
+            send(cell, run, right)
         }
         Err(other) => Err(other),
     }
 }
 
 fn handle_response(
-    store: &mut Store,
+    cell: &dyn StoreCell,
     run: &mut Run<'_>,
     batch: &[DirtyRecord],
     response: &p::PushResponse,
@@ -152,10 +154,10 @@ fn handle_response(
             return Err(CoreError::ServerInconsistent("push results out of order"));
         }
     }
-    ensure_keys(store, run, &conflicts)?;
+    ensure_keys(cell, run, &conflicts)?;
     if let Some(last) = response.last_mutation_seq {
         // Moves only when our next number is not above the server's last (a restored store).
-        if store.rebase_mutation_seq(last)? {
+        if cell.with(|s| s.rebase_mutation_seq(last))? {
             run.report.rebased = true;
         }
     }
@@ -163,36 +165,39 @@ fn handle_response(
     let mut stuck = Vec::new();
     let mut held_aside = Vec::new();
     let mut inconsistent = false;
-    let outcome = store.atomically(|store| {
-        for (record, result) in batch.iter().zip(&response.results) {
-            match result {
-                p::MutationResult::Applied { server_seq, .. } => {
-                    store.mark_uploaded(record, *server_seq)?;
-                    report.pushed += 1;
-                }
-                p::MutationResult::Duplicate { .. } => {
-                    store.renumber(record)?;
-                    let seen = run.unaccepted.entry(record.id).or_insert(0);
-                    *seen += 1;
-                    inconsistent |= *seen >= MAX_UNACCEPTED;
-                }
-                p::MutationResult::Conflict { current, .. } if current.server_seq == 0 => {
-                    // The server holds no copy (lost or withheld): send it again as new.
-                    store.forget_server_copy(record)?;
-                    stuck.push(record.id);
-                }
-                p::MutationResult::Conflict { current, .. } => {
-                    match apply_remote(store, current, &mut report)? {
-                        Applied::Taken => {}
-                        // The server's copy is held aside: pushing again cannot succeed now.
-                        Applied::Quarantined => held_aside.push(record.id),
-                        // Not newer than our base, yet a conflict: try again, a few times.
-                        Applied::AlreadyHad => stuck.push(record.id),
+    let unaccepted = &mut run.unaccepted;
+    let outcome = cell.with(|s| {
+        s.atomically(|store| {
+            for (record, result) in batch.iter().zip(&response.results) {
+                match result {
+                    p::MutationResult::Applied { server_seq, .. } => {
+                        store.mark_uploaded(record, *server_seq)?;
+                        report.pushed += 1;
+                    }
+                    p::MutationResult::Duplicate { .. } => {
+                        store.renumber(record)?;
+                        let seen = unaccepted.entry(record.id).or_insert(0);
+                        *seen += 1;
+                        inconsistent |= *seen >= MAX_UNACCEPTED;
+                    }
+                    p::MutationResult::Conflict { current, .. } if current.server_seq == 0 => {
+                        // The server holds no copy (lost or withheld): send it again as new.
+                        store.forget_server_copy(record)?;
+                        stuck.push(record.id);
+                    }
+                    p::MutationResult::Conflict { current, .. } => {
+                        match apply_remote(store, current, &mut report)? {
+                            Applied::Taken => {}
+                            // The server's copy is held aside: pushing again cannot succeed now.
+                            Applied::Quarantined => held_aside.push(record.id),
+                            // Not newer than our base, yet a conflict: try again, a few times.
+                            Applied::AlreadyHad => stuck.push(record.id),
+                        }
                     }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     });
     run.report = report;
     outcome?;

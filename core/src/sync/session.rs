@@ -7,7 +7,7 @@
 
 use solace_protocol as p;
 
-use super::Transport;
+use super::{Exclusive, StoreCell, Transport};
 use crate::error::{CoreError, Result};
 use crate::store::sync_state::{SyncAccount, TokenTimes};
 use crate::store::Store;
@@ -75,10 +75,20 @@ pub fn refresh_if_due(
     refresh: impl FnOnce(&str) -> Result<p::SessionResponse>,
     now: i64,
 ) -> Result<bool> {
-    let Some((account, token)) = store.sync_account()? else {
+    refresh_if_due_shared(&Exclusive::new(store), refresh, now)
+}
+
+/// [`refresh_if_due`] on a shared store: the store is not borrowed while `refresh` waits on
+/// the server.
+pub fn refresh_if_due_shared(
+    cell: &dyn StoreCell,
+    refresh: impl FnOnce(&str) -> Result<p::SessionResponse>,
+    now: i64,
+) -> Result<bool> {
+    let Some((account, token)) = cell.with(|s| s.sync_account())? else {
         return Ok(false);
     };
-    let times = store.token_times()?;
+    let times = cell.with(|s| s.token_times())?;
     if !refresh_due(times, now) {
         return Ok(false);
     }
@@ -90,7 +100,7 @@ pub fn refresh_if_due(
                     message: "the refreshed token is for another device".into(),
                 });
             }
-            store_session(store, &account, &session, now)?;
+            cell.with(|s| store_session(s, &account, &session, now))?;
             Ok(true)
         }
         Err(CoreError::Unauthorized) => Err(CoreError::Unauthorized),
@@ -102,5 +112,10 @@ pub fn refresh_if_due(
 
 /// [`refresh_if_due`] over a sync transport, at the device clock's now.
 pub fn refresh_session(store: &mut Store, transport: &dyn Transport) -> Result<bool> {
-    refresh_if_due(store, |t| transport.refresh(t), unix_now())
+    refresh_shared(&Exclusive::new(store), transport)
+}
+
+/// [`refresh_session`] on a shared store.
+pub fn refresh_shared(cell: &dyn StoreCell, transport: &dyn Transport) -> Result<bool> {
+    refresh_if_due_shared(cell, |t| transport.refresh(t), unix_now())
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use solace_core::crypto::kdf::KdfParams;
 use solace_core::messaging::{local, Messenger};
-use solace_core::sync::{self, HttpTransport};
+use solace_core::sync::{self, Exclusive, HttpTransport};
 use solace_core::Store;
 use solace_protocol::messaging as m;
 
@@ -53,7 +53,7 @@ pub fn run(url: &str, dir: &Path, rounds: usize) -> Result<RoundTrip, Box<dyn st
         "phone",
     )?;
     msg.publish_profile(
-        &therapist,
+        &Exclusive::new(&mut therapist),
         &m::TherapistProfile {
             display_name: "Bench Therapist".into(),
             bio: String::new(),
@@ -68,10 +68,10 @@ pub fn run(url: &str, dir: &Path, rounds: usize) -> Result<RoundTrip, Box<dyn st
         .ok_or("therapist not registered")?
         .0
         .account_id;
-    let link = msg.request_link(&client, &therapist_id)?;
-    msg.accept_link(&mut therapist, &link.link_id)?;
-    msg.sync(&mut therapist)?;
-    msg.sync(&mut client)?;
+    let link = msg.request_link(&Exclusive::new(&mut client), &therapist_id)?;
+    msg.accept_link(&Exclusive::new(&mut therapist), &link.link_id)?;
+    msg.sync(&Exclusive::new(&mut therapist))?;
+    msg.sync(&Exclusive::new(&mut client))?;
 
     let warmup = 5;
     let mut samples = Vec::with_capacity(rounds);
@@ -82,8 +82,8 @@ pub fn run(url: &str, dir: &Path, rounds: usize) -> Result<RoundTrip, Box<dyn st
             &therapist_id,
             &format!("message {i}: how did the breathing exercise go today?"),
         )?;
-        msg.flush_outbox(&mut client)?;
-        let report = msg.receive(&mut therapist)?;
+        msg.flush_outbox(&Exclusive::new(&mut client))?;
+        let report = msg.receive(&Exclusive::new(&mut therapist))?;
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
         if report.received != 1 {
             return Err(format!("round {i}: {} messages arrived", report.received).into());
@@ -92,8 +92,8 @@ pub fn run(url: &str, dir: &Path, rounds: usize) -> Result<RoundTrip, Box<dyn st
             samples.push(elapsed);
         }
         // Receipts go back outside the timed part.
-        msg.flush_outbox(&mut therapist)?;
-        msg.receive(&mut client)?;
+        msg.flush_outbox(&Exclusive::new(&mut therapist))?;
+        msg.receive(&Exclusive::new(&mut client))?;
     }
     samples.sort_by(f64::total_cmp);
     Ok(RoundTrip {

@@ -1,0 +1,101 @@
+//! Messaging use cases that talk to the server: the messaging round, the directory, links,
+//! therapist profiles and live-session requests. Local messaging (compose, read, drafts)
+//! needs no server and goes through [`App::write`] / [`App::read`].
+
+use solace_protocol::messaging as m;
+
+use super::{runner, App};
+use crate::error::Result;
+use crate::messaging::{InboxReport, Message, Messenger, OutboxReport};
+
+impl App {
+    /// One messaging round without a record sync (links, keys, mailbox, outbox). Listeners
+    /// hear `on_message_arrived` per conversation with new messages.
+    pub async fn messaging_round(&self) -> Result<(InboxReport, OutboxReport)> {
+        let app = self.clone();
+        let (inbox, outbox) = runner::run_blocking(move |_| {
+            let http = app.connected_transport()?;
+            Messenger::new(&http).sync(&app.cell())
+        })
+        .await?;
+        for peer in &inbox.arrived {
+            self.shared.listeners.each(|l| l.on_message_arrived(peer));
+        }
+        Ok((inbox, outbox))
+    }
+
+    /// Publishes (or updates) this account's therapist profile and this device's keys, so
+    /// clients can find the therapist and message them right away.
+    pub async fn publish_therapist_profile(&self, profile: m::TherapistProfile) -> Result<()> {
+        self.online(move |app, messenger| {
+            messenger.publish_profile(&app.cell(), &profile)?;
+            messenger.publish_device_keys(&app.cell()).map(|_| ())
+        })
+        .await
+    }
+
+    /// Searches the therapist directory.
+    pub async fn search_directory(
+        &self,
+        query: m::DirectoryQuery,
+    ) -> Result<Vec<m::DirectoryEntry>> {
+        self.online(move |app, messenger| messenger.search(&app.cell(), &query))
+            .await
+    }
+
+    /// Asks a therapist for a link (messages flow once they accept).
+    pub async fn request_link(&self, therapist_id: String) -> Result<m::LinkInfo> {
+        self.online(move |app, messenger| messenger.request_link(&app.cell(), &therapist_id))
+            .await
+    }
+
+    /// This account's links; active ones get a local conversation.
+    pub async fn links(&self) -> Result<Vec<m::LinkInfo>> {
+        self.online(|app, messenger| messenger.links(&app.cell()))
+            .await
+    }
+
+    /// The therapist accepts a link and publishes this device's keys so the client can
+    /// write at once.
+    pub async fn accept_link(&self, link_id: String) -> Result<m::LinkInfo> {
+        self.online(move |app, messenger| {
+            let info = messenger.accept_link(&app.cell(), &link_id)?;
+            messenger.publish_device_keys(&app.cell())?;
+            Ok(info)
+        })
+        .await
+    }
+
+    /// Ends a link (either side).
+    pub async fn end_link(&self, link_id: String) -> Result<m::LinkInfo> {
+        self.online(move |app, messenger| messenger.end_link(&app.cell(), &link_id))
+            .await
+    }
+
+    /// Requests a 5–15 minute live session starting at `start` (RFC 3339) in one of the
+    /// therapist's slots; queued in the outbox like a message.
+    pub async fn request_call(
+        &self,
+        therapist_id: String,
+        start: String,
+        minutes: u32,
+    ) -> Result<Message> {
+        self.online(move |app, messenger| {
+            messenger.request_call(&app.cell(), &therapist_id, &start, minutes)
+        })
+        .await
+    }
+
+    /// Runs `f` with a messenger for the connected server on the blocking pool.
+    async fn online<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&App, &Messenger<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let app = self.clone();
+        runner::run_blocking(move |_| {
+            let http = app.connected_transport()?;
+            f(&app, &Messenger::new(&http))
+        })
+        .await
+    }
+}
