@@ -9,6 +9,8 @@
 
 mod account;
 pub mod apply;
+#[cfg(test)]
+mod cancel_tests;
 pub mod cell;
 #[cfg(test)]
 mod convergence;
