@@ -25,6 +25,7 @@ mod session_tests;
 mod tests;
 pub mod transport;
 
+use crate::error::TransportError;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -148,12 +149,13 @@ impl Run<'_> {
         loop {
             self.report.round_trips += 1;
             match op(self.transport, &self.token) {
-                Err(CoreError::Network(msg))
-                    if attempt + 1 < self.budget.attempts && self.has_budget() =>
+                Err(CoreError::Transport(err))
+                    if err.is_transient()
+                        && attempt + 1 < self.budget.attempts
+                        && self.has_budget() =>
                 {
                     attempt += 1;
                     std::thread::sleep(backoff(attempt));
-                    let _ = msg;
                 }
                 other => return other,
             }
@@ -181,9 +183,11 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
 }
 
 pub(crate) fn unb64(text: &str) -> Result<Vec<u8>> {
-    B64.decode(text).map_err(|_| CoreError::ServerRejected {
-        code: "bad_blob".into(),
-        message: "the server sent a malformed record".into(),
+    B64.decode(text).map_err(|_| {
+        CoreError::Transport(TransportError::Rejected {
+            code: "bad_blob".into(),
+            message: "the server sent a malformed record".into(),
+        })
     })
 }
 
@@ -265,7 +269,9 @@ fn sync_loop(store: &mut Store, run: &mut Run<'_>) -> Result<()> {
             run.call(|t, token| t.pull(token, &req))?
         };
         if page.more && (page.records.is_empty() || page.next_cursor <= cursor) {
-            return Err(CoreError::ServerInconsistent("its pages do not advance"));
+            return Err(CoreError::Transport(TransportError::Inconsistent(
+                "its pages do not advance",
+            )));
         }
         ensure_keys(store, run, &page.records)?;
         let mut report = std::mem::take(&mut run.report);

@@ -12,6 +12,7 @@
 //!   re-based. A server that keeps answering `Duplicate` is reported as inconsistent.
 //! - A conflict's current copy goes through the same authentication as a pulled record.
 
+use crate::error::TransportError;
 use solace_protocol as p;
 
 use super::apply::{apply_remote, Applied};
@@ -107,7 +108,7 @@ fn send(store: &mut Store, run: &mut Run<'_>, batch: &[DirtyRecord]) -> Result<(
     };
     match run.call(|t, token| t.push(token, &req)) {
         Ok(response) => handle_response(store, run, batch, &response),
-        Err(CoreError::ServerRejected { code, .. })
+        Err(CoreError::Transport(TransportError::Rejected { code, .. }))
             if code == "too_large" || code == "bad_request" =>
         {
             if let [one] = batch {
@@ -130,7 +131,9 @@ fn handle_response(
     response: &p::PushResponse,
 ) -> Result<()> {
     if response.results.len() != batch.len() {
-        return Err(CoreError::ServerInconsistent("push result count"));
+        return Err(CoreError::Transport(TransportError::Inconsistent(
+            "push result count",
+        )));
     }
     let mut conflicts = Vec::new();
     for (record, result) in batch.iter().zip(&response.results) {
@@ -142,14 +145,18 @@ fn handle_response(
                 current,
             } => {
                 if current.id != record.id.to_string() {
-                    return Err(CoreError::ServerInconsistent("conflict for another record"));
+                    return Err(CoreError::Transport(TransportError::Inconsistent(
+                        "conflict for another record",
+                    )));
                 }
                 conflicts.push(current.clone());
                 *mutation_seq
             }
         };
         if seq != record.mutation_seq {
-            return Err(CoreError::ServerInconsistent("push results out of order"));
+            return Err(CoreError::Transport(TransportError::Inconsistent(
+                "push results out of order",
+            )));
         }
     }
     ensure_keys(store, run, &conflicts)?;
@@ -205,9 +212,9 @@ fn handle_response(
         }
     }
     if inconsistent {
-        return Err(CoreError::ServerInconsistent(
+        return Err(CoreError::Transport(TransportError::Inconsistent(
             "it called new changes duplicates",
-        ));
+        )));
     }
     Ok(())
 }
