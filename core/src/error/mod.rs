@@ -155,3 +155,70 @@ impl From<rusqlite::Error> for CoreError {
         CoreError::Store(StoreError::from(err))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_codes_map_to_store_categories_and_others_keep_their_source() {
+        let code =
+            |c| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(c), Some("detail".into()));
+        let busy = CoreError::from(code(rusqlite::ffi::SQLITE_BUSY));
+        assert!(matches!(busy, CoreError::Store(StoreError::Busy)));
+        assert!(busy.is_transient());
+        assert!(matches!(
+            CoreError::from(code(rusqlite::ffi::SQLITE_FULL)),
+            CoreError::Store(StoreError::DiskFull)
+        ));
+        assert!(matches!(
+            CoreError::from(code(rusqlite::ffi::SQLITE_CORRUPT)),
+            CoreError::Store(StoreError::Corrupt)
+        ));
+        assert!(matches!(
+            CoreError::from(code(rusqlite::ffi::SQLITE_READONLY)),
+            CoreError::Store(StoreError::ReadOnly)
+        ));
+        let other = CoreError::from(rusqlite::Error::InvalidColumnName("nope".into()));
+        assert!(matches!(other, CoreError::Store(StoreError::Sqlite(_))));
+        assert!(
+            std::error::Error::source(&other).is_some(),
+            "SQLite error kept"
+        );
+        assert_eq!(other.report(), "storage error: Invalid column name: nope");
+        assert!(!other.is_transient());
+    }
+
+    #[test]
+    fn transient_and_peer_fault_classification() {
+        assert!(CoreError::from(TransportError::Timeout).is_transient());
+        assert!(CoreError::from(TransportError::Unavailable { status: 503 }).is_transient());
+        assert!(!CoreError::from(TransportError::Unauthorized).is_transient());
+        assert!(!CoreError::from(TransportError::Inconsistent("x")).is_transient());
+        assert!(CoreError::from(PeerMessageError::Undecryptable).is_peer_fault());
+        assert!(!CoreError::from(CryptoError::DeviceStateDamaged).is_peer_fault());
+        assert!(!CoreError::from(EnvelopeError::Authentication).is_peer_fault());
+    }
+
+    #[test]
+    fn messages_name_fields_and_causes_without_values() {
+        let err = CoreError::invalid("mood", InputProblem::OutOfRange { min: 1, max: 10 });
+        assert_eq!(err.to_string(), "mood must be between 1 and 10");
+        let err = CoreError::from(TransportError::unreachable("connection refused"));
+        assert_eq!(
+            err.report(),
+            "the sync server is unreachable: connection refused"
+        );
+        let err = CoreError::from(EnvelopeError::Authentication);
+        assert_eq!(
+            err.report(),
+            "record could not be decrypted: envelope failed authentication"
+        );
+        let err = CoreError::from(ImportError::Record {
+            kind: "mood",
+            index: 3,
+            reason: "id: is missing".into(),
+        });
+        assert_eq!(err.to_string(), "mood[3].id: is missing");
+    }
+}
