@@ -285,7 +285,9 @@ impl MailboxTransport for Faulty<'_> {
         let mut lose = self.lose_acks.borrow_mut();
         if *lose > 0 {
             *lose -= 1;
-            return Err(CoreError::Transport(TransportError::unreachable("connection reset")));
+            return Err(CoreError::Transport(TransportError::unreachable(
+                "connection reset",
+            )));
         }
         self.inner.ack(t, r)
     }
@@ -403,7 +405,9 @@ fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
                 account_id: client.account.clone(),
             },
         ) {
-            Err(CoreError::Transport(TransportError::Rejected { code, .. })) => assert_eq!(code, "not_linked"),
+            Err(CoreError::Transport(TransportError::Rejected { code, .. })) => {
+                assert_eq!(code, "not_linked")
+            }
             other => panic!("{backend:?}: claim by a stranger: {other:?}"),
         }
         let forged = m::SendRequest {

@@ -173,10 +173,14 @@ impl Flaky {
     fn step<T>(&self, call: impl FnOnce() -> solace_core::Result<T>) -> solace_core::Result<T> {
         let next = self.plan.lock().unwrap().pop().unwrap_or("ok");
         match next {
-            "drop-request" => Err(CoreError::Transport(TransportError::unreachable("injected"))),
+            "drop-request" => Err(CoreError::Transport(TransportError::unreachable(
+                "injected",
+            ))),
             "drop-response" => {
                 let _ = call();
-                Err(CoreError::Transport(TransportError::unreachable("injected")))
+                Err(CoreError::Transport(TransportError::unreachable(
+                    "injected",
+                )))
             }
             _ => call(),
         }
