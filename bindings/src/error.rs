@@ -1,6 +1,7 @@
 //! The typed errors a UI branches on, mapped one-to-one (or by family) from
 //! [`solace_core::CoreError`]. Messages carry no secrets or personal data.
 
+use solace_core::error::{StoreError, TransportError};
 use solace_core::CoreError;
 
 /// Every error a Solace call can raise. UIs branch on the variant; `detail` strings are for
@@ -130,9 +131,11 @@ pub enum SolaceError {
     },
 }
 
+/// The one mapping point from the core's layered error to the FFI error: every category a UI
+/// branches on becomes a typed variant; `detail` (the message with its causes) is for logs.
 impl From<CoreError> for SolaceError {
     fn from(err: CoreError) -> Self {
-        let detail = err.to_string();
+        let detail = err.report();
         match err {
             CoreError::WrongPassphrase => Self::WrongPassphrase,
             CoreError::WrongRecoveryKey => Self::WrongRecoveryKey,
@@ -144,38 +147,54 @@ impl From<CoreError> for SolaceError {
             },
             CoreError::NotInitialized => Self::NotInitialized,
             CoreError::AlreadyInitialized => Self::AlreadyInitialized,
-            CoreError::StoreBusy => Self::StoreBusy,
-            CoreError::SchemaTooNew { found, supported } => Self::SchemaTooNew { found, supported },
-            CoreError::KdfTooWeak
-            | CoreError::KdfDowngrade
-            | CoreError::Envelope(_)
+            CoreError::Store(store) => from_store(store, detail),
+            // Local crypto failures, damaged content and a peer's bad message all mean "this
+            // could not be opened or trusted"; the detail says which.
+            CoreError::Crypto(_)
             | CoreError::MalformedRecord { .. }
-            | CoreError::UnknownKey(_)
-            | CoreError::Random => Self::Crypto { detail },
+            | CoreError::PeerMessage(_) => Self::Crypto { detail },
+            CoreError::Transport(transport) => from_transport(transport, detail),
             CoreError::NotFound(what) => Self::NotFound {
                 what: what.to_owned(),
             },
             CoreError::AmbiguousId => Self::AmbiguousId,
-            CoreError::InvalidInput(detail) => Self::InvalidInput { detail },
-            CoreError::DiskFull => Self::DiskFull,
-            CoreError::CorruptStore => Self::CorruptStore,
-            CoreError::Storage(detail) => Self::Storage { detail },
+            CoreError::InvalidInput(_) | CoreError::InvalidImport(_) => {
+                Self::InvalidInput { detail }
+            }
             CoreError::Io(_) => Self::Storage { detail },
             CoreError::KeyStore(_) => Self::KeyStore { detail },
-            CoreError::Network(detail) => Self::Network { detail },
-            CoreError::Unauthorized => Self::Unauthorized,
-            CoreError::ServerRejected { code, message } => Self::ServerRejected {
-                code,
-                detail: message,
-            },
             CoreError::NotRegistered => Self::NotRegistered,
-            CoreError::InsecureServerUrl => Self::InsecureServerUrl,
-            CoreError::ResponseTooLarge => Self::ResponseTooLarge,
             CoreError::AccountMismatch => Self::AccountMismatch,
             CoreError::Cancelled => Self::Cancelled,
             CoreError::Closed => Self::Closed,
             _ => Self::Internal { detail },
         }
+    }
+}
+
+fn from_store(err: StoreError, detail: String) -> SolaceError {
+    match err {
+        StoreError::Busy => SolaceError::StoreBusy,
+        StoreError::DiskFull => SolaceError::DiskFull,
+        StoreError::Corrupt => SolaceError::CorruptStore,
+        StoreError::SchemaTooNew { found, supported } => {
+            SolaceError::SchemaTooNew { found, supported }
+        }
+        _ => SolaceError::Storage { detail },
+    }
+}
+
+fn from_transport(err: TransportError, detail: String) -> SolaceError {
+    match err {
+        TransportError::Unauthorized => SolaceError::Unauthorized,
+        TransportError::Rejected { code, message } => SolaceError::ServerRejected {
+            code,
+            detail: message,
+        },
+        TransportError::InsecureUrl => SolaceError::InsecureServerUrl,
+        TransportError::TooLarge => SolaceError::ResponseTooLarge,
+        // Unreachable, timeout, busy, garbled or inconsistent: try again later.
+        _ => SolaceError::Network { detail },
     }
 }
 
@@ -192,5 +211,150 @@ pub type Result<T, E = SolaceError> = std::result::Result<T, E>;
 pub(crate) fn invalid(detail: impl Into<String>) -> SolaceError {
     SolaceError::InvalidInput {
         detail: detail.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use solace_core::crypto::envelope::EnvelopeError;
+    use solace_core::error::{
+        CryptoError, ImportError, InputProblem, PeerMessageError, StoreError, TransportError,
+    };
+
+    fn map(err: impl Into<CoreError>) -> SolaceError {
+        SolaceError::from(err.into())
+    }
+
+    #[test]
+    fn store_failures_map_to_their_categories() {
+        assert!(matches!(map(StoreError::Busy), SolaceError::StoreBusy));
+        assert!(matches!(map(StoreError::DiskFull), SolaceError::DiskFull));
+        assert!(matches!(
+            map(StoreError::Corrupt),
+            SolaceError::CorruptStore
+        ));
+        assert!(matches!(
+            map(StoreError::SchemaTooNew {
+                found: 9,
+                supported: 3
+            }),
+            SolaceError::SchemaTooNew {
+                found: 9,
+                supported: 3
+            }
+        ));
+        assert!(matches!(
+            map(StoreError::ReadOnly),
+            SolaceError::Storage { .. }
+        ));
+        match map(StoreError::WriteFailed) {
+            SolaceError::Storage { detail } => assert_eq!(detail, "the store could not save"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn crypto_and_peer_failures_map_to_crypto() {
+        for err in [
+            CoreError::from(CryptoError::Envelope(EnvelopeError::Authentication)),
+            CryptoError::UnknownKey(7).into(),
+            CryptoError::KdfTooWeak.into(),
+            CryptoError::KdfTooCostly.into(),
+            CryptoError::KdfDowngrade.into(),
+            CryptoError::DeviceStateDamaged.into(),
+            CryptoError::Random.into(),
+            PeerMessageError::Undecryptable.into(),
+            CoreError::MalformedRecord { kind: "mood" },
+        ] {
+            assert!(matches!(map(err), SolaceError::Crypto { .. }));
+        }
+    }
+
+    #[test]
+    fn transport_failures_map_to_their_categories() {
+        assert!(matches!(
+            map(TransportError::Unauthorized),
+            SolaceError::Unauthorized
+        ));
+        assert!(matches!(
+            map(TransportError::InsecureUrl),
+            SolaceError::InsecureServerUrl
+        ));
+        assert!(matches!(
+            map(TransportError::TooLarge),
+            SolaceError::ResponseTooLarge
+        ));
+        match map(TransportError::Rejected {
+            code: "not_linked".into(),
+            message: "no link".into(),
+        }) {
+            SolaceError::ServerRejected { code, detail } => {
+                assert_eq!(code, "not_linked");
+                assert_eq!(detail, "no link");
+            }
+            other => panic!("{other:?}"),
+        }
+        for err in [
+            TransportError::unreachable("connection refused"),
+            TransportError::Timeout,
+            TransportError::Unavailable { status: 503 },
+            TransportError::BadAnswer,
+            TransportError::Inconsistent("pages never end"),
+        ] {
+            assert!(matches!(map(err), SolaceError::Network { .. }));
+        }
+        match map(TransportError::unreachable("connection refused")) {
+            SolaceError::Network { detail } => {
+                assert_eq!(detail, "the sync server is unreachable: connection refused")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn input_and_account_failures_map_to_their_categories() {
+        match map(CoreError::invalid(
+            "title",
+            InputProblem::TooLong { max: 200 },
+        )) {
+            SolaceError::InvalidInput { detail } => {
+                assert_eq!(detail, "title is longer than 200 characters")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            map(ImportError::NotJson),
+            SolaceError::InvalidInput { .. }
+        ));
+        assert!(matches!(
+            map(CoreError::NotFound("habit")),
+            SolaceError::NotFound { what } if what == "habit"
+        ));
+        assert!(matches!(
+            map(CoreError::AmbiguousId),
+            SolaceError::AmbiguousId
+        ));
+        assert!(matches!(
+            map(CoreError::WrongPassphrase),
+            SolaceError::WrongPassphrase
+        ));
+        assert!(matches!(
+            map(CoreError::WeakPassphrase("it is empty")),
+            SolaceError::WeakPassphrase { .. }
+        ));
+        assert!(matches!(
+            map(CoreError::NotRegistered),
+            SolaceError::NotRegistered
+        ));
+        assert!(matches!(
+            map(CoreError::AccountMismatch),
+            SolaceError::AccountMismatch
+        ));
+        assert!(matches!(map(CoreError::Cancelled), SolaceError::Cancelled));
+        assert!(matches!(
+            map(std::io::Error::other("gone")),
+            SolaceError::Storage { .. }
+        ));
     }
 }

@@ -20,6 +20,7 @@
 //! crate only converts and forwards.
 
 #![warn(missing_docs)]
+#![deny(clippy::await_holding_lock)]
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 //! others. Revocation carries the account-key proof (and, on request, a proof of the
 //! passphrase), so a stolen device token alone cannot lock anyone out.
 
+use solace_core::error::TransportError;
 use std::path::Path;
 
 use clap::Subcommand;
@@ -104,9 +105,11 @@ pub fn run(
         None
     };
     block_on(app.revoke(target.clone(), pass)).map_err(|e| match e {
-        CoreError::ServerRejected { code, .. } if code == "proof_required" => CliError::input(
-            "the server asks for a proof of the passphrase: run again with --with-passphrase",
-        ),
+        CoreError::Transport(TransportError::Rejected { code, .. }) if code == "proof_required" => {
+            CliError::input(
+                "the server asks for a proof of the passphrase: run again with --with-passphrase",
+            )
+        }
         other => other.into(),
     })?;
     if out.json {

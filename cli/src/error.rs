@@ -3,6 +3,7 @@
 //! Messages never contain secrets or journal content: core errors are already free of personal
 //! data, and the client's own messages only name what was wrong with the input.
 
+use solace_core::error::{CryptoError, StoreError, TransportError};
 use solace_core::CoreError;
 
 /// Result alias for the client.
@@ -40,12 +41,25 @@ impl CliError {
         CliError::Input(msg.to_string())
     }
 
-    /// The process exit code: 3 wrong passphrase, 4 no store, 5 store busy, 1 anything else.
+    /// The one line shown for this error: the message and, for core errors, its causes
+    /// (`storage error: disk I/O error`). Never carries personal data.
+    pub fn message(&self) -> String {
+        match self {
+            CliError::Core(err) => err.report(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The process exit code: 3 wrong passphrase, 4 no store, 5 store busy, 6 the server
+    /// cannot be reached right now (try again later), 7 the server refused the login, 1
+    /// anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Core(CoreError::WrongPassphrase) => 3,
             CliError::Core(CoreError::NotInitialized) => 4,
-            CliError::Core(CoreError::StoreBusy) => 5,
+            CliError::Core(CoreError::Store(StoreError::Busy)) => 5,
+            CliError::Core(CoreError::Transport(t)) if t.is_transient() => 6,
+            CliError::Core(CoreError::Transport(TransportError::Unauthorized)) => 7,
             _ => 1,
         }
     }
@@ -58,7 +72,9 @@ impl CliError {
                 CoreError::WrongPassphrase => {
                     Some("forgot it? run `solace recover` with your recovery key")
                 }
-                CoreError::StoreBusy => Some("another solace command is running; try again"),
+                CoreError::Store(StoreError::Busy) => {
+                    Some("another solace command is running; try again")
+                }
                 CoreError::AlreadyInitialized => {
                     Some("use `--data-dir` to create a separate store elsewhere")
                 }
@@ -76,14 +92,30 @@ impl CliError {
                 CoreError::MalformedRecoveryKey => {
                     Some("the recovery key is 64 hex digits, dashes and spaces are ignored")
                 }
-                CoreError::Unauthorized => {
+                CoreError::Transport(TransportError::Unauthorized) => {
                     Some("run `solace login --server URL --username NAME` again; your data stays")
                 }
-                CoreError::InsecureServerUrl => Some(
+                CoreError::Transport(TransportError::InsecureUrl) => Some(
                     "use https://; for a self-signed server pass its certificate with --ca-cert",
                 ),
                 CoreError::AccountMismatch => {
                     Some("this store syncs with another account; use --data-dir for a new store")
+                }
+                CoreError::NotRegistered => {
+                    Some("run `solace register` or `solace login` with --server first")
+                }
+                CoreError::Store(StoreError::DiskFull) => {
+                    Some("free some disk space and try again; nothing was lost")
+                }
+                CoreError::Store(StoreError::Corrupt)
+                | CoreError::Crypto(CryptoError::DeviceStateDamaged) => {
+                    Some("restore the data directory from a backup")
+                }
+                CoreError::Store(StoreError::SchemaTooNew { .. }) => {
+                    Some("this store was written by a newer Solace; update solace")
+                }
+                CoreError::Transport(t) if t.is_transient() => {
+                    Some("check the connection and run the command again later")
                 }
                 _ => None,
             },
@@ -95,5 +127,78 @@ impl CliError {
             CliError::NoKeyDir => Some("pass `--key-dir DIR` or set SOLACE_KEY_DIR"),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use solace_core::error::{InputProblem, PeerMessageError};
+
+    fn core(err: impl Into<CoreError>) -> CliError {
+        CliError::Core(err.into())
+    }
+
+    #[test]
+    fn exit_codes_follow_the_error_category() {
+        assert_eq!(core(CoreError::WrongPassphrase).exit_code(), 3);
+        assert_eq!(core(CoreError::NotInitialized).exit_code(), 4);
+        assert_eq!(core(StoreError::Busy).exit_code(), 5);
+        assert_eq!(core(TransportError::Timeout).exit_code(), 6);
+        assert_eq!(core(TransportError::unreachable("refused")).exit_code(), 6);
+        assert_eq!(
+            core(TransportError::Unavailable { status: 503 }).exit_code(),
+            6
+        );
+        assert_eq!(core(TransportError::Unauthorized).exit_code(), 7);
+        assert_eq!(core(TransportError::InsecureUrl).exit_code(), 1);
+        assert_eq!(core(StoreError::DiskFull).exit_code(), 1);
+        assert_eq!(core(PeerMessageError::Undecryptable).exit_code(), 1);
+        assert_eq!(CliError::input("bad").exit_code(), 1);
+    }
+
+    #[test]
+    fn hints_follow_the_error_category() {
+        assert!(core(StoreError::Busy).hint().unwrap().contains("try again"));
+        assert!(core(StoreError::DiskFull).hint().unwrap().contains("disk"));
+        assert!(core(StoreError::Corrupt).hint().unwrap().contains("backup"));
+        assert!(core(CryptoError::DeviceStateDamaged)
+            .hint()
+            .unwrap()
+            .contains("backup"));
+        assert!(core(TransportError::Timeout)
+            .hint()
+            .unwrap()
+            .contains("later"));
+        assert!(core(TransportError::Unauthorized)
+            .hint()
+            .unwrap()
+            .contains("login"));
+        assert!(core(TransportError::InsecureUrl)
+            .hint()
+            .unwrap()
+            .contains("https"));
+        assert!(core(CoreError::NotRegistered).hint().is_some());
+        assert_eq!(
+            core(CoreError::invalid("title", InputProblem::Empty)).hint(),
+            None
+        );
+    }
+
+    #[test]
+    fn the_message_carries_the_causes() {
+        assert_eq!(
+            core(TransportError::unreachable("connection refused")).message(),
+            "the sync server is unreachable: connection refused"
+        );
+        assert_eq!(
+            core(CoreError::invalid(
+                "mood",
+                InputProblem::OutOfRange { min: 1, max: 10 }
+            ))
+            .message(),
+            "mood must be between 1 and 10"
+        );
+        assert_eq!(CliError::input("no such day").message(), "no such day");
     }
 }

@@ -114,7 +114,7 @@ fn main() -> ExitCode {
         Err(CliError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
             // Server error messages end up here: escape what a hostile server could send.
-            eprintln!("error: {}", output::escape_controls(&err.to_string()));
+            eprintln!("error: {}", output::escape_controls(&err.message()));
             if let Some(hint) = err.hint() {
                 eprintln!("hint: {hint}");
             }

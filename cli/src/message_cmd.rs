@@ -71,7 +71,7 @@ fn try_deliver(store: &mut Store, out: &mut Output) -> Result<()> {
             }
             Ok(())
         }
-        Err(CoreError::Network(_)) => {
+        Err(err) if err.is_transient() => {
             if !out.json {
                 out.note("Offline: queued, and sent with the next `solace sync`.")?;
             }

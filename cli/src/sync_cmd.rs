@@ -202,6 +202,13 @@ fn print_messages(inbox: &InboxReport, outbox: &OutboxReport, out: &mut Output) 
     if out.json {
         return Ok(());
     }
+    if inbox.held > 0 {
+        out.line(format!(
+            "messages: {} kept on the server: this device's messaging keys are damaged; \
+             restore the store from a backup to receive them",
+            inbox.held
+        ))?;
+    }
     if inbox.received + outbox.sent + outbox.waiting + outbox.wedged + inbox.rejected == 0 {
         return Ok(());
     }

@@ -4,6 +4,7 @@
 //! inside the (encrypted) entry. Delete is a tombstone. Search runs on the device over
 //! decrypted content; nothing is indexed in clear.
 
+use crate::error::InputProblem;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +88,7 @@ impl Distortion {
         Self::ALL
             .into_iter()
             .find(|d| d.name() == wanted)
-            .ok_or_else(|| CoreError::InvalidInput(format!("unknown distortion '{wanted}'")))
+            .ok_or_else(|| CoreError::invalid("distortion", InputProblem::Unknown))
     }
 }
 
@@ -181,25 +182,27 @@ impl JournalBody {
     fn validate(&self) -> Result<()> {
         match self {
             JournalBody::Free { text } if text.trim().is_empty() => {
-                Err(CoreError::InvalidInput("the entry is empty".into()))
+                Err(CoreError::invalid("entry", InputProblem::Empty))
             }
             JournalBody::Prompted { response, .. } if response.trim().is_empty() => {
-                Err(CoreError::InvalidInput("the response is empty".into()))
+                Err(CoreError::invalid("response", InputProblem::Empty))
             }
             JournalBody::ThoughtRecord(t) => {
                 if t.situation.trim().is_empty() && t.automatic_thought.trim().is_empty() {
-                    return Err(CoreError::InvalidInput(
-                        "a thought record needs a situation or an automatic thought".into(),
+                    return Err(CoreError::invalid(
+                        "thought record",
+                        InputProblem::Rule("needs a situation or an automatic thought"),
                     ));
                 }
                 for e in t.emotions.iter().chain(&t.rerated_emotions) {
                     if e.intensity > 100 {
-                        return Err(CoreError::InvalidInput(
-                            "emotion intensity must be 0-100".into(),
+                        return Err(CoreError::invalid(
+                            "emotion intensity",
+                            InputProblem::OutOfRange { min: 0, max: 100 },
                         ));
                     }
                     if e.emotion.trim().is_empty() {
-                        return Err(CoreError::InvalidInput("an emotion needs a name".into()));
+                        return Err(CoreError::invalid("emotion name", InputProblem::Empty));
                     }
                 }
                 Ok(())
@@ -227,9 +230,12 @@ impl JournalDraft {
         self.body.validate()?;
         if let Some(title) = &self.title {
             if title.chars().count() > MAX_TITLE_CHARS {
-                return Err(CoreError::InvalidInput(format!(
-                    "a title is at most {MAX_TITLE_CHARS} characters"
-                )));
+                return Err(CoreError::invalid(
+                    "title",
+                    InputProblem::TooLong {
+                        max: MAX_TITLE_CHARS as u32,
+                    },
+                ));
             }
             if title.trim().is_empty() {
                 self.title = None;
@@ -242,9 +248,12 @@ impl JournalDraft {
                 continue;
             }
             if tag.chars().count() > MAX_TAG_CHARS {
-                return Err(CoreError::InvalidInput(format!(
-                    "a tag is at most {MAX_TAG_CHARS} characters"
-                )));
+                return Err(CoreError::invalid(
+                    "tag",
+                    InputProblem::TooLong {
+                        max: MAX_TAG_CHARS as u32,
+                    },
+                ));
             }
             if !tags.contains(&tag) {
                 tags.push(tag);
@@ -401,7 +410,7 @@ pub fn list(store: &Store, filter: &JournalFilter) -> Result<Vec<JournalEntry>> 
 /// Case-insensitive full-text search over decrypted entries, newest first.
 pub fn search(store: &Store, query: &str) -> Result<Vec<JournalEntry>> {
     if query.trim().is_empty() {
-        return Err(CoreError::InvalidInput("the search text is empty".into()));
+        return Err(CoreError::invalid("search text", InputProblem::Empty));
     }
     list(
         store,

@@ -6,6 +6,10 @@
 //! Domain modules ([`journal`], [`mood`], [`habits`]) work on decrypted values and never touch
 //! SQL or keys directly.
 
+// No std/parking_lot lock guard may live across an `.await` (the app layer's invariant:
+// no lock is held while waiting).
+#![deny(clippy::await_holding_lock)]
+
 pub mod app;
 pub mod assessments;
 pub mod cancel;

@@ -1,6 +1,7 @@
 //! The daily "start small" plan: one small step for today, optionally tied to a habit and
 //! phrased as an if-then plan (implementation intention). One plan per local day.
 
+use crate::error::InputProblem;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -42,8 +43,9 @@ pub fn plan_id(date: NaiveDate) -> RecordId {
 pub(crate) fn check_step(step: &str) -> Result<()> {
     let step = step.trim();
     if step.is_empty() || step.chars().count() > 200 {
-        return Err(CoreError::InvalidInput(
-            "a small step is 1-200 characters".into(),
+        return Err(CoreError::invalid(
+            "small step",
+            InputProblem::Length { min: 1, max: 200 },
         ));
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! Record identity: the only things about a record that are stored in clear.
 
+use crate::error::InputProblem;
 use std::fmt;
 use std::str::FromStr;
 
@@ -60,10 +61,12 @@ impl FromStr for RecordId {
     type Err = CoreError;
 
     fn from_str(s: &str) -> Result<Self> {
-        let bytes = hex::decode(s.trim())
-            .map_err(|_| CoreError::InvalidInput("record id must be 32 hex characters".into()))?;
-        Self::from_slice(&bytes)
-            .ok_or_else(|| CoreError::InvalidInput("record id must be 32 hex characters".into()))
+        let bytes = hex::decode(s.trim()).map_err(|_| {
+            CoreError::invalid("record id", InputProblem::Expected("32 hex characters"))
+        })?;
+        Self::from_slice(&bytes).ok_or_else(|| {
+            CoreError::invalid("record id", InputProblem::Expected("32 hex characters"))
+        })
     }
 }
 

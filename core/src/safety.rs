@@ -4,6 +4,7 @@
 //! Solace never claims to handle emergencies: every prompt carries a disclaimer pointing to
 //! local emergency services.
 
+use crate::error::InputProblem;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -292,8 +293,9 @@ fn clean(entries: &mut Vec<String>) -> Result<()> {
     entries.iter_mut().for_each(|e| *e = e.trim().to_owned());
     entries.retain(|e| !e.is_empty());
     if entries.iter().any(|e| e.chars().count() > 1000) {
-        return Err(CoreError::InvalidInput(
-            "a safety-plan entry is at most 1000 characters".into(),
+        return Err(CoreError::invalid(
+            "safety-plan entry",
+            InputProblem::TooLong { max: 1000 },
         ));
     }
     Ok(())

@@ -10,6 +10,7 @@
 //! A passphrase change re-wraps the account key and adds a new items key; no record is
 //! re-encrypted. All key material in memory is zeroized on drop.
 
+use crate::error::{CryptoError, StoreError};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -112,7 +113,9 @@ impl Keyring {
 
     /// The key with id `key_id`, for opening older records.
     pub fn get(&self, key_id: u32) -> Result<&SecretKey> {
-        self.keys.get(&key_id).ok_or(CoreError::UnknownKey(key_id))
+        self.keys
+            .get(&key_id)
+            .ok_or(CoreError::Crypto(CryptoError::UnknownKey(key_id)))
     }
 }
 
@@ -139,7 +142,7 @@ impl Unlocked {
         let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(None, self.account_key.as_bytes());
         let mut out = Zeroizing::new([0u8; KEY_LEN]);
         hkdf.expand(ACCOUNT_PROOF_INFO, out.as_mut())
-            .map_err(|_| CoreError::InvalidInput("key length".into()))?;
+            .map_err(|_| CoreError::Crypto(CryptoError::KeyLength))?;
         Ok(SecretKey::from_bytes(*out))
     }
 }
@@ -229,7 +232,7 @@ pub fn load_header(conn: &Connection) -> Result<VaultHeader> {
     let salt: [u8; SALT_LEN] = salt
         .as_slice()
         .try_into()
-        .map_err(|_| CoreError::CorruptStore)?;
+        .map_err(|_| CoreError::Store(StoreError::Corrupt))?;
     Ok(VaultHeader {
         vault_id,
         kdf,
@@ -301,10 +304,13 @@ fn load_keyring(conn: &Connection, account_key: &SecretKey) -> Result<Keyring> {
     for row in rows {
         let (key_id, wrapped) = row?;
         let key = wrap::unwrap(account_key, &wrapped, &items_key_purpose(key_id))
-            .map_err(|_| CoreError::CorruptStore)?;
+            .map_err(|_| CoreError::Store(StoreError::Corrupt))?;
         keys.insert(key_id, key);
     }
-    let current = *keys.keys().next_back().ok_or(CoreError::CorruptStore)?;
+    let current = *keys
+        .keys()
+        .next_back()
+        .ok_or(CoreError::Store(StoreError::Corrupt))?;
     Ok(Keyring { keys, current })
 }
 
@@ -384,7 +390,7 @@ pub fn create_from_portable(
     };
     unlocked.add_wrapped_items_keys(conn, &keys.items_keys)?;
     if unlocked.keyring.keys.is_empty() {
-        return Err(CoreError::CorruptStore);
+        return Err(CoreError::Store(StoreError::Corrupt));
     }
     Ok(unlocked)
 }

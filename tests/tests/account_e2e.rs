@@ -3,6 +3,7 @@
 //! while in use, an expired token is recovered by logging in again, and a stolen token alone
 //! can neither change the credentials nor revoke devices.
 
+use solace_core::error::TransportError;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
@@ -107,7 +108,7 @@ fn a_short_lived_token_is_refreshed_while_in_use_and_an_expired_one_needs_a_relo
         write(&mut a, "written while expired");
         assert!(matches!(
             sync::sync_now(&mut a, &t, SyncBudget::unlimited()),
-            Err(CoreError::Unauthorized)
+            Err(CoreError::Transport(TransportError::Unauthorized))
         ));
         sync::relogin(&mut a, &t, "eli", PASS, "phone").unwrap();
         assert_eq!(sync(&mut a, &t).pushed, 1);
@@ -177,7 +178,7 @@ fn a_stolen_token_alone_cannot_change_credentials_or_revoke_devices() {
         sync::revoke(&mut a, &t, &RevokeTarget::Device(b_device), None).unwrap();
         assert!(matches!(
             sync::sync_now(&mut b, &t, SyncBudget::unlimited()),
-            Err(CoreError::Unauthorized)
+            Err(CoreError::Transport(TransportError::Unauthorized))
         ));
     }
 }

@@ -4,6 +4,7 @@
 //! an unlinked therapist gets nothing; sharing with revoke; live-session requests; pause; and
 //! a plaintext canary scan of the server's database.
 
+use solace_core::error::TransportError;
 use std::cell::RefCell;
 
 use base64::Engine as _;
@@ -286,7 +287,9 @@ impl MailboxTransport for Faulty<'_> {
         let mut lose = self.lose_acks.borrow_mut();
         if *lose > 0 {
             *lose -= 1;
-            return Err(CoreError::Network("connection reset".into()));
+            return Err(CoreError::Transport(TransportError::unreachable(
+                "connection reset",
+            )));
         }
         self.inner.ack(t, r)
     }
@@ -408,7 +411,9 @@ fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
                 account_id: client.account.clone(),
             },
         ) {
-            Err(CoreError::ServerRejected { code, .. }) => assert_eq!(code, "not_linked"),
+            Err(CoreError::Transport(TransportError::Rejected { code, .. })) => {
+                assert_eq!(code, "not_linked")
+            }
             other => panic!("{backend:?}: claim by a stranger: {other:?}"),
         }
         let forged = m::SendRequest {
@@ -419,7 +424,7 @@ fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
         };
         assert!(matches!(
             t.send(&token, &forged),
-            Err(CoreError::ServerRejected { .. })
+            Err(CoreError::Transport(TransportError::Rejected { .. }))
         ));
 
         // The therapist ends the link: the client's next messages can no longer be sent;

@@ -3,6 +3,7 @@
 //! connections, a killed process), duplicated and reordered pushes, account isolation, and a
 //! plaintext canary scan of the server's database and logs.
 
+use solace_core::error::TransportError;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -172,10 +173,14 @@ impl Flaky {
     fn step<T>(&self, call: impl FnOnce() -> solace_core::Result<T>) -> solace_core::Result<T> {
         let next = self.plan.lock().unwrap().pop().unwrap_or("ok");
         match next {
-            "drop-request" => Err(CoreError::Network("injected".into())),
+            "drop-request" => Err(CoreError::Transport(TransportError::unreachable(
+                "injected",
+            ))),
             "drop-response" => {
                 let _ = call();
-                Err(CoreError::Network("injected".into()))
+                Err(CoreError::Transport(TransportError::unreachable(
+                    "injected",
+                )))
             }
             _ => call(),
         }
@@ -234,7 +239,7 @@ fn dropped_connections_and_lost_answers_resume_correctly() {
         };
         assert!(matches!(
             sync::sync_now(&mut a, &dead, SyncBudget::unlimited()),
-            Err(CoreError::Network(_))
+            Err(CoreError::Transport(TransportError::Unreachable(_)))
         ));
         assert_eq!(a.pending_changes().unwrap(), 1);
         sync_all(&mut a, &t);
@@ -541,7 +546,7 @@ fn a_passphrase_change_reaches_the_server_on_the_next_sync() {
         assert!(
             matches!(
                 login("old", PASS),
-                Err(CoreError::WrongPassphrase | CoreError::Unauthorized)
+                Err(CoreError::WrongPassphrase | CoreError::Transport(TransportError::Unauthorized))
             ),
             "{backend:?}: the old passphrase no longer logs in"
         );

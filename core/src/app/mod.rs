@@ -19,6 +19,8 @@ mod events;
 mod messaging;
 mod runner;
 mod sync;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -50,8 +52,9 @@ struct Shared {
     readers: Mutex<Vec<Store>>,
     listeners: Arc<Listeners>,
     transport: TransportOptions,
-    /// Serializes whole sync runs (awaited, never held by a blocking thread).
-    sync_gate: tokio::sync::Mutex<()>,
+    /// Serializes whole sync runs. Awaited (never blocks a thread); the background work holds
+    /// it until it has really stopped, so a cancelled run and a new one never overlap.
+    sync_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The writer, borrowed one step at a time (closed: [`CoreError::Closed`]).
@@ -83,7 +86,7 @@ impl App {
                 readers: Mutex::new(Vec::new()),
                 listeners: Arc::default(),
                 transport,
-                sync_gate: tokio::sync::Mutex::new(()),
+                sync_gate: Arc::new(tokio::sync::Mutex::new(())),
             }),
         }
     }

@@ -1,6 +1,8 @@
 //! The sync use case: records, then the messaging round, in one call — so every front end
 //! (and every background refresh) moves both.
 
+use std::sync::Arc;
+
 use super::events::SyncState;
 use super::{runner, App};
 use crate::cancel::CancelToken;
@@ -25,10 +27,15 @@ impl App {
     /// `Failed`, and `on_message_arrived` per conversation with new messages. Runs one at a
     /// time per app; dropping the future cancels it at the next step boundary.
     pub async fn sync(&self, budget: SyncBudget) -> Result<AppSyncReport> {
-        let _one_at_a_time = self.shared.sync_gate.lock().await;
+        let one_at_a_time = Arc::clone(&self.shared.sync_gate).lock_owned().await;
         self.notify(&SyncState::Syncing);
         let app = self.clone();
-        let result = runner::run_blocking(move |cancel| app.sync_blocking(budget, cancel)).await;
+        let result = runner::run_blocking(move |cancel| {
+            let report = app.sync_blocking(budget, cancel);
+            drop(one_at_a_time);
+            report
+        })
+        .await;
         match &result {
             Ok(report) => {
                 for peer in &report.inbox.arrived {

@@ -3,6 +3,8 @@
 
 pub mod instruments;
 
+use crate::error::InputProblem;
+use crate::error::StoreError;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -78,8 +80,8 @@ pub enum SaveError {
 impl From<&CoreError> for SaveError {
     fn from(err: &CoreError) -> Self {
         match err {
-            CoreError::DiskFull => SaveError::DiskFull,
-            CoreError::StoreBusy => SaveError::StoreBusy,
+            CoreError::Store(StoreError::DiskFull) => SaveError::DiskFull,
+            CoreError::Store(StoreError::Busy) => SaveError::StoreBusy,
             other => SaveError::Storage {
                 message: other.to_string(),
             },
@@ -90,9 +92,9 @@ impl From<&CoreError> for SaveError {
 impl From<SaveError> for CoreError {
     fn from(err: SaveError) -> Self {
         match err {
-            SaveError::DiskFull => CoreError::DiskFull,
-            SaveError::StoreBusy => CoreError::StoreBusy,
-            SaveError::Storage { message } => CoreError::Storage(message),
+            SaveError::DiskFull => CoreError::Store(StoreError::DiskFull),
+            SaveError::StoreBusy => CoreError::Store(StoreError::Busy),
+            SaveError::Storage { .. } => CoreError::Store(StoreError::WriteFailed),
         }
     }
 }
@@ -144,7 +146,7 @@ pub fn score(
 ) -> Result<AssessmentResult> {
     let total = instrument
         .score(&answers)
-        .map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        .map_err(|e| CoreError::invalid("answers", InputProblem::Score(e)))?;
     Ok(AssessmentResult {
         id: RecordId::generate()?,
         instrument,

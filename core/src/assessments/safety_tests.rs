@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::crypto::kdf::KdfParams;
+use crate::error::StoreError;
 use crate::safety::{Section, Settings};
 
 fn at(s: &str) -> DateTime<FixedOffset> {
@@ -155,7 +156,7 @@ fn a_full_disk_still_opens_the_safety_flow_and_reports_the_failed_save() {
         let r = score(Instrument::Gad7, vec![0; 7], at("2026-11-01T09:00:00Z")).unwrap();
         match store.put(RecordKind::Assessment, &r.id, &r) {
             Ok(()) => {}
-            Err(CoreError::DiskFull) => {
+            Err(CoreError::Store(StoreError::DiskFull)) => {
                 filled = n > 0 || filled;
                 break;
             }

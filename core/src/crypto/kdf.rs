@@ -6,6 +6,7 @@
 //! on every derivation so a tampered store or a hostile server cannot talk the client into a
 //! cheap derivation, and a passphrase change may never weaken them.
 
+use crate::error::CryptoError;
 use argon2::{Algorithm, Argon2, Params, Version};
 use hkdf::Hkdf;
 use sha2::Sha256;
@@ -62,13 +63,13 @@ impl KdfParams {
             || self.iterations < Self::FLOOR.iterations
             || self.parallelism < Self::FLOOR.parallelism
         {
-            return Err(CoreError::KdfTooWeak);
+            return Err(CoreError::Crypto(CryptoError::KdfTooWeak));
         }
         if self.memory_kib > Self::CEILING.memory_kib
             || self.iterations > Self::CEILING.iterations
             || self.parallelism > Self::CEILING.parallelism
         {
-            return Err(CoreError::KdfTooCostly);
+            return Err(CoreError::Crypto(CryptoError::KdfTooCostly));
         }
         Ok(())
     }
@@ -80,7 +81,7 @@ impl KdfParams {
             || new.iterations < self.iterations
             || new.parallelism < self.parallelism
         {
-            return Err(CoreError::KdfDowngrade);
+            return Err(CoreError::Crypto(CryptoError::KdfDowngrade));
         }
         Ok(())
     }
@@ -118,12 +119,12 @@ pub fn derive(passphrase: &[u8], salt: &[u8; SALT_LEN], params: &KdfParams) -> R
         params.parallelism,
         Some(64),
     )
-    .map_err(|_| CoreError::KdfTooWeak)?;
+    .map_err(|_| CoreError::Crypto(CryptoError::KdfTooWeak))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
     let mut master = Zeroizing::new([0u8; 64]);
     argon
         .hash_password_into(passphrase, salt, master.as_mut())
-        .map_err(|_| CoreError::InvalidInput("passphrase or salt has an unusable length".into()))?;
+        .map_err(|_| CoreError::Crypto(CryptoError::KeyLength))?;
     split(master.as_ref())
 }
 
@@ -134,7 +135,7 @@ fn split(master: &[u8]) -> Result<DerivedKeys> {
     let mut kek = Zeroizing::new([0u8; KEY_LEN]);
     hkdf.expand(INFO_AUTH, auth.as_mut())
         .and_then(|_| hkdf.expand(INFO_KEK, kek.as_mut()))
-        .map_err(|_| CoreError::InvalidInput("key length".into()))?;
+        .map_err(|_| CoreError::Crypto(CryptoError::KeyLength))?;
     Ok(DerivedKeys {
         auth_key: SecretKey::from_bytes(*auth),
         kek: SecretKey::from_bytes(*kek),
@@ -147,7 +148,7 @@ pub fn derive_from_high_entropy(secret: &[u8], info: &[u8]) -> Result<SecretKey>
     let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), secret);
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
     hkdf.expand(info, out.as_mut())
-        .map_err(|_| CoreError::InvalidInput("key length".into()))?;
+        .map_err(|_| CoreError::Crypto(CryptoError::KeyLength))?;
     Ok(SecretKey::from_bytes(*out))
 }
 
@@ -162,10 +163,13 @@ mod tests {
             iterations: 1,
             parallelism: 1,
         };
-        assert!(matches!(weak.check(), Err(CoreError::KdfTooWeak)));
+        assert!(matches!(
+            weak.check(),
+            Err(CoreError::Crypto(CryptoError::KdfTooWeak))
+        ));
         assert!(matches!(
             derive(b"pw", &[0; SALT_LEN], &weak),
-            Err(CoreError::KdfTooWeak)
+            Err(CoreError::Crypto(CryptoError::KdfTooWeak))
         ));
         let lower = KdfParams {
             memory_kib: 32 * 1024,
@@ -173,7 +177,7 @@ mod tests {
         };
         assert!(matches!(
             KdfParams::DEFAULT.check_not_weaker(&lower),
-            Err(CoreError::KdfDowngrade)
+            Err(CoreError::Crypto(CryptoError::KdfDowngrade))
         ));
         let higher = KdfParams {
             iterations: 4,

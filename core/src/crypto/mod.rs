@@ -7,6 +7,7 @@ pub mod envelope_v2;
 pub mod kdf;
 pub mod wrap;
 
+use crate::error::CryptoError;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{CoreError, Result};
@@ -51,5 +52,5 @@ impl std::fmt::Debug for SecretKey {
 
 /// Fills `buf` from the operating system's CSPRNG.
 pub fn fill_random(buf: &mut [u8]) -> Result<()> {
-    getrandom::fill(buf).map_err(|_| CoreError::Random)
+    getrandom::fill(buf).map_err(|_| CoreError::Crypto(CryptoError::Random))
 }

@@ -10,6 +10,9 @@ pub mod fhir;
 pub mod markdown;
 mod validate;
 
+use crate::error::ImportError;
+use crate::error::InputProblem;
+use crate::error::StoreError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -104,21 +107,19 @@ pub struct ImportedRecord {
 /// creates one; the first bad value fails the whole file with an `InvalidInput` naming it as
 /// `kind[index].field: what is wrong` (never the value itself).
 pub fn parse_json(text: &str) -> Result<Vec<ImportedRecord>> {
-    let doc: Value = serde_json::from_str(text)
-        .map_err(|_| CoreError::InvalidInput("the file is not valid JSON".into()))?;
+    let doc: Value =
+        serde_json::from_str(text).map_err(|_| CoreError::InvalidImport(ImportError::NotJson))?;
     if doc.get("format").and_then(Value::as_str) != Some(JSON_FORMAT) {
-        return Err(CoreError::InvalidInput(
-            "the file is not a Solace export".into(),
-        ));
+        return Err(CoreError::InvalidImport(ImportError::NotSolaceExport));
     }
     match doc.get("version").and_then(Value::as_u64) {
         Some(JSON_VERSION) => {}
         Some(v) => {
-            return Err(CoreError::InvalidInput(format!(
-                "export version {v} is not supported by this build"
-            )))
+            return Err(CoreError::InvalidImport(ImportError::UnsupportedVersion {
+                found: v,
+            }))
         }
-        None => return Err(CoreError::InvalidInput("the export has no version".into())),
+        None => return Err(CoreError::InvalidImport(ImportError::NoVersion)),
     }
     let mut records = Vec::new();
     for kind in RecordKind::ALL {
@@ -127,15 +128,15 @@ pub fn parse_json(text: &str) -> Result<Vec<ImportedRecord>> {
         };
         let list = list
             .as_array()
-            .ok_or_else(|| CoreError::InvalidInput(format!("'{}' must be a list", kind.tag())))?;
+            .ok_or_else(|| CoreError::InvalidImport(ImportError::NotAList { kind: kind.tag() }))?;
         for (index, item) in list.iter().enumerate() {
             // `mood[3].id: …` when the message starts with a field name, else `mood[3]: …`.
             let at = |what: &str| {
-                let field_first = what
-                    .split_once(':')
-                    .is_some_and(|(field, _)| !field.is_empty() && !field.contains(' '));
-                let joint = if field_first { "." } else { ": " };
-                CoreError::InvalidInput(format!("{}[{index}]{joint}{what}", kind.tag()))
+                CoreError::InvalidImport(ImportError::Record {
+                    kind: kind.tag(),
+                    index,
+                    reason: what.to_owned(),
+                })
             };
             let id: RecordId = item
                 .get("id")
@@ -180,7 +181,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or(Path::new("."));
     let name = path
         .file_name()
-        .ok_or_else(|| CoreError::InvalidInput("the export path needs a file name".into()))?;
+        .ok_or_else(|| CoreError::invalid("export path", InputProblem::Expected("a file name")))?;
     let mut suffix = [0u8; 6];
     fill_random(&mut suffix)?;
     let tmp = dir.join(format!(
@@ -210,7 +211,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     result.map_err(|e| {
         if e.raw_os_error() == Some(28) {
-            CoreError::DiskFull
+            CoreError::Store(StoreError::DiskFull)
         } else {
             CoreError::Io(e)
         }
@@ -226,7 +227,7 @@ pub fn export_to(
     now: DateTime<FixedOffset>,
 ) -> Result<Vec<PathBuf>> {
     let pretty = |v: &Value| {
-        serde_json::to_vec_pretty(v).map_err(|_| CoreError::InvalidInput("export encoding".into()))
+        serde_json::to_vec_pretty(v).map_err(|_| CoreError::MalformedRecord { kind: "export" })
     };
     match format {
         ExportFormat::Json => {

@@ -4,6 +4,7 @@
 use super::*;
 use crate::assessments::{self, Instrument};
 use crate::crypto::kdf::KdfParams;
+use crate::error::ImportError;
 use crate::habits::{self, HabitAction, HabitDraft, Schedule};
 use crate::journal::{self, Distortion, EmotionRating, JournalBody, JournalDraft, ThoughtRecord};
 use crate::mood::{self, MoodDraft};
@@ -185,15 +186,30 @@ fn bad_imports_are_refused_and_change_nothing() {
         KdfParams::FLOOR,
     )
     .unwrap();
-    assert!(import_json(&mut store, "not json").is_err());
-    assert!(import_json(&mut store, r#"{"format":"other","version":1}"#).is_err());
-    assert!(import_json(&mut store, r#"{"format":"solace-export","version":9}"#).is_err());
+    assert!(matches!(
+        import_json(&mut store, "not json"),
+        Err(CoreError::InvalidImport(ImportError::NotJson))
+    ));
+    assert!(matches!(
+        import_json(&mut store, r#"{"format":"other","version":1}"#),
+        Err(CoreError::InvalidImport(ImportError::NotSolaceExport))
+    ));
+    assert!(matches!(
+        import_json(&mut store, r#"{"format":"solace-export","version":9}"#),
+        Err(CoreError::InvalidImport(ImportError::UnsupportedVersion {
+            found: 9
+        }))
+    ));
     let half_bad = r#"{"format":"solace-export","version":1,
         "mood":[{"id":"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b","data":{"id":"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b","at":"2026-11-01T21:15:00+01:00","mood":6}}],
         "journal":[{"id":"0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a","data":{"nonsense":true}}]}"#;
     assert!(matches!(
         import_json(&mut store, half_bad),
-        Err(CoreError::InvalidInput(_))
+        Err(CoreError::InvalidImport(ImportError::Record {
+            kind: "journal",
+            index: 0,
+            ..
+        }))
     ));
     assert_eq!(store.count(RecordKind::Mood).unwrap(), 0);
 }
@@ -287,7 +303,7 @@ fn any_invalid_value_imports_nothing_and_is_named() {
         (
             "/habit/0/data/name",
             " ".into(),
-            "habit[0]: a habit name is 1-100",
+            "habit[0]: habit name must be 1-100",
         ),
         (
             "/habit_event/0/data/day",
@@ -297,12 +313,12 @@ fn any_invalid_value_imports_nothing_and_is_named() {
         (
             "/journal/0/data/title",
             long.clone().into(),
-            "journal[0]: a title is at most",
+            "journal[0]: title is longer than",
         ),
         (
             "/safety_plan/0/data/help_contacts/0",
             long.into(),
-            "safety_plan[0]: a safety-plan entry",
+            "safety_plan[0]: safety-plan entry is longer than",
         ),
         ("/daily_plan/0/data/step", "".into(), "daily_plan[0].step:"),
         (
@@ -328,7 +344,8 @@ fn any_invalid_value_imports_nothing_and_is_named() {
         )
         .unwrap();
         match import_json(&mut fresh, &doc.to_string()) {
-            Err(CoreError::InvalidInput(message)) => {
+            Err(CoreError::InvalidImport(err @ ImportError::Record { .. })) => {
+                let message = err.to_string();
                 assert!(message.starts_with(expected), "{pointer}: {message}");
                 assert!(
                     !message.contains("42") && !message.contains("xxxx"),

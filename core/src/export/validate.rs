@@ -114,7 +114,7 @@ fn decode<T: DeserializeOwned>(data: &Value) -> Result<T, String> {
 fn rule<T>(result: crate::Result<T>) -> Result<(), String> {
     match result {
         Ok(_) => Ok(()),
-        Err(CoreError::InvalidInput(message)) => Err(message),
+        Err(CoreError::InvalidInput(invalid)) => Err(invalid.to_string()),
         Err(other) => Err(other.to_string()),
     }
 }

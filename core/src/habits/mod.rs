@@ -8,6 +8,7 @@ pub mod schedule;
 pub mod streak;
 pub mod strength;
 
+use crate::error::InputProblem;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Weekday};
@@ -123,17 +124,19 @@ impl HabitDraft {
     pub(crate) fn validated(self) -> Result<Self> {
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(CoreError::InvalidInput(
-                "a habit name is 1-100 characters".into(),
+            return Err(CoreError::invalid(
+                "habit name",
+                InputProblem::Length { min: 1, max: 100 },
             ));
         }
         self.schedule
             .validate()
-            .map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+            .map_err(|e| CoreError::invalid("schedule", InputProblem::Schedule(e)))?;
         if let Some(plan) = &self.plan {
             if plan.cue.trim().is_empty() || plan.action.trim().is_empty() {
-                return Err(CoreError::InvalidInput(
-                    "an if-then plan needs both a cue and an action".into(),
+                return Err(CoreError::invalid(
+                    "if-then plan",
+                    InputProblem::Rule("needs both a cue and an action"),
                 ));
             }
         }
@@ -209,12 +212,16 @@ pub fn record(
 ) -> Result<HabitEvent> {
     let habit = get(store, habit)?;
     if day < habit.start {
-        return Err(CoreError::InvalidInput(
-            "that day is before the habit started".into(),
+        return Err(CoreError::invalid(
+            "day",
+            InputProblem::Rule("is before the habit started"),
         ));
     }
     if day > now.date_naive() {
-        return Err(CoreError::InvalidInput("that day is in the future".into()));
+        return Err(CoreError::invalid(
+            "day",
+            InputProblem::Rule("is in the future"),
+        ));
     }
     let event = HabitEvent {
         habit_id: habit.id,

@@ -2,6 +2,7 @@
 //! reading, pausing, drafts, shares and live-session answers. Nothing here waits for the
 //! network; [`super::service::Messenger`] sends what was queued.
 
+use crate::error::InputProblem;
 use sha2::{Digest, Sha256};
 
 use super::model::{
@@ -137,9 +138,13 @@ fn queue_at(store: &mut Store, peer: &str, id: &str, body: Body, sent_at: i64) -
 pub fn send_text(store: &mut Store, peer: &str, text: &str) -> Result<Message> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
-        return Err(CoreError::InvalidInput(format!(
-            "a message is 1-{MAX_TEXT_CHARS} characters"
-        )));
+        return Err(CoreError::invalid(
+            "message",
+            InputProblem::Length {
+                min: 1,
+                max: MAX_TEXT_CHARS as u32,
+            },
+        ));
     }
     let mut meta = conversation_meta(store, peer)?;
     let content = MessageContent::Text { text: text.into() };
@@ -506,8 +511,9 @@ pub fn answer_call(store: &mut Store, request_id: &str, accept: bool) -> Result<
             ..
         } if !message.outgoing => {}
         _ => {
-            return Err(CoreError::InvalidInput(
-                "only an open call request from the other side can be answered".into(),
+            return Err(CoreError::invalid(
+                "call request",
+                InputProblem::Rule("is not an open request from the other side"),
             ))
         }
     }

@@ -21,7 +21,7 @@ pub use model::{CallState, Conversation, Message, MessageContent, MessageStatus,
 pub use service::{InboxReport, Messenger, OutboxReport};
 pub use transport::MailboxTransport;
 
-use crate::error::Result;
+use crate::error::{CoreError, CryptoError, Result};
 use crate::store::Store;
 
 use self::olm::{DeviceCrypto, DeviceKeys, PairSession, SignedOneTimeKey, WireOlmMessage};
@@ -35,14 +35,26 @@ fn sessions_state(peer_curve25519: &str) -> String {
     format!("olm/sessions/{peer_curve25519}")
 }
 
+/// Opens a sealed device-state entry. A row that is there but does not open (damaged or
+/// rewritten on disk) is local damage: [`CryptoError::DeviceStateDamaged`], never confused
+/// with a peer's message that does not decrypt. Storage failures pass through as they are.
+fn load_state(store: &Store, name: &str) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+    store.device_state(name).map_err(|err| match err {
+        CoreError::Crypto(_) => CoreError::Crypto(CryptoError::DeviceStateDamaged),
+        other => other,
+    })
+}
+
 /// This device's Olm account and sessions, kept sealed in the store's device-local table
 /// (never synced: each device has its own).
 pub struct DeviceVault;
 
 impl DeviceVault {
     /// Loads this device's account, creating (and saving) one on first use.
+    /// A damaged account state fails with [`CryptoError::DeviceStateDamaged`] (never
+    /// replaced: that would lose every session).
     pub fn account(store: &mut Store) -> Result<DeviceCrypto> {
-        if let Some(bytes) = store.device_state(ACCOUNT_STATE)? {
+        if let Some(bytes) = load_state(store, ACCOUNT_STATE)? {
             return DeviceCrypto::from_pickle(&bytes);
         }
         let account = DeviceCrypto::new();
@@ -57,11 +69,11 @@ impl DeviceVault {
 
     /// The sessions with the device whose identity key is `peer`, most recently used first.
     pub fn sessions(store: &Store, peer: &str) -> Result<Vec<PairSession>> {
-        let Some(bytes) = store.device_state(&sessions_state(peer))? else {
+        let Some(bytes) = load_state(store, &sessions_state(peer))? else {
             return Ok(Vec::new());
         };
         let pickles: Vec<String> = serde_json::from_slice(&bytes)
-            .map_err(|_| crate::error::CoreError::InvalidInput("malformed session state".into()))?;
+            .map_err(|_| CoreError::Crypto(CryptoError::DeviceStateDamaged))?;
         pickles
             .iter()
             .map(|p| PairSession::from_pickle(p.as_bytes()))
@@ -75,9 +87,8 @@ impl DeviceVault {
             .take(MAX_SESSIONS_PER_PEER)
             .map(|s| s.pickle().map(|b| String::from_utf8(b).unwrap_or_default()))
             .collect::<Result<Vec<String>>>()?;
-        let bytes = serde_json::to_vec(&pickles).map_err(|_| {
-            crate::error::CoreError::InvalidInput("unencodable session state".into())
-        })?;
+        let bytes = serde_json::to_vec(&pickles)
+            .map_err(|_| CoreError::Crypto(CryptoError::DeviceStateDamaged))?;
         store.put_device_state(&sessions_state(peer), &bytes)
     }
 

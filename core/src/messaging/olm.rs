@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use vodozemac::olm::{Account, AccountPickle, OlmMessage, Session, SessionConfig, SessionPickle};
 use vodozemac::{Curve25519PublicKey, Ed25519PublicKey, Ed25519Signature};
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, CryptoError, PeerMessageError, Result};
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
     base64::engine::general_purpose::STANDARD;
@@ -43,14 +43,25 @@ pub struct WireOlmMessage {
     pub body: String,
 }
 
-fn bad(what: &str) -> CoreError {
-    CoreError::InvalidInput(format!("malformed {what}"))
+/// A part of a peer's message that does not parse: the peer's fault.
+fn bad(what: &'static str) -> CoreError {
+    CoreError::PeerMessage(PeerMessageError::Malformed(what))
 }
 
-/// Why a message could not be opened. Distinct from malformed input so a UI can flag
-/// tampering or replays.
+/// A peer's published keys that do not parse or verify.
+fn bad_keys() -> CoreError {
+    CoreError::PeerMessage(PeerMessageError::BadDeviceKeys)
+}
+
+/// This device's own Olm state that does not (de)serialize: local damage.
+fn damaged() -> CoreError {
+    CoreError::Crypto(CryptoError::DeviceStateDamaged)
+}
+
+/// Why a message could not be opened with a healthy session: the peer's fault (tampered,
+/// replayed, or not for this device). Distinct from malformed input so a UI can flag it.
 pub(crate) fn rejected() -> CoreError {
-    CoreError::Envelope(crate::crypto::envelope::EnvelopeError::Authentication)
+    CoreError::PeerMessage(PeerMessageError::Undecryptable)
 }
 
 /// This device's Olm account.
@@ -74,8 +85,7 @@ impl DeviceCrypto {
 
     /// Restores an account from its pickle (JSON bytes).
     pub fn from_pickle(bytes: &[u8]) -> Result<Self> {
-        let pickle: AccountPickle =
-            serde_json::from_slice(bytes).map_err(|_| bad("device account state"))?;
+        let pickle: AccountPickle = serde_json::from_slice(bytes).map_err(|_| damaged())?;
         Ok(Self {
             account: Account::from_pickle(pickle),
         })
@@ -83,7 +93,7 @@ impl DeviceCrypto {
 
     /// The account's pickle (JSON bytes) — secret: store it sealed.
     pub fn pickle(&self) -> Result<Vec<u8>> {
-        serde_json::to_vec(&self.account.pickle()).map_err(|_| bad("device account state"))
+        serde_json::to_vec(&self.account.pickle()).map_err(|_| damaged())
     }
 
     /// The public identity of this device.
@@ -121,24 +131,21 @@ impl DeviceCrypto {
         theirs: &DeviceKeys,
         otk: &SignedOneTimeKey,
     ) -> Result<PairSession> {
-        let signing =
-            Ed25519PublicKey::from_base64(&theirs.ed25519).map_err(|_| bad("signing key"))?;
-        let signature = Ed25519Signature::from_base64(&otk.signature)
-            .map_err(|_| bad("one-time key signature"))?;
+        let signing = Ed25519PublicKey::from_base64(&theirs.ed25519).map_err(|_| bad_keys())?;
+        let signature = Ed25519Signature::from_base64(&otk.signature).map_err(|_| bad_keys())?;
         signing
             .verify(
                 format!("{OTK_SIGNATURE_CONTEXT}{}", otk.key).as_bytes(),
                 &signature,
             )
-            .map_err(|_| rejected())?;
-        let identity = Curve25519PublicKey::from_base64(&theirs.curve25519)
-            .map_err(|_| bad("identity key"))?;
-        let one_time =
-            Curve25519PublicKey::from_base64(&otk.key).map_err(|_| bad("one-time key"))?;
+            .map_err(|_| bad_keys())?;
+        let identity =
+            Curve25519PublicKey::from_base64(&theirs.curve25519).map_err(|_| bad_keys())?;
+        let one_time = Curve25519PublicKey::from_base64(&otk.key).map_err(|_| bad_keys())?;
         let session = self
             .account
             .create_outbound_session(SessionConfig::version_1(), identity, one_time)
-            .map_err(|_| rejected())?;
+            .map_err(|_| bad_keys())?;
         Ok(PairSession { session })
     }
 
@@ -150,7 +157,7 @@ impl DeviceCrypto {
         message: &WireOlmMessage,
     ) -> Result<(PairSession, Vec<u8>)> {
         let identity =
-            Curve25519PublicKey::from_base64(their_curve25519).map_err(|_| bad("identity key"))?;
+            Curve25519PublicKey::from_base64(their_curve25519).map_err(|_| bad("sender key"))?;
         let OlmMessage::PreKey(pre_key) = decode(message)? else {
             return Err(rejected());
         };
@@ -194,8 +201,7 @@ impl PairSession {
 
     /// Restores a session from its pickle (JSON bytes).
     pub fn from_pickle(bytes: &[u8]) -> Result<Self> {
-        let pickle: SessionPickle =
-            serde_json::from_slice(bytes).map_err(|_| bad("session state"))?;
+        let pickle: SessionPickle = serde_json::from_slice(bytes).map_err(|_| damaged())?;
         Ok(Self {
             session: Session::from_pickle(pickle),
         })
@@ -203,18 +209,15 @@ impl PairSession {
 
     /// The session's pickle (JSON bytes) — secret: store it sealed.
     pub fn pickle(&self) -> Result<Vec<u8>> {
-        serde_json::to_vec(&self.session.pickle()).map_err(|_| bad("session state"))
+        serde_json::to_vec(&self.session.pickle()).map_err(|_| damaged())
     }
 
     /// Encrypts `plaintext` (advances the ratchet: persist the session afterwards).
     pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<WireOlmMessage> {
-        let message = self
-            .session
-            .encrypt(plaintext)
-            .map_err(|_| bad("message"))?;
+        let message = self.session.encrypt(plaintext).map_err(|_| damaged())?;
         let (kind, body) = message.to_parts();
         Ok(WireOlmMessage {
-            kind: u8::try_from(kind).map_err(|_| bad("message"))?,
+            kind: u8::try_from(kind).map_err(|_| damaged())?,
             body: B64.encode(body),
         })
     }

@@ -5,7 +5,7 @@
 //! counts towards [`WEDGE_AFTER`], after which the entry is *wedged*: shown to the user and
 //! only retried when they ask.
 
-use crate::error::CoreError;
+use crate::error::{CoreError, TransportError};
 
 /// Permanent failures after which an entry is wedged.
 pub const WEDGE_AFTER: u32 = 5;
@@ -24,9 +24,8 @@ pub enum Failure {
 /// Classifies an error from a send attempt.
 pub fn classify(err: &CoreError) -> Failure {
     match err {
-        CoreError::Network(_) | CoreError::Unauthorized | CoreError::StoreBusy => {
-            Failure::Transient
-        }
+        err if err.is_transient() => Failure::Transient,
+        CoreError::Transport(TransportError::Unauthorized) => Failure::Transient,
         _ => Failure::Permanent,
     }
 }
@@ -76,14 +75,14 @@ mod tests {
         let (_, _, w) = after_failure(100, Failure::Transient, 0, 0.5);
         assert!(!w, "being offline never wedges a message");
         assert_eq!(
-            classify(&CoreError::Network("x".into())),
+            classify(&CoreError::Transport(TransportError::Unreachable(None))),
             Failure::Transient
         );
         assert_eq!(
-            classify(&CoreError::ServerRejected {
+            classify(&CoreError::Transport(TransportError::Rejected {
                 code: "not_linked".into(),
                 message: String::new()
-            }),
+            })),
             Failure::Permanent
         );
     }

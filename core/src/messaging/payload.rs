@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, PeerMessageError, Result};
 
 /// The payload format this build writes and reads.
 pub const PAYLOAD_VERSION: u8 = 1;
@@ -121,8 +121,8 @@ pub fn valid_message_id(id: &str) -> bool {
 impl Payload {
     /// Serializes and pads to the next multiple of 256 bytes (trailing spaces are valid JSON).
     pub fn encode(&self) -> Result<Vec<u8>> {
-        let mut bytes = serde_json::to_vec(self)
-            .map_err(|_| CoreError::InvalidInput("unencodable message".into()))?;
+        let mut bytes =
+            serde_json::to_vec(self).map_err(|_| CoreError::MalformedRecord { kind: "message" })?;
         let padded = bytes.len().div_ceil(PAD_BUCKET) * PAD_BUCKET;
         bytes.resize(padded, b' ');
         Ok(bytes)
@@ -130,7 +130,7 @@ impl Payload {
 
     /// Parses and validates a decrypted payload.
     pub fn decode(bytes: &[u8]) -> Result<Self> {
-        let malformed = || CoreError::InvalidInput("malformed message payload".into());
+        let malformed = || CoreError::PeerMessage(PeerMessageError::Malformed("message payload"));
         if bytes.len() > MAX_PAYLOAD_BYTES {
             return Err(malformed());
         }

@@ -16,7 +16,7 @@ use super::outbox::{self, Failure};
 use super::payload::{Body, Payload, ReceiptKind};
 use super::transport::MailboxTransport;
 use super::DeviceVault;
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, InputProblem, PeerMessageError, Result, TransportError};
 use crate::store::messages::MessageRow;
 use crate::store::Store;
 use crate::sync::StoreCell;
@@ -43,8 +43,12 @@ pub struct InboxReport {
     pub received: u32,
     /// Deliveries of messages already taken in (dropped).
     pub duplicates: u32,
-    /// Messages that failed authentication or were malformed (dropped).
+    /// Messages that failed authentication or were malformed: the peer's fault (dropped).
     pub rejected: u32,
+    /// Messages left on the server because this device's own messaging state is damaged
+    /// (local damage, not the peer's fault): nothing is lost, they arrive once the state is
+    /// repaired or restored. A front end should say so.
+    pub held: u32,
     /// Notification text for new messages in conversations that are not paused (discreet by
     /// default); `None` when there is nothing to notify.
     pub notification: Option<String>,
@@ -218,12 +222,13 @@ impl<'a> Messenger<'a> {
         minutes: u32,
     ) -> Result<super::Message> {
         if !(5..=15).contains(&minutes) {
-            return Err(CoreError::InvalidInput(
-                "a live session is 5-15 minutes".into(),
+            return Err(CoreError::invalid(
+                "live session minutes",
+                InputProblem::OutOfRange { min: 5, max: 15 },
             ));
         }
         let begin = chrono::DateTime::parse_from_rfc3339(start)
-            .map_err(|_| CoreError::InvalidInput("start must be an RFC 3339 time".into()))?;
+            .map_err(|_| CoreError::invalid("start", InputProblem::Expected("an RFC 3339 time")))?;
         let end = begin + chrono::Duration::minutes(i64::from(minutes));
         let therapists = self.search(cell, &m::DirectoryQuery::default())?;
         let profile = therapists
@@ -236,8 +241,9 @@ impl<'a> Messenger<'a> {
             })
         });
         if !fits {
-            return Err(CoreError::InvalidInput(
-                "that time is outside the therapist's availability".into(),
+            return Err(CoreError::invalid(
+                "start",
+                InputProblem::Rule("is outside the therapist's availability"),
             ));
         }
         cell.with(|s| local::queue_call_request(s, therapist_id, &begin.to_rfc3339(), minutes))
@@ -321,7 +327,7 @@ impl<'a> Messenger<'a> {
                         report.waiting += 1;
                     }
                     held.insert(row.peer_account.clone());
-                    if matches!(err, CoreError::Unauthorized) {
+                    if matches!(err, CoreError::Transport(TransportError::Unauthorized)) {
                         return Err(err);
                     }
                     offline = failure == Failure::Transient;
@@ -343,7 +349,11 @@ impl<'a> Messenger<'a> {
         round: &mut FlushRound,
     ) -> Result<()> {
         let copies_to_self = !matches!(
-            Payload::decode(payload)?.body,
+            Payload::decode(payload)
+                .map_err(|_| CoreError::MalformedRecord {
+                    kind: "outbox entry"
+                })?
+                .body,
             Body::Receipt { .. } | Body::Share { .. } | Body::Unshare { .. }
         );
         let mut targets = vec![peer.to_owned()];
@@ -408,10 +418,10 @@ impl<'a> Messenger<'a> {
             devices.insert(target.clone(), reusable);
             if envelopes.is_empty() {
                 if target == peer && peer != me.account_id {
-                    return Err(CoreError::ServerRejected {
+                    return Err(CoreError::Transport(TransportError::Rejected {
                         code: "no_devices".into(),
                         message: "the recipient has no device ready for messages yet".into(),
-                    });
+                    }));
                 }
                 continue;
             }
@@ -429,11 +439,17 @@ impl<'a> Messenger<'a> {
     }
 
     /// Takes in every waiting message: decrypt, store and save the session in one transaction,
-    /// then acknowledge. Tampered, replayed or malformed messages are dropped and counted.
+    /// then acknowledge. A message that is the peer's fault (tampered, replayed, malformed,
+    /// misrouted) is dropped, acknowledged and counted as rejected. A message this device
+    /// cannot take in because of local damage (its sealed Olm state does not open) is NOT
+    /// acknowledged: it stays on the server, is counted as held, and arrives once the state
+    /// is repaired. A storage failure (disk full, busy, I/O) stops the round with that error,
+    /// after acknowledging only what was safely stored.
     pub fn receive(&self, cell: &dyn StoreCell) -> Result<InboxReport> {
         let (me, mut account) = cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?)))?;
         let mut report = InboxReport::default();
         let mut notify: HashMap<String, u32> = HashMap::new();
+        let mut held: HashSet<u64> = HashSet::new();
         loop {
             let inbox = self
                 .transport
@@ -449,7 +465,7 @@ impl<'a> Messenger<'a> {
                     cell.with(|st| st.atomically(|s| take_in(s, &me, &mut account, message)));
                 if outcome.is_err() {
                     // Rolled back: forget what the in-memory account did (a consumed one-time key).
-                    account = cell.with(|s| DeviceVault::account(s))?;
+                    account = cell.with(DeviceVault::account)?;
                 }
                 match outcome {
                     Ok(Some(peer)) => {
@@ -457,9 +473,14 @@ impl<'a> Messenger<'a> {
                         *notify.entry(peer).or_default() += 1;
                     }
                     Ok(None) => report.received += 1,
-                    // Counted, never logged: even their metadata is personal.
-                    Err(CoreError::Envelope(_) | CoreError::InvalidInput(_)) => {
-                        report.rejected += 1;
+                    // The peer's fault: counted, never logged (even metadata is personal).
+                    Err(err) if err.is_peer_fault() => report.rejected += 1,
+                    // Local damage to this device's messaging state: keep it on the server.
+                    Err(CoreError::Crypto(_)) => {
+                        if held.insert(message.id) {
+                            report.held += 1;
+                        }
+                        continue;
                     }
                     Err(other) => {
                         // Storage failed: leave the message on the server for the next try.
@@ -470,7 +491,8 @@ impl<'a> Messenger<'a> {
                 acks.push(message.id);
             }
             self.ack(&me, &acks)?;
-            if !inbox.more || inbox.messages.is_empty() {
+            // A page of held messages only would come back unchanged: stop there.
+            if !inbox.more || acks.is_empty() {
                 break;
             }
         }
@@ -533,7 +555,7 @@ fn take_in(
     };
     let plain = DeviceVault::decrypt_from(store, account, &message.sender_key, &wire)?;
     let payload = Payload::decode(&plain)?;
-    let misrouted = || CoreError::InvalidInput("message routing does not match its content".into());
+    let misrouted = || CoreError::PeerMessage(PeerMessageError::Misrouted);
     if payload.from != message.sender_account || payload.id != message.client_message_id {
         return Err(misrouted());
     }

@@ -2,6 +2,7 @@
 //! trait so tests can put faults between client and server; implemented over HTTP by
 //! [`HttpTransport`]. Blocking: call off the UI thread.
 
+use crate::error::TransportError;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -39,10 +40,10 @@ pub trait MailboxTransport {
     /// transports keep the default (refused as `unsupported`: the current token stays in use
     /// while it is valid).
     fn refresh_session(&self, _token: &str) -> Result<solace_protocol::SessionResponse> {
-        Err(CoreError::ServerRejected {
+        Err(CoreError::Transport(TransportError::Rejected {
             code: "unsupported".into(),
             message: "this transport does not offer the operation".into(),
-        })
+        }))
     }
 }
 
@@ -74,7 +75,7 @@ impl HttpTransport {
         body: Option<&B>,
     ) -> Result<T> {
         self.call(method, path, token, body)?
-            .ok_or_else(|| CoreError::Network("the server sent an empty answer".into()))
+            .ok_or_else(|| CoreError::Transport(TransportError::BadAnswer))
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod stats;
 
+use crate::error::InputProblem;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -45,11 +46,12 @@ pub struct MoodCheckIn {
     pub draft: MoodDraft,
 }
 
-fn check_scale(name: &str, value: Option<u8>) -> Result<()> {
+fn check_scale(name: &'static str, value: Option<u8>) -> Result<()> {
     match value {
-        Some(v) if !(1..=10).contains(&v) => Err(CoreError::InvalidInput(format!(
-            "{name} must be between 1 and 10"
-        ))),
+        Some(v) if !(1..=10).contains(&v) => Err(CoreError::invalid(
+            name,
+            InputProblem::OutOfRange { min: 1, max: 10 },
+        )),
         _ => Ok(()),
     }
 }
@@ -63,8 +65,9 @@ impl MoodDraft {
         check_scale("anxiety", self.anxiety)?;
         if let Some(hours) = self.sleep_hours {
             if !(0.0..=24.0).contains(&hours) || hours.is_nan() {
-                return Err(CoreError::InvalidInput(
-                    "sleep hours must be between 0 and 24".into(),
+                return Err(CoreError::invalid(
+                    "sleep hours",
+                    InputProblem::OutOfRange { min: 0, max: 24 },
                 ));
             }
         }

@@ -20,6 +20,7 @@ mod matching;
 #[cfg(test)]
 mod tests;
 
+use crate::error::InputProblem;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -316,7 +317,7 @@ pub fn generate_words(count: usize) -> Result<Zeroizing<String>> {
     let words = lists::generator_words();
     let n = words.len() as u32;
     if n == 0 {
-        return Err(CoreError::InvalidInput("the word list is empty".into()));
+        return Err(CoreError::invalid("word list", InputProblem::Empty));
     }
     // Rejection sampling keeps every word equally likely.
     let limit = u32::MAX - (u32::MAX % n);

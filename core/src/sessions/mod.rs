@@ -6,6 +6,7 @@ pub mod engine;
 pub mod suggest;
 pub mod techniques;
 
+use crate::error::InputProblem;
 use chrono::{DateTime, FixedOffset};
 
 use crate::error::{CoreError, Result};
@@ -57,7 +58,7 @@ pub fn advance(
 ) -> Result<MicroSession> {
     let mut next = session
         .apply(input, now)
-        .map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        .map_err(|e| CoreError::invalid("step input", InputProblem::Step(e)))?;
     store.atomically(|store| {
         if next.is_done()
             && next.technique == Some(TechniqueId::CbtReframe)

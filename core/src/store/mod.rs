@@ -2,13 +2,15 @@
 //!
 //! Only record ids, kind tags and sync metadata are in clear; every body is a sealed
 //! [`envelope`](crate::crypto::envelope). Opening takes an exclusive lock file so exactly one
-//! process writes a store; a second opener gets [`CoreError::StoreBusy`].
+//! process writes a store; a second opener gets [`CoreError::Store(StoreError::Busy)`].
 
 pub mod messages;
 mod reader_stub;
 pub mod schema;
 pub mod sync_state;
 
+use crate::error::InputProblem;
+use crate::error::StoreError;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,7 +58,7 @@ fn lock_dir(dir: &Path) -> Result<File> {
         .open(dir.join(LOCK_FILE))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(CoreError::StoreBusy),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CoreError::Store(StoreError::Busy)),
         Err(std::fs::TryLockError::Error(err)) => Err(CoreError::Io(err)),
     }
 }
@@ -328,8 +330,9 @@ impl Store {
             .optional()?;
         match row {
             None => Ok(0),
-            Some((k, _)) if k != kind.tag() => Err(CoreError::InvalidInput(
-                "record id already used by another kind".into(),
+            Some((k, _)) if k != kind.tag() => Err(CoreError::invalid(
+                "record id",
+                InputProblem::Rule("is already used by another kind"),
             )),
             Some((_, v)) => Ok(v.max(0) as u64),
         }
@@ -513,9 +516,7 @@ impl Store {
     pub fn resolve_prefix(&self, kind: RecordKind, prefix: &str) -> Result<RecordId> {
         let prefix = prefix.trim().to_ascii_lowercase();
         if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(CoreError::InvalidInput(
-                "an id is at least 4 hex characters".into(),
-            ));
+            return Err(CoreError::invalid("id", InputProblem::TooShort { min: 4 }));
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM records WHERE kind = ?1 AND deleted = 0
@@ -525,7 +526,7 @@ impl Store {
             .query_map(params![kind.tag(), prefix], |r| r.get::<_, Vec<u8>>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         match ids.as_slice() {
-            [one] => RecordId::from_slice(one).ok_or(CoreError::CorruptStore),
+            [one] => RecordId::from_slice(one).ok_or(CoreError::Store(StoreError::Corrupt)),
             [] => Err(CoreError::NotFound(kind.tag())),
             _ => Err(CoreError::AmbiguousId),
         }
@@ -559,7 +560,7 @@ impl Store {
 
     /// Test hook: caps the database at its current size (`PRAGMA max_page_count` on this
     /// connection), so the next write needing a new page fails with a real `SQLITE_FULL`
-    /// (`CoreError::DiskFull`), as on a full disk.
+    /// (`CoreError::Store(StoreError::DiskFull)`), as on a full disk.
     #[cfg(test)]
     pub(crate) fn cap_size_for_tests(&self) -> Result<()> {
         let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;

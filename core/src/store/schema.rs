@@ -2,6 +2,7 @@
 //! `user_version` bump, so a crash leaves the store at the previous version, never half-way.
 //! Append new migrations; never edit a released one.
 
+use crate::error::StoreError;
 use rusqlite::Connection;
 
 use crate::error::{CoreError, Result};
@@ -120,10 +121,10 @@ pub fn version(conn: &Connection) -> Result<i64> {
 /// Refuses stores written by a newer build.
 pub fn check_supported(found: i64) -> Result<()> {
     if found > LATEST {
-        return Err(CoreError::SchemaTooNew {
+        return Err(CoreError::Store(StoreError::SchemaTooNew {
             found,
             supported: LATEST,
-        });
+        }));
     }
     Ok(())
 }
@@ -155,7 +156,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             migrate(&mut conn),
-            Err(CoreError::SchemaTooNew { .. })
+            Err(CoreError::Store(StoreError::SchemaTooNew { .. }))
         ));
     }
 }

@@ -2,6 +2,7 @@
 //! the pull cursor and the device's mutation counter. Every step that must be atomic (a pulled
 //! page merged together with the cursor; mutation numbers handed out) is one transaction.
 
+use crate::error::StoreError;
 use rusqlite::{params, OptionalExtension};
 use zeroize::Zeroizing;
 
@@ -231,8 +232,9 @@ impl Store {
         let env = envelope::parse(&sealed)?;
         let key = self.unlocked.keyring.get(env.key_id)?;
         let token = envelope::open(&env, key, &Self::token_id(), TOKEN_KIND)?;
-        let token =
-            Zeroizing::new(String::from_utf8(token.to_vec()).map_err(|_| CoreError::CorruptStore)?);
+        let token = Zeroizing::new(
+            String::from_utf8(token.to_vec()).map_err(|_| CoreError::Store(StoreError::Corrupt))?,
+        );
         Ok(Some((account, token)))
     }
 
@@ -335,7 +337,7 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for (mut record, push_seq, push_counter, raw_id) in rows {
             if raw_id.len() != 16 {
-                return Err(CoreError::CorruptStore);
+                return Err(CoreError::Store(StoreError::Corrupt));
             }
             let mutation_seq = match (push_seq, push_counter) {
                 (Some(s), Some(c)) if c == record.counter => s,

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::crypto::kdf::KdfParams;
+use crate::error::{CryptoError, StoreError};
 use crate::keystore::MemoryKeyStore;
 
 const PASS: &str = crate::passphrase::TEST_PASSPHRASE;
@@ -90,11 +91,11 @@ fn missing_and_busy_stores_are_typed() {
     let (_store, _) = new_store(dir.path());
     assert!(matches!(
         Store::open_with_passphrase(dir.path(), PASS),
-        Err(CoreError::StoreBusy)
+        Err(CoreError::Store(StoreError::Busy))
     ));
     assert!(matches!(
         Store::create(dir.path(), PASS, KdfParams::FLOOR),
-        Err(CoreError::StoreBusy)
+        Err(CoreError::Store(StoreError::Busy))
     ));
 }
 
@@ -117,7 +118,7 @@ fn device_key_unlocks_and_forgetting_it_locks() {
     store.put(RecordKind::Mood, &id, &5u8).unwrap();
     assert!(matches!(
         Store::open_with_device_key(dir.path(), &keystore).map(|_| ()),
-        Err(CoreError::StoreBusy)
+        Err(CoreError::Store(StoreError::Busy))
     ));
     store.remember_device(&keystore).unwrap();
     drop(store);
@@ -250,7 +251,9 @@ fn tampered_or_swapped_blobs_fail_with_typed_errors() {
         .unwrap();
     assert!(matches!(
         store.get::<String>(RecordKind::Journal, &b),
-        Err(CoreError::Envelope(envelope::EnvelopeError::Authentication))
+        Err(CoreError::Crypto(CryptoError::Envelope(
+            envelope::EnvelopeError::Authentication
+        )))
     ));
     let mut blob: Vec<u8> = store
         .conn
@@ -268,7 +271,9 @@ fn tampered_or_swapped_blobs_fail_with_typed_errors() {
         .unwrap();
     assert!(matches!(
         store.get::<String>(RecordKind::Journal, &a),
-        Err(CoreError::Envelope(envelope::EnvelopeError::Authentication))
+        Err(CoreError::Crypto(CryptoError::Envelope(
+            envelope::EnvelopeError::Authentication
+        )))
     ));
     store
         .conn
@@ -291,7 +296,7 @@ fn weakened_kdf_params_on_disk_are_refused() {
     drop(store);
     assert!(matches!(
         Store::open_with_passphrase(dir.path(), PASS).map(|_| ()),
-        Err(CoreError::KdfTooWeak)
+        Err(CoreError::Crypto(CryptoError::KdfTooWeak))
     ));
 }
 
@@ -302,7 +307,10 @@ fn atomically_rolls_back_every_write_on_error() {
     let id = RecordId::generate().unwrap();
     let result: Result<()> = store.atomically(|s| {
         s.put(RecordKind::Journal, &id, &"half")?;
-        Err(CoreError::InvalidInput("stop".into()))
+        Err(CoreError::invalid(
+            "test",
+            crate::error::InputProblem::Empty,
+        ))
     });
     assert!(result.is_err());
     assert!(store
@@ -321,7 +329,7 @@ fn a_non_solace_file_is_a_clear_error() {
     .unwrap();
     assert!(matches!(
         Store::open_with_passphrase(dir.path(), PASS).map(|_| ()),
-        Err(CoreError::CorruptStore)
+        Err(CoreError::Store(StoreError::Corrupt))
     ));
 }
 

@@ -2,6 +2,7 @@
 //! connected device in again (new token, same store), and stage new login material after a
 //! passphrase change so the next sync sends it.
 
+use crate::error::TransportError;
 use solace_protocol as p;
 use zeroize::Zeroizing;
 
@@ -23,9 +24,11 @@ fn wire_kdf(k: KdfParams) -> p::WireKdf {
 }
 
 pub(super) fn to_portable(keys: &p::AccountKeys) -> Result<PortableKeys> {
-    let bad = || CoreError::ServerRejected {
-        code: "bad_keys".into(),
-        message: "the server sent malformed key material".into(),
+    let bad = || {
+        CoreError::Transport(TransportError::Rejected {
+            code: "bad_keys".into(),
+            message: "the server sent malformed key material".into(),
+        })
     };
     let salt: [u8; 16] = hex::decode(&keys.salt)
         .map_err(|_| bad())?
@@ -155,9 +158,11 @@ pub(super) fn prelogin_derive(
     let salt: [u8; 16] = hex::decode(&pre.salt)
         .ok()
         .and_then(|s| s.try_into().ok())
-        .ok_or_else(|| CoreError::ServerRejected {
-            code: "bad_salt".into(),
-            message: "malformed salt".into(),
+        .ok_or_else(|| {
+            CoreError::Transport(TransportError::Rejected {
+                code: "bad_salt".into(),
+                message: "malformed salt".into(),
+            })
         })?;
     crate::crypto::kdf::derive(passphrase.as_bytes(), &salt, &kdf)
 }
@@ -165,7 +170,7 @@ pub(super) fn prelogin_derive(
 /// A refused login means the passphrase (or account name) is wrong.
 fn login_refused(e: CoreError) -> CoreError {
     match e {
-        CoreError::Unauthorized => CoreError::WrongPassphrase,
+        CoreError::Transport(TransportError::Unauthorized) => CoreError::WrongPassphrase,
         other => other,
     }
 }

@@ -5,6 +5,7 @@
 //! kept aside with its server seq, never overwriting or deleting a local record. Deletion is
 //! only ever taken from a sealed tombstone; the clear `deleted` flag on the wire is ignored.
 
+use crate::error::CryptoError;
 use serde_json::Value;
 use solace_protocol as p;
 
@@ -97,7 +98,9 @@ fn authenticate(
     }
     let opened = match store.open_record(claimed, &id, &blob) {
         Ok(opened) => opened,
-        Err(CoreError::UnknownKey(_)) => return Err(QuarantineReason::UnknownKey),
+        Err(CoreError::Crypto(CryptoError::UnknownKey(_))) => {
+            return Err(QuarantineReason::UnknownKey)
+        }
         Err(_) => return Err(QuarantineReason::Unreadable),
     };
     let kind = RecordKind::from_tag(&opened.kind).ok_or(QuarantineReason::Malformed)?;

@@ -28,7 +28,7 @@ impl dyn StoreCell + '_ {
                 out = Some(f(store));
             }
         })?;
-        out.unwrap_or(Err(CoreError::StoreBusy))
+        out.unwrap_or(Err(CoreError::Store(crate::error::StoreError::Busy)))
     }
 }
 
@@ -55,7 +55,10 @@ impl<'a> Exclusive<'a> {
 impl StoreCell for Exclusive<'_> {
     fn enter(&self, f: &mut dyn FnMut(&mut Store)) -> Result<()> {
         // Re-entering from inside a step is a programming error; report it, never panic.
-        let mut store = self.0.try_borrow_mut().map_err(|_| CoreError::StoreBusy)?;
+        let mut store = self
+            .0
+            .try_borrow_mut()
+            .map_err(|_| CoreError::Store(crate::error::StoreError::Busy))?;
         f(&mut store);
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! when the caller has the passphrase, the auth key it derives — so a stolen token alone
 //! cannot lock a person out of their other devices.
 
+use crate::error::InputProblem;
 use solace_protocol as p;
 
 use super::account::{prelogin_derive, proof_hex};
@@ -65,8 +66,9 @@ pub fn revoke_shared(
     })?;
     let (device_id, all_other_devices) = match target {
         RevokeTarget::Device(id) if *id == account.device_id => {
-            return Err(CoreError::InvalidInput(
-                "this is the device in use; revoke it from another device".into(),
+            return Err(CoreError::invalid(
+                "device",
+                InputProblem::Rule("is the device in use; revoke it from another device"),
             ))
         }
         RevokeTarget::Device(id) => (id.clone(), false),

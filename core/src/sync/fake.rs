@@ -1,6 +1,7 @@
 //! An in-memory server with the protocol's push/pull semantics, for fast client tests and
 //! fault injection (drop a request before or its answer after it is applied). Test-only.
 
+use crate::error::TransportError;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -65,15 +66,19 @@ impl FakeServer {
     fn with<T>(&self, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
         let fault = self.next_fault();
         if fault == Fault::DropRequest {
-            return Err(CoreError::Network("injected: request lost".into()));
+            return Err(CoreError::Transport(TransportError::unreachable(
+                "injected: request lost",
+            )));
         }
         let mut state = self
             .state
             .lock()
-            .map_err(|_| CoreError::Network("poisoned".into()))?;
+            .map_err(|_| CoreError::Transport(TransportError::BadAnswer))?;
         let out = f(&mut state)?;
         if fault == Fault::DropResponse {
-            return Err(CoreError::Network("injected: response lost".into()));
+            return Err(CoreError::Transport(TransportError::unreachable(
+                "injected: response lost",
+            )));
         }
         Ok(out)
     }
@@ -125,7 +130,10 @@ fn session(state: &mut State) -> p::SessionResponse {
 impl Transport for FakeServer {
     fn prelogin(&self, _: &p::PreloginRequest) -> Result<p::PreloginResponse> {
         self.with(|s| {
-            let k = s.keys.as_ref().ok_or(CoreError::Unauthorized)?;
+            let k = s
+                .keys
+                .as_ref()
+                .ok_or(CoreError::Transport(TransportError::Unauthorized))?;
             Ok(p::PreloginResponse {
                 kdf: k.kdf,
                 salt: k.salt.clone(),
@@ -152,13 +160,17 @@ impl Transport for FakeServer {
             if req.auth_key.expose() == s.auth_key {
                 Ok(session(s))
             } else {
-                Err(CoreError::Unauthorized)
+                Err(CoreError::Transport(TransportError::Unauthorized))
             }
         })
     }
 
     fn account_keys(&self, _: &str) -> Result<p::AccountKeys> {
-        self.with(|s| s.keys.clone().ok_or(CoreError::Unauthorized))
+        self.with(|s| {
+            s.keys
+                .clone()
+                .ok_or(CoreError::Transport(TransportError::Unauthorized))
+        })
     }
 
     fn upload_items_keys(&self, _: &str, req: &p::ItemsKeysUpload) -> Result<()> {
@@ -176,7 +188,10 @@ impl Transport for FakeServer {
 
     fn update_credentials(&self, _: &str, req: &p::CredentialsUpdate) -> Result<()> {
         self.with(|s| {
-            let k = s.keys.as_mut().ok_or(CoreError::Unauthorized)?;
+            let k = s
+                .keys
+                .as_mut()
+                .ok_or(CoreError::Transport(TransportError::Unauthorized))?;
             k.kdf = req.kdf;
             k.salt = req.salt.clone();
             k.wrapped_account_key = req.wrapped_account_key.clone();

@@ -3,6 +3,7 @@
 //! device's decrypted contents must never change except through quarantine. (The same attacks
 //! on a real `solace server`'s database live in `tests/tests/hostile_server.rs`.)
 
+use crate::error::{CryptoError, TransportError};
 use base64::Engine as _;
 use proptest::prelude::*;
 
@@ -233,7 +234,10 @@ fn duplicate_answers_never_mark_an_edit_synced() {
     journal::add(&mut a, free("must arrive"), now()).unwrap();
     server.answer_duplicate(true);
     let err = sync_now(&mut a, &server, SyncBudget::unlimited()).unwrap_err();
-    assert!(matches!(err, CoreError::ServerInconsistent(_)), "{err:?}");
+    assert!(
+        matches!(err, CoreError::Transport(TransportError::Inconsistent(_))),
+        "{err:?}"
+    );
     assert_eq!(a.pending_changes().unwrap(), 1, "the edit stays pending");
     server.answer_duplicate(false);
     sync(&mut a, &server);
@@ -299,7 +303,10 @@ fn absurd_kdf_parameters_from_the_server_are_refused() {
     let _a = seeded(&server, dir.path());
     server.tamper_keys(|keys| keys.kdf.memory_kib = 4 * 1024 * 1024);
     let err = second_device(&server, dir.path()).map(|_| ()).unwrap_err();
-    assert!(matches!(err, CoreError::KdfTooCostly), "{err:?}");
+    assert!(
+        matches!(err, CoreError::Crypto(CryptoError::KdfTooCostly)),
+        "{err:?}"
+    );
     assert!(!dir.path().join("b").join(crate::store::DB_FILE).exists());
 }
 

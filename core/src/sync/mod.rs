@@ -28,6 +28,7 @@ mod session_tests;
 mod tests;
 pub mod transport;
 
+use crate::error::TransportError;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -157,8 +158,10 @@ impl Run<'_> {
             self.cancel.check()?;
             self.report.round_trips += 1;
             match op(self.transport, &self.token) {
-                Err(CoreError::Network(_))
-                    if attempt + 1 < self.budget.attempts && self.has_budget() =>
+                Err(CoreError::Transport(err))
+                    if err.is_transient()
+                        && attempt + 1 < self.budget.attempts
+                        && self.has_budget() =>
                 {
                     attempt += 1;
                     sleep_unless_cancelled(backoff(attempt), &self.cancel)?;
@@ -199,9 +202,11 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
 }
 
 pub(crate) fn unb64(text: &str) -> Result<Vec<u8>> {
-    B64.decode(text).map_err(|_| CoreError::ServerRejected {
-        code: "bad_blob".into(),
-        message: "the server sent a malformed record".into(),
+    B64.decode(text).map_err(|_| {
+        CoreError::Transport(TransportError::Rejected {
+            code: "bad_blob".into(),
+            message: "the server sent a malformed record".into(),
+        })
     })
 }
 
@@ -310,7 +315,9 @@ fn sync_loop(cell: &dyn StoreCell, run: &mut Run<'_>) -> Result<()> {
             run.call(|t, token| t.pull(token, &req))?
         };
         if page.more && (page.records.is_empty() || page.next_cursor <= cursor) {
-            return Err(CoreError::ServerInconsistent("its pages do not advance"));
+            return Err(CoreError::Transport(TransportError::Inconsistent(
+                "its pages do not advance",
+            )));
         }
         ensure_keys(cell, run, &page.records)?;
         run.cancel.check()?;

@@ -12,6 +12,7 @@
 //!   re-based. A server that keeps answering `Duplicate` is reported as inconsistent.
 //! - A conflict's current copy goes through the same authentication as a pulled record.
 
+use crate::error::TransportError;
 use solace_protocol as p;
 
 use super::apply::{apply_remote, Applied};
@@ -109,7 +110,7 @@ fn send(cell: &dyn StoreCell, run: &mut Run<'_>, batch: &[DirtyRecord]) -> Resul
     };
     match run.call(|t, token| t.push(token, &req)) {
         Ok(response) => handle_response(cell, run, batch, &response),
-        Err(CoreError::ServerRejected { code, .. })
+        Err(CoreError::Transport(TransportError::Rejected { code, .. }))
             if code == "too_large" || code == "bad_request" =>
         {
             if let [one] = batch {
@@ -132,7 +133,9 @@ fn handle_response(
     response: &p::PushResponse,
 ) -> Result<()> {
     if response.results.len() != batch.len() {
-        return Err(CoreError::ServerInconsistent("push result count"));
+        return Err(CoreError::Transport(TransportError::Inconsistent(
+            "push result count",
+        )));
     }
     let mut conflicts = Vec::new();
     for (record, result) in batch.iter().zip(&response.results) {
@@ -144,14 +147,18 @@ fn handle_response(
                 current,
             } => {
                 if current.id != record.id.to_string() {
-                    return Err(CoreError::ServerInconsistent("conflict for another record"));
+                    return Err(CoreError::Transport(TransportError::Inconsistent(
+                        "conflict for another record",
+                    )));
                 }
                 conflicts.push(current.clone());
                 *mutation_seq
             }
         };
         if seq != record.mutation_seq {
-            return Err(CoreError::ServerInconsistent("push results out of order"));
+            return Err(CoreError::Transport(TransportError::Inconsistent(
+                "push results out of order",
+            )));
         }
     }
     ensure_keys(cell, run, &conflicts)?;
@@ -210,9 +217,9 @@ fn handle_response(
         }
     }
     if inconsistent {
-        return Err(CoreError::ServerInconsistent(
+        return Err(CoreError::Transport(TransportError::Inconsistent(
             "it called new changes duplicates",
-        ));
+        )));
     }
     Ok(())
 }

@@ -3,8 +3,9 @@
 //!
 //! A token is refreshed once at most half its lifetime remains. A refresh that fails for a
 //! transient reason leaves the current token in use while it is still valid; a refused one
-//! (expired, revoked) is [`CoreError::Unauthorized`]: log in again ([`super::relogin`]).
+//! (expired, revoked) is [`CoreError::Transport(TransportError::Unauthorized)`]: log in again ([`super::relogin`]).
 
+use crate::error::TransportError;
 use solace_protocol as p;
 
 use super::{Exclusive, StoreCell, Transport};
@@ -95,15 +96,17 @@ pub fn refresh_if_due_shared(
     match refresh(&token) {
         Ok(session) => {
             if session.device_id != account.device_id {
-                return Err(CoreError::ServerRejected {
+                return Err(CoreError::Transport(TransportError::Rejected {
                     code: "bad_session".into(),
                     message: "the refreshed token is for another device".into(),
-                });
+                }));
             }
             cell.with(|s| store_session(s, &account, &session, now))?;
             Ok(true)
         }
-        Err(CoreError::Unauthorized) => Err(CoreError::Unauthorized),
+        Err(CoreError::Transport(TransportError::Unauthorized)) => {
+            Err(CoreError::Transport(TransportError::Unauthorized))
+        }
         // Transient or unsupported: the current token still works until it expires.
         Err(_) if times.expires_at.is_some_and(|e| now < e) => Ok(false),
         Err(e) => Err(e),

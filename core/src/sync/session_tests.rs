@@ -1,6 +1,7 @@
 //! Token lifetime, re-login, proofs and revocation against a small token-aware test server
 //! (records are delegated to the in-memory fake; this one models tokens, devices and proofs).
 
+use crate::error::TransportError;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -69,12 +70,12 @@ impl TokenServer {
             Some((device, exp)) if *exp > session::unix_now() => {
                 let revoked = s.devices.iter().any(|(d, r)| d == device && *r);
                 if revoked {
-                    Err(CoreError::Unauthorized)
+                    Err(CoreError::Transport(TransportError::Unauthorized))
                 } else {
                     Ok(device.clone())
                 }
             }
-            _ => Err(CoreError::Unauthorized),
+            _ => Err(CoreError::Transport(TransportError::Unauthorized)),
         }
     }
 
@@ -129,10 +130,10 @@ impl Transport for TokenServer {
     fn update_credentials(&self, token: &str, req: &p::CredentialsUpdate) -> Result<()> {
         self.check(token)?;
         if !self.proof_ok(req.account_proof.as_ref()) {
-            return Err(CoreError::ServerRejected {
+            return Err(CoreError::Transport(TransportError::Rejected {
                 code: "proof_required".into(),
                 message: "proof required".into(),
-            });
+            }));
         }
         self.state.borrow_mut().credentials.push(req.clone());
         self.data.update_credentials(token, req)
@@ -171,10 +172,10 @@ impl Transport for TokenServer {
     fn revoke(&self, token: &str, req: &p::RevokeRequest) -> Result<()> {
         let me = self.check(token)?;
         if !self.proof_ok(req.account_proof.as_ref()) {
-            return Err(CoreError::ServerRejected {
+            return Err(CoreError::Transport(TransportError::Rejected {
                 code: "proof_required".into(),
                 message: "proof required".into(),
-            });
+            }));
         }
         let mut s = self.state.borrow_mut();
         s.revokes.push(req.clone());
@@ -256,7 +257,7 @@ fn refresh_if_due_uses_the_injected_clock() {
         &mut a,
         |_| {
             called = true;
-            Err(CoreError::Unauthorized)
+            Err(CoreError::Transport(TransportError::Unauthorized))
         },
         issued + 1000,
     )
@@ -275,15 +276,21 @@ fn transient_refresh_failure_keeps_a_valid_token_and_refusal_is_unauthorized() {
     let (_dir, mut a) = registered(&server);
     let t = a.token_times().unwrap();
     let (issued, expires) = (t.issued_at.unwrap(), t.expires_at.unwrap());
-    let offline = |_: &str| -> Result<p::SessionResponse> { Err(CoreError::Network("x".into())) };
+    let offline = |_: &str| -> Result<p::SessionResponse> {
+        Err(CoreError::Transport(TransportError::Unreachable(None)))
+    };
     assert!(!refresh_if_due(&mut a, offline, issued + 3000).unwrap());
     assert!(matches!(
         refresh_if_due(&mut a, offline, expires + 1),
-        Err(CoreError::Network(_))
+        Err(CoreError::Transport(TransportError::Unreachable(_)))
     ));
     assert!(matches!(
-        refresh_if_due(&mut a, |_| Err(CoreError::Unauthorized), issued + 3000),
-        Err(CoreError::Unauthorized)
+        refresh_if_due(
+            &mut a,
+            |_| Err(CoreError::Transport(TransportError::Unauthorized)),
+            issued + 3000
+        ),
+        Err(CoreError::Transport(TransportError::Unauthorized))
     ));
     let other_device = |_: &str| {
         Ok(p::SessionResponse {
@@ -334,7 +341,7 @@ fn relogin_after_expiry_keeps_the_store_and_its_pending_edits() {
     server.expire_all();
     assert!(matches!(
         sync_now(&mut a, &server, SyncBudget::unlimited()),
-        Err(CoreError::Unauthorized)
+        Err(CoreError::Transport(TransportError::Unauthorized))
     ));
     assert!(matches!(
         relogin(&mut a, &server, "bob", PASS, "phone"),
@@ -424,7 +431,7 @@ fn revocation_sends_the_proof_and_never_targets_this_device() {
     assert!(sent.all_other_devices && sent.current_auth_key.is_some());
     assert!(matches!(
         sync_now(&mut b, &server, SyncBudget::unlimited()),
-        Err(CoreError::Unauthorized)
+        Err(CoreError::Transport(TransportError::Unauthorized))
     ));
     assert!(sync_now(&mut a, &server, SyncBudget::unlimited()).is_ok());
     let listed = list_devices(&mut a, &server).unwrap().devices;

@@ -1,5 +1,6 @@
 //! Client sync engine against the in-memory server: convergence, conflict rules, retries.
 
+use crate::error::TransportError;
 use chrono::{DateTime, FixedOffset};
 
 use super::fake::{FakeServer, Fault};
@@ -178,7 +179,7 @@ fn lost_requests_and_answers_are_retried_and_applied_once() {
     ]);
     assert!(matches!(
         sync_now(&mut a, &server, SyncBudget::unlimited()),
-        Err(CoreError::Network(_))
+        Err(CoreError::Transport(TransportError::Unreachable(_)))
     ));
     assert_eq!(a.pending_changes().unwrap(), 1);
     assert!(a.sync_status().unwrap().last_error.is_some());

@@ -5,6 +5,8 @@
 //! extra root certificate for a self-signed server (`SOLACE_CA_CERT`, a PEM file), and reads
 //! every answer with a size cap, so a hostile server cannot exhaust the device's memory.
 
+use crate::error::InputProblem;
+use crate::error::TransportError;
 use std::io::Read;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -24,10 +26,10 @@ pub const MAX_LARGE_ANSWER: u64 = 32 * 1024 * 1024;
 pub const MAX_SMALL_ANSWER: u64 = 1024 * 1024;
 
 fn unsupported() -> CoreError {
-    CoreError::ServerRejected {
+    CoreError::Transport(TransportError::Rejected {
         code: "unsupported".into(),
         message: "this transport does not offer the operation".into(),
-    }
+    })
 }
 
 /// The server operations the client uses (protocol v1).
@@ -81,16 +83,20 @@ fn is_loopback_host(host: &str) -> bool {
 /// Checks a server base URL: `https://` anywhere, `http://` only to a loopback host.
 pub fn check_server_url(base_url: &str) -> Result<()> {
     let url = reqwest::Url::parse(base_url)
-        .map_err(|_| CoreError::InvalidInput("the server address is not a valid URL".into()))?;
-    let host = url
-        .host_str()
-        .ok_or_else(|| CoreError::InvalidInput("the server address has no host".into()))?;
+        .map_err(|_| CoreError::invalid("server address", InputProblem::Expected("a valid URL")))?;
+    let host = url.host_str().ok_or_else(|| {
+        CoreError::invalid(
+            "server address",
+            InputProblem::Expected("a URL with a host"),
+        )
+    })?;
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback_host(host) => Ok(()),
-        "http" => Err(CoreError::InsecureServerUrl),
-        _ => Err(CoreError::InvalidInput(
-            "the server address must start with https://".into(),
+        "http" => Err(CoreError::Transport(TransportError::InsecureUrl)),
+        _ => Err(CoreError::invalid(
+            "server address",
+            InputProblem::Expected("an https:// address"),
         )),
     }
 }
@@ -114,9 +120,8 @@ impl TransportOptions {
 
     /// Options trusting the root certificates in the PEM file at `path`.
     pub fn with_ca_cert_file(path: &std::path::Path) -> Result<Self> {
-        let pem = std::fs::read(path).map_err(|_| {
-            CoreError::InvalidInput("the CA certificate file cannot be read".into())
-        })?;
+        let pem = std::fs::read(path)
+            .map_err(|_| CoreError::invalid("CA certificate file", InputProblem::Unreadable))?;
         Ok(Self {
             ca_cert_pem: Some(pem),
         })
@@ -126,15 +131,15 @@ impl TransportOptions {
 /// Reads a response body, refusing more than `limit` bytes.
 fn read_capped(mut response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>> {
     if response.content_length().is_some_and(|n| n > limit) {
-        return Err(CoreError::ResponseTooLarge);
+        return Err(CoreError::Transport(TransportError::TooLarge));
     }
     let mut body = Vec::new();
     (&mut response)
         .take(limit.saturating_add(1))
         .read_to_end(&mut body)
-        .map_err(|_| CoreError::Network("the connection broke while reading the answer".into()))?;
+        .map_err(|e| CoreError::Transport(TransportError::unreachable(e)))?;
     if body.len() as u64 > limit {
-        return Err(CoreError::ResponseTooLarge);
+        return Err(CoreError::Transport(TransportError::TooLarge));
     }
     Ok(body)
 }
@@ -148,7 +153,7 @@ pub struct HttpTransport {
 impl HttpTransport {
     /// A transport for the server at `base_url` (e.g. `https://sync.example.org`), trusting
     /// the extra root certificates named by `SOLACE_CA_CERT` if that is set. Refuses plain
-    /// `http://` unless the host is this machine ([`CoreError::InsecureServerUrl`]).
+    /// `http://` unless the host is this machine ([`CoreError::Transport(TransportError::InsecureUrl)`]).
     pub fn new(base_url: &str) -> Result<Self> {
         Self::with_options(base_url, &TransportOptions::from_env()?)
     }
@@ -168,15 +173,16 @@ impl HttpTransport {
                 .ok()
                 .filter(|c| !c.is_empty())
                 .ok_or_else(|| {
-                    CoreError::InvalidInput(
-                        "the CA certificate file holds no PEM certificate".into(),
+                    CoreError::invalid(
+                        "CA certificate file",
+                        InputProblem::Expected("PEM certificates"),
                     )
                 })?;
             builder = builder.tls_certs_merge(certs);
         }
         let client = builder
             .build()
-            .map_err(|e| CoreError::Network(e.to_string()))?;
+            .map_err(|e| CoreError::Transport(TransportError::unreachable(e)))?;
         Ok(Self {
             base: base_url.trim_end_matches('/').to_owned(),
             client,
@@ -192,10 +198,10 @@ impl HttpTransport {
     ) -> Result<Option<T>> {
         let response = request.send().map_err(|e| {
             // Never include the URL query or body; reqwest's message names host and kind only.
-            CoreError::Network(if e.is_timeout() {
-                "timed out".into()
+            CoreError::Transport(if e.is_timeout() {
+                TransportError::Timeout
             } else {
-                e.without_url().to_string()
+                TransportError::unreachable(e.without_url())
             })
         })?;
         let status = response.status();
@@ -206,7 +212,7 @@ impl HttpTransport {
             let body = read_capped(response, limit)?;
             return serde_json::from_slice::<T>(&body)
                 .map(Some)
-                .map_err(|_| CoreError::Network("the server sent an unreadable answer".into()));
+                .map_err(|_| CoreError::Transport(TransportError::BadAnswer));
         }
         let error: Option<p::ApiError> = read_capped(response, MAX_SMALL_ANSWER)
             .ok()
@@ -224,11 +230,13 @@ impl HttpTransport {
             // Not linked is a refusal of this request, not of the login; a missing proof asks
             // for the passphrase (or the account key), the token itself is fine.
             403 if code == "not_linked" || code == "proof_required" => {
-                CoreError::ServerRejected { code, message }
+                CoreError::Transport(TransportError::Rejected { code, message })
             }
-            401 | 403 => CoreError::Unauthorized,
-            429 | 500..=599 => CoreError::Network(format!("server busy or failing ({code})")),
-            _ => CoreError::ServerRejected { code, message },
+            401 | 403 => CoreError::Transport(TransportError::Unauthorized),
+            429 | 500..=599 => CoreError::Transport(TransportError::Unavailable {
+                status: status.as_u16(),
+            }),
+            _ => CoreError::Transport(TransportError::Rejected { code, message }),
         })
     }
 
@@ -245,7 +253,7 @@ impl HttpTransport {
             req = req.bearer_auth(t);
         }
         self.execute(req, limit)?
-            .ok_or_else(|| CoreError::Network("the server sent an empty answer".into()))
+            .ok_or_else(|| CoreError::Transport(TransportError::BadAnswer))
     }
 
     /// `PUT path` with a JSON body and the bearer token, for endpoints that answer `204`.
@@ -259,7 +267,7 @@ impl HttpTransport {
     fn get<T: DeserializeOwned>(&self, path: &str, token: &str, limit: u64) -> Result<T> {
         let req = self.request(reqwest::Method::GET, path, token);
         self.execute(req, limit)?
-            .ok_or_else(|| CoreError::Network("the server sent an empty answer".into()))
+            .ok_or_else(|| CoreError::Transport(TransportError::BadAnswer))
     }
 
     /// A request builder for `path` with the bearer token.
@@ -318,7 +326,7 @@ impl Transport for HttpTransport {
     fn refresh(&self, token: &str) -> Result<p::SessionResponse> {
         let req = self.request(reqwest::Method::POST, "/v1/account/refresh", token);
         self.execute(req, MAX_SMALL_ANSWER)?
-            .ok_or_else(|| CoreError::Network("the server sent an empty answer".into()))
+            .ok_or_else(|| CoreError::Transport(TransportError::BadAnswer))
     }
 
     fn devices(&self, token: &str) -> Result<p::DeviceList> {
@@ -357,7 +365,10 @@ mod tests {
             "http://localhost.example.org",
         ] {
             assert!(
-                matches!(check_server_url(bad), Err(CoreError::InsecureServerUrl)),
+                matches!(
+                    check_server_url(bad),
+                    Err(CoreError::Transport(TransportError::InsecureUrl))
+                ),
                 "{bad}"
             );
         }
@@ -369,7 +380,7 @@ mod tests {
         }
         assert!(matches!(
             HttpTransport::with_options("http://example.org", &TransportOptions::default()),
-            Err(CoreError::InsecureServerUrl)
+            Err(CoreError::Transport(TransportError::InsecureUrl))
         ));
     }
 
@@ -401,14 +412,20 @@ mod tests {
         let t = HttpTransport::with_options(&serve_once(head, body.clone()), &Default::default())
             .unwrap();
         let r: Result<serde_json::Value> = t.post("/v1/x", None, &(), 64);
-        assert!(matches!(r, Err(CoreError::ResponseTooLarge)));
+        assert!(matches!(
+            r,
+            Err(CoreError::Transport(TransportError::TooLarge))
+        ));
         let no_length =
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
         let t =
             HttpTransport::with_options(&serve_once(no_length, body.clone()), &Default::default())
                 .unwrap();
         let r: Result<serde_json::Value> = t.post("/v1/x", None, &(), 64);
-        assert!(matches!(r, Err(CoreError::ResponseTooLarge)));
+        assert!(matches!(
+            r,
+            Err(CoreError::Transport(TransportError::TooLarge))
+        ));
         let t =
             HttpTransport::with_options(&serve_once(no_length, body), &Default::default()).unwrap();
         let r: Result<serde_json::Value> = t.post("/v1/x", None, &(), 1024);
@@ -431,7 +448,7 @@ mod tests {
             },
         );
         assert!(
-            matches!(r, Err(CoreError::ServerRejected { code, .. }) if code == "proof_required")
+            matches!(r, Err(CoreError::Transport(TransportError::Rejected { code, .. })) if code == "proof_required")
         );
     }
 
