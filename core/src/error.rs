@@ -50,6 +50,10 @@ pub enum CoreError {
     /// Another process has the store open for writing.
     #[error("the store is in use by another Solace process")]
     StoreBusy,
+    /// A write was attempted through a read-only store handle (`Store::open_reader`); nothing
+    /// was changed. A programming error in the caller: writes go through the writer.
+    #[error("this store handle is read-only")]
+    ReadOnlyHandle,
     /// The store was written by a newer version of Solace.
     #[error("the store uses schema version {found}, newer than this build supports ({supported})")]
     SchemaTooNew {
