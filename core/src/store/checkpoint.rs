@@ -22,8 +22,6 @@ use rusqlite::hooks::Wal;
 use rusqlite::wal::CheckpointMode;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::error::Result;
-
 /// WAL size (pages) after a commit that wakes the checkpointer: SQLite's own default.
 pub(super) const THRESHOLD_PAGES: c_int = 1000;
 /// WAL size (pages) after a commit that checkpoints inline: the bound if the background
@@ -67,20 +65,31 @@ pub(super) struct Checkpointer {
 
 impl Checkpointer {
     /// Starts the thread with its own connection to the database at `path` and hooks the
-    /// writer connection `conn` to it. If the thread cannot start, `conn` keeps SQLite's
-    /// automatic checkpoints (slower commits, same safety).
-    pub(super) fn start(conn: &mut Connection, path: &Path) -> Result<Checkpointer> {
-        let own = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        // A connection sees the WAL only once it has read the database; until then its
-        // checkpoints do nothing.
-        own.query_row("PRAGMA schema_version", [], |r| r.get::<_, i64>(0))?;
+    /// writer connection `conn` to it. If any of that fails, `conn` keeps SQLite's automatic
+    /// checkpoints (slower commits, same safety) and the store opens all the same.
+    pub(super) fn start(conn: &mut Connection, path: &Path) -> Checkpointer {
         let signal = Arc::new(Signal::default());
         let alive = Arc::new(());
-        #[cfg(test)]
-        let probe = Arc::downgrade(&alive);
+        let mut checkpointer = Checkpointer {
+            signal: Arc::clone(&signal),
+            thread: None,
+            #[cfg(test)]
+            alive: Arc::downgrade(&alive),
+        };
+        let Ok(own) = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        ) else {
+            return checkpointer;
+        };
+        // A connection sees the WAL only once it has read the database; until then its
+        // checkpoints do nothing.
+        if own
+            .query_row("PRAGMA schema_version", [], |r| r.get::<_, i64>(0))
+            .is_err()
+        {
+            return checkpointer;
+        }
         let spawned = std::thread::Builder::new()
             .name("solace-checkpoint".into())
             .spawn({
@@ -90,36 +99,27 @@ impl Checkpointer {
                     run(&own, &signal);
                 }
             });
-        let thread = match spawned {
-            Ok(thread) => thread,
-            Err(_) => {
-                return Ok(Checkpointer {
-                    signal,
-                    thread: None,
-                    #[cfg(test)]
-                    alive: probe,
-                })
-            }
+        let Ok(thread) = spawned else {
+            return checkpointer;
         };
-        let hook_signal = Arc::clone(&signal);
-        conn.wal_hook(Some(move |wal: &mut Wal, pages: c_int| {
+        checkpointer.thread = Some(thread);
+        let hooked = conn.wal_hook(Some(move |wal: &mut Wal, pages: c_int| {
             if pages >= HARD_LIMIT_PAGES {
                 // Busy (the thread is mid-checkpoint) or failed: the commit stands either way.
                 let _ = wal.checkpoint_v2(CheckpointMode::PASSIVE);
-                hook_signal.inline_runs.fetch_add(1, Ordering::Relaxed);
+                signal.inline_runs.fetch_add(1, Ordering::Relaxed);
             } else if pages >= THRESHOLD_PAGES {
-                hook_signal.update(|state| state.pending = true);
+                signal.update(|state| state.pending = true);
             }
             // Never an error: the commit has happened, and an error here would report it as
             // failed.
             Ok(())
-        }))?;
-        Ok(Checkpointer {
-            signal,
-            thread: Some(thread),
-            #[cfg(test)]
-            alive: probe,
-        })
+        }));
+        if hooked.is_err() {
+            // No hook, so SQLite's automatic checkpoint is still on: the thread is not needed.
+            checkpointer.stop();
+        }
+        checkpointer
     }
 
     /// Stops the thread and waits for it (a checkpoint under way finishes first).

@@ -170,7 +170,7 @@ impl Store {
 
     /// Wraps a configured, migrated writer connection: starts its background checkpointer.
     fn writer(mut conn: Connection, unlocked: Unlocked, dir: &Path, lock: File) -> Result<Store> {
-        let checkpointer = checkpoint::Checkpointer::start(&mut conn, &dir.join(DB_FILE))?;
+        let checkpointer = checkpoint::Checkpointer::start(&mut conn, &dir.join(DB_FILE));
         Ok(Store {
             conn,
             vault_id: unlocked.header.vault_id.clone(),
