@@ -95,6 +95,7 @@ fn run(config: &workload::Config) -> Result<Report, Box<dyn std::error::Error>> 
     );
     let solace_store = solace::BigStore::load(config)?;
     let solace_reads = solace_store.read_latencies(config)?;
+    let reader_reads = solace_store.reader_read_latencies(config)?;
     let scan = solace_store.scan_millis()?;
     drop(solace_store);
     eprintln!(
@@ -111,6 +112,11 @@ fn run(config: &workload::Config) -> Result<Report, Box<dyn std::error::Error>> 
         &cipher_reads,
         "p99 ≤ 50 µs",
     );
+    report.push(Figure::latencies(
+        "  Solace through a reader handle (own WAL read connection)",
+        &reader_reads,
+        "p99 ≤ 50 µs",
+    ));
     report.push(Figure::millis(
         &format!("decrypt-scan {}k records of 2 KB", config.records / 1000),
         scan,

@@ -39,6 +39,19 @@ impl Figure {
         }
     }
 
+    /// A latency figure (p50 and p99).
+    pub fn latencies(label: &str, samples: &Latencies, goal: &str) -> Self {
+        Self {
+            label: label.into(),
+            value: format!(
+                "p50 {:.1} µs, p99 {:.1} µs",
+                samples.micros(50.0),
+                samples.micros(99.0)
+            ),
+            goal: goal.into(),
+        }
+    }
+
     /// A figure in megabytes.
     pub fn megabytes(label: &str, mb: f64, goal: &str) -> Self {
         Self {

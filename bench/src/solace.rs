@@ -113,10 +113,21 @@ impl BigStore {
 
     /// Random reads by id, each `get_raw` (SELECT + open envelope) timed on its own.
     pub fn read_latencies(&self, config: &Config) -> BoxResult<Latencies> {
+        Self::reads(&self.store, &self.ids, config)
+    }
+
+    /// The same reads through a read-only handle (`Store::open_reader`: its own WAL read
+    /// connection, the writer's keys), as a front end reads while the writer may be busy.
+    pub fn reader_read_latencies(&self, config: &Config) -> BoxResult<Latencies> {
+        let reader = self.store.open_reader()?;
+        Self::reads(&reader, &self.ids, config)
+    }
+
+    fn reads(store: &Store, ids: &[RecordId], config: &Config) -> BoxResult<Latencies> {
         let mut samples = Vec::with_capacity(config.reads);
-        for index in random_indices(config.reads, self.ids.len()) {
+        for index in random_indices(config.reads, ids.len()) {
             let start = Instant::now();
-            let body = self.store.get_raw(RecordKind::Journal, &self.ids[index])?;
+            let body = store.get_raw(RecordKind::Journal, &ids[index])?;
             samples.push(start.elapsed());
             if body.map(|b| b.len()) != Some(2000) {
                 return Err("read returned the wrong record".into());

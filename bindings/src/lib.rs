@@ -239,7 +239,7 @@ impl Solace {
     /// How many damaged records lists, statistics and exports skipped since the last call
     /// (then 0 again): show "N records could not be read" once.
     pub fn take_skipped_count(&self) -> Result<u64> {
-        self.inner.read(|s| Ok(s.take_skipped()))
+        Ok(self.inner.app.take_skipped()?)
     }
 
     /// Creates a device key, saves it in `keystore` and lets it unlock this store.

@@ -23,6 +23,7 @@ mod sync;
 mod tests;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use account::Credentials;
@@ -51,6 +52,8 @@ struct Shared {
     writer: Mutex<Option<Store>>,
     readers: Mutex<Vec<Store>>,
     listeners: Arc<Listeners>,
+    /// Records the reader handles skipped as damaged since the last [`App::take_skipped`].
+    skipped: AtomicU64,
     transport: TransportOptions,
     /// Serializes whole sync runs. Awaited (never blocks a thread); the background work holds
     /// it until it has really stopped, so a cancelled run and a new one never overlap.
@@ -85,6 +88,7 @@ impl App {
                 writer: Mutex::new(Some(store)),
                 readers: Mutex::new(Vec::new()),
                 listeners: Arc::default(),
+                skipped: AtomicU64::new(0),
                 transport,
                 sync_gate: Arc::new(tokio::sync::Mutex::new(())),
             }),
@@ -148,6 +152,9 @@ impl App {
             None => return self.write(|s| f(s)),
         };
         if let Some(store) = reader {
+            self.shared
+                .skipped
+                .fetch_add(store.take_skipped(), Ordering::Relaxed);
             let mut idle = self
                 .shared
                 .readers
@@ -177,6 +184,13 @@ impl App {
             .unwrap_or_else(PoisonError::into_inner);
         let store = writer.as_ref().ok_or(CoreError::Closed)?;
         Ok(store.open_reader().ok())
+    }
+
+    /// How many damaged records reads and writes skipped since the last call (then 0 again):
+    /// a front end shows "N records could not be read" once.
+    pub fn take_skipped(&self) -> Result<u64> {
+        let from_readers = self.shared.skipped.swap(0, Ordering::Relaxed);
+        Ok(from_readers + self.write(|s| Ok(s.take_skipped()))?)
     }
 
     /// Runs a local write (one short step on the writer; a sync in flight does not hold it

@@ -39,7 +39,9 @@ fn stalled_app(dir: &Path, listener: &std::net::TcpListener) -> App {
             },
             tags: vec![],
         };
-        store.atomically(|s| journal::add(s, draft, now).map(|_| ())).unwrap();
+        store
+            .atomically(|s| journal::add(s, draft, now).map(|_| ()))
+            .unwrap();
     }
     App::with_transport(store, TransportOptions::default())
 }
@@ -59,7 +61,10 @@ fn reads_and_writes_go_on_while_a_sync_waits_and_a_cancelled_sync_stops() {
         // The sync has started and is waiting on the server.
         let started = Instant::now();
         while app.shared.sync_gate.try_lock().is_ok() {
-            assert!(started.elapsed() < Duration::from_secs(5), "sync never started");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "sync never started"
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -79,7 +84,10 @@ fn reads_and_writes_go_on_while_a_sync_waits_and_a_cancelled_sync_stops() {
             tags: vec![],
         };
         app.write(|s| journal::add(s, draft, now)).unwrap();
-        assert!(!sync.is_finished(), "the reads did not wait for the stalled sync");
+        assert!(
+            !sync.is_finished(),
+            "the reads did not wait for the stalled sync"
+        );
 
         // Cancelling the call stops the background work: the sync gate frees promptly.
         sync.abort();

@@ -58,7 +58,8 @@ pub struct OutboxRow {
 
 impl Store {
     fn seal_local(&self, table: &str, key: &str, bytes: &[u8]) -> Result<Vec<u8>> {
-        let keyring = &self.unlocked.keyring;
+        let keys = self.keys();
+        let keyring = &keys.keyring;
         envelope::seal(
             keyring.current()?,
             keyring.current_id(),
@@ -74,6 +75,7 @@ impl Store {
 
     /// Saves a conversation's sealed settings (name, link, pause, draft).
     pub fn put_conversation(&mut self, peer_account: &str, bytes: &[u8]) -> Result<()> {
+        self.writable()?;
         let sealed = self.seal_local(CONVERSATION_KIND, peer_account, bytes)?;
         self.conn.execute(
             "INSERT INTO conversations (peer_account, sealed) VALUES (?1, ?2)
@@ -118,6 +120,7 @@ impl Store {
 
     /// Adds a message; false (and nothing changed) if its id is already there.
     pub fn insert_message(&mut self, row: &MessageRow, body: &[u8]) -> Result<bool> {
+        self.writable()?;
         let sealed = self.seal_local(MESSAGE_KIND, &row.id, body)?;
         let changed = self.conn.execute(
             "INSERT OR IGNORE INTO messages (id, peer_account, at, outgoing, status, sealed)
@@ -136,6 +139,7 @@ impl Store {
 
     /// Replaces a message's sealed content (e.g. a call request that was answered).
     pub fn update_message_body(&mut self, id: &str, body: &[u8]) -> Result<bool> {
+        self.writable()?;
         let sealed = self.seal_local(MESSAGE_KIND, id, body)?;
         let changed = self.conn.execute(
             "UPDATE messages SET sealed = ?2 WHERE id = ?1",
@@ -146,6 +150,7 @@ impl Store {
 
     /// Sets a message's status; false if no such message.
     pub fn set_message_status(&mut self, id: &str, status: &str) -> Result<bool> {
+        self.writable()?;
         let changed = self.conn.execute(
             "UPDATE messages SET status = ?2 WHERE id = ?1",
             params![id, status],
@@ -212,6 +217,7 @@ impl Store {
         peer_account: &str,
         payload: &[u8],
     ) -> Result<bool> {
+        self.writable()?;
         let sealed = self.seal_local(OUTBOX_KIND, client_message_id, payload)?;
         let changed = self.conn.execute(
             "INSERT OR IGNORE INTO outbox (client_message_id, peer_account, sealed)
@@ -258,6 +264,7 @@ impl Store {
         next_attempt_at: i64,
         wedged: bool,
     ) -> Result<()> {
+        self.writable()?;
         self.conn.execute(
             "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, wedged = ?4 WHERE seq = ?1",
             params![seq, attempts, next_attempt_at, wedged],
@@ -267,6 +274,7 @@ impl Store {
 
     /// Removes a sent entry.
     pub fn outbox_done(&mut self, seq: i64) -> Result<()> {
+        self.writable()?;
         self.conn
             .execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
         Ok(())
@@ -274,6 +282,7 @@ impl Store {
 
     /// Makes a wedged entry due again with a fresh attempt count; false if none matched.
     pub fn outbox_retry(&mut self, client_message_id: &str) -> Result<bool> {
+        self.writable()?;
         let changed = self.conn.execute(
             "UPDATE outbox SET wedged = 0, attempts = 0, next_attempt_at = 0
              WHERE client_message_id = ?1",
@@ -297,6 +306,7 @@ impl Store {
 
     /// Remembers an inbound message as taken in (duplicates are then dropped).
     pub fn mark_inbound_seen(&mut self, sender_key: &str, client_message_id: &str) -> Result<()> {
+        self.writable()?;
         self.conn.execute(
             "INSERT OR IGNORE INTO inbound_seen (sender_key, client_message_id) VALUES (?1, ?2)",
             params![sender_key, client_message_id],
@@ -317,6 +327,7 @@ impl Store {
 
     /// Deletes a device-local state entry.
     pub fn delete_device_state(&mut self, name: &str) -> Result<()> {
+        self.writable()?;
         self.conn
             .execute("DELETE FROM device_state WHERE name = ?1", [name])?;
         Ok(())

@@ -138,6 +138,7 @@ impl Store {
     /// Records the account this store syncs with and its device token (sealed at rest), with
     /// unknown token times (no proactive refresh). See [`Store::set_sync_session`].
     pub fn set_sync_account(&mut self, account: &SyncAccount, token: &str) -> Result<()> {
+        self.writable()?;
         self.set_sync_session(account, token, TokenTimes::default())
     }
 
@@ -150,7 +151,9 @@ impl Store {
         token: &str,
         times: TokenTimes,
     ) -> Result<()> {
-        let keyring = &self.unlocked.keyring;
+        self.writable()?;
+        let keys = self.keys();
+        let keyring = &keys.keyring;
         let sealed = envelope::seal(
             keyring.current()?,
             keyring.current_id(),
@@ -203,7 +206,7 @@ impl Store {
     /// revoke devices; the server keeps only `SHA-256` of it. One-way: it reveals nothing
     /// about the account key.
     pub fn account_proof(&self) -> Result<crate::crypto::SecretKey> {
-        self.unlocked.account_proof()
+        self.keys().account_proof()
     }
 
     /// The configured sync account and its token, if any.
@@ -230,7 +233,8 @@ impl Store {
             return Ok(None);
         };
         let env = envelope::parse(&sealed)?;
-        let key = self.unlocked.keyring.get(env.key_id)?;
+        let keys = self.keys();
+        let key = keys.keyring.get(env.key_id)?;
         let token = envelope::open(&env, key, &Self::token_id(), TOKEN_KIND)?;
         let token = Zeroizing::new(
             String::from_utf8(token.to_vec()).map_err(|_| CoreError::Store(StoreError::Corrupt))?,
@@ -274,6 +278,7 @@ impl Store {
 
     /// Notes the outcome of a sync attempt.
     pub fn record_sync_outcome(&mut self, at: &str, error: Option<&str>) -> Result<()> {
+        self.writable()?;
         match error {
             None => self.conn.execute(
                 "UPDATE sync_state SET last_sync_at = ?1, last_error = NULL WHERE id = 1",
@@ -301,6 +306,7 @@ impl Store {
     /// already numbered and has not changed since keeps its number (so a retry is a duplicate
     /// the server ignores); anything else gets the next number. One transaction.
     pub fn take_dirty(&mut self, limit: usize) -> Result<Vec<DirtyRecord>> {
+        self.writable()?;
         let tx = self.conn.transaction()?;
         let mut next: i64 = tx.query_row(
             "SELECT next_mutation_seq FROM sync_state WHERE id = 1",
@@ -366,6 +372,7 @@ impl Store {
     /// The server holds `record` as version `server_seq`: it is clean unless it changed
     /// again during the upload, and its sealed version becomes the rollback floor.
     pub fn mark_uploaded(&mut self, record: &DirtyRecord, server_seq: u64) -> Result<()> {
+        self.writable()?;
         self.conn.execute(
             "UPDATE records SET synced_counter = max(synced_counter, ?2), server_seq = ?3,
                  base_blob = ?4, base_version = max(base_version, ?5),
@@ -386,6 +393,7 @@ impl Store {
     /// The server does not hold `record`'s upload: forget its mutation number so the next
     /// push numbers it afresh (it stays dirty).
     pub fn renumber(&mut self, record: &DirtyRecord) -> Result<()> {
+        self.writable()?;
         self.conn.execute(
             "UPDATE records SET push_seq = NULL, push_counter = NULL
              WHERE id = ?1 AND push_seq = ?2",
@@ -397,6 +405,7 @@ impl Store {
     /// The server says it holds no copy of `record` (lost, or withheld): the next push sends
     /// it as new (base 0) under a fresh mutation number. It stays dirty.
     pub fn forget_server_copy(&mut self, record: &DirtyRecord) -> Result<()> {
+        self.writable()?;
         self.conn.execute(
             "UPDATE records SET server_seq = NULL, push_seq = NULL, push_counter = NULL
              WHERE id = ?1",
@@ -409,6 +418,7 @@ impl Store {
     /// number for this device): a store restored from an older copy would otherwise reuse
     /// numbers the server already took. Returns whether it moved.
     pub fn rebase_mutation_seq(&mut self, server_last: u64) -> Result<bool> {
+        self.writable()?;
         let next = i64::try_from(server_last.saturating_add(1)).unwrap_or(i64::MAX);
         let changed = self.conn.execute(
             "UPDATE sync_state SET next_mutation_seq = ?1 WHERE id = 1 AND next_mutation_seq < ?1",
@@ -443,6 +453,7 @@ impl Store {
 
     /// Stores an authenticated server copy as the clean local copy (no local changes pending).
     pub fn accept_remote(&mut self, copy: RemoteCopy<'_>) -> Result<()> {
+        self.writable()?;
         self.conn
             .prepare_cached(
                 "INSERT INTO records (id, kind, blob, deleted, change_counter, synced_counter,
@@ -475,6 +486,7 @@ impl Store {
         local_version: u64,
         remote: RemoteCopy<'_>,
     ) -> Result<()> {
+        self.writable()?;
         let version = local_version.max(remote.version) + 1;
         let blob = self.seal_record(SealInput {
             id: remote.id,
@@ -511,6 +523,7 @@ impl Store {
         blob: &[u8],
         at: &str,
     ) -> Result<bool> {
+        self.writable()?;
         let added = self.conn.execute(
             "INSERT OR IGNORE INTO quarantine (id, server_seq, reason, blob, at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -529,6 +542,7 @@ impl Store {
 
     /// Moves the pull cursor forward (never back).
     pub fn set_sync_cursor(&mut self, cursor: u64) -> Result<()> {
+        self.writable()?;
         self.conn.execute(
             "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
             [cursor as i64],
@@ -538,8 +552,10 @@ impl Store {
 
     /// Stores a device-local secret (never synced) sealed under the current items key.
     pub fn put_device_state(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.writable()?;
         let id = device_state_id(name);
-        let keyring = &self.unlocked.keyring;
+        let keys = self.keys();
+        let keyring = &keys.keyring;
         let sealed = envelope::seal(
             keyring.current()?,
             keyring.current_id(),
@@ -578,7 +594,8 @@ impl Store {
         blob: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
         let env = envelope::parse(blob)?;
-        let key = self.unlocked.keyring.get(env.key_id)?;
+        let keys = self.keys();
+        let key = keys.keyring.get(env.key_id)?;
         Ok(envelope::open(&env, key, id, kind)?)
     }
 }

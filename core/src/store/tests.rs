@@ -1,9 +1,14 @@
 //! Store behaviour: unlock paths, tamper detection, atomicity and the writer lock.
 
+use std::path::Path;
+
 use super::*;
+use crate::crypto::envelope;
 use crate::crypto::kdf::KdfParams;
 use crate::error::{CryptoError, StoreError};
+use crate::keystore::KeyStore;
 use crate::keystore::MemoryKeyStore;
+use crate::vault::RecoveryKey;
 
 const PASS: &str = crate::passphrase::TEST_PASSPHRASE;
 const NEW_PASS: &str = "tundra whistle cobalt meadow";
