@@ -25,6 +25,7 @@
 //! Errors are a status code with an [`ApiError`] body. Directory, links, the key directory
 //! and the mailbox are in [`messaging`].
 
+pub mod endpoint;
 pub mod messaging;
 pub mod push_rule;
 mod redact;
