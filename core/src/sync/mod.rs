@@ -45,7 +45,7 @@ pub use account::{
 use account::{to_portable, wire_items_keys, PENDING_CREDENTIALS};
 pub use devices::{list_devices, revoke, RevokeTarget};
 pub use session::refresh_session;
-pub use transport::{HttpTransport, Transport, TransportOptions};
+pub use transport::{HttpClient, HttpTransport, Transport, TransportOptions};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// Records per push request.
