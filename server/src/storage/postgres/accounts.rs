@@ -1,5 +1,5 @@
-//! PostgreSQL account and device statements (credentials, proofs, tokens, revocation), kept
-//! out of `postgres.rs` so each file stays small.
+//! PostgreSQL backend: accounts, devices, tokens, credentials, proofs and revocation (the
+//! statements and the `AccountStore` implementation).
 
 use super::*;
 use deadpool_postgres::Transaction;

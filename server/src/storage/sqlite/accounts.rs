@@ -1,6 +1,5 @@
-//! SQLite account and device statements (credentials, proofs, tokens, revocation), kept out of
-//! `sqlite.rs` so each file stays small. Each function runs on the one connection, inside the
-//! transaction it opens itself.
+//! SQLite backend: accounts, devices, tokens, credentials, proofs and revocation (the
+//! statements and the `AccountStore` implementation).
 
 use super::*;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
