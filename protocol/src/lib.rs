@@ -23,12 +23,17 @@
 //! | `POST /v1/sync/push` * | [`PushRequest`] | [`PushResponse`] |
 //!
 //! Errors are a status code with an [`ApiError`] body. Directory, links, the key directory
-//! and the mailbox are in [`messaging`].
+//! and the mailbox are in [`messaging`]. Each endpoint is declared once, as a type, in
+//! [`endpoint`]; typed wire values checked while deserializing are [`WireRecordId`],
+//! [`DeviceId`] and [`B64Bytes`].
 
+pub mod endpoint;
+mod ids;
 pub mod messaging;
 pub mod push_rule;
 mod redact;
 
+pub use ids::{B64Bytes, DeviceId, WireRecordId, WireValueError};
 use redact::redacted;
 pub use redact::SecretString;
 
@@ -439,5 +444,24 @@ mod tests {
         let parsed: CredentialsUpdate = serde_json::from_str(creds).unwrap();
         assert!(parsed.sign_out_other_devices);
         assert_eq!(serde_json::to_string(&parsed).unwrap(), creds);
+    }
+
+    /// The ids and blobs of the frozen vectors are valid typed values and re-encode exactly.
+    #[test]
+    fn frozen_vector_values_parse_as_typed_values() {
+        for id in [
+            "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a",
+            "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+        ] {
+            let typed: WireRecordId = serde_json::from_str(&format!("\"{id}\"")).unwrap();
+            assert_eq!(serde_json::to_string(&typed).unwrap(), format!("\"{id}\""));
+        }
+        for blob in ["U0xDRQ==", "", "AwE=", "c2VuZGVy", "Yw==", "ZQ=="] {
+            let typed: B64Bytes = blob.parse().unwrap();
+            assert_eq!(typed.encode(), blob);
+        }
+        for device in ["dev-1", "dev-2", "d1"] {
+            assert_eq!(device.parse::<DeviceId>().unwrap().as_str(), device);
+        }
     }
 }

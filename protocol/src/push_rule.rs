@@ -97,6 +97,183 @@ pub fn next_last(last_mutation_seq: u64, mutation_seq: u64, decision: Decision) 
     }
 }
 
+/// The rule's conformance table: every implementation of a push (each server backend, the
+/// core's in-memory test server) runs these cases through its own code path and must answer
+/// each the same way. A case stores (or not) one record with blob `A`, not deleted, at
+/// `stored_seq`, then pushes one mutation whose blob is `A` (`same_content`) or `B`.
+pub mod conformance {
+    /// What the answer to the pushed mutation must be.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Expect {
+        /// `Applied` with a new `server_seq` above every stored one (a write).
+        AppliedNew,
+        /// `Applied` with the stored record's `server_seq` (a retry or identical copy).
+        AppliedStored,
+        /// `Duplicate` with the stored `server_seq` (0 when nothing is stored).
+        Duplicate,
+        /// `Conflict` carrying the stored copy.
+        Conflict,
+    }
+
+    /// One case of the table.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Case {
+        /// What the case shows.
+        pub name: &'static str,
+        /// The device's last applied mutation number before the push.
+        pub last_mutation_seq: u64,
+        /// The stored record's `server_seq`, or `None` when the server holds no copy.
+        pub stored_seq: Option<u64>,
+        /// Whether the mutation carries the stored blob and deleted flag.
+        pub same_content: bool,
+        /// The mutation's number.
+        pub mutation_seq: u64,
+        /// The mutation's `base_seq`.
+        pub base_seq: u64,
+        /// The expected answer.
+        pub expect: Expect,
+        /// The device's last applied mutation number after the push.
+        pub expect_last: u64,
+    }
+
+    const fn case(
+        name: &'static str,
+        last_mutation_seq: u64,
+        stored_seq: Option<u64>,
+        same_content: bool,
+        (mutation_seq, base_seq): (u64, u64),
+        expect: Expect,
+        expect_last: u64,
+    ) -> Case {
+        Case {
+            name,
+            last_mutation_seq,
+            stored_seq,
+            same_content,
+            mutation_seq,
+            base_seq,
+            expect,
+            expect_last,
+        }
+    }
+
+    /// The table.
+    pub const CASES: &[Case] = &[
+        case("new record", 0, None, false, (1, 0), Expect::AppliedNew, 1),
+        case(
+            "new record with base_seq != 0 (the server lost it)",
+            3,
+            None,
+            false,
+            (4, 7),
+            Expect::AppliedNew,
+            4,
+        ),
+        case(
+            "current base",
+            0,
+            Some(4),
+            false,
+            (1, 4),
+            Expect::AppliedNew,
+            1,
+        ),
+        case(
+            "current base, same content",
+            0,
+            Some(4),
+            true,
+            (1, 4),
+            Expect::AppliedNew,
+            1,
+        ),
+        case(
+            "stale base, identical copy",
+            0,
+            Some(4),
+            true,
+            (1, 3),
+            Expect::AppliedStored,
+            1,
+        ),
+        case(
+            "stale base, other content",
+            0,
+            Some(4),
+            false,
+            (1, 3),
+            Expect::Conflict,
+            0,
+        ),
+        case(
+            "base 0 over a stored record",
+            2,
+            Some(4),
+            false,
+            (3, 0),
+            Expect::Conflict,
+            2,
+        ),
+        case(
+            "retry whose version is stored",
+            5,
+            Some(9),
+            true,
+            (5, 0),
+            Expect::AppliedStored,
+            5,
+        ),
+        case(
+            "old number, other content",
+            5,
+            Some(9),
+            false,
+            (3, 9),
+            Expect::Duplicate,
+            5,
+        ),
+        case(
+            "old number, nothing stored",
+            5,
+            None,
+            false,
+            (3, 0),
+            Expect::Duplicate,
+            5,
+        ),
+    ];
+
+    /// Checks an implementation's answer to `case` against the table: `Ok` or what differs.
+    pub fn check(
+        case: &Case,
+        result: &crate::MutationResult,
+        last_after: u64,
+    ) -> Result<(), String> {
+        use crate::MutationResult as R;
+        let stored = case.stored_seq.unwrap_or(0);
+        let ok = match (case.expect, result) {
+            (Expect::AppliedNew, R::Applied { server_seq, .. }) => *server_seq > stored,
+            (Expect::AppliedStored, R::Applied { server_seq, .. }) => *server_seq == stored,
+            (Expect::Duplicate, R::Duplicate { server_seq, .. }) => *server_seq == stored,
+            (Expect::Conflict, R::Conflict { current, .. }) => current.server_seq == stored,
+            _ => false,
+        };
+        let seq_ok = match result {
+            R::Applied { mutation_seq, .. }
+            | R::Duplicate { mutation_seq, .. }
+            | R::Conflict { mutation_seq, .. } => *mutation_seq == case.mutation_seq,
+        };
+        if ok && seq_ok && last_after == case.expect_last {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: expected {:?} (last {}), got {result:?} (last {last_after})",
+                case.name, case.expect, case.expect_last
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +320,51 @@ mod tests {
         assert_eq!(next_last(5, 6, Decision::Conflict), 5);
         assert_eq!(next_last(5, 4, Decision::Duplicate), 5);
         assert_eq!(next_last(5, 4, Decision::Retried { server_seq: 2 }), 5);
+    }
+
+    #[test]
+    fn the_rule_itself_passes_its_conformance_table() {
+        use crate::{MutationResult, WireRecord};
+        for case in conformance::CASES {
+            let stored = case.stored_seq.map(|server_seq| StoredVersion {
+                server_seq,
+                same_content: case.same_content,
+            });
+            let d = decide(
+                case.last_mutation_seq,
+                case.mutation_seq,
+                case.base_seq,
+                stored,
+            );
+            let stored_seq = case.stored_seq.unwrap_or(0);
+            let result = match d {
+                Decision::Write => MutationResult::Applied {
+                    mutation_seq: case.mutation_seq,
+                    server_seq: stored_seq + 1,
+                },
+                Decision::Retried { server_seq } | Decision::Identical { server_seq } => {
+                    MutationResult::Applied {
+                        mutation_seq: case.mutation_seq,
+                        server_seq,
+                    }
+                }
+                Decision::Duplicate => MutationResult::Duplicate {
+                    mutation_seq: case.mutation_seq,
+                    server_seq: stored_seq,
+                },
+                Decision::Conflict => MutationResult::Conflict {
+                    mutation_seq: case.mutation_seq,
+                    current: WireRecord {
+                        id: String::new(),
+                        kind: String::new(),
+                        blob: String::new(),
+                        deleted: false,
+                        server_seq: stored_seq,
+                    },
+                },
+            };
+            let last = next_last(case.last_mutation_seq, case.mutation_seq, d);
+            conformance::check(case, &result, last).unwrap();
+        }
     }
 }

@@ -112,10 +112,7 @@ fn valid_username(u: &str) -> bool {
 }
 
 fn valid_record_id(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    id.parse::<p::WireRecordId>().is_ok()
 }
 
 fn valid_kind(kind: &str) -> bool {

@@ -38,6 +38,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::Router;
+use solace_protocol::endpoint::{self as ep, Endpoint, Method};
 
 pub use config::ServerConfig;
 pub use error::ServerError;
@@ -84,37 +85,58 @@ async fn log_requests(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// The HTTP routes over `state`.
+/// Adds the route of one declared endpoint ([`solace_protocol::endpoint`]): the path and
+/// method come from the declaration, so they are written once for client and server.
+trait EndpointRoutes {
+    fn endpoint<E, H, T>(self, handler: H) -> Self
+    where
+        E: Endpoint,
+        H: axum::handler::Handler<T, api::Shared>,
+        T: 'static;
+}
+
+impl EndpointRoutes for Router<api::Shared> {
+    fn endpoint<E, H, T>(self, handler: H) -> Self
+    where
+        E: Endpoint,
+        H: axum::handler::Handler<T, api::Shared>,
+        T: 'static,
+    {
+        let method = match E::METHOD {
+            Method::Get => get(handler),
+            Method::Post => post(handler),
+            Method::Put => put(handler),
+        };
+        self.route(E::PATH, method)
+    }
+}
+
+/// The HTTP routes over `state`, one per declared endpoint.
 pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
     Router::new()
-        .route("/v1/health", get(api::health))
-        .route("/v1/accounts/prelogin", post(api::prelogin))
-        .route("/v1/accounts/register", post(api::register))
-        .route("/v1/accounts/login", post(api::login))
-        .route("/v1/account/refresh", post(account_api::refresh))
-        .route("/v1/account/keys", get(api::account_keys))
-        .route("/v1/account/items-keys", put(api::upload_items_keys))
-        .route(
-            "/v1/account/credentials",
-            put(account_api::update_credentials),
-        )
-        .route("/v1/devices", get(api::devices))
-        .route("/v1/devices/revoke", post(account_api::revoke))
-        .route("/v1/sync/pull", post(api::pull))
-        .route("/v1/sync/push", post(api::push))
-        .route("/v1/therapist/profile", put(messaging_api::put_profile))
-        .route("/v1/directory/search", post(messaging_api::search))
-        .route(
-            "/v1/links",
-            post(messaging_api::request_link).get(messaging_api::links),
-        )
-        .route("/v1/links/accept", post(messaging_api::accept_link))
-        .route("/v1/links/end", post(messaging_api::end_link))
-        .route("/v1/keys/device", put(messaging_api::publish_keys))
-        .route("/v1/keys/claim", post(messaging_api::claim_keys))
-        .route("/v1/messages/send", post(messaging_api::send))
-        .route("/v1/messages/inbox", post(messaging_api::inbox))
-        .route("/v1/messages/ack", post(messaging_api::ack))
+        .endpoint::<ep::Health, _, _>(api::health)
+        .endpoint::<ep::Prelogin, _, _>(api::prelogin)
+        .endpoint::<ep::Register, _, _>(api::register)
+        .endpoint::<ep::Login, _, _>(api::login)
+        .endpoint::<ep::Refresh, _, _>(account_api::refresh)
+        .endpoint::<ep::AccountKeys, _, _>(api::account_keys)
+        .endpoint::<ep::UploadItemsKeys, _, _>(api::upload_items_keys)
+        .endpoint::<ep::UpdateCredentials, _, _>(account_api::update_credentials)
+        .endpoint::<ep::Devices, _, _>(api::devices)
+        .endpoint::<ep::Revoke, _, _>(account_api::revoke)
+        .endpoint::<ep::Pull, _, _>(api::pull)
+        .endpoint::<ep::Push, _, _>(api::push)
+        .endpoint::<ep::PutProfile, _, _>(messaging_api::put_profile)
+        .endpoint::<ep::SearchDirectory, _, _>(messaging_api::search)
+        .endpoint::<ep::RequestLink, _, _>(messaging_api::request_link)
+        .endpoint::<ep::ListLinks, _, _>(messaging_api::links)
+        .endpoint::<ep::AcceptLink, _, _>(messaging_api::accept_link)
+        .endpoint::<ep::EndLink, _, _>(messaging_api::end_link)
+        .endpoint::<ep::PublishKeys, _, _>(messaging_api::publish_keys)
+        .endpoint::<ep::ClaimKeys, _, _>(messaging_api::claim_keys)
+        .endpoint::<ep::SendMessage, _, _>(messaging_api::send)
+        .endpoint::<ep::Inbox, _, _>(messaging_api::inbox)
+        .endpoint::<ep::Ack, _, _>(messaging_api::ack)
         .fallback(api::fallback)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))

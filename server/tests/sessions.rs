@@ -6,9 +6,8 @@
 mod common;
 
 use base64::Engine as _;
-use common::http::Api;
+use common::http::{err, ok, Api, B64};
 use common::Backend;
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use solace_protocol as p;
 
@@ -20,7 +19,6 @@ per_backend!(
     forwarded_addresses_count_only_from_trusted_proxies,
 );
 
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const PROOF: [u8; 32] = [0x42; 32];
 
 impl Api {
@@ -62,19 +60,6 @@ impl Api {
 
 fn verifier() -> String {
     hex::encode(Sha256::digest(PROOF))
-}
-
-async fn ok<T: DeserializeOwned>(r: reqwest::Response) -> T {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
-async fn err(r: reqwest::Response, status: u16, code: &str) {
-    assert_eq!(r.status().as_u16(), status);
-    let body: p::ApiError = r.json().await.expect("an ApiError body");
-    assert_eq!(body.code, code);
 }
 
 fn credentials(

@@ -25,6 +25,7 @@ per_backend!(
     tokens_expire_and_revocation_is_per_account,
     items_keys_and_username_uniqueness,
     server_secret_is_stable,
+    push_rule_conformance_table,
 );
 
 const NOW: i64 = 1_800_000_000;
@@ -503,4 +504,43 @@ async fn server_secret_is_stable(backend: Backend) {
     // Reopening (and re-running migrations) keeps it.
     let reopened = db.storage().await;
     assert_eq!(reopened.server_secret().await.unwrap(), first);
+}
+
+/// The shared conformance table of the push rule ([`solace_protocol::push_rule::conformance`],
+/// which the core's in-memory test server runs too) through this backend's real push: one
+/// account per case; the pushing device first spends `last_mutation_seq` numbers on other
+/// records, then a second device writes records until the case's record sits at `stored_seq`.
+async fn push_rule_conformance_table(backend: Backend) {
+    use solace_protocol::push_rule::conformance::{check, CASES};
+    let Some((_db, s)) = open(backend).await else {
+        return;
+    };
+    for (i, case) in CASES.iter().enumerate() {
+        let (a, d) = account(&*s, &format!("case{i}")).await;
+        let writer = second_device(&*s, &a, "writer").await;
+        let fillers: Vec<_> = (1..=case.last_mutation_seq)
+            .map(|n| m(n, 1000 + n, 0, b"filler"))
+            .collect();
+        s.push(&a, &d, fillers).await.unwrap();
+        if let Some(stored) = case.stored_seq {
+            assert!(stored > case.last_mutation_seq, "{}", case.name);
+            let mut batch: Vec<_> = (case.last_mutation_seq + 1..stored)
+                .map(|n| m(n, 2000 + n, 0, b"filler"))
+                .collect();
+            batch.push(m(stored, 1, 0, b"A"));
+            let out = s.push(&a, &writer, batch).await.unwrap();
+            assert_eq!(
+                out.results.last(),
+                Some(&applied(stored, stored)),
+                "{}",
+                case.name
+            );
+        }
+        let blob: &[u8] = if case.same_content { b"A" } else { b"B" };
+        let out = s
+            .push(&a, &d, vec![m(case.mutation_seq, 1, case.base_seq, blob)])
+            .await
+            .unwrap();
+        check(case, &out.results[0], out.last_mutation_seq).unwrap();
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod device;
 pub mod hostile;
+pub mod http;
 pub mod proxy;
 
 use std::net::TcpListener;

@@ -17,6 +17,8 @@ use solace_core::mood::{self, MoodDraft};
 use solace_core::sync::{self, HttpTransport, SyncBudget, Transport};
 use solace_core::{CoreError, Store};
 use solace_protocol as p;
+use solace_protocol::endpoint as ep;
+use solace_tests::http::{mutation, RawApi};
 use solace_tests::{backends, contains, dump_database, TestServer};
 
 const PASS: &str = "granite meadow oyster whistle";
@@ -330,106 +332,51 @@ fn a_sync_killed_mid_pull_resumes() {
     }
 }
 
-fn raw(server: &TestServer) -> (reqwest::blocking::Client, String) {
-    (reqwest::blocking::Client::new(), server.url.clone())
+fn push(c: &RawApi, token: &str, muts: Vec<p::Mutation>) -> reqwest::blocking::Response {
+    c.send::<ep::Push>(Some(token), &p::PushRequest { mutations: muts })
 }
 
-fn register_raw(c: &reqwest::blocking::Client, url: &str, user: &str) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let req = p::RegisterRequest {
-        account_proof_verifier: None,
-        username: user.into(),
-        auth_key: hex::encode([7u8; 32]).into(),
-        kdf: p::WireKdf {
-            memory_kib: 65536,
-            iterations: 3,
-            parallelism: 1,
-        },
-        salt: hex::encode([1u8; 16]),
-        wrapped_account_key: b64.encode([2u8; 77]),
-        items_keys: vec![],
-        device_name: "raw".into(),
-        recovery_wrapped_account_key: None,
-    };
-    let s: p::SessionResponse = c
-        .post(format!("{url}/v1/accounts/register"))
-        .json(&req)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    s.token.expose().to_owned()
-}
-
-fn push(
-    c: &reqwest::blocking::Client,
-    url: &str,
-    token: &str,
-    muts: Vec<p::Mutation>,
-) -> reqwest::blocking::Response {
-    c.post(format!("{url}/v1/sync/push"))
-        .bearer_auth(token)
-        .json(&p::PushRequest { mutations: muts })
-        .send()
-        .unwrap()
-}
-
-fn pull(c: &reqwest::blocking::Client, url: &str, token: &str) -> p::PullResponse {
-    c.post(format!("{url}/v1/sync/pull"))
-        .bearer_auth(token)
-        .json(&p::PullRequest {
+fn pull(c: &RawApi, token: &str) -> p::PullResponse {
+    c.ok::<ep::Pull>(
+        Some(token),
+        &p::PullRequest {
             cursor: 0,
             limit: 100,
-        })
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
-}
-
-fn mutation(seq: u64, id: &str, base: u64, blob: &str) -> p::Mutation {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    p::Mutation {
-        mutation_seq: seq,
-        id: id.into(),
-        kind: "journal".into(),
-        base_seq: base,
-        blob: b64.encode(blob),
-        deleted: false,
-    }
+        },
+    )
 }
 
 #[test]
 fn duplicated_and_reordered_pushes_are_harmless() {
     for backend in backends() {
         let server = TestServer::start(backend, &[]);
-        let (c, url) = raw(&server);
-        let token = register_raw(&c, &url, "dora");
+        let c = RawApi::new(&server.url);
+        let token = c.register("dora");
         let id1 = "01".repeat(16);
         let id2 = "02".repeat(16);
         let batch = vec![mutation(1, &id1, 0, "v1"), mutation(2, &id2, 0, "w1")];
-        let first: p::PushResponse = push(&c, &url, &token, batch.clone()).json().unwrap();
+        let first: p::PushResponse = push(&c, &token, batch.clone()).json().unwrap();
         // A retry whose versions the server still holds gets the original outcome, once.
-        let again: p::PushResponse = push(&c, &url, &token, batch).json().unwrap();
+        let again: p::PushResponse = push(&c, &token, batch).json().unwrap();
         assert_eq!(again.results, first.results, "{backend:?}");
         assert_eq!(again.last_mutation_seq, Some(2), "{backend:?}");
-        assert_eq!(pull(&c, &url, &token).records.len(), 2, "{backend:?}");
+        assert_eq!(pull(&c, &token).records.len(), 2, "{backend:?}");
         // A stale (reordered) mutation arriving after a newer one is not applied.
-        let newer: p::PushResponse = push(&c, &url, &token, vec![mutation(5, &id1, 1, "v2")])
+        let newer: p::PushResponse = push(&c, &token, vec![mutation(5, &id1, 1, "v2")])
             .json()
             .unwrap();
         assert!(matches!(
             newer.results[0],
             p::MutationResult::Applied { .. }
         ));
-        let stale: p::PushResponse = push(&c, &url, &token, vec![mutation(4, &id1, 1, "v-stale")])
+        let stale: p::PushResponse = push(&c, &token, vec![mutation(4, &id1, 1, "v-stale")])
             .json()
             .unwrap();
         assert!(
             matches!(stale.results[0], p::MutationResult::Duplicate { .. }),
             "{backend:?}: {stale:?}"
         );
-        let page = pull(&c, &url, &token);
+        let page = pull(&c, &token);
         assert_eq!(page.records.len(), 2);
         let r1 = page.records.iter().find(|r| r.id == id1).unwrap();
         assert_eq!(
@@ -445,34 +392,25 @@ fn duplicated_and_reordered_pushes_are_harmless() {
 fn one_account_cannot_read_or_write_another_accounts_records() {
     for backend in backends() {
         let server = TestServer::start(backend, &[]);
-        let (c, url) = raw(&server);
-        let alice = register_raw(&c, &url, "alice");
-        let mallory = register_raw(&c, &url, "mallory");
+        let c = RawApi::new(&server.url);
+        let alice = c.register("alice");
+        let mallory = c.register("mallory");
         let stolen = "0a".repeat(16);
-        assert!(push(
-            &c,
-            &url,
-            &alice,
-            vec![mutation(1, &stolen, 0, "alice secret")]
-        )
-        .status()
-        .is_success());
-        assert!(pull(&c, &url, &mallory).records.is_empty(), "{backend:?}");
+        assert!(
+            push(&c, &alice, vec![mutation(1, &stolen, 0, "alice secret")])
+                .status()
+                .is_success()
+        );
+        assert!(pull(&c, &mallory).records.is_empty(), "{backend:?}");
         // Writing the stolen id creates Mallory's own record; Alice's is untouched.
-        let r: p::PushResponse = push(
-            &c,
-            &url,
-            &mallory,
-            vec![mutation(1, &stolen, 0, "overwrite")],
-        )
-        .json()
-        .unwrap();
+        let r: p::PushResponse = push(&c, &mallory, vec![mutation(1, &stolen, 0, "overwrite")])
+            .json()
+            .unwrap();
         let p::MutationResult::Applied { server_seq, .. } = r.results[0] else {
             panic!("{backend:?}: {r:?}")
         };
         let r: p::PushResponse = push(
             &c,
-            &url,
             &mallory,
             vec![mutation(2, &stolen, server_seq, "overwrite 2")],
         )
@@ -482,8 +420,8 @@ fn one_account_cannot_read_or_write_another_accounts_records() {
             matches!(r.results[0], p::MutationResult::Applied { .. }),
             "{backend:?}: {r:?}"
         );
-        assert_eq!(pull(&c, &url, &mallory).records.len(), 1);
-        let alice_view = pull(&c, &url, &alice);
+        assert_eq!(pull(&c, &mallory).records.len(), 1);
+        let alice_view = pull(&c, &alice);
         assert_eq!(alice_view.records.len(), 1);
         assert_eq!(
             base64::engine::general_purpose::STANDARD
@@ -492,24 +430,13 @@ fn one_account_cannot_read_or_write_another_accounts_records() {
             b"alice secret"
         );
         // No token, a forged token: refused.
-        let anon = c
-            .post(format!("{url}/v1/sync/pull"))
-            .json(&p::PullRequest {
-                cursor: 0,
-                limit: 10,
-            })
-            .send()
-            .unwrap();
+        let page = p::PullRequest {
+            cursor: 0,
+            limit: 10,
+        };
+        let anon = c.send::<ep::Pull>(None, &page);
         assert_eq!(anon.status().as_u16(), 401);
-        let forged = c
-            .post(format!("{url}/v1/sync/pull"))
-            .bearer_auth("00".repeat(32))
-            .json(&p::PullRequest {
-                cursor: 0,
-                limit: 10,
-            })
-            .send()
-            .unwrap();
+        let forged = c.send::<ep::Pull>(Some(&"00".repeat(32)), &page);
         assert_eq!(forged.status().as_u16(), 401);
     }
 }

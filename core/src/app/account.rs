@@ -73,8 +73,10 @@ impl App {
         budget: SyncBudget,
         transport: sync::TransportOptions,
     ) -> Result<(Self, SyncReport)> {
-        let (store, report) = runner::run_blocking(move |_| {
-            let http = sync::HttpTransport::with_options(&server_url, &transport)?;
+        let (store, report) = runner::run_blocking(move |cancel| {
+            let client = sync::HttpClient::new(&transport)?;
+            let http =
+                sync::HttpTransport::with_client(&client, &server_url)?.with_cancel(cancel.clone());
             let (store, report) = sync::login_new_device(
                 &dir,
                 &http,
@@ -84,7 +86,9 @@ impl App {
                 &credentials.device_name,
                 budget,
             )?;
-            Ok((App::with_transport(store, transport), report))
+            let app = App::with_transport(store, transport);
+            app.keep_http(client);
+            Ok((app, report))
         })
         .await?;
         Ok((store, report))
@@ -94,8 +98,8 @@ impl App {
     /// sync; call [`App::sync`] next.
     pub async fn register(&self, server_url: String, credentials: Credentials) -> Result<()> {
         let app = self.clone();
-        runner::run_blocking(move |_| {
-            let http = app.transport_to(&server_url)?;
+        runner::run_blocking(move |cancel| {
+            let http = app.transport_to(&server_url, cancel)?;
             let login = Login {
                 server_url: &server_url,
                 username: &credentials.username,
@@ -111,8 +115,8 @@ impl App {
     /// token, same store, pending edits and messaging identity.
     pub async fn relogin(&self, credentials: Credentials) -> Result<()> {
         let app = self.clone();
-        runner::run_blocking(move |_| {
-            let http = app.connected_transport()?;
+        runner::run_blocking(move |cancel| {
+            let http = app.connected_transport(cancel)?;
             sync::relogin_shared(
                 &app.cell(),
                 &http,
@@ -127,8 +131,8 @@ impl App {
     /// The account's devices, oldest first.
     pub async fn devices(&self) -> Result<p::DeviceList> {
         let app = self.clone();
-        runner::run_blocking(move |_| {
-            let http = app.connected_transport()?;
+        runner::run_blocking(move |cancel| {
+            let http = app.connected_transport(cancel)?;
             sync::list_devices_shared(&app.cell(), &http)
         })
         .await
@@ -142,8 +146,8 @@ impl App {
         passphrase: Option<Zeroizing<String>>,
     ) -> Result<()> {
         let app = self.clone();
-        runner::run_blocking(move |_| {
-            let http = app.connected_transport()?;
+        runner::run_blocking(move |cancel| {
+            let http = app.connected_transport(cancel)?;
             sync::revoke_shared(
                 &app.cell(),
                 &http,

@@ -13,8 +13,8 @@ impl App {
     /// hear `on_message_arrived` per conversation with new messages.
     pub async fn messaging_round(&self) -> Result<(InboxReport, OutboxReport)> {
         let app = self.clone();
-        let (inbox, outbox) = runner::run_blocking(move |_| {
-            let http = app.connected_transport()?;
+        let (inbox, outbox) = runner::run_blocking(move |cancel| {
+            let http = app.connected_transport(cancel)?;
             Messenger::new(&http).sync(&app.cell())
         })
         .await?;
@@ -92,8 +92,8 @@ impl App {
         f: impl FnOnce(&App, &Messenger<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let app = self.clone();
-        runner::run_blocking(move |_| {
-            let http = app.connected_transport()?;
+        runner::run_blocking(move |cancel| {
+            let http = app.connected_transport(cancel)?;
             f(&app, &Messenger::new(&http))
         })
         .await

@@ -31,11 +31,12 @@ pub use events::{AppListener, Subscription, SyncState};
 pub use runner::block_on;
 pub use sync::AppSyncReport;
 
+use crate::cancel::CancelToken;
 use crate::crypto::kdf::KdfParams;
 use crate::error::{CoreError, Result};
 use crate::keystore::KeyStore;
 use crate::store::Store;
-use crate::sync::{HttpTransport, StoreCell, TransportOptions};
+use crate::sync::{HttpClient, HttpTransport, StoreCell, TransportOptions};
 use crate::vault::RecoveryKey;
 use events::Listeners;
 
@@ -55,6 +56,9 @@ struct Shared {
     /// Records the reader handles skipped as damaged since the last [`App::take_skipped`].
     skipped: AtomicU64,
     transport: TransportOptions,
+    /// The one HTTP client (connection pool, TLS sessions) every request of this app reuses;
+    /// made on first use.
+    http: Mutex<Option<HttpClient>>,
     /// Serializes whole sync runs. Awaited (never blocks a thread); the background work holds
     /// it until it has really stopped, so a cancelled run and a new one never overlap.
     sync_gate: Arc<tokio::sync::Mutex<()>>,
@@ -90,6 +94,7 @@ impl App {
                 listeners: Arc::default(),
                 skipped: AtomicU64::new(0),
                 transport,
+                http: Mutex::new(None),
                 sync_gate: Arc::new(tokio::sync::Mutex::new(())),
             }),
         }
@@ -228,19 +233,43 @@ impl App {
         events::subscribe(&self.shared.listeners, listener)
     }
 
-    /// An HTTP transport to `server_url` with this app's settings.
-    fn transport_to(&self, server_url: &str) -> Result<HttpTransport> {
-        HttpTransport::with_options(server_url, &self.shared.transport)
+    /// The app's one HTTP client, made on first use.
+    fn http(&self) -> Result<HttpClient> {
+        let mut http = self
+            .shared
+            .http
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(client) = http.as_ref() {
+            return Ok(client.clone());
+        }
+        let client = HttpClient::new(&self.shared.transport)?;
+        *http = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Adopts `client` as the app's HTTP client (the one a login already warmed up).
+    fn keep_http(&self, client: HttpClient) {
+        *self
+            .shared
+            .http
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(client);
+    }
+
+    /// An HTTP transport to `server_url` over the app's client, giving up when `cancel` fires.
+    fn transport_to(&self, server_url: &str, cancel: &CancelToken) -> Result<HttpTransport> {
+        Ok(HttpTransport::with_client(&self.http()?, server_url)?.with_cancel(cancel.clone()))
     }
 
     /// An HTTP transport to the connected server ([`CoreError::NotRegistered`] before
     /// register or login).
-    fn connected_transport(&self) -> Result<HttpTransport> {
+    fn connected_transport(&self, cancel: &CancelToken) -> Result<HttpTransport> {
         let url = self.read(|s| {
             s.sync_account()?
                 .map(|(a, _)| a.server_url)
                 .ok_or(CoreError::NotRegistered)
         })?;
-        self.transport_to(&url)
+        self.transport_to(&url, cancel)
     }
 }

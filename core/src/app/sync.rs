@@ -49,7 +49,7 @@ impl App {
     }
 
     fn sync_blocking(&self, budget: SyncBudget, cancel: &CancelToken) -> Result<AppSyncReport> {
-        let http = self.connected_transport()?;
+        let http = self.connected_transport(cancel)?;
         let cell = self.cell();
         let records = sync::sync_shared(&cell, &http, budget, cancel)?;
         cancel.check()?;

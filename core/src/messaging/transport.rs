@@ -1,15 +1,12 @@
 //! The server operations messaging uses (directory, links, key directory, mailbox), as a
 //! trait so tests can put faults between client and server; implemented over HTTP by
-//! [`HttpTransport`]. Blocking: call off the UI thread.
+//! [`HttpTransport`] (one generic `send` per declared endpoint, sharing the sync transport's
+//! client). Blocking: call off the UI thread.
 
-use crate::error::TransportError;
-use reqwest::Method;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use solace_protocol::endpoint as ep;
 use solace_protocol::messaging as m;
 
-use crate::error::{CoreError, Result};
-use crate::sync::transport::{MAX_LARGE_ANSWER, MAX_SMALL_ANSWER};
+use crate::error::{CoreError, Result, TransportError};
 use crate::sync::{HttpTransport, Transport};
 
 /// Messaging endpoints of protocol v1 (see `solace_protocol::messaging`).
@@ -47,88 +44,49 @@ pub trait MailboxTransport {
     }
 }
 
-impl HttpTransport {
-    fn call<B: Serialize, T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        token: &str,
-        body: Option<&B>,
-    ) -> Result<Option<T>> {
-        let mut req = self.request(method, path, token);
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        // Mailbox pages and directory pages can be big; every other answer is small.
-        let limit = match path {
-            "/v1/messages/inbox" | "/v1/directory/search" | "/v1/keys/claim" => MAX_LARGE_ANSWER,
-            _ => MAX_SMALL_ANSWER,
-        };
-        self.execute(req, limit)
-    }
-
-    fn call_some<B: Serialize, T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        token: &str,
-        body: Option<&B>,
-    ) -> Result<T> {
-        self.call(method, path, token, body)?
-            .ok_or_else(|| CoreError::Transport(TransportError::BadAnswer))
-    }
-}
-
 impl MailboxTransport for HttpTransport {
     fn put_profile(&self, token: &str, profile: &m::TherapistProfile) -> Result<()> {
-        self.call::<_, serde_json::Value>(
-            Method::PUT,
-            "/v1/therapist/profile",
-            token,
-            Some(profile),
-        )
-        .map(|_| ())
+        self.request::<ep::PutProfile>(Some(token), profile)
     }
 
     fn search_directory(&self, token: &str, query: &m::DirectoryQuery) -> Result<m::DirectoryPage> {
-        self.call_some(Method::POST, "/v1/directory/search", token, Some(query))
+        self.request::<ep::SearchDirectory>(Some(token), query)
     }
 
     fn request_link(&self, token: &str, req: &m::LinkRequest) -> Result<m::LinkInfo> {
-        self.call_some(Method::POST, "/v1/links", token, Some(req))
+        self.request::<ep::RequestLink>(Some(token), req)
     }
 
     fn links(&self, token: &str) -> Result<m::LinkList> {
-        self.call_some::<(), _>(Method::GET, "/v1/links", token, None)
+        self.request::<ep::ListLinks>(Some(token), &ep::NoBody)
     }
 
     fn accept_link(&self, token: &str, req: &m::LinkAction) -> Result<m::LinkInfo> {
-        self.call_some(Method::POST, "/v1/links/accept", token, Some(req))
+        self.request::<ep::AcceptLink>(Some(token), req)
     }
 
     fn end_link(&self, token: &str, req: &m::LinkAction) -> Result<m::LinkInfo> {
-        self.call_some(Method::POST, "/v1/links/end", token, Some(req))
+        self.request::<ep::EndLink>(Some(token), req)
     }
 
     fn publish_keys(&self, token: &str, req: &m::DeviceKeysUpload) -> Result<m::KeyCount> {
-        self.call_some(Method::PUT, "/v1/keys/device", token, Some(req))
+        self.request::<ep::PublishKeys>(Some(token), req)
     }
 
     fn claim_keys(&self, token: &str, req: &m::ClaimRequest) -> Result<m::ClaimResponse> {
-        self.call_some(Method::POST, "/v1/keys/claim", token, Some(req))
+        self.request::<ep::ClaimKeys>(Some(token), req)
     }
 
     fn send(&self, token: &str, req: &m::SendRequest) -> Result<m::SendResponse> {
-        self.call_some(Method::POST, "/v1/messages/send", token, Some(req))
+        self.request::<ep::SendMessage>(Some(token), req)
     }
 
     fn inbox(&self, token: &str, req: &m::InboxRequest) -> Result<m::Inbox> {
-        self.call_some(Method::POST, "/v1/messages/inbox", token, Some(req))
+        self.request::<ep::Inbox>(Some(token), req)
     }
 
     fn ack(&self, token: &str, req: &m::AckRequest) -> Result<()> {
-        self.call::<_, serde_json::Value>(Method::POST, "/v1/messages/ack", token, Some(req))
-            .map(|_| ())
+        self.request::<ep::Ack>(Some(token), req)
     }
 
     fn refresh_session(&self, token: &str) -> Result<solace_protocol::SessionResponse> {

@@ -295,3 +295,59 @@ impl Transport for FakeServer {
         })
     }
 }
+
+#[cfg(test)]
+mod conformance_tests {
+    use super::*;
+    use solace_protocol::push_rule::conformance::{check, CASES};
+
+    fn record(id: &str, blob: &str, server_seq: u64) -> p::WireRecord {
+        p::WireRecord {
+            id: id.into(),
+            kind: p::OPAQUE_KIND.into(),
+            blob: blob.into(),
+            deleted: false,
+            server_seq,
+        }
+    }
+
+    /// The push rule's shared conformance table (which the server's storage suite runs
+    /// through both real backends) through this fake's push: both must answer alike.
+    #[test]
+    fn the_fake_server_passes_the_push_rule_conformance_table() {
+        let id = "0a".repeat(16);
+        for case in CASES {
+            let server = FakeServer::default();
+            {
+                let mut s = server.state.lock().unwrap();
+                s.last_mutation.insert("tok".into(), case.last_mutation_seq);
+                if let Some(stored) = case.stored_seq {
+                    s.records.insert(id.clone(), record(&id, "QQ==", stored));
+                }
+                s.next_seq = case.stored_seq.unwrap_or(case.last_mutation_seq);
+            }
+            let blob = if case.same_content { "QQ==" } else { "Qg==" };
+            let answer = server
+                .push(
+                    "tok",
+                    &p::PushRequest {
+                        mutations: vec![p::Mutation {
+                            mutation_seq: case.mutation_seq,
+                            id: id.clone(),
+                            kind: p::OPAQUE_KIND.into(),
+                            base_seq: case.base_seq,
+                            blob: blob.into(),
+                            deleted: false,
+                        }],
+                    },
+                )
+                .unwrap();
+            check(
+                case,
+                &answer.results[0],
+                answer.last_mutation_seq.unwrap_or(0),
+            )
+            .unwrap();
+        }
+    }
+}

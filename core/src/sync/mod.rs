@@ -51,7 +51,7 @@ use account::{to_portable, wire_items_keys, PENDING_CREDENTIALS};
 pub use cell::{Exclusive, StoreCell};
 pub use devices::{list_devices, list_devices_shared, revoke, revoke_shared, RevokeTarget};
 pub use session::{refresh_session, refresh_shared};
-pub use transport::{HttpTransport, Transport, TransportOptions};
+pub use transport::{HttpClient, HttpTransport, Transport, TransportOptions};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// Records per push request.

@@ -1,29 +1,34 @@
 //! How the sync engine talks to the server: a small trait (so tests can inject faults) and
-//! its HTTP implementation over reqwest with rustls. Blocking: call it off the UI thread.
+//! its HTTP implementation: one generic [`HttpTransport::request`] over the endpoint declarations
+//! of [`solace_protocol::endpoint`], running on a shared async [`HttpClient`] (reqwest with
+//! rustls). The trait is blocking: call it off the UI thread; a [`CancelToken`] set with
+//! [`HttpTransport::with_cancel`] stops a request that waits on a silent server.
 //!
 //! The HTTP client refuses plain `http://` except to this machine (loopback), can trust an
 //! extra root certificate for a self-signed server (`SOLACE_CA_CERT`, a PEM file), and reads
 //! every answer with a size cap, so a hostile server cannot exhaust the device's memory.
 
-use crate::error::InputProblem;
-use crate::error::TransportError;
-use std::io::Read;
+mod client;
+
 use std::net::IpAddr;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use solace_protocol as p;
+use solace_protocol::endpoint::{self as ep, Auth, Endpoint, NoBody};
 
-use crate::error::{CoreError, Result};
+use crate::cancel::CancelToken;
+use crate::error::{CoreError, InputProblem, Result, TransportError};
+
+pub use client::HttpClient;
 
 /// Environment variable naming a PEM file with extra root certificates to trust (for a
 /// server with a self-signed or private-CA certificate).
 pub const ENV_CA_CERT: &str = "SOLACE_CA_CERT";
-/// Largest answer read for a pull page, a push result, the key set or a mailbox page.
-pub const MAX_LARGE_ANSWER: u64 = 32 * 1024 * 1024;
+/// Largest answer read for a pull page, a push result, the key set or a mailbox page (see
+/// each endpoint's `MAX_ANSWER` in [`solace_protocol::endpoint`]).
+pub const MAX_LARGE_ANSWER: u64 = p::endpoint::LARGE_ANSWER;
 /// Largest answer read for everything else (sessions, device lists, errors, ...).
-pub const MAX_SMALL_ANSWER: u64 = 1024 * 1024;
+pub const MAX_SMALL_ANSWER: u64 = p::endpoint::SMALL_ANSWER;
 
 fn unsupported() -> CoreError {
     CoreError::Transport(TransportError::Rejected {
@@ -85,10 +90,7 @@ pub fn check_server_url(base_url: &str) -> Result<()> {
     let url = reqwest::Url::parse(base_url)
         .map_err(|_| CoreError::invalid("server address", InputProblem::Expected("a valid URL")))?;
     let host = url.host_str().ok_or_else(|| {
-        CoreError::invalid(
-            "server address",
-            InputProblem::Expected("a URL with a host"),
-        )
+        CoreError::invalid("server address", InputProblem::Expected("a host name"))
     })?;
     match url.scheme() {
         "https" => Ok(()),
@@ -128,223 +130,151 @@ impl TransportOptions {
     }
 }
 
-/// Reads a response body, refusing more than `limit` bytes.
-fn read_capped(mut response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>> {
-    if response.content_length().is_some_and(|n| n > limit) {
-        return Err(CoreError::Transport(TransportError::TooLarge));
-    }
-    let mut body = Vec::new();
-    (&mut response)
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(|e| CoreError::Transport(TransportError::unreachable(e)))?;
-    if body.len() as u64 > limit {
-        return Err(CoreError::Transport(TransportError::TooLarge));
-    }
-    Ok(body)
-}
-
-/// The real transport: JSON over HTTPS (or HTTP on loopback) with a request timeout.
+/// The real transport: JSON over HTTPS (or HTTP on loopback) through a shared
+/// [`HttpClient`], with a cancel token raced against every request.
+#[derive(Debug, Clone)]
 pub struct HttpTransport {
     base: String,
-    client: reqwest::blocking::Client,
+    client: HttpClient,
+    cancel: CancelToken,
 }
 
 impl HttpTransport {
     /// A transport for the server at `base_url` (e.g. `https://sync.example.org`), trusting
     /// the extra root certificates named by `SOLACE_CA_CERT` if that is set. Refuses plain
-    /// `http://` unless the host is this machine ([`CoreError::Transport(TransportError::InsecureUrl)`]).
+    /// `http://` unless the host is this machine (`TransportError::InsecureUrl`). Makes its
+    /// own [`HttpClient`]; long-lived callers share one with [`HttpTransport::with_client`].
     pub fn new(base_url: &str) -> Result<Self> {
         Self::with_options(base_url, &TransportOptions::from_env()?)
     }
 
-    /// A transport for the server at `base_url` with explicit options.
+    /// A transport for the server at `base_url` with explicit options (and its own client).
     pub fn with_options(base_url: &str, options: &TransportOptions) -> Result<Self> {
         check_server_url(base_url)?;
-        // TLS uses rustls with the ring provider; installing it as the process default is
-        // idempotent (an already installed provider is kept).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("solace/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = &options.ca_cert_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .ok()
-                .filter(|c| !c.is_empty())
-                .ok_or_else(|| {
-                    CoreError::invalid(
-                        "CA certificate file",
-                        InputProblem::Expected("PEM certificates"),
-                    )
-                })?;
-            builder = builder.tls_certs_merge(certs);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| CoreError::Transport(TransportError::unreachable(e)))?;
+        Self::with_client(&HttpClient::new(options)?, base_url)
+    }
+
+    /// A transport for the server at `base_url` over a shared client (same connection pool,
+    /// TLS configuration and runtime).
+    pub fn with_client(client: &HttpClient, base_url: &str) -> Result<Self> {
+        check_server_url(base_url)?;
         Ok(Self {
             base: base_url.trim_end_matches('/').to_owned(),
-            client,
+            client: client.clone(),
+            cancel: CancelToken::new(),
         })
     }
 
-    /// Sends `request` and decodes the answer, reading at most `limit` bytes of it (`None`
-    /// for `204 No Content`).
-    pub(crate) fn execute<T: DeserializeOwned>(
-        &self,
-        request: reqwest::blocking::RequestBuilder,
-        limit: u64,
-    ) -> Result<Option<T>> {
-        let response = request.send().map_err(|e| {
-            // Never include the URL query or body; reqwest's message names host and kind only.
-            CoreError::Transport(if e.is_timeout() {
-                TransportError::Timeout
-            } else {
-                TransportError::unreachable(e.without_url())
-            })
-        })?;
-        let status = response.status();
-        if status == reqwest::StatusCode::NO_CONTENT {
-            return Ok(None);
-        }
-        if status.is_success() {
-            let body = read_capped(response, limit)?;
-            return serde_json::from_slice::<T>(&body)
-                .map(Some)
-                .map_err(|_| CoreError::Transport(TransportError::BadAnswer));
-        }
-        let error: Option<p::ApiError> = read_capped(response, MAX_SMALL_ANSWER)
-            .ok()
-            .and_then(|body| serde_json::from_slice(&body).ok());
-        let (code, message) = error.map_or_else(
-            || {
-                (
-                    status.as_u16().to_string(),
-                    status.canonical_reason().unwrap_or("error").to_owned(),
-                )
-            },
-            |e| (e.code, e.message),
-        );
-        Err(match status.as_u16() {
-            // Not linked is a refusal of this request, not of the login; a missing proof asks
-            // for the passphrase (or the account key), the token itself is fine.
-            403 if code == "not_linked" || code == "proof_required" => {
-                CoreError::Transport(TransportError::Rejected { code, message })
-            }
-            401 | 403 => CoreError::Transport(TransportError::Unauthorized),
-            429 | 500..=599 => CoreError::Transport(TransportError::Unavailable {
-                status: status.as_u16(),
-            }),
-            _ => CoreError::Transport(TransportError::Rejected { code, message }),
-        })
+    /// The same transport, giving up every request with [`CoreError::Cancelled`] once
+    /// `token` is cancelled (within moments, even while a server does not answer).
+    pub fn with_cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = token;
+        self
     }
 
-    /// `POST path` with a JSON body, expecting a JSON answer of at most `limit` bytes.
-    pub(crate) fn post<B: Serialize, T: DeserializeOwned>(
+    /// Sends one request of endpoint `E` (with the bearer `token` when given) and decodes
+    /// its answer, reading at most `E::MAX_ANSWER` bytes. Blocking: call it off the UI
+    /// thread. (Named `request`, not `send`, so it does not shadow
+    /// [`crate::messaging::MailboxTransport::send`] on this type.)
+    pub fn request<E: Endpoint>(&self, token: Option<&str>, req: &E::Request) -> Result<E::Response>
+    where
+        E::Response: Send + 'static,
+    {
+        if E::AUTH == Auth::Bearer && token.is_none() {
+            return Err(CoreError::Transport(TransportError::Unauthorized));
+        }
+        let body = if E::HAS_BODY {
+            Some(
+                serde_json::to_vec(req)
+                    .map_err(|_| CoreError::invalid("request", InputProblem::Unsupported))?,
+            )
+        } else {
+            None
+        };
+        self.call(E::METHOD, E::PATH, token, body, E::MAX_ANSWER)
+    }
+
+    /// The untyped request path under [`HttpTransport::request`].
+    fn call<T: DeserializeOwned + Send + 'static>(
         &self,
+        method: p::endpoint::Method,
         path: &str,
         token: Option<&str>,
-        body: &B,
+        body: Option<Vec<u8>>,
         limit: u64,
     ) -> Result<T> {
-        let mut req = self.client.post(format!("{}{path}", self.base)).json(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        self.execute(req, limit)?
-            .ok_or_else(|| CoreError::Transport(TransportError::BadAnswer))
-    }
-
-    /// `PUT path` with a JSON body and the bearer token, for endpoints that answer `204`.
-    fn put<B: Serialize>(&self, path: &str, token: &str, body: &B) -> Result<()> {
-        let req = self.request(reqwest::Method::PUT, path, token).json(body);
-        self.execute::<serde_json::Value>(req, MAX_SMALL_ANSWER)
-            .map(|_| ())
-    }
-
-    /// `GET path` with the bearer token, expecting a JSON answer of at most `limit` bytes.
-    fn get<T: DeserializeOwned>(&self, path: &str, token: &str, limit: u64) -> Result<T> {
-        let req = self.request(reqwest::Method::GET, path, token);
-        self.execute(req, limit)?
-            .ok_or_else(|| CoreError::Transport(TransportError::BadAnswer))
-    }
-
-    /// A request builder for `path` with the bearer token.
-    pub(crate) fn request(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-    ) -> reqwest::blocking::RequestBuilder {
+        let method = match method {
+            p::endpoint::Method::Get => reqwest::Method::GET,
+            p::endpoint::Method::Post => reqwest::Method::POST,
+            p::endpoint::Method::Put => reqwest::Method::PUT,
+        };
+        let request = client::Request {
+            method,
+            url: format!("{}{path}", self.base),
+            token: token.map(str::to_owned),
+            body,
+            limit,
+        };
         self.client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token)
+            .run(request, &self.cancel, client::decode_json::<T>)
     }
 }
 
 impl Transport for HttpTransport {
     fn limits(&self) -> Result<Option<p::ServerLimits>> {
-        let req = self.client.get(format!("{}/v1/health", self.base));
-        Ok(self
-            .execute::<p::Health>(req, MAX_SMALL_ANSWER)?
-            .and_then(|h| h.limits))
+        Ok(self.request::<ep::Health>(None, &NoBody)?.limits)
     }
 
     fn prelogin(&self, req: &p::PreloginRequest) -> Result<p::PreloginResponse> {
-        self.post("/v1/accounts/prelogin", None, req, MAX_SMALL_ANSWER)
+        self.request::<ep::Prelogin>(None, req)
     }
 
     fn register(&self, req: &p::RegisterRequest) -> Result<p::SessionResponse> {
-        self.post("/v1/accounts/register", None, req, MAX_SMALL_ANSWER)
+        self.request::<ep::Register>(None, req)
     }
 
     fn login(&self, req: &p::LoginRequest) -> Result<p::SessionResponse> {
-        self.post("/v1/accounts/login", None, req, MAX_SMALL_ANSWER)
+        self.request::<ep::Login>(None, req)
     }
 
     fn account_keys(&self, token: &str) -> Result<p::AccountKeys> {
-        self.get("/v1/account/keys", token, MAX_LARGE_ANSWER)
+        self.request::<ep::AccountKeys>(Some(token), &NoBody)
     }
 
     fn upload_items_keys(&self, token: &str, req: &p::ItemsKeysUpload) -> Result<()> {
-        self.put("/v1/account/items-keys", token, req)
+        self.request::<ep::UploadItemsKeys>(Some(token), req)
     }
 
     fn update_credentials(&self, token: &str, req: &p::CredentialsUpdate) -> Result<()> {
-        self.put("/v1/account/credentials", token, req)
+        self.request::<ep::UpdateCredentials>(Some(token), req)
     }
 
     fn pull(&self, token: &str, req: &p::PullRequest) -> Result<p::PullResponse> {
-        self.post("/v1/sync/pull", Some(token), req, MAX_LARGE_ANSWER)
+        self.request::<ep::Pull>(Some(token), req)
     }
 
     fn push(&self, token: &str, req: &p::PushRequest) -> Result<p::PushResponse> {
-        self.post("/v1/sync/push", Some(token), req, MAX_LARGE_ANSWER)
+        self.request::<ep::Push>(Some(token), req)
     }
 
     fn refresh(&self, token: &str) -> Result<p::SessionResponse> {
-        let req = self.request(reqwest::Method::POST, "/v1/account/refresh", token);
-        self.execute(req, MAX_SMALL_ANSWER)?
-            .ok_or_else(|| CoreError::Transport(TransportError::BadAnswer))
+        self.request::<ep::Refresh>(Some(token), &NoBody)
     }
 
     fn devices(&self, token: &str) -> Result<p::DeviceList> {
-        self.get("/v1/devices", token, MAX_SMALL_ANSWER)
+        self.request::<ep::Devices>(Some(token), &NoBody)
     }
 
     fn revoke(&self, token: &str, req: &p::RevokeRequest) -> Result<()> {
-        let req = self
-            .request(reqwest::Method::POST, "/v1/devices/revoke", token)
-            .json(req);
-        self.execute::<serde_json::Value>(req, MAX_SMALL_ANSWER)
-            .map(|_| ())
+        self.request::<ep::Revoke>(Some(token), req)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use solace_protocol::endpoint::Method;
+    use std::io::Read as _;
 
     #[test]
     fn plain_http_is_only_for_this_machine() {
@@ -411,7 +341,7 @@ mod tests {
         );
         let t = HttpTransport::with_options(&serve_once(head, body.clone()), &Default::default())
             .unwrap();
-        let r: Result<serde_json::Value> = t.post("/v1/x", None, &(), 64);
+        let r: Result<serde_json::Value> = t.call(Method::Post, "/v1/x", None, None, 64);
         assert!(matches!(
             r,
             Err(CoreError::Transport(TransportError::TooLarge))
@@ -421,14 +351,14 @@ mod tests {
         let t =
             HttpTransport::with_options(&serve_once(no_length, body.clone()), &Default::default())
                 .unwrap();
-        let r: Result<serde_json::Value> = t.post("/v1/x", None, &(), 64);
+        let r: Result<serde_json::Value> = t.call(Method::Post, "/v1/x", None, None, 64);
         assert!(matches!(
             r,
             Err(CoreError::Transport(TransportError::TooLarge))
         ));
         let t =
             HttpTransport::with_options(&serve_once(no_length, body), &Default::default()).unwrap();
-        let r: Result<serde_json::Value> = t.post("/v1/x", None, &(), 1024);
+        let r: Result<serde_json::Value> = t.call(Method::Post, "/v1/x", None, None, 1024);
         assert_eq!(r.unwrap(), serde_json::Value::String("x".repeat(100)));
     }
 
@@ -460,6 +390,78 @@ mod tests {
         assert!(matches!(
             HttpTransport::with_options("https://sync.example.org", &options),
             Err(CoreError::InvalidInput(_))
+        ));
+    }
+
+    /// A server that accepts connections and never answers (not a closed port, which fails
+    /// fast); returns its base URL. The listener lives as long as the test process.
+    fn silent_server() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for conn in listener.incoming() {
+                held.push(conn);
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn a_cancelled_request_to_a_silent_server_stops_within_a_second() {
+        let client = HttpClient::new(&TransportOptions::default()).unwrap();
+        let token = CancelToken::new();
+        let t = HttpTransport::with_client(&client, &silent_server())
+            .unwrap()
+            .with_cancel(token.clone());
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            token.cancel();
+            std::time::Instant::now()
+        });
+        let r = t.pull(
+            "tok",
+            &p::PullRequest {
+                cursor: 0,
+                limit: 10,
+            },
+        );
+        let finished = std::time::Instant::now();
+        let cancelled_at = canceller.join().unwrap();
+        assert!(matches!(r, Err(CoreError::Cancelled)), "{r:?}");
+        assert!(finished.duration_since(cancelled_at) < std::time::Duration::from_secs(1));
+        // A token already cancelled stops the next request before it is sent.
+        assert!(matches!(t.devices("tok"), Err(CoreError::Cancelled)));
+    }
+
+    #[test]
+    fn transports_share_one_client_and_dropping_it_in_async_code_is_safe() {
+        let client = HttpClient::new(&TransportOptions::default()).unwrap();
+        let body = br#"{"status":"ok","protocol":1}"#.to_vec();
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+        let a = HttpTransport::with_client(&client, &serve_once(head, body)).unwrap();
+        assert_eq!(a.limits().unwrap(), None);
+        let b = HttpTransport::with_client(&client, "http://127.0.0.1:1").unwrap();
+        assert!(matches!(
+            HttpTransport::with_client(&client, "http://example.org"),
+            Err(CoreError::Transport(TransportError::InsecureUrl))
+        ));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            drop(a);
+            drop(b);
+            drop(client);
+        });
+    }
+
+    #[test]
+    fn a_bearer_endpoint_without_a_token_is_not_sent() {
+        let t = HttpTransport::with_options("http://127.0.0.1:1", &Default::default()).unwrap();
+        assert!(matches!(
+            t.request::<ep::Devices>(None, &NoBody),
+            Err(CoreError::Transport(TransportError::Unauthorized))
         ));
     }
 }

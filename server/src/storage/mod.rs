@@ -11,9 +11,7 @@
 
 pub mod messaging;
 pub mod postgres;
-mod postgres_accounts;
 pub mod sqlite;
-mod sqlite_accounts;
 
 use solace_protocol::messaging::{
     ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
@@ -281,28 +279,39 @@ pub fn conflict(m: &NewMutation, current: Option<&StoredRecord>) -> MutationResu
     }
 }
 
-/// Everything the API needs from a database.
+/// Everything the API needs from a database: the areas below plus health and the secret (each backend implements the areas in its own files).
 #[async_trait::async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: AccountStore + RecordStore + MessagingStore + Send + Sync + 'static {
     /// Checks the database answers.
     async fn health(&self) -> StorageResult<()>;
+
     /// A random per-database secret (created on first use) for deterministic fake prelogin
     /// answers.
     async fn server_secret(&self) -> StorageResult<Vec<u8>>;
+}
+
+/// Accounts, devices, tokens, credentials and items keys.
+#[async_trait::async_trait]
+pub trait AccountStore: Send + Sync {
     /// Creates an account with its first device; [`StorageError::Conflict`] if the name is taken.
     async fn create_account(&self, account: NewAccount, device: NewDevice) -> StorageResult<()>;
+
     /// Login data for `username`.
     async fn find_account(&self, username: &str) -> StorageResult<Option<AccountLogin>>;
+
     /// Adds a device with its token to an account.
     async fn add_device(&self, account_id: &str, device: NewDevice) -> StorageResult<()>;
+
     /// Login data of the account with this id.
     async fn account_by_id(&self, account_id: &str) -> StorageResult<Option<AccountLogin>>;
+
     /// Stores the account-key proof verifier if the account has none yet (never replaces one).
     async fn set_proof_verifier_if_absent(
         &self,
         account_id: &str,
         verifier: &str,
     ) -> StorageResult<()>;
+
     /// Adds a token (hash, expiry) for an existing, non-revoked device of this account and
     /// deletes the device's tokens that expired before `now`; false (nothing stored) when the
     /// device is unknown, of another account, or revoked.
@@ -314,20 +323,24 @@ pub trait Storage: Send + Sync + 'static {
         expires_at: i64,
         now: i64,
     ) -> StorageResult<bool>;
+
     /// `(account id, device id)` for a valid, unexpired token of a non-revoked device.
     async fn authenticate(
         &self,
         token_hash: &str,
         now: i64,
     ) -> StorageResult<Option<(String, String)>>;
+
     /// Key material for new devices.
     async fn account_keys(&self, account_id: &str) -> StorageResult<StoredKeys>;
+
     /// Adds items keys whose ids are new.
     async fn add_items_keys(
         &self,
         account_id: &str,
         keys: Vec<(u32, Vec<u8>)>,
     ) -> StorageResult<()>;
+
     /// Replaces the login secret hash, KDF parameters, salt and account key wrap after a
     /// passphrase change. Tokens of existing devices stay valid, unless `sign_out_except` names
     /// the caller's device: then every other device is revoked (as [`Storage::revoke_device`])
@@ -338,15 +351,26 @@ pub trait Storage: Send + Sync + 'static {
         update: NewCredentials,
         sign_out_except: Option<&str>,
     ) -> StorageResult<()>;
+
     /// The account's devices, oldest first.
     async fn devices(&self, account_id: &str) -> StorageResult<Vec<DeviceRow>>;
+
     /// Revokes a device of this account and deletes its tokens, its Olm keys and its mailbox;
     /// false if not found.
     async fn revoke_device(&self, account_id: &str, device_id: &str) -> StorageResult<bool>;
+
     /// Revokes every non-revoked device of the account except `keep_device`, in one
     /// transaction; returns how many.
     async fn revoke_other_devices(&self, account_id: &str, keep_device: &str)
         -> StorageResult<u64>;
+
+    /// The account's username.
+    async fn username_of(&self, account_id: &str) -> StorageResult<Option<String>>;
+}
+
+/// The record relay: pull pages and push batches (the push rule inside one transaction).
+#[async_trait::async_trait]
+pub trait RecordStore: Send + Sync {
     /// Records with `server_seq > cursor`, ascending, at most `limit` and at most `max_bytes`
     /// of blobs (but always at least one record), and whether more exist ([`page_cut`]).
     async fn pull(
@@ -356,6 +380,7 @@ pub trait Storage: Send + Sync + 'static {
         limit: u32,
         max_bytes: u64,
     ) -> StorageResult<(Vec<StoredRecord>, bool)>;
+
     /// Applies a batch in one transaction by [`decide`].
     async fn push(
         &self,
@@ -363,22 +388,30 @@ pub trait Storage: Send + Sync + 'static {
         device_id: &str,
         mutations: Vec<NewMutation>,
     ) -> StorageResult<PushOutcome>;
+}
 
+/// Messaging: therapist profiles, links, the Olm key directory and mailboxes.
+#[async_trait::async_trait]
+pub trait MessagingStore: Send + Sync {
     /// Stores (replaces) the account's therapist profile; having one makes it a therapist.
     async fn put_profile(&self, account_id: &str, profile: &TherapistProfile) -> StorageResult<()>;
+
     /// The account's therapist profile, if it published one.
     async fn profile(&self, account_id: &str) -> StorageResult<Option<TherapistProfile>>;
+
     /// Every profile with its account id (filter with [`search_directory`]).
     async fn all_profiles(&self) -> StorageResult<Vec<(String, TherapistProfile)>>;
-    /// The account's username.
-    async fn username_of(&self, account_id: &str) -> StorageResult<Option<String>>;
+
     /// Stores a new link; [`StorageError::Conflict`] if a pending or active link between the
     /// same two accounts (in either role) exists.
     async fn create_link(&self, link: &StoredLink) -> StorageResult<()>;
+
     /// Links where the account is client or therapist, newest first.
     async fn links_for(&self, account_id: &str) -> StorageResult<Vec<StoredLink>>;
+
     /// One link.
     async fn link(&self, link_id: &str) -> StorageResult<Option<StoredLink>>;
+
     /// Sets a link's state, only if its current state is `from` (any state when `None`);
     /// false when the link does not exist or was in another state.
     async fn set_link_state(
@@ -387,8 +420,10 @@ pub trait Storage: Send + Sync + 'static {
         from: Option<LinkState>,
         to: LinkState,
     ) -> StorageResult<bool>;
+
     /// Whether an *active* link joins `a` and `b` (in either role).
     async fn linked(&self, a: &str, b: &str) -> StorageResult<bool>;
+
     /// Sets the device's identity on first call ([`StorageError::Conflict`] if a different one
     /// is stored), adds new one-time keys (duplicates ignored, total capped at
     /// [`solace_protocol::messaging::MAX_ONE_TIME_KEYS`]) and returns the unclaimed count.
@@ -399,6 +434,7 @@ pub trait Storage: Send + Sync + 'static {
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
     ) -> StorageResult<u32>;
+
     /// For every non-revoked device of the account with an identity (except `exclude_device`),
     /// removes and returns one one-time key (oldest first; `None` when exhausted). A key is
     /// never handed out twice, even to concurrent claims.
@@ -407,11 +443,13 @@ pub trait Storage: Send + Sync + 'static {
         account_id: &str,
         exclude_device: Option<&str>,
     ) -> StorageResult<Vec<ClaimedDevice>>;
+
     /// Deposits a message in the mailbox of each addressed device of the recipient account, in
     /// one transaction: first purges the recipients' expired messages; a retry (same sender
     /// device, client message id and recipient device) is not stored twice; a full mailbox
     /// fails the whole send with [`StorageError::MailboxFull`].
     async fn deposit(&self, message: NewMessage) -> StorageResult<DepositOutcome>;
+
     /// Deletes the device's messages older than `ttl_secs`, then returns at most `limit`
     /// waiting messages, oldest first, and whether more are waiting.
     async fn inbox(
@@ -421,9 +459,11 @@ pub trait Storage: Send + Sync + 'static {
         now: i64,
         ttl_secs: i64,
     ) -> StorageResult<(Vec<InboxMessage>, bool)>;
+
     /// Deletes the listed messages of this device's mailbox (others' ids are ignored); returns
     /// how many were deleted.
     async fn ack(&self, device_id: &str, ids: &[u64]) -> StorageResult<u64>;
+
     /// Deletes every mailbox message received before `cutoff` (Unix seconds), in all
     /// mailboxes; returns how many.
     async fn purge_expired(&self, cutoff: i64) -> StorageResult<u64>;

@@ -1,0 +1,184 @@
+//! The embedded SQLite backend: one connection (one writer) used from tokio's blocking pool,
+//! WAL mode, numbered migrations each in a transaction.
+
+mod accounts;
+mod messaging;
+mod records;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use solace_protocol::messaging::{
+    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
+    MAX_ONE_TIME_KEYS,
+};
+use solace_protocol::push_rule::next_last;
+
+use super::messaging::{parse_profile, parse_state, profile_text, state_text};
+use super::{
+    decide, page_cut, result_of, AccountStore, Decision, DepositOutcome, DeviceRow, MessagingStore,
+    NewAccount, NewDevice, NewMessage, NewMutation, PushOutcome, RecordStore, Storage,
+    StorageError, StorageResult, StoredKeys, StoredLink, StoredRecord,
+};
+
+const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+    CREATE TABLE accounts (
+        id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, auth_hash TEXT NOT NULL,
+        kdf_memory_kib INTEGER NOT NULL, kdf_iterations INTEGER NOT NULL, kdf_parallelism INTEGER NOT NULL,
+        salt TEXT NOT NULL, wrapped_account_key BLOB NOT NULL, next_seq INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE items_keys (account_id TEXT NOT NULL, key_id INTEGER NOT NULL, wrapped BLOB NOT NULL,
+        PRIMARY KEY (account_id, key_id));
+    CREATE TABLE devices (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0, last_mutation_seq INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX devices_by_account ON devices (account_id);
+    CREATE TABLE tokens (hash TEXT PRIMARY KEY, device_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+    CREATE INDEX tokens_by_device ON tokens (device_id);
+    CREATE TABLE records (account_id TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, blob BLOB NOT NULL,
+        deleted INTEGER NOT NULL, server_seq INTEGER NOT NULL, PRIMARY KEY (account_id, id));
+    CREATE INDEX records_by_seq ON records (account_id, server_seq);",
+    // 2: messaging (therapist profiles, links, the Olm key directory, per-device mailboxes).
+    "CREATE TABLE profiles (account_id TEXT PRIMARY KEY, profile TEXT NOT NULL);
+    CREATE TABLE links (id TEXT PRIMARY KEY, client_id TEXT NOT NULL, client_name TEXT NOT NULL,
+        therapist_id TEXT NOT NULL, therapist_name TEXT NOT NULL, state TEXT NOT NULL,
+        created_at INTEGER NOT NULL);
+    CREATE INDEX links_by_client ON links (client_id);
+    CREATE INDEX links_by_therapist ON links (therapist_id);
+    CREATE UNIQUE INDEX links_open_pair ON links (client_id, therapist_id) WHERE state <> 'ended';
+    CREATE TABLE device_identities (device_id TEXT PRIMARY KEY, curve25519 TEXT NOT NULL,
+        ed25519 TEXT NOT NULL);
+    CREATE TABLE one_time_keys (id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL,
+        key TEXT NOT NULL, signature TEXT NOT NULL, UNIQUE (device_id, key));
+    CREATE TABLE mailbox (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient_device TEXT NOT NULL,
+        sender_account TEXT NOT NULL, sender_device TEXT NOT NULL, sender_key TEXT NOT NULL,
+        client_message_id TEXT NOT NULL, kind INTEGER NOT NULL, body TEXT NOT NULL,
+        received_at INTEGER NOT NULL, UNIQUE (sender_device, client_message_id, recipient_device));
+    CREATE INDEX mailbox_by_recipient ON mailbox (recipient_device, id);
+    CREATE INDEX mailbox_by_age ON mailbox (recipient_device, received_at);",
+    // 3: the account key wrapped by the recovery key, so every device can use the recovery key.
+    "ALTER TABLE accounts ADD COLUMN recovery_wrap BLOB;",
+    // 4: the verifier of the account-key proof (hex of SHA-256 of the proof).
+    "ALTER TABLE accounts ADD COLUMN proof_verifier TEXT;",
+];
+
+fn err(e: rusqlite::Error) -> StorageError {
+    StorageError::Backend(e.to_string())
+}
+
+/// SQLite storage.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStorage {
+    /// Opens (creating and migrating) the database file at `path`.
+    pub fn open(path: &Path) -> StorageResult<Self> {
+        let mut conn = Connection::open(path).map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(err)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+            let tx = conn.transaction().map_err(err)?;
+            tx.execute_batch(sql).map_err(err)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> StorageResult<T> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StorageError::Backend("poisoned lock".into()))?;
+            f(&mut guard).map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => StorageError::Conflict,
+                _ => err(e),
+            })
+        })
+        .await
+        .map_err(|_| StorageError::Backend("storage task failed".into()))?
+    }
+}
+
+fn insert_device(tx: &Connection, account_id: &str, d: &NewDevice) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO devices (id, account_id, name) VALUES (?1, ?2, ?3)",
+        params![d.device_id, account_id, d.name],
+    )?;
+    tx.execute(
+        "INSERT INTO tokens (hash, device_id, expires_at) VALUES (?1, ?2, ?3)",
+        params![d.token_hash, d.device_id, d.expires_at],
+    )?;
+    Ok(())
+}
+
+const LINK_COLUMNS: &str =
+    "id, client_id, client_name, therapist_id, therapist_name, state, created_at";
+
+fn link(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredLink> {
+    let state: String = r.get(5)?;
+    Ok(StoredLink {
+        link_id: r.get(0)?,
+        client_id: r.get(1)?,
+        client_name: r.get(2)?,
+        therapist_id: r.get(3)?,
+        therapist_name: r.get(4)?,
+        state: parse_state(&state).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        created_at: r.get(6)?,
+    })
+}
+
+fn count(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
+
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
+    Ok(StoredRecord {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        blob: r.get(2)?,
+        deleted: r.get(3)?,
+        server_seq: r.get::<_, i64>(4)?.max(0) as u64,
+    })
+}
+
+#[async_trait::async_trait]
+impl Storage for SqliteStorage {
+    async fn health(&self) -> StorageResult<()> {
+        self.with(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await
+    }
+
+    async fn server_secret(&self) -> StorageResult<Vec<u8>> {
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).map_err(|_| StorageError::Backend("random".into()))?;
+        self.with(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('server_secret', ?1)",
+                [&fresh[..]],
+            )?;
+            c.query_row(
+                "SELECT value FROM meta WHERE key = 'server_secret'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .await
+    }
+}

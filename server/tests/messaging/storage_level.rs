@@ -1,0 +1,280 @@
+//! Messaging storage below HTTP: TTL expiry, concurrent claims, links.
+
+use super::*;
+
+pub(crate) async fn account(s: &dyn Storage, name: &str, devices: usize) -> (String, Vec<String>) {
+    let account_id = format!("acct-{name}");
+    let ids: Vec<String> = (1..=devices).map(|i| format!("dev-{name}-{i}")).collect();
+    let device = |id: &str| NewDevice {
+        device_id: id.into(),
+        name: "d".into(),
+        token_hash: format!("token-{id}"),
+        expires_at: NOW + 3600,
+    };
+    s.create_account(
+        NewAccount {
+            account_id: account_id.clone(),
+            username: name.into(),
+            auth_hash: "$argon2id$stub".into(),
+            kdf: p::WireKdf {
+                memory_kib: 65536,
+                iterations: 3,
+                parallelism: 1,
+            },
+            salt: "00".repeat(16),
+            wrapped_account_key: vec![1; 40],
+            items_keys: vec![],
+            recovery_wrap: None,
+            proof_verifier: None,
+        },
+        device(&ids[0]),
+    )
+    .await
+    .unwrap();
+    for id in &ids[1..] {
+        s.add_device(&account_id, device(id)).await.unwrap();
+    }
+    (account_id, ids)
+}
+
+pub(crate) fn message(
+    from: (&str, &str),
+    to: &str,
+    cmid: &str,
+    devices: &[&str],
+    now: i64,
+    ttl_secs: i64,
+) -> NewMessage {
+    NewMessage {
+        sender_account: from.0.into(),
+        sender_device: from.1.into(),
+        recipient_account: to.into(),
+        client_message_id: cmid.into(),
+        sender_key: B64.encode([42u8; 32]),
+        envelopes: devices
+            .iter()
+            .map(|d| NewEnvelope {
+                device_id: (*d).into(),
+                kind: 1,
+                body: B64.encode(cmid),
+            })
+            .collect(),
+        now,
+        mailbox_cap: 3,
+        ttl_secs,
+    }
+}
+
+pub(crate) async fn storage_ttl_expires_messages(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let s = db.storage().await;
+    let (a, ad) = account(&*s, "ana", 1).await;
+    let (b, bd) = account(&*s, "ben", 1).await;
+    let ttl = 100;
+    s.deposit(message((&a, &ad[0]), &b, "old", &[&bd[0]], NOW, ttl))
+        .await
+        .unwrap();
+    s.deposit(message((&a, &ad[0]), &b, "new", &[&bd[0]], NOW + 50, ttl))
+        .await
+        .unwrap();
+    let (msgs, _) = s.inbox(&bd[0], 10, NOW + 100, ttl).await.unwrap();
+    assert_eq!(msgs.len(), 2, "exactly ttl old is kept");
+    let (msgs, more) = s.inbox(&bd[0], 10, NOW + 101, ttl).await.unwrap();
+    assert_eq!(
+        msgs.iter()
+            .map(|m| m.client_message_id.as_str())
+            .collect::<Vec<_>>(),
+        ["new"]
+    );
+    assert!(!more);
+    assert_eq!(msgs[0].received_at, NOW + 50);
+    // Expired messages are really gone (also for a later look with a long TTL).
+    let (msgs, _) = s.inbox(&bd[0], 10, NOW + 101, 1_000_000).await.unwrap();
+    assert_eq!(msgs.len(), 1);
+    // Expired messages do not count against the cap (3): fill, then expire, then send again.
+    for i in 0..2 {
+        s.deposit(message(
+            (&a, &ad[0]),
+            &b,
+            &format!("f{i}"),
+            &[&bd[0]],
+            NOW + 60,
+            ttl,
+        ))
+        .await
+        .unwrap();
+    }
+    assert!(matches!(
+        s.deposit(message((&a, &ad[0]), &b, "over", &[&bd[0]], NOW + 60, ttl))
+            .await,
+        Err(StorageError::MailboxFull)
+    ));
+    let out = s
+        .deposit(message(
+            (&a, &ad[0]),
+            &b,
+            "later",
+            &[&bd[0]],
+            NOW + 500,
+            ttl,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(out.newly_queued, [(bd[0].clone(), 1)]);
+    // Ack only touches the named device's rows.
+    let (msgs, _) = s.inbox(&bd[0], 10, NOW + 500, ttl).await.unwrap();
+    assert_eq!(s.ack(&ad[0], &[msgs[0].id]).await.unwrap(), 0);
+    assert_eq!(s.ack(&bd[0], &[msgs[0].id, msgs[0].id]).await.unwrap(), 1);
+    // The all-mailbox sweep removes what nobody reads any more.
+    s.deposit(message((&b, &bd[0]), &a, "x1", &[&ad[0]], NOW + 600, ttl))
+        .await
+        .unwrap();
+    s.deposit(message((&b, &bd[0]), &a, "x2", &[&ad[0]], NOW + 700, ttl))
+        .await
+        .unwrap();
+    assert_eq!(s.purge_expired(NOW + 650).await.unwrap(), 1);
+    let (msgs, _) = s.inbox(&ad[0], 10, NOW + 700, 1_000_000).await.unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].client_message_id, "x2");
+}
+
+pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let s = db.storage().await;
+    let (t, td) = account(&*s, "tess", 2).await;
+    let (_c, _) = account(&*s, "carl", 1).await;
+    for (tag, d) in td.iter().enumerate() {
+        let keys: Vec<_> = (0..40).map(|i| otk(tag as u8, i)).collect();
+        let n = s
+            .publish_keys(&t, d, &identity(tag as u8), &keys)
+            .await
+            .unwrap();
+        assert_eq!(n, 40);
+    }
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let s = Arc::clone(&s);
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..5 {
+                for d in s.claim_keys(&t, None).await.unwrap() {
+                    if let Some(k) = d.one_time_key {
+                        got.push((d.device_id, k.key));
+                    }
+                }
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    let unique: HashSet<_> = all.iter().cloned().collect();
+    assert_eq!(
+        unique.len(),
+        all.len(),
+        "a one-time key was handed out twice"
+    );
+    assert_eq!(
+        all.len(),
+        80,
+        "60 claims per device, 40 keys each: all handed out"
+    );
+    // Exhausted now; the count from an empty upload agrees.
+    assert_eq!(
+        s.publish_keys(&t, &td[0], &identity(0), &[]).await.unwrap(),
+        0
+    );
+    let excluded = s.claim_keys(&t, Some(&td[0])).await.unwrap();
+    assert_eq!(
+        excluded
+            .iter()
+            .map(|d| d.device_id.clone())
+            .collect::<Vec<_>>(),
+        [td[1].clone()]
+    );
+    // Identity is fixed once set.
+    assert!(matches!(
+        s.publish_keys(&t, &td[0], &identity(7), &[]).await,
+        Err(StorageError::Conflict)
+    ));
+}
+
+pub(crate) async fn storage_links_and_linked(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let s = db.storage().await;
+    let (a, _) = account(&*s, "ana", 1).await;
+    let (b, _) = account(&*s, "ben", 1).await;
+    let link = |id: &str, client: &str, therapist: &str, at: i64| StoredLink {
+        link_id: id.into(),
+        client_id: client.into(),
+        client_name: "c".into(),
+        therapist_id: therapist.into(),
+        therapist_name: "t".into(),
+        state: m::LinkState::Pending,
+        created_at: at,
+    };
+    assert_eq!(s.username_of(&a).await.unwrap().as_deref(), Some("ana"));
+    assert_eq!(s.username_of("nobody").await.unwrap(), None);
+    s.create_link(&link("l1", &a, &b, NOW)).await.unwrap();
+    // A second open link between the pair, in either role, is a conflict.
+    assert!(matches!(
+        s.create_link(&link("l2", &a, &b, NOW)).await,
+        Err(StorageError::Conflict)
+    ));
+    assert!(matches!(
+        s.create_link(&link("l3", &b, &a, NOW)).await,
+        Err(StorageError::Conflict)
+    ));
+    assert!(!s.linked(&a, &b).await.unwrap());
+    // Conditional transitions.
+    assert!(!s
+        .set_link_state("l1", Some(m::LinkState::Active), m::LinkState::Ended)
+        .await
+        .unwrap());
+    assert!(s
+        .set_link_state("l1", Some(m::LinkState::Pending), m::LinkState::Active)
+        .await
+        .unwrap());
+    assert!(s.linked(&a, &b).await.unwrap() && s.linked(&b, &a).await.unwrap());
+    assert!(!s.linked(&a, &a).await.unwrap());
+    assert!(!s
+        .set_link_state("nope", None, m::LinkState::Ended)
+        .await
+        .unwrap());
+    assert!(s
+        .set_link_state("l1", None, m::LinkState::Ended)
+        .await
+        .unwrap());
+    assert!(!s.linked(&a, &b).await.unwrap());
+    // After the end a new link is possible; newest first (ties broken by insertion).
+    s.create_link(&link("l4", &b, &a, NOW)).await.unwrap();
+    let ids: Vec<_> = s
+        .links_for(&a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.link_id)
+        .collect();
+    assert_eq!(ids, ["l4", "l1"]);
+    assert_eq!(s.links_for(&b).await.unwrap().len(), 2);
+    assert_eq!(
+        s.link("l1").await.unwrap().unwrap().state,
+        m::LinkState::Ended
+    );
+    assert!(s.link("zzz").await.unwrap().is_none());
+    // Profiles.
+    assert!(s.profile(&a).await.unwrap().is_none());
+    let pr = profile("Ana", "bio", &["x"], &["en"]);
+    s.put_profile(&a, &pr).await.unwrap();
+    assert_eq!(s.profile(&a).await.unwrap(), Some(pr.clone()));
+    assert_eq!(s.all_profiles().await.unwrap(), vec![(a.clone(), pr)]);
+}
