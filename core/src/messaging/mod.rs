@@ -1,7 +1,7 @@
 //! End-to-end encrypted messaging between a client and their therapist.
 //!
-//! - [`olm`]: the Olm device layer (vodozemac): identity keys, signed one-time keys, sessions.
-//! - [`DeviceVault`]: this device's Olm account and sessions, sealed in device-local state.
+//! - [`olm`]: the Olm device layer (vodozemac): identity keys, signed one-time keys, ratchets.
+//! - [`DeviceVault`]: this device's Olm account and ratchets, sealed in device-local state.
 //! - [`payload`]: the plaintext format inside Olm messages.
 //! - [`local`]: composing, reading, pausing, drafts, shares, call answers (no network).
 //! - [`model`]: conversations, messages and statuses as the UI sees them.
@@ -24,18 +24,19 @@ pub use transport::MailboxTransport;
 use crate::error::Result;
 use crate::store::Store;
 
-use self::olm::{DeviceCrypto, DeviceKeys, PairSession, SignedOneTimeKey, WireOlmMessage};
+use self::olm::{DeviceCrypto, DeviceKeys, Ratchet, SignedOneTimeKey, WireOlmMessage};
 
 const ACCOUNT_STATE: &str = "olm/account";
-/// Sessions kept per peer device: more than one exists when both sides started a session at
+/// Ratchets (Olm sessions) kept per peer device: more than one exists when both sides started one at
 /// the same time; the most recently used comes first.
-const MAX_SESSIONS_PER_PEER: usize = 4;
+const MAX_RATCHETS_PER_PEER: usize = 4;
 
-fn sessions_state(peer_curve25519: &str) -> String {
+fn ratchets_state(peer_curve25519: &str) -> String {
+    // The stored key keeps its original name ("sessions"): only Rust names changed.
     format!("olm/sessions/{peer_curve25519}")
 }
 
-/// This device's Olm account and sessions, kept sealed in the store's device-local table
+/// This device's Olm account and ratchets, kept sealed in the store's device-local table
 /// (never synced: each device has its own).
 pub struct DeviceVault;
 
@@ -50,40 +51,40 @@ impl DeviceVault {
         Ok(account)
     }
 
-    /// Saves the account (after publishing keys or accepting a session).
+    /// Saves the account (after publishing keys or accepting a ratchet).
     pub fn save_account(store: &mut Store, account: &DeviceCrypto) -> Result<()> {
         store.put_device_state(ACCOUNT_STATE, &account.pickle()?)
     }
 
-    /// The sessions with the device whose identity key is `peer`, most recently used first.
-    pub fn sessions(store: &Store, peer: &str) -> Result<Vec<PairSession>> {
-        let Some(bytes) = store.device_state(&sessions_state(peer))? else {
+    /// The ratchets with the device whose identity key is `peer`, most recently used first.
+    pub fn ratchets(store: &Store, peer: &str) -> Result<Vec<Ratchet>> {
+        let Some(bytes) = store.device_state(&ratchets_state(peer))? else {
             return Ok(Vec::new());
         };
         let pickles: Vec<String> = serde_json::from_slice(&bytes)
             .map_err(|_| crate::error::CoreError::InvalidInput("malformed session state".into()))?;
         pickles
             .iter()
-            .map(|p| PairSession::from_pickle(p.as_bytes()))
+            .map(|p| Ratchet::from_pickle(p.as_bytes()))
             .collect()
     }
 
-    /// Saves the sessions with `peer` (after every encrypt or decrypt: the ratchet moved).
-    pub fn save_sessions(store: &mut Store, peer: &str, sessions: &[PairSession]) -> Result<()> {
-        let pickles = sessions
+    /// Saves the ratchets with `peer` (after every encrypt or decrypt: the ratchet moved).
+    pub fn save_ratchets(store: &mut Store, peer: &str, ratchets: &[Ratchet]) -> Result<()> {
+        let pickles = ratchets
             .iter()
-            .take(MAX_SESSIONS_PER_PEER)
+            .take(MAX_RATCHETS_PER_PEER)
             .map(|s| s.pickle().map(|b| String::from_utf8(b).unwrap_or_default()))
             .collect::<Result<Vec<String>>>()?;
         let bytes = serde_json::to_vec(&pickles).map_err(|_| {
             crate::error::CoreError::InvalidInput("unencodable session state".into())
         })?;
-        store.put_device_state(&sessions_state(peer), &bytes)
+        store.put_device_state(&ratchets_state(peer), &bytes)
     }
 
-    /// Encrypts for one device with the newest session, or starts one from `one_time_key`.
-    /// `None` when there is no session and no one-time key (the device is skipped for now).
-    /// Saves the session; run inside [`Store::atomically`] with the rest of the step.
+    /// Encrypts for one device with the newest ratchet, or starts one from `one_time_key`.
+    /// `None` when there is no ratchet and no one-time key (the device is skipped for now).
+    /// Saves the ratchet; run inside [`Store::atomically`] with the rest of the step.
     pub fn encrypt_for(
         store: &mut Store,
         account: &DeviceCrypto,
@@ -91,20 +92,20 @@ impl DeviceVault {
         one_time_key: Option<&SignedOneTimeKey>,
         plaintext: &[u8],
     ) -> Result<Option<WireOlmMessage>> {
-        let mut sessions = Self::sessions(store, &device.curve25519)?;
-        if sessions.is_empty() {
+        let mut ratchets = Self::ratchets(store, &device.curve25519)?;
+        if ratchets.is_empty() {
             let Some(otk) = one_time_key else {
                 return Ok(None);
             };
-            sessions.push(account.outbound_session(device, otk)?);
+            ratchets.push(account.start_ratchet(device, otk)?);
         }
-        let message = sessions[0].encrypt(plaintext)?;
-        Self::save_sessions(store, &device.curve25519, &sessions)?;
+        let message = ratchets[0].encrypt(plaintext)?;
+        Self::save_ratchets(store, &device.curve25519, &ratchets)?;
         Ok(Some(message))
     }
 
-    /// Decrypts a message from the device with identity key `peer`, accepting a new session
-    /// for a first (pre-key) message. Saves sessions and account; run inside
+    /// Decrypts a message from the device with identity key `peer`, accepting a new ratchet
+    /// for a first (pre-key) message. Saves ratchets and account; run inside
     /// [`Store::atomically`] together with storing the plaintext. Tampered, replayed or
     /// foreign messages fail with an authentication error.
     pub fn decrypt_from(
@@ -113,36 +114,36 @@ impl DeviceVault {
         peer: &str,
         message: &WireOlmMessage,
     ) -> Result<Vec<u8>> {
-        let mut sessions = Self::sessions(store, peer)?;
-        let pre_key = olm::pre_key_session_id(message)?;
+        let mut ratchets = Self::ratchets(store, peer)?;
+        let pre_key = olm::pre_key_ratchet_id(message)?;
         let known = match &pre_key {
-            Some(id) => sessions.iter().position(|s| &s.session_id() == id),
+            Some(id) => ratchets.iter().position(|s| &s.ratchet_id() == id),
             None => None,
         };
         let plain = if let Some(pos) = known {
-            let plain = sessions[pos].decrypt(message)?;
-            let used = sessions.remove(pos);
-            sessions.insert(0, used);
+            let plain = ratchets[pos].decrypt(message)?;
+            let used = ratchets.remove(pos);
+            ratchets.insert(0, used);
             plain
         } else if pre_key.is_some() {
-            let (session, plain) = account.inbound_session(peer, message)?;
-            sessions.insert(0, session);
+            let (ratchet, plain) = account.accept_ratchet(peer, message)?;
+            ratchets.insert(0, ratchet);
             Self::save_account(store, account)?;
             plain
         } else {
             let mut opened = None;
-            for (pos, session) in sessions.iter_mut().enumerate() {
-                if let Ok(plain) = session.decrypt(message) {
+            for (pos, ratchet) in ratchets.iter_mut().enumerate() {
+                if let Ok(plain) = ratchet.decrypt(message) {
                     opened = Some((pos, plain));
                     break;
                 }
             }
             let (pos, plain) = opened.ok_or_else(olm::rejected)?;
-            let used = sessions.remove(pos);
-            sessions.insert(0, used);
+            let used = ratchets.remove(pos);
+            ratchets.insert(0, used);
             plain
         };
-        Self::save_sessions(store, peer, &sessions)?;
+        Self::save_ratchets(store, peer, &ratchets)?;
         Ok(plain)
     }
 }
@@ -153,7 +154,7 @@ mod tests {
     use crate::crypto::kdf::KdfParams;
 
     #[test]
-    fn account_and_sessions_persist_sealed_across_restarts() {
+    fn account_and_ratchets_persist_sealed_across_restarts() {
         let dir = tempfile::tempdir().unwrap();
         let (mut a, _) = Store::create(
             &dir.path().join("a"),

@@ -114,13 +114,9 @@ impl DeviceCrypto {
         keys
     }
 
-    /// Starts a session with another device from its published identity and one of its
+    /// Starts a ratchet with another device from its published identity and one of its
     /// one-time keys; refuses a one-time key its identity did not sign.
-    pub fn outbound_session(
-        &self,
-        theirs: &DeviceKeys,
-        otk: &SignedOneTimeKey,
-    ) -> Result<PairSession> {
+    pub fn start_ratchet(&self, theirs: &DeviceKeys, otk: &SignedOneTimeKey) -> Result<Ratchet> {
         let signing =
             Ed25519PublicKey::from_base64(&theirs.ed25519).map_err(|_| bad("signing key"))?;
         let signature = Ed25519Signature::from_base64(&otk.signature)
@@ -139,16 +135,16 @@ impl DeviceCrypto {
             .account
             .create_outbound_session(SessionConfig::version_1(), identity, one_time)
             .map_err(|_| rejected())?;
-        Ok(PairSession { session })
+        Ok(Ratchet { olm: session })
     }
 
-    /// Accepts the first (pre-key) message of a session from `their_curve25519`, returning the
-    /// session and the plaintext. The one-time key it used is consumed, so a replay fails.
-    pub fn inbound_session(
+    /// Accepts the first (pre-key) message of a ratchet from `their_curve25519`, returning the
+    /// ratchet and the plaintext. The one-time key it used is consumed, so a replay fails.
+    pub fn accept_ratchet(
         &mut self,
         their_curve25519: &str,
         message: &WireOlmMessage,
-    ) -> Result<(PairSession, Vec<u8>)> {
+    ) -> Result<(Ratchet, Vec<u8>)> {
         let identity =
             Curve25519PublicKey::from_base64(their_curve25519).map_err(|_| bad("identity key"))?;
         let OlmMessage::PreKey(pre_key) = decode(message)? else {
@@ -159,8 +155,8 @@ impl DeviceCrypto {
             .create_inbound_session(SessionConfig::version_1(), identity, &pre_key)
             .map_err(|_| rejected())?;
         Ok((
-            PairSession {
-                session: created.session,
+            Ratchet {
+                olm: created.session,
             },
             created.plaintext,
         ))
@@ -172,46 +168,44 @@ fn decode(message: &WireOlmMessage) -> Result<OlmMessage> {
     OlmMessage::from_parts(usize::from(message.kind), &body).map_err(|_| bad("message"))
 }
 
-/// The session id a pre-key message belongs to (`None` for a normal message), so a receiver
-/// can tell a retried first message of a known session from a new session.
-pub fn pre_key_session_id(message: &WireOlmMessage) -> Result<Option<String>> {
+/// The ratchet id a pre-key message belongs to (`None` for a normal message), so a receiver
+/// can tell a retried first message of a known ratchet from a new one.
+pub fn pre_key_ratchet_id(message: &WireOlmMessage) -> Result<Option<String>> {
     Ok(match decode(message)? {
         OlmMessage::PreKey(m) => Some(m.session_id()),
         OlmMessage::Normal(_) => None,
     })
 }
 
-/// One Olm session with another device.
-pub struct PairSession {
-    session: Session,
+/// A ratchet: one Olm session with another device ("session" in this code base means a
+/// micro-session only).
+pub struct Ratchet {
+    olm: Session,
 }
 
-impl PairSession {
-    /// The session's id (the same on both devices).
-    pub fn session_id(&self) -> String {
-        self.session.session_id()
+impl Ratchet {
+    /// The ratchet's id (the Olm session id, the same on both devices).
+    pub fn ratchet_id(&self) -> String {
+        self.olm.session_id()
     }
 
-    /// Restores a session from its pickle (JSON bytes).
+    /// Restores a ratchet from its pickle (JSON bytes).
     pub fn from_pickle(bytes: &[u8]) -> Result<Self> {
         let pickle: SessionPickle =
             serde_json::from_slice(bytes).map_err(|_| bad("session state"))?;
         Ok(Self {
-            session: Session::from_pickle(pickle),
+            olm: Session::from_pickle(pickle),
         })
     }
 
-    /// The session's pickle (JSON bytes) — secret: store it sealed.
+    /// The ratchet's pickle (JSON bytes) — secret: store it sealed.
     pub fn pickle(&self) -> Result<Vec<u8>> {
-        serde_json::to_vec(&self.session.pickle()).map_err(|_| bad("session state"))
+        serde_json::to_vec(&self.olm.pickle()).map_err(|_| bad("session state"))
     }
 
-    /// Encrypts `plaintext` (advances the ratchet: persist the session afterwards).
+    /// Encrypts `plaintext` (advances the ratchet: persist the ratchet afterwards).
     pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<WireOlmMessage> {
-        let message = self
-            .session
-            .encrypt(plaintext)
-            .map_err(|_| bad("message"))?;
+        let message = self.olm.encrypt(plaintext).map_err(|_| bad("message"))?;
         let (kind, body) = message.to_parts();
         Ok(WireOlmMessage {
             kind: u8::try_from(kind).map_err(|_| bad("message"))?,
@@ -219,11 +213,9 @@ impl PairSession {
         })
     }
 
-    /// Decrypts a message of this session; tampered, foreign or replayed messages fail.
+    /// Decrypts a message of this ratchet; tampered, foreign or replayed messages fail.
     pub fn decrypt(&mut self, message: &WireOlmMessage) -> Result<Vec<u8>> {
-        self.session
-            .decrypt(&decode(message)?)
-            .map_err(|_| rejected())
+        self.olm.decrypt(&decode(message)?).map_err(|_| rejected())
     }
 }
 
@@ -231,15 +223,15 @@ impl PairSession {
 mod tests {
     use super::*;
 
-    fn pair() -> (DeviceCrypto, DeviceCrypto, PairSession, PairSession) {
+    fn pair() -> (DeviceCrypto, DeviceCrypto, Ratchet, Ratchet) {
         let alice = DeviceCrypto::new();
         let mut bob = DeviceCrypto::new();
         let otks = bob.publish_one_time_keys(2);
-        let mut a_to_b = alice.outbound_session(&bob.keys(), &otks[0]).unwrap();
+        let mut a_to_b = alice.start_ratchet(&bob.keys(), &otks[0]).unwrap();
         let first = a_to_b.encrypt(b"hello while you were offline").unwrap();
         assert_eq!(first.kind, 0);
         let (b_to_a, plain) = bob
-            .inbound_session(&alice.keys().curve25519, &first)
+            .accept_ratchet(&alice.keys().curve25519, &first)
             .unwrap();
         assert_eq!(plain, b"hello while you were offline");
         (alice, bob, a_to_b, b_to_a)
@@ -275,15 +267,15 @@ mod tests {
             key: mallory.publish_one_time_keys(1)[0].key.clone(),
             signature: bob.publish_one_time_keys(1)[0].signature.clone(),
         };
-        assert!(alice.outbound_session(&bob.keys(), &forged).is_err());
+        assert!(alice.start_ratchet(&bob.keys(), &forged).is_err());
     }
 
     #[test]
-    fn pickles_restore_accounts_and_sessions() {
+    fn pickles_restore_accounts_and_ratchets() {
         let (alice, bob, a_to_b, mut b_to_a) = pair();
         let alice = DeviceCrypto::from_pickle(&alice.pickle().unwrap()).unwrap();
         let _bob = DeviceCrypto::from_pickle(&bob.pickle().unwrap()).unwrap();
-        let mut a_to_b = PairSession::from_pickle(&a_to_b.pickle().unwrap()).unwrap();
+        let mut a_to_b = Ratchet::from_pickle(&a_to_b.pickle().unwrap()).unwrap();
         let msg = a_to_b.encrypt(b"after restart").unwrap();
         assert_eq!(b_to_a.decrypt(&msg).unwrap(), b"after restart");
         assert_eq!(alice.keys(), alice.keys());
