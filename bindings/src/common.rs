@@ -16,6 +16,8 @@ pub(crate) fn today() -> NaiveDate {
     now().date_naive()
 }
 
+/// An exact record id from the 32-hex-character text the apps hold (the bindings' one
+/// text → id parse; the CLI's labels go through `solace_core::record::resolve_label`).
 pub(crate) fn id(text: &str) -> Result<RecordId> {
     Ok(text.parse()?)
 }
@@ -61,8 +63,71 @@ pub(crate) fn parse_time_of_day(text: &str) -> Result<NaiveTime> {
         .map_err(|_| invalid(format!("'{text}' is not an HH:MM time")))
 }
 
+// A core record id crosses the FFI as its 32-hex-character text.
+uniffi::custom_type!(RecordId, String, {
+    remote,
+    lower: |id| id.to_string(),
+    try_lift: |text| text
+        .parse()
+        .map_err(|_| uniffi::deps::anyhow::anyhow!("not a record id")),
+});
+
+// A timestamp with the writer's UTC offset crosses the FFI as RFC 3339 text.
+pub(crate) type Timestamp = DateTime<FixedOffset>;
+uniffi::custom_type!(Timestamp, String, {
+    remote,
+    lower: |at| timestamp(&at),
+    try_lift: |text| DateTime::parse_from_rfc3339(text.trim())
+        .map_err(|_| uniffi::deps::anyhow::anyhow!("not an RFC 3339 timestamp")),
+});
+
+// A local day crosses the FFI as `YYYY-MM-DD` text.
+pub(crate) type IsoDate = NaiveDate;
+uniffi::custom_type!(IsoDate, String, {
+    remote,
+    lower: |day| date(day),
+    try_lift: |text| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| uniffi::deps::anyhow::anyhow!("not a YYYY-MM-DD date")),
+});
+
+/// Lets a core type cross the FFI in the form of its small FFI twin `$ffi` (same foreign name,
+/// same wire form), for the few core types whose shape differs from what the apps see; records
+/// that contain such a type can then be declared remote over the core type.
+macro_rules! ffi_via {
+    ($core:ty => $ffi:ty) => {
+        // SAFETY: every method delegates to the derived converter of `$ffi`, whose FFI type and
+        // metadata this impl reuses unchanged.
+        unsafe impl ::uniffi::FfiConverter<crate::UniFfiTag> for $core {
+            type FfiType = <$ffi as ::uniffi::FfiConverter<crate::UniFfiTag>>::FfiType;
+
+            fn lower(obj: $core) -> Self::FfiType {
+                <$ffi as ::uniffi::FfiConverter<crate::UniFfiTag>>::lower(obj.into())
+            }
+
+            fn try_lift(v: Self::FfiType) -> ::uniffi::Result<$core> {
+                Ok(<$ffi as ::uniffi::FfiConverter<crate::UniFfiTag>>::try_lift(v)?.into())
+            }
+
+            fn write(obj: $core, buf: &mut Vec<u8>) {
+                <$ffi as ::uniffi::FfiConverter<crate::UniFfiTag>>::write(obj.into(), buf)
+            }
+
+            fn try_read(buf: &mut &[u8]) -> ::uniffi::Result<$core> {
+                Ok(<$ffi as ::uniffi::FfiConverter<crate::UniFfiTag>>::try_read(buf)?.into())
+            }
+
+            const TYPE_ID_META: ::uniffi::MetadataBuffer =
+                <$ffi as ::uniffi::FfiConverter<crate::UniFfiTag>>::TYPE_ID_META;
+        }
+        ::uniffi::derive_ffi_traits!(local $core);
+    };
+}
+pub(crate) use ffi_via;
+
+pub use chrono::Weekday;
+
 /// A day of the week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Weekday {
     /// Monday.
     Mon,
@@ -78,32 +143,4 @@ pub enum Weekday {
     Sat,
     /// Sunday.
     Sun,
-}
-
-impl From<chrono::Weekday> for Weekday {
-    fn from(day: chrono::Weekday) -> Self {
-        match day {
-            chrono::Weekday::Mon => Self::Mon,
-            chrono::Weekday::Tue => Self::Tue,
-            chrono::Weekday::Wed => Self::Wed,
-            chrono::Weekday::Thu => Self::Thu,
-            chrono::Weekday::Fri => Self::Fri,
-            chrono::Weekday::Sat => Self::Sat,
-            chrono::Weekday::Sun => Self::Sun,
-        }
-    }
-}
-
-impl From<Weekday> for chrono::Weekday {
-    fn from(day: Weekday) -> Self {
-        match day {
-            Weekday::Mon => Self::Mon,
-            Weekday::Tue => Self::Tue,
-            Weekday::Wed => Self::Wed,
-            Weekday::Thu => Self::Thu,
-            Weekday::Fri => Self::Fri,
-            Weekday::Sat => Self::Sat,
-            Weekday::Sun => Self::Sun,
-        }
-    }
 }

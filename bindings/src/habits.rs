@@ -44,9 +44,7 @@ impl From<core::Schedule> for Schedule {
             core::Schedule::Daily => Self::Daily,
             core::Schedule::TimesPerWeek { times } => Self::TimesPerWeek { times },
             core::Schedule::TimesPerMonth { times } => Self::TimesPerMonth { times },
-            core::Schedule::Weekdays { days } => Self::Weekdays {
-                days: days.into_iter().map(Into::into).collect(),
-            },
+            core::Schedule::Weekdays { days } => Self::Weekdays { days },
             core::Schedule::EveryNDays { days } => Self::EveryNDays { days },
         }
     }
@@ -58,9 +56,7 @@ impl From<Schedule> for core::Schedule {
             Schedule::Daily => Self::Daily,
             Schedule::TimesPerWeek { times } => Self::TimesPerWeek { times },
             Schedule::TimesPerMonth { times } => Self::TimesPerMonth { times },
-            Schedule::Weekdays { days } => Self::Weekdays {
-                days: days.into_iter().map(Into::into).collect(),
-            },
+            Schedule::Weekdays { days } => Self::Weekdays { days },
             Schedule::EveryNDays { days } => Self::EveryNDays { days },
         }
     }
@@ -109,7 +105,7 @@ impl TryFrom<HabitDraft> for core::HabitDraft {
             .map(|r| {
                 Ok(core::Reminder {
                     time: parse_time_of_day(&r.time)?,
-                    weekdays: r.weekdays.into_iter().map(Into::into).collect(),
+                    weekdays: r.weekdays,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -139,7 +135,7 @@ impl From<core::HabitDraft> for HabitDraft {
                 .into_iter()
                 .map(|r| Reminder {
                     time: time_of_day(r.time),
-                    weekdays: r.weekdays.into_iter().map(Into::into).collect(),
+                    weekdays: r.weekdays,
                 })
                 .collect(),
         }

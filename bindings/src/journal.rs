@@ -5,12 +5,19 @@ use std::sync::Arc;
 
 use solace_core::journal as core;
 
-use crate::common::{now, timestamp};
+use solace_core::RecordId;
+
+use crate::common::{now, Timestamp};
 use crate::error::Result;
 use crate::Inner;
 
+pub use core::{
+    Distortion, EmotionRating, JournalDraft, JournalEntry, JournalRevision,
+    ThoughtRecord as ThoughtRecordContent,
+};
+
 /// A cognitive distortion offered by the thought record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Distortion {
     /// Seeing things in black and white.
     AllOrNothing,
@@ -38,6 +45,7 @@ pub enum Distortion {
     Blaming,
 }
 
+/// Maps between a core enum and its FFI twin of the same variants (both directions).
 macro_rules! mirror_enum {
     ($ffi:ident, $core:path, [$($v:ident),* $(,)?]) => {
         impl From<$core> for $ffi {
@@ -56,27 +64,8 @@ macro_rules! mirror_enum {
 }
 pub(crate) use mirror_enum;
 
-mirror_enum!(
-    Distortion,
-    core::Distortion,
-    [
-        AllOrNothing,
-        Overgeneralization,
-        MentalFilter,
-        DiscountingThePositive,
-        MindReading,
-        FortuneTelling,
-        Catastrophizing,
-        EmotionalReasoning,
-        ShouldStatements,
-        Labeling,
-        Personalization,
-        Blaming,
-    ]
-);
-
 /// An emotion and how strongly it was felt, 0–100.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct EmotionRating {
     /// The emotion in the person's own word.
     pub emotion: String,
@@ -84,26 +73,8 @@ pub struct EmotionRating {
     pub intensity: u8,
 }
 
-impl From<core::EmotionRating> for EmotionRating {
-    fn from(e: core::EmotionRating) -> Self {
-        Self {
-            emotion: e.emotion,
-            intensity: e.intensity,
-        }
-    }
-}
-
-impl From<EmotionRating> for core::EmotionRating {
-    fn from(e: EmotionRating) -> Self {
-        Self {
-            emotion: e.emotion,
-            intensity: e.intensity,
-        }
-    }
-}
-
 /// The content of a CBT thought record.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct ThoughtRecordContent {
     /// What happened, where, with whom.
     pub situation: String,
@@ -123,43 +94,12 @@ pub struct ThoughtRecordContent {
     pub rerated_emotions: Vec<EmotionRating>,
 }
 
-fn map<A, B: From<A>>(v: Vec<A>) -> Vec<B> {
-    v.into_iter().map(B::from).collect()
-}
-
-impl From<core::ThoughtRecord> for ThoughtRecordContent {
-    fn from(t: core::ThoughtRecord) -> Self {
-        Self {
-            situation: t.situation,
-            automatic_thought: t.automatic_thought,
-            emotions: map(t.emotions),
-            distortions: map(t.distortions),
-            evidence_for: t.evidence_for,
-            evidence_against: t.evidence_against,
-            balanced_thought: t.balanced_thought,
-            rerated_emotions: map(t.rerated_emotions),
-        }
-    }
-}
-
-impl From<ThoughtRecordContent> for core::ThoughtRecord {
-    fn from(t: ThoughtRecordContent) -> Self {
-        Self {
-            situation: t.situation,
-            automatic_thought: t.automatic_thought,
-            emotions: map(t.emotions),
-            distortions: map(t.distortions),
-            evidence_for: t.evidence_for,
-            evidence_against: t.evidence_against,
-            balanced_thought: t.balanced_thought,
-            rerated_emotions: map(t.rerated_emotions),
-        }
-    }
-}
-
+// A twin of `core::JournalBody`, kept because the core's thought record variant is a tuple
+// variant (its serde form is frozen) while the apps see a named `record` field.
 /// What an entry contains.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum JournalBody {
+#[uniffi(name = "JournalBody")]
+pub enum JournalBodyFfi {
     /// Free writing.
     Free {
         /// The text.
@@ -179,98 +119,61 @@ pub enum JournalBody {
     },
 }
 
-impl From<core::JournalBody> for JournalBody {
+impl From<core::JournalBody> for JournalBodyFfi {
     fn from(b: core::JournalBody) -> Self {
         match b {
             core::JournalBody::Free { text } => Self::Free { text },
             core::JournalBody::Prompted { prompt, response } => Self::Prompted { prompt, response },
-            core::JournalBody::ThoughtRecord(t) => Self::ThoughtRecord { record: t.into() },
+            core::JournalBody::ThoughtRecord(record) => Self::ThoughtRecord { record },
         }
     }
 }
 
-impl From<JournalBody> for core::JournalBody {
-    fn from(b: JournalBody) -> Self {
+impl From<JournalBodyFfi> for core::JournalBody {
+    fn from(b: JournalBodyFfi) -> Self {
         match b {
-            JournalBody::Free { text } => Self::Free { text },
-            JournalBody::Prompted { prompt, response } => Self::Prompted { prompt, response },
-            JournalBody::ThoughtRecord { record } => Self::ThoughtRecord(record.into()),
+            JournalBodyFfi::Free { text } => Self::Free { text },
+            JournalBodyFfi::Prompted { prompt, response } => Self::Prompted { prompt, response },
+            JournalBodyFfi::ThoughtRecord { record } => Self::ThoughtRecord(record),
         }
     }
 }
+
+crate::common::ffi_via!(core::JournalBody => JournalBodyFfi);
 
 /// What the person writes, for new entries and edits.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct JournalDraft {
     /// Optional title (at most 200 characters).
     pub title: Option<String>,
     /// The content.
-    pub body: JournalBody,
+    pub body: core::JournalBody,
     /// Free-form tags (normalized to lowercase, deduplicated).
     pub tags: Vec<String>,
 }
 
-impl From<core::JournalDraft> for JournalDraft {
-    fn from(d: core::JournalDraft) -> Self {
-        Self {
-            title: d.title,
-            body: d.body.into(),
-            tags: d.tags,
-        }
-    }
-}
-
-impl From<JournalDraft> for core::JournalDraft {
-    fn from(d: JournalDraft) -> Self {
-        Self {
-            title: d.title,
-            body: d.body.into(),
-            tags: d.tags,
-        }
-    }
-}
-
 /// An earlier version of an entry, kept when it was edited.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct JournalRevision {
     /// When this version was replaced (RFC 3339).
-    pub replaced_at: String,
+    pub replaced_at: Timestamp,
     /// The content as it was.
     pub draft: JournalDraft,
 }
 
 /// A journal entry with its history.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct JournalEntry {
     /// The record id (32 hex characters).
-    pub id: String,
+    pub id: RecordId,
     /// When it was first written (RFC 3339, writer's offset).
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// When it was last edited (RFC 3339).
-    pub updated_at: String,
+    pub updated_at: Timestamp,
     /// The current content.
     pub current: JournalDraft,
     /// Earlier versions, oldest first.
     pub revisions: Vec<JournalRevision>,
-}
-
-impl From<core::JournalEntry> for JournalEntry {
-    fn from(e: core::JournalEntry) -> Self {
-        Self {
-            id: e.id.to_string(),
-            created_at: timestamp(&e.created_at),
-            updated_at: timestamp(&e.updated_at),
-            current: e.current.into(),
-            revisions: e
-                .revisions
-                .into_iter()
-                .map(|r| JournalRevision {
-                    replaced_at: timestamp(&r.replaced_at),
-                    draft: r.draft.into(),
-                })
-                .collect(),
-        }
-    }
 }
 
 /// Which entries [`Journal::list`] returns.
@@ -306,23 +209,19 @@ pub struct Journal {
 impl Journal {
     /// Writes a new entry dated now.
     pub fn add(&self, draft: JournalDraft) -> Result<JournalEntry> {
-        self.inner
-            .with(|s| core::add(s, draft.into(), now()))
-            .map(Into::into)
+        self.inner.with(|s| core::add(s, draft, now()))
     }
 
     /// The entry with `id`.
     pub fn get(&self, id: String) -> Result<JournalEntry> {
         let id = crate::common::id(&id)?;
-        self.inner.read(|s| core::get(s, &id)).map(Into::into)
+        self.inner.read(|s| core::get(s, &id))
     }
 
     /// Replaces an entry's content, keeping the previous content as a revision.
     pub fn edit(&self, id: String, draft: JournalDraft) -> Result<JournalEntry> {
         let id = crate::common::id(&id)?;
-        self.inner
-            .with(|s| core::edit(s, &id, draft.into(), now()))
-            .map(Into::into)
+        self.inner.with(|s| core::edit(s, &id, draft, now()))
     }
 
     /// Deletes an entry (a tombstone that syncs).
@@ -338,16 +237,12 @@ impl Journal {
             text: filter.text,
             limit: filter.limit.map(|l| l as usize),
         };
-        self.inner
-            .read(|s| core::list(s, &filter))
-            .map(|v| v.into_iter().map(Into::into).collect())
+        self.inner.read(|s| core::list(s, &filter))
     }
 
     /// Case-insensitive full-text search, on the device, newest first.
     pub fn search(&self, query: String) -> Result<Vec<JournalEntry>> {
-        self.inner
-            .read(|s| core::search(s, &query))
-            .map(|v| v.into_iter().map(Into::into).collect())
+        self.inner.read(|s| core::search(s, &query))
     }
 
     /// Every tag in use with its count, most used first.

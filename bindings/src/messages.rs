@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use solace_core::messaging::{self as core, local};
-use solace_core::RecordId;
 use solace_protocol::messaging as wire;
 
 use crate::error::Result;
@@ -450,10 +449,8 @@ impl Messages {
 
     /// Shares a journal entry, thought record or assessment (record id) with the peer.
     pub fn share(&self, peer_account: String, record_id: String) -> Result<String> {
-        self.inner.with(|s| {
-            let id: RecordId = record_id.parse()?;
-            local::share(s, &peer_account, &id)
-        })
+        let id = crate::common::id(&record_id)?;
+        self.inner.with(|s| local::share(s, &peer_account, &id))
     }
 
     /// Stops sharing an item; false if it was not shared.

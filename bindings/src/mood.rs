@@ -5,13 +5,17 @@ use std::sync::Arc;
 use solace_core::mood as core;
 use solace_core::mood::stats;
 
-use crate::common::{date, date_or_today, parse_date, timestamp, timestamp_or_now, Weekday};
+use solace_core::RecordId;
+
+use crate::common::{date_or_today, parse_date, timestamp_or_now, IsoDate, Timestamp, Weekday};
 use crate::error::Result;
-use crate::journal::mirror_enum;
 use crate::Inner;
 
+pub use core::{MoodCheckIn, MoodDraft};
+pub use stats::{DailyAverage, Trend, TrendDirection, WeekdayAverage, WeeklyAverage};
+
 /// What the person records in a check-in.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct MoodDraft {
     /// Overall mood, 1 (worst) to 10 (best).
     pub mood: u8,
@@ -32,58 +36,22 @@ pub struct MoodDraft {
     pub note: Option<String>,
 }
 
-impl From<MoodDraft> for core::MoodDraft {
-    fn from(d: MoodDraft) -> Self {
-        Self {
-            mood: d.mood,
-            emotions: d.emotions,
-            energy: d.energy,
-            anxiety: d.anxiety,
-            sleep_hours: d.sleep_hours,
-            note: d.note,
-        }
-    }
-}
-
-impl From<core::MoodDraft> for MoodDraft {
-    fn from(d: core::MoodDraft) -> Self {
-        Self {
-            mood: d.mood,
-            emotions: d.emotions,
-            energy: d.energy,
-            anxiety: d.anxiety,
-            sleep_hours: d.sleep_hours,
-            note: d.note,
-        }
-    }
-}
-
 /// A stored check-in (append-only: never edited).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct MoodCheckIn {
     /// The record id.
-    pub id: String,
+    pub id: RecordId,
     /// When it was recorded (RFC 3339, with the person's offset at the time).
-    pub at: String,
+    pub at: Timestamp,
     /// The content.
     pub draft: MoodDraft,
 }
 
-impl From<core::MoodCheckIn> for MoodCheckIn {
-    fn from(c: core::MoodCheckIn) -> Self {
-        Self {
-            id: c.id.to_string(),
-            at: timestamp(&c.at),
-            draft: c.draft.into(),
-        }
-    }
-}
-
 /// Average mood of one day.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct DailyAverage {
     /// The local day (`YYYY-MM-DD`).
-    pub date: String,
+    pub date: IsoDate,
     /// Mean mood.
     pub average: f64,
     /// Check-ins that day.
@@ -91,14 +59,14 @@ pub struct DailyAverage {
 }
 
 /// Average mood of one ISO week.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct WeeklyAverage {
     /// ISO year.
     pub iso_year: i32,
     /// ISO week number.
     pub iso_week: u32,
     /// Monday of the week (`YYYY-MM-DD`).
-    pub week_start: String,
+    pub week_start: IsoDate,
     /// Mean mood.
     pub average: f64,
     /// Check-ins that week.
@@ -106,7 +74,7 @@ pub struct WeeklyAverage {
 }
 
 /// Direction of the mood trend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum TrendDirection {
     /// Rising by more than 0.05 points a day.
     Improving,
@@ -116,14 +84,8 @@ pub enum TrendDirection {
     Steady,
 }
 
-mirror_enum!(
-    TrendDirection,
-    stats::TrendDirection,
-    [Improving, Worsening, Steady]
-);
-
 /// Least-squares trend over the window.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Trend {
     /// Mood points per day.
     pub slope_per_day: f64,
@@ -134,7 +96,7 @@ pub struct Trend {
 }
 
 /// Average mood on one weekday.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct WeekdayAverage {
     /// The weekday.
     pub weekday: Weekday,
@@ -144,6 +106,8 @@ pub struct WeekdayAverage {
     pub count: u32,
 }
 
+// A twin of `stats::MoodSummary`, kept because the core holds the weekdays in a fixed array
+// of 7, which the FFI carries as a list.
 /// Averages, trend and weekday pattern of a window of days.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct MoodSummary {
@@ -175,40 +139,10 @@ impl From<stats::MoodSummary> for MoodSummary {
             min: s.min,
             max: s.max,
             days_logged: s.days_logged,
-            daily: s
-                .daily
-                .into_iter()
-                .map(|d| DailyAverage {
-                    date: date(d.date),
-                    average: d.average,
-                    count: d.count,
-                })
-                .collect(),
-            weekly: s
-                .weekly
-                .into_iter()
-                .map(|w| WeeklyAverage {
-                    iso_year: w.iso_year,
-                    iso_week: w.iso_week,
-                    week_start: date(w.week_start),
-                    average: w.average,
-                    count: w.count,
-                })
-                .collect(),
-            trend: s.trend.map(|t| Trend {
-                slope_per_day: t.slope_per_day,
-                direction: t.direction.into(),
-                days: t.days,
-            }),
-            weekdays: s
-                .weekdays
-                .into_iter()
-                .map(|w| WeekdayAverage {
-                    weekday: w.weekday.into(),
-                    average: w.average,
-                    count: w.count,
-                })
-                .collect(),
+            daily: s.daily,
+            weekly: s.weekly,
+            trend: s.trend,
+            weekdays: s.weekdays.into(),
         }
     }
 }
@@ -225,9 +159,7 @@ impl Mood {
     #[uniffi::method(default(at = None))]
     pub fn log(&self, draft: MoodDraft, at: Option<String>) -> Result<MoodCheckIn> {
         let at = timestamp_or_now(at)?;
-        self.inner
-            .with(|s| core::log(s, draft.into(), at))
-            .map(Into::into)
+        self.inner.with(|s| core::log(s, draft, at))
     }
 
     /// Check-ins whose local day lies in `[from, to]` (`YYYY-MM-DD`, either optional), oldest
@@ -236,9 +168,7 @@ impl Mood {
     pub fn list(&self, from: Option<String>, to: Option<String>) -> Result<Vec<MoodCheckIn>> {
         let from = from.as_deref().map(parse_date).transpose()?;
         let to = to.as_deref().map(parse_date).transpose()?;
-        self.inner
-            .read(|s| core::list(s, from, to))
-            .map(|v| v.into_iter().map(Into::into).collect())
+        self.inner.read(|s| core::list(s, from, to))
     }
 
     /// Removes a check-in logged by mistake.

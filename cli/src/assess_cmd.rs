@@ -14,7 +14,7 @@ use crate::error::{CliError, Result};
 use crate::output::Output;
 use crate::prompt::LineInput;
 use crate::safety_cmd;
-use crate::session;
+use crate::unlock;
 
 /// Runs one `assess` subcommand.
 pub fn run(command: AssessCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
@@ -28,7 +28,7 @@ pub fn run(command: AssessCommand, data_dir: &Path, out: &mut Output) -> Result<
                 })?),
                 None => None,
             };
-            let store = session::open(data_dir)?;
+            let store = unlock::open(data_dir)?;
             let results = match instrument {
                 Some(i) => assessments::history(&store, i)?,
                 None => assessments::all(&store)?,
@@ -102,7 +102,7 @@ fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Out
         .as_deref()
         .map(|text| parse_answers(instrument, text))
         .transpose()?;
-    let mut opened = session::open(data_dir);
+    let mut opened = unlock::open(data_dir);
     let mut input = LineInput::stdin(out.json);
     let answers = match preset {
         Some(answers) => {
@@ -123,7 +123,7 @@ fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Out
     };
     let (submitted, failure) = match opened.as_mut() {
         Ok(store) => {
-            let submitted = assessments::submit(store, instrument, answers, session::now())?;
+            let submitted = assessments::submit(store, instrument, answers, unlock::now())?;
             let failure = submitted
                 .save_error
                 .clone()
@@ -131,7 +131,7 @@ fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Out
             (submitted, failure)
         }
         Err(_) => {
-            let result = assessments::score(instrument, answers, session::now())?;
+            let result = assessments::score(instrument, answers, unlock::now())?;
             let safety = result.safety_flag.then(SafetyPrompt::builtin);
             let failure = opened.err();
             let submitted = Submitted {

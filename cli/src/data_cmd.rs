@@ -10,7 +10,7 @@ use crate::args::PlanCommand;
 use crate::error::{CliError, Result};
 use crate::habit_cmd;
 use crate::output::Output;
-use crate::session;
+use crate::unlock;
 
 /// Runs `solace export --format F --out PATH`.
 pub fn export(
@@ -29,8 +29,8 @@ pub fn export(
             ExportFormat::Fhir => "solace-assessments.fhir.json",
         })
     });
-    let store = session::open(data_dir)?;
-    let files = export::export_to(&store, format, &path, session::now())?;
+    let store = unlock::open(data_dir)?;
+    let files = export::export_to(&store, format, &path, unlock::now())?;
     if out.json {
         return out.json(&serde_json::json!({ "files": files }));
     }
@@ -46,7 +46,7 @@ pub fn export(
 pub fn import(data_dir: &Path, file: &Path, out: &mut Output) -> Result<()> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| CliError::input(format!("cannot read {}: {}", file.display(), e.kind())))?;
-    let mut store = session::open(data_dir)?;
+    let mut store = unlock::open(data_dir)?;
     let report = export::import_json(&mut store, &text)?;
     if out.json {
         return out.json(&report);
@@ -59,8 +59,8 @@ pub fn import(data_dir: &Path, file: &Path, out: &mut Output) -> Result<()> {
 
 /// Runs `solace plan …`.
 pub fn plan(data_dir: &Path, command: Option<PlanCommand>, out: &mut Output) -> Result<()> {
-    let today = session::today();
-    let mut store = session::open(data_dir)?;
+    let today = unlock::today();
+    let mut store = unlock::open(data_dir)?;
     let plan = match command {
         None => plans::get(&store, today)?,
         Some(PlanCommand::Set { step, habit, when }) => {
@@ -71,10 +71,10 @@ pub fn plan(data_dir: &Path, command: Option<PlanCommand>, out: &mut Output) -> 
                 &step,
                 habit,
                 when.as_deref(),
-                session::now(),
+                unlock::now(),
             )?)
         }
-        Some(PlanCommand::Done) => Some(plans::complete(&mut store, today, session::now())?),
+        Some(PlanCommand::Done) => Some(plans::complete(&mut store, today, unlock::now())?),
     };
     if out.json {
         return out.json(&plan);

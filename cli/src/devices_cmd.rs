@@ -14,7 +14,7 @@ use solace_core::CoreError;
 use crate::error::{CliError, Result};
 use crate::output::Output;
 use crate::passphrase;
-use crate::session;
+use crate::unlock;
 
 /// `solace devices …`
 #[derive(Debug, Subcommand)]
@@ -53,7 +53,7 @@ pub fn run(
     ca_cert: Option<&Path>,
     out: &mut Output,
 ) -> Result<()> {
-    let app = session::open_app(data_dir, ca_cert)?;
+    let app = unlock::open_app(data_dir, ca_cert)?;
     let (account, _) = app
         .read(|s| s.sync_account())?
         .ok_or(CoreError::NotRegistered)?;

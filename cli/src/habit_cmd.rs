@@ -8,12 +8,12 @@ use solace_core::habits::{
     self, DayMark, Habit, HabitAction, HabitDraft, HabitEvent, HabitStats, IfThenPlan, Reminder,
     Schedule, StreakUnit, Streaks,
 };
-use solace_core::{CoreError, RecordId, RecordKind, Store};
+use solace_core::{record, CoreError, RecordId, RecordKind, Store};
 
 use crate::args::{HabitAddArgs, HabitCommand, HabitDayArgs};
 use crate::error::{CliError, Result};
 use crate::output::{gauge, percent, Output};
-use crate::session;
+use crate::unlock;
 
 /// Width of the strength gauge, in cells.
 const GAUGE_WIDTH: usize = 10;
@@ -23,8 +23,8 @@ pub fn run(command: HabitCommand, data_dir: &Path, out: &mut Output) -> Result<(
     match command {
         HabitCommand::Add(args) => {
             let (draft, start) = parse_add(args)?;
-            let mut store = session::open(data_dir)?;
-            let habit = habits::add(&mut store, draft, start, session::now())?;
+            let mut store = unlock::open(data_dir)?;
+            let habit = habits::add(&mut store, draft, start, unlock::now())?;
             if out.json {
                 return out.json(&habit);
             }
@@ -44,16 +44,16 @@ pub fn run(command: HabitCommand, data_dir: &Path, out: &mut Output) -> Result<(
         HabitCommand::Skip(args) => mark(data_dir, args, HabitAction::Skip, out),
         HabitCommand::Undo(args) => mark(data_dir, args, HabitAction::Undo, out),
         HabitCommand::List { all } => {
-            let store = session::open(data_dir)?;
+            let store = unlock::open(data_dir)?;
             let stats = collect_stats(&store, all)?;
             print_list(&stats, out)
         }
         HabitCommand::Stats { id } => {
-            let store = session::open(data_dir)?;
+            let store = unlock::open(data_dir)?;
             let stats = match id {
                 Some(id) => {
                     let id = resolve(&store, &id)?;
-                    let one = habits::stats(&store, &id, session::today())?;
+                    let one = habits::stats(&store, &id, unlock::today())?;
                     if out.json {
                         return out.json(&one);
                     }
@@ -76,7 +76,7 @@ pub fn run(command: HabitCommand, data_dir: &Path, out: &mut Output) -> Result<(
             Ok(())
         }
         HabitCommand::Archive { id } => {
-            let mut store = session::open(data_dir)?;
+            let mut store = unlock::open(data_dir)?;
             let id = resolve(&store, &id)?;
             let habit = habits::set_archived(&mut store, &id, true)?;
             if out.json {
@@ -114,7 +114,7 @@ fn parse_add(args: HabitAddArgs) -> Result<(HabitDraft, NaiveDate)> {
         .collect::<Result<Vec<_>>>()?;
     let start = match &args.start {
         Some(text) => parse_day(text)?,
-        None => session::today(),
+        None => unlock::today(),
     };
     let draft = HabitDraft {
         name: args.name,
@@ -127,7 +127,7 @@ fn parse_add(args: HabitAddArgs) -> Result<(HabitDraft, NaiveDate)> {
 
 /// Parses `YYYY-MM-DD`, `today` or `yesterday`.
 fn parse_day(text: &str) -> Result<NaiveDate> {
-    let today = session::today();
+    let today = unlock::today();
     match text.trim().to_ascii_lowercase().as_str() {
         "today" => Ok(today),
         "yesterday" => Ok(today - Duration::days(1)),
@@ -154,7 +154,7 @@ pub fn resolve(store: &Store, text: &str) -> Result<RecordId> {
             ))
         }
     }
-    match store.resolve_prefix(RecordKind::Habit, text) {
+    match record::resolve_label(store, &[RecordKind::Habit], text) {
         Ok(id) => Ok(id),
         Err(CoreError::InvalidInput(_)) => Err(CoreError::NotFound("habit").into()),
         Err(err) => Err(err.into()),
@@ -170,12 +170,12 @@ struct MarkReport<'a> {
 fn mark(data_dir: &Path, args: HabitDayArgs, action: HabitAction, out: &mut Output) -> Result<()> {
     let day = match &args.date {
         Some(text) => parse_day(text)?,
-        None => session::today(),
+        None => unlock::today(),
     };
-    let mut store = session::open(data_dir)?;
+    let mut store = unlock::open(data_dir)?;
     let id = resolve(&store, &args.id)?;
-    let event = habits::record(&mut store, &id, day, action, session::now())?;
-    let stats = habits::stats(&store, &id, session::today())?;
+    let event = habits::record(&mut store, &id, day, action, unlock::now())?;
+    let stats = habits::stats(&store, &id, unlock::today())?;
     if out.json {
         return out.json(&MarkReport {
             event: &event,
@@ -197,7 +197,7 @@ fn mark(data_dir: &Path, args: HabitDayArgs, action: HabitAction, out: &mut Outp
 
 /// Stats of the active habits, or of all of them with `include_archived`.
 fn collect_stats(store: &Store, include_archived: bool) -> Result<Vec<HabitStats>> {
-    let today = session::today();
+    let today = unlock::today();
     if !include_archived {
         return Ok(habits::all_stats(store, today)?);
     }

@@ -11,7 +11,7 @@ use solace_core::mood::stats::TrendDirection;
 use crate::error::{CliError, Result};
 use crate::habit_cmd::streak_text;
 use crate::output::{bar, count, gauge, percent, Output};
-use crate::session;
+use crate::unlock;
 
 /// Width of bars, in cells.
 const BAR_WIDTH: usize = 10;
@@ -25,8 +25,8 @@ pub fn run(days: u32, data_dir: &Path, out: &mut Output) -> Result<()> {
     if days == 0 {
         return Err(CliError::input("--days must be at least 1"));
     }
-    let store = session::open(data_dir)?;
-    let today = session::today();
+    let store = unlock::open(data_dir)?;
+    let today = unlock::today();
     let insights = insights::compute(&store, today, days)?;
     if out.json {
         return out.json(&insights);

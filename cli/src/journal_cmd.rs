@@ -6,20 +6,20 @@ use std::path::Path;
 use solace_core::journal::{
     self, JournalBody, JournalDraft, JournalEntry, JournalFilter, ThoughtRecord,
 };
-use solace_core::{CoreError, RecordId, RecordKind, Store};
+use solace_core::{record, CoreError, RecordId, RecordKind, Store};
 
 use crate::args::{JournalAddArgs, JournalCommand, JournalEditArgs};
 use crate::error::{CliError, Result};
 use crate::output::Output;
 use crate::prompt::{format_distortions, format_emotions, LineInput};
-use crate::session;
+use crate::unlock;
 
 /// Characters of an entry shown in list previews.
 const PREVIEW_CHARS: usize = 50;
 
 /// Runs one `journal` subcommand.
 pub fn run(command: JournalCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = session::open(data_dir)?;
+    let mut store = unlock::open(data_dir)?;
     match command {
         JournalCommand::Add(args) => add(&mut store, args, out),
         JournalCommand::List { tag, limit } => {
@@ -75,7 +75,7 @@ pub fn run(command: JournalCommand, data_dir: &Path, out: &mut Output) -> Result
 
 /// Resolves a full id or a prefix of at least 4 hex characters to a journal entry id.
 fn resolve(store: &Store, id: &str) -> Result<RecordId> {
-    match store.resolve_prefix(RecordKind::Journal, id) {
+    match record::resolve_label(store, &[RecordKind::Journal], id) {
         Err(CoreError::NotFound(_)) => Err(CoreError::NotFound("journal entry").into()),
         other => Ok(other?),
     }
@@ -116,7 +116,7 @@ fn add(store: &mut Store, args: JournalAddArgs, out: &mut Output) -> Result<()> 
         body,
         tags: args.tags,
     };
-    let entry = journal::add(store, draft, session::now())?;
+    let entry = journal::add(store, draft, unlock::now())?;
     if out.json {
         return out.json(&entry);
     }
@@ -163,7 +163,7 @@ fn edit(store: &mut Store, args: JournalEditArgs, out: &mut Output) -> Result<()
         draft.body = JournalBody::ThoughtRecord(record);
     }
     let before = entry.revisions.len();
-    let edited = journal::edit(store, &id, draft, session::now())?;
+    let edited = journal::edit(store, &id, draft, unlock::now())?;
     if out.json {
         return out.json(&edited);
     }

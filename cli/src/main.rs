@@ -19,9 +19,9 @@ mod output;
 mod passphrase;
 mod prompt;
 mod safety_cmd;
-mod session;
 mod sync_cmd;
 mod therapist_cmd;
+mod unlock;
 
 use std::process::ExitCode;
 
@@ -37,26 +37,26 @@ fn run(cli: Cli) -> Result<()> {
             .map_err(|e| CliError::input(e.to_string()))?;
         return solace_server::run_blocking(config).map_err(|e| CliError::input(e.to_string()));
     }
-    let data_dir = session::resolve_data_dir(cli.data_dir)?;
-    session::set_key_dir(session::resolve_key_dir(cli.key_dir)?);
+    let data_dir = unlock::resolve_data_dir(cli.data_dir)?;
+    unlock::set_key_dir(unlock::resolve_key_dir(cli.key_dir)?);
     let ca_cert = cli.ca_cert.as_deref();
     let mut out = Output::stdout(cli.json);
     match cli.command {
         Command::Init {
             no_remember,
             generate_passphrase,
-        } => session::init(&data_dir, !no_remember, generate_passphrase, &mut out)?,
-        Command::Unlock => session::unlock(&data_dir, &mut out)?,
-        Command::Lock => session::lock(&data_dir, &mut out)?,
+        } => unlock::init(&data_dir, !no_remember, generate_passphrase, &mut out)?,
+        Command::Unlock => unlock::unlock(&data_dir, &mut out)?,
+        Command::Lock => unlock::lock(&data_dir, &mut out)?,
         Command::Passwd {
             sign_out_others,
             generate_passphrase,
-        } => session::passwd(&data_dir, sign_out_others, generate_passphrase, &mut out)?,
+        } => unlock::passwd(&data_dir, sign_out_others, generate_passphrase, &mut out)?,
         Command::Recover {
             sign_out_others,
             generate_passphrase,
-        } => session::recover(&data_dir, sign_out_others, generate_passphrase, &mut out)?,
-        Command::Status => session::status(&data_dir, &mut out)?,
+        } => unlock::recover(&data_dir, sign_out_others, generate_passphrase, &mut out)?,
+        Command::Status => unlock::status(&data_dir, &mut out)?,
         Command::Journal(cmd) => journal_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Mood(cmd) => mood_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Habit(cmd) => habit_cmd::run(cmd, &data_dir, &mut out)?,

@@ -6,13 +6,13 @@ use std::path::Path;
 
 use solace_core::messaging::{local, CallState, Conversation, Message, MessageContent, Messenger};
 use solace_core::sync::Exclusive;
-use solace_core::{CoreError, RecordKind, Store};
+use solace_core::{record, CoreError, RecordKind, Store};
 
 use crate::args::{CallCommand, ConversationCommand, MessageCommand, ShareCommand};
 use crate::error::{CliError, Result};
 use crate::output::Output;
-use crate::session;
 use crate::therapist_cmd::connected;
+use crate::unlock;
 
 /// Finds a conversation by account id, id prefix (4+) or name (case-insensitive).
 fn resolve_peer(store: &Store, text: &str) -> Result<Conversation> {
@@ -84,7 +84,7 @@ fn try_deliver(store: &mut Store, out: &mut Output) -> Result<()> {
 fn when(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| {
-            t.with_timezone(&session::now().timezone())
+            t.with_timezone(&unlock::now().timezone())
                 .format("%Y-%m-%d %H:%M")
                 .to_string()
         })
@@ -158,7 +158,7 @@ fn print_conversations(list: &[Conversation], out: &mut Output) -> Result<()> {
 
 /// `solace message …`.
 pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = session::open(data_dir)?;
+    let mut store = unlock::open(data_dir)?;
     match cmd {
         MessageCommand::Send {
             to,
@@ -222,7 +222,7 @@ pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result
 
 /// `solace conversation …`.
 pub fn conversation(cmd: ConversationCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = session::open(data_dir)?;
+    let mut store = unlock::open(data_dir)?;
     match cmd {
         ConversationCommand::Pause { with } => {
             let peer = resolve_peer(&store, &with)?;
@@ -260,13 +260,15 @@ pub fn conversation(cmd: ConversationCommand, data_dir: &Path, out: &mut Output)
 
 /// `solace share …`.
 pub fn share(cmd: ShareCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = session::open(data_dir)?;
+    let mut store = unlock::open(data_dir)?;
     match cmd {
         ShareCommand::Item { with, record } => {
             let peer = resolve_peer(&store, &with)?;
-            let id = store
-                .resolve_prefix(RecordKind::Journal, &record)
-                .or_else(|_| store.resolve_prefix(RecordKind::Assessment, &record))?;
+            let id = record::resolve_label(
+                &store,
+                &[RecordKind::Journal, RecordKind::Assessment],
+                &record,
+            )?;
             local::share(&mut store, &peer.peer_account, &id)?;
             try_deliver(&mut store, out)?;
             out.note(format!(
@@ -321,7 +323,7 @@ pub fn share(cmd: ShareCommand, data_dir: &Path, out: &mut Output) -> Result<()>
 
 /// `solace call …`.
 pub fn call(cmd: CallCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = session::open(data_dir)?;
+    let mut store = unlock::open(data_dir)?;
     let message = match cmd {
         CallCommand::Request {
             with,

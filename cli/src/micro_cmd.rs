@@ -19,7 +19,7 @@ use crate::args::SessionArgs;
 use crate::error::{CliError, Result};
 use crate::output::Output;
 use crate::prompt::LineInput;
-use crate::session;
+use crate::unlock;
 
 /// Environment variable that makes timers run [`FAST_FACTOR`] times faster (tests, scripts).
 pub const ENV_FAST_TIMERS: &str = "SOLACE_FAST_TIMERS";
@@ -62,7 +62,7 @@ pub fn run(args: SessionArgs, data_dir: &Path, out: &mut Output) -> Result<()> {
         })?),
         None => None,
     };
-    let mut store = session::open(data_dir)?;
+    let mut store = unlock::open(data_dir)?;
     let mut input = LineInput::stdin(out.json);
 
     let mut resumed = false;
@@ -73,7 +73,7 @@ pub fn run(args: SessionArgs, data_dir: &Path, out: &mut Output) -> Result<()> {
                 "Set aside the unfinished session from {}.\n",
                 old.started_at.format("%Y-%m-%d %H:%M")
             ))?;
-            sessions::start(&mut store, session::now())?
+            sessions::start(&mut store, unlock::now())?
         }
         Some(old) => {
             resumed = true;
@@ -83,7 +83,7 @@ pub fn run(args: SessionArgs, data_dir: &Path, out: &mut Output) -> Result<()> {
             ))?;
             old
         }
-        None => sessions::start(&mut store, session::now())?,
+        None => sessions::start(&mut store, unlock::now())?,
     };
 
     let mut runner = Runner {
@@ -175,7 +175,7 @@ impl Runner<'_> {
             let Some(input) = input else {
                 return Ok((Status::Paused, s));
             };
-            s = sessions::advance(self.store, &s, input, session::now())?;
+            s = sessions::advance(self.store, &s, input, unlock::now())?;
         }
     }
 

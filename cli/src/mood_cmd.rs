@@ -9,7 +9,7 @@ use solace_core::mood::{self, MoodCheckIn, MoodDraft};
 use crate::args::{MoodCommand, MoodLogArgs};
 use crate::error::{CliError, Result};
 use crate::output::{bar, truncate, Output};
-use crate::session;
+use crate::unlock;
 
 /// Highest value of the mood scale.
 const SCALE_MAX: f64 = 10.0;
@@ -31,9 +31,9 @@ pub fn run(command: MoodCommand, data_dir: &Path, out: &mut Output) -> Result<()
                 Some(text) => DateTime::parse_from_rfc3339(text).map_err(|_| {
                     CliError::input("--at must be an RFC 3339 time, e.g. 2026-11-05T21:00:00+01:00")
                 })?,
-                None => session::now(),
+                None => unlock::now(),
             };
-            let mut store = session::open(data_dir)?;
+            let mut store = unlock::open(data_dir)?;
             let check_in = mood::log(&mut store, draft(args), at)?;
             if out.json {
                 return out.json(&check_in);
@@ -46,8 +46,8 @@ pub fn run(command: MoodCommand, data_dir: &Path, out: &mut Output) -> Result<()
             ))
         }
         MoodCommand::List { days } => {
-            let store = session::open(data_dir)?;
-            let from = days.map(|d| first_day(session::today(), d));
+            let store = unlock::open(data_dir)?;
+            let from = days.map(|d| first_day(unlock::today(), d));
             let check_ins = mood::list(&store, from, None)?;
             print_list(&check_ins, out)
         }
@@ -55,7 +55,7 @@ pub fn run(command: MoodCommand, data_dir: &Path, out: &mut Output) -> Result<()
             calendar: Some(year),
             ..
         } => {
-            let store = session::open(data_dir)?;
+            let store = unlock::open(data_dir)?;
             let days = mood::year_in_pixels(&store, year)?;
             if out.json {
                 return out.json(&days);
@@ -69,8 +69,8 @@ pub fn run(command: MoodCommand, data_dir: &Path, out: &mut Output) -> Result<()
             if days == 0 {
                 return Err(CliError::input("--days must be at least 1"));
             }
-            let store = session::open(data_dir)?;
-            let summary = mood::summary(&store, session::today(), days)?;
+            let store = unlock::open(data_dir)?;
+            let summary = mood::summary(&store, unlock::today(), days)?;
             if out.json {
                 return out.json(&summary);
             }

@@ -13,7 +13,7 @@ use crate::args::SafetyPlanCommand;
 use crate::error::{CliError, Result};
 use crate::output::Output;
 use crate::prompt::LineInput;
-use crate::session;
+use crate::unlock;
 
 /// A part of the plan that holds entries: one of the six sections, or reasons for living.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,10 +101,10 @@ pub fn run(command: Option<SafetyPlanCommand>, data_dir: &Path, out: &mut Output
             if text.is_empty() {
                 return Err(CliError::input("the entry is empty"));
             }
-            let mut store = session::open(data_dir)?;
+            let mut store = unlock::open(data_dir)?;
             let mut plan = safety::plan(&store)?;
             part.entries_mut(&mut plan).push(text);
-            let plan = safety::save_plan(&mut store, plan, session::now())?;
+            let plan = safety::save_plan(&mut store, plan, unlock::now())?;
             if out.json {
                 return out.json(&plan);
             }
@@ -114,7 +114,7 @@ pub fn run(command: Option<SafetyPlanCommand>, data_dir: &Path, out: &mut Output
         }
         SafetyPlanCommand::Remove { section, n } => {
             let part = Part::parse(&section)?;
-            let mut store = session::open(data_dir)?;
+            let mut store = unlock::open(data_dir)?;
             let mut plan = safety::plan(&store)?;
             let entries = part.entries_mut(&mut plan);
             if n == 0 || n > entries.len() {
@@ -126,7 +126,7 @@ pub fn run(command: Option<SafetyPlanCommand>, data_dir: &Path, out: &mut Output
                 )));
             }
             let removed = entries.remove(n - 1);
-            let plan = safety::save_plan(&mut store, plan, session::now())?;
+            let plan = safety::save_plan(&mut store, plan, unlock::now())?;
             if out.json {
                 return out.json(&plan);
             }
@@ -135,7 +135,7 @@ pub fn run(command: Option<SafetyPlanCommand>, data_dir: &Path, out: &mut Output
         SafetyPlanCommand::Edit => edit(data_dir, out),
         SafetyPlanCommand::Region { code } => {
             let code = parse_region(&code)?;
-            let mut store = session::open(data_dir)?;
+            let mut store = unlock::open(data_dir)?;
             let mut settings = safety::settings(&store)?;
             settings.region = Some(code.clone());
             safety::save_settings(&mut store, &settings)?;
@@ -154,7 +154,7 @@ pub fn run(command: Option<SafetyPlanCommand>, data_dir: &Path, out: &mut Output
             if name.is_empty() || contact.is_empty() {
                 return Err(CliError::input("give both a name and how to reach them"));
             }
-            let mut store = session::open(data_dir)?;
+            let mut store = unlock::open(data_dir)?;
             let mut settings: Settings = safety::settings(&store)?;
             let region = settings.region.clone().unwrap_or_else(|| "INTL".to_owned());
             settings.custom_resources.push(CrisisResource {
@@ -187,7 +187,7 @@ fn parse_region(text: &str) -> Result<String> {
 
 /// `solace safety-plan`: the plan, resources and disclaimer.
 fn show(data_dir: &Path, out: &mut Output) -> Result<()> {
-    let store = match session::open(data_dir) {
+    let store = match unlock::open(data_dir) {
         Ok(store) => store,
         Err(err) => return show_fallback(err, out),
     };
@@ -314,7 +314,7 @@ fn print_resources(resources: &[CrisisResource], out: &mut Output) -> Result<()>
 /// `solace safety-plan edit`: every part in turn; lines add entries, `-N` removes entry N, a
 /// blank line (or the end of input) moves on. Saved after each part.
 fn edit(data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = session::open(data_dir)?;
+    let mut store = unlock::open(data_dir)?;
     let mut input = LineInput::stdin(out.json);
     let mut plan = safety::plan(&store)?;
     input.say(
@@ -358,7 +358,7 @@ fn edit(data_dir: &Path, out: &mut Output) -> Result<()> {
 }
 
 fn save(store: &mut Store, plan: SafetyPlan) -> Result<SafetyPlan> {
-    Ok(safety::save_plan(store, plan, session::now())?)
+    Ok(safety::save_plan(store, plan, unlock::now())?)
 }
 
 /// `-3` → 3.

@@ -14,7 +14,7 @@ use solace_core::{App, CoreError};
 use crate::error::{CliError, Result};
 use crate::output::Output;
 use crate::passphrase;
-use crate::session;
+use crate::unlock;
 
 fn default_device_name() -> String {
     std::env::var("HOSTNAME")
@@ -80,7 +80,7 @@ pub fn register(
     ca_cert: Option<&Path>,
     out: &mut Output,
 ) -> Result<()> {
-    let app = session::open_app(data_dir, ca_cert)?;
+    let app = unlock::open_app(data_dir, ca_cert)?;
     if app.read(|s| s.sync_account())?.is_some() {
         return Err(CliError::input(
             "this store is already connected to a sync account",
@@ -130,10 +130,10 @@ pub fn login(data_dir: &Path, args: LoginArgs<'_>, out: &mut Output) -> Result<(
         args.server.to_owned(),
         credentials,
         SyncBudget::unlimited(),
-        session::transport_options(args.ca_cert)?,
+        unlock::transport_options(args.ca_cert)?,
     ))?;
     if args.remember {
-        app.write(|s| s.remember_device(&session::device_keystore(data_dir)))?;
+        app.write(|s| s.remember_device(&unlock::device_keystore(data_dir)))?;
     }
     if !out.json {
         out.line(format!(
@@ -146,7 +146,7 @@ pub fn login(data_dir: &Path, args: LoginArgs<'_>, out: &mut Output) -> Result<(
 
 /// `solace login` on an existing store: only a connected one, only its own account and server.
 fn relogin(data_dir: &Path, args: &LoginArgs<'_>, out: &mut Output) -> Result<()> {
-    let app = session::open_app(data_dir, args.ca_cert)?;
+    let app = unlock::open_app(data_dir, args.ca_cert)?;
     let Some((account, _)) = app.read(|s| s.sync_account())? else {
         return Err(CliError::input(
             "a store that is not connected already exists here; use `solace register` to connect it, or --data-dir for a new device's store",
@@ -187,7 +187,7 @@ pub fn sync_now(
     ca_cert: Option<&Path>,
     out: &mut Output,
 ) -> Result<()> {
-    let app = session::open_app(data_dir, ca_cert)?;
+    let app = unlock::open_app(data_dir, ca_cert)?;
     let budget = if background {
         SyncBudget::background()
     } else {

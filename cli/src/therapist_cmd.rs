@@ -11,12 +11,12 @@ use solace_protocol::messaging as m;
 use crate::args::{DirectoryCommand, LinkCommand, ProfileArgs, TherapistCommand};
 use crate::error::{CliError, Result};
 use crate::output::{self, Output};
-use crate::{passphrase, session};
+use crate::{passphrase, unlock};
 
 /// The transport for the server this store is connected to (`SOLACE_CA_CERT` trusted).
 pub fn connected(store: &Store) -> Result<HttpTransport> {
     let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
-    let options = session::transport_options(None)?;
+    let options = unlock::transport_options(None)?;
     Ok(HttpTransport::with_options(&account.server_url, &options)?)
 }
 
@@ -51,7 +51,7 @@ fn profile(args: ProfileArgs) -> Result<m::TherapistProfile> {
 
 /// `solace therapist …`.
 pub fn run(cmd: TherapistCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let app = session::open_app(data_dir, None)?;
+    let app = unlock::open_app(data_dir, None)?;
     match cmd {
         TherapistCommand::Register {
             server,
@@ -89,7 +89,7 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
         language,
         text,
     } = cmd;
-    let app = session::open_app(data_dir, None)?;
+    let app = unlock::open_app(data_dir, None)?;
     let found = block_on(app.search_directory(m::DirectoryQuery {
         specialty,
         approach,
@@ -142,7 +142,7 @@ fn resolve_link(links: &[m::LinkInfo], text: &str) -> Result<String> {
 
 /// `solace link …`.
 pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let app = session::open_app(data_dir, None)?;
+    let app = unlock::open_app(data_dir, None)?;
     let info = match cmd {
         LinkCommand::Request { therapist } => {
             let info = block_on(app.request_link(therapist))?;

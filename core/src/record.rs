@@ -142,6 +142,24 @@ impl RecordKind {
     }
 }
 
+/// Turns a label a person typed (a full record id, or a unique prefix of at least 4 hex
+/// characters) into the id of a live record of one of `kinds`, tried in order: the one place
+/// where front ends turn text into a [`RecordId`]. `NotFound` names the first kind;
+/// `AmbiguousId` when a prefix matches several records of a kind.
+pub fn resolve_label(store: &crate::Store, kinds: &[RecordKind], label: &str) -> Result<RecordId> {
+    let mut first_error = None;
+    for &kind in kinds {
+        match store.resolve_prefix(kind, label) {
+            Ok(id) => return Ok(id),
+            Err(CoreError::NotFound(_)) => {
+                first_error.get_or_insert(CoreError::NotFound(kind.tag()));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Err(first_error.unwrap_or(CoreError::NotFound("record")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +193,32 @@ mod tests {
         for k in RecordKind::ALL {
             assert_eq!(RecordKind::from_tag(k.tag()), Some(k));
         }
+    }
+
+    #[test]
+    fn a_label_resolves_across_kinds_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) = crate::Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            crate::crypto::kdf::KdfParams::FLOOR,
+        )
+        .unwrap();
+        let id = RecordId::generate().unwrap();
+        store.put(RecordKind::Assessment, &id, &"x").unwrap();
+        let both = [RecordKind::Journal, RecordKind::Assessment];
+        assert_eq!(resolve_label(&store, &both, &id.to_string()).unwrap(), id);
+        assert_eq!(
+            resolve_label(&store, &both, &id.to_string()[..6]).unwrap(),
+            id
+        );
+        assert!(matches!(
+            resolve_label(&store, &[RecordKind::Journal], &id.to_string()),
+            Err(CoreError::NotFound("journal"))
+        ));
+        assert!(matches!(
+            resolve_label(&store, &both, "zz"),
+            Err(CoreError::InvalidInput(_))
+        ));
     }
 }

@@ -24,14 +24,15 @@ pub use transport::MailboxTransport;
 use crate::error::{CoreError, CryptoError, Result};
 use crate::store::Store;
 
-use self::olm::{DeviceCrypto, DeviceKeys, PairSession, SignedOneTimeKey, WireOlmMessage};
+use self::olm::{DeviceCrypto, DeviceKeys, Ratchet, SignedOneTimeKey, WireOlmMessage};
 
 const ACCOUNT_STATE: &str = "olm/account";
 /// Sessions kept per peer device: more than one exists when both sides started a session at
 /// the same time; the most recently used comes first.
-const MAX_SESSIONS_PER_PEER: usize = 4;
+const MAX_RATCHETS_PER_PEER: usize = 4;
 
-fn sessions_state(peer_curve25519: &str) -> String {
+fn ratchets_state(peer_curve25519: &str) -> String {
+    // The stored key keeps its original name ("sessions"): only Rust names changed.
     format!("olm/sessions/{peer_curve25519}")
 }
 
@@ -68,28 +69,28 @@ impl DeviceVault {
     }
 
     /// The sessions with the device whose identity key is `peer`, most recently used first.
-    pub fn sessions(store: &Store, peer: &str) -> Result<Vec<PairSession>> {
-        let Some(bytes) = load_state(store, &sessions_state(peer))? else {
+    pub fn ratchets(store: &Store, peer: &str) -> Result<Vec<Ratchet>> {
+        let Some(bytes) = load_state(store, &ratchets_state(peer))? else {
             return Ok(Vec::new());
         };
         let pickles: Vec<String> = serde_json::from_slice(&bytes)
             .map_err(|_| CoreError::Crypto(CryptoError::DeviceStateDamaged))?;
         pickles
             .iter()
-            .map(|p| PairSession::from_pickle(p.as_bytes()))
+            .map(|p| Ratchet::from_pickle(p.as_bytes()))
             .collect()
     }
 
     /// Saves the sessions with `peer` (after every encrypt or decrypt: the ratchet moved).
-    pub fn save_sessions(store: &mut Store, peer: &str, sessions: &[PairSession]) -> Result<()> {
+    pub fn save_ratchets(store: &mut Store, peer: &str, sessions: &[Ratchet]) -> Result<()> {
         let pickles = sessions
             .iter()
-            .take(MAX_SESSIONS_PER_PEER)
+            .take(MAX_RATCHETS_PER_PEER)
             .map(|s| s.pickle().map(|b| String::from_utf8(b).unwrap_or_default()))
             .collect::<Result<Vec<String>>>()?;
         let bytes = serde_json::to_vec(&pickles)
             .map_err(|_| CoreError::Crypto(CryptoError::DeviceStateDamaged))?;
-        store.put_device_state(&sessions_state(peer), &bytes)
+        store.put_device_state(&ratchets_state(peer), &bytes)
     }
 
     /// Encrypts for one device with the newest session, or starts one from `one_time_key`.
@@ -102,15 +103,15 @@ impl DeviceVault {
         one_time_key: Option<&SignedOneTimeKey>,
         plaintext: &[u8],
     ) -> Result<Option<WireOlmMessage>> {
-        let mut sessions = Self::sessions(store, &device.curve25519)?;
+        let mut sessions = Self::ratchets(store, &device.curve25519)?;
         if sessions.is_empty() {
             let Some(otk) = one_time_key else {
                 return Ok(None);
             };
-            sessions.push(account.outbound_session(device, otk)?);
+            sessions.push(account.start_ratchet(device, otk)?);
         }
         let message = sessions[0].encrypt(plaintext)?;
-        Self::save_sessions(store, &device.curve25519, &sessions)?;
+        Self::save_ratchets(store, &device.curve25519, &sessions)?;
         Ok(Some(message))
     }
 
@@ -124,10 +125,10 @@ impl DeviceVault {
         peer: &str,
         message: &WireOlmMessage,
     ) -> Result<Vec<u8>> {
-        let mut sessions = Self::sessions(store, peer)?;
-        let pre_key = olm::pre_key_session_id(message)?;
+        let mut sessions = Self::ratchets(store, peer)?;
+        let pre_key = olm::pre_key_ratchet_id(message)?;
         let known = match &pre_key {
-            Some(id) => sessions.iter().position(|s| &s.session_id() == id),
+            Some(id) => sessions.iter().position(|s| &s.ratchet_id() == id),
             None => None,
         };
         let plain = if let Some(pos) = known {
@@ -136,7 +137,7 @@ impl DeviceVault {
             sessions.insert(0, used);
             plain
         } else if pre_key.is_some() {
-            let (session, plain) = account.inbound_session(peer, message)?;
+            let (session, plain) = account.accept_ratchet(peer, message)?;
             sessions.insert(0, session);
             Self::save_account(store, account)?;
             plain
@@ -153,7 +154,7 @@ impl DeviceVault {
             sessions.insert(0, used);
             plain
         };
-        Self::save_sessions(store, peer, &sessions)?;
+        Self::save_ratchets(store, peer, &sessions)?;
         Ok(plain)
     }
 }

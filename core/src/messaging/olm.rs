@@ -126,11 +126,7 @@ impl DeviceCrypto {
 
     /// Starts a session with another device from its published identity and one of its
     /// one-time keys; refuses a one-time key its identity did not sign.
-    pub fn outbound_session(
-        &self,
-        theirs: &DeviceKeys,
-        otk: &SignedOneTimeKey,
-    ) -> Result<PairSession> {
+    pub fn start_ratchet(&self, theirs: &DeviceKeys, otk: &SignedOneTimeKey) -> Result<Ratchet> {
         let signing = Ed25519PublicKey::from_base64(&theirs.ed25519).map_err(|_| bad_keys())?;
         let signature = Ed25519Signature::from_base64(&otk.signature).map_err(|_| bad_keys())?;
         signing
@@ -146,16 +142,16 @@ impl DeviceCrypto {
             .account
             .create_outbound_session(SessionConfig::version_1(), identity, one_time)
             .map_err(|_| bad_keys())?;
-        Ok(PairSession { session })
+        Ok(Ratchet { session })
     }
 
     /// Accepts the first (pre-key) message of a session from `their_curve25519`, returning the
     /// session and the plaintext. The one-time key it used is consumed, so a replay fails.
-    pub fn inbound_session(
+    pub fn accept_ratchet(
         &mut self,
         their_curve25519: &str,
         message: &WireOlmMessage,
-    ) -> Result<(PairSession, Vec<u8>)> {
+    ) -> Result<(Ratchet, Vec<u8>)> {
         let identity =
             Curve25519PublicKey::from_base64(their_curve25519).map_err(|_| bad("sender key"))?;
         let OlmMessage::PreKey(pre_key) = decode(message)? else {
@@ -166,7 +162,7 @@ impl DeviceCrypto {
             .create_inbound_session(SessionConfig::version_1(), identity, &pre_key)
             .map_err(|_| rejected())?;
         Ok((
-            PairSession {
+            Ratchet {
                 session: created.session,
             },
             created.plaintext,
@@ -181,7 +177,7 @@ fn decode(message: &WireOlmMessage) -> Result<OlmMessage> {
 
 /// The session id a pre-key message belongs to (`None` for a normal message), so a receiver
 /// can tell a retried first message of a known session from a new session.
-pub fn pre_key_session_id(message: &WireOlmMessage) -> Result<Option<String>> {
+pub fn pre_key_ratchet_id(message: &WireOlmMessage) -> Result<Option<String>> {
     Ok(match decode(message)? {
         OlmMessage::PreKey(m) => Some(m.session_id()),
         OlmMessage::Normal(_) => None,
@@ -189,13 +185,13 @@ pub fn pre_key_session_id(message: &WireOlmMessage) -> Result<Option<String>> {
 }
 
 /// One Olm session with another device.
-pub struct PairSession {
+pub struct Ratchet {
     session: Session,
 }
 
-impl PairSession {
+impl Ratchet {
     /// The session's id (the same on both devices).
-    pub fn session_id(&self) -> String {
+    pub fn ratchet_id(&self) -> String {
         self.session.session_id()
     }
 
@@ -234,15 +230,15 @@ impl PairSession {
 mod tests {
     use super::*;
 
-    fn pair() -> (DeviceCrypto, DeviceCrypto, PairSession, PairSession) {
+    fn pair() -> (DeviceCrypto, DeviceCrypto, Ratchet, Ratchet) {
         let alice = DeviceCrypto::new();
         let mut bob = DeviceCrypto::new();
         let otks = bob.publish_one_time_keys(2);
-        let mut a_to_b = alice.outbound_session(&bob.keys(), &otks[0]).unwrap();
+        let mut a_to_b = alice.start_ratchet(&bob.keys(), &otks[0]).unwrap();
         let first = a_to_b.encrypt(b"hello while you were offline").unwrap();
         assert_eq!(first.kind, 0);
         let (b_to_a, plain) = bob
-            .inbound_session(&alice.keys().curve25519, &first)
+            .accept_ratchet(&alice.keys().curve25519, &first)
             .unwrap();
         assert_eq!(plain, b"hello while you were offline");
         (alice, bob, a_to_b, b_to_a)
@@ -278,7 +274,7 @@ mod tests {
             key: mallory.publish_one_time_keys(1)[0].key.clone(),
             signature: bob.publish_one_time_keys(1)[0].signature.clone(),
         };
-        assert!(alice.outbound_session(&bob.keys(), &forged).is_err());
+        assert!(alice.start_ratchet(&bob.keys(), &forged).is_err());
     }
 
     #[test]
@@ -286,7 +282,7 @@ mod tests {
         let (alice, bob, a_to_b, mut b_to_a) = pair();
         let alice = DeviceCrypto::from_pickle(&alice.pickle().unwrap()).unwrap();
         let _bob = DeviceCrypto::from_pickle(&bob.pickle().unwrap()).unwrap();
-        let mut a_to_b = PairSession::from_pickle(&a_to_b.pickle().unwrap()).unwrap();
+        let mut a_to_b = Ratchet::from_pickle(&a_to_b.pickle().unwrap()).unwrap();
         let msg = a_to_b.encrypt(b"after restart").unwrap();
         assert_eq!(b_to_a.decrypt(&msg).unwrap(), b"after restart");
         assert_eq!(alice.keys(), alice.keys());
