@@ -1,0 +1,194 @@
+//! Command-line arguments of the messaging commands: therapist profiles, the directory,
+//! links, messages, conversations, shares and live-session calls.
+
+use clap::{Args, Subcommand};
+
+/// A therapist's directory profile, as command-line flags.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Name shown in the directory
+    #[arg(long)]
+    pub name: String,
+    /// Short introduction
+    #[arg(long, default_value = "")]
+    pub bio: String,
+    /// A specialty (repeatable), e.g. anxiety
+    #[arg(long = "specialty")]
+    pub specialties: Vec<String>,
+    /// An approach (repeatable), e.g. cbt
+    #[arg(long = "approach")]
+    pub approaches: Vec<String>,
+    /// A language tag (repeatable), e.g. en
+    #[arg(long = "language")]
+    pub languages: Vec<String>,
+    /// An availability slot START/MINUTES (repeatable), e.g. 2026-12-01T10:00:00Z/60
+    #[arg(long = "slot")]
+    pub slots: Vec<String>,
+}
+
+/// `solace therapist …`
+#[derive(Debug, Subcommand)]
+pub enum TherapistCommand {
+    /// Create a therapist account on the server from this store and publish the profile
+    Register {
+        /// Server base URL
+        #[arg(long, env = "SOLACE_SERVER")]
+        server: String,
+        /// Account name (3-64 of a-z 0-9 . _ -)
+        #[arg(long)]
+        username: String,
+        /// The directory profile
+        #[command(flatten)]
+        profile: ProfileArgs,
+    },
+    /// Update the directory profile of this (already registered) account
+    Profile(ProfileArgs),
+}
+
+/// `solace directory …`
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// List therapists, optionally filtered
+    Search {
+        /// Must list this specialty
+        #[arg(long)]
+        specialty: Option<String>,
+        /// Must use this approach
+        #[arg(long)]
+        approach: Option<String>,
+        /// Must speak this language
+        #[arg(long)]
+        language: Option<String>,
+        /// Words in the name or introduction
+        text: Option<String>,
+    },
+}
+
+/// `solace link …`
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Ask a therapist (id from `solace directory search`) to link with you
+    Request {
+        /// The therapist's id
+        therapist: String,
+    },
+    /// Your links and their state
+    List,
+    /// Accept a client's request (therapists)
+    Accept {
+        /// Link id (or a unique prefix)
+        link: String,
+    },
+    /// End a link: no more messages or keys flow between the two of you
+    End {
+        /// Link id (or a unique prefix)
+        link: String,
+    },
+}
+
+/// `solace message …`
+#[derive(Debug, Subcommand)]
+pub enum MessageCommand {
+    /// Write a message (queued at once; sent now if the server is reachable)
+    Send {
+        /// Who: a name or account id from `solace message list`
+        to: String,
+        /// The message
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        /// Only queue it; the next `solace sync` sends it
+        #[arg(long)]
+        queue_only: bool,
+    },
+    /// Conversations with unread counts, or one conversation's messages
+    List {
+        /// A conversation (name or account id)
+        with: Option<String>,
+    },
+    /// Fetch new messages, show a conversation and mark it read
+    Read {
+        /// The conversation (name or account id)
+        with: String,
+    },
+    /// Try a wedged message again
+    Retry {
+        /// Message id (or a unique prefix)
+        id: String,
+    },
+    /// Keep an encrypted draft for a conversation (no text clears it)
+    Draft {
+        /// The conversation
+        with: String,
+        /// The draft
+        text: Vec<String>,
+    },
+}
+
+/// `solace conversation …`
+#[derive(Debug, Subcommand)]
+pub enum ConversationCommand {
+    /// Pause: no reminders or notifications; the other side sees it is paused
+    Pause {
+        /// The conversation (name or account id)
+        with: String,
+    },
+    /// Resume a paused conversation
+    Resume {
+        /// The conversation (name or account id)
+        with: String,
+    },
+    /// Whether notifications hide who wrote (on by default)
+    Discreet {
+        /// on or off
+        setting: String,
+    },
+}
+
+/// Arguments of `solace share`.
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// What to do (share an item when none is given)
+    #[command(subcommand)]
+    pub command: ShareCommand,
+}
+
+/// `solace share …`
+#[derive(Debug, Subcommand)]
+pub enum ShareCommand {
+    /// Share a journal entry, thought record or assessment (id prefix) with a conversation
+    Item {
+        /// The conversation (your therapist's name or account id)
+        with: String,
+        /// Record id prefix (from `solace journal list` or `solace assess history`)
+        record: String,
+    },
+    /// Stop sharing an item (no later edits are sent; the therapist's copy is removed)
+    Stop {
+        /// The share id (the record id, or a unique prefix)
+        share: String,
+    },
+    /// Items you share, and items shared with you
+    List,
+}
+
+/// `solace call …`
+#[derive(Debug, Subcommand)]
+pub enum CallCommand {
+    /// Ask for a short live session in one of the therapist's slots
+    Request {
+        /// The therapist (name or account id)
+        with: String,
+        /// Start, RFC 3339 (e.g. 2026-12-01T10:15:00Z)
+        start: String,
+        /// Length in minutes, 5-15
+        #[arg(default_value_t = 10)]
+        minutes: u32,
+    },
+    /// Accept or decline a request (therapists)
+    Answer {
+        /// The request id (or a unique prefix), from `solace message list NAME`
+        request: String,
+        /// accept or decline
+        answer: String,
+    },
+}
