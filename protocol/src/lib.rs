@@ -334,14 +334,15 @@ pub struct Mutation {
     /// Per-device, strictly increasing; a mutation at or below the device's last applied
     /// sequence is a retry and is not applied again.
     pub mutation_seq: u64,
-    /// Record id, hex.
-    pub id: String,
+    /// Record id, 32 lowercase hex characters (checked while deserializing).
+    pub id: WireRecordId,
     /// Kind tag.
     pub kind: String,
     /// The `server_seq` this change was based on (0 for a record new to the server).
     pub base_seq: u64,
-    /// The sealed envelope, base64.
-    pub blob: String,
+    /// The sealed envelope, base64 (canonical, at most [`MAX_BLOB_BYTES`] decoded; checked
+    /// while deserializing).
+    pub blob: B64Bytes,
     /// Whether this is a tombstone.
     pub deleted: bool,
 }

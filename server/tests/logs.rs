@@ -64,10 +64,10 @@ async fn logs_carry_no_content() {
     let push = p::PushRequest {
         mutations: vec![p::Mutation {
             mutation_seq: 1,
-            id: "ab".repeat(16),
+            id: "ab".repeat(16).parse().unwrap(),
             kind: "journal".into(),
             base_seq: 0,
-            blob: blob.clone(),
+            blob: blob.parse().unwrap(),
             deleted: false,
         }],
     };

@@ -90,10 +90,10 @@ pub fn register_body(user: &str) -> p::RegisterRequest {
 pub fn mutation(seq: u64, id: &str, base: u64, blob: &str) -> p::Mutation {
     p::Mutation {
         mutation_seq: seq,
-        id: id.into(),
+        id: id.parse().expect("a well-formed record id"),
         kind: "journal".into(),
         base_seq: base,
-        blob: B64.encode(blob),
+        blob: p::B64Bytes::new(blob.as_bytes().to_vec()).expect("a blob within the limit"),
         deleted: false,
     }
 }

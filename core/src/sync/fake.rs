@@ -224,14 +224,14 @@ impl Transport for FakeServer {
             let mut results = Vec::new();
             let mut last = s.last_mutation.get(token).copied().unwrap_or(0);
             for m in &req.mutations {
-                let current = s.records.get(&m.id).cloned();
+                let current = s.records.get(m.id.as_str()).cloned();
                 let decision = push_rule::decide(
                     last,
                     m.mutation_seq,
                     m.base_seq,
                     current.as_ref().map(|c| push_rule::StoredVersion {
                         server_seq: c.server_seq,
-                        same_content: c.blob == m.blob && c.deleted == m.deleted,
+                        same_content: c.blob == m.blob.encode() && c.deleted == m.deleted,
                     }),
                 );
                 last = push_rule::next_last(last, m.mutation_seq, decision);
@@ -239,13 +239,13 @@ impl Transport for FakeServer {
                     Decision::Write => {
                         s.next_seq += 1;
                         let rec = p::WireRecord {
-                            id: m.id.clone(),
+                            id: m.id.as_str().to_owned(),
                             kind: m.kind.clone(),
-                            blob: m.blob.clone(),
+                            blob: m.blob.encode(),
                             deleted: m.deleted,
                             server_seq: s.next_seq,
                         };
-                        s.records.insert(m.id.clone(), rec);
+                        s.records.insert(m.id.as_str().to_owned(), rec);
                         p::MutationResult::Applied {
                             mutation_seq: m.mutation_seq,
                             server_seq: s.next_seq,
@@ -264,7 +264,7 @@ impl Transport for FakeServer {
                     Decision::Conflict => p::MutationResult::Conflict {
                         mutation_seq: m.mutation_seq,
                         current: current.unwrap_or_else(|| p::WireRecord {
-                            id: m.id.clone(),
+                            id: m.id.as_str().to_owned(),
                             kind: m.kind.clone(),
                             blob: String::new(),
                             deleted: true,
@@ -333,10 +333,10 @@ mod conformance_tests {
                     &p::PushRequest {
                         mutations: vec![p::Mutation {
                             mutation_seq: case.mutation_seq,
-                            id: id.clone(),
+                            id: id.parse().unwrap(),
                             kind: p::OPAQUE_KIND.into(),
                             base_seq: case.base_seq,
-                            blob: blob.into(),
+                            blob: blob.parse().unwrap(),
                             deleted: false,
                         }],
                     },

@@ -16,7 +16,7 @@ use crate::error::TransportError;
 use solace_protocol as p;
 
 use super::apply::{apply_remote, Applied};
-use super::{b64, ensure_keys, Run, StoreCell};
+use super::{ensure_keys, Run, StoreCell};
 use crate::error::{CoreError, Result};
 use crate::store::sync_state::DirtyRecord;
 
@@ -68,7 +68,7 @@ pub(super) fn push_dirty(
         if !opens {
             run.skip.insert(record.id);
             run.report.damaged_skipped += 1;
-        } else if record.blob.len() as u64 > limits.max_blob_bytes {
+        } else if record.blob.len() as u64 > limits.max_blob_bytes.min(p::MAX_BLOB_BYTES as u64) {
             run.skip.insert(record.id);
             run.report.refused += 1;
         } else {
@@ -95,19 +95,26 @@ fn send(cell: &dyn StoreCell, run: &mut Run<'_>, batch: &[DirtyRecord]) -> Resul
     if batch.is_empty() {
         return Ok(());
     }
-    let req = p::PushRequest {
-        mutations: batch
-            .iter()
-            .map(|d| p::Mutation {
+    let mutations = batch
+        .iter()
+        .map(|d| {
+            Ok(p::Mutation {
                 mutation_seq: d.mutation_seq,
-                id: d.id.to_string(),
+                id: d
+                    .id
+                    .to_string()
+                    .parse()
+                    .map_err(|_| CoreError::Internal("a record id is not wire-shaped"))?,
                 kind: wire_kind(d),
                 base_seq: d.base_seq,
-                blob: b64(&d.blob),
+                // Screened above: no blob over the protocol's limit reaches this point.
+                blob: p::B64Bytes::new(d.blob.clone())
+                    .map_err(|_| CoreError::Internal("a screened record is too large"))?,
                 deleted: d.deleted,
             })
-            .collect(),
-    };
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let req = p::PushRequest { mutations };
     match run.call(|t, token| t.push(token, &req)) {
         Ok(response) => handle_response(cell, run, batch, &response),
         Err(CoreError::Transport(TransportError::Rejected { code, .. }))

@@ -48,10 +48,10 @@ impl Api {
 pub(crate) fn mutation(seq: u64, id: u64, base: u64, blob: &[u8]) -> p::Mutation {
     p::Mutation {
         mutation_seq: seq,
-        id: format!("{id:032x}"),
+        id: format!("{id:032x}").parse().unwrap(),
         kind: "journal".into(),
         base_seq: base,
-        blob: B64.encode(blob),
+        blob: p::B64Bytes::new(blob.to_vec()).unwrap(),
         deleted: false,
     }
 }

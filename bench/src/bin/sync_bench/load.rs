@@ -87,10 +87,10 @@ fn client_loop(
             let req = p::PushRequest {
                 mutations: vec![p::Mutation {
                     mutation_seq: seq,
-                    id: hex::encode(id),
+                    id: hex::encode(id).parse().expect("32 hex characters"),
                     kind: "mood".into(),
                     base_seq: 0,
-                    blob: blob.clone(),
+                    blob: blob.parse().expect("canonical base64"),
                     deleted: false,
                 }],
             };
