@@ -58,6 +58,7 @@ public struct HabitsState: Equatable, Sendable {
 }
 
 /// Habits with today's check-off, streaks (skips don't break them) and strength.
+@MainActor
 @Observable
 public final class HabitsViewModel {
     public private(set) var state = HabitsState()

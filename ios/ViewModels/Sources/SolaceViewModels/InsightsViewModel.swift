@@ -46,6 +46,7 @@ public struct InsightsState: Equatable, Sendable {
 
 /// Insights computed on the device, as chart series: mood over the window, mood by weekday,
 /// habit strength, and how helpful each technique has been (session ratings).
+@MainActor
 @Observable
 public final class InsightsViewModel {
     public private(set) var state = InsightsState()

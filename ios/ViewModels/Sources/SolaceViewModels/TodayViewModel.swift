@@ -72,6 +72,7 @@ public struct TodayState: Equatable, Sendable {
 
 /// The Today screen: start or resume the 5-minute micro-session (every answer is stored as it
 /// is given) and the streaks of sessions and habits.
+@MainActor
 @Observable
 public final class TodayViewModel {
     public private(set) var state = TodayState()

@@ -22,9 +22,9 @@ class SettingsAndSyncTest {
     @Test
     fun quickHideShowsTheNeutralScreenAndLocksAtOnce() = runBlocking {
         val dir = File(scratch.dir(), "store").path
-        val lock = AppLockViewModel(dir, MemoryKeyStore(), KdfPreset.MINIMUM, Dispatchers.Unconfined)
-        lock.start()
-        lock.create(PASSPHRASE, PASSPHRASE)
+        val lock = AppLockViewModel(dir, MemoryKeyStore(), this, KdfPreset.MINIMUM, Dispatchers.Unconfined)
+        lock.start().join()
+        lock.create(PASSPHRASE, PASSPHRASE).join()
         lock.acknowledgeRecoveryKey()
         val journal = JournalViewModel(lock.solace!!)
         journal.load()
@@ -78,7 +78,7 @@ class SettingsAndSyncTest {
     }
 
     @Test
-    fun backgroundSyncClassifiesWhatHappened() {
+    fun backgroundSyncClassifiesWhatHappened(): Unit = runBlocking {
         val solace = scratch.store()
         assertEquals(SyncOutcome.NotSetUp, BackgroundSync.run(solace))
         val dir = File(scratch.dir(), "store").path
@@ -98,7 +98,7 @@ class SettingsAndSyncTest {
     }
 
     @Test
-    fun backgroundSyncRoundTripAgainstARealServer() {
+    fun backgroundSyncRoundTripAgainstARealServer(): Unit = runBlocking {
         TestServer(scratch).use { server ->
             val dir = File(scratch.dir(), "phone").path
             val keys = MemoryKeyStore()
@@ -116,7 +116,7 @@ class SettingsAndSyncTest {
             assertTrue(pushed.pushed >= 1)
 
             val tablet = scratch.track(
-                Solace.loginNewDevice(File(scratch.dir(), "tablet").path, server.url, "ana", PASSPHRASE, "tablet"),
+                app.solace.ffi.loginNewDevice(File(scratch.dir(), "tablet").path, server.url, "ana", PASSPHRASE, "tablet"),
             )
             tablet.journal().add(JournalDraft(null, JournalBody.Free("from the tablet"), listOf()))
             assertTrue(BackgroundSync.run(tablet) is SyncOutcome.Synced)
