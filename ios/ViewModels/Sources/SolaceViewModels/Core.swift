@@ -139,16 +139,6 @@ public struct Clock: Sendable {
     public static let system = Clock { Day.today() }
 }
 
-/// "day"/"days", "week"/"weeks"… for a streak count.
-public func unitLabel(_ unit: StreakUnit, _ count: Int) -> String {
-    let word: String
-    switch unit {
-    case .days: word = "day"
-    case .weeks: word = "week"
-    case .months: word = "month"
-    }
-    return count == 1 ? word : word + "s"
-}
 
 func fmt1(_ v: Double) -> String { String(format: "%.1f", v) }
 
