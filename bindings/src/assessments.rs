@@ -299,7 +299,7 @@ impl Assessments {
 
     /// The saved safety plan (empty if none).
     pub fn safety_plan(&self) -> Result<SafetyPlan> {
-        self.inner.read(|s| safety::plan(s)).map(Into::into)
+        self.inner.read(safety::plan).map(Into::into)
     }
 
     /// Saves the safety plan (entries trimmed, empty ones dropped) and returns it.

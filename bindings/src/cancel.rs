@@ -98,7 +98,10 @@ mod tests {
     fn a_cancel_ends_calls_in_flight_but_not_later_ones() {
         let cancels = std::sync::Arc::new(Cancels::default());
         let started = std::sync::Arc::new(std::sync::Barrier::new(2));
-        let (c, s) = (std::sync::Arc::clone(&cancels), std::sync::Arc::clone(&started));
+        let (c, s) = (
+            std::sync::Arc::clone(&cancels),
+            std::sync::Arc::clone(&started),
+        );
         let waiter = std::thread::spawn(move || {
             solace_core::app::block_on(async {
                 let never = std::future::pending::<Result<()>>();

@@ -352,7 +352,7 @@ impl Journal {
 
     /// Every tag in use with its count, most used first.
     pub fn tags(&self) -> Result<Vec<TagCount>> {
-        self.inner.read(|s| core::tags(s)).map(|v| {
+        self.inner.read(core::tags).map(|v| {
             v.into_iter()
                 .map(|(tag, count)| TagCount {
                     tag,

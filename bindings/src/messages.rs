@@ -499,7 +499,7 @@ impl Messages {
 
     /// Whether notifications hide who wrote (default true).
     pub fn discreet_notifications(&self) -> Result<bool> {
-        self.inner.read(|s| local::discreet_notifications(s))
+        self.inner.read(local::discreet_notifications)
     }
 
     /// Sets notification discretion.

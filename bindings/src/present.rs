@@ -76,7 +76,10 @@ pub struct SessionStreak {
 #[uniffi::export]
 pub fn session_streak(finished_at: Vec<String>, today: String) -> Result<SessionStreak> {
     let today = parse_date(&today)?;
-    let days: Vec<_> = finished_at.iter().filter_map(|t| core::local_day(t)).collect();
+    let days: Vec<_> = finished_at
+        .iter()
+        .filter_map(|t| core::local_day(t))
+        .collect();
     let streak = core::session_streak(&days, today);
     Ok(SessionStreak {
         days: streak.days,

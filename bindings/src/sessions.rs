@@ -425,7 +425,7 @@ impl Sessions {
     /// The most recent unfinished session, to resume.
     pub fn in_progress(&self) -> Result<Option<MicroSession>> {
         self.inner
-            .read(|s| core::in_progress(s))
+            .read(core::in_progress)
             .map(|o| o.map(Into::into))
     }
 
@@ -438,7 +438,7 @@ impl Sessions {
     /// Every session, newest first.
     pub fn list(&self) -> Result<Vec<MicroSession>> {
         self.inner
-            .read(|s| core::list(s))
+            .read(core::list)
             .map(|v| v.into_iter().map(Into::into).collect())
     }
 

@@ -26,10 +26,13 @@ pub trait AppListener: Send + Sync {
     fn on_message_arrived(&self, peer_account: &str);
 }
 
+/// Listeners by registration id.
+type Entries = Vec<(u64, Arc<dyn AppListener>)>;
+
 /// The registered listeners of one app.
 #[derive(Default)]
 pub(crate) struct Listeners {
-    entries: Mutex<(u64, Vec<(u64, Arc<dyn AppListener>)>)>,
+    entries: Mutex<(u64, Entries)>,
 }
 
 impl Listeners {

@@ -102,7 +102,11 @@ pub struct SessionStreak {
 /// today until the day ends, so a streak up to yesterday still counts.
 pub fn session_streak(finished_days: &[NaiveDate], today: NaiveDate) -> SessionStreak {
     let done_today = finished_days.contains(&today);
-    let mut day = if done_today { Some(today) } else { today.pred_opt() };
+    let mut day = if done_today {
+        Some(today)
+    } else {
+        today.pred_opt()
+    };
     let mut days = 0u32;
     while let Some(d) = day.filter(|d| finished_days.contains(d)) {
         days += 1;
@@ -132,7 +136,10 @@ pub fn mood_headline(
         return format!("No check-ins in the last {days} days");
     }
     let plural = if count == 1 { "" } else { "s" };
-    let mut line = format!("{:.1} average from {count} check-in{plural}", average.unwrap_or(0.0));
+    let mut line = format!(
+        "{:.1} average from {count} check-in{plural}",
+        average.unwrap_or(0.0)
+    );
     if let Some(direction) = trend {
         line.push_str(", ");
         line.push_str(trend_label(direction));

@@ -449,7 +449,7 @@ impl<'a> Messenger<'a> {
                     cell.with(|st| st.atomically(|s| take_in(s, &me, &mut account, message)));
                 if outcome.is_err() {
                     // Rolled back: forget what the in-memory account did (a consumed one-time key).
-                    account = cell.with(|s| DeviceVault::account(s))?;
+                    account = cell.with(DeviceVault::account)?;
                 }
                 match outcome {
                     Ok(Some(peer)) => {
