@@ -310,38 +310,39 @@ final class SolaceTests: XCTestCase {
             throw XCTSkip("SOLACE_BIN not set; run through `cargo xtask test-swift`")
         }
         let db = try tempDir()
+        let port = 20000 + Int.random(in: 0..<20000)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bin)
         process.arguments = ["server"]
         var env = ProcessInfo.processInfo.environment
-        env["SOLACE_SERVER_LISTEN"] = "127.0.0.1:0"
+        env["SOLACE_SERVER_LISTEN"] = "127.0.0.1:\(port)"
         env["SOLACE_SERVER_DATABASE"] = "sqlite:\(db.path)/server.db"
         process.environment = env
-        let pipe = Pipe()
-        process.standardError = pipe
+        process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        var seen = ""
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                if !process.isRunning { break }
-                continue
-            }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let range = seen.range(of: "listening on ") {
-                let rest = seen[range.upperBound...]
-                if let end = rest.firstIndex(of: "\n") {
-                    return (process, String(rest[..<end]).trimmingCharacters(in: .whitespaces))
-                }
-            }
+        while Date() < deadline, process.isRunning {
+            if canConnect(port: port) { return (process, "http://127.0.0.1:\(port)") }
+            usleep(50_000)
         }
         process.terminate()
-        if seen.contains("unrecognized subcommand") {
-            throw XCTSkip("this `solace` binary has no `server` command")
+        throw NSError(domain: "solace", code: 1, userInfo: [NSLocalizedDescriptionKey: "solace server did not start"])
+    }
+
+    private func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
-        throw NSError(domain: "solace", code: 1, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(seen)"])
     }
 
     func testSyncRoundTripAgainstARealServer() async throws {
@@ -433,6 +434,10 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(try client.messages().conversations()[0].unread, 1)
     }
 
+    private func step(_ what: String) {
+        FileHandle.standardError.write("stalled-sync test: \(what)\n".data(using: .utf8)!)
+    }
+
     private func millis(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000
     }
@@ -449,8 +454,11 @@ final class SolaceTests: XCTestCase {
             server.waitUntilExit()
         }
         let pass = "long shared velvet harbor pilgrim"
+        step("server up at \(url)")
         let (phone, _) = try await newStore(pass)
+        step("store created")
         try await phone.sync().register(serverUrl: url, username: "stalled", passphrase: pass, deviceName: "phone")
+        step("registered")
         for i in 0..<20 {
             _ = try phone.journal().add(draft: JournalDraft(title: nil, body: .free(text: "entry \(i)"), tags: ["ui"]))
         }
@@ -459,6 +467,7 @@ final class SolaceTests: XCTestCase {
         defer { sub.cancel() }
 
         XCTAssertEqual(kill(pid, SIGSTOP), 0)
+        step("server stopped")
         let sync = Task.detached {
             try await withTaskCancellationHandler {
                 try await phone.sync().syncNow(budget: .unlimited)
@@ -473,6 +482,7 @@ final class SolaceTests: XCTestCase {
             usleep(5_000)
         }
         usleep(300_000) // the sync now waits on the stalled server
+        step("sync started: \(listener.states)")
 
         var slowest = 0.0
         for _ in 0..<100 {
@@ -483,6 +493,7 @@ final class SolaceTests: XCTestCase {
         XCTAssertLessThan(slowest, 50, "slowest UI read \(slowest) ms")
         _ = try phone.journal().add(draft: JournalDraft(title: nil, body: .free(text: "written during the sync"), tags: []))
 
+        step("reads done, slowest \(slowest) ms")
         let cancelAt = DispatchTime.now()
         sync.cancel()
         let outcome = await sync.result
