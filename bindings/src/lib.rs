@@ -30,6 +30,7 @@ use std::sync::Mutex;
 use solace_core::crypto::kdf::KdfParams;
 use solace_core::{App, Store};
 
+mod cancel;
 mod common;
 mod error;
 mod events;
@@ -40,6 +41,7 @@ mod messages;
 mod mood;
 mod open;
 mod passphrase;
+mod present;
 mod sessions;
 mod sync;
 
@@ -56,6 +58,7 @@ pub use messages::*;
 pub use mood::*;
 pub use open::{create_store, login_new_device, open_with_passphrase, reset_passphrase};
 pub use passphrase::{generate_passphrase, passphrase_strength, PassphraseStrength};
+pub use present::*;
 pub use sessions::*;
 pub use sync::{SyncAccount, SyncBudget, SyncReport, SyncService};
 
@@ -67,11 +70,16 @@ uniffi::setup_scaffolding!();
 /// State shared by a [`Solace`] and its method groups: the core application.
 pub(crate) struct Inner {
     pub(crate) app: App,
+    /// Explicit cancellation of syncs in flight (Swift tasks do not drop Rust futures).
+    pub(crate) cancels: cancel::Cancels,
 }
 
 impl Inner {
     fn new(app: App) -> Arc<Self> {
-        Arc::new(Self { app })
+        Arc::new(Self {
+            app,
+            cancels: cancel::Cancels::default(),
+        })
     }
 
     /// Runs a local write on the store (one short step), mapping core errors.

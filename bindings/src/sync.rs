@@ -191,7 +191,8 @@ impl SyncService {
     /// store is consistent at any interruption. Listeners get `Syncing`, then `Finished` or
     /// `Failed`.
     pub async fn sync_now(&self, budget: SyncBudget) -> Result<SyncReport> {
-        let report = self.inner.app.sync(budget.into()).await?;
+        let sync = async { Ok(self.inner.app.sync(budget.into()).await?) };
+        let report = self.inner.cancels.run(sync).await?;
         Ok(SyncReport::from(&report))
     }
 }

@@ -46,6 +46,12 @@ pub fn bench_ffi() -> Result<(), String> {
         "build release library",
         &mut cargo(&["build", "--release", "-p", "solace-ffi"]),
     )?;
+    // The stalled-server figure needs a `solace server` to stop (`kill -STOP`); debug is enough.
+    run(
+        "build solace (for `solace server`)",
+        &mut cargo(&["build", "-p", "solace-cli", "--bin", "solace"]),
+    )?;
+    let solace = target_dir().join("debug/solace");
     let build = target_dir().join("kotlin-bench");
     std::fs::create_dir_all(&build)
         .map_err(|e| format!("cannot create {}: {e}", build.display()))?;
@@ -71,7 +77,8 @@ pub fn bench_ffi() -> Result<(), String> {
                 "-Djna.library.path={}",
                 target_dir().join("release").display()
             ))
-            .args(["-cp", &full_cp, "app.solace.ffi.bench.FfiBenchKt"]),
+            .args(["-cp", &full_cp, "app.solace.ffi.bench.FfiBenchKt"])
+            .env("SOLACE_BIN", &solace),
     )?;
     eprintln!("bench-ffi: done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())

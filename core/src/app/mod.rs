@@ -17,6 +17,7 @@
 mod account;
 mod events;
 mod messaging;
+pub mod present;
 mod runner;
 mod sync;
 #[cfg(test)]

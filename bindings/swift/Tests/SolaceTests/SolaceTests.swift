@@ -60,6 +60,20 @@ final class RecordingListener: SolaceListener, @unchecked Sendable {
     }
 }
 
+/// `XCTAssertThrowsError` for an async expression.
+func assertThrowsAsync<T>(
+    _ expression: () async throws -> T,
+    file: StaticString = #filePath, line: UInt = #line,
+    _ check: (Error) -> Void
+) async {
+    do {
+        _ = try await expression()
+        XCTFail("expected an error", file: file, line: line)
+    } catch {
+        check(error)
+    }
+}
+
 final class SolaceTests: XCTestCase {
     private var dirs: [URL] = []
     private var open: [Solace] = []
@@ -72,9 +86,9 @@ final class SolaceTests: XCTestCase {
         return dir
     }
 
-    private func newStore(_ passphrase: String = "cobalt lantern tundra oyster") throws -> (Solace, URL) {
+    private func newStore(_ passphrase: String = "cobalt lantern tundra oyster") async throws -> (Solace, URL) {
         let dir = try tempDir()
-        let created = try createStore(dir: dir.path, passphrase: passphrase, kdf: .minimum)
+        let created = try await createStore(dir: dir.path, passphrase: passphrase, kdf: .minimum)
         XCTAssertFalse(created.recoveryKey.isEmpty)
         open.append(created.solace)
         return (created.solace, dir)
@@ -87,8 +101,8 @@ final class SolaceTests: XCTestCase {
         dirs = []
     }
 
-    func testUnlockWithAForeignKeyStore() throws {
-        let (solace, dir) = try newStore()
+    func testUnlockWithAForeignKeyStore() async throws {
+        let (solace, dir) = try await newStore()
         let keys = MemoryKeyStore()
         XCTAssertFalse(try solace.deviceRemembered())
         try solace.rememberDevice(keystore: keys)
@@ -111,15 +125,15 @@ final class SolaceTests: XCTestCase {
         }
     }
 
-    func testWrongPassphraseIsATypedError() throws {
-        let (solace, dir) = try newStore("the right one, surely")
+    func testWrongPassphraseIsATypedError() async throws {
+        let (solace, dir) = try await newStore("the right one, surely")
         solace.closeStore()
-        XCTAssertThrowsError(try Solace.openWithPassphrase(dir: dir.path, passphrase: "not it")) { error in
+        await assertThrowsAsync({ try await openWithPassphrase(dir: dir.path, passphrase: "not it") }) { error in
             XCTAssertEqual(error as? SolaceError, .WrongPassphrase)
         }
-        let again = try Solace.openWithPassphrase(dir: dir.path, passphrase: "the right one, surely")
+        let again = try await openWithPassphrase(dir: dir.path, passphrase: "the right one, surely")
         open.append(again)
-        XCTAssertThrowsError(try Solace.openWithPassphrase(dir: dir.path, passphrase: "the right one, surely")) { error in
+        await assertThrowsAsync({ try await openWithPassphrase(dir: dir.path, passphrase: "the right one, surely") }) { error in
             XCTAssertEqual(error as? SolaceError, .StoreBusy)
         }
         XCTAssertThrowsError(try again.mood().log(draft: MoodDraft(mood: 11))) { error in
@@ -130,8 +144,8 @@ final class SolaceTests: XCTestCase {
         }
     }
 
-    func testJournalCrudWithAThoughtRecord() throws {
-        let (solace, _) = try newStore()
+    func testJournalCrudWithAThoughtRecord() async throws {
+        let (solace, _) = try await newStore()
         let journal = solace.journal()
         let free = try journal.add(draft: JournalDraft(title: "Walk", body: .free(text: "Walked by the river"), tags: ["Walk", "#outside"]))
         XCTAssertEqual(free.current.tags, ["walk", "outside"])
@@ -166,8 +180,8 @@ final class SolaceTests: XCTestCase {
         }
     }
 
-    func testMoodStats() throws {
-        let (solace, _) = try newStore()
+    func testMoodStats() async throws {
+        let (solace, _) = try await newStore()
         let mood = solace.mood()
         _ = try mood.log(draft: MoodDraft(mood: 4, emotions: ["Tired"], sleepHours: 6), at: "2026-03-02T08:00:00+01:00")
         _ = try mood.log(draft: MoodDraft(mood: 6, note: "better"), at: "2026-03-03T08:00:00+01:00")
@@ -184,8 +198,8 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(summary.trend?.direction, .improving)
     }
 
-    func testHabitCheckAndStrength() throws {
-        let (solace, _) = try newStore()
+    func testHabitCheckAndStrength() async throws {
+        let (solace, _) = try await newStore()
         let habits = solace.habits()
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"
@@ -214,8 +228,8 @@ final class SolaceTests: XCTestCase {
         XCTAssertThrowsError(try habits.check(id: habit.id, day: day(1)))
     }
 
-    func testMicroSessionRunsToCompletion() throws {
-        let (solace, _) = try newStore()
+    func testMicroSessionRunsToCompletion() async throws {
+        let (solace, _) = try await newStore()
         let sessions = solace.sessions()
         var s = try sessions.start()
         XCTAssertEqual(s.stage, .checkIn)
@@ -254,8 +268,8 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(techniques().count, 6)
     }
 
-    func testPhq9Item9OpensTheSafetyFlow() throws {
-        let (solace, _) = try newStore()
+    func testPhq9Item9OpensTheSafetyFlow() async throws {
+        let (solace, _) = try await newStore()
         let assessments = solace.assessments()
         XCTAssertEqual(instrumentInfo(instrument: .phq9).items.count, 9)
         _ = try assessments.saveSafetyPlan(plan: SafetyPlan(warningSigns: ["Not sleeping"], helpContacts: ["Sam 555-0101"]))
@@ -275,16 +289,16 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(flagged.change?.delta, 8)
     }
 
-    func testSubscriptionStopsOnCancel() throws {
-        let (solace, _) = try newStore()
+    func testSubscriptionStopsOnCancel() async throws {
+        let (solace, _) = try await newStore()
         let listener = RecordingListener()
         let sub = solace.subscribe(listener: listener)
-        XCTAssertThrowsError(try solace.sync().syncNow(budget: .unlimited)) { error in
+        await assertThrowsAsync({ try await solace.sync().syncNow(budget: .unlimited) }) { error in
             XCTAssertEqual(error as? SolaceError, .NotRegistered)
         }
         XCTAssertEqual(listener.states.count, 2)
         sub.cancel()
-        _ = try? solace.sync().syncNow(budget: .unlimited)
+        _ = try? await solace.sync().syncNow(budget: .unlimited)
         XCTAssertEqual(listener.states.count, 2)
     }
 
@@ -296,96 +310,98 @@ final class SolaceTests: XCTestCase {
             throw XCTSkip("SOLACE_BIN not set; run through `cargo xtask test-swift`")
         }
         let db = try tempDir()
+        let port = 20000 + Int.random(in: 0..<20000)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bin)
         process.arguments = ["server"]
         var env = ProcessInfo.processInfo.environment
-        env["SOLACE_SERVER_LISTEN"] = "127.0.0.1:0"
+        env["SOLACE_SERVER_LISTEN"] = "127.0.0.1:\(port)"
         env["SOLACE_SERVER_DATABASE"] = "sqlite:\(db.path)/server.db"
         process.environment = env
-        let pipe = Pipe()
-        process.standardError = pipe
+        process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        var seen = ""
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                if !process.isRunning { break }
-                continue
-            }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let range = seen.range(of: "listening on ") {
-                let rest = seen[range.upperBound...]
-                if let end = rest.firstIndex(of: "\n") {
-                    return (process, String(rest[..<end]).trimmingCharacters(in: .whitespaces))
-                }
-            }
+        while Date() < deadline, process.isRunning {
+            if canConnect(port: port) { return (process, "http://127.0.0.1:\(port)") }
+            usleep(50_000)
         }
         process.terminate()
-        if seen.contains("unrecognized subcommand") {
-            throw XCTSkip("this `solace` binary has no `server` command")
-        }
-        throw NSError(domain: "solace", code: 1, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(seen)"])
+        throw NSError(domain: "solace", code: 1, userInfo: [NSLocalizedDescriptionKey: "solace server did not start"])
     }
 
-    func testSyncRoundTripAgainstARealServer() throws {
+    private func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    func testSyncRoundTripAgainstARealServer() async throws {
         let (server, url) = try startServer()
         defer {
             server.terminate()
             server.waitUntilExit()
         }
         let pass = "long shared velvet harbor pilgrim"
-        let (phone, _) = try newStore(pass)
+        let (phone, _) = try await newStore(pass)
         let listener = RecordingListener()
         let sub = phone.subscribe(listener: listener)
         defer { sub.cancel() }
-        try phone.sync().register(serverUrl: url, username: "alice", passphrase: pass, deviceName: "phone")
+        try await phone.sync().register(serverUrl: url, username: "alice", passphrase: pass, deviceName: "phone")
         XCTAssertEqual(try phone.sync().account()?.username, "alice")
         let entry = try phone.journal().add(draft: JournalDraft(title: nil, body: .free(text: "synced thought"), tags: ["sync"]))
-        let report = try phone.sync().syncNow(budget: .unlimited)
+        let report = try await phone.sync().syncNow(budget: .unlimited)
         XCTAssertTrue(report.complete)
         XCTAssertGreaterThanOrEqual(report.pushed, 1)
         XCTAssertEqual(try phone.pendingChanges(), 0)
         if case .finished = listener.states.last {} else { XCTFail("no Finished state: \(listener.states)") }
 
         let tabletDir = try tempDir()
-        let tablet = try Solace.loginNewDevice(
+        let tablet = try await loginNewDevice(
             dir: tabletDir.appendingPathComponent("store").path, serverUrl: url,
             username: "alice", passphrase: pass, deviceName: "tablet")
         open.append(tablet)
         XCTAssertEqual(try tablet.journal().get(id: entry.id).current.body, .free(text: "synced thought"))
 
         _ = try tablet.mood().log(draft: MoodDraft(mood: 7))
-        _ = try tablet.sync().syncNow(budget: .background)
-        _ = try phone.sync().syncNow(budget: .unlimited)
+        _ = try await tablet.sync().syncNow(budget: .background)
+        _ = try await phone.sync().syncNow(budget: .unlimited)
         XCTAssertEqual(try phone.mood().list().count, 1)
     }
 
-    func testMessageRoundTripAgainstARealServer() throws {
+    func testMessageRoundTripAgainstARealServer() async throws {
         let (server, url) = try startServer()
         defer {
             server.terminate()
             server.waitUntilExit()
         }
         let pass = "long shared velvet harbor pilgrim"
-        let (therapist, _) = try newStore(pass)
-        let (client, _) = try newStore(pass)
-        try therapist.sync().register(serverUrl: url, username: "dr-kim", passphrase: pass, deviceName: "office")
-        try client.sync().register(serverUrl: url, username: "casey", passphrase: pass, deviceName: "phone")
-        try therapist.messages().publishTherapistProfile(profile: TherapistProfile(
+        let (therapist, _) = try await newStore(pass)
+        let (client, _) = try await newStore(pass)
+        try await therapist.sync().register(serverUrl: url, username: "dr-kim", passphrase: pass, deviceName: "office")
+        try await client.sync().register(serverUrl: url, username: "casey", passphrase: pass, deviceName: "phone")
+        try await therapist.messages().publishTherapistProfile(profile: TherapistProfile(
             displayName: "Dr. Kim", bio: "CBT for worry", specialties: ["anxiety"],
             approaches: ["cbt"], languages: ["en"],
             slots: [AvailabilitySlot(start: "2026-12-01T10:00:00Z", minutes: 60)]))
-        let found = try client.messages().searchDirectory(
+        let found = try await client.messages().searchDirectory(
             query: DirectoryQuery(specialty: "Anxiety", approach: nil, language: nil, text: nil))
         XCTAssertEqual(found.map { $0.profile.displayName }, ["Dr. Kim"])
-        let link = try client.messages().requestLink(therapistId: found[0].therapistId)
+        let link = try await client.messages().requestLink(therapistId: found[0].therapistId)
         XCTAssertEqual(link.state, .pending)
-        XCTAssertEqual(try therapist.messages().acceptLink(linkId: link.linkId).state, .active)
-        _ = try therapist.sync().syncNow(budget: .unlimited)
-        _ = try client.sync().syncNow(budget: .unlimited)
+        let accepted = try await therapist.messages().acceptLink(linkId: link.linkId)
+        XCTAssertEqual(accepted.state, .active)
+        _ = try await therapist.sync().syncNow(budget: .unlimited)
+        _ = try await client.sync().syncNow(budget: .unlimited)
 
         let conversations = try client.messages().conversations()
         XCTAssertEqual(conversations.count, 1)
@@ -393,13 +409,13 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(conversations[0].peerName, "Dr. Kim")
         let sent = try client.messages().sendText(peerAccount: peer, text: "hello from Swift")
         XCTAssertEqual(sent.status, .queued)
-        _ = try client.sync().syncNow(budget: .unlimited)
+        _ = try await client.sync().syncNow(budget: .unlimited)
         XCTAssertEqual(try client.messages().messages(peerAccount: peer).first?.status, .sent)
 
         let listener = RecordingListener()
         let sub = therapist.subscribe(listener: listener)
         defer { sub.cancel() }
-        let background = try therapist.sync().syncNow(budget: .background)
+        let background = try await therapist.sync().syncNow(budget: .background)
         XCTAssertEqual(background.messagesArrived, 1)
         XCTAssertEqual(listener.arrived, [link.clientId])
         let received = try therapist.messages().messages(peerAccount: link.clientId)
@@ -408,13 +424,131 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(received[0].status, .unread)
         XCTAssertEqual(try therapist.messages().markRead(peerAccount: link.clientId), 1)
         _ = try therapist.messages().sendText(peerAccount: link.clientId, text: "hello back")
-        _ = try therapist.sync().syncNow(budget: .unlimited)
+        _ = try await therapist.sync().syncNow(budget: .unlimited)
 
-        _ = try client.sync().syncNow(budget: .unlimited)
+        _ = try await client.sync().syncNow(budget: .unlimited)
         let thread = try client.messages().messages(peerAccount: peer)
         XCTAssertEqual(thread.count, 2)
         XCTAssertEqual(thread[0].status, .read)
         XCTAssertEqual(thread[1].content, .text(text: "hello back"))
         XCTAssertEqual(try client.messages().conversations()[0].unread, 1)
+    }
+
+    private func step(_ what: String) {
+        FileHandle.standardError.write("stalled-sync test: \(what)\n".data(using: .utf8)!)
+    }
+
+    private func millis(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1_000_000
+    }
+
+    /// The issue-12 guarantee: a sync waiting on a server that accepts connections and never
+    /// answers (`kill -STOP`) does not block UI reads — each returns in well under 50 ms — and
+    /// cancelling the sync's task completes within 1 s, leaving the store usable.
+    func testAStalledSyncNeverBlocksUiReadsAndCancels() async throws {
+        let (server, url) = try startServer()
+        let pid = server.processIdentifier
+        defer {
+            kill(pid, SIGCONT)
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let pass = "long shared velvet harbor pilgrim"
+        step("server up at \(url)")
+        let (phone, _) = try await newStore(pass)
+        step("store created")
+        try await phone.sync().register(serverUrl: url, username: "stalled", passphrase: pass, deviceName: "phone")
+        step("registered")
+        for i in 0..<20 {
+            _ = try phone.journal().add(draft: JournalDraft(title: nil, body: .free(text: "entry \(i)"), tags: ["ui"]))
+        }
+        let listener = RecordingListener()
+        let sub = phone.subscribe(listener: listener)
+        defer { sub.cancel() }
+
+        XCTAssertEqual(kill(pid, SIGSTOP), 0)
+        step("server stopped")
+        let sync = Task.detached {
+            try await withTaskCancellationHandler {
+                try await phone.sync().syncNow(budget: .unlimited)
+            } onCancel: {
+                phone.sync().cancelRunning()
+            }
+        }
+        let started = DispatchTime.now()
+        while listener.states.isEmpty {
+            XCTAssertLessThan(millis(since: started), 5_000, "the sync never started")
+            if millis(since: started) > 5_000 { break }
+            usleep(5_000)
+        }
+        usleep(300_000) // the sync now waits on the stalled server
+        step("sync started: \(listener.states)")
+
+        var slowest = 0.0
+        for _ in 0..<100 {
+            let start = DispatchTime.now()
+            XCTAssertEqual(try phone.journal().list(filter: JournalFilter()).count, 20)
+            slowest = max(slowest, millis(since: start))
+        }
+        XCTAssertLessThan(slowest, 50, "slowest UI read \(slowest) ms")
+        _ = try phone.journal().add(draft: JournalDraft(title: nil, body: .free(text: "written during the sync"), tags: []))
+
+        step("reads done, slowest \(slowest) ms")
+        let cancelAt = DispatchTime.now()
+        sync.cancel()
+        let outcome = await sync.result
+        XCTAssertLessThan(millis(since: cancelAt), 1_000, "cancellation took too long")
+        switch outcome {
+        case .success: XCTFail("the sync finished against a stopped server")
+        case .failure(let error): XCTAssertEqual(error as? SolaceError, .Cancelled)
+        }
+        XCTAssertEqual(try phone.journal().list(filter: JournalFilter()).count, 21)
+
+        // Once the server answers again, the next sync completes and listeners hear it.
+        kill(pid, SIGCONT)
+        let report = try await phone.sync().syncNow(budget: .unlimited)
+        XCTAssertTrue(report.complete)
+        XCTAssertEqual(try phone.pendingChanges(), 0)
+        if case .finished = listener.states.last {} else { XCTFail("no Finished state: \(listener.states)") }
+    }
+
+    /// Listeners hear `Syncing` then `Finished`, and `Syncing` then `Failed` when the server is gone.
+    func testListenersHearSyncingThenFinishedOrFailed() async throws {
+        let (server, url) = try startServer()
+        let pass = "long shared velvet harbor pilgrim"
+        let (phone, _) = try await newStore(pass)
+        let listener = RecordingListener()
+        let sub = phone.subscribe(listener: listener)
+        defer { sub.cancel() }
+        try await phone.sync().register(serverUrl: url, username: "listener", passphrase: pass, deviceName: "phone")
+        _ = try phone.journal().add(draft: JournalDraft(title: nil, body: .free(text: "heard"), tags: []))
+        let report = try await phone.sync().syncNow(budget: .unlimited)
+        XCTAssertEqual(listener.states.count, 2)
+        if case .syncing = listener.states.first {} else { XCTFail("first state \(listener.states)") }
+        guard case .finished(let finished)? = listener.states.last else {
+            return XCTFail("no Finished state: \(listener.states)")
+        }
+        XCTAssertEqual(finished, report)
+        server.terminate()
+        server.waitUntilExit()
+        await assertThrowsAsync({ try await phone.sync().syncNow(budget: .unlimited) }) { error in
+            guard case .Network? = error as? SolaceError else { return XCTFail("expected Network, got \(error)") }
+        }
+        XCTAssertEqual(listener.states.count, 4)
+        if case .failed = listener.states.last {} else { XCTFail("no Failed state: \(listener.states)") }
+    }
+
+    /// The presentation derivations come from the core, identical for both apps.
+    func testPresentationComesFromTheCore() throws {
+        XCTAssertEqual(deliveryStatusLabel(status: .queued, outgoing: true), "Waiting to send")
+        XCTAssertNil(deliveryStatusLabel(status: .read, outgoing: false))
+        XCTAssertTrue(messageRetryable(status: .wedged, outgoing: true))
+        XCTAssertEqual(streakUnitLabel(unit: .days, count: 1), "day")
+        XCTAssertEqual(scheduleLabel(schedule: .weekdays(days: [.fri, .mon])), "Mon, Fri")
+        XCTAssertEqual(
+            try sessionStreak(finishedAt: ["2026-03-09T21:00:00+01:00", "2026-03-10T08:00:00+01:00"], today: "2026-03-10"),
+            SessionStreak(days: 2, doneToday: true))
+        XCTAssertEqual(moodHeadline(count: 3, average: 6.2, trend: .improving, days: 7), "6.2 average from 3 check-ins, improving")
+        XCTAssertEqual(try chartX(date: "2026-03-10", today: "2026-03-10", days: 7), 6)
     }
 }

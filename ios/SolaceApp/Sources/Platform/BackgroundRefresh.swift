@@ -30,10 +30,10 @@ enum BackgroundRefresh {
             }
             let outcome: SyncOutcome
             if let solace = open {
-                outcome = BackgroundSync.run(solace) // the app's own open store (one writer)
+                outcome = await BackgroundSync.run(solace) // the app's own open store (one writer)
             } else {
                 let keys = KeychainKeyStore(requireBiometry: settings.appLock, interactive: false)
-                outcome = BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: storeDir, keystore: keys) }
+                outcome = await BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: storeDir, keystore: keys) }
             }
             if let event = BackgroundSync.notificationEvent(outcome) {
                 DiscreetNotifications.post(event, settings: settings)

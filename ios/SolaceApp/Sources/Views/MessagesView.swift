@@ -39,7 +39,7 @@ struct MessagesView<VM: MessagesViewModelProtocol>: View {
                     List(state.messages) { m in
                         VStack(alignment: m.outgoing ? .trailing : .leading) {
                             Text(m.text).padding(8).background(RoundedRectangle(cornerRadius: 10).fill(.quaternary))
-                            if let status = m.status { Text(status.label).font(.caption2) }
+                            if let status = m.statusLabel { Text(status).font(.caption2) }
                         }
                         .frame(maxWidth: .infinity, alignment: m.outgoing ? .trailing : .leading)
                         .onTapGesture { if m.canRetry { vm.retry(messageId: m.id) } }

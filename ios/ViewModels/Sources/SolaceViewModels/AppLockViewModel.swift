@@ -41,8 +41,9 @@ public enum LockState: Equatable, Sendable {
 ///
 /// The `keyStore` is the platform's (iOS Keychain, biometry-gated when the app lock is on), so
 /// "unlock with the device key" *is* the app lock.
+@MainActor
 @Observable
-public final class AppLockViewModel: @unchecked Sendable {
+public final class AppLockViewModel {
     public private(set) var state: LockState = .checking
     public private(set) var solace: Solace?
 
@@ -87,13 +88,11 @@ public final class AppLockViewModel: @unchecked Sendable {
         }
         state = .setup(busy: true)
         let dir = storeDir, keys = keyStore, kdf = kdf
-        let result = await Task.detached {
-            Result { () throws -> CreatedStore in
-                let created = try createStore(dir: dir, passphrase: passphrase, kdf: kdf)
-                try created.solace.rememberDevice(keystore: keys)
-                return created
-            }
-        }.value
+        let result = await catching { () async throws -> CreatedStore in
+            let created = try await createStore(dir: dir, passphrase: passphrase, kdf: kdf)
+            try await Task.detached { try created.solace.rememberDevice(keystore: keys) }.value
+            return created
+        }
         switch result {
         case .success(let created):
             pendingStore = created.solace
@@ -122,15 +121,14 @@ public final class AppLockViewModel: @unchecked Sendable {
         locked.error = nil
         state = .locked(locked)
         let dir = storeDir, keys = keyStore
-        let result = await Task.detached {
-            Result { () throws -> Solace in
-                let store = try Solace.openWithPassphrase(dir: dir, passphrase: passphrase)
-                if rememberDevice, !((try? store.deviceRemembered()) ?? true) {
-                    try? store.rememberDevice(keystore: keys) // best effort
-                }
-                return store
+        let result = await catching { () async throws -> Solace in
+            let store = try await openWithPassphrase(dir: dir, passphrase: passphrase)
+            if rememberDevice, !((try? store.deviceRemembered()) ?? true) {
+                // Best effort, off the main actor (the Keychain may prompt).
+                _ = await Task.detached { try? store.rememberDevice(keystore: keys) }.value
             }
-        }.value
+            return store
+        }
         switch result {
         case .success(let store): unlocked(store)
         case .failure(let error):
@@ -173,13 +171,12 @@ public final class AppLockViewModel: @unchecked Sendable {
         locked.error = nil
         state = .locked(locked)
         let dir = storeDir, keys = keyStore
-        let result = await Task.detached {
-            Result { () throws -> Solace in
-                let store = try Solace.resetPassphrase(dir: dir, recoveryKey: recoveryKey, newPassphrase: newPassphrase)
-                try? store.rememberDevice(keystore: keys)
-                return store
-            }
-        }.value
+        let result = await catching { () async throws -> Solace in
+            let store = try await resetPassphrase(
+                dir: dir, recoveryKey: recoveryKey, newPassphrase: newPassphrase, signOutOtherDevices: false)
+            _ = await Task.detached { try? store.rememberDevice(keystore: keys) }.value
+            return store
+        }
         switch result {
         case .success(let store): unlocked(store)
         case .failure(let error):

@@ -20,9 +20,9 @@ public enum SyncOutcome: Equatable, Sendable {
 /// at any interruption) — fits iOS background refresh's ~30 s.
 public enum BackgroundSync {
     /// Syncs an already open store (the app is running and unlocked).
-    public static func run(_ solace: Solace) -> SyncOutcome {
+    public static func run(_ solace: Solace) async -> SyncOutcome {
         do {
-            let report = try solace.sync().syncNow(budget: .background)
+            let report = try await solace.sync().syncNowCancellable(budget: .background)
             return .synced(pushed: Int(report.pushed), pulled: Int(report.pulled), complete: report.complete,
                            messages: Int(report.messagesArrived))
         } catch {
@@ -32,7 +32,7 @@ public enum BackgroundSync {
 
     /// Opens the store with `open` (the device key, never prompting), syncs and closes it.
     /// A key that needs the person (biometric Keychain item) makes this `.locked`.
-    public static func openAndRun(_ open: () throws -> Solace) -> SyncOutcome {
+    public static func openAndRun(_ open: () throws -> Solace) async -> SyncOutcome {
         let solace: Solace
         do {
             solace = try open()
@@ -46,21 +46,21 @@ public enum BackgroundSync {
             return .locked
         }
         defer { solace.closeStore() }
-        return run(solace)
+        return await run(solace)
     }
 
     /// Which (discreet) notification a run calls for: new messages first, then new data.
     public static func notificationEvent(_ outcome: SyncOutcome) -> NotificationEvent? {
         guard case .synced(_, let pulled, _, let messages) = outcome else { return nil }
-        if messages > 0 { return .newMessage }
-        return pulled > 0 ? .syncedChanges : nil
+        switch syncNotice(pulled: UInt32(pulled), messagesArrived: UInt32(messages)) {
+        case .newMessage?: return .newMessage
+        case .syncedChanges?: return .syncedChanges
+        case nil: return nil
+        }
     }
 
     /// Whether to post the (discreet) "new update" notification: new data or new messages.
-    public static func shouldNotify(_ outcome: SyncOutcome) -> Bool {
-        if case .synced(_, let pulled, _, let messages) = outcome { return pulled > 0 || messages > 0 }
-        return false
-    }
+    public static func shouldNotify(_ outcome: SyncOutcome) -> Bool { notificationEvent(outcome) != nil }
 
     static func classify(_ error: Error) -> SyncOutcome {
         switch error as? SolaceError {

@@ -47,6 +47,7 @@ public struct CheckInState: Equatable, Sendable {
 }
 
 /// The mood check-in form and the last week of check-ins.
+@MainActor
 @Observable
 public final class CheckInViewModel {
     public private(set) var state = CheckInState()

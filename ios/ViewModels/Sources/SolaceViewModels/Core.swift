@@ -139,15 +139,26 @@ public struct Clock: Sendable {
     public static let system = Clock { Day.today() }
 }
 
-/// "day"/"days", "week"/"weeks"… for a streak count.
-public func unitLabel(_ unit: StreakUnit, _ count: Int) -> String {
-    let word: String
-    switch unit {
-    case .days: word = "day"
-    case .weeks: word = "week"
-    case .months: word = "month"
-    }
-    return count == 1 ? word : word + "s"
-}
 
 func fmt1(_ v: Double) -> String { String(format: "%.1f", v) }
+
+/// Runs an async binding call and captures its outcome (`Result.init` takes only sync closures).
+func catching<T>(_ body: () async throws -> T) async -> Result<T, Error> {
+    do {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
+    }
+}
+
+extension SyncService {
+    /// `syncNow` that a Swift task cancellation stops: Swift tasks do not drop Rust futures,
+    /// so the cancellation handler asks the core to cancel the syncs in flight.
+    public func syncNowCancellable(budget: SyncBudget) async throws -> SyncReport {
+        try await withTaskCancellationHandler {
+            try await syncNow(budget: budget)
+        } onCancel: {
+            cancelRunning()
+        }
+    }
+}

@@ -58,6 +58,7 @@ public struct HabitsState: Equatable, Sendable {
 }
 
 /// Habits with today's check-off, streaks (skips don't break them) and strength.
+@MainActor
 @Observable
 public final class HabitsViewModel {
     public private(set) var state = HabitsState()
@@ -129,39 +130,22 @@ public final class HabitsViewModel {
 
     private func fail(_ error: UiError) { state.error = error }
 
-    static func row(_ s: HabitStats) -> HabitRow {
+    nonisolated static func row(_ s: HabitStats) -> HabitRow {
         let d = s.habit.draft
         return HabitRow(
             id: s.habit.id, name: d.name, scheduleLabel: scheduleLabel(d.schedule),
             planLabel: d.plan.map { "If \($0.cue), then I will \($0.action)" },
             currentStreak: Int(s.streaks.current), bestStreak: Int(s.streaks.best),
-            streakLabel: unitLabel(s.streaks.unit, Int(s.streaks.current)),
+            streakLabel: streakUnitLabel(unit: s.streaks.unit, count: s.streaks.current),
             strengthPercent: Int((s.strength * 100).rounded()),
             doneToday: s.today == .done, skippedToday: s.today == .skipped,
             doneLast30Days: Int(s.doneLast30Days)
         )
     }
 
-    public static func dayName(_ day: Weekday) -> String {
-        switch day {
-        case .mon: return "Mon"
-        case .tue: return "Tue"
-        case .wed: return "Wed"
-        case .thu: return "Thu"
-        case .fri: return "Fri"
-        case .sat: return "Sat"
-        case .sun: return "Sun"
-        }
-    }
+    /// Short weekday name (from the core).
+    nonisolated public static func dayName(_ day: Weekday) -> String { weekdayName(day: day) }
 
-    /// "Every day", "3× a week", "Mon, Wed, Fri", "Every 3 days", "5× a month".
-    public static func scheduleLabel(_ schedule: Schedule) -> String {
-        switch schedule {
-        case .daily: return "Every day"
-        case .timesPerWeek(let n): return n == 1 ? "Once a week" : "\(n)× a week"
-        case .timesPerMonth(let n): return n == 1 ? "Once a month" : "\(n)× a month"
-        case .weekdays(let days): return days.map(dayName).joined(separator: ", ")
-        case .everyNDays(let n): return n == 1 ? "Every day" : "Every \(n) days"
-        }
-    }
+    /// "Every day", "3× a week", "Mon, Wed, Fri", "Every 3 days", "5× a month" (from the core).
+    nonisolated public static func scheduleLabel(_ schedule: Schedule) -> String { Solace.scheduleLabel(schedule: schedule) }
 }

@@ -46,6 +46,7 @@ public struct InsightsState: Equatable, Sendable {
 
 /// Insights computed on the device, as chart series: mood over the window, mood by weekday,
 /// habit strength, and how helpful each technique has been (session ratings).
+@MainActor
 @Observable
 public final class InsightsViewModel {
     public private(set) var state = InsightsState()
@@ -66,22 +67,14 @@ public final class InsightsViewModel {
         attempt(fail) {
             let days = state.rangeDays
             let today = clock.today()
-            let start = Day.adding(-(days - 1), to: today)
             let summary = try solace.mood().summary(days: UInt32(days), today: today)
 
-            let points = summary.daily.map { ChartPoint(x: Day.between(start, $0.date), y: $0.average, label: $0.date) }
-            let trend: String?
-            switch summary.trend?.direction {
-            case .improving?: trend = "improving"
-            case .worsening?: trend = "getting lower"
-            case .steady?: trend = "steady"
-            case nil: trend = nil
+            let points = try summary.daily.compactMap { d in
+                try chartX(date: d.date, today: today, days: UInt32(days)).map { ChartPoint(x: Int($0), y: d.average, label: d.date) }
             }
-            let plural = summary.count == 1 ? "" : "s"
-            state.headline = summary.count == 0
-                ? "No check-ins in the last \(days) days"
-                : (["\(fmt1(summary.average ?? 0)) average from \(summary.count) check-in\(plural)"] + [trend].compactMap { $0 })
-                    .joined(separator: ", ")
+            let trend = summary.trend.map { trendLabel(direction: $0.direction) }
+            state.headline = moodHeadline(
+                count: summary.count, average: summary.average, trend: summary.trend?.direction, days: UInt32(days))
             let moodLabel: String
             if let last = points.last {
                 moodLabel = "Mood chart over the last \(days) days: \(points.count) days logged, lowest \(summary.min ?? 0), "

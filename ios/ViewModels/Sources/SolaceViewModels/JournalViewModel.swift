@@ -127,6 +127,7 @@ public struct JournalState: Equatable, Sendable {
 }
 
 /// The journal: list with search and tag filter, and the editor with the thought record template.
+@MainActor
 @Observable
 public final class JournalViewModel {
     public private(set) var state = JournalState()

@@ -7,35 +7,6 @@ import Solace
 // and calls through: composing, statuses, pause, drafts and notification discretion all live in
 // the core. Everything is local and quick except `sync()` (network, run off the caller's thread).
 
-/// Where an outgoing message is.
-public enum DeliveryStatus: CaseIterable, Sendable {
-    case queued, sent, delivered, read, wedged
-
-    /// The status line under a bubble, and what VoiceOver says.
-    public var label: String {
-        switch self {
-        case .queued: return "Waiting to send"
-        case .sent: return "Sent"
-        case .delivered: return "Delivered"
-        case .read: return "Read"
-        case .wedged: return "Not sent. Tap to retry"
-        }
-    }
-
-    /// The binding's status of an outgoing message; nil for incoming ones (unread/read).
-    public init?(_ message: Message) {
-        guard message.outgoing else { return nil }
-        switch message.status {
-        case .queued: self = .queued
-        case .sent: self = .sent
-        case .delivered: self = .delivered
-        case .read: self = .read
-        case .wedged: self = .wedged
-        case .unread: return nil
-        }
-    }
-}
-
 public struct ConversationRow: Equatable, Identifiable, Sendable {
     /// The peer's account id.
     public let id: String
@@ -55,10 +26,11 @@ public struct MessageBubble: Equatable, Identifiable, Sendable {
     public let outgoing: Bool
     public let at: String
     /// nil for incoming messages.
-    public let status: DeliveryStatus?
-
-    /// Failed repeatedly: the bubble offers "retry" (`retry(messageId:)`).
-    public var canRetry: Bool { status == .wedged }
+    public let status: MessageStatus?
+    /// The status line under the bubble (and what VoiceOver says); nil for incoming (from the core).
+    public let statusLabel: String?
+    /// Failed repeatedly: the bubble offers "retry" (`retry(messageId:)`; from the core).
+    public let canRetry: Bool
 }
 
 public struct MessagesState: Equatable, Sendable {
@@ -83,12 +55,14 @@ public struct MessagesState: Equatable, Sendable {
     public var error: UiError?
 
     public var canSend: Bool { selected != nil && !draft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
-    public var totalUnread: Int { conversations.reduce(0) { $0 + $1.unread } }
+    /// Unread messages over all conversations (the badge; counted by the core).
+    public var totalUnread = 0
     /// Ids of messages that need a "retry" tap.
     public var retryable: [String] { messages.filter(\.canRetry).map(\.id) }
 }
 
 /// What the messages screen needs.
+@MainActor
 public protocol MessagesViewModelProtocol: AnyObject, Observable {
     var state: MessagesState { get }
     func load()
@@ -106,8 +80,9 @@ public protocol MessagesViewModelProtocol: AnyObject, Observable {
 /// The messages screen over `solace.messages()`. Conversations come from active links (set up
 /// through the directory); `send()` only queues (works offline) and `sync()` — or background
 /// refresh — delivers. Opening a conversation marks it read (a read receipt is queued).
+@MainActor
 @Observable
-public final class MessagesViewModel: MessagesViewModelProtocol, @unchecked Sendable {
+public final class MessagesViewModel: MessagesViewModelProtocol {
     public private(set) var state = MessagesState()
     @ObservationIgnored private let solace: Solace
     @ObservationIgnored private let messages: Messages
@@ -136,6 +111,7 @@ public final class MessagesViewModel: MessagesViewModelProtocol, @unchecked Send
         }
         let zone = timeZone
         state.conversations = all.map { Self.row($0, timeZone: zone) }
+        state.totalUnread = Int(unreadTotal(conversations: all))
         state.title = open?.peerName
         state.messages = thread.map { Self.bubble($0, timeZone: zone) }
         state.paused = open?.paused ?? false
@@ -194,7 +170,7 @@ public final class MessagesViewModel: MessagesViewModelProtocol, @unchecked Send
     public func sync() async {
         state.syncing = true
         let messages = self.messages
-        let result = await Task.detached { Result { try messages.sync() } }.value
+        let result = await catching { try await messages.sync() }
         state.syncing = false
         switch result {
         case .success(let report):
@@ -233,7 +209,7 @@ public final class MessagesViewModel: MessagesViewModelProtocol, @unchecked Send
 
     private func fail(_ error: UiError) { state.error = error }
 
-    private static func time(_ ms: Int64, timeZone: TimeZone) -> String {
+    nonisolated private static func time(_ ms: Int64, timeZone: TimeZone) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = timeZone
@@ -241,13 +217,13 @@ public final class MessagesViewModel: MessagesViewModelProtocol, @unchecked Send
         return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
     }
 
-    public static func row(_ c: Conversation, timeZone: TimeZone = .current) -> ConversationRow {
+    nonisolated public static func row(_ c: Conversation, timeZone: TimeZone = .current) -> ConversationRow {
         ConversationRow(id: c.peerAccount, title: c.peerName, unread: Int(c.unread), paused: c.paused,
                         lastActivity: c.lastAtMs.map { time($0, timeZone: timeZone) }, peerPaused: c.peerPaused)
     }
 
     /// A binding message as a bubble; wedged ones get the retry affordance.
-    public static func bubble(_ m: Message, timeZone: TimeZone = .current) -> MessageBubble {
+    nonisolated public static func bubble(_ m: Message, timeZone: TimeZone = .current) -> MessageBubble {
         let text: String
         switch m.content {
         case .text(let t): text = t
@@ -261,7 +237,9 @@ public final class MessagesViewModel: MessagesViewModelProtocol, @unchecked Send
             text = "Live session request: \(start), \(minutes) min — \(answer)"
         }
         return MessageBubble(id: m.id, text: text, outgoing: m.outgoing, at: time(m.sentAtMs, timeZone: timeZone),
-                             status: DeliveryStatus(m))
+                             status: m.outgoing ? m.status : nil,
+                             statusLabel: deliveryStatusLabel(status: m.status, outgoing: m.outgoing),
+                             canRetry: messageRetryable(status: m.status, outgoing: m.outgoing))
     }
 }
 
@@ -278,6 +256,8 @@ private final class ArrivalListener: SolaceListener, @unchecked Sendable {
     func onSyncStateChanged(state: SyncState) {}
 
     func onMessageArrived(conversationId: String) {
-        deliver { [weak vm = self.vm] in vm?.messageArrived(conversationId: conversationId) }
+        deliver { [weak vm = self.vm] in
+            Task { @MainActor in vm?.messageArrived(conversationId: conversationId) }
+        }
     }
 }

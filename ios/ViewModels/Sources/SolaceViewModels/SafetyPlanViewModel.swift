@@ -44,6 +44,7 @@ public struct SafetyPlanState: Equatable, Sendable {
 /// The safety plan screen, one tap from every screen. Everything comes from the device
 /// (offline): the person's plan, crisis lines for their region and the disclaimer that Solace
 /// cannot respond to emergencies.
+@MainActor
 @Observable
 public final class SafetyPlanViewModel {
     public private(set) var state = SafetyPlanState()

@@ -109,6 +109,7 @@ public struct SettingsState: Equatable, Sendable {
 
 /// Settings: app lock, discreet notifications, neutral app name and quick hide. `lock` is the
 /// app lock's `lock()`: quick hide shows a neutral screen and locks the store at once.
+@MainActor
 @Observable
 public final class SettingsViewModel {
     public private(set) var state: SettingsState

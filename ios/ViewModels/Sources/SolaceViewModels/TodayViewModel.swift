@@ -72,6 +72,7 @@ public struct TodayState: Equatable, Sendable {
 
 /// The Today screen: start or resume the 5-minute micro-session (every answer is stored as it
 /// is given) and the streaks of sessions and habits.
+@MainActor
 @Observable
 public final class TodayViewModel {
     public private(set) var state = TodayState()
@@ -93,25 +94,19 @@ public final class TodayViewModel {
         attempt(fail) {
             let today = clock.today()
             let all = try sessions.list()
-            let finished = Set(all.compactMap { $0.finishedAt }.map(Day.of(timestamp:)))
-            var day = finished.contains(today) ? today : Day.adding(-1, to: today)
-            var streak = 0
-            while finished.contains(day) {
-                streak += 1
-                day = Day.adding(-1, to: day)
-            }
+            let streak = try sessionStreak(finishedAt: all.compactMap { $0.finishedAt }, today: today)
             let habits = try solace.habits().allStats(today: today).map {
                 HabitStreakRow(
                     id: $0.habit.id, name: $0.habit.draft.name,
                     current: Int($0.streaks.current), best: Int($0.streaks.best),
-                    unitLabel: unitLabel($0.streaks.unit, Int($0.streaks.current)),
+                    unitLabel: streakUnitLabel(unit: $0.streaks.unit, count: $0.streaks.current),
                     doneToday: $0.today == .done
                 )
             }
             state.loading = false
             state.canResume = all.contains { $0.finishedAt == nil }
-            state.sessionStreakDays = streak
-            state.sessionDoneToday = finished.contains(today)
+            state.sessionStreakDays = Int(streak.days)
+            state.sessionDoneToday = streak.doneToday
             state.habits = habits
             state.error = nil
         }

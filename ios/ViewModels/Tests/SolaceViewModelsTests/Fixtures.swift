@@ -23,6 +23,7 @@ final class DeniedKeyStore: KeyStore, @unchecked Sendable {
 
 let passphrase = "cobalt lantern tundra oyster"
 
+@MainActor
 class StoreTestCase: XCTestCase {
     private var dirs: [URL] = []
     private var stores: [Solace] = []
@@ -36,8 +37,8 @@ class StoreTestCase: XCTestCase {
 
     func storePath() throws -> String { try tempDir().appendingPathComponent("store").path }
 
-    func newStore() throws -> Solace {
-        let solace = try createStore(dir: storePath(), passphrase: passphrase, kdf: .minimum).solace
+    func newStore() async throws -> Solace {
+        let solace = try await createStore(dir: storePath(), passphrase: passphrase, kdf: .minimum).solace
         stores.append(solace)
         return solace
     }

@@ -4,40 +4,30 @@ import XCTest
 @testable import SolaceViewModels
 
 final class MessagesTests: StoreTestCase {
-    /// Runs the view model's `sync()` from a synchronous test, bounded (a hang fails, not blocks).
-    private func syncing(_ vm: MessagesViewModel) {
-        let done = expectation(description: "sync")
-        Task.detached {
-            await vm.sync()
-            done.fulfill()
-        }
-        wait(for: [done], timeout: 60)
-    }
-
     /// A therapist and a client registered on `url`, linked through the directory.
-    private func linked(_ url: String) throws -> (therapist: Solace, client: Solace, link: LinkInfo) {
-        let therapist = try newStore()
-        let client = try newStore()
-        try therapist.sync().register(serverUrl: url, username: "dr-kim", passphrase: passphrase, deviceName: "office")
-        try client.sync().register(serverUrl: url, username: "casey", passphrase: passphrase, deviceName: "phone")
-        try therapist.messages().publishTherapistProfile(profile: TherapistProfile(
+    private func linked(_ url: String) async throws -> (therapist: Solace, client: Solace, link: LinkInfo) {
+        let therapist = try await newStore()
+        let client = try await newStore()
+        try await therapist.sync().register(serverUrl: url, username: "dr-kim", passphrase: passphrase, deviceName: "office")
+        try await client.sync().register(serverUrl: url, username: "casey", passphrase: passphrase, deviceName: "phone")
+        try await therapist.messages().publishTherapistProfile(profile: TherapistProfile(
             displayName: "Dr. Kim", bio: "CBT for worry", specialties: ["anxiety"],
             approaches: ["cbt"], languages: ["en"],
             slots: [AvailabilitySlot(start: "2026-12-01T10:00:00Z", minutes: 60)]))
-        let found = try client.messages().searchDirectory(
+        let found = try await client.messages().searchDirectory(
             query: DirectoryQuery(specialty: "anxiety", approach: nil, language: nil, text: nil))
         XCTAssertEqual(found.count, 1)
-        let link = try client.messages().requestLink(therapistId: found[0].therapistId)
-        _ = try therapist.messages().acceptLink(linkId: link.linkId)
-        _ = try therapist.sync().syncNow(budget: .unlimited)
-        _ = try client.sync().syncNow(budget: .unlimited)
+        let link = try await client.messages().requestLink(therapistId: found[0].therapistId)
+        _ = try await therapist.messages().acceptLink(linkId: link.linkId)
+        _ = try await therapist.sync().syncNow(budget: .unlimited)
+        _ = try await client.sync().syncNow(budget: .unlimited)
         return (therapist, client, link)
     }
 
-    func testClientAndTherapistMessageThroughTheViewModels() throws {
+    func testClientAndTherapistMessageThroughTheViewModels() async throws {
         let (server, url) = try startServer()
         defer { server.terminate(); server.waitUntilExit() }
-        let (therapist, client, link) = try linked(url)
+        let (therapist, client, link) = try await linked(url)
 
         // Client: the conversation list shows the therapist's name and no unread messages.
         let vm = MessagesViewModel(solace: client)
@@ -74,10 +64,10 @@ final class MessagesTests: StoreTestCase {
         XCTAssertEqual(queued.text, "hello from the app")
         XCTAssertTrue(queued.outgoing)
         XCTAssertEqual(queued.status, .queued)
-        XCTAssertEqual(queued.status?.label, "Waiting to send")
+        XCTAssertEqual(queued.statusLabel, "Waiting to send")
         XCTAssertFalse(queued.canRetry)
         XCTAssertNil(try client.messages().conversations()[0].draft)
-        syncing(vm)
+        await vm.sync()
         XCTAssertFalse(vm.state.syncing)
         XCTAssertEqual(vm.state.messages.map(\.status), [.sent])
 
@@ -85,7 +75,7 @@ final class MessagesTests: StoreTestCase {
         let tvm = MessagesViewModel(solace: therapist)
         tvm.load()
         XCTAssertEqual(tvm.state.conversations.map(\.unread), [0])
-        syncing(tvm)
+        await tvm.sync()
         XCTAssertEqual(tvm.state.conversations.count, 1)
         let incoming = tvm.state.conversations[0]
         XCTAssertEqual(incoming.id, link.clientId)
@@ -98,7 +88,7 @@ final class MessagesTests: StoreTestCase {
         XCTAssertEqual(Notifications.text(.newMessage, AppSettings()).body, Notifications.discreetBody)
 
         // The delivered receipt went out in the same round.
-        syncing(vm)
+        await vm.sync()
         XCTAssertEqual(vm.state.messages.map(\.status), [.delivered])
 
         // Opening the conversation marks it read; the receipt flows back after syncs.
@@ -108,35 +98,35 @@ final class MessagesTests: StoreTestCase {
         XCTAssertEqual(tvm.state.messages.map(\.text), ["hello from the app"])
         XCTAssertEqual(tvm.state.messages.map(\.outgoing), [false])
         XCTAssertNil(tvm.state.messages[0].status)
-        syncing(tvm)
-        syncing(vm)
+        await tvm.sync()
+        await vm.sync()
         XCTAssertEqual(vm.state.messages.map(\.status), [.read])
-        XCTAssertEqual(vm.state.messages[0].status?.label, "Read")
+        XCTAssertEqual(vm.state.messages[0].statusLabel, "Read")
 
         // Pause and resume: shown on this side at once, and on the other after syncs.
         vm.pause()
         XCTAssertTrue(vm.state.paused)
         XCTAssertEqual(vm.state.conversations.map(\.paused), [true])
-        syncing(vm)
-        syncing(tvm)
+        await vm.sync()
+        await tvm.sync()
         XCTAssertTrue(tvm.state.peerPaused)
         XCTAssertEqual(tvm.state.conversations.map(\.peerPaused), [true])
         XCTAssertFalse(tvm.state.paused)
         vm.resume()
         XCTAssertFalse(vm.state.paused)
         XCTAssertEqual(vm.state.conversations.map(\.paused), [false])
-        syncing(vm)
-        syncing(tvm)
+        await vm.sync()
+        await tvm.sync()
         XCTAssertFalse(tvm.state.peerPaused)
 
         // The therapist replies; a background sync (not the view model) refreshes the client's
         // screen through the listener.
         tvm.updateDraft("hello back")
         tvm.send()
-        syncing(tvm)
+        await tvm.sync()
         vm.close()
         let sub = vm.subscribe(deliver: { $0() })
-        _ = try client.sync().syncNow(budget: .background)
+        _ = try await client.sync().syncNow(budget: .background)
         sub.cancel()
         XCTAssertEqual(vm.state.conversations.map(\.unread), [1])
         vm.open(conversationId: row.id)
@@ -146,7 +136,7 @@ final class MessagesTests: StoreTestCase {
         XCTAssertNil(vm.state.error)
     }
 
-    func testWedgedMessagesOfferRetry() throws {
+    func testWedgedMessagesOfferRetry() async throws {
         let utc = TimeZone(identifier: "UTC")!
         let wedged = MessagesViewModel.bubble(
             Message(id: "m1", peerAccount: "acc-dr", outgoing: true, sentAtMs: 1_764_583_200_000,
@@ -154,7 +144,7 @@ final class MessagesTests: StoreTestCase {
             timeZone: utc)
         XCTAssertEqual(wedged.status, .wedged)
         XCTAssertTrue(wedged.canRetry)
-        XCTAssertEqual(wedged.status?.label, "Not sent. Tap to retry")
+        XCTAssertEqual(wedged.statusLabel, "Not sent. Tap to retry")
         XCTAssertEqual(wedged.at, "2025-12-01 10:00")
         let incoming = MessagesViewModel.bubble(
             Message(id: "m2", peerAccount: "acc-dr", outgoing: false, sentAtMs: 0, status: .unread,
@@ -166,17 +156,17 @@ final class MessagesTests: StoreTestCase {
         XCTAssertEqual(state.retryable, ["m1"])
 
         // Retrying something not in the outbox is harmless.
-        let vm = MessagesViewModel(solace: try newStore())
+        let vm = MessagesViewModel(solace: try await newStore())
         vm.retry(messageId: "no-such-message")
         XCTAssertNil(vm.state.error)
     }
 
-    func testMessagingNeedsSyncSetUp() throws {
-        let vm = MessagesViewModel(solace: try newStore())
+    func testMessagingNeedsSyncSetUp() async throws {
+        let vm = MessagesViewModel(solace: try await newStore())
         vm.load()
         XCTAssertTrue(vm.state.conversations.isEmpty)
         XCTAssertFalse(vm.state.unavailable)
-        syncing(vm)
+        await vm.sync()
         XCTAssertTrue(vm.state.unavailable)
         XCTAssertNil(vm.state.error)
         vm.open(conversationId: "nobody")

@@ -4,8 +4,8 @@ import XCTest
 @testable import SolaceViewModels
 
 final class ScreenTests: StoreTestCase {
-    func testSessionRunsToTheEndAndCountsTowardsTheStreak() throws {
-        let solace = try newStore()
+    func testSessionRunsToTheEndAndCountsTowardsTheStreak() async throws {
+        let solace = try await newStore()
         let today = TodayViewModel(solace: solace)
         today.refresh()
         XCTAssertFalse(today.state.loading)
@@ -53,8 +53,8 @@ final class ScreenTests: StoreTestCase {
         XCTAssertEqual(again.state.session, before)
     }
 
-    func testACheckInShowsUpInTheInsightsSeries() throws {
-        let solace = try newStore()
+    func testACheckInShowsUpInTheInsightsSeries() async throws {
+        let solace = try await newStore()
         let checkIn = CheckInViewModel(solace: solace)
         XCTAssertFalse(checkIn.state.canSave)
         checkIn.setMood(12)
@@ -85,8 +85,8 @@ final class ScreenTests: StoreTestCase {
         guard case .notFound? = checkIn.state.error else { return XCTFail("expected NotFound") }
     }
 
-    func testThoughtRecordTemplate() throws {
-        let solace = try newStore()
+    func testThoughtRecordTemplate() async throws {
+        let solace = try await newStore()
         let journal = JournalViewModel(solace: solace)
         journal.newThoughtRecord()
         journal.nextStep()
@@ -128,8 +128,8 @@ final class ScreenTests: StoreTestCase {
         XCTAssertEqual(journal.state.entries.count, 1)
     }
 
-    func testHabitsAndSafetyPlan() throws {
-        let solace = try newStore()
+    func testHabitsAndSafetyPlan() async throws {
+        let solace = try await newStore()
         let habits = HabitsViewModel(solace: solace)
         habits.newHabit()
         habits.saveHabit()
@@ -168,33 +168,37 @@ final class ScreenTests: StoreTestCase {
         XCTAssertNil(SafetyPlanViewModel.dialNumber("text SHOUT"))
     }
 
-    func testBackgroundSync() throws {
-        let solace = try newStore()
-        XCTAssertEqual(BackgroundSync.run(solace), .notSetUp)
+    func testBackgroundSync() async throws {
+        let solace = try await newStore()
+        let unset = await BackgroundSync.run(solace)
+        XCTAssertEqual(unset, .notSetUp)
         let missing = try storePath()
-        XCTAssertEqual(BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: missing, keystore: DeniedKeyStore()) }, .notSetUp)
+        let missingOutcome = await BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: missing, keystore: DeniedKeyStore()) }
+        XCTAssertEqual(missingOutcome, .notSetUp)
 
         let (server, url) = try startServer()
         defer { server.terminate(); server.waitUntilExit() }
         let dir = try storePath()
         let keys = MemoryKeyStore()
-        let phone = try createStore(dir: dir, passphrase: passphrase, kdf: .minimum).solace
+        let phone = try await createStore(dir: dir, passphrase: passphrase, kdf: .minimum).solace
         try phone.rememberDevice(keystore: keys)
-        try phone.sync().register(serverUrl: url, username: "ana", passphrase: passphrase, deviceName: "phone")
+        try await phone.sync().register(serverUrl: url, username: "ana", passphrase: passphrase, deviceName: "phone")
         _ = try phone.journal().add(draft: JournalDraft(title: nil, body: .free(text: "from the phone"), tags: []))
         phone.closeStore()
 
-        XCTAssertEqual(BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: dir, keystore: DeniedKeyStore()) }, .locked)
-        guard case .synced(let pushed, _, let complete, _) = BackgroundSync.openAndRun({ try Solace.openWithDeviceKey(dir: dir, keystore: keys) }) else {
+        let deniedOutcome = await BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: dir, keystore: DeniedKeyStore()) }
+        XCTAssertEqual(deniedOutcome, .locked)
+        let first = await BackgroundSync.openAndRun({ try Solace.openWithDeviceKey(dir: dir, keystore: keys) })
+        guard case .synced(let pushed, _, let complete, _) = first else {
             return XCTFail("did not sync")
         }
         XCTAssertTrue(complete)
         XCTAssertGreaterThanOrEqual(pushed, 1)
 
-        let tablet = track(try Solace.loginNewDevice(dir: try storePath(), serverUrl: url, username: "ana", passphrase: passphrase, deviceName: "tablet"))
+        let tablet = track(try await loginNewDevice(dir: try storePath(), serverUrl: url, username: "ana", passphrase: passphrase, deviceName: "tablet"))
         _ = try tablet.journal().add(draft: JournalDraft(title: nil, body: .free(text: "from the tablet"), tags: []))
-        _ = BackgroundSync.run(tablet)
-        let pulled = BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: dir, keystore: keys) }
+        _ = await BackgroundSync.run(tablet)
+        let pulled = await BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: dir, keystore: keys) }
         XCTAssertTrue(BackgroundSync.shouldNotify(pulled), "\(pulled)")
         XCTAssertEqual(BackgroundSync.notificationEvent(pulled), .syncedChanges)
         XCTAssertEqual(BackgroundSync.notificationEvent(.synced(pushed: 0, pulled: 0, complete: true, messages: 2)), .newMessage)

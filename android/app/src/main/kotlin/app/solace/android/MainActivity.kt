@@ -32,7 +32,7 @@ class MainActivity : FragmentActivity() {
         super.onCreate(savedInstanceState)
         // No screenshots, and a blank card in Recents.
         window.setFlags(WindowManager.LayoutParams.FLAG_SECURE, WindowManager.LayoutParams.FLAG_SECURE)
-        lifecycleScope.launch { app.lock.start() }
+        app.lock.start()
         setContent {
             MaterialTheme {
                 val lockState by app.lock.state.collectAsState()
@@ -60,7 +60,7 @@ class MainActivity : FragmentActivity() {
             ContextCompat.getMainExecutor(this),
             object : BiometricPrompt.AuthenticationCallback() {
                 override fun onAuthenticationSucceeded(result: BiometricPrompt.AuthenticationResult) {
-                    lifecycleScope.launch { app.lock.unlockWithDevice() }
+                    app.lock.unlockWithDevice()
                 }
             },
         )

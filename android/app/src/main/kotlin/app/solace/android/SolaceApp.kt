@@ -8,6 +8,9 @@ import app.solace.android.platform.SyncWorker
 import app.solace.viewmodels.AppLockViewModel
 import app.solace.viewmodels.SettingsViewModel
 import java.io.File
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
 
 /** Process-wide objects: the one open store (through [lock]), settings, background sync. */
 class SolaceApp : Application() {
@@ -17,7 +20,10 @@ class SolaceApp : Application() {
     /** The platform key store, biometric-gated when the app lock is on. */
     fun keyStore() = KeystoreKeyStore(File(noBackupFilesDir, "device-keys"), settingsStorage.load().appLock)
 
-    val lock: AppLockViewModel by lazy { AppLockViewModel(storeDir, keyStore()) }
+    /** Scope of process-wide work (the lock's unlocks): lives as long as the process. */
+    val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Main)
+
+    val lock: AppLockViewModel by lazy { AppLockViewModel(storeDir, keyStore(), appScope) }
     val settings: SettingsViewModel by lazy { SettingsViewModel(settingsStorage, lock::lock) }
 
     override fun onCreate() {

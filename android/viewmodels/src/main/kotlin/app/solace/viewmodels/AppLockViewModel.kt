@@ -5,8 +5,13 @@ import app.solace.ffi.KeyStore
 import app.solace.ffi.Solace
 import app.solace.ffi.SolaceException
 import app.solace.ffi.createStore
+import app.solace.ffi.openWithPassphrase
+import app.solace.ffi.resetPassphrase
 import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
 /** The lock screen's state. */
@@ -46,10 +51,15 @@ sealed class LockState {
  * The [keyStore] is the platform's (Android Keystore / iOS Keychain): when the app lock is on,
  * loading the device key needs the person's biometrics or device credential, so "unlock with
  * the device key" *is* the app lock.
+ *
+ * Threading: every action launches in [scope] (the app passes `viewModelScope`) and returns its
+ * [Job]; Argon2id runs in the core's async calls, and the platform key store (which may show a
+ * biometric prompt) is called on [io], so the calling (UI) thread never blocks.
  */
 class AppLockViewModel(
     private val storeDir: String,
     private val keyStore: KeyStore,
+    private val scope: CoroutineScope,
     private val kdf: KdfPreset = KdfPreset.STANDARD,
     private val io: CoroutineDispatcher = Dispatchers.IO,
 ) : StateHolder<LockState>(LockState.Checking) {
@@ -60,7 +70,7 @@ class AppLockViewModel(
     private var pendingStore: Solace? = null
 
     /** First screen: opens with the device key when this device is remembered. */
-    suspend fun start() {
+    fun start(): Job = scope.launch {
         set(LockState.Checking)
         val opened = withContext(io) { runCatching { Solace.openWithDeviceKey(storeDir, keyStore) } }
         opened.fold(
@@ -79,7 +89,7 @@ class AppLockViewModel(
     }
 
     /** First run: creates the store, remembers this device and shows the recovery key once. */
-    suspend fun create(passphrase: String, confirmation: String) {
+    fun create(passphrase: String, confirmation: String): Job = scope.launch {
         val error = when {
             passphrase.isBlank() -> UiError.EmptyPassphrase
             passphrase != confirmation -> UiError.PassphrasesDiffer
@@ -87,15 +97,13 @@ class AppLockViewModel(
         }
         if (error != null) {
             set(LockState.Setup(error = error))
-            return
+            return@launch
         }
         set(LockState.Setup(busy = true))
-        val result = withContext(io) {
-            runCatching {
-                val created = createStore(storeDir, passphrase, kdf)
-                created.solace.rememberDevice(keyStore)
-                created
-            }
+        val result = runCatching {
+            val created = createStore(storeDir, passphrase, kdf)
+            withContext(io) { created.solace.rememberDevice(keyStore) }
+            created
         }
         result.fold(
             onSuccess = {
@@ -114,22 +122,20 @@ class AppLockViewModel(
     }
 
     /** Unlocks with the passphrase; a wrong one leaves the screen locked with the typed error. */
-    suspend fun unlock(passphrase: String, rememberDevice: Boolean = true) {
+    fun unlock(passphrase: String, rememberDevice: Boolean = true): Job = scope.launch {
         val locked = current as? LockState.Locked ?: LockState.Locked()
         if (passphrase.isEmpty()) {
             set(locked.copy(error = UiError.EmptyPassphrase))
-            return
+            return@launch
         }
         set(locked.copy(busy = true, error = null))
-        val result = withContext(io) {
-            runCatching {
-                val store = Solace.openWithPassphrase(storeDir, passphrase)
-                if (rememberDevice && !store.deviceRemembered()) {
-                    // Best effort: a refused key store still leaves the store open.
-                    runCatching { store.rememberDevice(keyStore) }
-                }
-                store
+        val result = runCatching {
+            val store = openWithPassphrase(storeDir, passphrase)
+            if (rememberDevice && !store.deviceRemembered()) {
+                // Best effort: a refused key store still leaves the store open.
+                withContext(io) { runCatching { store.rememberDevice(keyStore) } }
             }
+            store
         }
         result.fold(
             onSuccess = { unlocked(it) },
@@ -147,7 +153,7 @@ class AppLockViewModel(
     }
 
     /** Unlocks with the device key (biometric prompt on the platform, when the lock is on). */
-    suspend fun unlockWithDevice() {
+    fun unlockWithDevice(): Job = scope.launch {
         val locked = current as? LockState.Locked ?: LockState.Locked()
         set(locked.copy(busy = true, error = null))
         val result = withContext(io) { runCatching { Solace.openWithDeviceKey(storeDir, keyStore) } }
@@ -167,19 +173,17 @@ class AppLockViewModel(
     }
 
     /** Forgotten passphrase: the recovery key sets a new one. */
-    suspend fun recover(recoveryKey: String, newPassphrase: String) {
+    fun recover(recoveryKey: String, newPassphrase: String): Job = scope.launch {
         val locked = current as? LockState.Locked ?: LockState.Locked()
         if (newPassphrase.isBlank()) {
             set(locked.copy(error = UiError.EmptyPassphrase))
-            return
+            return@launch
         }
         set(locked.copy(busy = true, error = null))
-        val result = withContext(io) {
-            runCatching {
-                val store = Solace.resetPassphrase(storeDir, recoveryKey, newPassphrase)
-                runCatching { store.rememberDevice(keyStore) }
-                store
-            }
+        val result = runCatching {
+            val store = resetPassphrase(storeDir, recoveryKey, newPassphrase, false)
+            withContext(io) { runCatching { store.rememberDevice(keyStore) } }
+            store
         }
         result.fold(
             onSuccess = { unlocked(it) },

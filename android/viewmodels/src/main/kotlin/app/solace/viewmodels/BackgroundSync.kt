@@ -4,6 +4,8 @@ import app.solace.ffi.KeyStoreException
 import app.solace.ffi.Solace
 import app.solace.ffi.SolaceException
 import app.solace.ffi.SyncBudget
+import app.solace.ffi.SyncNotice
+import app.solace.ffi.syncNotice
 
 /** What a background sync run did, as the scheduler (WorkManager, BGTaskScheduler) needs it. */
 sealed class SyncOutcome {
@@ -11,7 +13,15 @@ sealed class SyncOutcome {
      * Ran; [complete] false means the budget ran out: ask to run again soon. [messages] is how
      * many conversations got new messages.
      */
-    data class Synced(val pushed: Int, val pulled: Int, val complete: Boolean, val messages: Int = 0) : SyncOutcome()
+    data class Synced(
+        val pushed: Int,
+        val pulled: Int,
+        val complete: Boolean,
+        val messages: Int = 0,
+    ) : SyncOutcome() {
+        /** The notification the run calls for (the core's rule: messages first, then new data). */
+        val notice: SyncNotice? get() = syncNotice(pulled.toUInt(), messages.toUInt())
+    }
 
     /** Sync is not set up on this device: nothing to do, don't retry. */
     object NotSetUp : SyncOutcome()
@@ -31,10 +41,15 @@ sealed class SyncOutcome {
  * interruption), shared by the Android worker and the iOS refresh task.
  */
 object BackgroundSync {
-    /** Syncs an already open store (the app is running and unlocked). */
-    fun run(solace: Solace): SyncOutcome = try {
+    /** Syncs an already open store (the app is running and unlocked); cancelling the caller cancels it. */
+    suspend fun run(solace: Solace): SyncOutcome = try {
         val report = solace.sync().syncNow(SyncBudget.BACKGROUND)
-        SyncOutcome.Synced(report.pushed.toInt(), report.pulled.toInt(), report.complete, report.messagesArrived.toInt())
+        SyncOutcome.Synced(
+            report.pushed.toInt(),
+            report.pulled.toInt(),
+            report.complete,
+            report.messagesArrived.toInt(),
+        )
     } catch (e: SolaceException) {
         classify(e)
     }
@@ -43,7 +58,7 @@ object BackgroundSync {
      * Opens the store with [open] (the device key, without any prompt), syncs and closes it.
      * A key store that needs the person (biometric lock) makes this [SyncOutcome.Locked].
      */
-    fun openAndRun(open: () -> Solace): SyncOutcome {
+    suspend fun openAndRun(open: () -> Solace): SyncOutcome {
         val solace = try {
             open()
         } catch (e: SolaceException) {
@@ -65,16 +80,14 @@ object BackgroundSync {
     }
 
     /** Which (discreet) notification a run calls for: new messages first, then new data; null for none. */
-    fun notificationEvent(outcome: SyncOutcome): NotificationEvent? = when {
-        outcome !is SyncOutcome.Synced -> null
-        outcome.messages > 0 -> NotificationEvent.NEW_MESSAGE
-        outcome.pulled > 0 -> NotificationEvent.SYNCED_CHANGES
-        else -> null
+    fun notificationEvent(outcome: SyncOutcome): NotificationEvent? = when ((outcome as? SyncOutcome.Synced)?.notice) {
+        SyncNotice.NEW_MESSAGE -> NotificationEvent.NEW_MESSAGE
+        SyncNotice.SYNCED_CHANGES -> NotificationEvent.SYNCED_CHANGES
+        null -> null
     }
 
     /** Whether to post the (discreet) "new update" notification: new data or new messages. */
-    fun shouldNotify(outcome: SyncOutcome): Boolean =
-        outcome is SyncOutcome.Synced && (outcome.pulled > 0 || outcome.messages > 0)
+    fun shouldNotify(outcome: SyncOutcome): Boolean = notificationEvent(outcome) != null
 
     private fun classify(e: SolaceException): SyncOutcome = when (e) {
         is SolaceException.NotRegistered -> SyncOutcome.NotSetUp

@@ -9,6 +9,8 @@ import app.solace.ffi.Reminder
 import app.solace.ffi.Schedule
 import app.solace.ffi.Solace
 import app.solace.ffi.Weekday
+import app.solace.ffi.streakUnitLabel
+import app.solace.ffi.weekdayName
 
 /** A habit on the habits screen. */
 data class HabitRow(
@@ -129,7 +131,7 @@ class HabitsViewModel(
             planLabel = draft.plan?.let { "If ${it.cue}, then I will ${it.action}" },
             currentStreak = s.streaks.current.toInt(),
             bestStreak = s.streaks.best.toInt(),
-            streakLabel = unitLabel(s.streaks.unit, s.streaks.current.toInt()),
+            streakLabel = streakUnitLabel(s.streaks.unit, s.streaks.current),
             strengthPercent = Math.round(s.strength * 100).toInt(),
             doneToday = s.today == DayMark.DONE,
             skippedToday = s.today == DayMark.SKIPPED,
@@ -138,20 +140,10 @@ class HabitsViewModel(
     }
 
     companion object {
-        private val dayNames = mapOf(
-            Weekday.MON to "Mon", Weekday.TUE to "Tue", Weekday.WED to "Wed", Weekday.THU to "Thu",
-            Weekday.FRI to "Fri", Weekday.SAT to "Sat", Weekday.SUN to "Sun",
-        )
+        /** Short weekday name (from the core). */
+        fun dayName(day: Weekday): String = weekdayName(day)
 
-        fun dayName(day: Weekday): String = dayNames.getValue(day)
-
-        /** "Every day", "3× a week", "Mon, Wed, Fri", "Every 3 days", "5× a month". */
-        fun scheduleLabel(schedule: Schedule): String = when (schedule) {
-            is Schedule.Daily -> "Every day"
-            is Schedule.TimesPerWeek -> if (schedule.times.toInt() == 1) "Once a week" else "${schedule.times}× a week"
-            is Schedule.TimesPerMonth -> if (schedule.times.toInt() == 1) "Once a month" else "${schedule.times}× a month"
-            is Schedule.Weekdays -> schedule.days.joinToString(", ") { dayName(it) }
-            is Schedule.EveryNDays -> if (schedule.days.toInt() == 1) "Every day" else "Every ${schedule.days} days"
-        }
+        /** "Every day", "3× a week", "Mon, Wed, Fri", "Every 3 days", "5× a month" (from the core). */
+        fun scheduleLabel(schedule: Schedule): String = app.solace.ffi.scheduleLabel(schedule)
     }
 }

@@ -1,10 +1,11 @@
 package app.solace.viewmodels
 
 import app.solace.ffi.Solace
-import app.solace.ffi.TrendDirection
 import app.solace.ffi.Weekday
+import app.solace.ffi.chartX
+import app.solace.ffi.moodHeadline
 import app.solace.ffi.techniques
-import java.time.temporal.ChronoUnit
+import app.solace.ffi.trendLabel
 import java.util.Locale
 
 /** One point of a line chart: [x] is the day index in the window (0 = oldest day). */
@@ -57,27 +58,13 @@ class InsightsViewModel(
         attempt(::fail) {
             val days = current.rangeDays
             val today = clock.today()
-            val start = today.minusDays((days - 1).toLong())
             val summary = solace.mood().summary(days.toUInt(), today.toString())
 
-            val points = summary.daily.map {
-                val day = java.time.LocalDate.parse(it.date)
-                ChartPoint(ChronoUnit.DAYS.between(start, day).toInt(), it.average, it.date)
+            val points = summary.daily.mapNotNull { d ->
+                chartX(d.date, today.toString(), days.toUInt())?.let { ChartPoint(it.toInt(), d.average, d.date) }
             }
-            val trend = when (summary.trend?.direction) {
-                TrendDirection.IMPROVING -> "improving"
-                TrendDirection.WORSENING -> "getting lower"
-                TrendDirection.STEADY -> "steady"
-                null -> null
-            }
-            val headline = if (summary.count == 0u) {
-                "No check-ins in the last $days days"
-            } else {
-                listOfNotNull(
-                    "${fmt(summary.average ?: 0.0)} average from ${summary.count} check-in${if (summary.count == 1u) "" else "s"}",
-                    trend,
-                ).joinToString(", ")
-            }
+            val trend = summary.trend?.direction?.let(::trendLabel)
+            val headline = moodHeadline(summary.count, summary.average, summary.trend?.direction, days.toUInt())
             val moodLabel = if (points.isEmpty()) {
                 "Mood chart: no check-ins in the last $days days"
             } else {

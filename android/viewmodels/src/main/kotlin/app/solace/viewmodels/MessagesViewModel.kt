@@ -14,52 +14,19 @@ import app.solace.ffi.SyncState
 import java.time.Instant
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
-import kotlinx.coroutines.CoroutineDispatcher
-import kotlinx.coroutines.Dispatchers
+import app.solace.ffi.deliveryStatusLabel
+import app.solace.ffi.messageRetryable
+import app.solace.ffi.unreadTotal
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.StateFlow
-import kotlinx.coroutines.withContext
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
 
 // End-to-end encrypted messaging with a therapist (or, on a therapist's device, with clients),
 // over `solace.messages()`. The view model only maps the bindings' records onto [MessagesState]
 // and calls through: composing, statuses, pause, drafts and notification discretion all live in
 // the core. Everything is local and quick except [MessagesViewModel.sync] (network).
-
-/** Where an outgoing message is. */
-enum class DeliveryStatus {
-    /** Stored encrypted on the device, waiting for a connection. */
-    QUEUED,
-    /** Accepted by the server. */
-    SENT,
-    /** Decrypted on the therapist's device. */
-    DELIVERED,
-    /** The therapist opened it. */
-    READ,
-    /** Repeated failures: the person must retry. */
-    WEDGED,
-    ;
-
-    /** The status line under a bubble, and what a screen reader says. */
-    val label: String
-        get() = when (this) {
-            QUEUED -> "Waiting to send"
-            SENT -> "Sent"
-            DELIVERED -> "Delivered"
-            READ -> "Read"
-            WEDGED -> "Not sent. Tap to retry"
-        }
-
-    companion object {
-        /** The binding's status of an outgoing message; null for incoming ones (unread/read). */
-        fun of(message: Message): DeliveryStatus? = if (!message.outgoing) null else when (message.status) {
-            MessageStatus.QUEUED -> QUEUED
-            MessageStatus.SENT -> SENT
-            MessageStatus.DELIVERED -> DELIVERED
-            MessageStatus.READ -> READ
-            MessageStatus.WEDGED -> WEDGED
-            MessageStatus.UNREAD -> null
-        }
-    }
-}
 
 data class ConversationRow(
     /** The peer's account id. */
@@ -80,11 +47,12 @@ data class MessageBubble(
     val outgoing: Boolean,
     val at: String,
     /** Null for incoming messages. */
-    val status: DeliveryStatus?,
-) {
+    val status: MessageStatus?,
+    /** The status line under the bubble (and what a screen reader says); null for incoming. */
+    val statusLabel: String?,
     /** Failed repeatedly: the bubble offers "retry" ([MessagesViewModel.retry]). */
-    val canRetry: Boolean get() = status == DeliveryStatus.WEDGED
-}
+    val canRetry: Boolean,
+)
 
 data class MessagesState(
     val conversations: List<ConversationRow> = emptyList(),
@@ -109,9 +77,10 @@ data class MessagesState(
      */
     val notification: String? = null,
     val error: UiError? = null,
+    /** Unread messages over all conversations (the badge; counted by the core). */
+    val totalUnread: Int = 0,
 ) {
     val canSend: Boolean get() = selected != null && draft.isNotBlank()
-    val totalUnread: Int get() = conversations.sumOf { it.unread }
     /** Ids of messages that need a "retry" tap. */
     val retryable: List<String> get() = messages.filter { it.canRetry }.map { it.id }
 }
@@ -128,8 +97,8 @@ interface MessagesViewModel {
     fun pause()
     fun resume()
 
-    /** *Network* (runs on the IO dispatcher): takes in new messages, sends the outbox, reloads. */
-    suspend fun sync()
+    /** *Network*, launched in the view model's scope: takes in new messages, sends the outbox, reloads. */
+    fun sync(): Job
 }
 
 /**
@@ -139,7 +108,7 @@ interface MessagesViewModel {
  */
 class SolaceMessagesViewModel(
     private val solace: Solace,
-    private val io: CoroutineDispatcher = Dispatchers.IO,
+    private val scope: CoroutineScope,
     private val zone: ZoneId = ZoneId.systemDefault(),
 ) : StateHolder<MessagesState>(MessagesState()), MessagesViewModel {
     private val messages: Messages = solace.messages()
@@ -157,6 +126,7 @@ class SolaceMessagesViewModel(
         update { s ->
             s.copy(
                 conversations = all.map { row(it, zone) },
+                totalUnread = unreadTotal(all).toInt(),
                 title = open?.peerName,
                 messages = thread.map { bubble(it, zone) },
                 paused = open?.paused ?: false,
@@ -209,14 +179,16 @@ class SolaceMessagesViewModel(
 
     override fun resume() = setPaused(false)
 
-    override suspend fun sync() {
+    override fun sync(): Job = scope.launch {
         update { it.copy(syncing = true) }
         val report = try {
-            withContext(io) { messages.sync() }
+            messages.sync()
         } catch (e: SolaceException) {
             update { it.copy(syncing = false, unavailable = e is SolaceException.NotRegistered) }
             if (e !is SolaceException.NotRegistered) fail(e.toUiError())
-            return
+            return@launch
+        } finally {
+            if (!isActive) update { it.copy(syncing = false) }
         }
         update { it.copy(syncing = false, unavailable = false, notification = report.notification) }
         load()
@@ -270,7 +242,9 @@ class SolaceMessagesViewModel(
             },
             outgoing = m.outgoing,
             at = time(m.sentAtMs, zone),
-            status = DeliveryStatus.of(m),
+            status = if (m.outgoing) m.status else null,
+            statusLabel = deliveryStatusLabel(m.status, m.outgoing),
+            canRetry = messageRetryable(m.status, m.outgoing),
         )
     }
 }

@@ -10,6 +10,8 @@ import app.solace.ffi.Solace
 import app.solace.ffi.StepKind
 import app.solace.ffi.TechniqueId
 import app.solace.ffi.TechniqueInfo
+import app.solace.ffi.sessionStreak
+import app.solace.ffi.streakUnitLabel
 import app.solace.ffi.techniques
 
 /** A habit's streak on the Today screen. */
@@ -96,20 +98,14 @@ class TodayViewModel(
         attempt(::fail) {
             val today = clock.today()
             val all = sessions.list()
-            val finishedDays = all.mapNotNull { it.finishedAt }.map(::dayOf).toSet()
-            var day = if (today in finishedDays) today else today.minusDays(1)
-            var streak = 0
-            while (day in finishedDays) {
-                streak += 1
-                day = day.minusDays(1)
-            }
+            val streak = sessionStreak(all.mapNotNull { it.finishedAt }, today.toString())
             val habits = solace.habits().allStats(today.toString()).map {
                 HabitStreakRow(
                     id = it.habit.id,
                     name = it.habit.draft.name,
                     current = it.streaks.current.toInt(),
                     best = it.streaks.best.toInt(),
-                    unitLabel = unitLabel(it.streaks.unit, it.streaks.current.toInt()),
+                    unitLabel = streakUnitLabel(it.streaks.unit, it.streaks.current),
                     doneToday = it.today == app.solace.ffi.DayMark.DONE,
                 )
             }
@@ -117,8 +113,8 @@ class TodayViewModel(
                 it.copy(
                     loading = false,
                     canResume = all.any { s -> s.finishedAt == null },
-                    sessionStreakDays = streak,
-                    sessionDoneToday = today in finishedDays,
+                    sessionStreakDays = streak.days.toInt(),
+                    sessionDoneToday = streak.doneToday,
                     habits = habits,
                     error = null,
                 )
@@ -224,14 +220,4 @@ class TodayViewModel(
     }
 
     private fun fail(error: UiError) = update { it.copy(loading = false, error = error) }
-}
-
-/** "day"/"days", "week"/"weeks"… for a streak count. */
-fun unitLabel(unit: app.solace.ffi.StreakUnit, count: Int): String {
-    val word = when (unit) {
-        app.solace.ffi.StreakUnit.DAYS -> "day"
-        app.solace.ffi.StreakUnit.WEEKS -> "week"
-        app.solace.ffi.StreakUnit.MONTHS -> "month"
-    }
-    return if (count == 1) word else word + "s"
 }

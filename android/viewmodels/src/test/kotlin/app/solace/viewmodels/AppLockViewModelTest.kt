@@ -2,6 +2,7 @@ package app.solace.viewmodels
 
 import app.solace.ffi.KdfPreset
 import java.io.File
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.runBlocking
 import org.junit.After
@@ -18,23 +19,23 @@ class AppLockViewModelTest {
     @After
     fun cleanUp() = scratch.close()
 
-    private fun vm(dir: File, keys: app.solace.ffi.KeyStore = MemoryKeyStore()) =
-        AppLockViewModel(File(dir, "store").path, keys, KdfPreset.MINIMUM, Dispatchers.Unconfined)
+    private fun CoroutineScope.vm(dir: File, keys: app.solace.ffi.KeyStore = MemoryKeyStore()) =
+        AppLockViewModel(File(dir, "store").path, keys, this, KdfPreset.MINIMUM, Dispatchers.Unconfined)
 
     @Test
     fun firstRunCreatesTheStoreAndShowsTheRecoveryKeyOnce() = runBlocking {
         val dir = scratch.dir()
         val keys = MemoryKeyStore()
         val lock = vm(dir, keys)
-        lock.start()
+        lock.start().join()
         assertTrue(lock.current is LockState.Setup)
 
-        lock.create(PASSPHRASE, "something else")
+        lock.create(PASSPHRASE, "something else").join()
         assertEquals(UiError.PassphrasesDiffer, (lock.current as LockState.Setup).error)
-        lock.create("", "")
+        lock.create("", "").join()
         assertEquals(UiError.EmptyPassphrase, (lock.current as LockState.Setup).error)
 
-        lock.create(PASSPHRASE, PASSPHRASE)
+        lock.create(PASSPHRASE, PASSPHRASE).join()
         val shown = lock.current as LockState.ShowRecoveryKey
         assertTrue(shown.recoveryKey.isNotBlank())
         assertNull("not unlocked before the key is acknowledged", lock.solace)
@@ -50,30 +51,30 @@ class AppLockViewModelTest {
     fun wrongPassphraseShowsTheTypedErrorAndCountsAttempts() = runBlocking {
         val dir = scratch.dir()
         val lock = vm(dir, MemoryKeyStore())
-        lock.start()
-        lock.create(PASSPHRASE, PASSPHRASE)
+        lock.start().join()
+        lock.create(PASSPHRASE, PASSPHRASE).join()
         lock.acknowledgeRecoveryKey()
         lock.lock()
         val locked = lock.current as LockState.Locked
         assertTrue("a remembered device can unlock with its key", locked.deviceUnlockAvailable)
         assertNull(lock.solace)
 
-        lock.unlock("not the passphrase")
+        lock.unlock("not the passphrase").join()
         var state = lock.current as LockState.Locked
         assertEquals(UiError.WrongPassphrase, state.error)
         assertEquals(1, state.failedAttempts)
         assertFalse(state.busy)
         assertFalse(state.offerRecovery)
-        lock.unlock("still not it")
-        lock.unlock("nope")
+        lock.unlock("still not it").join()
+        lock.unlock("nope").join()
         state = lock.current as LockState.Locked
         assertEquals(3, state.failedAttempts)
         assertTrue("after three wrong passphrases the recovery key is offered", state.offerRecovery)
 
-        lock.unlock("")
+        lock.unlock("").join()
         assertEquals(UiError.EmptyPassphrase, (lock.current as LockState.Locked).error)
 
-        lock.unlock(PASSPHRASE)
+        lock.unlock(PASSPHRASE).join()
         assertEquals(LockState.Unlocked, lock.current)
         assertNotNull(lock.solace)
         lock.lock()
@@ -84,28 +85,28 @@ class AppLockViewModelTest {
         val dir = scratch.dir()
         val keys = MemoryKeyStore()
         val first = vm(dir, keys)
-        first.start()
-        first.create(PASSPHRASE, PASSPHRASE)
+        first.start().join()
+        first.create(PASSPHRASE, PASSPHRASE).join()
         first.acknowledgeRecoveryKey()
         first.lock()
 
         // Next launch: the device key opens the store directly.
         val next = vm(dir, keys)
-        next.start()
+        next.start().join()
         assertEquals(LockState.Unlocked, next.current)
         next.lock()
 
         // A biometric prompt cancelled (the platform key store refuses): locked, typed error.
         val denied = vm(dir, DeniedKeyStore())
-        denied.start()
+        denied.start().join()
         val state = denied.current as LockState.Locked
         assertEquals(UiError.KeyStoreDenied, state.error)
 
         // Another device (no key): passphrase only.
         val fresh = vm(dir, MemoryKeyStore())
-        fresh.start()
+        fresh.start().join()
         assertEquals(LockState.Locked(deviceUnlockAvailable = false), fresh.current)
-        fresh.unlockWithDevice()
+        fresh.unlockWithDevice().join()
         assertEquals(UiError.DeviceNotRemembered, (fresh.current as LockState.Locked).error)
     }
 
@@ -113,20 +114,20 @@ class AppLockViewModelTest {
     fun recoveryKeySetsANewPassphrase() = runBlocking {
         val dir = scratch.dir()
         val lock = vm(dir, MemoryKeyStore())
-        lock.start()
-        lock.create(PASSPHRASE, PASSPHRASE)
+        lock.start().join()
+        lock.create(PASSPHRASE, PASSPHRASE).join()
         val recovery = (lock.current as LockState.ShowRecoveryKey).recoveryKey
         lock.acknowledgeRecoveryKey()
         lock.lock()
 
-        lock.recover("not a key", "new velvet harbor pilgrim")
+        lock.recover("not a key", "new velvet harbor pilgrim").join()
         assertEquals(UiError.MalformedRecoveryKey, (lock.current as LockState.Locked).error)
-        lock.recover(recovery, "new velvet harbor pilgrim")
+        lock.recover(recovery, "new velvet harbor pilgrim").join()
         assertEquals(LockState.Unlocked, lock.current)
         lock.lock()
-        lock.unlock(PASSPHRASE)
+        lock.unlock(PASSPHRASE).join()
         assertEquals(UiError.WrongPassphrase, (lock.current as LockState.Locked).error)
-        lock.unlock("new velvet harbor pilgrim")
+        lock.unlock("new velvet harbor pilgrim").join()
         assertEquals(LockState.Unlocked, lock.current)
         lock.lock()
     }

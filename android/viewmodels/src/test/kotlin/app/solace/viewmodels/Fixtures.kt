@@ -12,6 +12,7 @@ import java.net.ServerSocket
 import java.net.Socket
 import java.nio.file.Files
 import java.util.concurrent.ConcurrentHashMap
+import kotlinx.coroutines.runBlocking
 import org.junit.Assume.assumeTrue
 
 class MemoryKeyStore : KeyStore {
@@ -42,8 +43,9 @@ class Scratch : AutoCloseable {
     fun dir(): File = Files.createTempDirectory("solace-vm").toFile().also { dirs.add(it) }
 
     /** A fresh open store. */
-    fun store(passphrase: String = PASSPHRASE): Solace =
+    fun store(passphrase: String = PASSPHRASE): Solace = runBlocking {
         createStore(File(dir(), "store").path, passphrase, KdfPreset.MINIMUM).solace.also { stores.add(it) }
+    }
 
     fun track(solace: Solace): Solace = solace.also { stores.add(it) }
 
@@ -85,7 +87,11 @@ class TestServer(scratch: Scratch) : AutoCloseable {
         url = "http://127.0.0.1:$port"
     }
 
+    /** The server's process id (for `kill -STOP`). */
+    val pid: Long get() = process.pid()
+
     override fun close() {
+        ProcessBuilder("kill", "-CONT", process.pid().toString()).start().waitFor()
         process.destroy()
         process.waitFor()
     }

@@ -26,7 +26,7 @@ class MessagesViewModelTest {
     fun cleanUp() = scratch.close()
 
     /** A therapist and a client registered on [server], linked through the directory. */
-    private fun linked(server: TestServer): Triple<Solace, Solace, LinkInfo> {
+    private suspend fun linked(server: TestServer): Triple<Solace, Solace, LinkInfo> {
         val therapist = scratch.store()
         val client = scratch.store()
         therapist.sync().register(server.url, "dr-kim", PASSPHRASE, "office")
@@ -55,7 +55,7 @@ class MessagesViewModelTest {
             val (therapist, client, link) = linked(server)
 
             // Client: the conversation list shows the therapist's name and no unread messages.
-            val vm = SolaceMessagesViewModel(client, Dispatchers.Unconfined)
+            val vm = SolaceMessagesViewModel(client, this)
             vm.load()
             val row = vm.current.conversations.single()
             assertEquals("Dr. Kim", row.title)
@@ -74,7 +74,7 @@ class MessagesViewModelTest {
             assertEquals("", vm.current.draft)
             vm.open(row.id)
             assertEquals("half a thought", vm.current.draft)
-            val restarted = SolaceMessagesViewModel(client, Dispatchers.Unconfined)
+            val restarted = SolaceMessagesViewModel(client, this)
             restarted.open(row.id)
             assertEquals("half a thought", restarted.current.draft)
 
@@ -86,19 +86,19 @@ class MessagesViewModelTest {
             val queued = vm.current.messages.single()
             assertEquals("hello from the app", queued.text)
             assertTrue(queued.outgoing)
-            assertEquals(DeliveryStatus.QUEUED, queued.status)
-            assertEquals("Waiting to send", queued.status!!.label)
+            assertEquals(MessageStatus.QUEUED, queued.status)
+            assertEquals("Waiting to send", queued.statusLabel)
             assertFalse(queued.canRetry)
             assertNull(client.messages().conversations().single().draft)
-            vm.sync()
+            vm.sync().join()
             assertFalse(vm.current.syncing)
-            assertEquals(DeliveryStatus.SENT, vm.current.messages.single().status)
+            assertEquals(MessageStatus.SENT, vm.current.messages.single().status)
 
             // Therapist: the message arrives, unread 1, under the client's name.
-            val tvm = SolaceMessagesViewModel(therapist, Dispatchers.Unconfined)
+            val tvm = SolaceMessagesViewModel(therapist, this)
             tvm.load()
             assertTrue(tvm.current.conversations.single().unread == 0)
-            tvm.sync()
+            tvm.sync().join()
             val incoming = tvm.current.conversations.single()
             assertEquals(link.clientId, incoming.id)
             assertEquals(link.clientName, incoming.title)
@@ -110,8 +110,8 @@ class MessagesViewModelTest {
             assertEquals(Notifications.DISCREET_BODY, Notifications.text(NotificationEvent.NEW_MESSAGE, AppSettings()).body)
 
             // The delivered receipt went out in the same round.
-            vm.sync()
-            assertEquals(DeliveryStatus.DELIVERED, vm.current.messages.single().status)
+            vm.sync().join()
+            assertEquals(MessageStatus.DELIVERED, vm.current.messages.single().status)
 
             // Opening the conversation marks it read; the receipt flows back after syncs.
             tvm.open(incoming.id)
@@ -121,32 +121,32 @@ class MessagesViewModelTest {
             assertEquals("hello from the app", shown.text)
             assertFalse(shown.outgoing)
             assertNull(shown.status)
-            tvm.sync()
-            vm.sync()
-            assertEquals(DeliveryStatus.READ, vm.current.messages.single().status)
-            assertEquals("Read", vm.current.messages.single().status!!.label)
+            tvm.sync().join()
+            vm.sync().join()
+            assertEquals(MessageStatus.READ, vm.current.messages.single().status)
+            assertEquals("Read", vm.current.messages.single().statusLabel)
 
             // Pause and resume: shown on this side at once, and on the other after syncs.
             vm.pause()
             assertTrue(vm.current.paused)
             assertTrue(vm.current.conversations.single().paused)
-            vm.sync()
-            tvm.sync()
+            vm.sync().join()
+            tvm.sync().join()
             assertTrue(tvm.current.peerPaused)
             assertTrue(tvm.current.conversations.single().peerPaused)
             assertFalse(tvm.current.paused)
             vm.resume()
             assertFalse(vm.current.paused)
             assertFalse(vm.current.conversations.single().paused)
-            vm.sync()
-            tvm.sync()
+            vm.sync().join()
+            tvm.sync().join()
             assertFalse(tvm.current.peerPaused)
 
             // The therapist replies; the client's list counts it; a background sync (not the
             // view model) refreshes the screen through the listener.
             tvm.updateDraft("hello back")
             tvm.send()
-            tvm.sync()
+            tvm.sync().join()
             vm.close()
             val sub = vm.subscribe()
             client.sync().syncNow(SyncBudget.BACKGROUND)
@@ -161,15 +161,15 @@ class MessagesViewModelTest {
     }
 
     @Test
-    fun wedgedMessagesOfferRetry() {
+    fun wedgedMessagesOfferRetry(): Unit = runBlocking {
         val zone = ZoneOffset.UTC
         val wedged = SolaceMessagesViewModel.bubble(
             Message("m1", "acc-dr", true, 1_764_583_200_000, MessageStatus.WEDGED, MessageContent.Text("are you there?")),
             zone,
         )
-        assertEquals(DeliveryStatus.WEDGED, wedged.status)
+        assertEquals(MessageStatus.WEDGED, wedged.status)
         assertTrue(wedged.canRetry)
-        assertEquals("Not sent. Tap to retry", wedged.status!!.label)
+        assertEquals("Not sent. Tap to retry", wedged.statusLabel)
         assertEquals("2025-12-01 10:00", wedged.at)
         val incoming = SolaceMessagesViewModel.bubble(
             Message("m2", "acc-dr", false, 0, MessageStatus.UNREAD, MessageContent.Text("hi")),
@@ -181,18 +181,18 @@ class MessagesViewModelTest {
         assertEquals(listOf("m1"), state.retryable)
 
         // Retrying something not in the outbox is harmless.
-        val vm = SolaceMessagesViewModel(scratch.store(), Dispatchers.Unconfined)
+        val vm = SolaceMessagesViewModel(scratch.store(), this)
         vm.retry("no-such-message")
         assertNull(vm.current.error)
     }
 
     @Test
     fun messagingNeedsSyncSetUp() = runBlocking {
-        val vm = SolaceMessagesViewModel(scratch.store(), Dispatchers.Unconfined)
+        val vm = SolaceMessagesViewModel(scratch.store(), this)
         vm.load()
         assertTrue(vm.current.conversations.isEmpty())
         assertFalse(vm.current.unavailable)
-        vm.sync()
+        vm.sync().join()
         assertTrue(vm.current.unavailable)
         assertNull(vm.current.error)
         vm.open("nobody")

@@ -6,7 +6,11 @@ import app.solace.ffi.KdfPreset
 import app.solace.ffi.Solace
 import java.io.File
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -22,9 +26,9 @@ class SettingsAndSyncTest {
     @Test
     fun quickHideShowsTheNeutralScreenAndLocksAtOnce() = runBlocking {
         val dir = File(scratch.dir(), "store").path
-        val lock = AppLockViewModel(dir, MemoryKeyStore(), KdfPreset.MINIMUM, Dispatchers.Unconfined)
-        lock.start()
-        lock.create(PASSPHRASE, PASSPHRASE)
+        val lock = AppLockViewModel(dir, MemoryKeyStore(), this, KdfPreset.MINIMUM, Dispatchers.Unconfined)
+        lock.start().join()
+        lock.create(PASSPHRASE, PASSPHRASE).join()
         lock.acknowledgeRecoveryKey()
         val journal = JournalViewModel(lock.solace!!)
         journal.load()
@@ -38,7 +42,7 @@ class SettingsAndSyncTest {
         journal.load()
         assertEquals(UiError.Locked, journal.current.error)
 
-        lock.unlock(PASSPHRASE)
+        lock.unlock(PASSPHRASE).join()
         settings.reveal()
         assertFalse(settings.current.hidden)
         assertEquals(LockState.Unlocked, lock.current)
@@ -78,7 +82,7 @@ class SettingsAndSyncTest {
     }
 
     @Test
-    fun backgroundSyncClassifiesWhatHappened() {
+    fun backgroundSyncClassifiesWhatHappened(): Unit = runBlocking {
         val solace = scratch.store()
         assertEquals(SyncOutcome.NotSetUp, BackgroundSync.run(solace))
         val dir = File(scratch.dir(), "store").path
@@ -98,7 +102,7 @@ class SettingsAndSyncTest {
     }
 
     @Test
-    fun backgroundSyncRoundTripAgainstARealServer() {
+    fun backgroundSyncRoundTripAgainstARealServer(): Unit = runBlocking {
         TestServer(scratch).use { server ->
             val dir = File(scratch.dir(), "phone").path
             val keys = MemoryKeyStore()
@@ -116,7 +120,7 @@ class SettingsAndSyncTest {
             assertTrue(pushed.pushed >= 1)
 
             val tablet = scratch.track(
-                Solace.loginNewDevice(File(scratch.dir(), "tablet").path, server.url, "ana", PASSPHRASE, "tablet"),
+                app.solace.ffi.loginNewDevice(File(scratch.dir(), "tablet").path, server.url, "ana", PASSPHRASE, "tablet"),
             )
             tablet.journal().add(JournalDraft(null, JournalBody.Free("from the tablet"), listOf()))
             assertTrue(BackgroundSync.run(tablet) is SyncOutcome.Synced)
@@ -125,6 +129,47 @@ class SettingsAndSyncTest {
             pulled as SyncOutcome.Synced
             assertTrue(pulled.pulled >= 1)
             assertTrue("new data arrived: post the discreet notification", BackgroundSync.shouldNotify(pulled))
+        }
+    }
+
+    /**
+     * A sync against a server that accepts connections and never answers (`kill -STOP`) runs in
+     * the injected scope: starting it returns at once, screens keep loading on this ("UI")
+     * thread in well under 50 ms, and cancelling it ends it within 1 s.
+     */
+    @Test
+    fun aStalledSyncLeavesTheScreensResponsive(): Unit = runBlocking {
+        TestServer(scratch).use { server ->
+            val phone = scratch.store()
+            phone.sync().register(server.url, "stall", PASSPHRASE, "phone")
+            phone.journal().add(JournalDraft(null, JournalBody.Free("still readable"), listOf()))
+            val journal = JournalViewModel(phone)
+            val background = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            val messages = SolaceMessagesViewModel(phone, background)
+            assertEquals(0, ProcessBuilder("kill", "-STOP", server.pid.toString()).start().waitFor())
+
+            var start = System.nanoTime()
+            val job = messages.sync()
+            assertTrue("starting a sync blocked the caller", (System.nanoTime() - start) / 1e6 < 50)
+            Thread.sleep(200)
+            assertTrue(messages.current.syncing)
+            repeat(50) {
+                start = System.nanoTime()
+                journal.load()
+                val ms = (System.nanoTime() - start) / 1e6
+                assertTrue("a screen load took $ms ms during a stalled sync", ms < 50)
+            }
+            assertEquals(null, journal.current.error)
+            assertTrue(job.isActive)
+
+            start = System.nanoTime()
+            job.cancel()
+            withTimeout(1_000) { job.join() }
+            assertTrue((System.nanoTime() - start) / 1e6 < 1_000)
+            assertFalse(messages.current.syncing)
+            journal.load()
+            assertEquals(null, journal.current.error)
+            background.cancel()
         }
     }
 }

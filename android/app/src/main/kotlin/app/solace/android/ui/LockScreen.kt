@@ -43,7 +43,7 @@ fun LockScreen(vm: AppLockViewModel, scope: CoroutineScope, onDeviceUnlock: () -
                 Secret(passphrase, { passphrase = it }, stringResource(R.string.lock_passphrase))
                 Secret(confirmation, { confirmation = it }, stringResource(R.string.setup_confirm))
                 ErrorText(s.error)
-                Button(enabled = !s.busy, onClick = { scope.launch { vm.create(passphrase, confirmation) } }) {
+                Button(enabled = !s.busy, onClick = { vm.create(passphrase, confirmation) }) {
                     Text(stringResource(R.string.setup_create))
                 }
             }
@@ -61,12 +61,12 @@ fun LockScreen(vm: AppLockViewModel, scope: CoroutineScope, onDeviceUnlock: () -
                     Secret(recoveryKey, { recoveryKey = it }, "Recovery key", hidden = false)
                     Secret(passphrase, { passphrase = it }, "New passphrase")
                     ErrorText(s.error)
-                    Button(enabled = !s.busy, onClick = { scope.launch { vm.recover(recoveryKey, passphrase) } }) { Text("Reset passphrase") }
+                    Button(enabled = !s.busy, onClick = { vm.recover(recoveryKey, passphrase) }) { Text("Reset passphrase") }
                     TextButton(onClick = { recovering = false }) { Text("Back") }
                 } else {
                     Secret(passphrase, { passphrase = it }, stringResource(R.string.lock_passphrase))
                     ErrorText(s.error)
-                    Button(enabled = !s.busy, onClick = { scope.launch { vm.unlock(passphrase); passphrase = "" } }) {
+                    Button(enabled = !s.busy, onClick = { vm.unlock(passphrase); passphrase = "" }) {
                         Text(stringResource(R.string.lock_unlock))
                     }
                     if (s.deviceUnlockAvailable) {

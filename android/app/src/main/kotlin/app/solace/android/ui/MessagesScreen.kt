@@ -38,7 +38,7 @@ fun MessagesScreen(vm: MessagesViewModel) {
     val scope = rememberCoroutineScope()
     LaunchedEffect(vm) {
         vm.load()
-        vm.sync()
+        vm.sync().join()
     }
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         if (state.unavailable) {
@@ -74,7 +74,7 @@ fun MessagesScreen(vm: MessagesViewModel) {
                     Card(Modifier.clickable(enabled = m.canRetry) { vm.retry(m.id) }) {
                         Text(m.text, Modifier.padding(10.dp), style = MaterialTheme.typography.bodyLarge)
                     }
-                    m.status?.let { Text(it.label, style = MaterialTheme.typography.labelSmall) }
+                    m.statusLabel?.let { Text(it, style = MaterialTheme.typography.labelSmall) }
                 }
             }
         }
@@ -82,7 +82,7 @@ fun MessagesScreen(vm: MessagesViewModel) {
             OutlinedTextField(state.draft, vm::updateDraft, Modifier.weight(1f), label = { Text("Message") })
             Button(enabled = state.canSend, onClick = {
                 vm.send()
-                scope.launch { vm.sync() }
+                vm.sync()
             }) { Text("Send") }
         }
     }

@@ -28,6 +28,7 @@ import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
@@ -66,6 +67,8 @@ enum class Overlay { NONE, SAFETY, SETTINGS, CHECK_IN }
 @Composable
 fun SolaceRoot(app: SolaceApp) {
     val solace = app.lock.solace ?: return
+    // Network work of the view models runs in this scope: cancelled when the unlocked UI leaves.
+    val scope = rememberCoroutineScope()
     val vms = remember(solace) {
         object {
             val today = TodayViewModel(solace)
@@ -74,7 +77,7 @@ fun SolaceRoot(app: SolaceApp) {
             val habits = HabitsViewModel(solace)
             val insights = InsightsViewModel(solace)
             val safety = SafetyPlanViewModel(solace)
-            val messages = SolaceMessagesViewModel(solace)
+            val messages = SolaceMessagesViewModel(solace, scope)
         }
     }
     // Any sync (foreground or the worker's) that brings messages refreshes the messages screen.

@@ -18,6 +18,14 @@ import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Assume.assumeTrue
 import org.junit.Test
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.async
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.withTimeoutOrNull
 
 /** The platform key store, implemented in Kotlin (an Android app would use the Keystore). */
 class MemoryKeyStore : KeyStore {
@@ -62,7 +70,7 @@ class SolaceTest {
 
     private fun tempDir(): File = Files.createTempDirectory("solace-kt").toFile().also { dirs.add(it) }
 
-    private fun newStore(passphrase: String = "cobalt lantern tundra oyster"): Pair<Solace, File> {
+    private suspend fun newStore(passphrase: String = "cobalt lantern tundra oyster"): Pair<Solace, File> {
         val dir = tempDir()
         val created = createStore(dir.path, passphrase, KdfPreset.MINIMUM)
         assertTrue(created.recoveryKey.isNotBlank())
@@ -77,7 +85,7 @@ class SolaceTest {
     }
 
     @Test
-    fun unlockWithAForeignKeyStore() {
+    fun unlockWithAForeignKeyStore(): Unit = runBlocking {
         val (solace, dir) = newStore()
         val keys = MemoryKeyStore()
         assertFalse(solace.deviceRemembered())
@@ -110,19 +118,19 @@ class SolaceTest {
     }
 
     @Test
-    fun wrongPassphraseIsATypedError() {
+    fun wrongPassphraseIsATypedError(): Unit = runBlocking {
         val (solace, dir) = newStore("the right one, surely")
         solace.closeStore()
         try {
-            Solace.openWithPassphrase(dir.path, "not the right one")
+            openWithPassphrase(dir.path, "not the right one")
             fail("expected WrongPassphrase")
         } catch (e: SolaceException.WrongPassphrase) {
         }
-        val again = Solace.openWithPassphrase(dir.path, "the right one, surely")
+        val again = openWithPassphrase(dir.path, "the right one, surely")
         open.add(again)
         // A second open of the same store while the first holds the writer lock.
         try {
-            Solace.openWithPassphrase(dir.path, "the right one, surely")
+            openWithPassphrase(dir.path, "the right one, surely")
             fail("expected StoreBusy")
         } catch (e: SolaceException.StoreBusy) {
         }
@@ -135,7 +143,7 @@ class SolaceTest {
     }
 
     @Test
-    fun journalCrudWithAThoughtRecord() {
+    fun journalCrudWithAThoughtRecord(): Unit = runBlocking {
         val (solace, _) = newStore()
         val journal = solace.journal()
         val free = journal.add(JournalDraft("Walk", JournalBody.Free("Walked by the river"), listOf("Walk", "#outside")))
@@ -174,7 +182,7 @@ class SolaceTest {
     }
 
     @Test
-    fun moodStats() {
+    fun moodStats(): Unit = runBlocking {
         val (solace, _) = newStore()
         val mood = solace.mood()
         mood.log(MoodDraft(mood = 4u, emotions = listOf("Tired"), sleepHours = 6.0f), "2026-03-02T08:00:00+01:00")
@@ -194,7 +202,7 @@ class SolaceTest {
     }
 
     @Test
-    fun habitCheckAndStrength() {
+    fun habitCheckAndStrength(): Unit = runBlocking {
         val (solace, _) = newStore()
         val habits = solace.habits()
         val today = java.time.LocalDate.now()
@@ -221,7 +229,7 @@ class SolaceTest {
     }
 
     @Test
-    fun microSessionRunsToCompletion() {
+    fun microSessionRunsToCompletion(): Unit = runBlocking {
         val (solace, _) = newStore()
         val sessions = solace.sessions()
         var s = sessions.start()
@@ -269,7 +277,7 @@ class SolaceTest {
     }
 
     @Test
-    fun phq9Item9OpensTheSafetyFlow() {
+    fun phq9Item9OpensTheSafetyFlow(): Unit = runBlocking {
         val (solace, _) = newStore()
         val assessments = solace.assessments()
         assertEquals(9, instrumentInfo(Instrument.PHQ9).items.size)
@@ -299,7 +307,7 @@ class SolaceTest {
     }
 
     @Test
-    fun subscriptionStopsOnCancel() {
+    fun subscriptionStopsOnCancel(): Unit = runBlocking {
         val (solace, _) = newStore()
         val listener = RecordingListener()
         val sub = solace.subscribe(listener)
@@ -350,7 +358,7 @@ class SolaceTest {
     }
 
     @Test
-    fun syncRoundTripAgainstARealServer() {
+    fun syncRoundTripAgainstARealServer(): Unit = runBlocking {
         val (server, url) = startServer()
         try {
             val pass = "long shared velvet harbor pilgrim"
@@ -369,12 +377,12 @@ class SolaceTest {
 
             val tabletDir = tempDir()
             try {
-                Solace.loginNewDevice(File(tabletDir, "wrong").path, url, "alice", "wrong passphrase", "tablet")
+                loginNewDevice(File(tabletDir, "wrong").path, url, "alice", "wrong passphrase", "tablet")
                 fail("expected a typed error for a wrong passphrase")
             } catch (e: SolaceException) {
                 assertTrue("got $e", e is SolaceException.WrongPassphrase || e is SolaceException.Unauthorized)
             }
-            val tablet = Solace.loginNewDevice(File(tabletDir, "store").path, url, "alice", pass, "tablet")
+            val tablet = loginNewDevice(File(tabletDir, "store").path, url, "alice", pass, "tablet")
             open.add(tablet)
             assertEquals("synced thought", (tablet.journal().get(entry.id).current.body as JournalBody.Free).text)
 
@@ -390,7 +398,7 @@ class SolaceTest {
     }
 
     @Test
-    fun messageRoundTripAgainstARealServer() {
+    fun messageRoundTripAgainstARealServer(): Unit = runBlocking {
         val (server, url) = startServer()
         try {
             val pass = "long shared velvet harbor pilgrim"
@@ -445,6 +453,133 @@ class SolaceTest {
         } finally {
             server.destroy()
             server.waitFor()
+        }
+    }
+
+    /** Sends `kill -<sig>` to a process (STOP: the kernel still accepts connections, nobody answers). */
+    private fun signal(sig: String, pid: Long) {
+        assertEquals(0, ProcessBuilder("kill", "-$sig", pid.toString()).start().waitFor())
+    }
+
+    private fun millisSince(start: Long) = (System.nanoTime() - start) / 1_000_000.0
+
+    /**
+     * The issue-12 guarantee: a sync waiting on a server that accepts connections and never
+     * answers does not block the UI thread (this test thread) — each read returns in well under
+     * 50 ms — and cancelling the sync's coroutine completes within 1 s, leaving the store usable.
+     */
+    @Test
+    fun aStalledSyncNeverBlocksUiReadsAndCancels(): Unit = runBlocking {
+        val (server, url) = startServer()
+        val pid = server.pid()
+        val background = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        try {
+            val pass = "long shared velvet harbor pilgrim"
+            val (phone, _) = newStore(pass)
+            phone.sync().register(url, "stalled", pass, "phone")
+            repeat(20) { phone.journal().add(JournalDraft(null, JournalBody.Free("entry $it"), listOf("ui"))) }
+            val listener = RecordingListener()
+            val sub = phone.subscribe(listener)
+
+            signal("STOP", pid)
+            val sync = background.async { phone.sync().syncNow(SyncBudget.UNLIMITED) }
+            val deadline = System.currentTimeMillis() + 5_000
+            while (listener.states.isEmpty()) {
+                assertTrue("the sync never started", System.currentTimeMillis() < deadline)
+                Thread.sleep(5)
+            }
+            assertTrue(listener.states.first() is SyncState.Syncing)
+            Thread.sleep(300) // the sync is now waiting on the stalled server
+
+            val times = (0 until 100).map {
+                val start = System.nanoTime()
+                assertEquals(20, phone.journal().list(JournalFilter()).size)
+                millisSince(start)
+            }.sorted()
+            assertTrue("the sync finished against a stopped server", sync.isActive)
+            assertTrue("slowest UI read ${times.last()} ms", times.last() < 50.0)
+
+            // A local write goes through too (the sync does not hold the writer while it waits).
+            phone.journal().add(JournalDraft(null, JournalBody.Free("written during the sync"), listOf()))
+
+            val cancelAt = System.nanoTime()
+            sync.cancel()
+            withTimeout(1_000) { sync.join() }
+            assertTrue("cancellation took ${millisSince(cancelAt)} ms", millisSince(cancelAt) < 1_000)
+            assertTrue(sync.isCancelled)
+            assertEquals(21, phone.journal().list(JournalFilter()).size)
+
+            // Any async call is cancellable: a timeout around a call to the stalled server ends it.
+            val timedAt = System.nanoTime()
+            assertNull(withTimeoutOrNull(200) { phone.sync().devices() })
+            assertTrue("timeout took ${millisSince(timedAt)} ms", millisSince(timedAt) < 1_000)
+            assertEquals(21, phone.journal().list(JournalFilter()).size)
+            sub.cancel()
+
+            // Once the server answers again, the next sync completes and reports through listeners.
+            signal("CONT", pid)
+            val report = phone.sync().syncNow(SyncBudget.UNLIMITED)
+            assertTrue(report.complete)
+            assertEquals(0uL, phone.pendingChanges())
+        } finally {
+            background.cancel()
+            signal("CONT", pid)
+            server.destroy()
+            server.waitFor()
+        }
+    }
+
+    /** Listeners hear `Syncing` then `Finished` for a sync that works, `Failed` for one that does not. */
+    @Test
+    fun listenersHearSyncingThenFinishedOrFailed(): Unit = runBlocking {
+        val (server, url) = startServer()
+        try {
+            val pass = "long shared velvet harbor pilgrim"
+            val (phone, _) = newStore(pass)
+            val listener = RecordingListener()
+            val sub = phone.subscribe(listener)
+            phone.sync().register(url, "listener", pass, "phone")
+            phone.journal().add(JournalDraft(null, JournalBody.Free("heard"), listOf()))
+            val report = phone.sync().syncNow(SyncBudget.UNLIMITED)
+            assertEquals(2, listener.states.size)
+            assertTrue(listener.states[0] is SyncState.Syncing)
+            val finished = listener.states[1] as SyncState.Finished
+            assertEquals(report, finished.report)
+            assertTrue(finished.report.pushed >= 1u)
+
+            server.destroy()
+            server.waitFor()
+            try {
+                phone.sync().syncNow(SyncBudget.UNLIMITED)
+                fail("expected a network error with the server gone")
+            } catch (e: SolaceException.Network) {
+            }
+            assertEquals(4, listener.states.size)
+            assertTrue(listener.states[2] is SyncState.Syncing)
+            assertTrue(listener.states[3] is SyncState.Failed)
+            sub.cancel()
+        } finally {
+            server.destroy()
+            server.waitFor()
+        }
+    }
+
+    /** The presentation derivations come from the core, identical for both apps. */
+    @Test
+    fun presentationComesFromTheCore() {
+        assertEquals("Waiting to send", deliveryStatusLabel(MessageStatus.QUEUED, true))
+        assertNull(deliveryStatusLabel(MessageStatus.READ, false))
+        assertTrue(messageRetryable(MessageStatus.WEDGED, true))
+        assertFalse(messageRetryable(MessageStatus.SENT, true))
+        assertEquals("days", streakUnitLabel(StreakUnit.DAYS, 2u))
+        assertEquals("Mon, Fri", scheduleLabel(Schedule.Weekdays(listOf(Weekday.FRI, Weekday.MON))))
+        assertEquals(SessionStreak(2u, true), sessionStreak(listOf("2026-03-09T21:00:00+01:00", "2026-03-10T08:00:00+01:00"), "2026-03-10"))
+        assertEquals("6.2 average from 3 check-ins, improving", moodHeadline(3u, 6.2, TrendDirection.IMPROVING, 7u))
+        assertEquals(6u, chartX("2026-03-10", "2026-03-10", 7u))
+        try {
+            chartX("yesterday", "2026-03-10", 7u)
+            fail("expected InvalidInput")
+        } catch (e: SolaceException.InvalidInput) {
         }
     }
 }

@@ -1,0 +1,300 @@
+//! Presentation derivations every front end needs, written once: the status line under a
+//! message bubble, whether it offers "retry", unread totals, streak and schedule wording, the
+//! session streak on the Today screen, the notification a background sync calls for and the
+//! insight chart headline. Pure functions of the data (no store, no clock), so the Kotlin and
+//! Swift view models hold state only and show what these return.
+
+use chrono::{NaiveDate, Weekday};
+
+use crate::habits::{Schedule, StreakUnit};
+use crate::messaging::MessageStatus;
+use crate::mood::stats::TrendDirection;
+
+/// The status line under an outgoing message bubble (also what a screen reader says); `None`
+/// for incoming messages, which show no delivery status.
+pub fn delivery_label(status: MessageStatus, outgoing: bool) -> Option<&'static str> {
+    if !outgoing {
+        return None;
+    }
+    Some(match status {
+        MessageStatus::Queued => "Waiting to send",
+        MessageStatus::Sent => "Sent",
+        MessageStatus::Delivered => "Delivered",
+        MessageStatus::Read => "Read",
+        MessageStatus::Wedged => "Not sent. Tap to retry",
+        // An outgoing message is never "unread"; show nothing rather than a wrong word.
+        MessageStatus::Unread => return None,
+    })
+}
+
+/// Whether a message bubble offers "retry": an outgoing message whose sending failed
+/// repeatedly (wedged). Retrying anything else would send it twice.
+pub fn retryable(status: MessageStatus, outgoing: bool) -> bool {
+    outgoing && status == MessageStatus::Wedged
+}
+
+/// Total unread messages over conversations' unread counts (a badge), saturating.
+pub fn unread_total(unread: impl IntoIterator<Item = u32>) -> u32 {
+    unread.into_iter().fold(0u32, u32::saturating_add)
+}
+
+/// "day"/"days", "week"/"weeks", "month"/"months" for a streak of `count`.
+pub fn streak_unit_label(unit: StreakUnit, count: u32) -> String {
+    let word = match unit {
+        StreakUnit::Days => "day",
+        StreakUnit::Weeks => "week",
+        StreakUnit::Months => "month",
+    };
+    if count == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// Short English weekday name ("Mon").
+pub fn weekday_short(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "Mon",
+        Weekday::Tue => "Tue",
+        Weekday::Wed => "Wed",
+        Weekday::Thu => "Thu",
+        Weekday::Fri => "Fri",
+        Weekday::Sat => "Sat",
+        Weekday::Sun => "Sun",
+    }
+}
+
+/// A habit's schedule in words: "Every day", "3× a week", "Once a month", "Mon, Wed, Fri",
+/// "Every 3 days". Weekdays are listed Monday first whatever order they were given in.
+pub fn schedule_label(schedule: &Schedule) -> String {
+    match schedule {
+        Schedule::Daily => "Every day".to_owned(),
+        Schedule::TimesPerWeek { times: 1 } => "Once a week".to_owned(),
+        Schedule::TimesPerWeek { times } => format!("{times}× a week"),
+        Schedule::TimesPerMonth { times: 1 } => "Once a month".to_owned(),
+        Schedule::TimesPerMonth { times } => format!("{times}× a month"),
+        Schedule::Weekdays { days } => {
+            let mut days = days.clone();
+            days.sort_by_key(Weekday::num_days_from_monday);
+            days.dedup();
+            days.into_iter()
+                .map(weekday_short)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        Schedule::EveryNDays { days: 1 } => "Every day".to_owned(),
+        Schedule::EveryNDays { days } => format!("Every {days} days"),
+    }
+}
+
+/// The session streak on the Today screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionStreak {
+    /// Consecutive days up to today (or up to yesterday while today is still open) with at
+    /// least one finished session.
+    pub days: u32,
+    /// Whether a session was finished today.
+    pub done_today: bool,
+}
+
+/// Counts the session streak from the days sessions were finished on: it stays alive through
+/// today until the day ends, so a streak up to yesterday still counts.
+pub fn session_streak(finished_days: &[NaiveDate], today: NaiveDate) -> SessionStreak {
+    let done_today = finished_days.contains(&today);
+    let mut day = if done_today {
+        Some(today)
+    } else {
+        today.pred_opt()
+    };
+    let mut days = 0u32;
+    while let Some(d) = day.filter(|d| finished_days.contains(d)) {
+        days += 1;
+        day = d.pred_opt();
+    }
+    SessionStreak { days, done_today }
+}
+
+/// The mood trend in words ("improving", "getting lower", "steady").
+pub fn trend_label(direction: TrendDirection) -> &'static str {
+    match direction {
+        TrendDirection::Improving => "improving",
+        TrendDirection::Worsening => "getting lower",
+        TrendDirection::Steady => "steady",
+    }
+}
+
+/// The insights headline over a window of `days`: "6.2 average from 14 check-ins, improving",
+/// or "No check-ins in the last 30 days" (from a mood summary's count, average and trend).
+pub fn mood_headline(
+    count: u32,
+    average: Option<f64>,
+    trend: Option<TrendDirection>,
+    days: u32,
+) -> String {
+    if count == 0 {
+        return format!("No check-ins in the last {days} days");
+    }
+    let plural = if count == 1 { "" } else { "s" };
+    let mut line = format!(
+        "{:.1} average from {count} check-in{plural}",
+        average.unwrap_or(0.0)
+    );
+    if let Some(direction) = trend {
+        line.push_str(", ");
+        line.push_str(trend_label(direction));
+    }
+    line
+}
+
+/// The local day of an RFC 3339 timestamp as it was written (the writer's own offset), so a
+/// session finished at 23:30 in Berlin counts for that day wherever it is shown.
+pub fn local_day(timestamp: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(timestamp.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// The x position of `date` in a chart window of `days` ending on `today` (0 = oldest day);
+/// `None` outside the window.
+pub fn chart_x(date: NaiveDate, today: NaiveDate, days: u32) -> Option<u32> {
+    let back = u32::try_from((today - date).num_days()).ok()?;
+    (back < days).then(|| days - 1 - back)
+}
+
+/// What a background sync run calls for in a (discreet) notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncNotice {
+    /// Messages arrived.
+    NewMessage,
+    /// Other devices' changes arrived.
+    SyncedChanges,
+}
+
+/// The notification a finished sync calls for: new messages first, then new data; `None`
+/// when nothing arrived.
+pub fn sync_notice(pulled: u32, messages_arrived: u32) -> Option<SyncNotice> {
+    if messages_arrived > 0 {
+        Some(SyncNotice::NewMessage)
+    } else if pulled > 0 {
+        Some(SyncNotice::SyncedChanges)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn delivery_labels_and_retry_only_for_outgoing() {
+        assert_eq!(
+            delivery_label(MessageStatus::Queued, true),
+            Some("Waiting to send")
+        );
+        assert_eq!(delivery_label(MessageStatus::Read, true), Some("Read"));
+        assert_eq!(
+            delivery_label(MessageStatus::Wedged, true),
+            Some("Not sent. Tap to retry")
+        );
+        assert_eq!(delivery_label(MessageStatus::Read, false), None);
+        assert_eq!(delivery_label(MessageStatus::Unread, true), None);
+        assert!(retryable(MessageStatus::Wedged, true));
+        assert!(!retryable(MessageStatus::Wedged, false));
+        assert!(!retryable(MessageStatus::Queued, true));
+    }
+
+    #[test]
+    fn unread_total_saturates() {
+        assert_eq!(unread_total([2, 0, 3]), 5);
+        assert_eq!(unread_total([u32::MAX, 1]), u32::MAX);
+        assert_eq!(unread_total([]), 0);
+    }
+
+    #[test]
+    fn streak_and_schedule_wording() {
+        assert_eq!(streak_unit_label(StreakUnit::Days, 1), "day");
+        assert_eq!(streak_unit_label(StreakUnit::Weeks, 0), "weeks");
+        assert_eq!(streak_unit_label(StreakUnit::Months, 3), "months");
+        assert_eq!(schedule_label(&Schedule::Daily), "Every day");
+        assert_eq!(
+            schedule_label(&Schedule::TimesPerWeek { times: 1 }),
+            "Once a week"
+        );
+        assert_eq!(
+            schedule_label(&Schedule::TimesPerMonth { times: 5 }),
+            "5× a month"
+        );
+        let days = vec![Weekday::Fri, Weekday::Mon, Weekday::Wed];
+        assert_eq!(
+            schedule_label(&Schedule::Weekdays { days }),
+            "Mon, Wed, Fri"
+        );
+        assert_eq!(
+            schedule_label(&Schedule::EveryNDays { days: 3 }),
+            "Every 3 days"
+        );
+        assert_eq!(
+            schedule_label(&Schedule::EveryNDays { days: 1 }),
+            "Every day"
+        );
+    }
+
+    #[test]
+    fn session_streak_survives_until_the_day_ends() {
+        let today = day("2026-03-10");
+        let finished = [day("2026-03-07"), day("2026-03-08"), day("2026-03-09")];
+        assert_eq!(
+            session_streak(&finished, today),
+            SessionStreak {
+                days: 3,
+                done_today: false
+            }
+        );
+        let with_today = [day("2026-03-09"), day("2026-03-10"), day("2026-03-05")];
+        assert_eq!(
+            session_streak(&with_today, today),
+            SessionStreak {
+                days: 2,
+                done_today: true
+            }
+        );
+        assert_eq!(session_streak(&[day("2026-03-08")], today).days, 0);
+    }
+
+    #[test]
+    fn headline_and_chart_positions() {
+        assert_eq!(
+            mood_headline(0, None, None, 30),
+            "No check-ins in the last 30 days"
+        );
+        assert_eq!(
+            mood_headline(1, Some(6.24), None, 7),
+            "6.2 average from 1 check-in"
+        );
+        assert_eq!(
+            mood_headline(14, Some(6.24), Some(TrendDirection::Improving), 30),
+            "6.2 average from 14 check-ins, improving"
+        );
+        assert_eq!(
+            local_day("2026-03-09T23:30:00+01:00"),
+            Some(day("2026-03-09"))
+        );
+        assert_eq!(local_day("garbage"), None);
+        let today = day("2026-03-10");
+        assert_eq!(chart_x(today, today, 7), Some(6));
+        assert_eq!(chart_x(day("2026-03-04"), today, 7), Some(0));
+        assert_eq!(chart_x(day("2026-03-03"), today, 7), None);
+        assert_eq!(chart_x(day("2026-03-11"), today, 7), None);
+    }
+
+    #[test]
+    fn notices_put_messages_first() {
+        assert_eq!(sync_notice(3, 1), Some(SyncNotice::NewMessage));
+        assert_eq!(sync_notice(3, 0), Some(SyncNotice::SyncedChanges));
+        assert_eq!(sync_notice(0, 0), None);
+    }
+}
