@@ -5,6 +5,16 @@ import XCTest
 
 @testable import Solace
 
+/// Stops a server process for good without Foundation's `waitUntilExit`, which on Linux can
+/// spin forever when called from a Swift-concurrency thread: continue it if it was stopped,
+/// then SIGKILL (the kernel closes its sockets at once).
+func stopServer(_ process: Process) {
+    let pid = process.processIdentifier
+    kill(pid, SIGCONT)
+    kill(pid, SIGKILL)
+    usleep(100_000)
+}
+
 /// The platform key store, implemented in Swift (an iOS app would use the Keychain).
 final class MemoryKeyStore: KeyStore, @unchecked Sendable {
     private let lock = NSLock()
@@ -348,8 +358,7 @@ final class SolaceTests: XCTestCase {
     func testSyncRoundTripAgainstARealServer() async throws {
         let (server, url) = try startServer()
         defer {
-            server.terminate()
-            server.waitUntilExit()
+            stopServer(server)
         }
         let pass = "long shared velvet harbor pilgrim"
         let (phone, _) = try await newStore(pass)
@@ -381,8 +390,7 @@ final class SolaceTests: XCTestCase {
     func testMessageRoundTripAgainstARealServer() async throws {
         let (server, url) = try startServer()
         defer {
-            server.terminate()
-            server.waitUntilExit()
+            stopServer(server)
         }
         let pass = "long shared velvet harbor pilgrim"
         let (therapist, _) = try await newStore(pass)
@@ -449,9 +457,7 @@ final class SolaceTests: XCTestCase {
         let (server, url) = try startServer()
         let pid = server.processIdentifier
         defer {
-            kill(pid, SIGCONT)
-            server.terminate()
-            server.waitUntilExit()
+            stopServer(server)
         }
         let pass = "long shared velvet harbor pilgrim"
         step("server up at \(url)")
@@ -529,8 +535,7 @@ final class SolaceTests: XCTestCase {
             return XCTFail("no Finished state: \(listener.states)")
         }
         XCTAssertEqual(finished, report)
-        server.terminate()
-        server.waitUntilExit()
+        stopServer(server)
         await assertThrowsAsync({ try await phone.sync().syncNow(budget: .unlimited) }) { error in
             guard case .Network? = error as? SolaceError else { return XCTFail("expected Network, got \(error)") }
         }

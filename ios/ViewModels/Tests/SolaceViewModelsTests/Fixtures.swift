@@ -5,6 +5,16 @@ import XCTest
 @testable import Solace
 @testable import SolaceViewModels
 
+/// Stops a server process for good without Foundation's `waitUntilExit`, which on Linux can
+/// spin forever when called from a Swift-concurrency thread: continue it if it was stopped,
+/// then SIGKILL (the kernel closes its sockets at once).
+func stopServer(_ process: Process) {
+    let pid = process.processIdentifier
+    kill(pid, SIGCONT)
+    kill(pid, SIGKILL)
+    usleep(100_000)
+}
+
 final class MemoryKeyStore: KeyStore, @unchecked Sendable {
     private let lock = NSLock()
     private var keys: [String: Data] = [:]

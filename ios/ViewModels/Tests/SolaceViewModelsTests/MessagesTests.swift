@@ -26,7 +26,7 @@ final class MessagesTests: StoreTestCase {
 
     func testClientAndTherapistMessageThroughTheViewModels() async throws {
         let (server, url) = try startServer()
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { stopServer(server) }
         let (therapist, client, link) = try await linked(url)
 
         // Client: the conversation list shows the therapist's name and no unread messages.

@@ -177,7 +177,7 @@ final class ScreenTests: StoreTestCase {
         XCTAssertEqual(missingOutcome, .notSetUp)
 
         let (server, url) = try startServer()
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { stopServer(server) }
         let dir = try storePath()
         let keys = MemoryKeyStore()
         let phone = try await createStore(dir: dir, passphrase: passphrase, kdf: .minimum).solace
