@@ -6,13 +6,17 @@ use std::sync::Arc;
 use solace_core::assessments as core;
 use solace_core::safety;
 
-use crate::common::{now, timestamp};
+use solace_core::RecordId;
+
+use crate::common::{now, Timestamp};
 use crate::error::Result;
-use crate::journal::mirror_enum;
 use crate::Inner;
 
+pub use core::{AssessmentResult, Change, Instrument, Severity};
+pub use safety::{CrisisResource, SafetyPlan};
+
 /// A questionnaire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Instrument {
     /// Patient Health Questionnaire-9 (depression).
     Phq9,
@@ -20,10 +24,8 @@ pub enum Instrument {
     Gad7,
 }
 
-mirror_enum!(Instrument, core::Instrument, [Phq9, Gad7]);
-
 /// Standard severity band of a total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Severity {
     /// 0–4.
     Minimal,
@@ -37,12 +39,7 @@ pub enum Severity {
     Severe,
 }
 
-mirror_enum!(
-    Severity,
-    core::Severity,
-    [Minimal, Mild, Moderate, ModeratelySevere, Severe]
-);
-
+// Kept: the core's instrument texts are static data behind methods.
 /// The text of a questionnaire, for the form.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct InstrumentInfo {
@@ -57,11 +54,10 @@ pub struct InstrumentInfo {
 /// Name, stem and items of `instrument`.
 #[uniffi::export]
 pub fn instrument_info(instrument: Instrument) -> InstrumentInfo {
-    let i: core::Instrument = instrument.into();
     InstrumentInfo {
-        name: i.name().to_owned(),
-        stem: i.stem().to_owned(),
-        items: i.items().iter().map(|s| (*s).to_owned()).collect(),
+        name: instrument.name().to_owned(),
+        stem: instrument.stem().to_owned(),
+        items: instrument.items().iter().map(|s| (*s).to_owned()).collect(),
     }
 }
 
@@ -73,10 +69,10 @@ pub fn builtin_safety_prompt() -> SafetyPrompt {
 }
 
 /// One completed administration.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct AssessmentResult {
     /// The record id.
-    pub id: String,
+    pub id: RecordId,
     /// Which questionnaire.
     pub instrument: Instrument,
     /// One answer 0–3 per item.
@@ -88,25 +84,11 @@ pub struct AssessmentResult {
     /// Whether an answer opened the safety flow.
     pub safety_flag: bool,
     /// When it was completed (RFC 3339).
-    pub at: String,
-}
-
-impl From<core::AssessmentResult> for AssessmentResult {
-    fn from(r: core::AssessmentResult) -> Self {
-        Self {
-            id: r.id.to_string(),
-            instrument: r.instrument.into(),
-            answers: r.answers,
-            total: r.total,
-            severity: r.severity.into(),
-            safety_flag: r.safety_flag,
-            at: timestamp(&r.at),
-        }
-    }
+    pub at: Timestamp,
 }
 
 /// Difference from the previous administration.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Change {
     /// Previous total.
     pub previous_total: u8,
@@ -121,7 +103,7 @@ pub struct Change {
 }
 
 /// A crisis line or emergency number.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct CrisisResource {
     /// Service name.
     pub name: String,
@@ -131,18 +113,8 @@ pub struct CrisisResource {
     pub region: String,
 }
 
-impl From<safety::CrisisResource> for CrisisResource {
-    fn from(r: safety::CrisisResource) -> Self {
-        Self {
-            name: r.name,
-            contact: r.contact,
-            region: r.region,
-        }
-    }
-}
-
 /// The person's Stanley–Brown safety plan, in their own words.
-#[derive(Debug, Clone, PartialEq, Eq, Default, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct SafetyPlan {
     /// 1. Warning signs that a crisis may be developing.
     #[uniffi(default = [])]
@@ -167,39 +139,10 @@ pub struct SafetyPlan {
     pub reasons_for_living: Vec<String>,
     /// Last change (RFC 3339); set by `save_plan`.
     #[uniffi(default = None)]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<Timestamp>,
 }
 
-impl From<safety::SafetyPlan> for SafetyPlan {
-    fn from(p: safety::SafetyPlan) -> Self {
-        Self {
-            warning_signs: p.warning_signs,
-            coping_strategies: p.coping_strategies,
-            distraction_contacts: p.distraction_contacts,
-            help_contacts: p.help_contacts,
-            professionals: p.professionals,
-            safe_environment: p.safe_environment,
-            reasons_for_living: p.reasons_for_living,
-            updated_at: p.updated_at.as_ref().map(timestamp),
-        }
-    }
-}
-
-impl From<SafetyPlan> for safety::SafetyPlan {
-    fn from(p: SafetyPlan) -> Self {
-        Self {
-            warning_signs: p.warning_signs,
-            coping_strategies: p.coping_strategies,
-            distraction_contacts: p.distraction_contacts,
-            help_contacts: p.help_contacts,
-            professionals: p.professionals,
-            safe_environment: p.safe_environment,
-            reasons_for_living: p.reasons_for_living,
-            updated_at: None,
-        }
-    }
-}
-
+// Kept as a twin of `safety::SafetyPrompt`, whose disclaimer is a `&'static str`.
 /// What the safety screen shows, available offline.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SafetyPrompt {
@@ -221,8 +164,8 @@ pub struct SafetyPrompt {
 impl From<safety::SafetyPrompt> for SafetyPrompt {
     fn from(p: safety::SafetyPrompt) -> Self {
         Self {
-            plan: p.plan.into(),
-            resources: p.resources.into_iter().map(Into::into).collect(),
+            plan: p.plan,
+            resources: p.resources,
             disclaimer: p.disclaimer.to_owned(),
             plan_unreadable: p.plan_unreadable,
             settings_unreadable: p.settings_unreadable,
@@ -230,8 +173,9 @@ impl From<safety::SafetyPrompt> for SafetyPrompt {
     }
 }
 
+// Kept as a twin of `core::Submitted`: the apps get the save error as text.
 /// What the app must show after a submission.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Submitted {
     /// The stored result.
     pub result: AssessmentResult,
@@ -248,14 +192,8 @@ pub struct Submitted {
 impl From<core::Submitted> for Submitted {
     fn from(s: core::Submitted) -> Self {
         Self {
-            result: s.result.into(),
-            change: s.change.map(|c| Change {
-                previous_total: c.previous_total,
-                delta: c.delta,
-                previous_severity: c.previous_severity.into(),
-                days_between: c.days_between,
-                meaningful: c.meaningful,
-            }),
+            result: s.result,
+            change: s.change,
             safety: s.safety.map(Into::into),
             save_error: s.save_error.map(|e| e.to_string()),
         }
@@ -275,15 +213,13 @@ impl Assessments {
     /// 0), `safety` is filled in by this same call, offline: show it at once.
     pub fn submit(&self, instrument: Instrument, answers: Vec<u8>) -> Result<Submitted> {
         self.inner
-            .with(|s| core::submit(s, instrument.into(), answers, now()))
+            .with(|s| core::submit(s, instrument, answers, now()))
             .map(Into::into)
     }
 
     /// Every administration of `instrument`, oldest first.
     pub fn history(&self, instrument: Instrument) -> Result<Vec<AssessmentResult>> {
-        self.inner
-            .read(|s| core::history(s, instrument.into()))
-            .map(|v| v.into_iter().map(Into::into).collect())
+        self.inner.read(|s| core::history(s, instrument))
     }
 
     /// The safety screen: plan, crisis resources (own first) and disclaimer. Offline; a plan
@@ -299,13 +235,11 @@ impl Assessments {
 
     /// The saved safety plan (empty if none).
     pub fn safety_plan(&self) -> Result<SafetyPlan> {
-        self.inner.read(safety::plan).map(Into::into)
+        self.inner.read(safety::plan)
     }
 
     /// Saves the safety plan (entries trimmed, empty ones dropped) and returns it.
     pub fn save_safety_plan(&self, plan: SafetyPlan) -> Result<SafetyPlan> {
-        self.inner
-            .with(|s| safety::save_plan(s, plan.into(), now()))
-            .map(Into::into)
+        self.inner.with(|s| safety::save_plan(s, plan, now()))
     }
 }

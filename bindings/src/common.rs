@@ -1,5 +1,6 @@
 //! Shared conversions: record ids as 32-hex-character strings, timestamps as RFC 3339 strings
-//! (with the writer's UTC offset), days as `YYYY-MM-DD`, weekdays as an enum.
+//! (with the writer's UTC offset), days as `YYYY-MM-DD`, times of day as `HH:MM`, weekdays as
+//! an enum. A value that does not parse reaches the apps as `SolaceError.InvalidInput`.
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveTime};
 use solace_core::RecordId;
@@ -54,22 +55,23 @@ pub(crate) fn date_or_today(text: Option<String>) -> Result<NaiveDate> {
         .unwrap_or_else(|| Ok(today()))
 }
 
-pub(crate) fn time_of_day(time: NaiveTime) -> String {
-    time.format("%H:%M").to_string()
-}
-
-pub(crate) fn parse_time_of_day(text: &str) -> Result<NaiveTime> {
+fn parse_time_of_day(text: &str) -> Result<NaiveTime> {
     NaiveTime::parse_from_str(text.trim(), "%H:%M")
         .map_err(|_| invalid(format!("'{text}' is not an HH:MM time")))
+}
+
+/// A lift failure the foreign side receives as a typed [`crate::SolaceError`] (UniFFI
+/// downcasts the error of a failed argument lift to the function's error type) rather than
+/// as an internal error.
+fn lift_error(error: crate::SolaceError) -> uniffi::deps::anyhow::Error {
+    uniffi::deps::anyhow::Error::new(error)
 }
 
 // A core record id crosses the FFI as its 32-hex-character text.
 uniffi::custom_type!(RecordId, String, {
     remote,
     lower: |id| id.to_string(),
-    try_lift: |text| text
-        .parse()
-        .map_err(|_| uniffi::deps::anyhow::anyhow!("not a record id")),
+    try_lift: |text| id(&text).map_err(lift_error),
 });
 
 // A timestamp with the writer's UTC offset crosses the FFI as RFC 3339 text.
@@ -77,8 +79,7 @@ pub(crate) type Timestamp = DateTime<FixedOffset>;
 uniffi::custom_type!(Timestamp, String, {
     remote,
     lower: |at| timestamp(&at),
-    try_lift: |text| DateTime::parse_from_rfc3339(text.trim())
-        .map_err(|_| uniffi::deps::anyhow::anyhow!("not an RFC 3339 timestamp")),
+    try_lift: |text| parse_timestamp(&text).map_err(lift_error),
 });
 
 // A local day crosses the FFI as `YYYY-MM-DD` text.
@@ -86,8 +87,15 @@ pub(crate) type IsoDate = NaiveDate;
 uniffi::custom_type!(IsoDate, String, {
     remote,
     lower: |day| date(day),
-    try_lift: |text| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| uniffi::deps::anyhow::anyhow!("not a YYYY-MM-DD date")),
+    try_lift: |text| parse_date(&text).map_err(lift_error),
+});
+
+// A local time of day crosses the FFI as `HH:MM` text.
+pub(crate) type TimeOfDay = NaiveTime;
+uniffi::custom_type!(TimeOfDay, String, {
+    remote,
+    lower: |time| time.format("%H:%M").to_string(),
+    try_lift: |text| parse_time_of_day(&text).map_err(lift_error),
 });
 
 /// Lets a core type cross the FFI in the form of its small FFI twin `$ffi` (same foreign name,
@@ -143,4 +151,62 @@ pub enum Weekday {
     Sat,
     /// Sunday.
     Sun,
+}
+
+#[cfg(test)]
+mod tests {
+    use uniffi::FfiConverter;
+
+    use super::*;
+    use crate::{SolaceError, UniFfiTag};
+
+    /// The wire form of `text` as the foreign side writes a string.
+    fn wire(text: &str) -> Vec<u8> {
+        let mut buf = Vec::new();
+        <String as FfiConverter<UniFfiTag>>::write(text.to_owned(), &mut buf);
+        buf
+    }
+
+    #[test]
+    fn custom_types_round_trip_as_their_text() {
+        let time = <TimeOfDay as FfiConverter<UniFfiTag>>::try_read(&mut &wire(" 07:30")[..])
+            .expect("a valid time lifts");
+        assert_eq!(time, NaiveTime::from_hms_opt(7, 30, 0).expect("valid"));
+        let mut out = Vec::new();
+        <TimeOfDay as FfiConverter<UniFfiTag>>::write(time, &mut out);
+        assert_eq!(out, wire("07:30"));
+
+        let day = <IsoDate as FfiConverter<UniFfiTag>>::try_read(&mut &wire("2024-02-29")[..])
+            .expect("a valid date lifts");
+        assert_eq!(date(day), "2024-02-29");
+    }
+
+    #[test]
+    fn unparsable_text_fails_as_invalid_input() {
+        for (bad, lift) in [
+            (
+                "25:99",
+                (|b: &mut &[u8]| <TimeOfDay as FfiConverter<UniFfiTag>>::try_read(b).map(|_| ()))
+                    as fn(&mut &[u8]) -> uniffi::Result<()>,
+            ),
+            ("2024-02-30", |b| {
+                <IsoDate as FfiConverter<UniFfiTag>>::try_read(b).map(|_| ())
+            }),
+            ("yesterday", |b| {
+                <Timestamp as FfiConverter<UniFfiTag>>::try_read(b).map(|_| ())
+            }),
+            ("abc", |b| {
+                <RecordId as FfiConverter<UniFfiTag>>::try_read(b).map(|_| ())
+            }),
+        ] {
+            let error = lift(&mut &wire(bad)[..]).expect_err(bad);
+            let typed = error
+                .downcast::<SolaceError>()
+                .expect("a typed SolaceError");
+            assert!(
+                matches!(typed, SolaceError::InvalidInput { .. }),
+                "{bad}: {typed:?}"
+            );
+        }
+    }
 }

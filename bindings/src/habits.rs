@@ -5,14 +5,19 @@ use std::sync::Arc;
 
 use solace_core::habits as core;
 
-use crate::common::{date, date_or_today, now, parse_date, parse_time_of_day, time_of_day};
-use crate::common::{timestamp, Weekday};
+use solace_core::RecordId;
+
+use crate::common::{date_or_today, now, parse_date, IsoDate, TimeOfDay, Timestamp, Weekday};
 use crate::error::Result;
-use crate::journal::mirror_enum;
 use crate::Inner;
 
+pub use core::{
+    DayMark, Habit, HabitAction, HabitDraft, HabitStats, IfThenPlan, Reminder, Schedule,
+    StreakUnit, Streaks,
+};
+
 /// How often a habit is due.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Schedule {
     /// Every day.
     Daily,
@@ -38,32 +43,8 @@ pub enum Schedule {
     },
 }
 
-impl From<core::Schedule> for Schedule {
-    fn from(s: core::Schedule) -> Self {
-        match s {
-            core::Schedule::Daily => Self::Daily,
-            core::Schedule::TimesPerWeek { times } => Self::TimesPerWeek { times },
-            core::Schedule::TimesPerMonth { times } => Self::TimesPerMonth { times },
-            core::Schedule::Weekdays { days } => Self::Weekdays { days },
-            core::Schedule::EveryNDays { days } => Self::EveryNDays { days },
-        }
-    }
-}
-
-impl From<Schedule> for core::Schedule {
-    fn from(s: Schedule) -> Self {
-        match s {
-            Schedule::Daily => Self::Daily,
-            Schedule::TimesPerWeek { times } => Self::TimesPerWeek { times },
-            Schedule::TimesPerMonth { times } => Self::TimesPerMonth { times },
-            Schedule::Weekdays { days } => Self::Weekdays { days },
-            Schedule::EveryNDays { days } => Self::EveryNDays { days },
-        }
-    }
-}
-
 /// "If <cue>, then I will <action>".
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct IfThenPlan {
     /// The situation that triggers the habit.
     pub cue: String,
@@ -72,16 +53,16 @@ pub struct IfThenPlan {
 }
 
 /// When the platform should remind the person.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Reminder {
     /// Local time of day, `HH:MM`.
-    pub time: String,
+    pub time: TimeOfDay,
     /// Days to remind on; empty means every scheduled day.
     pub weekdays: Vec<Weekday>,
 }
 
 /// A habit definition as the person writes it.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct HabitDraft {
     /// Short name, 1–100 characters.
     pub name: String,
@@ -95,82 +76,23 @@ pub struct HabitDraft {
     pub reminders: Vec<Reminder>,
 }
 
-impl TryFrom<HabitDraft> for core::HabitDraft {
-    type Error = crate::SolaceError;
-
-    fn try_from(d: HabitDraft) -> Result<Self> {
-        let reminders = d
-            .reminders
-            .into_iter()
-            .map(|r| {
-                Ok(core::Reminder {
-                    time: parse_time_of_day(&r.time)?,
-                    weekdays: r.weekdays,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Self {
-            name: d.name,
-            schedule: d.schedule.into(),
-            plan: d.plan.map(|p| core::IfThenPlan {
-                cue: p.cue,
-                action: p.action,
-            }),
-            reminders,
-        })
-    }
-}
-
-impl From<core::HabitDraft> for HabitDraft {
-    fn from(d: core::HabitDraft) -> Self {
-        Self {
-            name: d.name,
-            schedule: d.schedule.into(),
-            plan: d.plan.map(|p| IfThenPlan {
-                cue: p.cue,
-                action: p.action,
-            }),
-            reminders: d
-                .reminders
-                .into_iter()
-                .map(|r| Reminder {
-                    time: time_of_day(r.time),
-                    weekdays: r.weekdays,
-                })
-                .collect(),
-        }
-    }
-}
-
 /// A stored habit.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Habit {
     /// The record id.
-    pub id: String,
+    pub id: RecordId,
     /// First day the habit counts from (`YYYY-MM-DD`).
-    pub start: String,
+    pub start: IsoDate,
     /// When it was created (RFC 3339).
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// Archived habits are kept but not listed by default.
     pub archived: bool,
     /// The definition.
     pub draft: HabitDraft,
 }
 
-impl From<core::Habit> for Habit {
-    fn from(h: core::Habit) -> Self {
-        Self {
-            id: h.id.to_string(),
-            start: date(h.start),
-            created_at: timestamp(&h.created_at),
-            archived: h.archived,
-            draft: h.draft.into(),
-        }
-    }
-}
-
 /// What happened on a day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum HabitAction {
     /// Done.
     Check,
@@ -180,10 +102,8 @@ pub enum HabitAction {
     Undo,
 }
 
-mirror_enum!(HabitAction, core::HabitAction, [Check, Skip, Undo]);
-
 /// A day's mark.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DayMark {
     /// Done.
     Done,
@@ -191,10 +111,8 @@ pub enum DayMark {
     Skipped,
 }
 
-mirror_enum!(DayMark, core::DayMark, [Done, Skipped]);
-
 /// What a streak counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum StreakUnit {
     /// Scheduled days (or every-N-day windows).
     Days,
@@ -204,10 +122,8 @@ pub enum StreakUnit {
     Months,
 }
 
-mirror_enum!(StreakUnit, core::StreakUnit, [Days, Weeks, Months]);
-
 /// Current and best streak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Streaks {
     /// The streak running up to today.
     pub current: u32,
@@ -218,7 +134,7 @@ pub struct Streaks {
 }
 
 /// Everything the habit screen shows.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct HabitStats {
     /// The habit.
     pub habit: Habit,
@@ -232,22 +148,6 @@ pub struct HabitStats {
     pub today: Option<DayMark>,
 }
 
-impl From<core::HabitStats> for HabitStats {
-    fn from(s: core::HabitStats) -> Self {
-        Self {
-            habit: s.habit.into(),
-            streaks: Streaks {
-                current: s.streaks.current,
-                best: s.streaks.best,
-                unit: s.streaks.unit.into(),
-            },
-            strength: s.strength,
-            done_last_30_days: s.done_last_30_days,
-            today: s.today.map(Into::into),
-        }
-    }
-}
-
 /// Habits of one store (get it from [`crate::Solace::habits`]).
 #[derive(uniffi::Object)]
 pub struct Habits {
@@ -259,42 +159,32 @@ impl Habits {
     /// Creates a habit counting from `start` (`YYYY-MM-DD`; today when null).
     #[uniffi::method(default(start = None))]
     pub fn add(&self, draft: HabitDraft, start: Option<String>) -> Result<Habit> {
-        let draft = draft.try_into()?;
         let start = date_or_today(start)?;
-        self.inner
-            .with(|s| core::add(s, draft, start, now()))
-            .map(Into::into)
+        self.inner.with(|s| core::add(s, draft, start, now()))
     }
 
     /// The habit with `id`.
     pub fn get(&self, id: String) -> Result<Habit> {
         let id = crate::common::id(&id)?;
-        self.inner.read(|s| core::get(s, &id)).map(Into::into)
+        self.inner.read(|s| core::get(s, &id))
     }
 
     /// Replaces a habit's definition.
     pub fn update(&self, id: String, draft: HabitDraft) -> Result<Habit> {
         let id = crate::common::id(&id)?;
-        let draft = draft.try_into()?;
-        self.inner
-            .with(|s| core::update(s, &id, draft))
-            .map(Into::into)
+        self.inner.with(|s| core::update(s, &id, draft))
     }
 
     /// Archives (or restores) a habit.
     pub fn set_archived(&self, id: String, archived: bool) -> Result<Habit> {
         let id = crate::common::id(&id)?;
-        self.inner
-            .with(|s| core::set_archived(s, &id, archived))
-            .map(Into::into)
+        self.inner.with(|s| core::set_archived(s, &id, archived))
     }
 
     /// Habits sorted by name.
     #[uniffi::method(default(include_archived = false))]
     pub fn list(&self, include_archived: bool) -> Result<Vec<Habit>> {
-        self.inner
-            .read(|s| core::list(s, include_archived))
-            .map(|v| v.into_iter().map(Into::into).collect())
+        self.inner.read(|s| core::list(s, include_archived))
     }
 
     /// Records `action` for the habit on `day` (`YYYY-MM-DD`; today when null).
@@ -304,7 +194,7 @@ impl Habits {
         let day = day.as_deref().map(parse_date).transpose()?;
         self.inner.with(|s| {
             let now = now();
-            core::record(s, &id, day.unwrap_or(now.date_naive()), action.into(), now).map(|_| ())
+            core::record(s, &id, day.unwrap_or(now.date_naive()), action, now).map(|_| ())
         })
     }
 
@@ -319,17 +209,13 @@ impl Habits {
     pub fn stats(&self, id: String, today: Option<String>) -> Result<HabitStats> {
         let id = crate::common::id(&id)?;
         let today = date_or_today(today)?;
-        self.inner
-            .read(|s| core::stats(s, &id, today))
-            .map(Into::into)
+        self.inner.read(|s| core::stats(s, &id, today))
     }
 
     /// Stats of every active habit.
     #[uniffi::method(default(today = None))]
     pub fn all_stats(&self, today: Option<String>) -> Result<Vec<HabitStats>> {
         let today = date_or_today(today)?;
-        self.inner
-            .read(|s| core::all_stats(s, today))
-            .map(|v| v.into_iter().map(Into::into).collect())
+        self.inner.read(|s| core::all_stats(s, today))
     }
 }

@@ -45,25 +45,6 @@ pub enum Distortion {
     Blaming,
 }
 
-/// Maps between a core enum and its FFI twin of the same variants (both directions).
-macro_rules! mirror_enum {
-    ($ffi:ident, $core:path, [$($v:ident),* $(,)?]) => {
-        impl From<$core> for $ffi {
-            fn from(v: $core) -> Self {
-                use $core as C;
-                match v { $(C::$v => Self::$v,)* }
-            }
-        }
-        impl From<$ffi> for $core {
-            fn from(v: $ffi) -> Self {
-                use $core as C;
-                match v { $($ffi::$v => C::$v,)* }
-            }
-        }
-    };
-}
-pub(crate) use mirror_enum;
-
 /// An emotion and how strongly it was felt, 0–100.
 #[uniffi::remote(Record)]
 pub struct EmotionRating {

@@ -123,8 +123,10 @@ pub struct CreatedStore {
     pub recovery_key: String,
 }
 
+pub use solace_core::export::ExportFormat;
+
 /// Format of an export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum ExportFormat {
     /// One complete, re-importable JSON file.
     Json,
@@ -135,12 +137,6 @@ pub enum ExportFormat {
     /// Assessments as a FHIR R4 Bundle of QuestionnaireResponses.
     Fhir,
 }
-
-journal::mirror_enum!(
-    ExportFormat,
-    solace_core::export::ExportFormat,
-    [Json, Csv, Markdown, Fhir]
-);
 
 /// Counts from an import.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -288,12 +284,7 @@ impl Solace {
     pub fn export_to(&self, format: ExportFormat, path: String) -> Result<Vec<String>> {
         self.inner
             .read(|s| {
-                solace_core::export::export_to(
-                    s,
-                    format.into(),
-                    &PathBuf::from(path),
-                    common::now(),
-                )
+                solace_core::export::export_to(s, format, &PathBuf::from(path), common::now())
             })
             .map(|files| {
                 files

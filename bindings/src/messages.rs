@@ -10,8 +10,13 @@ use solace_protocol::messaging as wire;
 use crate::error::Result;
 use crate::Inner;
 
+pub use core::{CallState, Message, MessageContent, MessageStatus};
+pub use wire::{
+    AvailabilitySlot, DirectoryEntry, DirectoryQuery, LinkInfo, LinkState, TherapistProfile,
+};
+
 /// A bookable window for short live sessions.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct AvailabilitySlot {
     /// Start, RFC 3339.
     pub start: String,
@@ -20,7 +25,7 @@ pub struct AvailabilitySlot {
 }
 
 /// A therapist's directory profile.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct TherapistProfile {
     /// Name shown in the directory.
     pub display_name: String,
@@ -36,48 +41,8 @@ pub struct TherapistProfile {
     pub slots: Vec<AvailabilitySlot>,
 }
 
-impl From<TherapistProfile> for wire::TherapistProfile {
-    fn from(p: TherapistProfile) -> Self {
-        Self {
-            display_name: p.display_name,
-            bio: p.bio,
-            specialties: p.specialties,
-            approaches: p.approaches,
-            languages: p.languages,
-            slots: p
-                .slots
-                .into_iter()
-                .map(|s| wire::AvailabilitySlot {
-                    start: s.start,
-                    minutes: s.minutes,
-                })
-                .collect(),
-        }
-    }
-}
-
-impl From<wire::TherapistProfile> for TherapistProfile {
-    fn from(p: wire::TherapistProfile) -> Self {
-        Self {
-            display_name: p.display_name,
-            bio: p.bio,
-            specialties: p.specialties,
-            approaches: p.approaches,
-            languages: p.languages,
-            slots: p
-                .slots
-                .into_iter()
-                .map(|s| AvailabilitySlot {
-                    start: s.start,
-                    minutes: s.minutes,
-                })
-                .collect(),
-        }
-    }
-}
-
 /// Directory filters (null matches everything).
-#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct DirectoryQuery {
     /// Specialty.
     pub specialty: Option<String>,
@@ -90,7 +55,7 @@ pub struct DirectoryQuery {
 }
 
 /// A therapist found in the directory.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct DirectoryEntry {
     /// The therapist's account id.
     pub therapist_id: String,
@@ -99,7 +64,7 @@ pub struct DirectoryEntry {
 }
 
 /// Where a link stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum LinkState {
     /// Asked, not yet accepted.
     Pending,
@@ -110,7 +75,7 @@ pub enum LinkState {
 }
 
 /// A client ↔ therapist link.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct LinkInfo {
     /// Link id.
     pub link_id: String,
@@ -126,26 +91,9 @@ pub struct LinkInfo {
     pub state: LinkState,
 }
 
-impl From<wire::LinkInfo> for LinkInfo {
-    fn from(l: wire::LinkInfo) -> Self {
-        Self {
-            link_id: l.link_id,
-            client_id: l.client_id,
-            client_name: l.client_name,
-            therapist_id: l.therapist_id,
-            therapist_name: l.therapist_name,
-            state: match l.state {
-                wire::LinkState::Pending => LinkState::Pending,
-                wire::LinkState::Active => LinkState::Active,
-                wire::LinkState::Ended => LinkState::Ended,
-            },
-        }
-    }
-}
-
 /// A message's status: outgoing queued → sent → delivered → read (or wedged); incoming
 /// unread → read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum MessageStatus {
     /// In this device's outbox.
     Queued,
@@ -161,21 +109,8 @@ pub enum MessageStatus {
     Unread,
 }
 
-impl From<core::MessageStatus> for MessageStatus {
-    fn from(s: core::MessageStatus) -> Self {
-        match s {
-            core::MessageStatus::Queued => Self::Queued,
-            core::MessageStatus::Sent => Self::Sent,
-            core::MessageStatus::Delivered => Self::Delivered,
-            core::MessageStatus::Read => Self::Read,
-            core::MessageStatus::Wedged => Self::Wedged,
-            core::MessageStatus::Unread => Self::Unread,
-        }
-    }
-}
-
 /// A live-session request's state.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum CallState {
     /// Waiting for the therapist.
     Requested,
@@ -189,7 +124,7 @@ pub enum CallState {
 }
 
 /// What a message shows.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum MessageContent {
     /// Chat text.
     Text {
@@ -210,7 +145,7 @@ pub enum MessageContent {
 }
 
 /// A message.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Message {
     /// Message id.
     pub id: String,
@@ -219,43 +154,15 @@ pub struct Message {
     /// Sent by this account.
     pub outgoing: bool,
     /// Send time, Unix milliseconds.
-    pub sent_at_ms: i64,
+    #[uniffi(name = "sent_at_ms")]
+    pub sent_at: i64,
     /// Status.
     pub status: MessageStatus,
     /// Content.
     pub content: MessageContent,
 }
 
-impl From<core::Message> for Message {
-    fn from(m: core::Message) -> Self {
-        Self {
-            id: m.id,
-            peer_account: m.peer_account,
-            outgoing: m.outgoing,
-            sent_at_ms: m.sent_at,
-            status: m.status.into(),
-            content: match m.content {
-                core::MessageContent::Text { text } => MessageContent::Text { text },
-                core::MessageContent::Call {
-                    request_id,
-                    start,
-                    minutes,
-                    state,
-                } => MessageContent::Call {
-                    request_id,
-                    start,
-                    minutes,
-                    state: match state {
-                        core::CallState::Requested => CallState::Requested,
-                        core::CallState::Accepted { room } => CallState::Accepted { room },
-                        core::CallState::Declined => CallState::Declined,
-                    },
-                },
-            },
-        }
-    }
-}
-
+// Kept as a twin of `core::Conversation`, which also carries the link id the apps never see.
 /// A conversation with a linked therapist or client.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Conversation {
@@ -289,6 +196,7 @@ impl From<core::Conversation> for Conversation {
     }
 }
 
+// Kept: the core's item carries its content as a JSON value, the sender and a time.
 /// An item a client shared with this therapist.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SharedItem {
@@ -302,6 +210,7 @@ pub struct SharedItem {
     pub content_json: String,
 }
 
+// Kept: one report over the core's inbox and outbox reports.
 /// What a messaging round did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MessagingReport {
@@ -346,50 +255,32 @@ fn messaging_report(inbox: core::InboxReport, outbox: core::OutboxReport) -> Mes
 impl Messages {
     /// *Network.* Publishes this account's therapist profile (the account becomes a therapist).
     pub async fn publish_therapist_profile(&self, profile: TherapistProfile) -> Result<()> {
-        Ok(self
-            .inner
-            .app
-            .publish_therapist_profile(profile.into())
-            .await?)
+        Ok(self.inner.app.publish_therapist_profile(profile).await?)
     }
 
     /// *Network.* Searches the therapist directory.
     pub async fn search_directory(&self, query: DirectoryQuery) -> Result<Vec<DirectoryEntry>> {
-        let query = wire::DirectoryQuery {
-            specialty: query.specialty,
-            approach: query.approach,
-            language: query.language,
-            text: query.text,
-        };
-        let found = self.inner.app.search_directory(query).await?;
-        Ok(found
-            .into_iter()
-            .map(|e| DirectoryEntry {
-                therapist_id: e.therapist_id,
-                profile: e.profile.into(),
-            })
-            .collect())
+        Ok(self.inner.app.search_directory(query).await?)
     }
 
     /// *Network.* Asks a therapist for a link.
     pub async fn request_link(&self, therapist_id: String) -> Result<LinkInfo> {
-        Ok(self.inner.app.request_link(therapist_id).await?.into())
+        Ok(self.inner.app.request_link(therapist_id).await?)
     }
 
     /// *Network.* This account's links (active ones get a conversation).
     pub async fn links(&self) -> Result<Vec<LinkInfo>> {
-        let links = self.inner.app.links().await?;
-        Ok(links.into_iter().map(Into::into).collect())
+        Ok(self.inner.app.links().await?)
     }
 
     /// *Network.* The therapist accepts a link request (and publishes this device's keys).
     pub async fn accept_link(&self, link_id: String) -> Result<LinkInfo> {
-        Ok(self.inner.app.accept_link(link_id).await?.into())
+        Ok(self.inner.app.accept_link(link_id).await?)
     }
 
     /// *Network.* Ends a link (either side).
     pub async fn end_link(&self, link_id: String) -> Result<LinkInfo> {
-        Ok(self.inner.app.end_link(link_id).await?.into())
+        Ok(self.inner.app.end_link(link_id).await?)
     }
 
     /// *Network.* Takes in new messages and sends the outbox (also run by
@@ -411,18 +302,13 @@ impl Messages {
 
     /// A conversation's messages, oldest first.
     pub fn messages(&self, peer_account: String) -> Result<Vec<Message>> {
-        self.inner.read(|s| {
-            Ok(local::messages(s, &peer_account)?
-                .into_iter()
-                .map(Into::into)
-                .collect())
-        })
+        self.inner.read(|s| local::messages(s, &peer_account))
     }
 
     /// Writes a message: stored as queued and put in the outbox (works offline).
     pub fn send_text(&self, peer_account: String, text: String) -> Result<Message> {
         self.inner
-            .with(|s| local::send_text(s, &peer_account, &text).map(Into::into))
+            .with(|s| local::send_text(s, &peer_account, &text))
     }
 
     /// Marks the conversation read (queues a read receipt); returns how many were unread.
@@ -480,18 +366,17 @@ impl Messages {
         start: String,
         minutes: u32,
     ) -> Result<Message> {
-        let message = self
+        Ok(self
             .inner
             .app
             .request_call(therapist_id, start, minutes)
-            .await?;
-        Ok(message.into())
+            .await?)
     }
 
     /// The therapist accepts (creating a platform room id) or declines a call request.
     pub fn answer_call(&self, request_id: String, accept: bool) -> Result<Message> {
         self.inner
-            .with(|s| local::answer_call(s, &request_id, accept).map(Into::into))
+            .with(|s| local::answer_call(s, &request_id, accept))
     }
 
     /// Whether notifications hide who wrote (default true).

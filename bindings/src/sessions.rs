@@ -7,13 +7,17 @@ use std::sync::Arc;
 use solace_core::sessions as core;
 use solace_core::sessions::techniques;
 
-use crate::common::{now, timestamp};
+use solace_core::RecordId;
+
+use crate::common::{ffi_via, now, Timestamp};
 use crate::error::Result;
-use crate::journal::mirror_enum;
 use crate::Inner;
 
+pub use core::{BreathingPattern, CheckIn as SessionCheckIn, FollowUp as FollowUpChoice};
+pub use techniques::{StepKind, TechniqueId};
+
 /// A session technique.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum TechniqueId {
     /// CBT cognitive reframing (writes a thought record to the journal).
     CbtReframe,
@@ -29,21 +33,8 @@ pub enum TechniqueId {
     EmotionRegulation,
 }
 
-mirror_enum!(
-    TechniqueId,
-    core::TechniqueId,
-    [
-        CbtReframe,
-        SolutionFocused,
-        MotivationalInterviewing,
-        MindfulBreathing,
-        StrengthsBased,
-        EmotionRegulation,
-    ]
-);
-
 /// Seconds per phase of one breathing cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct BreathingPattern {
     /// Breathe in.
     pub inhale: u32,
@@ -55,30 +46,8 @@ pub struct BreathingPattern {
     pub hold_after: u32,
 }
 
-impl From<core::BreathingPattern> for BreathingPattern {
-    fn from(p: core::BreathingPattern) -> Self {
-        Self {
-            inhale: p.inhale,
-            hold: p.hold,
-            exhale: p.exhale,
-            hold_after: p.hold_after,
-        }
-    }
-}
-
-impl From<BreathingPattern> for core::BreathingPattern {
-    fn from(p: BreathingPattern) -> Self {
-        Self {
-            inhale: p.inhale,
-            hold: p.hold,
-            exhale: p.exhale,
-            hold_after: p.hold_after,
-        }
-    }
-}
-
 /// What the person wants after the session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum FollowUpChoice {
     /// Another session tomorrow.
     SessionTomorrow,
@@ -90,12 +59,8 @@ pub enum FollowUpChoice {
     Nothing,
 }
 
-mirror_enum!(
-    FollowUpChoice,
-    core::FollowUp,
-    [SessionTomorrow, MessageTherapist, BookCall, Nothing]
-);
-
+// A twin of `core::Answer`, kept because the core's number and text answers are tuple
+// variants (their serde form is frozen) while the apps see named fields.
 /// An answer to one technique step.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum SessionAnswer {
@@ -136,6 +101,9 @@ impl From<SessionAnswer> for core::Answer {
     }
 }
 
+ffi_via!(core::Answer => SessionAnswer);
+
+// Kept as the apps' form of `core::Input`, whose variants are tuples.
 /// Input for the session's current stage.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum SessionInput {
@@ -156,7 +124,7 @@ pub enum SessionInput {
     /// The answer to the current technique step.
     Answer {
         /// The answer.
-        answer: SessionAnswer,
+        answer: core::Answer,
     },
     /// The reflection text.
     Reflection {
@@ -184,15 +152,17 @@ impl From<SessionInput> for core::Input {
             SessionInput::Choose {
                 technique,
                 breathing,
-            } => Self::Choose(technique.into(), breathing.map(Into::into)),
-            SessionInput::Answer { answer } => Self::Answer(answer.into()),
+            } => Self::Choose(technique, breathing),
+            SessionInput::Answer { answer } => Self::Answer(answer),
             SessionInput::Reflection { text } => Self::Reflection(text),
             SessionInput::Rating { value } => Self::Rating(value),
-            SessionInput::FollowUp { choice } => Self::FollowUp(choice.into()),
+            SessionInput::FollowUp { choice } => Self::FollowUp(choice),
         }
     }
 }
 
+// A twin of `core::Stage`, kept because the core counts steps in `usize`, which the FFI does
+// not carry.
 /// Where a session is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum SessionStage {
@@ -232,7 +202,7 @@ impl From<core::Stage> for SessionStage {
 }
 
 /// What kind of answer a step wants.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum StepKind {
     /// Free text.
     Text,
@@ -257,22 +227,9 @@ pub enum StepKind {
     },
 }
 
-impl From<techniques::StepKind> for StepKind {
-    fn from(k: techniques::StepKind) -> Self {
-        match k {
-            techniques::StepKind::Text => Self::Text,
-            techniques::StepKind::Scale { min, max } => Self::Scale { min, max },
-            techniques::StepKind::Breathing { pattern, cycles } => Self::Breathing {
-                pattern: pattern.into(),
-                cycles,
-            },
-            techniques::StepKind::Countdown { from } => Self::Countdown { from },
-        }
-    }
-}
-
+// Kept: the core's step holds static text and an unrendered prompt.
 /// The technique step waiting for an answer.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SessionStep {
     /// Key the answer is stored under.
     pub key: String,
@@ -285,7 +242,7 @@ pub struct SessionStep {
 }
 
 /// The opening check-in.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct SessionCheckIn {
     /// Mood 1–10.
     pub mood: u8,
@@ -293,17 +250,19 @@ pub struct SessionCheckIn {
     pub on_mind: String,
 }
 
+// Kept as a twin of `core::MicroSession`: the apps also get the current step with its prompt
+// rendered, which the core computes rather than stores.
 /// One micro-session, stored encrypted after every step.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct MicroSession {
     /// Record id.
-    pub id: String,
+    pub id: RecordId,
     /// When it started (RFC 3339).
-    pub started_at: String,
+    pub started_at: Timestamp,
     /// Last answer (RFC 3339).
-    pub updated_at: String,
+    pub updated_at: Timestamp,
     /// When it finished (RFC 3339).
-    pub finished_at: Option<String>,
+    pub finished_at: Option<Timestamp>,
     /// Where it is.
     pub stage: SessionStage,
     /// The step waiting for an answer, while inside the technique.
@@ -315,7 +274,7 @@ pub struct MicroSession {
     /// Breathing pattern chosen.
     pub breathing: Option<BreathingPattern>,
     /// Answers by step key.
-    pub answers: HashMap<String, SessionAnswer>,
+    pub answers: HashMap<String, core::Answer>,
     /// The closing reflection.
     pub reflection: Option<String>,
     /// "Did this help?" 1–5.
@@ -325,7 +284,7 @@ pub struct MicroSession {
     /// Active seconds so far.
     pub active_seconds: u32,
     /// Journal entry this session produced (CBT reframing).
-    pub journal_entry: Option<String>,
+    pub journal_entry: Option<RecordId>,
 }
 
 impl From<core::MicroSession> for MicroSession {
@@ -333,32 +292,30 @@ impl From<core::MicroSession> for MicroSession {
         let current_step = s.current_step().map(|step| SessionStep {
             key: step.key.to_owned(),
             prompt: s.render_prompt(step.prompt),
-            kind: step.kind.into(),
+            kind: step.kind.clone(),
             optional: step.optional,
         });
         Self {
-            id: s.id.to_string(),
-            started_at: timestamp(&s.started_at),
-            updated_at: timestamp(&s.updated_at),
-            finished_at: s.finished_at.as_ref().map(timestamp),
+            id: s.id,
+            started_at: s.started_at,
+            updated_at: s.updated_at,
+            finished_at: s.finished_at,
             stage: s.stage.into(),
             current_step,
-            check_in: s.check_in.map(|c| SessionCheckIn {
-                mood: c.mood,
-                on_mind: c.on_mind,
-            }),
-            technique: s.technique.map(Into::into),
-            breathing: s.breathing.map(Into::into),
-            answers: s.answers.into_iter().map(|(k, v)| (k, v.into())).collect(),
+            check_in: s.check_in,
+            technique: s.technique,
+            breathing: s.breathing,
+            answers: s.answers.into_iter().collect(),
             reflection: s.reflection,
             helpful: s.helpful,
-            follow_up: s.follow_up.map(Into::into),
+            follow_up: s.follow_up,
             active_seconds: s.active_seconds,
-            journal_entry: s.journal_entry.map(|id| id.to_string()),
+            journal_entry: s.journal_entry,
         }
     }
 }
 
+// Kept: the core ranks as `(TechniqueId, f64)` pairs.
 /// A technique with its score.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct RankedTechnique {
@@ -379,6 +336,7 @@ pub struct Suggestion {
     pub ranked: Vec<RankedTechnique>,
 }
 
+// Kept: the core's technique is static data with its steps.
 /// Display facts of a technique.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TechniqueInfo {
@@ -400,7 +358,7 @@ pub fn techniques() -> Vec<TechniqueInfo> {
         .map(|id| {
             let t = id.technique();
             TechniqueInfo {
-                id: id.into(),
+                id,
                 name: t.name.to_owned(),
                 description: t.description.to_owned(),
                 steps: u32::try_from(t.steps.len()).unwrap_or(u32::MAX),
@@ -466,15 +424,12 @@ impl Sessions {
         self.inner
             .read(|s| core::suggest(s, &check_in))
             .map(|sg| Suggestion {
-                technique: sg.technique.into(),
+                technique: sg.technique,
                 reason: sg.reason,
                 ranked: sg
                     .ranked
                     .into_iter()
-                    .map(|(technique, score)| RankedTechnique {
-                        technique: technique.into(),
-                        score,
-                    })
+                    .map(|(technique, score)| RankedTechnique { technique, score })
                     .collect(),
             })
     }

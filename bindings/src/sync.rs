@@ -10,6 +10,8 @@ use zeroize::Zeroizing;
 use crate::error::Result;
 use crate::Inner;
 
+// Kept as a twin: the apps see one flat report over the core's record report (which also
+// carries `rebased`) and the messaging round's inbox.
 /// What a sync did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SyncReport {
@@ -54,6 +56,7 @@ impl From<&AppSyncReport> for SyncReport {
     }
 }
 
+// Kept: the core's budget is a struct of limits; the apps choose one of two presets.
 /// How much work one sync may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum SyncBudget {
@@ -72,6 +75,7 @@ impl From<SyncBudget> for core::SyncBudget {
     }
 }
 
+// Kept: the core's account also holds the account id, which the apps never see.
 /// The sync account a store is connected to.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SyncAccount {
@@ -83,6 +87,7 @@ pub struct SyncAccount {
     pub device_id: String,
 }
 
+// Kept: the wire's device entry also carries the server's mutation counter.
 /// One device of the sync account.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DeviceInfo {

@@ -1,0 +1,245 @@
+//! The inbox side of [`Messenger`]: taking in the mailbox exactly once, acknowledging only
+//! what was stored or was the peer's fault, and the notification text for what arrived.
+
+use std::collections::{HashMap, HashSet};
+
+use solace_protocol::messaging as m;
+
+use crate::error::{CoreError, PeerMessageError, Result};
+use crate::messaging::local;
+use crate::messaging::model::{ConversationMeta, MessageContent, MessageStatus, SharedItem};
+use crate::messaging::olm::{DeviceCrypto, WireOlmMessage};
+use crate::messaging::payload::{Body, Payload, ReceiptKind};
+use crate::messaging::DeviceVault;
+use crate::store::messages::MessageRow;
+use crate::store::Store;
+use crate::sync::StoreCell;
+
+use super::{me, raise_status, InboxReport, Me, Messenger, INBOX_PAGE};
+
+impl Messenger<'_> {
+    /// Takes in every waiting message: decrypt, store and save the session in one transaction,
+    /// then acknowledge. A message that is the peer's fault (tampered, replayed, malformed,
+    /// misrouted) is dropped, acknowledged and counted as rejected. A message this device
+    /// cannot take in because of local damage (its sealed Olm state does not open) is NOT
+    /// acknowledged: it stays on the server, is counted as held, and arrives once the state
+    /// is repaired. A storage failure (disk full, busy, I/O) stops the round with that error,
+    /// after acknowledging only what was safely stored.
+    pub fn receive(&self, cell: &dyn StoreCell) -> Result<InboxReport> {
+        let (me, mut account) = cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?)))?;
+        let mut report = InboxReport::default();
+        let mut notify: HashMap<String, u32> = HashMap::new();
+        let mut held: HashSet<u64> = HashSet::new();
+        loop {
+            let inbox = self
+                .transport
+                .inbox(&me.token, &m::InboxRequest { limit: INBOX_PAGE })?;
+            let mut acks = Vec::new();
+            for message in &inbox.messages {
+                if cell.with(|s| s.inbound_seen(&message.sender_key, &message.client_message_id))? {
+                    report.duplicates += 1;
+                    acks.push(message.id);
+                    continue;
+                }
+                let outcome =
+                    cell.with(|st| st.atomically(|s| take_in(s, &me, &mut account, message)));
+                if outcome.is_err() {
+                    // Rolled back: forget what the in-memory account did (a consumed one-time key).
+                    account = cell.with(DeviceVault::account)?;
+                }
+                match outcome {
+                    Ok(Some(peer)) => {
+                        report.received += 1;
+                        *notify.entry(peer).or_default() += 1;
+                    }
+                    Ok(None) => report.received += 1,
+                    // The peer's fault: counted, never logged (even metadata is personal).
+                    Err(err) if err.is_peer_fault() => report.rejected += 1,
+                    // Local damage to this device's messaging state: keep it on the server.
+                    Err(CoreError::Crypto(_)) => {
+                        if held.insert(message.id) {
+                            report.held += 1;
+                        }
+                        continue;
+                    }
+                    Err(other) => {
+                        // Storage failed: leave the message on the server for the next try.
+                        self.ack(&me, &acks)?;
+                        return Err(other);
+                    }
+                }
+                acks.push(message.id);
+            }
+            self.ack(&me, &acks)?;
+            // A page of held messages only would come back unchanged: stop there.
+            if !inbox.more || acks.is_empty() {
+                break;
+            }
+        }
+        report.notification = cell.with(|s| notification(s, &notify))?;
+        report.arrived = notify.into_keys().collect();
+        report.arrived.sort();
+        Ok(report)
+    }
+
+    fn ack(&self, me: &Me, ids: &[u64]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.transport
+            .ack(&me.token, &m::AckRequest { ids: ids.to_vec() })
+    }
+}
+
+fn notification(store: &Store, counts: &HashMap<String, u32>) -> Result<Option<String>> {
+    let discreet = local::discreet_notifications(store)?;
+    let mut total = 0;
+    let mut name = String::new();
+    for (peer, count) in counts {
+        let meta = match store.conversation(peer)? {
+            Some(bytes) => ConversationMeta::decode(&bytes)?,
+            None => ConversationMeta::default(),
+        };
+        if meta.paused {
+            continue;
+        }
+        total += count;
+        name = meta.peer_name;
+    }
+    Ok((total > 0).then(|| local::notification_text(discreet, &name, total)))
+}
+
+/// Decrypts and applies one inbound message inside the caller's transaction. Returns the
+/// peer to notify about when it is a new visible incoming message.
+fn take_in(
+    store: &mut Store,
+    me: &Me,
+    account: &mut DeviceCrypto,
+    message: &m::InboxMessage,
+) -> Result<Option<String>> {
+    let wire = WireOlmMessage {
+        kind: message.kind,
+        body: message.body.clone(),
+    };
+    let plain = DeviceVault::decrypt_from(store, account, &message.sender_key, &wire)?;
+    let payload = Payload::decode(&plain)?;
+    let misrouted = || CoreError::PeerMessage(PeerMessageError::Misrouted);
+    if payload.from != message.sender_account || payload.id != message.client_message_id {
+        return Err(misrouted());
+    }
+    let own_copy = payload.from == me.account_id;
+    if !own_copy && payload.to != me.account_id {
+        return Err(misrouted());
+    }
+    let peer = if own_copy {
+        payload.to.clone()
+    } else {
+        payload.from.clone()
+    };
+    if store.conversation(&peer)?.is_none() {
+        local::ensure_conversation(store, &peer, "", "")?;
+    }
+    store.mark_inbound_seen(&message.sender_key, &message.client_message_id)?;
+    let incoming_status = if own_copy {
+        MessageStatus::Sent
+    } else {
+        MessageStatus::Unread
+    };
+    let row = |id: &str| MessageRow {
+        id: id.to_owned(),
+        peer_account: peer.clone(),
+        at: payload.sent_at,
+        outgoing: own_copy,
+        status: incoming_status.as_str().into(),
+    };
+    let mut visible = false;
+    match &payload.body {
+        Body::Text { text } => {
+            visible = local::store_message(
+                store,
+                &row(&payload.id),
+                &MessageContent::Text { text: text.clone() },
+            )?;
+        }
+        Body::CallRequest {
+            request_id,
+            start,
+            minutes,
+        } => {
+            let content = MessageContent::Call {
+                request_id: request_id.clone(),
+                start: start.clone(),
+                minutes: *minutes,
+                state: crate::messaging::CallState::Requested,
+            };
+            visible = local::store_message(store, &row(request_id), &content)?;
+        }
+        Body::CallAnswer {
+            request_id,
+            accepted,
+            room,
+        } => {
+            local::apply_call_answer(store, request_id, *accepted, room.clone())?;
+            visible = !own_copy;
+        }
+        Body::Receipt { ids, status } => {
+            if !own_copy {
+                let to = match status {
+                    ReceiptKind::Delivered => MessageStatus::Delivered,
+                    ReceiptKind::Read => MessageStatus::Read,
+                };
+                for id in ids {
+                    raise_status(store, id, to)?;
+                }
+            }
+        }
+        Body::Share {
+            share_id,
+            item_kind,
+            title,
+            content,
+        } => {
+            if !own_copy {
+                local::store_shared(
+                    store,
+                    &SharedItem {
+                        share_id: share_id.clone(),
+                        from_account: peer.clone(),
+                        item_kind: item_kind.clone(),
+                        title: title.clone(),
+                        content: content.clone(),
+                        updated_at: payload.sent_at,
+                    },
+                )?;
+                visible = true;
+            }
+        }
+        Body::Unshare { share_id } => {
+            if !own_copy {
+                local::drop_shared(store, &peer, share_id)?;
+            }
+        }
+        Body::Pause { paused } => {
+            let mut meta = local::conversation_meta(store, &peer)?;
+            if own_copy {
+                meta.paused = *paused;
+            } else {
+                meta.peer_paused = *paused;
+            }
+            store.put_conversation(&peer, &meta.encode()?)?;
+        }
+    }
+    if visible && !own_copy && payload.body.is_visible() {
+        // Tell the sender it arrived (one receipt per message, queued in this transaction).
+        local::queue(
+            store,
+            &peer,
+            &local::new_message_id()?,
+            Body::Receipt {
+                ids: vec![payload.id.clone()],
+                status: ReceiptKind::Delivered,
+            },
+        )?;
+    }
+    Ok((visible && !own_copy).then_some(peer))
+}

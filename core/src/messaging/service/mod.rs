@@ -1,0 +1,272 @@
+//! Messaging over the network: directory and links, publishing this device's keys, flushing
+//! the outbox in order and taking in the mailbox.
+//!
+//! Receiving is exactly-once from the user's point of view: each message is decrypted, stored
+//! and its session saved in one transaction, then acknowledged; a message already taken in
+//! (a duplicate delivery) is acknowledged without being stored again.
+//!
+//! Links, keys and calls are here; the outbox side (flush, deliver) is in `outbox`, the inbox
+//! side (receive, take in, acknowledge) in `inbox`.
+
+mod inbox;
+mod outbox;
+
+use solace_protocol::messaging as m;
+
+use super::local;
+use super::model::MessageStatus;
+use super::olm::DeviceKeys;
+use super::transport::MailboxTransport;
+use super::DeviceVault;
+use crate::error::{CoreError, InputProblem, Result};
+use crate::store::Store;
+use crate::sync::StoreCell;
+
+/// One-time keys kept on the server; topped up when fewer than half remain.
+const ONE_TIME_KEY_TARGET: u32 = 50;
+const INBOX_PAGE: u32 = 100;
+
+/// What an outbox flush did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxReport {
+    /// Entries the server accepted.
+    pub sent: u32,
+    /// Entries still waiting (offline, backing off, or behind one that is).
+    pub waiting: u32,
+    /// Entries that are wedged (need an explicit retry).
+    pub wedged: u32,
+}
+
+/// What taking in the mailbox did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct InboxReport {
+    /// Messages decrypted and stored.
+    pub received: u32,
+    /// Deliveries of messages already taken in (dropped).
+    pub duplicates: u32,
+    /// Messages that failed authentication or were malformed: the peer's fault (dropped).
+    pub rejected: u32,
+    /// Messages left on the server because this device's own messaging state is damaged
+    /// (local damage, not the peer's fault): nothing is lost, they arrive once the state is
+    /// repaired or restored. A front end should say so.
+    pub held: u32,
+    /// Notification text for new messages in conversations that are not paused (discreet by
+    /// default); `None` when there is nothing to notify.
+    pub notification: Option<String>,
+    /// Conversations (peer account ids) with new visible incoming messages.
+    pub arrived: Vec<String>,
+}
+
+struct Me {
+    account_id: String,
+    device_id: String,
+    token: String,
+}
+
+fn me_in(cell: &dyn StoreCell) -> Result<Me> {
+    cell.with(|s| me(s))
+}
+
+fn me(store: &Store) -> Result<Me> {
+    let (account, token) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
+    Ok(Me {
+        account_id: account.account_id,
+        device_id: account.device_id,
+        token: token.to_string(),
+    })
+}
+
+fn device_keys(identity: &m::WireIdentity) -> DeviceKeys {
+    DeviceKeys {
+        curve25519: identity.curve25519.clone(),
+        ed25519: identity.ed25519.clone(),
+    }
+}
+
+/// Messaging operations that talk to the server.
+pub struct Messenger<'a> {
+    transport: &'a dyn MailboxTransport,
+}
+
+impl<'a> Messenger<'a> {
+    /// Messaging over `transport`, with the credentials stored by register/login.
+    pub fn new(transport: &'a dyn MailboxTransport) -> Self {
+        Self { transport }
+    }
+
+    /// Publishes (or updates) this account's therapist profile: the account becomes a
+    /// therapist listed in the directory.
+    pub fn publish_profile(
+        &self,
+        cell: &dyn StoreCell,
+        profile: &m::TherapistProfile,
+    ) -> Result<()> {
+        self.transport.put_profile(&me_in(cell)?.token, profile)
+    }
+
+    /// Searches the therapist directory.
+    pub fn search(
+        &self,
+        cell: &dyn StoreCell,
+        query: &m::DirectoryQuery,
+    ) -> Result<Vec<m::DirectoryEntry>> {
+        Ok(self
+            .transport
+            .search_directory(&me_in(cell)?.token, query)?
+            .therapists)
+    }
+
+    /// Asks a therapist for a link (they must accept before messages can flow).
+    pub fn request_link(&self, cell: &dyn StoreCell, therapist_id: &str) -> Result<m::LinkInfo> {
+        self.transport.request_link(
+            &me_in(cell)?.token,
+            &m::LinkRequest {
+                therapist_id: therapist_id.to_owned(),
+            },
+        )
+    }
+
+    /// This account's links; active ones get a local conversation.
+    pub fn links(&self, cell: &dyn StoreCell) -> Result<Vec<m::LinkInfo>> {
+        let me = me_in(cell)?;
+        let links = self.transport.links(&me.token)?.links;
+        cell.with(|store| {
+            store.atomically(|store| {
+                for link in links.iter().filter(|l| l.state == m::LinkState::Active) {
+                    let (peer, name) = if link.client_id == me.account_id {
+                        (&link.therapist_id, &link.therapist_name)
+                    } else {
+                        (&link.client_id, &link.client_name)
+                    };
+                    local::ensure_conversation(store, peer, name, &link.link_id)?;
+                }
+                Ok(())
+            })
+        })?;
+        Ok(links)
+    }
+
+    /// The therapist consents to a requested link.
+    pub fn accept_link(&self, cell: &dyn StoreCell, link_id: &str) -> Result<m::LinkInfo> {
+        let info = self.transport.accept_link(
+            &me_in(cell)?.token,
+            &m::LinkAction {
+                link_id: link_id.to_owned(),
+            },
+        )?;
+        self.links(cell)?;
+        Ok(info)
+    }
+
+    /// Ends a link (either side); the server then refuses keys and messages between the two.
+    pub fn end_link(&self, cell: &dyn StoreCell, link_id: &str) -> Result<m::LinkInfo> {
+        self.transport.end_link(
+            &me_in(cell)?.token,
+            &m::LinkAction {
+                link_id: link_id.to_owned(),
+            },
+        )
+    }
+
+    /// Publishes this device's identity and tops its one-time keys up to the target.
+    /// Returns how many unclaimed one-time keys the server holds now.
+    pub fn publish_device_keys(&self, cell: &dyn StoreCell) -> Result<u32> {
+        let (me, mut account) = cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?)))?;
+        let identity = account.keys();
+        let wire_identity = m::WireIdentity {
+            curve25519: identity.curve25519,
+            ed25519: identity.ed25519,
+        };
+        let count = self.transport.publish_keys(
+            &me.token,
+            &m::DeviceKeysUpload {
+                identity: wire_identity.clone(),
+                one_time_keys: Vec::new(),
+            },
+        )?;
+        if count.one_time_keys >= ONE_TIME_KEY_TARGET / 2 {
+            return Ok(count.one_time_keys);
+        }
+        let fresh =
+            account.publish_one_time_keys((ONE_TIME_KEY_TARGET - count.one_time_keys) as usize);
+        // Saved before upload: keys the server has must be keys this device can still open.
+        cell.with(|s| DeviceVault::save_account(s, &account))?;
+        let upload = m::DeviceKeysUpload {
+            identity: wire_identity,
+            one_time_keys: fresh
+                .into_iter()
+                .map(|k| m::WireOneTimeKey {
+                    key: k.key,
+                    signature: k.signature,
+                })
+                .collect(),
+        };
+        Ok(self
+            .transport
+            .publish_keys(&me.token, &upload)?
+            .one_time_keys)
+    }
+
+    /// Requests a short live session in one of the therapist's availability slots.
+    pub fn request_call(
+        &self,
+        cell: &dyn StoreCell,
+        therapist_id: &str,
+        start: &str,
+        minutes: u32,
+    ) -> Result<super::Message> {
+        if !(5..=15).contains(&minutes) {
+            return Err(CoreError::invalid(
+                "live session minutes",
+                InputProblem::OutOfRange { min: 5, max: 15 },
+            ));
+        }
+        let begin = chrono::DateTime::parse_from_rfc3339(start)
+            .map_err(|_| CoreError::invalid("start", InputProblem::Expected("an RFC 3339 time")))?;
+        let end = begin + chrono::Duration::minutes(i64::from(minutes));
+        let therapists = self.search(cell, &m::DirectoryQuery::default())?;
+        let profile = therapists
+            .iter()
+            .find(|t| t.therapist_id == therapist_id)
+            .ok_or(CoreError::NotFound("therapist"))?;
+        let fits = profile.profile.slots.iter().any(|slot| {
+            chrono::DateTime::parse_from_rfc3339(&slot.start).is_ok_and(|s| {
+                s <= begin && end <= s + chrono::Duration::minutes(i64::from(slot.minutes))
+            })
+        });
+        if !fits {
+            return Err(CoreError::invalid(
+                "start",
+                InputProblem::Rule("is outside the therapist's availability"),
+            ));
+        }
+        cell.with(|s| local::queue_call_request(s, therapist_id, &begin.to_rfc3339(), minutes))
+    }
+
+    /// One messaging round: links, keys, share updates, then the mailbox, then the outbox.
+    pub fn sync(&self, cell: &dyn StoreCell) -> Result<(InboxReport, OutboxReport)> {
+        crate::sync::session::refresh_if_due_shared(
+            cell,
+            |t| self.transport.refresh_session(t),
+            crate::sync::session::unix_now(),
+        )?;
+        self.links(cell)?;
+        self.publish_device_keys(cell)?;
+        cell.with(local::refresh_shares)?;
+        let inbox = self.receive(cell)?;
+        let outbox = self.flush_outbox(cell)?;
+        Ok((inbox, outbox))
+    }
+}
+
+/// Moves an outgoing message's status forward (never backwards: a late "delivered" after
+/// "read" is ignored).
+fn raise_status(store: &mut Store, id: &str, to: MessageStatus) -> Result<()> {
+    if let Some((row, _)) = store.message(id)? {
+        let current = MessageStatus::parse(&row.status)?;
+        if row.outgoing && (current.rank() < to.rank() || current == MessageStatus::Wedged) {
+            store.set_message_status(id, to.as_str())?;
+        }
+    }
+    Ok(())
+}
