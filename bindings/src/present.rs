@@ -4,7 +4,6 @@
 //! Kotlin and Swift view models hold state only.
 
 use solace_core::app::present as core;
-use solace_core::habits;
 use solace_core::messaging as msg;
 
 use crate::common::{parse_date, Weekday};
@@ -46,13 +45,13 @@ pub fn unread_total(conversations: Vec<Conversation>) -> u32 {
 /// "day"/"days", "week"/"weeks"… for a streak of `count`.
 #[uniffi::export]
 pub fn streak_unit_label(unit: StreakUnit, count: u32) -> String {
-    core::streak_unit_label(habits::StreakUnit::from(unit), count)
+    core::streak_unit_label(unit, count)
 }
 
 /// A habit's schedule in words ("Every day", "3× a week", "Mon, Wed, Fri", "Every 3 days").
 #[uniffi::export]
 pub fn schedule_label(schedule: Schedule) -> String {
-    core::schedule_label(&habits::Schedule::from(schedule))
+    core::schedule_label(&schedule)
 }
 
 /// Short weekday name ("Mon").
