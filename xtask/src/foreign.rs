@@ -118,7 +118,12 @@ fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool, String> {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
-    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // Write beside it and rename over it: a binary still running from an earlier (killed) test
+    // run keeps its old inode instead of failing the write with "Text file busy".
+    let fresh = path.with_extension("new");
+    std::fs::write(&fresh, contents)
+        .map_err(|e| format!("cannot write {}: {e}", fresh.display()))?;
+    std::fs::rename(&fresh, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
     Ok(true)
 }
 
