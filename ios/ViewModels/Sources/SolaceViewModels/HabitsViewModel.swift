@@ -147,5 +147,9 @@ public final class HabitsViewModel {
     nonisolated public static func dayName(_ day: Weekday) -> String { weekdayName(day: day) }
 
     /// "Every day", "3× a week", "Mon, Wed, Fri", "Every 3 days", "5× a month" (from the core).
-    nonisolated public static func scheduleLabel(_ schedule: Schedule) -> String { Solace.scheduleLabel(schedule: schedule) }
+    nonisolated public static func scheduleLabel(_ schedule: Schedule) -> String { coreScheduleLabel(schedule) }
 }
+
+/// The core's schedule wording, reached from file scope: inside `HabitsViewModel` the name
+/// `scheduleLabel` means the static method, and `Solace.` means the class, not the module.
+private func coreScheduleLabel(_ schedule: Schedule) -> String { scheduleLabel(schedule: schedule) }

@@ -77,7 +77,7 @@ final class AppLockTests: StoreTestCase {
         lock.lock()
     }
 
-    func testSettingsPersistAndNotificationsRevealNothing() {
+    func testSettingsPersistAndNotificationsRevealNothing() async {
         let storage = InMemorySettingsStorage()
         let settings = SettingsViewModel(storage: storage, lock: {})
         XCTAssertEqual(settings.state.notificationPreview, NotificationText(title: "Solace", body: "You have a new update"))

@@ -35,8 +35,10 @@ let passphrase = "cobalt lantern tundra oyster"
 
 @MainActor
 class StoreTestCase: XCTestCase {
-    private var dirs: [URL] = []
-    private var stores: [Solace] = []
+    // Touched from the main actor by the tests and from XCTest's nonisolated tearDown, never
+    // at the same time (XCTest runs one test method, then its tearDown, on one thread).
+    nonisolated(unsafe) private var dirs: [URL] = []
+    nonisolated(unsafe) private var stores: [Solace] = []
 
     func tempDir() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("solace-vm-\(UUID().uuidString)")
