@@ -10,8 +10,8 @@ fuzz_target!(|data: &[u8]| {
     let alice = DeviceCrypto::new();
     let mut bob = DeviceCrypto::new();
     let otk = bob.publish_one_time_keys(1);
-    if let Ok(mut session) = alice.outbound_session(&bob.keys(), &otk[0]) {
-        assert!(session.decrypt(&message).is_err(), "random input decrypted");
+    if let Ok(mut ratchet) = alice.start_ratchet(&bob.keys(), &otk[0]) {
+        assert!(ratchet.decrypt(&message).is_err(), "random input decrypted");
     }
-    let _ = bob.inbound_session(&alice.keys().curve25519, &message);
+    let _ = bob.accept_ratchet(&alice.keys().curve25519, &message);
 });
