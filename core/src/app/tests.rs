@@ -104,3 +104,21 @@ fn reads_and_writes_go_on_while_a_sync_waits_and_a_cancelled_sync_stops() {
     assert_eq!(count, 21, "the write made during the sync is kept");
     drop(listener);
 }
+
+#[test]
+fn reads_reuse_a_pooled_reader_handle_instead_of_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::create(dir.path(), PASS, KdfParams::FLOOR).unwrap();
+    let app = App::with_transport(store, TransportOptions::default());
+    for _ in 0..3 {
+        let read_only = app.read(|s| Ok(s.is_read_only())).unwrap();
+        assert!(read_only, "the read ran on a reader handle");
+    }
+    let idle = app
+        .shared
+        .readers
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .len();
+    assert_eq!(idle, 1, "one reader handle, opened once and reused");
+}
