@@ -106,7 +106,7 @@ impl App {
                 passphrase: &credentials.passphrase,
                 device_name: &credentials.device_name,
             };
-            sync::register_shared(&app.cell(), &http, &login)
+            sync::register_shared(app.cell(), &http, &login)
         })
         .await
     }
@@ -118,7 +118,7 @@ impl App {
         runner::run_blocking(move |cancel| {
             let http = app.connected_transport(cancel)?;
             sync::relogin_shared(
-                &app.cell(),
+                app.cell(),
                 &http,
                 &credentials.username,
                 &credentials.passphrase,
@@ -133,7 +133,7 @@ impl App {
         let app = self.clone();
         runner::run_blocking(move |cancel| {
             let http = app.connected_transport(cancel)?;
-            sync::list_devices_shared(&app.cell(), &http)
+            sync::list_devices_shared(app.cell(), &http)
         })
         .await
     }
@@ -149,7 +149,7 @@ impl App {
         runner::run_blocking(move |cancel| {
             let http = app.connected_transport(cancel)?;
             sync::revoke_shared(
-                &app.cell(),
+                app.cell(),
                 &http,
                 &target,
                 passphrase.as_deref().map(|p| p.as_str()),

@@ -15,7 +15,7 @@ impl App {
         let app = self.clone();
         let (inbox, outbox) = runner::run_blocking(move |cancel| {
             let http = app.connected_transport(cancel)?;
-            Messenger::new(&http).sync(&app.cell())
+            Messenger::new(&http).sync(app.cell())
         })
         .await?;
         for peer in &inbox.arrived {
@@ -28,8 +28,8 @@ impl App {
     /// clients can find the therapist and message them right away.
     pub async fn publish_therapist_profile(&self, profile: m::TherapistProfile) -> Result<()> {
         self.online(move |app, messenger| {
-            messenger.publish_profile(&app.cell(), &profile)?;
-            messenger.publish_device_keys(&app.cell()).map(|_| ())
+            messenger.publish_profile(app.cell(), &profile)?;
+            messenger.publish_device_keys(app.cell()).map(|_| ())
         })
         .await
     }
@@ -39,19 +39,19 @@ impl App {
         &self,
         query: m::DirectoryQuery,
     ) -> Result<Vec<m::DirectoryEntry>> {
-        self.online(move |app, messenger| messenger.search(&app.cell(), &query))
+        self.online(move |app, messenger| messenger.search(app.cell(), &query))
             .await
     }
 
     /// Asks a therapist for a link (messages flow once they accept).
     pub async fn request_link(&self, therapist_id: String) -> Result<m::LinkInfo> {
-        self.online(move |app, messenger| messenger.request_link(&app.cell(), &therapist_id))
+        self.online(move |app, messenger| messenger.request_link(app.cell(), &therapist_id))
             .await
     }
 
     /// This account's links; active ones get a local conversation.
     pub async fn links(&self) -> Result<Vec<m::LinkInfo>> {
-        self.online(|app, messenger| messenger.links(&app.cell()))
+        self.online(|app, messenger| messenger.links(app.cell()))
             .await
     }
 
@@ -59,8 +59,8 @@ impl App {
     /// write at once.
     pub async fn accept_link(&self, link_id: String) -> Result<m::LinkInfo> {
         self.online(move |app, messenger| {
-            let info = messenger.accept_link(&app.cell(), &link_id)?;
-            messenger.publish_device_keys(&app.cell())?;
+            let info = messenger.accept_link(app.cell(), &link_id)?;
+            messenger.publish_device_keys(app.cell())?;
             Ok(info)
         })
         .await
@@ -68,7 +68,7 @@ impl App {
 
     /// Ends a link (either side).
     pub async fn end_link(&self, link_id: String) -> Result<m::LinkInfo> {
-        self.online(move |app, messenger| messenger.end_link(&app.cell(), &link_id))
+        self.online(move |app, messenger| messenger.end_link(app.cell(), &link_id))
             .await
     }
 
@@ -81,7 +81,7 @@ impl App {
         minutes: u32,
     ) -> Result<Message> {
         self.online(move |app, messenger| {
-            messenger.request_call(&app.cell(), &therapist_id, &start, minutes)
+            messenger.request_call(app.cell(), &therapist_id, &start, minutes)
         })
         .await
     }

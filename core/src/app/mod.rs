@@ -65,20 +65,6 @@ struct Shared {
     sync_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// The writer, borrowed one step at a time (closed: [`CoreError::Closed`]).
-struct Writer<'a>(&'a Mutex<Option<Store>>);
-
-impl StoreCell for Writer<'_> {
-    fn enter(&self, f: &mut dyn FnMut(&mut Store)) -> Result<()> {
-        // Every step is one transaction that rolls back when dropped, so a lock poisoned by a
-        // panic in an earlier step guards a consistent store.
-        let mut guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let store = guard.as_mut().ok_or(CoreError::Closed)?;
-        f(store);
-        Ok(())
-    }
-}
-
 impl App {
     /// Wraps an open store. Transport settings come from the environment (`SOLACE_CA_CERT`).
     pub fn from_store(store: Store) -> Result<Self> {
@@ -202,13 +188,12 @@ impl App {
     /// Runs a local write (one short step on the writer; a sync in flight does not hold it
     /// while it waits on the server).
     pub fn write<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        let cell = self.cell();
-        (&cell as &dyn StoreCell).with(f)
+        self.cell().with(f)
     }
 
     /// The writer as a [`StoreCell`], for engine code that steps through it.
-    fn cell(&self) -> Writer<'_> {
-        Writer(&self.shared.writer)
+    fn cell(&self) -> &dyn StoreCell {
+        &self.shared.writer
     }
 
     /// Closes the store: releases the writer lock and every reader; later calls fail with

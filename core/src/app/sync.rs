@@ -51,9 +51,9 @@ impl App {
     fn sync_blocking(&self, budget: SyncBudget, cancel: &CancelToken) -> Result<AppSyncReport> {
         let http = self.connected_transport(cancel)?;
         let cell = self.cell();
-        let records = sync::sync_shared(&cell, &http, budget, cancel)?;
+        let records = sync::sync_shared(cell, &http, budget, cancel)?;
         cancel.check()?;
-        let (inbox, outbox) = Messenger::new(&http).sync(&cell)?;
+        let (inbox, outbox) = Messenger::new(&http).sync(cell)?;
         Ok(AppSyncReport {
             records,
             inbox,

@@ -32,12 +32,15 @@ impl dyn StoreCell + '_ {
     }
 }
 
-impl StoreCell for Mutex<Store> {
+/// A store shared between threads that can be closed (the application layer's writer):
+/// each step locks it for exactly the step; a closed store is [`CoreError::Closed`].
+impl StoreCell for Mutex<Option<Store>> {
     fn enter(&self, f: &mut dyn FnMut(&mut Store)) -> Result<()> {
         // A panic in an earlier step cannot leave the database half-written (every step is a
         // transaction that rolls back when dropped), so a poisoned lock is safe to reuse.
         let mut guard = self.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&mut guard);
+        let store = guard.as_mut().ok_or(CoreError::Closed)?;
+        f(store);
         Ok(())
     }
 }
