@@ -4,14 +4,13 @@
 
 use std::path::Path;
 
-use solace_core::messaging::{local, CallState, Conversation, Message, MessageContent, Messenger};
-use solace_core::sync::Exclusive;
+use solace_core::app::{block_on, App};
+use solace_core::messaging::{local, CallState, Conversation, Message, MessageContent};
 use solace_core::{record, CoreError, RecordKind, Store};
 
 use crate::args::{CallCommand, ConversationCommand, MessageCommand, ShareCommand};
 use crate::error::{CliError, Result};
 use crate::output::Output;
-use crate::therapist_cmd::connected;
 use crate::unlock;
 
 /// Finds a conversation by account id, id prefix (4+) or name (case-insensitive).
@@ -57,10 +56,14 @@ fn unique_message(
     }
 }
 
+/// Runs `f` on the app's store (local reads and writes; this process runs no sync meanwhile).
+fn local<T>(app: &App, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    app.write(|store| Ok(f(store)))?
+}
+
 /// Runs one messaging round if the server can be reached; offline is not an error here.
-fn try_deliver(store: &mut Store, out: &mut Output) -> Result<()> {
-    let transport = connected(store)?;
-    match Messenger::new(&transport).sync(&Exclusive::new(store)) {
+fn try_deliver(app: &App, out: &mut Output) -> Result<()> {
+    match block_on(app.messaging_round()) {
         Ok((_, outbox)) if outbox.waiting == 0 && outbox.wedged == 0 => Ok(()),
         Ok((_, outbox)) => {
             if !out.json {
@@ -158,19 +161,22 @@ fn print_conversations(list: &[Conversation], out: &mut Output) -> Result<()> {
 
 /// `solace message …`.
 pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = unlock::open(data_dir)?;
+    let app = unlock::open_app(data_dir, None)?;
     match cmd {
         MessageCommand::Send {
             to,
             text,
             queue_only,
         } => {
-            let peer = resolve_peer(&store, &to)?;
-            let sent = local::send_text(&mut store, &peer.peer_account, &text.join(" "))?;
+            let (peer, sent) = local(&app, |s| {
+                let peer = resolve_peer(s, &to)?;
+                let sent = local::send_text(s, &peer.peer_account, &text.join(" "))?;
+                Ok((peer, sent))
+            })?;
             if !queue_only {
-                try_deliver(&mut store, out)?;
+                try_deliver(&app, out)?;
             }
-            let status = local::messages(&store, &peer.peer_account)?
+            let status = local(&app, |s| Ok(local::messages(s, &peer.peer_account)?))?
                 .into_iter()
                 .find(|m| m.id == sent.id)
                 .map_or(sent.status, |m| m.status);
@@ -180,37 +186,48 @@ pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result
             out.line(format!("Message {} is {}.", &sent.id[..8], status.as_str()))
         }
         MessageCommand::List { with: None } => {
-            let list = local::conversations(&store)?;
+            let list = local(&app, |s| Ok(local::conversations(s)?))?;
             print_conversations(&list, out)
         }
         MessageCommand::List { with: Some(with) } => {
-            let peer = resolve_peer(&store, &with)?;
-            let messages = local::messages(&store, &peer.peer_account)?;
+            let (peer, messages) = local(&app, |s| {
+                let peer = resolve_peer(s, &with)?;
+                let messages = local::messages(s, &peer.peer_account)?;
+                Ok((peer, messages))
+            })?;
             print_messages(&messages, &peer.peer_name, out)
         }
         MessageCommand::Read { with } => {
-            try_deliver(&mut store, out)?;
-            let peer = resolve_peer(&store, &with)?;
-            let messages = local::messages(&store, &peer.peer_account)?;
+            try_deliver(&app, out)?;
+            let (peer, messages) = local(&app, |s| {
+                let peer = resolve_peer(s, &with)?;
+                let messages = local::messages(s, &peer.peer_account)?;
+                Ok((peer, messages))
+            })?;
             print_messages(&messages, &peer.peer_name, out)?;
             if peer.paused && !out.json {
                 out.note("This conversation is paused (`solace conversation resume`).")?;
             }
-            local::mark_read(&mut store, &peer.peer_account)?;
-            try_deliver(&mut store, &mut Output::stdout(true))
+            local(&app, |s| Ok(local::mark_read(s, &peer.peer_account)?))?;
+            try_deliver(&app, &mut Output::stdout(true))
         }
         MessageCommand::Retry { id } => {
-            let one = unique_message(&store, &id, |_| true, "give a unique message id prefix")?;
-            if !local::retry(&mut store, &one)? {
-                return Err(CliError::input("that message is not waiting to be sent"));
-            }
-            try_deliver(&mut store, out)?;
+            local(&app, |s| {
+                let one = unique_message(s, &id, |_| true, "give a unique message id prefix")?;
+                if !local::retry(s, &one)? {
+                    return Err(CliError::input("that message is not waiting to be sent"));
+                }
+                Ok(())
+            })?;
+            try_deliver(&app, out)?;
             out.note("Retried.")
         }
         MessageCommand::Draft { with, text } => {
-            let peer = resolve_peer(&store, &with)?;
             let text = text.join(" ");
-            local::set_draft(&mut store, &peer.peer_account, Some(&text))?;
+            local(&app, |s| {
+                let peer = resolve_peer(s, &with)?;
+                Ok(local::set_draft(s, &peer.peer_account, Some(&text))?)
+            })?;
             out.note(if text.trim().is_empty() {
                 "Draft cleared."
             } else {
@@ -220,27 +237,30 @@ pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result
     }
 }
 
+/// Pauses or resumes the conversation with `with`; returns the peer's name.
+fn set_paused(app: &App, with: &str, paused: bool) -> Result<String> {
+    local(app, |s| {
+        let peer = resolve_peer(s, with)?;
+        local::set_paused(s, &peer.peer_account, paused)?;
+        Ok(peer.peer_name)
+    })
+}
+
 /// `solace conversation …`.
 pub fn conversation(cmd: ConversationCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = unlock::open(data_dir)?;
+    let app = unlock::open_app(data_dir, None)?;
     match cmd {
         ConversationCommand::Pause { with } => {
-            let peer = resolve_peer(&store, &with)?;
-            local::set_paused(&mut store, &peer.peer_account, true)?;
-            try_deliver(&mut store, out)?;
+            let name = set_paused(&app, &with, true)?;
+            try_deliver(&app, out)?;
             out.note(format!(
-                "Paused your conversation with {}: no reminders or notifications until you resume.",
-                peer.peer_name
+                "Paused your conversation with {name}: no reminders or notifications until you resume."
             ))
         }
         ConversationCommand::Resume { with } => {
-            let peer = resolve_peer(&store, &with)?;
-            local::set_paused(&mut store, &peer.peer_account, false)?;
-            try_deliver(&mut store, out)?;
-            out.note(format!(
-                "Resumed your conversation with {}.",
-                peer.peer_name
-            ))
+            let name = set_paused(&app, &with, false)?;
+            try_deliver(&app, out)?;
+            out.note(format!("Resumed your conversation with {name}."))
         }
         ConversationCommand::Discreet { setting } => {
             let on = match setting.as_str() {
@@ -248,7 +268,7 @@ pub fn conversation(cmd: ConversationCommand, data_dir: &Path, out: &mut Output)
                 "off" => false,
                 _ => return Err(CliError::input("say on or off")),
             };
-            local::set_discreet_notifications(&mut store, on)?;
+            local(&app, |s| Ok(local::set_discreet_notifications(s, on)?))?;
             out.note(if on {
                 "Notifications say only “You have a new update”."
             } else {
@@ -260,17 +280,20 @@ pub fn conversation(cmd: ConversationCommand, data_dir: &Path, out: &mut Output)
 
 /// `solace share …`.
 pub fn share(cmd: ShareCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = unlock::open(data_dir)?;
+    let app = unlock::open_app(data_dir, None)?;
     match cmd {
         ShareCommand::Item { with, record } => {
-            let peer = resolve_peer(&store, &with)?;
-            let id = record::resolve_label(
-                &store,
-                &[RecordKind::Journal, RecordKind::Assessment],
-                &record,
-            )?;
-            local::share(&mut store, &peer.peer_account, &id)?;
-            try_deliver(&mut store, out)?;
+            let (peer, id) = local(&app, |s| {
+                let peer = resolve_peer(s, &with)?;
+                let id = record::resolve_label(
+                    s,
+                    &[RecordKind::Journal, RecordKind::Assessment],
+                    &record,
+                )?;
+                local::share(s, &peer.peer_account, &id)?;
+                Ok((peer, id))
+            })?;
+            try_deliver(&app, out)?;
             out.note(format!(
                 "Shared with {}; later edits are shared too until `solace share stop {}`.",
                 peer.peer_name,
@@ -278,26 +301,31 @@ pub fn share(cmd: ShareCommand, data_dir: &Path, out: &mut Output) -> Result<()>
             ))
         }
         ShareCommand::Stop { share } => {
-            let ids: Vec<String> = local::outgoing_shares(&store)?
-                .into_iter()
-                .map(|(id, _)| id)
-                .filter(|id| id.starts_with(&share))
-                .collect();
-            let [one] = ids.as_slice() else {
-                return Err(CliError::input("no single shared item matches that id"));
-            };
-            local::unshare(&mut store, one)?;
-            try_deliver(&mut store, out)?;
+            local(&app, |s| {
+                let ids: Vec<String> = local::outgoing_shares(s)?
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .filter(|id| id.starts_with(&share))
+                    .collect();
+                let [one] = ids.as_slice() else {
+                    return Err(CliError::input("no single shared item matches that id"));
+                };
+                Ok(local::unshare(s, one)?)
+            })?;
+            try_deliver(&app, out)?;
             out.note("Stopped sharing; the copy on your therapist's devices is removed.")
         }
         ShareCommand::List => {
-            let mine = local::outgoing_shares(&store)?;
-            let mut theirs = Vec::new();
-            for c in local::conversations(&store)? {
-                for item in local::shared_with_me(&store, &c.peer_account)? {
-                    theirs.push((c.peer_name.clone(), item));
+            let (mine, theirs) = local(&app, |s| {
+                let mine = local::outgoing_shares(s)?;
+                let mut theirs = Vec::new();
+                for c in local::conversations(s)? {
+                    for item in local::shared_with_me(s, &c.peer_account)? {
+                        theirs.push((c.peer_name.clone(), item));
+                    }
                 }
-            }
+                Ok((mine, theirs))
+            })?;
             if out.json {
                 let theirs: Vec<_> = theirs.iter().map(|(_, i)| i).collect();
                 return out.json(&serde_json::json!({"sharing": mine.iter().map(|(id, s)| serde_json::json!({"share_id": id, "kind": s.item_kind, "with": s.peer_account})).collect::<Vec<_>>(), "shared_with_me": theirs}));
@@ -323,21 +351,15 @@ pub fn share(cmd: ShareCommand, data_dir: &Path, out: &mut Output) -> Result<()>
 
 /// `solace call …`.
 pub fn call(cmd: CallCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
-    let mut store = unlock::open(data_dir)?;
+    let app = unlock::open_app(data_dir, None)?;
     let message = match cmd {
         CallCommand::Request {
             with,
             start,
             minutes,
         } => {
-            let peer = resolve_peer(&store, &with)?;
-            let transport = connected(&store)?;
-            Messenger::new(&transport).request_call(
-                &Exclusive::new(&mut store),
-                &peer.peer_account,
-                &start,
-                minutes,
-            )?
+            let peer = local(&app, |s| resolve_peer(s, &with))?;
+            block_on(app.request_call(peer.peer_account, start, minutes))?
         }
         CallCommand::Answer { request, answer } => {
             let accept = match answer.as_str() {
@@ -345,16 +367,18 @@ pub fn call(cmd: CallCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
                 "decline" => false,
                 _ => return Err(CliError::input("answer accept or decline")),
             };
-            let one = unique_message(
-                &store,
-                &request,
-                |m| matches!(m.content, MessageContent::Call { .. }),
-                "no single call request matches that id",
-            )?;
-            local::answer_call(&mut store, &one, accept)?
+            local(&app, |s| {
+                let one = unique_message(
+                    s,
+                    &request,
+                    |m| matches!(m.content, MessageContent::Call { .. }),
+                    "no single call request matches that id",
+                )?;
+                Ok(local::answer_call(s, &one, accept)?)
+            })?
         }
     };
-    try_deliver(&mut store, out)?;
+    try_deliver(&app, out)?;
     if out.json {
         return out.json(&message);
     }

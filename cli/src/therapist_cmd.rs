@@ -4,21 +4,13 @@
 use std::path::Path;
 
 use solace_core::app::{block_on, Credentials};
-use solace_core::sync::HttpTransport;
-use solace_core::{CoreError, Store};
+use solace_core::CoreError;
 use solace_protocol::messaging as m;
 
 use crate::args::{DirectoryCommand, LinkCommand, ProfileArgs, TherapistCommand};
 use crate::error::{CliError, Result};
 use crate::output::{self, Output};
 use crate::{passphrase, unlock};
-
-/// The transport for the server this store is connected to (`SOLACE_CA_CERT` trusted).
-pub fn connected(store: &Store) -> Result<HttpTransport> {
-    let (account, _) = store.sync_account()?.ok_or(CoreError::NotRegistered)?;
-    let options = unlock::transport_options(None)?;
-    Ok(HttpTransport::with_options(&account.server_url, &options)?)
-}
 
 fn profile(args: ProfileArgs) -> Result<m::TherapistProfile> {
     let slots = args

@@ -82,6 +82,24 @@ fn therapist_and_client_link_and_exchange_messages() {
     let thread = ok(&client, &["message", "list", "Dr. Lee"]);
     assert_eq!(field(&thread[0], "status"), "read", "{thread}");
 
+    let call = ok(
+        &client,
+        &["call", "request", "Dr. Lee", "2026-12-01T10:15:00Z", "10"],
+    );
+    assert_eq!(call["content"]["state"]["state"], "requested", "{call}");
+    ok(&therapist, &["sync"]);
+    let answered = ok(
+        &therapist,
+        &["call", "answer", &field(&call, "id")[..8], "accept"],
+    );
+    assert_eq!(
+        answered["content"]["state"]["state"], "accepted",
+        "{answered}"
+    );
+    ok(&client, &["sync"]);
+    let thread = ok(&client, &["message", "list", "Dr. Lee"]);
+    assert!(thread.to_string().contains("accepted"), "{thread}");
+
     ok(&client, &["conversation", "pause", "Dr. Lee"]);
     ok(&therapist, &["sync"]);
     assert_eq!(ok(&therapist, &["message", "list"])[0]["peer_paused"], true);
