@@ -64,21 +64,44 @@ fn quick_store(dir: &std::path::Path) -> BoxResult<Store> {
     Ok(Store::create(dir, PASSPHRASE, KdfParams::FLOOR)?.0)
 }
 
-/// Each save is one `put_raw` (seal + one autocommit INSERT) timed on its own.
-pub fn save_latencies(config: &Config) -> BoxResult<Latencies> {
-    let dir = tempfile::tempdir()?;
-    let mut store = quick_store(dir.path())?;
-    let bodies: Vec<Vec<u8>> = (0..config.saves as u64).map(body).collect();
-    let ids: Vec<RecordId> = (0..config.saves)
-        .map(|_| RecordId::generate())
-        .collect::<Result<_, _>>()?;
-    let mut samples = Vec::with_capacity(config.saves);
-    for (id, body) in ids.iter().zip(&bodies) {
-        let start = Instant::now();
-        store.put_raw(RecordKind::Journal, id, body)?;
-        samples.push(start.elapsed());
+/// A fresh store taking single saves, each one `put_raw` (seal + one autocommit INSERT)
+/// timed on its own.
+pub struct Saver {
+    _dir: tempfile::TempDir,
+    store: Store,
+    samples: Vec<Duration>,
+}
+
+impl Saver {
+    /// Creates the store.
+    pub fn new(config: &Config) -> BoxResult<Self> {
+        let dir = tempfile::tempdir()?;
+        let store = quick_store(dir.path())?;
+        Ok(Self {
+            _dir: dir,
+            store,
+            samples: Vec::with_capacity(config.saves),
+        })
     }
-    Ok(Latencies::new(samples))
+
+    /// Saves `bodies` as new records, timing each save.
+    pub fn save(&mut self, bodies: &[Vec<u8>]) -> BoxResult<()> {
+        let ids: Vec<RecordId> = bodies
+            .iter()
+            .map(|_| RecordId::generate())
+            .collect::<Result<_, _>>()?;
+        for (id, body) in ids.iter().zip(bodies) {
+            let start = Instant::now();
+            self.store.put_raw(RecordKind::Journal, id, body)?;
+            self.samples.push(start.elapsed());
+        }
+        Ok(())
+    }
+
+    /// The timings so far.
+    pub fn latencies(self) -> Latencies {
+        Latencies::new(self.samples)
+    }
 }
 
 /// A store filled with `config.records` 2 KB records.

@@ -1,7 +1,7 @@
 //! The SQLCipher side: the same rows with the whole database encrypted by SQLCipher
 //! (raw 256-bit key, so no PBKDF2 at open; defaults otherwise), plain 2 KB bodies.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection};
 
@@ -37,20 +37,47 @@ fn id(i: usize) -> [u8; 16] {
     id
 }
 
-/// Each save is one autocommit INSERT into the encrypted database, timed on its own.
-pub fn save_latencies(config: &Config) -> BoxResult<Latencies> {
-    let dir = tempfile::tempdir()?;
-    let conn = open(&dir.path().join("cipher.db"))?;
-    let bodies: Vec<Vec<u8>> = (0..config.saves as u64).map(body).collect();
-    let mut stmt =
-        conn.prepare_cached("INSERT INTO records (id, kind, blob) VALUES (?1, 'journal', ?2)")?;
-    let mut samples = Vec::with_capacity(config.saves);
-    for (i, body) in bodies.iter().enumerate() {
-        let start = Instant::now();
-        stmt.execute(params![&id(i)[..], body])?;
-        samples.push(start.elapsed());
+/// A fresh encrypted database taking single saves, each one autocommit INSERT timed on its
+/// own.
+pub struct Saver {
+    _dir: tempfile::TempDir,
+    conn: Connection,
+    next: usize,
+    samples: Vec<Duration>,
+}
+
+impl Saver {
+    /// Creates the database.
+    pub fn new(config: &Config) -> BoxResult<Self> {
+        let dir = tempfile::tempdir()?;
+        let conn = open(&dir.path().join("cipher.db"))?;
+        Ok(Self {
+            _dir: dir,
+            conn,
+            next: 0,
+            samples: Vec::with_capacity(config.saves),
+        })
     }
-    Ok(Latencies::new(samples))
+
+    /// Saves `bodies` as new rows, timing each save.
+    pub fn save(&mut self, bodies: &[Vec<u8>]) -> BoxResult<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT INTO records (id, kind, blob) VALUES (?1, 'journal', ?2)")?;
+        for body in bodies {
+            let row_id = id(self.next);
+            self.next += 1;
+            let start = Instant::now();
+            stmt.execute(params![&row_id[..], body])?;
+            self.samples.push(start.elapsed());
+        }
+        Ok(())
+    }
+
+    /// The timings so far.
+    pub fn latencies(self) -> Latencies {
+        Latencies::new(self.samples)
+    }
 }
 
 /// Random reads by id from a database of `config.records` rows, each timed on its own.

@@ -284,6 +284,42 @@ fn commits_do_not_checkpoint_the_background_thread_does() {
 }
 
 #[test]
+fn once_the_writer_pauses_the_wal_starts_over_instead_of_growing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let body = vec![b'w'; 2000];
+    let mut saves = 0;
+    while wal_len(dir.path()) < 1_200 * 4096 {
+        store
+            .put_raw(RecordKind::Journal, &RecordId::generate().unwrap(), &body)
+            .unwrap();
+        saves += 1;
+    }
+    let runs = |store: &Store| store.writer.as_ref().unwrap().checkpointer.runs();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while runs(&store).0 == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the idle writer was never checkpointed"
+        );
+        std::thread::sleep(super::checkpoint::IDLE);
+    }
+    let size = wal_len(dir.path());
+    // As many saves again: a WAL that started over is overwritten from its start.
+    for _ in 0..saves {
+        store
+            .put_raw(RecordKind::Journal, &RecordId::generate().unwrap(), &body)
+            .unwrap();
+    }
+    assert!(
+        wal_len(dir.path()) <= size,
+        "the WAL grew from {size} to {} bytes instead of starting over",
+        wal_len(dir.path())
+    );
+    assert_eq!(runs(&store).1, 0, "no commit checkpointed inline");
+}
+
+#[test]
 fn the_wal_stays_bounded_and_closing_truncates_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());

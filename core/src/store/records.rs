@@ -19,6 +19,26 @@ impl Store {
     /// v2). An id already used by another kind is refused.
     pub fn put_raw(&mut self, kind: RecordKind, id: &RecordId, body: &[u8]) -> Result<()> {
         self.writable()?;
+        // Most saves create a record: seal version 1 and insert it in one statement. An id
+        // that exists (an edit, a tombstone, another kind's id) inserts nothing and takes the
+        // path that reads its version first.
+        let first = self.seal_record(SealInput {
+            id,
+            kind: kind.tag(),
+            version: 1,
+            deleted: false,
+            body,
+        })?;
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO records (id, kind, blob, version) VALUES (?1, ?2, ?3, 1)
+                 ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![&id.0[..], kind.tag(), first])?;
+        if inserted == 1 {
+            return Ok(());
+        }
         let current = self.current_version(kind, id)?;
         let blob = self.seal_record(SealInput {
             id,
@@ -181,10 +201,10 @@ impl Store {
     /// Runs `f` inside one SQLite transaction: all of its writes land, or none do.
     pub fn atomically<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         self.writable()?;
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         match f(self) {
             Ok(value) => {
-                self.conn.execute_batch("COMMIT")?;
+                self.conn.prepare_cached("COMMIT")?.execute([])?;
                 Ok(value)
             }
             Err(err) => {
