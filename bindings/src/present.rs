@@ -1,4 +1,4 @@
-//! Presentation derivations both apps need (delivery-status text, retry, unread totals,
+//! Presentation derivations both apps need (delivery-status text, message text, retry, unread totals,
 //! streak and schedule wording, the session streak, the insights headline, chart positions,
 //! the notification a sync calls for): thin forwards to [`solace_core::app::present`], so the
 //! Kotlin and Swift view models hold state only.
@@ -9,7 +9,7 @@ use solace_core::messaging as msg;
 use crate::common::{parse_date, Weekday};
 use crate::error::Result;
 use crate::habits::{Schedule, StreakUnit};
-use crate::messages::{Conversation, MessageStatus};
+use crate::messages::{Conversation, MessageContent, MessageStatus};
 use crate::mood::TrendDirection;
 
 fn to_core_status(s: MessageStatus) -> msg::MessageStatus {
@@ -28,6 +28,13 @@ fn to_core_status(s: MessageStatus) -> msg::MessageStatus {
 #[uniffi::export]
 pub fn delivery_status_label(status: MessageStatus, outgoing: bool) -> Option<String> {
     core::delivery_label(to_core_status(status), outgoing).map(str::to_owned)
+}
+
+/// The text of a message bubble: chat text as written, a live-session request spelled out
+/// ("Live session request: START, 15 min — waiting for an answer").
+#[uniffi::export]
+pub fn message_text(content: MessageContent) -> String {
+    core::message_text(&content)
 }
 
 /// Whether a message bubble offers "retry" (outgoing and wedged).

@@ -1,5 +1,5 @@
 //! Presentation derivations every front end needs, written once: the status line under a
-//! message bubble, whether it offers "retry", unread totals, streak and schedule wording, the
+//! message bubble and its text, whether it offers "retry", unread totals, streak and schedule wording, the
 //! session streak on the Today screen, the notification a background sync calls for and the
 //! insight chart headline. Pure functions of the data (no store, no clock), so the Kotlin and
 //! Swift view models hold state only and show what these return.
@@ -7,7 +7,7 @@
 use chrono::{NaiveDate, Weekday};
 
 use crate::habits::{Schedule, StreakUnit};
-use crate::messaging::MessageStatus;
+use crate::messaging::{CallState, MessageContent, MessageStatus};
 use crate::mood::stats::TrendDirection;
 
 /// The status line under an outgoing message bubble (also what a screen reader says); `None`
@@ -25,6 +25,27 @@ pub fn delivery_label(status: MessageStatus, outgoing: bool) -> Option<&'static 
         // An outgoing message is never "unread"; show nothing rather than a wrong word.
         MessageStatus::Unread => return None,
     })
+}
+
+/// The text a message bubble shows: chat text as written; a live-session request as
+/// "Live session request: START, N min — waiting for an answer" (or "accepted", "declined").
+pub fn message_text(content: &MessageContent) -> String {
+    match content {
+        MessageContent::Text { text } => text.clone(),
+        MessageContent::Call {
+            start,
+            minutes,
+            state,
+            ..
+        } => {
+            let answer = match state {
+                CallState::Requested => "waiting for an answer",
+                CallState::Accepted { .. } => "accepted",
+                CallState::Declined => "declined",
+            };
+            format!("Live session request: {start}, {minutes} min — {answer}")
+        }
+    }
 }
 
 /// Whether a message bubble offers "retry": an outgoing message whose sending failed
@@ -205,6 +226,35 @@ mod tests {
         assert!(retryable(MessageStatus::Wedged, true));
         assert!(!retryable(MessageStatus::Wedged, false));
         assert!(!retryable(MessageStatus::Queued, true));
+    }
+
+    #[test]
+    fn message_text_spells_out_call_requests() {
+        let text = MessageContent::Text {
+            text: "see you".into(),
+        };
+        assert_eq!(message_text(&text), "see you");
+        let call = |state| MessageContent::Call {
+            request_id: "r1".into(),
+            start: "2026-03-10T18:00:00+01:00".into(),
+            minutes: 15,
+            state,
+        };
+        assert_eq!(
+            message_text(&call(CallState::Requested)),
+            "Live session request: 2026-03-10T18:00:00+01:00, 15 min — waiting for an answer"
+        );
+        let accepted = CallState::Accepted {
+            room: "room-1".into(),
+        };
+        assert_eq!(
+            message_text(&call(accepted)),
+            "Live session request: 2026-03-10T18:00:00+01:00, 15 min — accepted"
+        );
+        assert_eq!(
+            message_text(&call(CallState::Declined)),
+            "Live session request: 2026-03-10T18:00:00+01:00, 15 min — declined"
+        );
     }
 
     #[test]
