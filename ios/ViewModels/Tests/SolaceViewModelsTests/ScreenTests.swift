@@ -151,11 +151,13 @@ final class ScreenTests: StoreTestCase {
         row = try XCTUnwrap(habits.state.rows.first)
         XCTAssertTrue(row.doneToday)
         XCTAssertEqual(row.currentStreak, 1)
-        XCTAssertTrue(row.accessibilityLabel.contains("Done today"))
+        XCTAssertEqual(row.accessibilityLabel,
+                       "Evening walk, Every day. Done today. Streak 1 day, strength \(row.strengthPercent) percent.")
         habits.toggleToday(id: row.id)
         XCTAssertEqual(habits.state.rows.first?.doneToday, false)
         habits.skipToday(id: row.id)
         XCTAssertEqual(habits.state.rows.first?.skippedToday, true)
+        XCTAssertTrue(habits.state.rows.first?.accessibilityLabel.contains("Every day. Skipped today. ") ?? false)
         XCTAssertEqual(HabitsViewModel.scheduleLabel(.weekdays(days: [.mon, .fri])), "Mon, Fri")
         XCTAssertEqual(HabitsViewModel.scheduleLabel(.timesPerWeek(times: 3)), "3× a week")
 
