@@ -8,8 +8,9 @@
 //! sync).
 //! A [`Solace`] hands out method groups: [`Solace::journal`], [`Solace::mood`],
 //! [`Solace::habits`], [`Solace::sessions`], [`Solace::assessments`] (with the safety plan)
-//! and [`Solace::sync`]. [`passphrase_strength`] (fast, main-thread safe) and
-//! [`generate_passphrase`] serve the passphrase screens.
+//! and [`Solace::sync`]; [`Solace::insights`] returns the insights screen's charts.
+//! [`passphrase_strength`] (fast, main-thread safe) and [`generate_passphrase`] serve the
+//! passphrase screens.
 //!
 //! Threading: everything that talks to the server or runs Argon2id is `async` (Kotlin
 //! `suspend`, Swift `async`) and runs on the core's background pool; cancelling the coroutine
@@ -35,6 +36,7 @@ mod common;
 mod error;
 mod events;
 mod habits;
+mod insights;
 mod journal;
 mod keystore;
 mod messages;
@@ -52,6 +54,7 @@ pub use common::Weekday;
 pub use error::SolaceError;
 pub use events::{SolaceListener, Subscription, SyncState};
 pub use habits::*;
+pub use insights::*;
 pub use journal::*;
 pub use keystore::{KeyStore, KeyStoreError};
 pub use messages::*;
@@ -218,6 +221,16 @@ impl Solace {
         Arc::new(Messages {
             inner: Arc::clone(&self.inner),
         })
+    }
+
+    /// The insights screen over the `days` days ending `today` (`YYYY-MM-DD`; the local today
+    /// when null): mood line, weekday bars, habit strength, technique helpfulness, each with
+    /// its screen-reader sentence, and the headline. A fast local read.
+    #[uniffi::method(default(today = None))]
+    pub fn insights(&self, days: u32, today: Option<String>) -> Result<InsightCharts> {
+        let today = common::date_or_today(today)?;
+        self.inner
+            .read(|s| solace_core::app::insights::insights(s, days, today))
     }
 
     /// The store's vault id (the key under which the device key is saved).

@@ -1,15 +1,16 @@
-//! Presentation derivations both apps need (delivery-status text, retry, unread totals,
-//! streak and schedule wording, the session streak, the insights headline, chart positions,
-//! the notification a sync calls for): thin forwards to [`solace_core::app::present`], so the
-//! Kotlin and Swift view models hold state only.
+//! Presentation derivations both apps need (delivery-status text, message text, retry, unread
+//! totals, streak and schedule wording, a habit row's labels, the session streak, the insights
+//! headline, chart positions, the notification a sync calls for): thin forwards to
+//! [`solace_core::app::present`], so the Kotlin and Swift view models hold state only.
 
 use solace_core::app::present as core;
+pub use solace_core::app::present::HabitLabels;
 use solace_core::messaging as msg;
 
 use crate::common::{parse_date, Weekday};
 use crate::error::Result;
-use crate::habits::{Schedule, StreakUnit};
-use crate::messages::{Conversation, MessageStatus};
+use crate::habits::{HabitStats, Schedule, StreakUnit};
+use crate::messages::{Conversation, MessageContent, MessageStatus};
 use crate::mood::TrendDirection;
 
 fn to_core_status(s: MessageStatus) -> msg::MessageStatus {
@@ -28,6 +29,13 @@ fn to_core_status(s: MessageStatus) -> msg::MessageStatus {
 #[uniffi::export]
 pub fn delivery_status_label(status: MessageStatus, outgoing: bool) -> Option<String> {
     core::delivery_label(to_core_status(status), outgoing).map(str::to_owned)
+}
+
+/// The text of a message bubble: chat text as written, a live-session request spelled out
+/// ("Live session request: START, 15 min — waiting for an answer").
+#[uniffi::export]
+pub fn message_text(content: MessageContent) -> String {
+    core::message_text(&content)
 }
 
 /// Whether a message bubble offers "retry" (outgoing and wedged).
@@ -52,6 +60,28 @@ pub fn streak_unit_label(unit: StreakUnit, count: u32) -> String {
 #[uniffi::export]
 pub fn schedule_label(schedule: Schedule) -> String {
     core::schedule_label(&schedule)
+}
+
+/// The wording of one habit's row on the habits screen.
+#[uniffi::remote(Record)]
+pub struct HabitLabels {
+    /// The schedule in words ("3× a week").
+    pub schedule: String,
+    /// "If I finish dinner, then I will walk 10 minutes", when there is an if-then plan.
+    pub plan: Option<String>,
+    /// What the current streak counts ("day"/"days", "week"/"weeks"…).
+    pub streak_unit: String,
+    /// Strength as a whole percentage, 0–100.
+    pub strength_percent: u32,
+    /// What a screen reader says for the whole row.
+    pub accessibility_label: String,
+}
+
+/// A habit row's wording (schedule, if-then plan, streak unit, strength percent and the
+/// screen-reader sentence) from its statistics.
+#[uniffi::export]
+pub fn habit_labels(stats: HabitStats) -> HabitLabels {
+    core::habit_labels(&stats)
 }
 
 /// Short weekday name ("Mon").

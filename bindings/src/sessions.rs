@@ -285,6 +285,8 @@ pub struct MicroSession {
     pub active_seconds: u32,
     /// Journal entry this session produced (CBT reframing).
     pub journal_entry: Option<RecordId>,
+    /// How far it has come, 0 to 1 (the progress bar; computed by the core).
+    pub progress: f64,
 }
 
 impl From<core::MicroSession> for MicroSession {
@@ -295,6 +297,7 @@ impl From<core::MicroSession> for MicroSession {
             kind: step.kind.clone(),
             optional: step.optional,
         });
+        let progress = solace_core::app::present::session_progress(&s);
         Self {
             id: s.id,
             started_at: s.started_at,
@@ -311,6 +314,7 @@ impl From<core::MicroSession> for MicroSession {
             follow_up: s.follow_up,
             active_seconds: s.active_seconds,
             journal_entry: s.journal_entry,
+            progress,
         }
     }
 }

@@ -16,6 +16,7 @@
 
 mod account;
 mod events;
+pub mod insights;
 mod messaging;
 pub mod present;
 mod runner;
@@ -29,6 +30,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use account::Credentials;
 pub use events::{AppListener, Subscription, SyncState};
+pub use insights::InsightCharts;
 pub use runner::block_on;
 pub use sync::AppSyncReport;
 
@@ -176,6 +178,12 @@ impl App {
             .unwrap_or_else(PoisonError::into_inner);
         let store = writer.as_ref().ok_or(CoreError::Closed)?;
         Ok(store.open_reader().ok())
+    }
+
+    /// The insights screen's charts over the `days` days ending `today` (a read on a reader
+    /// handle of its own).
+    pub fn insights(&self, days: u32, today: chrono::NaiveDate) -> Result<InsightCharts> {
+        self.read(|s| insights::insights(s, days, today))
     }
 
     /// How many damaged records reads and writes skipped since the last call (then 0 again):

@@ -1,14 +1,17 @@
 //! Presentation derivations every front end needs, written once: the status line under a
-//! message bubble, whether it offers "retry", unread totals, streak and schedule wording, the
-//! session streak on the Today screen, the notification a background sync calls for and the
-//! insight chart headline. Pure functions of the data (no store, no clock), so the Kotlin and
-//! Swift view models hold state only and show what these return.
+//! message bubble and its text, whether it offers "retry", unread totals, streak and schedule
+//! wording, a habit row's labels, a session's progress, the session streak on the Today screen,
+//! the notification a background sync calls for and the insight chart headline (the insight
+//! charts themselves are assembled in [`super::insights`]). Pure functions of the data (no
+//! store, no clock), so the Kotlin and Swift view models hold state only and show what these
+//! return.
 
 use chrono::{NaiveDate, Weekday};
 
-use crate::habits::{Schedule, StreakUnit};
-use crate::messaging::MessageStatus;
+use crate::habits::{DayMark, HabitStats, Schedule, StreakUnit};
+use crate::messaging::{CallState, MessageContent, MessageStatus};
 use crate::mood::stats::TrendDirection;
+use crate::sessions::{MicroSession, Stage};
 
 /// The status line under an outgoing message bubble (also what a screen reader says); `None`
 /// for incoming messages, which show no delivery status.
@@ -25,6 +28,27 @@ pub fn delivery_label(status: MessageStatus, outgoing: bool) -> Option<&'static 
         // An outgoing message is never "unread"; show nothing rather than a wrong word.
         MessageStatus::Unread => return None,
     })
+}
+
+/// The text a message bubble shows: chat text as written; a live-session request as
+/// "Live session request: START, N min — waiting for an answer" (or "accepted", "declined").
+pub fn message_text(content: &MessageContent) -> String {
+    match content {
+        MessageContent::Text { text } => text.clone(),
+        MessageContent::Call {
+            start,
+            minutes,
+            state,
+            ..
+        } => {
+            let answer = match state {
+                CallState::Requested => "waiting for an answer",
+                CallState::Accepted { .. } => "accepted",
+                CallState::Declined => "declined",
+            };
+            format!("Live session request: {start}, {minutes} min — {answer}")
+        }
+    }
 }
 
 /// Whether a message bubble offers "retry": an outgoing message whose sending failed
@@ -86,6 +110,64 @@ pub fn schedule_label(schedule: &Schedule) -> String {
         Schedule::EveryNDays { days: 1 } => "Every day".to_owned(),
         Schedule::EveryNDays { days } => format!("Every {days} days"),
     }
+}
+
+/// The wording of one habit's row on the habits screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HabitLabels {
+    /// The schedule in words ("3× a week").
+    pub schedule: String,
+    /// "If I finish dinner, then I will walk 10 minutes", when there is an if-then plan.
+    pub plan: Option<String>,
+    /// What the current streak counts ("day"/"days", "week"/"weeks"…).
+    pub streak_unit: String,
+    /// Strength as a whole percentage, 0–100.
+    pub strength_percent: u32,
+    /// What a screen reader says for the whole row.
+    pub accessibility_label: String,
+}
+
+/// A habit row's wording from its statistics: "Stretch, Every day. Done today. Streak 4 days,
+/// strength 38 percent."
+pub fn habit_labels(stats: &HabitStats) -> HabitLabels {
+    let draft = &stats.habit.draft;
+    let schedule = schedule_label(&draft.schedule);
+    let streak_unit = streak_unit_label(stats.streaks.unit, stats.streaks.current);
+    // In 0..=100 after the clamp, so the conversion is exact.
+    let strength_percent = (stats.strength.clamp(0.0, 1.0) * 100.0).round() as u32;
+    let today = match stats.today {
+        Some(DayMark::Done) => "Done today.",
+        Some(DayMark::Skipped) => "Skipped today.",
+        None => "Not done yet today.",
+    };
+    let accessibility_label = format!(
+        "{}, {schedule}. {today} Streak {} {streak_unit}, strength {strength_percent} percent.",
+        draft.name, stats.streaks.current
+    );
+    HabitLabels {
+        schedule,
+        plan: draft.plan.as_ref().map(ToString::to_string),
+        streak_unit,
+        strength_percent,
+        accessibility_label,
+    }
+}
+
+/// How far a micro-session has come, 0 to 1, counting check-in, choosing a technique, each of
+/// the technique's steps, reflection, rating and follow-up as one position each (the progress
+/// bar on the session screen).
+pub fn session_progress(session: &MicroSession) -> f64 {
+    let steps = session.technique.map_or(0, |t| t.technique().steps.len());
+    let position = match session.stage {
+        Stage::CheckIn => 0,
+        Stage::ChooseTechnique => 1,
+        Stage::Technique { step } => 2 + step.min(steps),
+        Stage::Reflection => 2 + steps,
+        Stage::Rating => 3 + steps,
+        Stage::FollowUp => 4 + steps,
+        Stage::Done => 5 + steps,
+    };
+    position as f64 / (5 + steps) as f64
 }
 
 /// The session streak on the Today screen.
@@ -208,6 +290,35 @@ mod tests {
     }
 
     #[test]
+    fn message_text_spells_out_call_requests() {
+        let text = MessageContent::Text {
+            text: "see you".into(),
+        };
+        assert_eq!(message_text(&text), "see you");
+        let call = |state| MessageContent::Call {
+            request_id: "r1".into(),
+            start: "2026-03-10T18:00:00+01:00".into(),
+            minutes: 15,
+            state,
+        };
+        assert_eq!(
+            message_text(&call(CallState::Requested)),
+            "Live session request: 2026-03-10T18:00:00+01:00, 15 min — waiting for an answer"
+        );
+        let accepted = CallState::Accepted {
+            room: "room-1".into(),
+        };
+        assert_eq!(
+            message_text(&call(accepted)),
+            "Live session request: 2026-03-10T18:00:00+01:00, 15 min — accepted"
+        );
+        assert_eq!(
+            message_text(&call(CallState::Declined)),
+            "Live session request: 2026-03-10T18:00:00+01:00, 15 min — declined"
+        );
+    }
+
+    #[test]
     fn unread_total_saturates() {
         assert_eq!(unread_total([2, 0, 3]), 5);
         assert_eq!(unread_total([u32::MAX, 1]), u32::MAX);
@@ -241,6 +352,82 @@ mod tests {
             schedule_label(&Schedule::EveryNDays { days: 1 }),
             "Every day"
         );
+    }
+
+    #[test]
+    fn habit_rows_are_worded_once() {
+        use crate::habits::{Habit, HabitDraft, IfThenPlan, Streaks};
+        let day = day("2026-03-01");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T09:00:00+00:00").unwrap();
+        let mut stats = HabitStats {
+            habit: Habit {
+                id: crate::RecordId::generate().unwrap(),
+                start: day,
+                created_at: at,
+                archived: false,
+                draft: HabitDraft {
+                    name: "Walk".into(),
+                    schedule: Schedule::TimesPerWeek { times: 3 },
+                    plan: Some(IfThenPlan {
+                        cue: "I finish dinner".into(),
+                        action: "walk 10 minutes".into(),
+                    }),
+                    reminders: vec![],
+                },
+            },
+            streaks: Streaks {
+                current: 1,
+                best: 4,
+                unit: StreakUnit::Weeks,
+            },
+            strength: 0.376,
+            done_last_30_days: 9,
+            today: Some(DayMark::Done),
+        };
+        let labels = habit_labels(&stats);
+        assert_eq!(
+            labels,
+            HabitLabels {
+                schedule: "3× a week".into(),
+                plan: Some("If I finish dinner, then I will walk 10 minutes".into()),
+                streak_unit: "week".into(),
+                strength_percent: 38,
+                accessibility_label:
+                    "Walk, 3× a week. Done today. Streak 1 week, strength 38 percent.".into(),
+            }
+        );
+        stats.today = None;
+        stats.streaks.current = 0;
+        stats.habit.draft.plan = None;
+        let labels = habit_labels(&stats);
+        assert_eq!(labels.plan, None);
+        assert_eq!(
+            labels.accessibility_label,
+            "Walk, 3× a week. Not done yet today. Streak 0 weeks, strength 38 percent."
+        );
+        stats.today = Some(DayMark::Skipped);
+        assert!(habit_labels(&stats)
+            .accessibility_label
+            .contains(". Skipped today. "));
+    }
+
+    #[test]
+    fn session_progress_counts_every_stage_and_step() {
+        use crate::sessions::TechniqueId;
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T09:00:00+00:00").unwrap();
+        let mut s = MicroSession::new(crate::RecordId::generate().unwrap(), at);
+        assert_eq!(session_progress(&s), 0.0);
+        s.stage = Stage::ChooseTechnique;
+        assert_eq!(session_progress(&s), 1.0 / 5.0);
+        s.technique = Some(TechniqueId::CbtReframe);
+        let steps = TechniqueId::CbtReframe.technique().steps.len();
+        let total = (5 + steps) as f64;
+        s.stage = Stage::Technique { step: 1 };
+        assert_eq!(session_progress(&s), 3.0 / total);
+        s.stage = Stage::Rating;
+        assert_eq!(session_progress(&s), (3 + steps) as f64 / total);
+        s.stage = Stage::Done;
+        assert_eq!(session_progress(&s), 1.0);
     }
 
     #[test]

@@ -1,8 +1,9 @@
+import Solace
 import SolaceViewModels
 import SwiftUI
 
-/// Charts drawn with Path/Canvas from the view model's series; each chart is one accessibility
-/// element whose label the view model wrote.
+/// Charts drawn with Path/Canvas from the core's series (held by the view model); each chart is
+/// one accessibility element whose label the core wrote.
 struct InsightsView: View {
     let vm: InsightsViewModel
 
@@ -29,7 +30,7 @@ struct LineChartView: View {
     var body: some View {
         Canvas { context, size in
             let span = chart.yMax - chart.yMin
-            func x(_ i: Int) -> CGFloat { chart.xCount <= 1 ? 0 : size.width * CGFloat(i) / CGFloat(chart.xCount - 1) }
+            func x(_ i: UInt32) -> CGFloat { chart.xCount <= 1 ? 0 : size.width * CGFloat(i) / CGFloat(chart.xCount - 1) }
             func y(_ v: Double) -> CGFloat { size.height * (1 - CGFloat((v - chart.yMin) / span)) }
             for level in [chart.yMin, (chart.yMin + chart.yMax) / 2, chart.yMax] {
                 var grid = Path()

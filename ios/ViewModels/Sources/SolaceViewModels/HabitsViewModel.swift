@@ -2,7 +2,7 @@ import Foundation
 import Observation
 import Solace
 
-/// A habit on the habits screen.
+/// A habit on the habits screen; its wording comes from the core (`habitLabels`).
 public struct HabitRow: Equatable, Identifiable, Sendable {
     public let id: String
     public let name: String
@@ -17,12 +17,8 @@ public struct HabitRow: Equatable, Identifiable, Sendable {
     public let doneToday: Bool
     public let skippedToday: Bool
     public let doneLast30Days: Int
-
-    /// What VoiceOver says for the row.
-    public var accessibilityLabel: String {
-        let today = doneToday ? "Done today." : skippedToday ? "Skipped today." : "Not done yet today."
-        return "\(name), \(scheduleLabel). \(today) Streak \(currentStreak) \(streakLabel), strength \(strengthPercent) percent."
-    }
+    /// What VoiceOver says for the row (worded by the core).
+    public let accessibilityLabel: String
 }
 
 public enum ScheduleKind: CaseIterable, Sendable { case daily, timesPerWeek, timesPerMonth, weekdays, everyNDays }
@@ -131,15 +127,13 @@ public final class HabitsViewModel {
     private func fail(_ error: UiError) { state.error = error }
 
     nonisolated static func row(_ s: HabitStats) -> HabitRow {
-        let d = s.habit.draft
+        let labels = habitLabels(stats: s)
         return HabitRow(
-            id: s.habit.id, name: d.name, scheduleLabel: scheduleLabel(d.schedule),
-            planLabel: d.plan.map { "If \($0.cue), then I will \($0.action)" },
-            currentStreak: Int(s.streaks.current), bestStreak: Int(s.streaks.best),
-            streakLabel: streakUnitLabel(unit: s.streaks.unit, count: s.streaks.current),
-            strengthPercent: Int((s.strength * 100).rounded()),
+            id: s.habit.id, name: s.habit.draft.name, scheduleLabel: labels.schedule, planLabel: labels.plan,
+            currentStreak: Int(s.streaks.current), bestStreak: Int(s.streaks.best), streakLabel: labels.streakUnit,
+            strengthPercent: Int(labels.strengthPercent),
             doneToday: s.today == .done, skippedToday: s.today == .skipped,
-            doneLast30Days: Int(s.doneLast30Days)
+            doneLast30Days: Int(s.doneLast30Days), accessibilityLabel: labels.accessibilityLabel
         )
     }
 

@@ -222,24 +222,12 @@ public final class MessagesViewModel: MessagesViewModelProtocol {
                         lastActivity: c.lastAtMs.map { time($0, timeZone: timeZone) }, peerPaused: c.peerPaused)
     }
 
-    /// A binding message as a bubble; wedged ones get the retry affordance.
+    /// A binding message as a bubble (text, status line and retry from the core).
     nonisolated public static func bubble(_ m: Message, timeZone: TimeZone = .current) -> MessageBubble {
-        let text: String
-        switch m.content {
-        case .text(let t): text = t
-        case .call(_, let start, let minutes, let callState):
-            let answer: String
-            switch callState {
-            case .requested: answer = "waiting for an answer"
-            case .accepted: answer = "accepted"
-            case .declined: answer = "declined"
-            }
-            text = "Live session request: \(start), \(minutes) min — \(answer)"
-        }
-        return MessageBubble(id: m.id, text: text, outgoing: m.outgoing, at: time(m.sentAtMs, timeZone: timeZone),
-                             status: m.outgoing ? m.status : nil,
-                             statusLabel: deliveryStatusLabel(status: m.status, outgoing: m.outgoing),
-                             canRetry: messageRetryable(status: m.status, outgoing: m.outgoing))
+        MessageBubble(id: m.id, text: messageText(content: m.content), outgoing: m.outgoing,
+                      at: time(m.sentAtMs, timeZone: timeZone), status: m.outgoing ? m.status : nil,
+                      statusLabel: deliveryStatusLabel(status: m.status, outgoing: m.outgoing),
+                      canRetry: messageRetryable(status: m.status, outgoing: m.outgoing))
     }
 }
 

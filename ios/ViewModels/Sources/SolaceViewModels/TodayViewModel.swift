@@ -53,7 +53,7 @@ public struct SessionUi: Equatable, Sendable {
     public let id: String
     public let screen: SessionScreen
     public let techniqueName: String?
-    /// 0...1 across check-in → technique steps → reflection → rating → follow-up.
+    /// 0...1 across check-in → technique steps → reflection → rating → follow-up (from the core).
     public let progress: Double
 }
 
@@ -161,15 +161,13 @@ public final class TodayViewModel {
             reason = suggestion.reason
         }
         let info = catalog.first { $0.id == session.technique }
-        let steps = Int(info?.steps ?? 0)
-        let position: Int
         let screen: SessionScreen
         switch session.stage {
         case .checkIn:
-            (position, screen) = (0, .checkIn)
+            screen = .checkIn
         case .chooseTechnique:
             let options = catalog.map { TechniqueOption(id: $0.id, name: $0.name, description: $0.description, suggested: $0.id == suggested) }
-            (position, screen) = (1, .chooseTechnique(options: options.filter(\.suggested) + options.filter { !$0.suggested }, reason: reason))
+            screen = .chooseTechnique(options: options.filter(\.suggested) + options.filter { !$0.suggested }, reason: reason)
         case .technique(let step):
             let current = session.currentStep
             let input: StepInput
@@ -179,13 +177,14 @@ public final class TodayViewModel {
             case .countdown(let from)?: input = .countdown(from: Int(from))
             default: input = .text
             }
-            (position, screen) = (2 + Int(step), .step(prompt: current?.prompt ?? "", input: input, optional: current?.optional ?? false, index: Int(step), count: steps))
-        case .reflection: (position, screen) = (2 + steps, .reflection)
-        case .rating: (position, screen) = (3 + steps, .rating)
-        case .followUp: (position, screen) = (4 + steps, .followUp)
-        case .done: (position, screen) = (5 + steps, .done(helpful: session.helpful.map(Int.init), journalEntryId: session.journalEntry))
+            screen = .step(prompt: current?.prompt ?? "", input: input, optional: current?.optional ?? false,
+                           index: Int(step), count: Int(info?.steps ?? 0))
+        case .reflection: screen = .reflection
+        case .rating: screen = .rating
+        case .followUp: screen = .followUp
+        case .done: screen = .done(helpful: session.helpful.map(Int.init), journalEntryId: session.journalEntry)
         }
-        state.session = SessionUi(id: session.id, screen: screen, techniqueName: info?.name, progress: Double(position) / Double(5 + steps))
+        state.session = SessionUi(id: session.id, screen: screen, techniqueName: info?.name, progress: session.progress)
         state.canResume = session.finishedAt == nil
         state.error = nil
         if session.stage == .done { refresh() }

@@ -152,6 +152,13 @@ final class MessagesTests: StoreTestCase {
             timeZone: utc)
         XCTAssertNil(incoming.status)
         XCTAssertFalse(incoming.canRetry)
+        XCTAssertEqual(incoming.text, "hi")
+        let call = MessagesViewModel.bubble(
+            Message(id: "m3", peerAccount: "acc-dr", outgoing: false, sentAtMs: 0, status: .unread,
+                    content: .call(requestId: "r1", start: "2025-12-02T18:00:00+01:00", minutes: 15,
+                                   state: .accepted(room: "room-1"))),
+            timeZone: utc)
+        XCTAssertEqual(call.text, "Live session request: 2025-12-02T18:00:00+01:00, 15 min — accepted")
         let state = MessagesState(selected: "acc-dr", messages: [wedged, incoming])
         XCTAssertEqual(state.retryable, ["m1"])
 

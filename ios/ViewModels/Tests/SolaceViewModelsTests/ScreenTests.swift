@@ -76,10 +76,19 @@ final class ScreenTests: StoreTestCase {
         XCTAssertEqual(insights.state.mood.points.first?.x, 29)
         XCTAssertEqual(insights.state.mood.points.first?.label, Day.today())
         XCTAssertTrue(insights.state.headline.hasPrefix("7.0 average from 1 check-in"), insights.state.headline)
-        XCTAssertTrue(insights.state.mood.accessibilityLabel.contains("1 days logged"))
+        XCTAssertTrue(insights.state.mood.accessibilityLabel.contains("1 day logged, lowest 7, highest 7, latest 7.0"),
+                      insights.state.mood.accessibilityLabel)
+        // The state holds exactly what the core assembled.
+        let core = try solace.insights(days: 30, today: Day.today())
+        XCTAssertEqual(insights.state.mood, core.mood)
+        XCTAssertEqual(insights.state.weekdays, core.weekdays)
+        XCTAssertEqual(insights.state.headline, core.headline)
+        XCTAssertEqual(insights.state.habits.accessibilityLabel, "No habits yet")
+        XCTAssertEqual(insights.state.techniques.accessibilityLabel, "No rated sessions yet")
         insights.setRange(7)
         XCTAssertEqual(insights.state.mood.points.first?.x, 6)
         XCTAssertEqual(insights.state.weekdays.bars.compactMap(\.value), [7])
+        XCTAssertEqual(insights.state.weekdays.bars.filter { $0.value != nil }.map(\.detail), ["7.0 from 1"])
 
         checkIn.delete(id: String(repeating: "0", count: 32))
         guard case .notFound? = checkIn.state.error else { return XCTFail("expected NotFound") }
@@ -142,11 +151,13 @@ final class ScreenTests: StoreTestCase {
         row = try XCTUnwrap(habits.state.rows.first)
         XCTAssertTrue(row.doneToday)
         XCTAssertEqual(row.currentStreak, 1)
-        XCTAssertTrue(row.accessibilityLabel.contains("Done today"))
+        XCTAssertEqual(row.accessibilityLabel,
+                       "Evening walk, Every day. Done today. Streak 1 day, strength \(row.strengthPercent) percent.")
         habits.toggleToday(id: row.id)
         XCTAssertEqual(habits.state.rows.first?.doneToday, false)
         habits.skipToday(id: row.id)
         XCTAssertEqual(habits.state.rows.first?.skippedToday, true)
+        XCTAssertTrue(habits.state.rows.first?.accessibilityLabel.contains("Every day. Skipped today. ") ?? false)
         XCTAssertEqual(HabitsViewModel.scheduleLabel(.weekdays(days: [.mon, .fri])), "Mon, Fri")
         XCTAssertEqual(HabitsViewModel.scheduleLabel(.timesPerWeek(times: 3)), "3× a week")
 

@@ -9,10 +9,10 @@ import app.solace.ffi.Reminder
 import app.solace.ffi.Schedule
 import app.solace.ffi.Solace
 import app.solace.ffi.Weekday
-import app.solace.ffi.streakUnitLabel
+import app.solace.ffi.habitLabels
 import app.solace.ffi.weekdayName
 
-/** A habit on the habits screen. */
+/** A habit on the habits screen; its wording comes from the core (`habitLabels`). */
 data class HabitRow(
     val id: String,
     val name: String,
@@ -27,13 +27,9 @@ data class HabitRow(
     val doneToday: Boolean,
     val skippedToday: Boolean,
     val doneLast30Days: Int,
-) {
-    /** What a screen reader says for the row. */
-    val accessibilityLabel: String
-        get() = "$name, $scheduleLabel. " +
-            (if (doneToday) "Done today. " else if (skippedToday) "Skipped today. " else "Not done yet today. ") +
-            "Streak $currentStreak $streakLabel, strength $strengthPercent percent."
-}
+    /** What a screen reader says for the row (worded by the core). */
+    val accessibilityLabel: String,
+)
 
 enum class ScheduleKind { DAILY, TIMES_PER_WEEK, TIMES_PER_MONTH, WEEKDAYS, EVERY_N_DAYS }
 
@@ -123,19 +119,20 @@ class HabitsViewModel(
     private fun fail(error: UiError) = update { it.copy(error = error) }
 
     private fun row(s: HabitStats): HabitRow {
-        val draft = s.habit.draft
+        val labels = habitLabels(s)
         return HabitRow(
             id = s.habit.id,
-            name = draft.name,
-            scheduleLabel = scheduleLabel(draft.schedule),
-            planLabel = draft.plan?.let { "If ${it.cue}, then I will ${it.action}" },
+            name = s.habit.draft.name,
+            scheduleLabel = labels.schedule,
+            planLabel = labels.plan,
             currentStreak = s.streaks.current.toInt(),
             bestStreak = s.streaks.best.toInt(),
-            streakLabel = streakUnitLabel(s.streaks.unit, s.streaks.current),
-            strengthPercent = Math.round(s.strength * 100).toInt(),
+            streakLabel = labels.streakUnit,
+            strengthPercent = labels.strengthPercent.toInt(),
             doneToday = s.today == DayMark.DONE,
             skippedToday = s.today == DayMark.SKIPPED,
             doneLast30Days = s.doneLast30Days.toInt(),
+            accessibilityLabel = labels.accessibilityLabel,
         )
     }
 

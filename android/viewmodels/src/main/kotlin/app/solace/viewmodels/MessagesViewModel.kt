@@ -1,9 +1,7 @@
 package app.solace.viewmodels
 
-import app.solace.ffi.CallState
 import app.solace.ffi.Conversation
 import app.solace.ffi.Message
-import app.solace.ffi.MessageContent
 import app.solace.ffi.MessageStatus
 import app.solace.ffi.Messages
 import app.solace.ffi.Solace
@@ -15,6 +13,7 @@ import java.time.Instant
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
 import app.solace.ffi.deliveryStatusLabel
+import app.solace.ffi.messageText
 import app.solace.ffi.messageRetryable
 import app.solace.ffi.unreadTotal
 import kotlinx.coroutines.CoroutineScope
@@ -229,17 +228,10 @@ class SolaceMessagesViewModel(
             peerPaused = c.peerPaused,
         )
 
-        /** A binding message as a bubble; wedged ones get the retry affordance. */
+        /** A binding message as a bubble (text, status line and retry from the core). */
         fun bubble(m: Message, zone: ZoneId = ZoneId.systemDefault()) = MessageBubble(
             id = m.id,
-            text = when (val c = m.content) {
-                is MessageContent.Text -> c.text
-                is MessageContent.Call -> "Live session request: ${c.start}, ${c.minutes} min — " + when (c.state) {
-                    CallState.Requested -> "waiting for an answer"
-                    is CallState.Accepted -> "accepted"
-                    CallState.Declined -> "declined"
-                }
-            },
+            text = messageText(m.content),
             outgoing = m.outgoing,
             at = time(m.sentAtMs, zone),
             status = if (m.outgoing) m.status else null,

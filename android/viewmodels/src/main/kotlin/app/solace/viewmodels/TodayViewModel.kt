@@ -61,7 +61,7 @@ data class SessionUi(
     val id: String,
     val screen: SessionScreen,
     val techniqueName: String?,
-    /** 0..1 across check-in → technique steps → reflection → rating → follow-up. */
+    /** 0..1 across check-in → technique steps → reflection → rating → follow-up (from the core). */
     val progress: Float,
 )
 
@@ -179,10 +179,9 @@ class TodayViewModel(
             reason = suggestion.reason
         }
         val info = catalog.firstOrNull { it.id == session.technique }
-        val steps = info?.steps?.toInt() ?: 0
-        val (position, screen) = when (val stage = session.stage) {
-            is SessionStage.CheckIn -> 0 to SessionScreen.CheckIn
-            is SessionStage.ChooseTechnique -> 1 to SessionScreen.ChooseTechnique(
+        val screen = when (val stage = session.stage) {
+            is SessionStage.CheckIn -> SessionScreen.CheckIn
+            is SessionStage.ChooseTechnique -> SessionScreen.ChooseTechnique(
                 options = catalog.map { TechniqueOption(it.id, it.name, it.description, it.id == suggested) }
                     .sortedByDescending { it.suggested },
                 reason = reason,
@@ -195,23 +194,22 @@ class TodayViewModel(
                     is StepKind.Countdown -> StepInput.Countdown(kind.from.toInt())
                     else -> StepInput.Text
                 }
-                (2 + stage.step.toInt()) to SessionScreen.Step(
+                SessionScreen.Step(
                     prompt = step?.prompt ?: "",
                     input = input,
                     optional = step?.optional ?: false,
                     index = stage.step.toInt(),
-                    count = steps,
+                    count = info?.steps?.toInt() ?: 0,
                 )
             }
-            is SessionStage.Reflection -> (2 + steps) to SessionScreen.Reflection
-            is SessionStage.Rating -> (3 + steps) to SessionScreen.Rating
-            is SessionStage.FollowUp -> (4 + steps) to SessionScreen.FollowUp
-            is SessionStage.Done -> (5 + steps) to SessionScreen.Done(session.helpful?.toInt(), session.journalEntry)
+            is SessionStage.Reflection -> SessionScreen.Reflection
+            is SessionStage.Rating -> SessionScreen.Rating
+            is SessionStage.FollowUp -> SessionScreen.FollowUp
+            is SessionStage.Done -> SessionScreen.Done(session.helpful?.toInt(), session.journalEntry)
         }
-        val total = 5 + steps
         update {
             it.copy(
-                session = SessionUi(session.id, screen, info?.name, position.toFloat() / total),
+                session = SessionUi(session.id, screen, info?.name, session.progress.toFloat()),
                 canResume = session.finishedAt == null,
                 error = null,
             )

@@ -51,16 +51,22 @@ class CheckInAndInsightsTest {
         val chart = insights.current.mood
         val point = chart.points.single()
         assertEquals(7.0, point.y, 1e-9)
-        assertEquals("today is the last day of the window", chart.xCount - 1, point.x)
+        assertEquals("today is the last day of the window", chart.xCount - 1u, point.x)
         assertEquals(LocalDate.now().toString(), point.label)
-        assertTrue(chart.accessibilityLabel, chart.accessibilityLabel.contains("1 days logged"))
+        assertTrue(chart.accessibilityLabel, chart.accessibilityLabel.contains("1 day logged, lowest 7, highest 7, latest 7.0"))
         assertTrue(insights.current.headline, insights.current.headline.startsWith("7.0 average from 1 check-in"))
         val weekday = insights.current.weekdays.bars.filter { it.value != null }.single()
         assertEquals(7.0, weekday.value!!, 1e-9)
+        assertEquals("7.0 from 1", weekday.detail)
+        // The state holds exactly what the core assembled.
+        val core = solace.insights(30u, LocalDate.now().toString())
+        assertEquals(core.mood, insights.current.mood)
+        assertEquals(core.weekdays, insights.current.weekdays)
+        assertEquals(core.headline, insights.current.headline)
 
         insights.setRange(7)
-        assertEquals(7, insights.current.mood.xCount)
-        assertEquals(6, insights.current.mood.points.single().x)
+        assertEquals(7u, insights.current.mood.xCount)
+        assertEquals(6u, insights.current.mood.points.single().x)
     }
 
     @Test
@@ -93,7 +99,7 @@ class CheckInAndInsightsTest {
         val insights = InsightsViewModel(solace)
         insights.setRange(7)
         val points = insights.current.mood.points
-        assertEquals(listOf(2, 4, 6), points.map { it.x })
+        assertEquals(listOf(2u, 4u, 6u), points.map { it.x })
         assertEquals(listOf(3.0, 5.0, 8.0), points.map { it.y })
         assertTrue(insights.current.headline.contains("improving"))
         val strength = insights.current.habits.bars.single()
@@ -101,7 +107,9 @@ class CheckInAndInsightsTest {
         assertTrue(strength.value!! > 0.0 && strength.value!! <= 100.0)
         val technique = insights.current.techniques.bars.single()
         assertEquals(5.0, technique.value!!, 1e-9)
-        assertTrue(insights.current.techniques.accessibilityLabel.contains("5.0 of 5 from 1 session"))
+        assertEquals("5.0 of 5 from 1 session", technique.detail)
+        assertEquals("How helpful each technique was: ${technique.label} 5.0 of 5 from 1 session", insights.current.techniques.accessibilityLabel)
+        assertEquals("Habit strength: Stretch ${strength.detail}", insights.current.habits.accessibilityLabel)
     }
 
     @Test

@@ -39,12 +39,16 @@ class HabitsAndSafetyTest {
         assertEquals(1, row.currentStreak)
         assertEquals("day", row.streakLabel)
         assertTrue(row.strengthPercent in 1..100)
-        assertTrue(row.accessibilityLabel, row.accessibilityLabel.contains("Done today"))
+        assertEquals(
+            "Evening walk, Every day. Done today. Streak 1 day, strength ${row.strengthPercent} percent.",
+            row.accessibilityLabel,
+        )
 
         habits.toggleToday(row.id) // undo
         assertFalse(habits.current.rows.single().doneToday)
         habits.skipToday(row.id)
         assertTrue(habits.current.rows.single().skippedToday)
+        assertTrue(habits.current.rows.single().accessibilityLabel.contains("Evening walk, Every day. Skipped today. "))
 
         habits.newHabit()
         habits.edit { it.copy(name = "Yoga", kind = ScheduleKind.WEEKDAYS) }

@@ -1,6 +1,7 @@
 package app.solace.viewmodels
 
 import app.solace.ffi.AvailabilitySlot
+import app.solace.ffi.CallState
 import app.solace.ffi.DirectoryQuery
 import app.solace.ffi.LinkInfo
 import app.solace.ffi.Message
@@ -177,6 +178,15 @@ class MessagesViewModelTest {
         )
         assertNull(incoming.status)
         assertFalse(incoming.canRetry)
+        assertEquals("hi", incoming.text)
+        val call = SolaceMessagesViewModel.bubble(
+            Message(
+                "m3", "acc-dr", false, 0, MessageStatus.UNREAD,
+                MessageContent.Call("r1", "2025-12-02T18:00:00+01:00", 15u, CallState.Accepted("room-1")),
+            ),
+            zone,
+        )
+        assertEquals("Live session request: 2025-12-02T18:00:00+01:00, 15 min — accepted", call.text)
         val state = MessagesState(selected = "acc-dr", messages = listOf(wedged, incoming))
         assertEquals(listOf("m1"), state.retryable)
 

@@ -23,12 +23,12 @@ import androidx.compose.ui.graphics.drawscope.Stroke
 import androidx.compose.ui.semantics.clearAndSetSemantics
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.unit.dp
-import app.solace.viewmodels.BarChart
+import app.solace.ffi.BarChart
+import app.solace.ffi.LineChart
 import app.solace.viewmodels.InsightsState
 import app.solace.viewmodels.InsightsViewModel
-import app.solace.viewmodels.LineChart
 
-/** Charts drawn with Canvas from the view model's series; each chart is one accessible element whose description the view model wrote. */
+/** Charts drawn with Canvas from the core's series; each chart is one accessible element whose description the core wrote. */
 @Composable
 fun InsightsScreen(vm: InsightsViewModel) {
     val state by vm.state.collectAsStateCompat()
@@ -56,7 +56,8 @@ fun LineChartView(chart: LineChart) {
     val grid = MaterialTheme.colorScheme.outlineVariant
     Canvas(Modifier.fillMaxWidth().height(160.dp).clearAndSetSemantics { contentDescription = chart.accessibilityLabel }) {
         val span = (chart.yMax - chart.yMin).toFloat()
-        fun x(i: Int) = if (chart.xCount <= 1) 0f else size.width * i / (chart.xCount - 1)
+        val count = chart.xCount.toInt()
+        fun x(i: UInt) = if (count <= 1) 0f else size.width * i.toInt() / (count - 1)
         fun y(v: Double) = size.height * (1f - ((v - chart.yMin).toFloat() / span))
         for (level in listOf(chart.yMin, (chart.yMin + chart.yMax) / 2, chart.yMax)) {
             drawLine(grid, Offset(0f, y(level)), Offset(size.width, y(level)))
