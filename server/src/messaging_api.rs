@@ -60,6 +60,11 @@ fn b64_exact(text: &str, what: &str, len: usize) -> Result<(), ApiErr> {
     }
 }
 
+/// Whether two base64 keys (padded or not) are the same bytes.
+fn same_key(a: &str, b: &str) -> bool {
+    matches!((KEY_B64.decode(a), KEY_B64.decode(b)), (Ok(x), Ok(y)) if x == y)
+}
+
 /// Ids made by this server are hex; anything plain and short is accepted and simply not found.
 fn plain_id(id: &str) -> bool {
     (1..=MAX_ID_LEN).contains(&id.len())
@@ -370,6 +375,10 @@ pub async fn publish_keys(
         b64_exact(&k.key, "one-time key", 32)?;
         b64_exact(&k.signature, "one-time key signature", 64)?;
     }
+    if let Some(k) = &req.fallback_key {
+        b64_exact(&k.key, "fallback key", 32)?;
+        b64_exact(&k.signature, "fallback key signature", 64)?;
+    }
     match state
         .storage
         .publish_keys(
@@ -377,10 +386,11 @@ pub async fn publish_keys(
             &caller.device_id,
             &req.identity,
             &req.one_time_keys,
+            req.fallback_key.as_ref(),
         )
         .await
     {
-        Ok(n) => Ok(Json(m::KeyCount { one_time_keys: n })),
+        Ok(count) => Ok(Json(count)),
         Err(StorageError::Conflict) => Err(ApiErr::conflict(
             "this device already published a different identity",
         )),
@@ -399,17 +409,34 @@ async fn may_reach(state: &Shared, caller: &Caller, target: &str) -> Result<(), 
     }
 }
 
-/// `POST /v1/keys/claim`: one one-time key from every device of the caller's own account
-/// (other than the calling device) or of a linked account.
+/// `POST /v1/keys/claim`: the devices of the caller's own account (other than the calling
+/// device) or of a linked account, with a one-time key (or the fallback key once they run
+/// out) from each device named in `need_keys_for` (every device when absent). Claims that
+/// take keys are rate-limited per claiming account (`429 rate_limited`).
 pub async fn claim_keys(
     State(state): State<Shared>,
     caller: Caller,
     body: Body,
 ) -> Result<Json<m::ClaimResponse>, ApiErr> {
     let req: m::ClaimRequest = parse(body)?;
+    if let Some(need) = &req.need_keys_for {
+        if need.len() > m::MAX_CLAIM_DEVICES {
+            return Err(ApiErr::bad(format!(
+                "at most {} devices per claim",
+                m::MAX_CLAIM_DEVICES
+            )));
+        }
+    }
     may_reach(&state, &caller, &req.account_id).await?;
+    let takes_keys = req.need_keys_for.as_ref().is_none_or(|n| !n.is_empty());
+    if takes_keys && !state.claim_limit.allow(&caller.account_id) {
+        return Err(ApiErr::rate_limited());
+    }
     let exclude = (req.account_id == caller.account_id).then_some(caller.device_id.as_str());
-    let devices = state.storage.claim_keys(&req.account_id, exclude).await?;
+    let devices = state
+        .storage
+        .claim_keys(&req.account_id, exclude, req.need_keys_for.as_deref())
+        .await?;
     Ok(Json(m::ClaimResponse { devices }))
 }
 
@@ -470,6 +497,12 @@ pub async fn send(
     b64_exact(&req.sender_key, "sender key", 32)?;
     let envelopes = envelopes(req.envelopes)?;
     may_reach(&state, &caller, &req.recipient_account).await?;
+    // The sender key names the Olm identity a recipient decrypts with and attributes the
+    // message to: only the calling device's own published key may be used.
+    let own = state.storage.device_identity(&caller.device_id).await?;
+    if !own.is_some_and(|i| same_key(&i.curve25519, &req.sender_key)) {
+        return Err(ApiErr::sender_key_mismatch());
+    }
     let outcome = state
         .storage
         .deposit(NewMessage {
@@ -481,6 +514,7 @@ pub async fn send(
             envelopes,
             now: now(),
             mailbox_cap: state.mailbox_cap,
+            sender_cap: state.mailbox_sender_cap,
             ttl_secs: state.mailbox_ttl_secs,
         })
         .await?;

@@ -182,6 +182,7 @@ impl<'a> Messenger<'a> {
             &m::DeviceKeysUpload {
                 identity: wire_identity.clone(),
                 one_time_keys: Vec::new(),
+                fallback_key: None,
             },
         )?;
         if count.one_time_keys >= ONE_TIME_KEY_TARGET / 2 {
@@ -200,6 +201,7 @@ impl<'a> Messenger<'a> {
                     signature: k.signature,
                 })
                 .collect(),
+            fallback_key: None,
         };
         Ok(self
             .transport

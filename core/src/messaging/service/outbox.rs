@@ -129,6 +129,7 @@ impl Messenger<'_> {
                     &me.token,
                     &m::ClaimRequest {
                         account_id: target.clone(),
+                        need_keys_for: None,
                     },
                 )?;
                 devices.insert(target.clone(), claimed.devices);
