@@ -258,3 +258,38 @@ fn call_answers_apply_only_to_requests_this_account_sent_to_that_peer() {
         CallState::Requested
     );
 }
+
+#[test]
+fn share_updates_stay_with_their_sharer_and_never_roll_back() {
+    let (mut client, mut therapist, mut other) =
+        (device("acc-c"), device("acc-t"), device("acc-x"));
+    let share = |title: &str| Body::Share {
+        share_id: "rec-1".into(),
+        item_kind: "journal".into(),
+        title: title.into(),
+        content: serde_json::json!({ "text": title }),
+    };
+    let now = local::now_ms();
+    deliver(&mut client, &mut therapist, share("second"), now - 1_000).unwrap();
+    // A late, older version is ignored.
+    let shown = deliver(&mut client, &mut therapist, share("first"), now - 2_000).unwrap();
+    assert_eq!(shown, None);
+    // Another account's share with the same id is filed under that account, not the client.
+    deliver(&mut other, &mut therapist, share("someone else"), now).unwrap();
+    let titles = |store: &Store, peer: &str| -> Vec<String> {
+        local::shared_with_me(store, peer)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.title)
+            .collect()
+    };
+    assert_eq!(titles(&therapist.store, "acc-c"), ["second"]);
+    assert_eq!(titles(&therapist.store, "acc-x"), ["someone else"]);
+    // An unshare from another account does not touch the client's item.
+    let unshare = Body::Unshare {
+        share_id: "rec-1".into(),
+    };
+    deliver(&mut other, &mut therapist, unshare, now).unwrap();
+    assert_eq!(titles(&therapist.store, "acc-c"), ["second"]);
+    assert!(titles(&therapist.store, "acc-x").is_empty());
+}
