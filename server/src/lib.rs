@@ -23,6 +23,7 @@ pub mod config;
 pub mod error;
 pub mod hash_gate;
 pub mod messaging_api;
+mod profile_check;
 pub mod push;
 pub mod rate_limit;
 pub mod storage;
