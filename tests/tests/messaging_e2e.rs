@@ -409,6 +409,7 @@ fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
             &token,
             &m::ClaimRequest {
                 account_id: client.account.clone(),
+                need_keys_for: None,
             },
         ) {
             Err(CoreError::Transport(TransportError::Rejected { code, .. })) => {

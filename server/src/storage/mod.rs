@@ -14,7 +14,8 @@ pub mod postgres;
 pub mod sqlite;
 
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
+    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireIdentity,
+    WireOneTimeKey,
 };
 use solace_protocol::push_rule::{self, Decision, StoredVersion};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
@@ -52,6 +53,10 @@ pub enum StorageError {
     /// A recipient device's mailbox holds as many messages as allowed; nothing was deposited.
     #[error("mailbox full")]
     MailboxFull,
+    /// A recipient device holds as many messages from this sending account as one sender may
+    /// leave there; nothing was deposited.
+    #[error("sender quota reached")]
+    SenderQuotaFull,
     /// The database failed (message has no content: SQL errors never carry bound values).
     #[error("database error: {0}")]
     Backend(String),
@@ -426,28 +431,37 @@ pub trait MessagingStore: Send + Sync {
 
     /// Sets the device's identity on first call ([`StorageError::Conflict`] if a different one
     /// is stored), adds new one-time keys (duplicates ignored, total capped at
-    /// [`solace_protocol::messaging::MAX_ONE_TIME_KEYS`]) and returns the unclaimed count.
+    /// [`solace_protocol::messaging::MAX_ONE_TIME_KEYS`]), replaces the fallback key when one
+    /// is given, and returns the unclaimed count and whether a fallback key is stored.
     async fn publish_keys(
         &self,
         account_id: &str,
         device_id: &str,
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
-    ) -> StorageResult<u32>;
+        fallback_key: Option<&WireOneTimeKey>,
+    ) -> StorageResult<KeyCount>;
 
-    /// For every non-revoked device of the account with an identity (except `exclude_device`),
-    /// removes and returns one one-time key (oldest first; `None` when exhausted). A key is
-    /// never handed out twice, even to concurrent claims.
+    /// Lists every non-revoked device of the account with an identity (except
+    /// `exclude_device`); for those named in `need` (all when `None`) removes and returns one
+    /// one-time key (oldest first), or, when none is left, returns the device's fallback key
+    /// (kept). A one-time key is never handed out twice, even to concurrent claims.
     async fn claim_keys(
         &self,
         account_id: &str,
         exclude_device: Option<&str>,
+        need: Option<&[String]>,
     ) -> StorageResult<Vec<ClaimedDevice>>;
+
+    /// The published Olm identity of a device (`None` before it published one).
+    async fn device_identity(&self, device_id: &str) -> StorageResult<Option<WireIdentity>>;
 
     /// Deposits a message in the mailbox of each addressed device of the recipient account, in
     /// one transaction: first purges the recipients' expired messages; a retry (same sender
     /// device, client message id and recipient device) is not stored twice; a full mailbox
-    /// fails the whole send with [`StorageError::MailboxFull`].
+    /// fails the whole send with [`StorageError::MailboxFull`], and a mailbox holding
+    /// [`NewMessage::sender_cap`] messages of the sending account with
+    /// [`StorageError::SenderQuotaFull`].
     async fn deposit(&self, message: NewMessage) -> StorageResult<DepositOutcome>;
 
     /// Deletes the device's messages older than `ttl_secs`, then returns at most `limit`

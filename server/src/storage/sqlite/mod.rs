@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
-    MAX_ONE_TIME_KEYS,
+    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireIdentity,
+    WireOneTimeKey, MAX_ONE_TIME_KEYS,
 };
 use solace_protocol::push_rule::next_last;
 
@@ -59,6 +59,14 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BL
     "ALTER TABLE accounts ADD COLUMN recovery_wrap BLOB;",
     // 4: the verifier of the account-key proof (hex of SHA-256 of the proof).
     "ALTER TABLE accounts ADD COLUMN proof_verifier TEXT;",
+    // 5: reserved for the identity branch (i13-id: cross-signed device lists); replaced by
+    // its migration when the branches merge.
+    "SELECT 1;",
+    // 6: one signed fallback key per device (replaced on upload, never consumed by a claim),
+    // and the index behind the per-sender mailbox quota.
+    "CREATE TABLE fallback_keys (device_id TEXT PRIMARY KEY, key TEXT NOT NULL,
+        signature TEXT NOT NULL);
+    CREATE INDEX mailbox_by_sender ON mailbox (recipient_device, sender_account);",
 ];
 
 fn err(e: rusqlite::Error) -> StorageError {
