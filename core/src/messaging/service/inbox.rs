@@ -44,9 +44,13 @@ impl Messenger<'_> {
         let mut notify: HashMap<String, u32> = HashMap::new();
         let mut held: HashSet<u64> = HashSet::new();
         loop {
-            let inbox = self
+            let mut inbox = self
                 .transport
                 .inbox(&me.token, &m::InboxRequest { limit: INBOX_PAGE })?;
+            // Oldest first, whatever order the page came in: a ratchet keeps only a few dozen
+            // skipped message keys, so a page taken in newest first would leave the oldest
+            // messages of a long session undecryptable.
+            inbox.messages.sort_by_key(|message| message.id);
             let mut acks = Vec::new();
             for message in &inbox.messages {
                 if cell.with(|s| s.inbound_seen(&message.sender_key, &message.client_message_id))? {
