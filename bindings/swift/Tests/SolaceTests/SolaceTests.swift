@@ -490,13 +490,19 @@ final class SolaceTests: XCTestCase {
         usleep(300_000) // the sync now waits on the stalled server
         step("sync started: \(listener.states)")
 
-        var slowest = 0.0
+        var times: [Double] = []
         for _ in 0..<100 {
             let start = DispatchTime.now()
             XCTAssertEqual(try phone.journal().list(filter: JournalFilter()).count, 20)
-            slowest = max(slowest, millis(since: start))
+            times.append(millis(since: start))
         }
-        XCTAssertLessThan(slowest, 50, "slowest UI read \(slowest) ms")
+        times.sort()
+        let slowest = times.last ?? 0
+        // A read that waited for the sync would not return before the cancel below (the server
+        // never answers): any bounded time proves it did not. The bounds are far above a loaded
+        // CI machine's scheduling noise; the figure is the bench's job.
+        XCTAssertLessThan(times[times.count / 2], 50, "median UI read \(times[times.count / 2]) ms")
+        XCTAssertLessThan(slowest, 1_000, "slowest UI read \(slowest) ms")
         _ = try phone.journal().add(draft: JournalDraft(title: nil, body: .free(text: "written during the sync"), tags: []))
 
         step("reads done, slowest \(slowest) ms")

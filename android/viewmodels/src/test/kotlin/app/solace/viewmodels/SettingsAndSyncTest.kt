@@ -150,15 +150,18 @@ class SettingsAndSyncTest {
 
             var start = System.nanoTime()
             val job = messages.sync()
-            assertTrue("starting a sync blocked the caller", (System.nanoTime() - start) / 1e6 < 50)
+            // Bounds far above a loaded CI machine's scheduling noise: a call that waited for
+            // the stalled sync would not return at all before it is cancelled below.
+            assertTrue("starting a sync blocked the caller", (System.nanoTime() - start) / 1e6 < 1_000)
             Thread.sleep(200)
             assertTrue(messages.current.syncing)
-            repeat(50) {
+            val loads = (0 until 50).map {
                 start = System.nanoTime()
                 journal.load()
-                val ms = (System.nanoTime() - start) / 1e6
-                assertTrue("a screen load took $ms ms during a stalled sync", ms < 50)
-            }
+                (System.nanoTime() - start) / 1e6
+            }.sorted()
+            assertTrue("median screen load ${loads[loads.size / 2]} ms during a stalled sync", loads[loads.size / 2] < 50)
+            assertTrue("a screen load took ${loads.last()} ms during a stalled sync", loads.last() < 1_000)
             assertEquals(null, journal.current.error)
             assertTrue(job.isActive)
 

@@ -497,7 +497,11 @@ class SolaceTest {
                 millisSince(start)
             }.sorted()
             assertTrue("the sync finished against a stopped server", sync.isActive)
-            assertTrue("slowest UI read ${times.last()} ms", times.last() < 50.0)
+            // A read that waited for the sync would not return before the cancel below (the
+            // server never answers): any bounded time proves it did not. The bounds are far
+            // above a loaded CI machine's scheduling noise; the figure is the bench's job.
+            assertTrue("median UI read ${times[times.size / 2]} ms", times[times.size / 2] < 50.0)
+            assertTrue("slowest UI read ${times.last()} ms", times.last() < 1_000.0)
 
             // A local write goes through too (the sync does not hold the writer while it waits).
             phone.journal().add(JournalDraft(null, JournalBody.Free("written during the sync"), listOf()))
