@@ -156,6 +156,16 @@ pub struct WireOneTimeKey {
     pub signature: String,
 }
 
+/// The account identity's signature over one device's identity (signed device record v1,
+/// made and checked on the devices; the server only stores and returns it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireDeviceSignature {
+    /// The account's Ed25519 identity key, base64 (peers pin it).
+    pub account_key: String,
+    /// Ed25519 signature of the signed device record, base64.
+    pub signature: String,
+}
+
 /// Publishes the calling device's identity (fixed once set) and adds one-time keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceKeysUpload {
@@ -163,6 +173,10 @@ pub struct DeviceKeysUpload {
     pub identity: WireIdentity,
     /// New one-time keys (the total kept is capped at [`MAX_ONE_TIME_KEYS`]).
     pub one_time_keys: Vec<WireOneTimeKey>,
+    /// The account identity's signature over this device (replaces a stored one); devices
+    /// without one receive nothing from upgraded senders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_signature: Option<WireDeviceSignature>,
 }
 
 /// How many unclaimed one-time keys the calling device has on the server.
@@ -189,6 +203,9 @@ pub struct ClaimedDevice {
     /// A one-time key, removed from the server by this claim (`None` when exhausted; a
     /// device with an existing session does not need one).
     pub one_time_key: Option<WireOneTimeKey>,
+    /// The account identity's signature over this device, as published by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_signature: Option<WireDeviceSignature>,
 }
 
 /// The account's non-revoked devices that have published an identity (the caller's own
@@ -294,6 +311,17 @@ mod tests {
         let claim = r#"{"devices":[{"device_id":"dev-1","identity":{"curve25519":"Yw==","ed25519":"ZQ=="},"one_time_key":null}]}"#;
         let parsed: ClaimResponse = serde_json::from_str(claim).unwrap();
         assert_eq!(serde_json::to_string(&parsed).unwrap(), claim);
+        let signed = r#"{"devices":[{"device_id":"dev-1","identity":{"curve25519":"Yw==","ed25519":"ZQ=="},"one_time_key":null,"account_signature":{"account_key":"YQ==","signature":"cw=="}}]}"#;
+        let parsed: ClaimResponse = serde_json::from_str(signed).unwrap();
+        assert_eq!(
+            parsed.devices[0]
+                .account_signature
+                .as_ref()
+                .unwrap()
+                .account_key,
+            "YQ=="
+        );
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), signed);
         let link = r#"{"link_id":"l1","client_id":"c","client_name":"sam","therapist_id":"t","therapist_name":"Dr. Lee","state":"active"}"#;
         let parsed: LinkInfo = serde_json::from_str(link).unwrap();
         assert_eq!(parsed.state, LinkState::Active);

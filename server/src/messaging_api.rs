@@ -370,6 +370,10 @@ pub async fn publish_keys(
         b64_exact(&k.key, "one-time key", 32)?;
         b64_exact(&k.signature, "one-time key signature", 64)?;
     }
+    if let Some(s) = &req.account_signature {
+        b64_exact(&s.account_key, "account identity key", 32)?;
+        b64_exact(&s.signature, "device signature", 64)?;
+    }
     match state
         .storage
         .publish_keys(
@@ -377,6 +381,7 @@ pub async fn publish_keys(
             &caller.device_id,
             &req.identity,
             &req.one_time_keys,
+            req.account_signature.as_ref(),
         )
         .await
     {

@@ -93,6 +93,7 @@ async fn logs_carry_no_content() {
             key: one_time_key.clone(),
             signature: b64.encode([0x55; 64]),
         }],
+        account_signature: None,
     };
     let r = c
         .put(s.url("/v1/keys/device"))

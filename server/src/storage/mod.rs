@@ -14,7 +14,8 @@ pub mod postgres;
 pub mod sqlite;
 
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireIdentity, WireOneTimeKey,
+    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireDeviceSignature, WireIdentity,
+    WireOneTimeKey,
 };
 use solace_protocol::push_rule::{self, Decision, StoredVersion};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
@@ -427,12 +428,15 @@ pub trait MessagingStore: Send + Sync {
     /// Sets the device's identity on first call ([`StorageError::Conflict`] if a different one
     /// is stored), adds new one-time keys (duplicates ignored, total capped at
     /// [`solace_protocol::messaging::MAX_ONE_TIME_KEYS`]) and returns the unclaimed count.
+    /// A given `account_signature` replaces the stored one (the server cannot check it: the
+    /// devices do).
     async fn publish_keys(
         &self,
         account_id: &str,
         device_id: &str,
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
+        account_signature: Option<&WireDeviceSignature>,
     ) -> StorageResult<u32>;
 
     /// For every non-revoked device of the account with an identity (except `exclude_device`),

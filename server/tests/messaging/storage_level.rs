@@ -150,7 +150,7 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     for (tag, d) in td.iter().enumerate() {
         let keys: Vec<_> = (0..40).map(|i| otk(tag as u8, i)).collect();
         let n = s
-            .publish_keys(&t, d, &identity(tag as u8), &keys)
+            .publish_keys(&t, d, &identity(tag as u8), &keys, None)
             .await
             .unwrap();
         assert_eq!(n, 40);
@@ -188,7 +188,9 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     );
     // Exhausted now; the count from an empty upload agrees.
     assert_eq!(
-        s.publish_keys(&t, &td[0], &identity(0), &[]).await.unwrap(),
+        s.publish_keys(&t, &td[0], &identity(0), &[], None)
+            .await
+            .unwrap(),
         0
     );
     let excluded = s.claim_keys(&t, Some(&td[0])).await.unwrap();
@@ -201,9 +203,30 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     );
     // Identity is fixed once set.
     assert!(matches!(
-        s.publish_keys(&t, &td[0], &identity(7), &[]).await,
+        s.publish_keys(&t, &td[0], &identity(7), &[], None).await,
         Err(StorageError::Conflict)
     ));
+    // The account identity's signature is stored as given, replaced by a later one, and
+    // handed out with the device; a device that never sent one has none.
+    let first = solace_protocol::messaging::WireDeviceSignature {
+        account_key: "a2V5LTE=".into(),
+        signature: "c2lnLTE=".into(),
+    };
+    let second = solace_protocol::messaging::WireDeviceSignature {
+        account_key: "a2V5LTI=".into(),
+        signature: "c2lnLTI=".into(),
+    };
+    for sig in [&first, &second] {
+        s.publish_keys(&t, &td[0], &identity(0), &[], Some(sig))
+            .await
+            .unwrap();
+    }
+    s.publish_keys(&t, &td[0], &identity(0), &[], None)
+        .await
+        .unwrap();
+    let listed = s.claim_keys(&t, None).await.unwrap();
+    assert_eq!(listed[0].account_signature.as_ref(), Some(&second));
+    assert_eq!(listed[1].account_signature, None);
 }
 
 pub(crate) async fn storage_links_and_linked(backend: Backend) {

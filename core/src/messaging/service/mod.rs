@@ -13,6 +13,7 @@ mod outbox;
 
 use solace_protocol::messaging as m;
 
+use super::identity::{self, AccountIdentity};
 use super::local;
 use super::model::MessageStatus;
 use super::olm::DeviceKeys;
@@ -35,6 +36,15 @@ pub struct OutboxReport {
     pub waiting: u32,
     /// Entries that are wedged (need an explicit retry).
     pub wedged: u32,
+    /// Conversations (peer account ids) whose account identity changed: their messages stay
+    /// queued until the person compares the safety number and accepts the change.
+    pub identity_changed: Vec<String>,
+    /// Conversations (peer account ids) where the server listed a device that is not signed
+    /// by the account's pinned identity: that device was given nothing.
+    pub refused_devices: Vec<String>,
+    /// Conversations (peer account ids) where a new signed device of the other person
+    /// appeared (the conversation shows "<name> added a device").
+    pub added_devices: Vec<String>,
 }
 
 /// What taking in the mailbox did.
@@ -50,6 +60,9 @@ pub struct InboxReport {
     /// (local damage, not the peer's fault): nothing is lost, they arrive once the state is
     /// repaired or restored. A front end should say so.
     pub held: u32,
+    /// Messages left on the server because their sender's account identity changed: they
+    /// arrive once the person accepts the change (see [`OutboxReport::identity_changed`]).
+    pub identity_held: u32,
     /// Notification text for new messages in conversations that are not paused (discreet by
     /// default); `None` when there is nothing to notify.
     pub notification: Option<String>,
@@ -168,11 +181,44 @@ impl<'a> Messenger<'a> {
         )
     }
 
-    /// Publishes this device's identity and tops its one-time keys up to the target.
-    /// Returns how many unclaimed one-time keys the server holds now.
+    /// Publishes this device's identity, signed by the account identity, and tops its
+    /// one-time keys up to the target. Returns how many unclaimed one-time keys the server
+    /// holds now. An account registered before identities existed gets one here, from the
+    /// first device that finds none of its other devices signed (a device that finds one
+    /// signed waits for record sync to bring the identity, and publishes unsigned till then).
     pub fn publish_device_keys(&self, cell: &dyn StoreCell) -> Result<u32> {
-        let (me, mut account) = cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?)))?;
+        let (me, mut account, owner) =
+            cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?, AccountIdentity::load(s)?)))?;
+        let owner = match owner {
+            Some(owner) => Some(owner),
+            None => {
+                let others = self
+                    .transport
+                    .claim_keys(
+                        &me.token,
+                        &m::ClaimRequest {
+                            account_id: me.account_id.clone(),
+                        },
+                    )?
+                    .devices;
+                if others.iter().any(|d| d.account_signature.is_some()) {
+                    None
+                } else {
+                    Some(cell.with(AccountIdentity::load_or_create)?)
+                }
+            }
+        };
         let identity = account.keys();
+        let account_signature = owner.map(|owner| m::WireDeviceSignature {
+            account_key: owner.public_key(),
+            signature: identity::device::sign(
+                &owner,
+                &me.account_id,
+                &me.device_id,
+                &identity.curve25519,
+                &identity.ed25519,
+            ),
+        });
         let wire_identity = m::WireIdentity {
             curve25519: identity.curve25519,
             ed25519: identity.ed25519,
@@ -182,6 +228,7 @@ impl<'a> Messenger<'a> {
             &m::DeviceKeysUpload {
                 identity: wire_identity.clone(),
                 one_time_keys: Vec::new(),
+                account_signature: account_signature.clone(),
             },
         )?;
         if count.one_time_keys >= ONE_TIME_KEY_TARGET / 2 {
@@ -200,6 +247,7 @@ impl<'a> Messenger<'a> {
                     signature: k.signature,
                 })
                 .collect(),
+            account_signature,
         };
         Ok(self
             .transport

@@ -1,11 +1,12 @@
 //! The outbox side of [`Messenger`]: flushing due entries in order per conversation and
 //! delivering each payload to every device of the peer and of this account.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use solace_protocol::messaging as m;
 
-use crate::error::{CoreError, Result, TransportError};
+use crate::error::{CoreError, IdentityError, Result, TransportError};
+use crate::messaging::identity::{pins, AccountIdentity, PeerIdentity};
 use crate::messaging::local::now_ms;
 use crate::messaging::model::MessageStatus;
 use crate::messaging::olm::{DeviceCrypto, SignedOneTimeKey};
@@ -17,24 +18,37 @@ use crate::sync::StoreCell;
 use super::{device_keys, me, raise_status, Me, Messenger, OutboxReport};
 
 /// What one outbox flush reuses across its entries: this device's Olm account (encrypting
-/// does not change it) and the devices claimed per account so far.
+/// does not change it), this account's identity key, the signed devices claimed per account
+/// so far, and what the device checks found (for the report).
 struct FlushRound {
     account: DeviceCrypto,
+    own_key: Option<String>,
     devices: HashMap<String, Vec<m::ClaimedDevice>>,
+    refused: BTreeSet<String>,
+    added: BTreeSet<String>,
 }
 
 impl Messenger<'_> {
     /// Sends what is due in the outbox, in order per conversation. A failure backs the entry
     /// off (with jitter) and holds back later entries of the same conversation.
     pub fn flush_outbox(&self, cell: &dyn StoreCell) -> Result<OutboxReport> {
-        let (me, account, entries) =
-            cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?, s.outbox()?)))?;
+        let (me, account, own_key, entries) = cell.with(|s| {
+            Ok((
+                me(s)?,
+                DeviceVault::account(s)?,
+                AccountIdentity::load(s)?.map(|i| i.public_key()),
+                s.outbox()?,
+            ))
+        })?;
         let now = now_ms();
         let mut report = OutboxReport::default();
         let mut held: HashSet<String> = HashSet::new();
         let mut round = FlushRound {
             account,
+            own_key,
             devices: HashMap::new(),
+            refused: BTreeSet::new(),
+            added: BTreeSet::new(),
         };
         let mut offline = false;
         for (row, payload) in entries {
@@ -65,6 +79,15 @@ impl Messenger<'_> {
                     })?;
                     report.sent += 1;
                 }
+                // The identity changed: nothing was sent and nothing counts as a failed
+                // attempt; the entry stays queued until the person accepts the change.
+                Err(CoreError::Identity(IdentityError::Changed)) => {
+                    report.waiting += 1;
+                    held.insert(row.peer_account.clone());
+                    if !report.identity_changed.contains(&row.peer_account) {
+                        report.identity_changed.push(row.peer_account.clone());
+                    }
+                }
                 Err(err) => {
                     let failure = outbox::classify(&err);
                     let (attempts, next, wedged) =
@@ -94,6 +117,8 @@ impl Messenger<'_> {
                 }
             }
         }
+        report.refused_devices = round.refused.into_iter().collect();
+        report.added_devices = round.added.into_iter().collect();
         Ok(report)
     }
 
@@ -120,18 +145,55 @@ impl Messenger<'_> {
         if copies_to_self && peer != me.account_id {
             targets.push(me.account_id.clone());
         }
-        let FlushRound { account, devices } = round;
+        let FlushRound {
+            account,
+            own_key,
+            devices,
+            refused,
+            added,
+        } = round;
         let account = &*account;
         let sender_key = account.keys().curve25519;
         for target in targets {
+            let own = target == me.account_id;
             if !devices.contains_key(&target) {
+                // Our own devices count only under our own identity: none yet, no copies.
+                let own_key = match (own, own_key.as_deref()) {
+                    (true, None) => continue,
+                    (true, Some(key)) => Some(key),
+                    (false, _) => None,
+                };
+                if !own
+                    && cell
+                        .with(|s| PeerIdentity::load(s, &target))?
+                        .pending
+                        .is_some()
+                {
+                    return Err(CoreError::Identity(IdentityError::Changed));
+                }
                 let claimed = self.transport.claim_keys(
                     &me.token,
                     &m::ClaimRequest {
                         account_id: target.clone(),
                     },
                 )?;
-                devices.insert(target.clone(), claimed.devices);
+                let checked = cell.with(|store| {
+                    store.atomically(|s| {
+                        let mut state = PeerIdentity::load(s, &target)?;
+                        let checked =
+                            pins::check_devices(&mut state, &target, own_key, claimed.devices);
+                        // Saved whatever the outcome: a pending change must stick.
+                        state.save(s, &target)?;
+                        Ok(checked)
+                    })
+                })??;
+                if checked.refused > 0 {
+                    refused.insert(target.clone());
+                }
+                if !checked.added.is_empty() && !own {
+                    added.insert(target.clone());
+                }
+                devices.insert(target.clone(), checked.accepted);
             }
             let list = devices
                 .get_mut(&target)
@@ -177,6 +239,9 @@ impl Messenger<'_> {
                 .collect();
             devices.insert(target.clone(), reusable);
             if envelopes.is_empty() {
+                if target == peer && peer != me.account_id && refused.contains(&target) {
+                    return Err(CoreError::Identity(IdentityError::NoSignedDevice));
+                }
                 if target == peer && peer != me.account_id {
                     return Err(CoreError::Transport(TransportError::Rejected {
                         code: "no_devices".into(),

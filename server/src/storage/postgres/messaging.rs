@@ -153,6 +153,7 @@ impl MessagingStore for PostgresStorage {
         device_id: &str,
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
+        account_signature: Option<&WireDeviceSignature>,
     ) -> StorageResult<u32> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
@@ -187,6 +188,15 @@ impl MessagingStore for PostgresStorage {
             || stored.get::<_, &str>(1) != identity.ed25519
         {
             return Err(StorageError::Conflict);
+        }
+        if let Some(s) = account_signature {
+            tx.execute(
+                "UPDATE device_identities SET account_key = $2, account_signature = $3
+                 WHERE device_id = $1",
+                &[&device_id, &s.account_key, &s.signature],
+            )
+            .await
+            .map_err(pg_err)?;
         }
         let mut held: i64 = tx
             .query_one(
@@ -225,8 +235,8 @@ impl MessagingStore for PostgresStorage {
         let tx = c.transaction().await.map_err(pg_err)?;
         let devices = tx
             .query(
-                "SELECT d.id, i.curve25519, i.ed25519 FROM devices d
-                 JOIN device_identities i ON i.device_id = d.id
+                "SELECT d.id, i.curve25519, i.ed25519, i.account_key, i.account_signature
+                 FROM devices d JOIN device_identities i ON i.device_id = d.id
                  WHERE d.account_id = $1 AND NOT d.revoked ORDER BY d.created",
                 &[&account_id],
             )
@@ -264,6 +274,13 @@ impl MessagingStore for PostgresStorage {
                     ed25519: d.get(2),
                 },
                 one_time_key: key,
+                account_signature: d
+                    .get::<_, Option<String>>(3)
+                    .zip(d.get::<_, Option<String>>(4))
+                    .map(|(account_key, signature)| WireDeviceSignature {
+                        account_key,
+                        signature,
+                    }),
             });
         }
         tx.commit().await.map_err(pg_err)?;

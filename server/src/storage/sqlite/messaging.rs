@@ -136,9 +136,11 @@ impl MessagingStore for SqliteStorage {
         device_id: &str,
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
+        account_signature: Option<&WireDeviceSignature>,
     ) -> StorageResult<u32> {
         let (account_id, device_id) = (account_id.to_owned(), device_id.to_owned());
         let (identity, keys) = (identity.clone(), one_time_keys.to_vec());
+        let signed = account_signature.cloned();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let live: bool = tx.query_row(
@@ -160,6 +162,12 @@ impl MessagingStore for SqliteStorage {
             )?;
             if stored != (identity.curve25519, identity.ed25519) {
                 return Ok(Err(StorageError::Conflict));
+            }
+            if let Some(s) = &signed {
+                tx.execute(
+                    "UPDATE device_identities SET account_key = ?2, account_signature = ?3 WHERE device_id = ?1",
+                    params![device_id, s.account_key, s.signature],
+                )?;
             }
             let mut held: i64 = tx.query_row(
                 "SELECT COUNT(*) FROM one_time_keys WHERE device_id = ?1",
@@ -189,18 +197,26 @@ impl MessagingStore for SqliteStorage {
         let exclude = exclude_device.map(str::to_owned);
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let devices: Vec<(String, WireIdentity)> = tx
+            type Row = (String, WireIdentity, Option<WireDeviceSignature>);
+            let devices: Vec<Row> = tx
                 .prepare(
-                    "SELECT d.id, i.curve25519, i.ed25519 FROM devices d
-                     JOIN device_identities i ON i.device_id = d.id
+                    "SELECT d.id, i.curve25519, i.ed25519, i.account_key, i.account_signature
+                     FROM devices d JOIN device_identities i ON i.device_id = d.id
                      WHERE d.account_id = ?1 AND d.revoked = 0 ORDER BY d.rowid",
                 )?
                 .query_map([&account_id], |r| {
-                    Ok((r.get(0)?, WireIdentity { curve25519: r.get(1)?, ed25519: r.get(2)? }))
+                    let key: Option<String> = r.get(3)?;
+                    let signature: Option<String> = r.get(4)?;
+                    Ok((
+                        r.get(0)?,
+                        WireIdentity { curve25519: r.get(1)?, ed25519: r.get(2)? },
+                        key.zip(signature)
+                            .map(|(account_key, signature)| WireDeviceSignature { account_key, signature }),
+                    ))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             let mut claimed = Vec::with_capacity(devices.len());
-            for (device_id, identity) in devices {
+            for (device_id, identity, account_signature) in devices {
                 if exclude.as_deref() == Some(device_id.as_str()) {
                     continue;
                 }
@@ -219,6 +235,7 @@ impl MessagingStore for SqliteStorage {
                     device_id,
                     identity,
                     one_time_key: key.map(|(_, k)| k),
+                    account_signature,
                 });
             }
             tx.commit()?;
