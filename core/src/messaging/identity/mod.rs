@@ -8,13 +8,16 @@
 //!   the check applied to every list of devices the server hands out.
 //! - [`safety`]: safety numbers and their QR payloads.
 //! - [`verification`]: the synced "verified" mark for a peer identity.
+//! - [`status`]: a conversation's identity as shown, verifying, accepting a change.
 
 pub mod account;
 pub mod device;
 pub mod pins;
 pub mod safety;
+pub mod status;
 pub mod verification;
 
 pub use account::AccountIdentity;
 pub use pins::{CheckedDevices, PeerIdentity};
 pub use safety::{safety_number, SafetyNumber};
+pub use status::{accept_identity_change, identity_status, mark_verified, IdentityStatus};
