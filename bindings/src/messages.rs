@@ -142,6 +142,11 @@ pub enum MessageContent {
         /// State.
         state: CallState,
     },
+    /// A notice Solace adds on this device (e.g. "Dr. Lee added a device"); never sent.
+    Notice {
+        /// The sentence to show.
+        text: String,
+    },
 }
 
 /// A message.

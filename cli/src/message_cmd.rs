@@ -101,6 +101,7 @@ fn when(ms: i64) -> String {
 fn describe(message: &Message) -> String {
     match &message.content {
         MessageContent::Text { text } => text.clone(),
+        MessageContent::Notice { text } => format!("[{text}]"),
         MessageContent::Call {
             request_id,
             start,

@@ -50,7 +50,7 @@ fn texts(d: &Device, peer: &str) -> Vec<(String, MessageStatus)> {
         .into_iter()
         .filter_map(|msg| match msg.content {
             MessageContent::Text { text } => Some((text, msg.status)),
-            MessageContent::Call { .. } => None,
+            MessageContent::Call { .. } | MessageContent::Notice { .. } => None,
         })
         .collect()
 }
@@ -173,6 +173,47 @@ fn a_ghost_device_added_in_the_servers_database_gets_nothing_and_the_client_is_t
             );
         }
 
+        // A real new device of the therapist (it pulls the account identity at login and
+        // signs itself) is accepted, and the client's conversation says so.
+        let (mut tablet, _) = sync::login_new_device(
+            &dir.path().join("dr-lee-2"),
+            &t,
+            &server.url,
+            "dr-lee",
+            PASS,
+            "tablet",
+            SyncBudget::unlimited(),
+        )
+        .unwrap();
+        msg.publish_device_keys(&Exclusive::new(&mut tablet))
+            .unwrap();
+        let tablet_id = tablet.sync_account().unwrap().unwrap().0.device_id;
+        local::send_text(&mut client.store, &therapist.account, "to both devices").unwrap();
+        let (_, out) = msg.sync(&Exclusive::new(&mut client.store)).unwrap();
+        assert_eq!(out.sent, 1, "{backend:?}");
+        assert_eq!(
+            out.added_devices,
+            vec![therapist.account.clone()],
+            "{backend:?}"
+        );
+        assert_eq!(mailbox_rows(&db, &tablet_id), 1, "{backend:?}");
+        assert_eq!(mailbox_rows(&db, &mallory.device), 0, "{backend:?}");
+        let notices: Vec<String> = local::messages(&client.store, &therapist.account)
+            .unwrap()
+            .into_iter()
+            .filter_map(|m| match m.content {
+                MessageContent::Notice { text } => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            notices,
+            vec!["Dr. Lee added a device".to_owned()],
+            "{backend:?}"
+        );
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut tablet)).unwrap();
+        assert_eq!((inbox.received, inbox.rejected), (1, 0), "{backend:?}");
+
         // The ghost writes to the client as the therapist's account: a real Olm message the
         // client could decrypt, but its sender key is no signed device of the therapist.
         let ghost = DeviceVault::account(&mut mallory.store).unwrap();
@@ -246,7 +287,7 @@ fn a_changed_identity_stops_sending_until_accepted_and_clears_verification() {
     for backend in backends() {
         let server = TestServer::start(backend, &[]);
         let dir = tempfile::tempdir().unwrap();
-        let (mut therapist, mut client, t) = linked(&server, dir.path());
+        let (therapist, mut client, t) = linked(&server, dir.path());
         let msg = Messenger::new(&t);
         let db = server.db();
         let t_http = HttpTransport::new(&server.url).unwrap();

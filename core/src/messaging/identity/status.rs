@@ -9,6 +9,9 @@ use super::safety::{safety_number, SafetyNumber};
 use super::verification;
 use super::AccountIdentity;
 use crate::error::{CoreError, IdentityError, Result};
+use crate::messaging::local;
+use crate::messaging::model::{ConversationMeta, MessageContent, MessageStatus};
+use crate::store::messages::MessageRow;
 use crate::store::Store;
 
 /// What `solace verify` and the apps' verification screen show for one conversation.
@@ -51,6 +54,35 @@ pub fn identity_status(store: &Store, peer: &str) -> Result<IdentityStatus> {
         changed: state.pending.is_some(),
         devices: state.devices.iter().map(|d| d.device_id.clone()).collect(),
     })
+}
+
+/// Adds "<name> added a device" to the conversation with `peer` (a local notice, already
+/// read), when a new device signed by their pinned identity appears.
+pub fn note_added_device(store: &mut Store, peer: &str) -> Result<()> {
+    let name = match store.conversation(peer)? {
+        Some(bytes) => ConversationMeta::decode(&bytes)?.peer_name,
+        None => String::new(),
+    };
+    let who = if name.is_empty() {
+        "The other person".to_owned()
+    } else {
+        name
+    };
+    let row = MessageRow {
+        id: local::new_message_id()?,
+        peer_account: peer.to_owned(),
+        at: local::now_ms(),
+        outgoing: false,
+        status: MessageStatus::Read.as_str().into(),
+    };
+    local::store_message(
+        store,
+        &row,
+        &MessageContent::Notice {
+            text: format!("{who} added a device"),
+        },
+    )?;
+    Ok(())
 }
 
 /// Marks the conversation with `peer` verified (or not) for its pinned identity. Refused

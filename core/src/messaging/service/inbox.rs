@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use solace_protocol::messaging as m;
 
 use crate::error::{CoreError, IdentityError, PeerMessageError, Result};
-use crate::messaging::identity::{pins, AccountIdentity, PeerIdentity};
+use crate::messaging::identity::{self, pins, AccountIdentity, PeerIdentity};
 use crate::messaging::local;
 use crate::messaging::model::{ConversationMeta, MessageContent, MessageStatus, SharedItem};
 use crate::messaging::olm::{DeviceCrypto, WireOlmMessage};
@@ -151,6 +151,9 @@ impl Messenger<'_> {
                     listed,
                 );
                 state.save(s, account)?;
+                if matches!(&checked, Ok(c) if !own && !c.added.is_empty()) {
+                    identity::status::note_added_device(s, account)?;
+                }
                 Ok(checked.map(|_| state))
             })
         })?;

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use solace_protocol::messaging as m;
 
 use crate::error::{CoreError, IdentityError, Result, TransportError};
-use crate::messaging::identity::{pins, AccountIdentity, PeerIdentity};
+use crate::messaging::identity::{self, pins, AccountIdentity, PeerIdentity};
 use crate::messaging::local::now_ms;
 use crate::messaging::model::MessageStatus;
 use crate::messaging::olm::{DeviceCrypto, SignedOneTimeKey};
@@ -184,6 +184,9 @@ impl Messenger<'_> {
                             pins::check_devices(&mut state, &target, own_key, claimed.devices);
                         // Saved whatever the outcome: a pending change must stick.
                         state.save(s, &target)?;
+                        if matches!(&checked, Ok(c) if !own && !c.added.is_empty()) {
+                            identity::status::note_added_device(s, &target)?;
+                        }
                         Ok(checked)
                     })
                 })??;
