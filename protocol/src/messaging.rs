@@ -166,6 +166,24 @@ pub struct WireDeviceSignature {
     pub signature: String,
 }
 
+/// Most device ids in a signed device list.
+pub const MAX_LISTED_DEVICES: usize = 64;
+
+/// The account's current devices, signed by its identity with a version that only grows
+/// (signed device list v1, made and checked on the devices). The server keeps the latest:
+/// a list is stored only when its version is exactly one more than the stored one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireDeviceList {
+    /// Version (1 for the first list of an account).
+    pub version: u64,
+    /// Device ids (at most [`MAX_LISTED_DEVICES`]).
+    pub device_ids: Vec<String>,
+    /// The account's Ed25519 identity key, base64.
+    pub account_key: String,
+    /// Ed25519 signature of the signed device list, base64.
+    pub signature: String,
+}
+
 /// Publishes the calling device's identity (fixed once set) and adds one-time keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceKeysUpload {
@@ -177,6 +195,9 @@ pub struct DeviceKeysUpload {
     /// without one receive nothing from upgraded senders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_signature: Option<WireDeviceSignature>,
+    /// A new signed device list for the caller's account (kept only as the next version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_list: Option<WireDeviceList>,
 }
 
 /// How many unclaimed one-time keys the calling device has on the server.
@@ -184,6 +205,9 @@ pub struct DeviceKeysUpload {
 pub struct KeyCount {
     /// Unclaimed one-time keys.
     pub one_time_keys: u32,
+    /// The account's stored signed device list, if any (after this upload).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_list: Option<WireDeviceList>,
 }
 
 /// Claims one one-time key from every device of an account.
@@ -214,6 +238,9 @@ pub struct ClaimedDevice {
 pub struct ClaimResponse {
     /// Devices.
     pub devices: Vec<ClaimedDevice>,
+    /// The account's stored signed device list, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_list: Option<WireDeviceList>,
 }
 
 /// One Olm ciphertext for one recipient device.

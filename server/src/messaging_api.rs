@@ -50,7 +50,7 @@ const KEY_B64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::
 );
 
 /// Decodes base64 (padded or not) that must be exactly `len` bytes.
-fn b64_exact(text: &str, what: &str, len: usize) -> Result<(), ApiErr> {
+pub(crate) fn b64_exact(text: &str, what: &str, len: usize) -> Result<(), ApiErr> {
     let ok =
         text.len() <= len.div_ceil(3) * 4 && KEY_B64.decode(text).is_ok_and(|b| b.len() == len);
     if ok {
@@ -61,7 +61,7 @@ fn b64_exact(text: &str, what: &str, len: usize) -> Result<(), ApiErr> {
 }
 
 /// Ids made by this server are hex; anything plain and short is accepted and simply not found.
-fn plain_id(id: &str) -> bool {
+pub(crate) fn plain_id(id: &str) -> bool {
     (1..=MAX_ID_LEN).contains(&id.len())
         && id
             .bytes()
@@ -370,10 +370,7 @@ pub async fn publish_keys(
         b64_exact(&k.key, "one-time key", 32)?;
         b64_exact(&k.signature, "one-time key signature", 64)?;
     }
-    if let Some(s) = &req.account_signature {
-        b64_exact(&s.account_key, "account identity key", 32)?;
-        b64_exact(&s.signature, "device signature", 64)?;
-    }
+    crate::cross_signing::check_upload(&req)?;
     match state
         .storage
         .publish_keys(
@@ -385,7 +382,20 @@ pub async fn publish_keys(
         )
         .await
     {
-        Ok(n) => Ok(Json(m::KeyCount { one_time_keys: n })),
+        Ok(n) => {
+            if let Some(list) = &req.device_list {
+                // Not the next version: ignored (the device sees the stored list and retries).
+                state
+                    .storage
+                    .put_device_list(&caller.account_id, list)
+                    .await?;
+            }
+            let device_list = state.storage.device_list(&caller.account_id).await?;
+            Ok(Json(m::KeyCount {
+                one_time_keys: n,
+                device_list,
+            }))
+        }
         Err(StorageError::Conflict) => Err(ApiErr::conflict(
             "this device already published a different identity",
         )),
@@ -415,7 +425,11 @@ pub async fn claim_keys(
     may_reach(&state, &caller, &req.account_id).await?;
     let exclude = (req.account_id == caller.account_id).then_some(caller.device_id.as_str());
     let devices = state.storage.claim_keys(&req.account_id, exclude).await?;
-    Ok(Json(m::ClaimResponse { devices }))
+    let device_list = state.storage.device_list(&req.account_id).await?;
+    Ok(Json(m::ClaimResponse {
+        devices,
+        device_list,
+    }))
 }
 
 /// Validates the envelopes of a send.

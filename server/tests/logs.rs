@@ -94,6 +94,7 @@ async fn logs_carry_no_content() {
             signature: b64.encode([0x55; 64]),
         }],
         account_signature: None,
+        device_list: None,
     };
     let r = c
         .put(s.url("/v1/keys/device"))

@@ -351,6 +351,17 @@ fn a_changed_identity_stops_sending_until_accepted_and_clears_verification() {
             text(&signature),
             text(&therapist.device)
         ));
+        let list = identity::device_list::sign(
+            &other,
+            &therapist.account,
+            1,
+            std::slice::from_ref(&therapist.device),
+        );
+        db.exec(&format!(
+            "UPDATE device_lists SET version = 1, list = {} WHERE account_id = {}",
+            text(&serde_json::to_string(&list).unwrap()),
+            text(&therapist.account)
+        ));
         local::send_text(&mut client.store, &therapist.account, "after the change").unwrap();
         for _ in 0..2 {
             let (_, out) = msg.sync(&Exclusive::new(&mut client.store)).unwrap();
@@ -397,5 +408,116 @@ fn a_changed_identity_stops_sending_until_accepted_and_clears_verification() {
             !verification::is_verified(&client_tablet, &therapist.account, &pinned).unwrap(),
             "{backend:?}: the old identity is no longer verified"
         );
+    }
+}
+
+#[test]
+fn a_revoked_device_put_back_by_the_server_gets_nothing() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut therapist, mut client, t) = linked(&server, dir.path());
+        let msg = Messenger::new(&t);
+        let db = server.db();
+
+        // The therapist's tablet joins (signed, and added to the signed list) and gets a copy.
+        let (mut tablet, _) = sync::login_new_device(
+            &dir.path().join("dr-lee-2"),
+            &t,
+            &server.url,
+            "dr-lee",
+            PASS,
+            "tablet",
+            SyncBudget::unlimited(),
+        )
+        .unwrap();
+        msg.publish_device_keys(&Exclusive::new(&mut tablet))
+            .unwrap();
+        let tablet_id = tablet.sync_account().unwrap().unwrap().0.device_id;
+        local::send_text(&mut client.store, &therapist.account, "both").unwrap();
+        msg.sync(&Exclusive::new(&mut client.store)).unwrap();
+        assert_eq!(mailbox_rows(&db, &tablet_id), 1, "{backend:?}");
+        let account = text(&therapist.account);
+        let old_list = db.query(&format!(
+            "SELECT version, list FROM device_lists WHERE account_id = {account}"
+        ));
+        let tablet_keys = db.query(&format!(
+            "SELECT curve25519, ed25519, account_key, account_signature FROM device_identities
+             WHERE device_id = {}",
+            text(&tablet_id)
+        ));
+
+        // The therapist revokes the tablet (as `App::revoke` does: then the list drops it).
+        sync::revoke(
+            &mut therapist.store,
+            &t,
+            &sync::RevokeTarget::Device(tablet_id.clone()),
+            None,
+        )
+        .unwrap();
+        msg.drop_from_device_list(
+            &Exclusive::new(&mut therapist.store),
+            std::slice::from_ref(&tablet_id),
+            false,
+        )
+        .unwrap();
+        local::send_text(&mut client.store, &therapist.account, "after revoke").unwrap();
+        msg.sync(&Exclusive::new(&mut client.store)).unwrap();
+
+        // The operator puts the tablet back: un-revoked with its signed keys; then the old
+        // list (which named it) served again as well.
+        let restore = format!(
+            "UPDATE devices SET revoked = {f} WHERE id = {d};
+             DELETE FROM device_identities WHERE device_id = {d};
+             INSERT INTO device_identities (device_id, curve25519, ed25519, account_key,
+               account_signature) VALUES ({d}, {}, {}, {}, {})",
+            text(&tablet_keys[0][0]),
+            text(&tablet_keys[0][1]),
+            text(&tablet_keys[0][2]),
+            text(&tablet_keys[0][3]),
+            f = db.boolean(false),
+            d = text(&tablet_id),
+        );
+        let roll_back = format!(
+            "UPDATE device_lists SET version = {}, list = {} WHERE account_id = {account}",
+            old_list[0][0],
+            text(&old_list[0][1])
+        );
+        for (round, edit) in [restore, roll_back].into_iter().enumerate() {
+            db.exec(&edit);
+            let listed = t
+                .claim_keys(
+                    &token(&client),
+                    &m::ClaimRequest {
+                        account_id: therapist.account.clone(),
+                    },
+                )
+                .unwrap();
+            assert!(
+                listed.devices.iter().any(|d| d.device_id == tablet_id),
+                "{backend:?} round {round}: the server lists the revoked tablet again"
+            );
+            let before = mailbox_rows(&db, &tablet_id);
+            local::send_text(&mut client.store, &therapist.account, "not for the tablet").unwrap();
+            let (_, out) = msg.sync(&Exclusive::new(&mut client.store)).unwrap();
+            assert_eq!(
+                mailbox_rows(&db, &tablet_id),
+                before,
+                "{backend:?} round {round}: nothing for the revoked tablet"
+            );
+            assert!(
+                out.refused_devices.contains(&therapist.account),
+                "{backend:?} round {round}: the client is told"
+            );
+            if round == 0 {
+                // The current list still names the therapist's phone: it gets the message.
+                assert_eq!(out.sent, 1, "{backend:?}");
+            } else {
+                // An older list is refused outright: the message waits rather than go to
+                // devices the person dropped.
+                assert_eq!(out.sent, 0, "{backend:?}");
+                assert_eq!(out.waiting, 1, "{backend:?}");
+            }
+        }
     }
 }

@@ -14,8 +14,8 @@ pub mod postgres;
 pub mod sqlite;
 
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireDeviceSignature, WireIdentity,
-    WireOneTimeKey,
+    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireDeviceList, WireDeviceSignature,
+    WireIdentity, WireOneTimeKey,
 };
 use solace_protocol::push_rule::{self, Decision, StoredVersion};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
@@ -438,6 +438,14 @@ pub trait MessagingStore: Send + Sync {
         one_time_keys: &[WireOneTimeKey],
         account_signature: Option<&WireDeviceSignature>,
     ) -> StorageResult<u32>;
+
+    /// Stores `list` as the account's signed device list when its version is exactly one more
+    /// than the stored one (1 when there is none); returns whether it was stored.
+    async fn put_device_list(&self, account_id: &str, list: &WireDeviceList)
+        -> StorageResult<bool>;
+
+    /// The account's stored signed device list.
+    async fn device_list(&self, account_id: &str) -> StorageResult<Option<WireDeviceList>>;
 
     /// For every non-revoked device of the account with an identity (except `exclude_device`),
     /// removes and returns one one-time key (oldest first; `None` when exhausted). A key is

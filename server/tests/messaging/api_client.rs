@@ -212,6 +212,7 @@ pub(crate) fn upload(tag: u8, keys: std::ops::Range<u8>) -> m::DeviceKeysUpload 
         identity: identity(tag),
         one_time_keys: keys.map(|i| otk(tag, i)).collect(),
         account_signature: None,
+        device_list: None,
     }
 }
 

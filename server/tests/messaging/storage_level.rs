@@ -227,6 +227,21 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     let listed = s.claim_keys(&t, None).await.unwrap();
     assert_eq!(listed[0].account_signature.as_ref(), Some(&second));
     assert_eq!(listed[1].account_signature, None);
+    // Signed device lists: only the next version is kept, never an older or equal one.
+    let list = |version: u64, ids: &[&str]| solace_protocol::messaging::WireDeviceList {
+        version,
+        device_ids: ids.iter().map(|s| s.to_string()).collect(),
+        account_key: "a2V5".into(),
+        signature: format!("sig-{version}"),
+    };
+    assert_eq!(s.device_list(&t).await.unwrap(), None);
+    assert!(!s.put_device_list(&t, &list(2, &["x"])).await.unwrap());
+    assert!(s.put_device_list(&t, &list(1, &["a"])).await.unwrap());
+    assert!(!s.put_device_list(&t, &list(1, &["b"])).await.unwrap());
+    assert!(s.put_device_list(&t, &list(2, &["a", "c"])).await.unwrap());
+    assert!(!s.put_device_list(&t, &list(2, &["z"])).await.unwrap());
+    assert!(!s.put_device_list(&t, &list(4, &["z"])).await.unwrap());
+    assert_eq!(s.device_list(&t).await.unwrap(), Some(list(2, &["a", "c"])));
 }
 
 pub(crate) async fn storage_links_and_linked(backend: Backend) {

@@ -4,6 +4,7 @@
 //! - [`account`]: the account's Ed25519 identity, a sealed synced record shared by the
 //!   person's devices.
 //! - [`device`]: the signed device record v1 (the identity's signature over one device).
+//! - [`device_list`]: the signed, versioned device list v1.
 //! - [`pins`]: the peer identities this device pinned, the signed devices it accepted, and
 //!   the check applied to every list of devices the server hands out.
 //! - [`safety`]: safety numbers and their QR payloads.
@@ -12,6 +13,7 @@
 
 pub mod account;
 pub mod device;
+pub mod device_list;
 pub mod pins;
 pub mod safety;
 pub mod status;

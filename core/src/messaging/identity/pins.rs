@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 use solace_protocol::messaging as m;
 
-use super::device;
+use super::{device, device_list};
 use crate::error::{CoreError, CryptoError, IdentityError, Result};
 use crate::store::Store;
 
@@ -34,6 +34,14 @@ pub struct PeerIdentity {
     /// The devices signed by the pinned identity in the latest list.
     #[serde(default)]
     pub devices: Vec<SignedDevice>,
+    /// The highest signed device list version seen: an older list is refused.
+    #[serde(default)]
+    pub list_version: u64,
+    /// For this account's own state only: this device has been in a signed list. A device
+    /// that was listed and is missing from a newer list was dropped (revoked) and never adds
+    /// itself again.
+    #[serde(default)]
+    pub self_listed: bool,
 }
 
 fn state_name(account_id: &str) -> String {
@@ -73,6 +81,7 @@ impl PeerIdentity {
             .ok_or(CoreError::Identity(IdentityError::NoChange))?;
         self.pinned = Some(next);
         self.devices.clear();
+        self.list_version = 0;
         Ok(())
     }
 }
@@ -102,15 +111,19 @@ fn signed_by(account_id: &str, key: &str, d: &m::ClaimedDevice) -> bool {
     })
 }
 
-/// Checks a device list of `account_id` and updates `state`. `own_key` is this account's
-/// identity when the list is of this account's own devices (then it is the only key that
-/// counts, and nothing is pinned). Fails with [`IdentityError::Changed`] (recorded as
-/// pending) when no device is signed by the pinned identity but some are by another.
+/// Checks the devices the server lists for `account_id` and updates `state`. A device is
+/// accepted only when it is signed by the expected identity AND named in the account's signed
+/// device list, whose version is at least the highest seen (a missing, forged or older list
+/// accepts nothing). `own_key` is this account's identity when the devices are this
+/// account's own (then it is the only key that counts, and nothing is pinned). Fails with
+/// [`IdentityError::Changed`] (recorded as pending) when no device is signed by the pinned
+/// identity but some are by another.
 pub fn check_devices(
     state: &mut PeerIdentity,
     account_id: &str,
     own_key: Option<&str>,
     listed: Vec<m::ClaimedDevice>,
+    list: Option<&m::WireDeviceList>,
 ) -> Result<CheckedDevices> {
     let changed = || CoreError::Identity(IdentityError::Changed);
     let key = match own_key {
@@ -144,10 +157,10 @@ pub fn check_devices(
         }
     };
     let total = listed.len();
-    let (accepted, others): (Vec<_>, Vec<_>) = listed
+    let (signed, others): (Vec<_>, Vec<_>) = listed
         .into_iter()
         .partition(|d| signed_by(account_id, &key, d));
-    if accepted.is_empty() && own_key.is_none() {
+    if signed.is_empty() && own_key.is_none() {
         let other = others.iter().find_map(|d| {
             let s = d.account_signature.as_ref()?;
             (s.account_key != key && signed_by(account_id, &s.account_key, d))
@@ -158,6 +171,17 @@ pub fn check_devices(
             return Err(changed());
         }
     }
+    let allowed = match list {
+        Some(l) if l.version >= state.list_version && device_list::verify(&key, account_id, l) => {
+            state.list_version = l.version;
+            l.device_ids.clone()
+        }
+        _ => Vec::new(),
+    };
+    let accepted: Vec<_> = signed
+        .into_iter()
+        .filter(|d| allowed.contains(&d.device_id))
+        .collect();
     let first_list = state.devices.is_empty();
     let added = accepted
         .iter()
@@ -199,16 +223,25 @@ mod tests {
         }
     }
 
+    fn list(who: &AccountIdentity, account: &str, version: u64, ids: &[&str]) -> m::WireDeviceList {
+        let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        device_list::sign(who, account, version, &ids)
+    }
+
+    const ALL: &[&str] = &["d1", "d2", "d3", "ghost", "bare", "moved", "a", "b"];
+
     #[test]
     fn unsigned_and_foreign_devices_are_refused_and_a_changed_identity_waits() {
         let therapist = AccountIdentity::from_seed(&[1; 32]);
         let other = AccountIdentity::from_seed(&[2; 32]);
+        let listed = list(&therapist, "t", 1, ALL);
         let mut state = PeerIdentity::default();
         let first = check_devices(
             &mut state,
             "t",
             None,
             vec![dev("d1", "c1", Some((&therapist, "t")))],
+            Some(&listed),
         )
         .unwrap();
         assert_eq!(state.pinned, Some(therapist.public_key()));
@@ -216,14 +249,14 @@ mod tests {
         assert!(first.added.is_empty(), "first contact announces nothing");
         // The ghost: another account's device moved under the therapist, an unsigned one, and
         // one signed for another account id by the therapist's own key.
-        let list = vec![
+        let devices = vec![
             dev("d1", "c1", Some((&therapist, "t"))),
             dev("ghost", "cg", Some((&other, "o"))),
             dev("bare", "cb", None),
             dev("moved", "cm", Some((&therapist, "someone-else"))),
             dev("d2", "c2", Some((&therapist, "t"))),
         ];
-        let checked = check_devices(&mut state, "t", None, list).unwrap();
+        let checked = check_devices(&mut state, "t", None, devices, Some(&listed)).unwrap();
         let ids: Vec<_> = checked
             .accepted
             .iter()
@@ -239,13 +272,14 @@ mod tests {
             "t",
             None,
             vec![dev("d3", "c3", Some((&other, "t")))],
+            Some(&list(&other, "t", 1, ALL)),
         );
         assert!(matches!(
             changed,
             Err(CoreError::Identity(IdentityError::Changed))
         ));
         assert_eq!(state.pending, Some(other.public_key()));
-        assert!(check_devices(&mut state, "t", None, vec![]).is_err());
+        assert!(check_devices(&mut state, "t", None, vec![], None).is_err());
         state.accept_change().unwrap();
         assert_eq!(state.pinned, Some(other.public_key()));
         assert!(state.accept_change().is_err());
@@ -254,6 +288,7 @@ mod tests {
             "t",
             None,
             vec![dev("d3", "c3", Some((&other, "t")))],
+            Some(&list(&other, "t", 1, ALL)),
         )
         .unwrap();
         assert_eq!(after.accepted.len(), 1);
@@ -267,10 +302,53 @@ mod tests {
                 dev("a", "ca", Some((&therapist, "me"))),
                 dev("b", "cb", Some((&other, "me"))),
             ],
+            Some(&list(&therapist, "me", 1, ALL)),
         )
         .unwrap();
         assert_eq!(mine.accepted.len(), 1);
         assert_eq!(mine.refused, 1);
         assert_eq!(own.pinned, None);
+    }
+
+    #[test]
+    fn only_devices_of_the_newest_signed_list_are_accepted() {
+        let therapist = AccountIdentity::from_seed(&[1; 32]);
+        let devices = || {
+            vec![
+                dev("d1", "c1", Some((&therapist, "t"))),
+                dev("d2", "c2", Some((&therapist, "t"))),
+            ]
+        };
+        let accepted = |c: &CheckedDevices| {
+            c.accepted
+                .iter()
+                .map(|d| d.device_id.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut state = PeerIdentity::default();
+        let v2 = list(&therapist, "t", 2, &["d1", "d2"]);
+        let checked = check_devices(&mut state, "t", None, devices(), Some(&v2)).unwrap();
+        assert_eq!(accepted(&checked), ["d1", "d2"]);
+        assert_eq!(state.list_version, 2);
+        // d2 was revoked: the person's list v3 drops it; though still signed, it is refused.
+        let v3 = list(&therapist, "t", 3, &["d1"]);
+        let checked = check_devices(&mut state, "t", None, devices(), Some(&v3)).unwrap();
+        assert_eq!(
+            (accepted(&checked), checked.refused),
+            (vec!["d1".into()], 1)
+        );
+        // The server serves the old list again, a forged one, or none: nothing is accepted.
+        let mut forged = v3.clone();
+        forged.device_ids.push("d2".into());
+        let unsigned_ghost_list =
+            list(&AccountIdentity::from_seed(&[9; 32]), "t", 9, &["d1", "d2"]);
+        for served in [Some(&v2), Some(&forged), Some(&unsigned_ghost_list), None] {
+            let checked = check_devices(&mut state, "t", None, devices(), served).unwrap();
+            assert!(checked.accepted.is_empty(), "{served:?}");
+            assert_eq!(checked.refused, 2);
+            assert_eq!(state.list_version, 3);
+        }
+        let checked = check_devices(&mut state, "t", None, devices(), Some(&v3)).unwrap();
+        assert_eq!(accepted(&checked), ["d1"]);
     }
 }

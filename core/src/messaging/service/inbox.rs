@@ -132,15 +132,12 @@ impl Messenger<'_> {
         if !refreshed.insert(account.clone()) {
             return Ok(Trust::Unsigned);
         }
-        let listed = self
-            .transport
-            .claim_keys(
-                &me.token,
-                &m::ClaimRequest {
-                    account_id: account.clone(),
-                },
-            )?
-            .devices;
+        let claimed = self.transport.claim_keys(
+            &me.token,
+            &m::ClaimRequest {
+                account_id: account.clone(),
+            },
+        )?;
         let checked = cell.with(|store| {
             store.atomically(|s| {
                 let mut state = PeerIdentity::load(s, account)?;
@@ -148,7 +145,8 @@ impl Messenger<'_> {
                     &mut state,
                     account,
                     own.then_some(own_key).flatten(),
-                    listed,
+                    claimed.devices.clone(),
+                    claimed.device_list.as_ref(),
                 );
                 state.save(s, account)?;
                 if matches!(&checked, Ok(c) if !own && !c.added.is_empty()) {

@@ -8,8 +8,11 @@
 //! Links, keys and calls are here; the outbox side (flush, deliver) is in `outbox`, the inbox
 //! side (receive, take in, acknowledge) in `inbox`.
 
+mod device_list;
 mod inbox;
 mod outbox;
+
+use device_list::Published;
 
 use solace_protocol::messaging as m;
 
@@ -209,10 +212,10 @@ impl<'a> Messenger<'a> {
             }
         };
         let identity = account.keys();
-        let account_signature = owner.map(|owner| m::WireDeviceSignature {
+        let account_signature = owner.as_ref().map(|owner| m::WireDeviceSignature {
             account_key: owner.public_key(),
             signature: identity::device::sign(
-                &owner,
+                owner,
                 &me.account_id,
                 &me.device_id,
                 &identity.curve25519,
@@ -229,8 +232,18 @@ impl<'a> Messenger<'a> {
                 identity: wire_identity.clone(),
                 one_time_keys: Vec::new(),
                 account_signature: account_signature.clone(),
+                device_list: None,
             },
         )?;
+        if let (Some(owner), Some(signature)) = (&owner, &account_signature) {
+            let published = Published {
+                me: &me,
+                owner,
+                identity: &wire_identity,
+                signature,
+            };
+            self.stay_listed(cell, &published, count.device_list.clone())?;
+        }
         if count.one_time_keys >= ONE_TIME_KEY_TARGET / 2 {
             return Ok(count.one_time_keys);
         }
@@ -248,6 +261,7 @@ impl<'a> Messenger<'a> {
                 })
                 .collect(),
             account_signature,
+            device_list: None,
         };
         Ok(self
             .transport

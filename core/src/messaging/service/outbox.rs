@@ -180,8 +180,13 @@ impl Messenger<'_> {
                 let checked = cell.with(|store| {
                     store.atomically(|s| {
                         let mut state = PeerIdentity::load(s, &target)?;
-                        let checked =
-                            pins::check_devices(&mut state, &target, own_key, claimed.devices);
+                        let checked = pins::check_devices(
+                            &mut state,
+                            &target,
+                            own_key,
+                            claimed.devices.clone(),
+                            claimed.device_list.as_ref(),
+                        );
                         // Saved whatever the outcome: a pending change must stick.
                         state.save(s, &target)?;
                         if matches!(&checked, Ok(c) if !own && !c.added.is_empty()) {

@@ -226,6 +226,47 @@ impl MessagingStore for PostgresStorage {
         Ok(count(held))
     }
 
+    async fn put_device_list(
+        &self,
+        account_id: &str,
+        list: &WireDeviceList,
+    ) -> StorageResult<bool> {
+        let version = i64::try_from(list.version).map_err(|_| StorageError::Conflict)?;
+        let text = serde_json::to_string(list).map_err(|e| StorageError::Backend(e.to_string()))?;
+        let c = self.client().await?;
+        let changed = if version == 1 {
+            c.execute(
+                "INSERT INTO device_lists (account_id, version, list) VALUES ($1, 1, $2)
+                 ON CONFLICT (account_id) DO NOTHING",
+                &[&account_id, &text],
+            )
+            .await
+        } else {
+            c.execute(
+                "UPDATE device_lists SET version = $2, list = $3
+                 WHERE account_id = $1 AND version = $4",
+                &[&account_id, &version, &text, &(version - 1)],
+            )
+            .await
+        }
+        .map_err(pg_err)?;
+        Ok(changed == 1)
+    }
+
+    async fn device_list(&self, account_id: &str) -> StorageResult<Option<WireDeviceList>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT list FROM device_lists WHERE account_id = $1",
+                &[&account_id],
+            )
+            .await
+            .map_err(pg_err)?;
+        // A row that does not parse is served as no list (devices then accept nothing).
+        Ok(row.and_then(|r| serde_json::from_str(r.get::<_, &str>(0)).ok()))
+    }
+
     async fn claim_keys(
         &self,
         account_id: &str,

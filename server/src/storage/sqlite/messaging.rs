@@ -188,6 +188,47 @@ impl MessagingStore for SqliteStorage {
         .await?
     }
 
+    async fn put_device_list(
+        &self,
+        account_id: &str,
+        list: &WireDeviceList,
+    ) -> StorageResult<bool> {
+        let account_id = account_id.to_owned();
+        let version = i64::try_from(list.version).map_err(|_| StorageError::Conflict)?;
+        let text = serde_json::to_string(list).map_err(|e| StorageError::Backend(e.to_string()))?;
+        self.with(move |c| {
+            let changed = if version == 1 {
+                c.execute(
+                    "INSERT OR IGNORE INTO device_lists (account_id, version, list) VALUES (?1, 1, ?2)",
+                    params![account_id, text],
+                )?
+            } else {
+                c.execute(
+                    "UPDATE device_lists SET version = ?2, list = ?3 WHERE account_id = ?1 AND version = ?2 - 1",
+                    params![account_id, version, text],
+                )?
+            };
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn device_list(&self, account_id: &str) -> StorageResult<Option<WireDeviceList>> {
+        let account_id = account_id.to_owned();
+        let text: Option<String> = self
+            .with(move |c| {
+                c.query_row(
+                    "SELECT list FROM device_lists WHERE account_id = ?1",
+                    [&account_id],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .await?;
+        // A row that does not parse is served as no list (devices then accept nothing).
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
     async fn claim_keys(
         &self,
         account_id: &str,
