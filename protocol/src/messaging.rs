@@ -32,6 +32,8 @@ pub const MAX_ENVELOPES: usize = 32;
 pub const MAX_MESSAGE_BODY: usize = 64 * 1024;
 /// Most inbox messages returned at once.
 pub const MAX_INBOX_LIMIT: u32 = 500;
+/// Most device ids in [`ClaimRequest::need_keys_for`].
+pub const MAX_CLAIM_DEVICES: usize = 64;
 
 /// A bookable window in which a therapist takes short live sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,6 +200,10 @@ pub struct DeviceKeysUpload {
     /// A new signed device list for the caller's account (kept only as the next version).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_list: Option<WireDeviceList>,
+    /// A signed fallback key, handed out when the one-time keys run out (never consumed by a
+    /// claim); replaces the one stored. Absent: the stored one stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_key: Option<WireOneTimeKey>,
 }
 
 /// How many unclaimed one-time keys the calling device has on the server.
@@ -208,13 +214,22 @@ pub struct KeyCount {
     /// The account's stored signed device list, if any (after this upload).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_list: Option<WireDeviceList>,
+    /// Whether the server holds a fallback key for the device (absent from older servers:
+    /// `false`, so the device uploads one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback_key: bool,
 }
 
-/// Claims one one-time key from every device of an account.
+/// Lists the devices of an account and claims a one-time key from those that need one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimRequest {
     /// The account (the caller's own, for its other devices, or a linked one).
     pub account_id: String,
+    /// The devices the caller has no session with: only these get a key claimed (an empty
+    /// list only lists the devices, consuming nothing). Absent (older clients): a key from
+    /// every device. At most [`MAX_CLAIM_DEVICES`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_keys_for: Option<Vec<String>>,
 }
 
 /// One device of the claimed account.
@@ -224,12 +239,16 @@ pub struct ClaimedDevice {
     pub device_id: String,
     /// Its identity.
     pub identity: WireIdentity,
-    /// A one-time key, removed from the server by this claim (`None` when exhausted; a
-    /// device with an existing session does not need one).
+    /// A one-time key, removed from the server by this claim (`None` when exhausted or not
+    /// asked for; a device with an existing session does not need one).
     pub one_time_key: Option<WireOneTimeKey>,
     /// The account identity's signature over this device, as published by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_signature: Option<WireDeviceSignature>,
+    /// The device's signed fallback key, given only when a key was asked for and no one-time
+    /// key is left (it stays on the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_key: Option<WireOneTimeKey>,
 }
 
 /// The account's non-revoked devices that have published an identity (the caller's own
@@ -349,9 +368,38 @@ mod tests {
             "YQ=="
         );
         assert_eq!(serde_json::to_string(&parsed).unwrap(), signed);
+        assert!(parsed.devices[0].fallback_key.is_none());
+        let old_claim: ClaimRequest = serde_json::from_str(r#"{"account_id":"acc-t"}"#).unwrap();
+        assert_eq!(old_claim.need_keys_for, None);
+        let count: KeyCount = serde_json::from_str(r#"{"one_time_keys":3}"#).unwrap();
+        assert!(!count.fallback_key);
         let link = r#"{"link_id":"l1","client_id":"c","client_name":"sam","therapist_id":"t","therapist_name":"Dr. Lee","state":"active"}"#;
         let parsed: LinkInfo = serde_json::from_str(link).unwrap();
         assert_eq!(parsed.state, LinkState::Active);
         assert_eq!(serde_json::to_string(&parsed).unwrap(), link);
+    }
+
+    /// Frozen wire vectors for fallback keys and targeted claims (added to protocol v1 as
+    /// optional fields: older peers read and omit them).
+    #[test]
+    fn fallback_key_wire_format_is_stable() {
+        let claim = r#"{"account_id":"acc-t","need_keys_for":["dev-1"]}"#;
+        let parsed: ClaimRequest = serde_json::from_str(claim).unwrap();
+        assert_eq!(
+            parsed.need_keys_for.as_deref(),
+            Some(&["dev-1".to_owned()][..])
+        );
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), claim);
+        let answer = r#"{"devices":[{"device_id":"dev-1","identity":{"curve25519":"Yw==","ed25519":"ZQ=="},"one_time_key":null,"fallback_key":{"key":"Zg==","signature":"cw=="}}]}"#;
+        let parsed: ClaimResponse = serde_json::from_str(answer).unwrap();
+        assert_eq!(parsed.devices[0].fallback_key.as_ref().unwrap().key, "Zg==");
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), answer);
+        let upload = r#"{"identity":{"curve25519":"Yw==","ed25519":"ZQ=="},"one_time_keys":[],"fallback_key":{"key":"Zg==","signature":"cw=="}}"#;
+        let parsed: DeviceKeysUpload = serde_json::from_str(upload).unwrap();
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), upload);
+        let count = r#"{"one_time_keys":0,"fallback_key":true}"#;
+        let parsed: KeyCount = serde_json::from_str(count).unwrap();
+        assert!(parsed.fallback_key);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), count);
     }
 }

@@ -37,6 +37,10 @@ pub struct AppState {
     pub push: Arc<dyn crate::push::PushSender>,
     /// Most messages one device's mailbox holds.
     pub mailbox_cap: u32,
+    /// Most messages one device's mailbox holds from one sending account.
+    pub mailbox_sender_cap: u32,
+    /// Per-claiming-account limiter for key claims that take keys.
+    pub claim_limit: RateLimiter,
     /// Seconds an unacknowledged message is kept.
     pub mailbox_ttl_secs: i64,
     /// The limits advertised by `GET /v1/health`.

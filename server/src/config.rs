@@ -53,6 +53,15 @@ pub struct ServerConfig {
     /// Most messages one device's mailbox holds; a send to a full mailbox is refused with
     /// `409 mailbox_full` (`SOLACE_SERVER_MAILBOX_CAP`).
     pub mailbox_cap: u32,
+    /// Most messages one device's mailbox holds from one sending account, so one sender
+    /// cannot fill it for everyone else; a send past it is refused with `409 sender_quota`
+    /// (`SOLACE_SERVER_MAILBOX_SENDER_CAP`).
+    pub mailbox_sender_cap: u32,
+    /// Key claims that take keys, sustained per minute per claiming account
+    /// (`SOLACE_SERVER_CLAIM_PER_MINUTE`); listing devices without taking keys is not counted.
+    pub claim_per_minute: u32,
+    /// Burst of such claims per claiming account (`SOLACE_SERVER_CLAIM_BURST`).
+    pub claim_burst: u32,
     /// Days an unacknowledged message waits in a mailbox before it is deleted
     /// (`SOLACE_SERVER_MAILBOX_TTL_DAYS`).
     pub mailbox_ttl_days: u32,
@@ -79,6 +88,9 @@ impl Default for ServerConfig {
             auth_rate_per_second: 20,
             auth_rate_burst: 40,
             mailbox_cap: 1000,
+            mailbox_sender_cap: 250,
+            claim_per_minute: 60,
+            claim_burst: 100,
             mailbox_ttl_days: 30,
             log_json: false,
         }
@@ -185,6 +197,15 @@ impl ServerConfig {
         )?;
         env_num("SOLACE_SERVER_AUTH_RATE_BURST", &mut config.auth_rate_burst)?;
         env_num("SOLACE_SERVER_MAILBOX_CAP", &mut config.mailbox_cap)?;
+        env_num(
+            "SOLACE_SERVER_MAILBOX_SENDER_CAP",
+            &mut config.mailbox_sender_cap,
+        )?;
+        env_num(
+            "SOLACE_SERVER_CLAIM_PER_MINUTE",
+            &mut config.claim_per_minute,
+        )?;
+        env_num("SOLACE_SERVER_CLAIM_BURST", &mut config.claim_burst)?;
         env_num(
             "SOLACE_SERVER_MAILBOX_TTL_DAYS",
             &mut config.mailbox_ttl_days,

@@ -106,6 +106,26 @@ impl ApiErr {
         )
     }
 
+    /// `409 sender_quota`: a recipient device holds as many messages from the calling
+    /// account as one sender may leave there; nothing was stored, retry once they are read.
+    pub fn sender_quota() -> Self {
+        ApiErr(
+            StatusCode::CONFLICT,
+            "sender_quota",
+            "you have too many unread messages waiting for a recipient; retry later".into(),
+        )
+    }
+
+    /// `403 sender_key_mismatch`: a send's sender key is not the calling device's published
+    /// identity key (publish keys first; a device cannot speak with another's key).
+    pub fn sender_key_mismatch() -> Self {
+        ApiErr(
+            StatusCode::FORBIDDEN,
+            "sender_key_mismatch",
+            "the sender key is not this device's published identity key".into(),
+        )
+    }
+
     /// `405` for a known path with the wrong method (code `bad_request`).
     pub fn method_not_allowed() -> Self {
         ApiErr(
@@ -174,6 +194,7 @@ impl From<StorageError> for ApiErr {
                 ApiErr(StatusCode::CONFLICT, "conflict", "already exists".into())
             }
             StorageError::MailboxFull => ApiErr::mailbox_full(),
+            StorageError::SenderQuotaFull => ApiErr::sender_quota(),
             StorageError::Backend(msg) => {
                 tracing::error!(error = %msg, "storage failure");
                 ApiErr(

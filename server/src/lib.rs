@@ -24,6 +24,7 @@ mod cross_signing;
 pub mod error;
 pub mod hash_gate;
 pub mod messaging_api;
+mod profile_check;
 pub mod push;
 pub mod rate_limit;
 pub mod storage;
@@ -240,6 +241,11 @@ pub async fn bind_with(
         secret,
         push,
         mailbox_cap: config.mailbox_cap,
+        mailbox_sender_cap: config.mailbox_sender_cap.min(config.mailbox_cap),
+        claim_limit: rate_limit::RateLimiter::per_minute(
+            config.claim_per_minute,
+            config.claim_burst,
+        ),
         mailbox_ttl_secs: i64::from(config.mailbox_ttl_days) * 86_400,
         last_purge: std::sync::atomic::AtomicI64::new(0),
         limits: solace_protocol::ServerLimits {

@@ -17,19 +17,10 @@ use solace_protocol::messaging as m;
 use crate::api::{now, parse, Caller, Shared};
 use crate::auth;
 use crate::error::ApiErr;
+use crate::profile_check::clean_profile;
 use crate::push::PushHint;
 use crate::storage::{search_directory, NewEnvelope, NewMessage, StorageError, StoredLink};
 
-/// Longest display name, in characters.
-const MAX_NAME_CHARS: usize = 80;
-/// Longest bio, in characters.
-const MAX_BIO_CHARS: usize = 1000;
-/// Most entries in each profile list (specialties, approaches, languages).
-const MAX_LIST_ENTRIES: usize = 20;
-/// Longest list entry, in characters.
-const MAX_ENTRY_CHARS: usize = 40;
-/// Most availability slots.
-const MAX_SLOTS: usize = 50;
 /// Longest directory filter, in characters.
 const MAX_FILTER_CHARS: usize = 100;
 /// How often (seconds) a mailbox request also purges expired messages from all mailboxes
@@ -60,6 +51,11 @@ pub(crate) fn b64_exact(text: &str, what: &str, len: usize) -> Result<(), ApiErr
     }
 }
 
+/// Whether two base64 keys (padded or not) are the same bytes.
+fn same_key(a: &str, b: &str) -> bool {
+    matches!((KEY_B64.decode(a), KEY_B64.decode(b)), (Ok(x), Ok(y)) if x == y)
+}
+
 /// Ids made by this server are hex; anything plain and short is accepted and simply not found.
 pub(crate) fn plain_id(id: &str) -> bool {
     (1..=MAX_ID_LEN).contains(&id.len())
@@ -70,124 +66,6 @@ pub(crate) fn plain_id(id: &str) -> bool {
 
 fn valid_client_message_id(id: &str) -> bool {
     plain_id(id)
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    // (Written with remainders, not `is_multiple_of`, which is newer than the MSRV.)
-    let leap = matches!((year % 4, year % 100, year % 400), (0, 1.., _) | (_, _, 0));
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Whether `s` is an RFC 3339 date-time (`2026-03-01T09:30:00Z`, `…+01:00`, optional fraction).
-fn valid_rfc3339(s: &str) -> bool {
-    let b = s.as_bytes();
-    let num = |from: usize, to: usize| -> Option<u32> {
-        b.get(from..to)?.iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    let at = |i: usize, allowed: &[u8]| b.get(i).is_some_and(|c| allowed.contains(c));
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-        num(0, 4),
-        num(5, 7),
-        num(8, 10),
-        num(11, 13),
-        num(14, 16),
-        num(17, 19),
-    ) else {
-        return false;
-    };
-    if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt") && at(13, b":") && at(16, b":")) {
-        return false;
-    }
-    if !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return false;
-    }
-    let mut i = 19;
-    if at(i, b".") {
-        let digits = b
-            .iter()
-            .skip(i + 1)
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if digits == 0 {
-            return false;
-        }
-        i += 1 + digits;
-    }
-    match b.get(i) {
-        Some(b'Z' | b'z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => {
-            i + 6 == b.len()
-                && at(i + 3, b":")
-                && num(i + 1, i + 3).is_some_and(|h| h <= 23)
-                && num(i + 4, i + 6).is_some_and(|m| m <= 59)
-        }
-        _ => false,
-    }
-}
-
-fn short_text(text: &str, max: usize, what: &str) -> Result<String, ApiErr> {
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
-        return Err(ApiErr::bad(format!(
-            "{what} must be 1-{max} characters without control characters"
-        )));
-    }
-    Ok(text.to_owned())
-}
-
-fn list(entries: &[String], what: &str) -> Result<Vec<String>, ApiErr> {
-    if entries.len() > MAX_LIST_ENTRIES {
-        return Err(ApiErr::bad(format!(
-            "at most {MAX_LIST_ENTRIES} {what} entries"
-        )));
-    }
-    entries
-        .iter()
-        .map(|e| short_text(e, MAX_ENTRY_CHARS, what))
-        .collect()
-}
-
-/// Checks a profile against the limits and returns it trimmed.
-fn clean_profile(p: m::TherapistProfile) -> Result<m::TherapistProfile, ApiErr> {
-    let display_name = short_text(&p.display_name, MAX_NAME_CHARS, "display name")?;
-    let bio = p.bio.trim().to_owned();
-    if bio.chars().count() > MAX_BIO_CHARS {
-        return Err(ApiErr::bad(format!(
-            "bio must be at most {MAX_BIO_CHARS} characters"
-        )));
-    }
-    if p.slots.len() > MAX_SLOTS {
-        return Err(ApiErr::bad(format!("at most {MAX_SLOTS} slots")));
-    }
-    for slot in &p.slots {
-        if !valid_rfc3339(&slot.start) {
-            return Err(ApiErr::bad("slot start must be an RFC 3339 date-time"));
-        }
-        if !(5..=240).contains(&slot.minutes) {
-            return Err(ApiErr::bad("slot length must be 5-240 minutes"));
-        }
-    }
-    Ok(m::TherapistProfile {
-        display_name,
-        bio,
-        specialties: list(&p.specialties, "specialty")?,
-        approaches: list(&p.approaches, "approach")?,
-        languages: list(&p.languages, "language")?,
-        slots: p.slots,
-    })
 }
 
 /// `PUT /v1/therapist/profile`: publishes (replaces) the caller's profile; the account
@@ -371,6 +249,10 @@ pub async fn publish_keys(
         b64_exact(&k.signature, "one-time key signature", 64)?;
     }
     crate::cross_signing::check_upload(&req)?;
+    if let Some(k) = &req.fallback_key {
+        b64_exact(&k.key, "fallback key", 32)?;
+        b64_exact(&k.signature, "fallback key signature", 64)?;
+    }
     match state
         .storage
         .publish_keys(
@@ -379,10 +261,11 @@ pub async fn publish_keys(
             &req.identity,
             &req.one_time_keys,
             req.account_signature.as_ref(),
+            req.fallback_key.as_ref(),
         )
         .await
     {
-        Ok(n) => {
+        Ok(count) => {
             if let Some(list) = &req.device_list {
                 // Not the next version: ignored (the device sees the stored list and retries).
                 state
@@ -392,8 +275,8 @@ pub async fn publish_keys(
             }
             let device_list = state.storage.device_list(&caller.account_id).await?;
             Ok(Json(m::KeyCount {
-                one_time_keys: n,
                 device_list,
+                ..count
             }))
         }
         Err(StorageError::Conflict) => Err(ApiErr::conflict(
@@ -414,17 +297,34 @@ async fn may_reach(state: &Shared, caller: &Caller, target: &str) -> Result<(), 
     }
 }
 
-/// `POST /v1/keys/claim`: one one-time key from every device of the caller's own account
-/// (other than the calling device) or of a linked account.
+/// `POST /v1/keys/claim`: the devices of the caller's own account (other than the calling
+/// device) or of a linked account, with a one-time key (or the fallback key once they run
+/// out) from each device named in `need_keys_for` (every device when absent). Claims that
+/// take keys are rate-limited per claiming account (`429 rate_limited`).
 pub async fn claim_keys(
     State(state): State<Shared>,
     caller: Caller,
     body: Body,
 ) -> Result<Json<m::ClaimResponse>, ApiErr> {
     let req: m::ClaimRequest = parse(body)?;
+    if let Some(need) = &req.need_keys_for {
+        if need.len() > m::MAX_CLAIM_DEVICES {
+            return Err(ApiErr::bad(format!(
+                "at most {} devices per claim",
+                m::MAX_CLAIM_DEVICES
+            )));
+        }
+    }
     may_reach(&state, &caller, &req.account_id).await?;
+    let takes_keys = req.need_keys_for.as_ref().is_none_or(|n| !n.is_empty());
+    if takes_keys && !state.claim_limit.allow(&caller.account_id) {
+        return Err(ApiErr::rate_limited());
+    }
     let exclude = (req.account_id == caller.account_id).then_some(caller.device_id.as_str());
-    let devices = state.storage.claim_keys(&req.account_id, exclude).await?;
+    let devices = state
+        .storage
+        .claim_keys(&req.account_id, exclude, req.need_keys_for.as_deref())
+        .await?;
     let device_list = state.storage.device_list(&req.account_id).await?;
     Ok(Json(m::ClaimResponse {
         devices,
@@ -489,6 +389,12 @@ pub async fn send(
     b64_exact(&req.sender_key, "sender key", 32)?;
     let envelopes = envelopes(req.envelopes)?;
     may_reach(&state, &caller, &req.recipient_account).await?;
+    // The sender key names the Olm identity a recipient decrypts with and attributes the
+    // message to: only the calling device's own published key may be used.
+    let own = state.storage.device_identity(&caller.device_id).await?;
+    if !own.is_some_and(|i| same_key(&i.curve25519, &req.sender_key)) {
+        return Err(ApiErr::sender_key_mismatch());
+    }
     let outcome = state
         .storage
         .deposit(NewMessage {
@@ -500,6 +406,7 @@ pub async fn send(
             envelopes,
             now: now(),
             mailbox_cap: state.mailbox_cap,
+            sender_cap: state.mailbox_sender_cap,
             ttl_secs: state.mailbox_ttl_secs,
         })
         .await?;
@@ -569,32 +476,6 @@ pub async fn ack(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_accepts_exactly_date_times() {
-        for ok in [
-            "2026-03-01T09:30:00Z",
-            "2026-03-01t09:30:00.123+01:00",
-            "2024-02-29T23:59:60-05:30",
-        ] {
-            assert!(valid_rfc3339(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "2026-03-01",
-            "2026-03-01 09:30:00Z",
-            "2025-02-29T10:00:00Z",
-            "2026-13-01T10:00:00Z",
-            "2026-03-01T24:00:00Z",
-            "2026-03-01T10:00:00",
-            "2026-03-01T10:00:00.Z",
-            "2026-03-01T10:00:00+0100",
-            "2026-03-01T10:00:00+01:00x",
-            "２０２６-03-01T10:00:00Z",
-        ] {
-            assert!(!valid_rfc3339(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn ids_and_keys_are_checked() {

@@ -26,6 +26,15 @@ impl RateLimiter {
         }
     }
 
+    /// `per_minute` sustained (for costly operations such as key claims), `burst` at once.
+    pub fn per_minute(per_minute: u32, burst: u32) -> Self {
+        Self {
+            per_second: f64::from(per_minute.max(1)) / 60.0,
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Takes one token for `key`; false when the bucket is empty.
     pub fn allow(&self, key: &str) -> bool {
         let Ok(mut buckets) = self.buckets.lock() else {

@@ -95,6 +95,7 @@ async fn logs_carry_no_content() {
         }],
         account_signature: None,
         device_list: None,
+        fallback_key: None,
     };
     let r = c
         .put(s.url("/v1/keys/device"))

@@ -385,6 +385,39 @@ fn duplicated_reordered_tampered_and_replayed_deliveries_show_each_message_once(
     }
 }
 
+/// More messages in one reversed page than a ratchet keeps skipped keys for (vodozemac keeps
+/// 40): taken in newest first, the oldest would no longer open.
+#[test]
+fn a_long_page_delivered_newest_first_still_opens_every_message() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut therapist, mut client, t) = linked_pair(&server, dir.path());
+        let sent: Vec<String> = (1..=60).map(|i| format!("line {i}")).collect();
+        for text in &sent {
+            local::send_text(&mut client.first, &therapist.account, text).unwrap();
+        }
+        Messenger::new(&t)
+            .flush_outbox(&Exclusive::new(&mut client.first))
+            .unwrap();
+        let mut receiver = Faulty::new(&t);
+        receiver.duplicate_and_reverse = true;
+        let report = Messenger::new(&receiver)
+            .receive(&Exclusive::new(&mut therapist.first))
+            .unwrap();
+        assert_eq!(
+            (report.received, report.rejected, report.held),
+            (60, 0, 0),
+            "{backend:?}"
+        );
+        let got: Vec<String> = texts(&therapist.first, &client.account)
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect();
+        assert_eq!(got, sent, "{backend:?}: every message once, in order");
+    }
+}
+
 #[test]
 fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
     for backend in backends() {
@@ -409,6 +442,7 @@ fn an_unlinked_therapist_gets_nothing_and_an_ended_link_wedges_the_outbox() {
             &token,
             &m::ClaimRequest {
                 account_id: client.account.clone(),
+                need_keys_for: None,
             },
         ) {
             Err(CoreError::Transport(TransportError::Rejected { code, .. })) => {

@@ -143,6 +143,7 @@ fn a_ghost_device_added_in_the_servers_database_gets_nothing_and_the_client_is_t
                     &token(&client),
                     &m::ClaimRequest {
                         account_id: therapist.account.clone(),
+                        need_keys_for: None,
                     },
                 )
                 .unwrap();
@@ -222,6 +223,7 @@ fn a_ghost_device_added_in_the_servers_database_gets_nothing_and_the_client_is_t
                 &token(&mallory),
                 &m::ClaimRequest {
                     account_id: client.account.clone(),
+                    need_keys_for: None,
                 },
             )
             .unwrap();
@@ -490,6 +492,7 @@ fn a_revoked_device_put_back_by_the_server_gets_nothing() {
                     &token(&client),
                     &m::ClaimRequest {
                         account_id: therapist.account.clone(),
+                        need_keys_for: None,
                     },
                 )
                 .unwrap();

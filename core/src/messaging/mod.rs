@@ -32,6 +32,11 @@ const ACCOUNT_STATE: &str = "olm/account";
 /// the same time; the most recently used comes first.
 const MAX_RATCHETS_PER_PEER: usize = 4;
 
+/// Where the identity keys of a peer account's devices, as last listed, are kept.
+fn peer_devices_state(account: &str) -> String {
+    format!("olm/peer-devices/{account}")
+}
+
 fn ratchets_state(peer_curve25519: &str) -> String {
     // The stored key keeps its original name ("sessions"): only Rust names changed.
     format!("olm/sessions/{peer_curve25519}")
@@ -92,6 +97,33 @@ impl DeviceVault {
         let bytes = serde_json::to_vec(&pickles)
             .map_err(|_| CoreError::Crypto(CryptoError::DeviceStateDamaged))?;
         store.put_device_state(&ratchets_state(peer), &bytes)
+    }
+
+    /// Records the identity keys of `account`'s current devices and deletes the sessions with
+    /// its devices that are no longer listed (revoked: they get no new messages); returns how
+    /// many devices were dropped. A list that does not open is treated as empty (the sessions
+    /// stay; only the dropping is skipped once).
+    pub fn track_peer_devices(
+        store: &mut Store,
+        account: &str,
+        current: &[String],
+    ) -> Result<usize> {
+        let name = peer_devices_state(account);
+        let previous: Vec<String> = match load_state(store, &name) {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            Ok(None) | Err(CoreError::Crypto(_)) => Vec::new(),
+            Err(other) => return Err(other),
+        };
+        let gone: Vec<&String> = previous.iter().filter(|k| !current.contains(k)).collect();
+        for key in &gone {
+            store.delete_device_state(&ratchets_state(key))?;
+        }
+        if previous != current {
+            let bytes = serde_json::to_vec(current)
+                .map_err(|_| CoreError::Crypto(CryptoError::DeviceStateDamaged))?;
+            store.put_device_state(&name, &bytes)?;
+        }
+        Ok(gone.len())
     }
 
     /// Encrypts for one device with the newest session, or starts one from `one_time_key`.
@@ -221,6 +253,24 @@ mod tests {
         let plain = DeviceVault::decrypt_from(&mut a, &mut alice, &bob_key, &reply).unwrap();
         assert_eq!(plain, b"reply");
         assert_eq!(b.pending_changes().unwrap(), 0, "device state never syncs");
+        // Bob's device is revoked: Alice drops her sessions with it when it leaves the list.
+        let bob_key = bob.keys().curve25519;
+        assert_eq!(
+            DeviceVault::track_peer_devices(&mut a, "bob", std::slice::from_ref(&bob_key)).unwrap(),
+            0
+        );
+        assert_eq!(DeviceVault::ratchets(&a, &bob_key).unwrap().len(), 1);
+        assert_eq!(
+            DeviceVault::track_peer_devices(&mut a, "bob", &[]).unwrap(),
+            1
+        );
+        assert!(DeviceVault::ratchets(&a, &bob_key).unwrap().is_empty());
+        assert!(
+            DeviceVault::encrypt_for(&mut a, &alice, &bob.keys(), None, b"after revocation")
+                .unwrap()
+                .is_none(),
+            "no session and no key: nothing is sent to the revoked device"
+        );
         let raw = std::fs::read(dir.path().join("b").join(crate::store::DB_FILE)).unwrap();
         assert!(
             !raw.windows(8).any(|w| w == b"pickle\":"),

@@ -104,6 +104,16 @@ impl DeviceCrypto {
         }
     }
 
+    /// Signs a Curve25519 pre-key (one-time or fallback) with this device's Ed25519 key.
+    fn signed(&self, key: Curve25519PublicKey) -> SignedOneTimeKey {
+        let key = key.to_base64();
+        let signature = self
+            .account
+            .sign(format!("{OTK_SIGNATURE_CONTEXT}{key}"))
+            .to_base64();
+        SignedOneTimeKey { key, signature }
+    }
+
     /// Generates `count` one-time keys, signs them and marks them published.
     pub fn publish_one_time_keys(&mut self, count: usize) -> Vec<SignedOneTimeKey> {
         self.account.generate_one_time_keys(count);
@@ -111,17 +121,26 @@ impl DeviceCrypto {
             .account
             .one_time_keys()
             .values()
-            .map(|k| {
-                let key = k.to_base64();
-                let signature = self
-                    .account
-                    .sign(format!("{OTK_SIGNATURE_CONTEXT}{key}"))
-                    .to_base64();
-                SignedOneTimeKey { key, signature }
-            })
+            .map(|k| self.signed(*k))
             .collect();
         self.account.mark_keys_as_published();
         keys
+    }
+
+    /// Generates a new fallback key, signs it (like a one-time key) and marks it published.
+    /// Peers use it to start a session once this device's one-time keys are drained; it is
+    /// not consumed, and the previous fallback key keeps opening sessions started with it
+    /// until the next rotation. `None` only if the Olm account made no key.
+    pub fn publish_fallback_key(&mut self) -> Option<SignedOneTimeKey> {
+        self.account.generate_fallback_key();
+        let key = self
+            .account
+            .fallback_key()
+            .values()
+            .next()
+            .map(|k| self.signed(*k));
+        self.account.mark_keys_as_published();
+        key
     }
 
     /// Starts a session with another device from its published identity and one of its
@@ -273,6 +292,56 @@ mod tests {
         let forged = SignedOneTimeKey {
             key: mallory.publish_one_time_keys(1)[0].key.clone(),
             signature: bob.publish_one_time_keys(1)[0].signature.clone(),
+        };
+        assert!(alice.start_ratchet(&bob.keys(), &forged).is_err());
+    }
+
+    #[test]
+    fn a_fallback_key_starts_sessions_after_one_time_keys_run_out() {
+        let mut bob = DeviceCrypto::new();
+        let fallback = bob.publish_fallback_key().unwrap();
+        let bob = DeviceCrypto::from_pickle(&bob.pickle().unwrap()).unwrap();
+        let mut bob = bob;
+        // Two peers start sessions from the same fallback key; both open, in any order.
+        let (alice, carol) = (DeviceCrypto::new(), DeviceCrypto::new());
+        let first_a = alice
+            .start_ratchet(&bob.keys(), &fallback)
+            .unwrap()
+            .encrypt(b"from alice")
+            .unwrap();
+        let first_c = carol
+            .start_ratchet(&bob.keys(), &fallback)
+            .unwrap()
+            .encrypt(b"from carol")
+            .unwrap();
+        let (_, plain) = bob
+            .accept_ratchet(&carol.keys().curve25519, &first_c)
+            .unwrap();
+        assert_eq!(plain, b"from carol");
+        let (_, plain) = bob
+            .accept_ratchet(&alice.keys().curve25519, &first_a)
+            .unwrap();
+        assert_eq!(plain, b"from alice");
+        // After a rotation the previous fallback key still opens a late first message.
+        let late = DeviceCrypto::new();
+        let late_first = late
+            .start_ratchet(&bob.keys(), &fallback)
+            .unwrap()
+            .encrypt(b"late")
+            .unwrap();
+        let rotated = bob.publish_fallback_key().unwrap();
+        assert_ne!(rotated.key, fallback.key);
+        let (_, plain) = bob
+            .accept_ratchet(&late.keys().curve25519, &late_first)
+            .unwrap();
+        assert_eq!(plain, b"late");
+        // A fallback key signed by another device is refused like a one-time key.
+        let forged = SignedOneTimeKey {
+            key: rotated.key.clone(),
+            signature: DeviceCrypto::new()
+                .publish_fallback_key()
+                .unwrap()
+                .signature,
         };
         assert!(alice.start_ratchet(&bob.keys(), &forged).is_err());
     }

@@ -1,7 +1,8 @@
 //! When a queued message is tried again, and when the outbox gives up on it.
 //!
 //! Network trouble is never final: the message waits, with exponential backoff and jitter, for
-//! the server to be reachable. A refusal by the server (not linked, mailbox full, bad request)
+//! the server to be reachable (or, past the per-sender quota, for the recipient to read). A
+//! refusal by the server (not linked, mailbox full, bad request)
 //! counts towards [`WEDGE_AFTER`], after which the entry is *wedged*: shown to the user and
 //! only retried when they ask.
 
@@ -26,6 +27,10 @@ pub fn classify(err: &CoreError) -> Failure {
     match err {
         err if err.is_transient() => Failure::Transient,
         CoreError::Transport(TransportError::Unauthorized) => Failure::Transient,
+        // This sender's share of a recipient mailbox is full: it frees up as they read.
+        CoreError::Transport(TransportError::Rejected { code, .. }) if code == "sender_quota" => {
+            Failure::Transient
+        }
         _ => Failure::Permanent,
     }
 }
@@ -84,6 +89,14 @@ mod tests {
                 message: String::new()
             })),
             Failure::Permanent
+        );
+        assert_eq!(
+            classify(&CoreError::Transport(TransportError::Rejected {
+                code: "sender_quota".into(),
+                message: String::new()
+            })),
+            Failure::Transient,
+            "a full per-sender quota waits for the recipient to read, never wedges"
         );
     }
 

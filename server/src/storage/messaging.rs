@@ -108,6 +108,9 @@ pub struct NewMessage {
     pub now: i64,
     /// Most messages one device's mailbox may hold.
     pub mailbox_cap: u32,
+    /// Most messages one device's mailbox may hold from the sending account, so one sender
+    /// cannot fill it for everyone else.
+    pub sender_cap: u32,
     /// Messages older than this (seconds) are purged from the recipients' mailboxes first.
     pub ttl_secs: i64,
 }

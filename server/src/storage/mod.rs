@@ -14,8 +14,8 @@ pub mod postgres;
 pub mod sqlite;
 
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireDeviceList, WireDeviceSignature,
-    WireIdentity, WireOneTimeKey,
+    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireDeviceList,
+    WireDeviceSignature, WireIdentity, WireOneTimeKey,
 };
 use solace_protocol::push_rule::{self, Decision, StoredVersion};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
@@ -53,6 +53,10 @@ pub enum StorageError {
     /// A recipient device's mailbox holds as many messages as allowed; nothing was deposited.
     #[error("mailbox full")]
     MailboxFull,
+    /// A recipient device holds as many messages from this sending account as one sender may
+    /// leave there; nothing was deposited.
+    #[error("sender quota reached")]
+    SenderQuotaFull,
     /// The database failed (message has no content: SQL errors never carry bound values).
     #[error("database error: {0}")]
     Backend(String),
@@ -427,9 +431,9 @@ pub trait MessagingStore: Send + Sync {
 
     /// Sets the device's identity on first call ([`StorageError::Conflict`] if a different one
     /// is stored), adds new one-time keys (duplicates ignored, total capped at
-    /// [`solace_protocol::messaging::MAX_ONE_TIME_KEYS`]) and returns the unclaimed count.
-    /// A given `account_signature` replaces the stored one (the server cannot check it: the
-    /// devices do).
+    /// [`solace_protocol::messaging::MAX_ONE_TIME_KEYS`]), replaces the fallback key when one
+    /// is given, and returns the unclaimed count and whether a fallback key is stored. A given
+    /// `account_signature` replaces the stored one (the server cannot check it: the devices do).
     async fn publish_keys(
         &self,
         account_id: &str,
@@ -437,7 +441,8 @@ pub trait MessagingStore: Send + Sync {
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
         account_signature: Option<&WireDeviceSignature>,
-    ) -> StorageResult<u32>;
+        fallback_key: Option<&WireOneTimeKey>,
+    ) -> StorageResult<KeyCount>;
 
     /// Stores `list` as the account's signed device list when its version is exactly one more
     /// than the stored one (1 when there is none); returns whether it was stored.
@@ -447,19 +452,26 @@ pub trait MessagingStore: Send + Sync {
     /// The account's stored signed device list.
     async fn device_list(&self, account_id: &str) -> StorageResult<Option<WireDeviceList>>;
 
-    /// For every non-revoked device of the account with an identity (except `exclude_device`),
-    /// removes and returns one one-time key (oldest first; `None` when exhausted). A key is
-    /// never handed out twice, even to concurrent claims.
+    /// Lists every non-revoked device of the account with an identity (except
+    /// `exclude_device`); for those named in `need` (all when `None`) removes and returns one
+    /// one-time key (oldest first), or, when none is left, returns the device's fallback key
+    /// (kept). A one-time key is never handed out twice, even to concurrent claims.
     async fn claim_keys(
         &self,
         account_id: &str,
         exclude_device: Option<&str>,
+        need: Option<&[String]>,
     ) -> StorageResult<Vec<ClaimedDevice>>;
+
+    /// The published Olm identity of a device (`None` before it published one).
+    async fn device_identity(&self, device_id: &str) -> StorageResult<Option<WireIdentity>>;
 
     /// Deposits a message in the mailbox of each addressed device of the recipient account, in
     /// one transaction: first purges the recipients' expired messages; a retry (same sender
     /// device, client message id and recipient device) is not stored twice; a full mailbox
-    /// fails the whole send with [`StorageError::MailboxFull`].
+    /// fails the whole send with [`StorageError::MailboxFull`], and a mailbox holding
+    /// [`NewMessage::sender_cap`] messages of the sending account with
+    /// [`StorageError::SenderQuotaFull`].
     async fn deposit(&self, message: NewMessage) -> StorageResult<DepositOutcome>;
 
     /// Deletes the device's messages older than `ttl_secs`, then returns at most `limit`

@@ -6,6 +6,8 @@ pub(crate) struct Api {
     pub(crate) c: reqwest::Client,
     pub(crate) s: TestServer,
     pub(crate) push: Arc<RecordingPush>,
+    /// The identity tag each token's device published (sends use its curve25519 key).
+    pub(crate) identities: std::sync::Mutex<std::collections::HashMap<String, u8>>,
 }
 
 impl Api {
@@ -18,6 +20,7 @@ impl Api {
             c: reqwest::Client::new(),
             s: TestServer::start_with_push(backend, tweak, push.clone()).await?,
             push,
+            identities: Default::default(),
         })
     }
 
@@ -128,12 +131,31 @@ impl Api {
         tag: u8,
         keys: std::ops::Range<u8>,
     ) -> reqwest::Response {
-        self.put("/v1/keys/device", token, &upload(tag, keys)).await
+        let r = self.put("/v1/keys/device", token, &upload(tag, keys)).await;
+        if r.status().is_success() {
+            self.identities.lock().unwrap().insert(token.into(), tag);
+        }
+        r
+    }
+
+    /// The identity tag of the token's device, publishing identity 42 (no keys) first if it
+    /// has none yet (the server takes only a device's own published key as sender key).
+    pub(crate) async fn sender_tag(&self, token: &str) -> u8 {
+        let known = self.identities.lock().unwrap().get(token).copied();
+        match known {
+            Some(tag) => tag,
+            None => {
+                let r = self.publish(token, SENDER_TAG, 0..0).await;
+                assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+                SENDER_TAG
+            }
+        }
     }
 
     pub(crate) async fn claim(&self, token: &str, account_id: &str) -> reqwest::Response {
         let body = m::ClaimRequest {
             account_id: account_id.into(),
+            need_keys_for: None,
         };
         self.post("/v1/keys/claim", token, &body).await
     }
@@ -145,8 +167,9 @@ impl Api {
         cmid: &str,
         devices: &[&str],
     ) -> reqwest::Response {
-        self.post("/v1/messages/send", token, &send_body(to, cmid, devices))
-            .await
+        let mut body = send_body(to, cmid, devices);
+        body.sender_key = B64.encode([self.sender_tag(token).await; 32]);
+        self.post("/v1/messages/send", token, &body).await
     }
 
     pub(crate) async fn inbox(&self, token: &str, limit: u32) -> m::Inbox {
@@ -213,14 +236,18 @@ pub(crate) fn upload(tag: u8, keys: std::ops::Range<u8>) -> m::DeviceKeysUpload 
         one_time_keys: keys.map(|i| otk(tag, i)).collect(),
         account_signature: None,
         device_list: None,
+        fallback_key: None,
     }
 }
+
+/// The identity tag a sender publishes when a test did not publish one for it.
+pub(crate) const SENDER_TAG: u8 = 42;
 
 pub(crate) fn send_body(to: &str, cmid: &str, devices: &[&str]) -> m::SendRequest {
     m::SendRequest {
         recipient_account: to.into(),
         client_message_id: cmid.into(),
-        sender_key: B64.encode([42u8; 32]),
+        sender_key: B64.encode([SENDER_TAG; 32]),
         envelopes: devices
             .iter()
             .map(|d| m::OutgoingEnvelope {

@@ -1,13 +1,15 @@
 //! Messaging over HTTP and in storage, the same suite on SQLite and PostgreSQL: the therapist
 //! directory, consented links gating keys and messages (`403 not_linked`), one-time keys
 //! claimed once each (also under concurrency), fixed identities, the idempotent mailbox (order,
-//! paging, acknowledgement, TTL, cap), content-free push hints, revocation, hostile input.
+//! paging, acknowledgement, TTL, cap, per-sender quota), content-free push hints, revocation,
+//! hostile input, sender keys bound to the calling device, fallback keys and targeted claims.
 
 mod api_client;
 #[path = "../common/mod.rs"]
 mod common;
 mod directory;
 mod hostile;
+mod keys;
 mod mailbox;
 mod storage_level;
 
@@ -20,6 +22,7 @@ use common::http::{err, ok, B64};
 use common::{Backend, TestDb, TestServer};
 use directory::*;
 use hostile::*;
+use keys::*;
 use mailbox::*;
 use solace_protocol as p;
 use solace_protocol::messaging as m;
@@ -40,4 +43,9 @@ per_backend!(
     storage_ttl_expires_messages,
     storage_concurrent_claims_never_share_a_key,
     storage_links_and_linked,
+    storage_fallback_keys_and_targeted_claims,
+    storage_sender_quota_per_recipient_device,
+    send_needs_the_callers_own_sender_key,
+    drained_one_time_keys_fall_back_and_claims_are_targeted,
+    one_sender_cannot_fill_a_mailbox,
 );

@@ -61,6 +61,7 @@ pub(crate) fn message(
             .collect(),
         now,
         mailbox_cap: 3,
+        sender_cap: 3,
         ttl_secs,
     }
 }
@@ -150,10 +151,10 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     for (tag, d) in td.iter().enumerate() {
         let keys: Vec<_> = (0..40).map(|i| otk(tag as u8, i)).collect();
         let n = s
-            .publish_keys(&t, d, &identity(tag as u8), &keys, None)
+            .publish_keys(&t, d, &identity(tag as u8), &keys, None, None)
             .await
             .unwrap();
-        assert_eq!(n, 40);
+        assert_eq!(n.one_time_keys, 40);
     }
     let mut tasks = Vec::new();
     for _ in 0..12 {
@@ -162,7 +163,7 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
         tasks.push(tokio::spawn(async move {
             let mut got = Vec::new();
             for _ in 0..5 {
-                for d in s.claim_keys(&t, None).await.unwrap() {
+                for d in s.claim_keys(&t, None, None).await.unwrap() {
                     if let Some(k) = d.one_time_key {
                         got.push((d.device_id, k.key));
                     }
@@ -188,12 +189,13 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     );
     // Exhausted now; the count from an empty upload agrees.
     assert_eq!(
-        s.publish_keys(&t, &td[0], &identity(0), &[], None)
+        s.publish_keys(&t, &td[0], &identity(0), &[], None, None)
             .await
-            .unwrap(),
+            .unwrap()
+            .one_time_keys,
         0
     );
-    let excluded = s.claim_keys(&t, Some(&td[0])).await.unwrap();
+    let excluded = s.claim_keys(&t, Some(&td[0]), None).await.unwrap();
     assert_eq!(
         excluded
             .iter()
@@ -203,7 +205,8 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     );
     // Identity is fixed once set.
     assert!(matches!(
-        s.publish_keys(&t, &td[0], &identity(7), &[], None).await,
+        s.publish_keys(&t, &td[0], &identity(7), &[], None, None)
+            .await,
         Err(StorageError::Conflict)
     ));
     // The account identity's signature is stored as given, replaced by a later one, and
@@ -217,14 +220,14 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
         signature: "c2lnLTI=".into(),
     };
     for sig in [&first, &second] {
-        s.publish_keys(&t, &td[0], &identity(0), &[], Some(sig))
+        s.publish_keys(&t, &td[0], &identity(0), &[], Some(sig), None)
             .await
             .unwrap();
     }
-    s.publish_keys(&t, &td[0], &identity(0), &[], None)
+    s.publish_keys(&t, &td[0], &identity(0), &[], None, None)
         .await
         .unwrap();
-    let listed = s.claim_keys(&t, None).await.unwrap();
+    let listed = s.claim_keys(&t, None, None).await.unwrap();
     assert_eq!(listed[0].account_signature.as_ref(), Some(&second));
     assert_eq!(listed[1].account_signature, None);
     // Signed device lists: only the next version is kept, never an older or equal one.
@@ -315,4 +318,104 @@ pub(crate) async fn storage_links_and_linked(backend: Backend) {
     s.put_profile(&a, &pr).await.unwrap();
     assert_eq!(s.profile(&a).await.unwrap(), Some(pr.clone()));
     assert_eq!(s.all_profiles().await.unwrap(), vec![(a.clone(), pr)]);
+}
+
+pub(crate) async fn storage_fallback_keys_and_targeted_claims(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let s = db.storage().await;
+    let (t, td) = account(&*s, "tess", 2).await;
+    let first = otk(200, 1);
+    let count = s
+        .publish_keys(&t, &td[0], &identity(0), &[otk(0, 0)], None, Some(&first))
+        .await
+        .unwrap();
+    assert_eq!((count.one_time_keys, count.fallback_key), (1, true));
+    let count = s
+        .publish_keys(&t, &td[1], &identity(1), &[otk(1, 0)], None, None)
+        .await
+        .unwrap();
+    assert_eq!((count.one_time_keys, count.fallback_key), (1, false));
+    let need0 = [td[0].clone()];
+    // Listing only: nothing is taken.
+    let listed = s.claim_keys(&t, None, Some(&[])).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed
+        .iter()
+        .all(|d| d.one_time_key.is_none() && d.fallback_key.is_none()));
+    // Only the named device gives a key; the other one keeps its one-time key.
+    let claimed = s.claim_keys(&t, None, Some(&need0)).await.unwrap();
+    assert_eq!(claimed[0].one_time_key, Some(otk(0, 0)));
+    assert!(claimed[0].fallback_key.is_none());
+    assert!(claimed[1].one_time_key.is_none());
+    // Exhausted: the fallback key is handed out, and stays.
+    for _ in 0..3 {
+        let claimed = s.claim_keys(&t, None, Some(&need0)).await.unwrap();
+        assert!(claimed[0].one_time_key.is_none());
+        assert_eq!(claimed[0].fallback_key, Some(first.clone()));
+    }
+    // An upload replaces it; one without a fallback key keeps the stored one.
+    let second = otk(200, 2);
+    s.publish_keys(&t, &td[0], &identity(0), &[], None, Some(&second))
+        .await
+        .unwrap();
+    let count = s
+        .publish_keys(&t, &td[0], &identity(0), &[], None, None)
+        .await
+        .unwrap();
+    assert!(count.fallback_key);
+    let claimed = s.claim_keys(&t, None, Some(&need0)).await.unwrap();
+    assert_eq!(claimed[0].fallback_key, Some(second));
+    // The second device still has its one-time key (an untargeted claim takes it).
+    let claimed = s.claim_keys(&t, None, None).await.unwrap();
+    assert_eq!(claimed[1].one_time_key, Some(otk(1, 0)));
+    // A revoked device's fallback key goes with it.
+    assert!(s.revoke_device(&t, &td[0]).await.unwrap());
+    let claimed = s.claim_keys(&t, None, None).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+}
+
+pub(crate) async fn storage_sender_quota_per_recipient_device(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let s = db.storage().await;
+    let (t, td) = account(&*s, "tess", 1).await;
+    let (a, ad) = account(&*s, "ann", 1).await;
+    let (b, bd) = account(&*s, "bob", 1).await;
+    let quota = |mut msg: NewMessage| {
+        msg.mailbox_cap = 5;
+        msg.sender_cap = 2;
+        msg
+    };
+    let now = 1_800_000_000;
+    for i in 0..2 {
+        let m = message((&a, &ad[0]), &t, &format!("a{i}"), &[&td[0]], now, 86_400);
+        s.deposit(quota(m)).await.unwrap();
+    }
+    let m = message((&a, &ad[0]), &t, "a2", &[&td[0]], now, 86_400);
+    assert!(matches!(
+        s.deposit(quota(m)).await,
+        Err(StorageError::SenderQuotaFull)
+    ));
+    // A retry of a stored message is still fine, and another sender still gets through.
+    let m = message((&a, &ad[0]), &t, "a1", &[&td[0]], now, 86_400);
+    assert_eq!(
+        s.deposit(quota(m)).await.unwrap().delivered_to,
+        [td[0].clone()]
+    );
+    let m = message((&b, &bd[0]), &t, "b0", &[&td[0]], now, 86_400);
+    assert_eq!(
+        s.deposit(quota(m)).await.unwrap().delivered_to,
+        [td[0].clone()]
+    );
+    // Once the recipient acknowledges, the sender may send again.
+    let (waiting, _) = s.inbox(&td[0], 10, now, 86_400).await.unwrap();
+    s.ack(&td[0], &[waiting[0].id]).await.unwrap();
+    let m = message((&a, &ad[0]), &t, "a3", &[&td[0]], now, 86_400);
+    assert_eq!(
+        s.deposit(quota(m)).await.unwrap().delivered_to,
+        [td[0].clone()]
+    );
 }

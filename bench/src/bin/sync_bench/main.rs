@@ -7,8 +7,10 @@
 //! scripts/pg.sh, then runs this). Or directly:
 //! `sync-bench --solace target/release/solace [--pg postgres://…] [--records 10000] [--seconds 10]`.
 
+mod faults;
 mod first_sync;
 mod load;
+mod message_faults;
 mod message_rtt;
 mod server;
 
@@ -20,6 +22,7 @@ struct Args {
     records: usize,
     seconds: u64,
     clients: usize,
+    fault_messages: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -29,6 +32,7 @@ fn parse_args() -> Result<Args, String> {
         records: 10_000,
         seconds: 10,
         clients: 16,
+        fault_messages: 10_000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -51,8 +55,13 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| "--clients needs a number")?
             }
+            "--fault-messages" => {
+                args.fault_messages = value("--fault-messages")?
+                    .parse()
+                    .map_err(|_| "--fault-messages needs a number")?
+            }
             "-h" | "--help" => {
-                println!("usage: sync-bench --solace PATH [--pg URL] [--records N] [--seconds S] [--clients C]");
+                println!("usage: sync-bench --solace PATH [--pg URL] [--records N] [--seconds S] [--clients C] [--fault-messages N]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
@@ -74,6 +83,11 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+/// Share of requests the proxy of the fault run disturbs.
+const FAULT_RATE: f64 = 0.05;
+/// Client–therapist pairs in the fault run (one waits out a backoff while others go on).
+const FAULT_PAIRS: usize = 20;
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
@@ -112,12 +126,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             r.p50_ms, r.p99_ms, r.samples
         ));
     }
-    for (name, database) in backends {
+    for (name, database) in &backends {
         eprintln!(
             "load: {name} server, {} clients for {} s …",
             args.clients, args.seconds
         );
-        let srv = server::Server::start(&args.solace, &database, tmp.path())?;
+        let srv = server::Server::start(&args.solace, database, tmp.path())?;
         let r = load::run(
             &srv.url,
             args.clients,
@@ -129,6 +143,32 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             r.requests_per_second, r.p50_ms, r.p99_ms, r.errors
         ));
     }
+    let mut fault_failed = false;
+    if args.fault_messages > 0 {
+        for (name, database) in &backends {
+            eprintln!(
+                "faults: {name} server, {} messages through a proxy disturbing {:.0}% of requests, one restart …",
+                args.fault_messages,
+                FAULT_RATE * 100.0
+            );
+            let dir = tmp.path().join(format!("faults-{name}"));
+            std::fs::create_dir_all(&dir)?;
+            let r = message_faults::run(
+                &args.solace,
+                database,
+                &dir,
+                args.fault_messages,
+                FAULT_PAIRS,
+                FAULT_RATE,
+            )
+            .map_err(|e| e.to_string())?;
+            fault_failed |= r.undecryptable > 0 || r.lost > 0 || r.duplicated > 0;
+            lines.push(format!(
+                "messages through faults, {name:<10} sent={} delivered={} undecryptable={} lost={} duplicated={} faults={} requests={} restarts={} ({:.0} s)   goal: 0 undecryptable, 0 lost, 0 duplicated",
+                r.sent, r.delivered, r.undecryptable, r.lost, r.duplicated, r.faults, r.requests, r.restarts, r.seconds
+            ));
+        }
+    }
     println!();
     println!(
         "Solace sync benchmark ({} clients, {} s per backend; load from a separate process)",
@@ -136,6 +176,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     for l in lines {
         println!("{l}");
+    }
+    if fault_failed {
+        return Err("messages were lost, duplicated or undecryptable under faults".into());
     }
     Ok(())
 }

@@ -220,6 +220,7 @@ mod tests {
             }),
             identity,
             one_time_key: None,
+            fallback_key: None,
         }
     }
 

@@ -297,9 +297,22 @@ pub fn queue_call_request(
     compose(store, peer, request_id, content, body, |_| Ok(()))
 }
 
-/// Applies a call answer to the request message (on both sides).
+/// Which call request an answer may change: one in the conversation with `peer`, sent by
+/// this account (`outgoing`) or by the peer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallSide<'a> {
+    /// The conversation.
+    pub peer: &'a str,
+    /// Whether the request was sent by this account.
+    pub outgoing: bool,
+}
+
+/// Applies a call answer to the request message (on both sides), only if the request is in
+/// the expected conversation and direction (a client cannot accept its own request); false
+/// when nothing was changed.
 pub(crate) fn apply_call_answer(
     store: &mut Store,
+    side: CallSide<'_>,
     request_id: &str,
     accepted: bool,
     room: Option<String>,
@@ -307,6 +320,9 @@ pub(crate) fn apply_call_answer(
     let Some((row, body)) = store.message(request_id)? else {
         return Ok(false);
     };
+    if row.peer_account != side.peer || row.outgoing != side.outgoing {
+        return Ok(false);
+    }
     let mut message = to_message(row, &body)?;
     let MessageContent::Call { state, .. } = &mut message.content else {
         return Ok(false);
@@ -344,7 +360,11 @@ pub fn answer_call(store: &mut Store, request_id: &str, accept: bool) -> Result<
     let id = new_message_id()?;
     let peer = message.peer_account.clone();
     store.atomically(|s| {
-        apply_call_answer(s, request_id, accept, room.clone())?;
+        let side = CallSide {
+            peer: &peer,
+            outgoing: false,
+        };
+        apply_call_answer(s, side, request_id, accept, room.clone())?;
         queue(
             s,
             &peer,

@@ -163,14 +163,22 @@ pub fn refresh_shares(store: &mut Store) -> Result<u32> {
     Ok(queued)
 }
 
-/// Stores (or replaces) an item shared with this account.
-pub(crate) fn store_shared(store: &mut Store, item: &SharedItem) -> Result<()> {
+/// Stores (or replaces) an item shared with this account, kept under its sharer (so a share
+/// update only ever touches that sharer's items). An update older than the version held is
+/// ignored (late deliveries never roll a share back); false when nothing was stored.
+pub(crate) fn store_shared(store: &mut Store, item: &SharedItem) -> Result<bool> {
+    let name = format!("{SHARED_IN_PREFIX}{}/{}", item.from_account, item.share_id);
+    // A held copy that does not open is replaced (a storage failure shows on the write).
+    if let Ok(Some(bytes)) = store.device_state(&name) {
+        let held: Option<SharedItem> = serde_json::from_slice(&bytes).ok();
+        if held.is_some_and(|h| h.updated_at > item.updated_at) {
+            return Ok(false);
+        }
+    }
     let bytes =
         serde_json::to_vec(item).map_err(|_| CoreError::MalformedRecord { kind: "share" })?;
-    store.put_device_state(
-        &format!("{SHARED_IN_PREFIX}{}/{}", item.from_account, item.share_id),
-        &bytes,
-    )
+    store.put_device_state(&name, &bytes)?;
+    Ok(true)
 }
 
 /// Drops an item whose sharer stopped sharing it.
@@ -182,7 +190,8 @@ pub(crate) fn drop_shared(store: &mut Store, from: &str, share_id: &str) -> Resu
 pub fn shared_with_me(store: &Store, peer: &str) -> Result<Vec<SharedItem>> {
     let mut items = Vec::new();
     for name in store.device_state_names(&format!("{SHARED_IN_PREFIX}{peer}/"))? {
-        if let Some(bytes) = store.device_state(&name)? {
+        // A held copy that does not open is replaced (a storage failure shows on the write).
+        if let Ok(Some(bytes)) = store.device_state(&name) {
             items.push(
                 serde_json::from_slice(&bytes)
                     .map_err(|_| CoreError::MalformedRecord { kind: "share" })?,

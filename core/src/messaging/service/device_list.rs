@@ -150,5 +150,6 @@ fn upload(p: &Published<'_>, list: Option<m::WireDeviceList>) -> m::DeviceKeysUp
         one_time_keys: Vec::new(),
         account_signature: Some(p.signature.clone()),
         device_list: list,
+        fallback_key: None,
     }
 }

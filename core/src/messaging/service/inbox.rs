@@ -18,6 +18,19 @@ use crate::sync::StoreCell;
 
 use super::{me, raise_status, InboxReport, Me, Messenger, INBOX_PAGE};
 
+/// How far ahead of this device's clock an incoming send time may be (5 minutes); later times
+/// are clamped, so a peer cannot pin its messages (or a share) to the top of a conversation.
+pub(crate) const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1000;
+
+/// Applies a receipt only to an outgoing message of the conversation with `peer` (a peer
+/// cannot mark messages of another conversation delivered or read).
+fn apply_receipt(store: &mut Store, peer: &str, id: &str, to: MessageStatus) -> Result<()> {
+    match store.message(id)? {
+        Some((row, _)) if row.peer_account == peer && row.outgoing => raise_status(store, id, to),
+        _ => Ok(()),
+    }
+}
+
 impl Messenger<'_> {
     /// Takes in every waiting message: decrypt, store and save the session in one transaction,
     /// then acknowledge. A message that is the peer's fault (tampered, replayed, malformed,
@@ -39,9 +52,13 @@ impl Messenger<'_> {
         let mut held: HashSet<u64> = HashSet::new();
         let mut refreshed: HashSet<String> = HashSet::new();
         loop {
-            let inbox = self
+            let mut inbox = self
                 .transport
                 .inbox(&me.token, &m::InboxRequest { limit: INBOX_PAGE })?;
+            // Oldest first, whatever order the page came in: a ratchet keeps only a few dozen
+            // skipped message keys, so a page taken in newest first would leave the oldest
+            // messages of a long session undecryptable.
+            inbox.messages.sort_by_key(|message| message.id);
             let mut acks = Vec::new();
             for message in &inbox.messages {
                 if cell.with(|s| s.inbound_seen(&message.sender_key, &message.client_message_id))? {
@@ -136,6 +153,7 @@ impl Messenger<'_> {
             &me.token,
             &m::ClaimRequest {
                 account_id: account.clone(),
+                need_keys_for: Some(Vec::new()),
             },
         )?;
         let checked = cell.with(|store| {
@@ -213,7 +231,10 @@ fn take_in(
         body: message.body.clone(),
     };
     let plain = DeviceVault::decrypt_from(store, account, &message.sender_key, &wire)?;
-    let payload = Payload::decode(&plain)?;
+    let mut payload = Payload::decode(&plain)?;
+    payload.sent_at = payload
+        .sent_at
+        .min(local::now_ms().saturating_add(MAX_CLOCK_AHEAD_MS));
     let misrouted = || CoreError::PeerMessage(PeerMessageError::Misrouted);
     if payload.from != message.sender_account || payload.id != message.client_message_id {
         return Err(misrouted());
@@ -270,8 +291,15 @@ fn take_in(
             accepted,
             room,
         } => {
-            local::apply_call_answer(store, request_id, *accepted, room.clone())?;
-            visible = !own_copy;
+            // From the peer: an answer to a request this account sent; from this account's
+            // other device: its answer to the peer's request. Nothing else is touched.
+            let request = local::CallSide {
+                peer: &peer,
+                outgoing: !own_copy,
+            };
+            visible =
+                local::apply_call_answer(store, request, request_id, *accepted, room.clone())?
+                    && !own_copy;
         }
         Body::Receipt { ids, status } => {
             if !own_copy {
@@ -280,7 +308,7 @@ fn take_in(
                     ReceiptKind::Read => MessageStatus::Read,
                 };
                 for id in ids {
-                    raise_status(store, id, to)?;
+                    apply_receipt(store, &peer, id, to)?;
                 }
             }
         }
@@ -291,7 +319,7 @@ fn take_in(
             content,
         } => {
             if !own_copy {
-                local::store_shared(
+                visible = local::store_shared(
                     store,
                     &SharedItem {
                         share_id: share_id.clone(),
@@ -302,7 +330,6 @@ fn take_in(
                         updated_at: payload.sent_at,
                     },
                 )?;
-                visible = true;
             }
         }
         Body::Unshare { share_id } => {
@@ -334,3 +361,7 @@ fn take_in(
     }
     Ok((visible && !own_copy).then_some(peer))
 }
+
+#[cfg(test)]
+#[path = "inbox_tests.rs"]
+mod tests;

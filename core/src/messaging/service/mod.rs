@@ -8,6 +8,7 @@
 //! Links, keys and calls are here; the outbox side (flush, deliver) is in `outbox`, the inbox
 //! side (receive, take in, acknowledge) in `inbox`.
 
+mod claims;
 mod device_list;
 mod inbox;
 mod outbox;
@@ -48,6 +49,10 @@ pub struct OutboxReport {
     /// Conversations (peer account ids) where a new signed device of the other person
     /// appeared (the conversation shows "<name> added a device").
     pub added_devices: Vec<String>,
+    /// Entries that some of the recipient's current devices hold and some could not be
+    /// reached yet (no session and no key): still queued (counted in `waiting` too) for those
+    /// devices, and shown as queued, not sent.
+    pub incomplete: u32,
 }
 
 /// What taking in the mailbox did.
@@ -184,11 +189,13 @@ impl<'a> Messenger<'a> {
         )
     }
 
-    /// Publishes this device's identity, signed by the account identity, and tops its
-    /// one-time keys up to the target. Returns how many unclaimed one-time keys the server
-    /// holds now. An account registered before identities existed gets one here, from the
-    /// first device that finds none of its other devices signed (a device that finds one
-    /// signed waits for record sync to bring the identity, and publishes unsigned till then).
+    /// Publishes this device's identity, signed by the account identity, tops its one-time
+    /// keys up to the target and, when the server holds none, a signed fallback key (so peers
+    /// can still start a session once the one-time keys are drained). Returns how many
+    /// unclaimed one-time keys the server holds now. An account registered before identities
+    /// existed gets one here, from the first device that finds none of its other devices
+    /// signed (a device that finds one signed waits for record sync to bring the identity,
+    /// and publishes unsigned till then).
     pub fn publish_device_keys(&self, cell: &dyn StoreCell) -> Result<u32> {
         let (me, mut account, owner) =
             cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?, AccountIdentity::load(s)?)))?;
@@ -201,6 +208,7 @@ impl<'a> Messenger<'a> {
                         &me.token,
                         &m::ClaimRequest {
                             account_id: me.account_id.clone(),
+                            need_keys_for: Some(Vec::new()),
                         },
                     )?
                     .devices;
@@ -233,6 +241,7 @@ impl<'a> Messenger<'a> {
                 one_time_keys: Vec::new(),
                 account_signature: account_signature.clone(),
                 device_list: None,
+                fallback_key: None,
             },
         )?;
         if let (Some(owner), Some(signature)) = (&owner, &account_signature) {
@@ -244,11 +253,20 @@ impl<'a> Messenger<'a> {
             };
             self.stay_listed(cell, &published, count.device_list.clone())?;
         }
-        if count.one_time_keys >= ONE_TIME_KEY_TARGET / 2 {
+        let low = count.one_time_keys < ONE_TIME_KEY_TARGET / 2;
+        if !low && count.fallback_key {
             return Ok(count.one_time_keys);
         }
-        let fresh =
-            account.publish_one_time_keys((ONE_TIME_KEY_TARGET - count.one_time_keys) as usize);
+        let fresh = if low {
+            account.publish_one_time_keys((ONE_TIME_KEY_TARGET - count.one_time_keys) as usize)
+        } else {
+            Vec::new()
+        };
+        let fallback = if count.fallback_key {
+            None
+        } else {
+            account.publish_fallback_key()
+        };
         // Saved before upload: keys the server has must be keys this device can still open.
         cell.with(|s| DeviceVault::save_account(s, &account))?;
         let upload = m::DeviceKeysUpload {
@@ -262,6 +280,10 @@ impl<'a> Messenger<'a> {
                 .collect(),
             account_signature,
             device_list: None,
+            fallback_key: fallback.map(|k| m::WireOneTimeKey {
+                key: k.key,
+                signature: k.signature,
+            }),
         };
         Ok(self
             .transport
@@ -305,17 +327,32 @@ impl<'a> Messenger<'a> {
         cell.with(|s| local::queue_call_request(s, therapist_id, &begin.to_rfc3339(), minutes))
     }
 
-    /// One messaging round: links, keys, share updates, then the mailbox, then the outbox.
+    /// One messaging round: links, keys, share updates, then the mailbox, then the peers'
+    /// device lists (dropping sessions with revoked devices), then the outbox.
     pub fn sync(&self, cell: &dyn StoreCell) -> Result<(InboxReport, OutboxReport)> {
         crate::sync::session::refresh_if_due_shared(
             cell,
             |t| self.transport.refresh_session(t),
             crate::sync::session::unix_now(),
         )?;
-        self.links(cell)?;
+        let links = self.links(cell)?;
         self.publish_device_keys(cell)?;
         cell.with(local::refresh_shares)?;
         let inbox = self.receive(cell)?;
+        // After taking in what they sent: sessions with revoked devices go.
+        let me = me_in(cell)?;
+        let peers: Vec<String> = links
+            .iter()
+            .filter(|l| l.state == m::LinkState::Active)
+            .map(|l| {
+                if l.client_id == me.account_id {
+                    l.therapist_id.clone()
+                } else {
+                    l.client_id.clone()
+                }
+            })
+            .collect();
+        self.forget_revoked_devices(cell, &me, &peers)?;
         let outbox = self.flush_outbox(cell)?;
         Ok((inbox, outbox))
     }

@@ -1,18 +1,24 @@
 //! The outbox side of [`Messenger`]: flushing due entries in order per conversation and
 //! delivering each payload to every device of the peer and of this account.
+//!
+//! An entry is done ("sent") only when every current device of its recipients holds it. The
+//! devices that already do are kept (sealed, device-local) per entry, so a retry goes only to
+//! the rest; a device that could not be reached yet (no session and no key) keeps the entry
+//! queued, retried with backoff, without holding back the conversation.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use solace_protocol::messaging as m;
 
 use crate::error::{CoreError, IdentityError, Result, TransportError};
-use crate::messaging::identity::{self, pins, AccountIdentity, PeerIdentity};
+use crate::messaging::identity::AccountIdentity;
 use crate::messaging::local::now_ms;
 use crate::messaging::model::MessageStatus;
 use crate::messaging::olm::{DeviceCrypto, SignedOneTimeKey};
 use crate::messaging::outbox::{self, Failure};
 use crate::messaging::payload::{Body, Payload};
 use crate::messaging::DeviceVault;
+use crate::store::Store;
 use crate::sync::StoreCell;
 
 use super::{device_keys, me, raise_status, Me, Messenger, OutboxReport};
@@ -20,12 +26,46 @@ use super::{device_keys, me, raise_status, Me, Messenger, OutboxReport};
 /// What one outbox flush reuses across its entries: this device's Olm account (encrypting
 /// does not change it), this account's identity key, the signed devices claimed per account
 /// so far, and what the device checks found (for the report).
-struct FlushRound {
+pub(super) struct FlushRound {
     account: DeviceCrypto,
-    own_key: Option<String>,
-    devices: HashMap<String, Vec<m::ClaimedDevice>>,
-    refused: BTreeSet<String>,
-    added: BTreeSet<String>,
+    /// This account's identity key (`None` until record sync brings it: no copies to self).
+    pub(super) own_key: Option<String>,
+    /// Devices per account signed by its pinned identity, with the keys claimed for them not
+    /// used yet.
+    pub(super) devices: HashMap<String, Vec<m::ClaimedDevice>>,
+    /// Accounts where a listed device was not signed by the pinned identity.
+    pub(super) refused: BTreeSet<String>,
+    /// Accounts where a new signed device appeared.
+    pub(super) added: BTreeSet<String>,
+}
+
+impl FlushRound {
+    /// The claimed keys of `target`'s devices were used: later payloads reuse the sessions.
+    fn keys_used(&mut self, target: &str) {
+        if let Some(list) = self.devices.get_mut(target) {
+            for d in list {
+                d.one_time_key = None;
+                d.fallback_key = None;
+            }
+        }
+    }
+}
+
+/// Where the devices that already hold an outbox entry are kept.
+fn delivered_state(client_message_id: &str) -> String {
+    format!("outbox/delivered/{client_message_id}")
+}
+
+/// The devices that already hold the entry (empty when none, or when the list does not open:
+/// the server keeps one copy per device, so sending again is harmless).
+fn delivered_to(store: &Store, client_message_id: &str) -> Result<HashSet<String>> {
+    Ok(
+        match store.device_state(&delivered_state(client_message_id)) {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            Ok(None) | Err(CoreError::Crypto(_)) => HashSet::new(),
+            Err(other) => return Err(other),
+        },
+    )
 }
 
 impl Messenger<'_> {
@@ -70,14 +110,28 @@ impl Messenger<'_> {
                 &payload,
                 &mut round,
             ) {
-                Ok(()) => {
+                Ok(missing) if missing.is_empty() => {
                     cell.with(|store| {
                         store.atomically(|s| {
                             s.outbox_done(row.seq)?;
+                            s.delete_device_state(&delivered_state(&row.client_message_id))?;
                             raise_status(s, &row.client_message_id, MessageStatus::Sent)
                         })
                     })?;
                     report.sent += 1;
+                }
+                Ok(_missing) => {
+                    // Some devices hold it, some could not be reached yet: it stays queued
+                    // (never wedged) for those, and later entries of the conversation go on.
+                    let (attempts, next, _) = outbox::after_failure(
+                        row.attempts,
+                        Failure::Transient,
+                        now,
+                        outbox::random_jitter(),
+                    );
+                    cell.with(|s| s.outbox_failed(row.seq, attempts, next, false))?;
+                    report.waiting += 1;
+                    report.incomplete += 1;
                 }
                 // The identity changed: nothing was sent and nothing counts as a failed
                 // attempt; the entry stays queued until the person accepts the change.
@@ -122,8 +176,10 @@ impl Messenger<'_> {
         Ok(report)
     }
 
-    /// Encrypts one payload for every device of the peer and this account's other devices,
-    /// and deposits it. Idempotent on the server by client message id.
+    /// Encrypts one payload for every device of the peer and this account's other devices
+    /// that does not hold it yet, and deposits it. Idempotent on the server by client message
+    /// id. Returns the current devices that could not be reached yet (no session and no key,
+    /// or keys that do not verify): the entry stays queued for them.
     fn deliver(
         &self,
         cell: &dyn StoreCell,
@@ -132,7 +188,7 @@ impl Messenger<'_> {
         client_message_id: &str,
         payload: &[u8],
         round: &mut FlushRound,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         let copies_to_self = !matches!(
             Payload::decode(payload)
                 .map_err(|_| CoreError::MalformedRecord {
@@ -145,76 +201,35 @@ impl Messenger<'_> {
         if copies_to_self && peer != me.account_id {
             targets.push(me.account_id.clone());
         }
-        let FlushRound {
-            account,
-            own_key,
-            devices,
-            refused,
-            added,
-        } = round;
-        let account = &*account;
-        let sender_key = account.keys().curve25519;
+        let sender_key = round.account.keys().curve25519;
+        let mut delivered = cell.with(|s| delivered_to(s, client_message_id))?;
+        let mut missing = Vec::new();
         for target in targets {
-            let own = target == me.account_id;
-            if !devices.contains_key(&target) {
-                // Our own devices count only under our own identity: none yet, no copies.
-                let own_key = match (own, own_key.as_deref()) {
-                    (true, None) => continue,
-                    (true, Some(key)) => Some(key),
-                    (false, _) => None,
-                };
-                if !own
-                    && cell
-                        .with(|s| PeerIdentity::load(s, &target))?
-                        .pending
-                        .is_some()
-                {
-                    return Err(CoreError::Identity(IdentityError::Changed));
+            let list = self.current_devices(cell, me, &target, round)?;
+            if list.is_empty() && target == peer && peer != me.account_id {
+                if round.refused.contains(&target) {
+                    return Err(CoreError::Identity(IdentityError::NoSignedDevice));
                 }
-                let claimed = self.transport.claim_keys(
-                    &me.token,
-                    &m::ClaimRequest {
-                        account_id: target.clone(),
-                    },
-                )?;
-                let checked = cell.with(|store| {
-                    store.atomically(|s| {
-                        let mut state = PeerIdentity::load(s, &target)?;
-                        let checked = pins::check_devices(
-                            &mut state,
-                            &target,
-                            own_key,
-                            claimed.devices.clone(),
-                            claimed.device_list.as_ref(),
-                        );
-                        // Saved whatever the outcome: a pending change must stick.
-                        state.save(s, &target)?;
-                        if matches!(&checked, Ok(c) if !own && !c.added.is_empty()) {
-                            identity::status::note_added_device(s, &target)?;
-                        }
-                        Ok(checked)
-                    })
-                })??;
-                if checked.refused > 0 {
-                    refused.insert(target.clone());
-                }
-                if !checked.added.is_empty() && !own {
-                    added.insert(target.clone());
-                }
-                devices.insert(target.clone(), checked.accepted);
+                return Err(no_devices());
             }
-            let list = devices
-                .get_mut(&target)
-                .map(std::mem::take)
-                .unwrap_or_default();
-            let envelopes = cell.with(|store| {
+            let pending: Vec<&m::ClaimedDevice> = list
+                .iter()
+                .filter(|d| !delivered.contains(&d.device_id))
+                .collect();
+            if pending.is_empty() {
+                continue;
+            }
+            let account = &round.account;
+            let (envelopes, unreached) = cell.with(|store| {
                 store.atomically(|s| {
                     let mut envelopes = Vec::new();
-                    for device in &list {
-                        if device.device_id == me.device_id {
-                            continue;
-                        }
-                        let otk = device.one_time_key.as_ref().map(|k| SignedOneTimeKey {
+                    let mut unreached = Vec::new();
+                    for device in &pending {
+                        let key = device
+                            .one_time_key
+                            .as_ref()
+                            .or(device.fallback_key.as_ref());
+                        let key = key.map(|k| SignedOneTimeKey {
                             key: k.key.clone(),
                             signature: k.signature.clone(),
                         });
@@ -222,52 +237,62 @@ impl Messenger<'_> {
                             s,
                             account,
                             &device_keys(&device.identity),
-                            otk.as_ref(),
+                            key.as_ref(),
                             payload,
                         );
                         // A device whose keys don't verify is skipped, not fatal for the others.
-                        if let Ok(Some(message)) = sealed {
-                            envelopes.push(m::OutgoingEnvelope {
+                        match sealed {
+                            Ok(Some(message)) => envelopes.push(m::OutgoingEnvelope {
                                 device_id: device.device_id.clone(),
                                 kind: message.kind,
                                 body: message.body,
-                            });
+                            }),
+                            _ => unreached.push(device.device_id.clone()),
                         }
                     }
-                    Ok(envelopes)
+                    Ok((envelopes, unreached))
                 })
             })?;
-            // The one-time keys were used; later payloads in this round reuse the sessions.
-            let reusable = list
-                .into_iter()
-                .map(|mut d| {
-                    d.one_time_key = None;
-                    d
-                })
-                .collect();
-            devices.insert(target.clone(), reusable);
+            round.keys_used(&target);
             if envelopes.is_empty() {
-                if target == peer && peer != me.account_id && refused.contains(&target) {
-                    return Err(CoreError::Identity(IdentityError::NoSignedDevice));
+                // Nothing could be sealed for anyone of the peer yet: a refusal, as before.
+                if target == peer && peer != me.account_id && delivered.is_empty() {
+                    if round.refused.contains(&target) {
+                        return Err(CoreError::Identity(IdentityError::NoSignedDevice));
+                    }
+                    return Err(no_devices());
                 }
-                if target == peer && peer != me.account_id {
-                    return Err(CoreError::Transport(TransportError::Rejected {
-                        code: "no_devices".into(),
-                        message: "the recipient has no device ready for messages yet".into(),
-                    }));
-                }
+                missing.extend(unreached);
                 continue;
             }
-            self.transport.send(
+            let answer = self.transport.send(
                 &me.token,
                 &m::SendRequest {
-                    recipient_account: target,
+                    recipient_account: target.clone(),
                     client_message_id: client_message_id.to_owned(),
                     sender_key: sender_key.clone(),
                     envelopes,
                 },
             )?;
+            if !answer.skipped.is_empty() {
+                // Revoked (or unknown) meanwhile: not a current device; list again next time.
+                round.devices.remove(&target);
+            }
+            delivered.extend(answer.delivered_to);
+            let bytes = serde_json::to_vec(&delivered).map_err(|_| CoreError::MalformedRecord {
+                kind: "outbox entry",
+            })?;
+            cell.with(|s| s.put_device_state(&delivered_state(client_message_id), &bytes))?;
+            missing.extend(unreached);
         }
-        Ok(())
+        Ok(missing)
     }
+}
+
+/// The peer has no device that can take messages yet.
+fn no_devices() -> CoreError {
+    CoreError::Transport(TransportError::Rejected {
+        code: "no_devices".into(),
+        message: "the recipient has no device ready for messages yet".into(),
+    })
 }

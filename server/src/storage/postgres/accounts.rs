@@ -95,6 +95,7 @@ pub(super) async fn revoke_in(
             "DELETE FROM tokens WHERE device_id = $1",
             "DELETE FROM mailbox WHERE recipient_device = $1",
             "DELETE FROM one_time_keys WHERE device_id = $1",
+            "DELETE FROM fallback_keys WHERE device_id = $1",
             "DELETE FROM device_identities WHERE device_id = $1",
         ] {
             tx.execute(sql, &[&device_id]).await.map_err(pg_err)?;

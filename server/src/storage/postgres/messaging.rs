@@ -154,7 +154,8 @@ impl MessagingStore for PostgresStorage {
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
         account_signature: Option<&WireDeviceSignature>,
-    ) -> StorageResult<u32> {
+        fallback_key: Option<&WireOneTimeKey>,
+    ) -> StorageResult<KeyCount> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
         // FOR SHARE: a concurrent revocation waits for this transaction (and then deletes
@@ -222,8 +223,29 @@ impl MessagingStore for PostgresStorage {
                 .await
                 .map_err(pg_err)? as i64;
         }
+        if let Some(k) = fallback_key {
+            tx.execute(
+                "INSERT INTO fallback_keys (device_id, key, signature) VALUES ($1, $2, $3)
+                 ON CONFLICT (device_id) DO UPDATE SET key = excluded.key, signature = excluded.signature",
+                &[&device_id, &k.key, &k.signature],
+            )
+            .await
+            .map_err(pg_err)?;
+        }
+        let has_fallback: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM fallback_keys WHERE device_id = $1)",
+                &[&device_id],
+            )
+            .await
+            .map_err(pg_err)?
+            .get(0);
         tx.commit().await.map_err(pg_err)?;
-        Ok(count(held))
+        Ok(KeyCount {
+            one_time_keys: count(held),
+            fallback_key: has_fallback,
+            device_list: None,
+        })
     }
 
     async fn put_device_list(
@@ -271,6 +293,7 @@ impl MessagingStore for PostgresStorage {
         &self,
         account_id: &str,
         exclude_device: Option<&str>,
+        need: Option<&[String]>,
     ) -> StorageResult<Vec<ClaimedDevice>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
@@ -294,10 +317,35 @@ impl MessagingStore for PostgresStorage {
             )
             .await
             .map_err(pg_err)?;
+        let fallback = tx
+            .prepare_cached("SELECT key, signature FROM fallback_keys WHERE device_id = $1")
+            .await
+            .map_err(pg_err)?;
         let mut claimed = Vec::with_capacity(devices.len());
         for d in &devices {
             let device_id: String = d.get(0);
             if exclude_device == Some(device_id.as_str()) {
+                continue;
+            }
+            let identity = WireIdentity {
+                curve25519: d.get(1),
+                ed25519: d.get(2),
+            };
+            let account_signature = d
+                .get::<_, Option<String>>(3)
+                .zip(d.get::<_, Option<String>>(4))
+                .map(|(account_key, signature)| WireDeviceSignature {
+                    account_key,
+                    signature,
+                });
+            if need.is_some_and(|n| !n.contains(&device_id)) {
+                claimed.push(ClaimedDevice {
+                    device_id,
+                    identity,
+                    one_time_key: None,
+                    account_signature,
+                    fallback_key: None,
+                });
                 continue;
             }
             let key = tx
@@ -308,24 +356,43 @@ impl MessagingStore for PostgresStorage {
                     key: r.get(0),
                     signature: r.get(1),
                 });
+            let fallback_key = match key {
+                Some(_) => None,
+                None => tx
+                    .query_opt(&fallback, &[&device_id])
+                    .await
+                    .map_err(pg_err)?
+                    .map(|r| WireOneTimeKey {
+                        key: r.get(0),
+                        signature: r.get(1),
+                    }),
+            };
             claimed.push(ClaimedDevice {
                 device_id,
-                identity: WireIdentity {
-                    curve25519: d.get(1),
-                    ed25519: d.get(2),
-                },
+                identity,
                 one_time_key: key,
-                account_signature: d
-                    .get::<_, Option<String>>(3)
-                    .zip(d.get::<_, Option<String>>(4))
-                    .map(|(account_key, signature)| WireDeviceSignature {
-                        account_key,
-                        signature,
-                    }),
+                account_signature,
+                fallback_key,
             });
         }
         tx.commit().await.map_err(pg_err)?;
         Ok(claimed)
+    }
+
+    async fn device_identity(&self, device_id: &str) -> StorageResult<Option<WireIdentity>> {
+        Ok(self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT curve25519, ed25519 FROM device_identities WHERE device_id = $1",
+                &[&device_id],
+            )
+            .await
+            .map_err(pg_err)?
+            .map(|r| WireIdentity {
+                curve25519: r.get(0),
+                ed25519: r.get(1),
+            }))
     }
 
     async fn deposit(&self, m: NewMessage) -> StorageResult<DepositOutcome> {
@@ -369,6 +436,12 @@ impl MessagingStore for PostgresStorage {
             .prepare_cached("SELECT COUNT(*) FROM mailbox WHERE recipient_device = $1")
             .await
             .map_err(pg_err)?;
+        let from_sender = tx
+            .prepare_cached(
+                "SELECT COUNT(*) FROM mailbox WHERE recipient_device = $1 AND sender_account = $2",
+            )
+            .await
+            .map_err(pg_err)?;
         let insert = tx
             .prepare_cached(
                 "INSERT INTO mailbox (recipient_device, sender_account, sender_device, sender_key, client_message_id, kind, body, received_at)
@@ -404,6 +477,14 @@ impl MessagingStore for PostgresStorage {
                 .get(0);
             if held >= i64::from(m.mailbox_cap) {
                 return Err(StorageError::MailboxFull);
+            }
+            let sent: i64 = tx
+                .query_one(&from_sender, &[&e.device_id, &m.sender_account])
+                .await
+                .map_err(pg_err)?
+                .get(0);
+            if sent >= i64::from(m.sender_cap) {
+                return Err(StorageError::SenderQuotaFull);
             }
             tx.execute(
                 &insert,

@@ -10,8 +10,8 @@ use std::collections::HashSet;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, LinkState, TherapistProfile, WireDeviceList, WireDeviceSignature,
-    WireIdentity, WireOneTimeKey, MAX_ONE_TIME_KEYS,
+    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireDeviceList,
+    WireDeviceSignature, WireIdentity, WireOneTimeKey, MAX_ONE_TIME_KEYS,
 };
 use solace_protocol::push_rule::next_last;
 use tokio_postgres::NoTls;
@@ -67,6 +67,11 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BY
     ALTER TABLE device_identities ADD COLUMN account_signature TEXT;
     CREATE TABLE device_lists (account_id TEXT PRIMARY KEY, version BIGINT NOT NULL,
         list TEXT NOT NULL);",
+    // 6: one signed fallback key per device (replaced on upload, never consumed by a claim),
+    // and the index behind the per-sender mailbox quota.
+    "CREATE TABLE fallback_keys (device_id TEXT PRIMARY KEY, key TEXT NOT NULL,
+        signature TEXT NOT NULL);
+    CREATE INDEX mailbox_by_sender ON mailbox (recipient_device, sender_account);",
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {

@@ -101,6 +101,7 @@ fn revoke_in(tx: &Connection, account_id: &str, device_id: &str) -> rusqlite::Re
             "DELETE FROM tokens WHERE device_id = ?1",
             "DELETE FROM mailbox WHERE recipient_device = ?1",
             "DELETE FROM one_time_keys WHERE device_id = ?1",
+            "DELETE FROM fallback_keys WHERE device_id = ?1",
             "DELETE FROM device_identities WHERE device_id = ?1",
         ] {
             tx.execute(sql, [device_id])?;

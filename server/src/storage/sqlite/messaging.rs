@@ -137,10 +137,12 @@ impl MessagingStore for SqliteStorage {
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
         account_signature: Option<&WireDeviceSignature>,
-    ) -> StorageResult<u32> {
+        fallback_key: Option<&WireOneTimeKey>,
+    ) -> StorageResult<KeyCount> {
         let (account_id, device_id) = (account_id.to_owned(), device_id.to_owned());
         let (identity, keys) = (identity.clone(), one_time_keys.to_vec());
         let signed = account_signature.cloned();
+        let fallback = fallback_key.cloned();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let live: bool = tx.query_row(
@@ -182,8 +184,20 @@ impl MessagingStore for SqliteStorage {
                     .prepare_cached("INSERT OR IGNORE INTO one_time_keys (device_id, key, signature) VALUES (?1, ?2, ?3)")?
                     .execute(params![device_id, k.key, k.signature])? as i64;
             }
+            if let Some(k) = &fallback {
+                tx.execute(
+                    "INSERT INTO fallback_keys (device_id, key, signature) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (device_id) DO UPDATE SET key = excluded.key, signature = excluded.signature",
+                    params![device_id, k.key, k.signature],
+                )?;
+            }
+            let has_fallback: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM fallback_keys WHERE device_id = ?1)",
+                [&device_id],
+                |r| r.get(0),
+            )?;
             tx.commit()?;
-            Ok(Ok(count(held)))
+            Ok(Ok(KeyCount { one_time_keys: count(held), fallback_key: has_fallback, device_list: None }))
         })
         .await?
     }
@@ -233,9 +247,11 @@ impl MessagingStore for SqliteStorage {
         &self,
         account_id: &str,
         exclude_device: Option<&str>,
+        need: Option<&[String]>,
     ) -> StorageResult<Vec<ClaimedDevice>> {
         let account_id = account_id.to_owned();
         let exclude = exclude_device.map(str::to_owned);
+        let need: Option<Vec<String>> = need.map(<[String]>::to_vec);
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             type Row = (String, WireIdentity, Option<WireDeviceSignature>);
@@ -261,6 +277,16 @@ impl MessagingStore for SqliteStorage {
                 if exclude.as_deref() == Some(device_id.as_str()) {
                     continue;
                 }
+                if need.as_ref().is_some_and(|n| !n.contains(&device_id)) {
+                    claimed.push(ClaimedDevice {
+                        device_id,
+                        identity,
+                        one_time_key: None,
+                        account_signature,
+                        fallback_key: None,
+                    });
+                    continue;
+                }
                 let key: Option<(i64, WireOneTimeKey)> = tx
                     .prepare_cached(
                         "SELECT id, key, signature FROM one_time_keys WHERE device_id = ?1 ORDER BY id LIMIT 1",
@@ -269,18 +295,46 @@ impl MessagingStore for SqliteStorage {
                         Ok((r.get(0)?, WireOneTimeKey { key: r.get(1)?, signature: r.get(2)? }))
                     })
                     .optional()?;
-                if let Some((id, _)) = &key {
-                    tx.execute("DELETE FROM one_time_keys WHERE id = ?1", [id])?;
-                }
+                let fallback_key = match &key {
+                    Some((id, _)) => {
+                        tx.execute("DELETE FROM one_time_keys WHERE id = ?1", [id])?;
+                        None
+                    }
+                    None => tx
+                        .prepare_cached("SELECT key, signature FROM fallback_keys WHERE device_id = ?1")?
+                        .query_row([&device_id], |r| {
+                            Ok(WireOneTimeKey { key: r.get(0)?, signature: r.get(1)? })
+                        })
+                        .optional()?,
+                };
                 claimed.push(ClaimedDevice {
                     device_id,
                     identity,
                     one_time_key: key.map(|(_, k)| k),
                     account_signature,
+                    fallback_key,
                 });
             }
             tx.commit()?;
             Ok(claimed)
+        })
+        .await
+    }
+
+    async fn device_identity(&self, device_id: &str) -> StorageResult<Option<WireIdentity>> {
+        let device_id = device_id.to_owned();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT curve25519, ed25519 FROM device_identities WHERE device_id = ?1",
+                [device_id],
+                |r| {
+                    Ok(WireIdentity {
+                        curve25519: r.get(0)?,
+                        ed25519: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
         })
         .await
     }
@@ -316,6 +370,14 @@ impl MessagingStore for SqliteStorage {
                     .query_row([&e.device_id], |r| r.get(0))?;
                 if waiting >= i64::from(m.mailbox_cap) {
                     return Ok(Err(StorageError::MailboxFull));
+                }
+                let from_sender: i64 = tx
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM mailbox WHERE recipient_device = ?1 AND sender_account = ?2",
+                    )?
+                    .query_row(params![e.device_id, m.sender_account], |r| r.get(0))?;
+                if from_sender >= i64::from(m.sender_cap) {
+                    return Ok(Err(StorageError::SenderQuotaFull));
                 }
                 tx.prepare_cached(
                     "INSERT INTO mailbox (recipient_device, sender_account, sender_device, sender_key, client_message_id, kind, body, received_at)

@@ -1,0 +1,157 @@
+//! Which devices a message goes to, and keys only where they are needed: a peer account's
+//! devices are listed without taking keys, this device's sessions are checked, and one-time
+//! keys (or, once those run out, the device's signed fallback key) are claimed only for the
+//! devices without a session. Devices that left the list (revoked) lose their sessions here.
+
+use solace_protocol::messaging as m;
+
+use crate::error::{CoreError, IdentityError, Result};
+use crate::messaging::identity::{self, pins, PeerIdentity};
+use crate::messaging::DeviceVault;
+use crate::sync::StoreCell;
+
+use super::outbox::FlushRound;
+use super::{Me, Messenger};
+
+impl Messenger<'_> {
+    /// The current devices of `target` (this device left out), each device without a session
+    /// carrying a claimed key when the server had one. Cached for the flush round; the keys
+    /// are handed out once ([`FlushRound::keys_used`]).
+    pub(super) fn current_devices(
+        &self,
+        cell: &dyn StoreCell,
+        me: &Me,
+        target: &str,
+        round: &mut FlushRound,
+    ) -> Result<Vec<m::ClaimedDevice>> {
+        if let Some(list) = round.devices.get(target) {
+            return Ok(list.clone());
+        }
+        let own = target == me.account_id;
+        // Our own devices count only under our own identity: none yet, no copies.
+        let own_key = match (own, round.own_key.clone()) {
+            (true, None) => return Ok(Vec::new()),
+            (true, Some(key)) => Some(key),
+            (false, _) => None,
+        };
+        if !own
+            && cell
+                .with(|s| PeerIdentity::load(s, target))?
+                .pending
+                .is_some()
+        {
+            return Err(CoreError::Identity(IdentityError::Changed));
+        }
+        let (listed, device_list) = self.list_devices_with_list(cell, me, target)?;
+        // Only devices signed by the pinned identity (and named in its newest device list).
+        let checked = cell.with(|store| {
+            store.atomically(|s| {
+                let mut state = PeerIdentity::load(s, target)?;
+                let checked = pins::check_devices(
+                    &mut state,
+                    target,
+                    own_key.as_deref(),
+                    listed,
+                    device_list.as_ref(),
+                );
+                // Saved whatever the outcome: a pending change must stick.
+                state.save(s, target)?;
+                if matches!(&checked, Ok(c) if !own && !c.added.is_empty()) {
+                    identity::status::note_added_device(s, target)?;
+                }
+                Ok(checked)
+            })
+        })??;
+        if checked.refused > 0 {
+            round.refused.insert(target.to_owned());
+        }
+        if !checked.added.is_empty() && !own {
+            round.added.insert(target.to_owned());
+        }
+        let mut list = checked.accepted;
+        // A server that ignores `need_keys_for` (older) already took a key from every device.
+        let keys_given = list
+            .iter()
+            .any(|d| d.one_time_key.is_some() || d.fallback_key.is_some());
+        let need: Vec<String> = cell.with(|s| {
+            Ok(list
+                .iter()
+                .filter(|d| {
+                    matches!(DeviceVault::ratchets(s, &d.identity.curve25519), Ok(r) if r.is_empty())
+                })
+                .map(|d| d.device_id.clone())
+                .collect())
+        })?;
+        if !need.is_empty() && !keys_given {
+            let claimed = self
+                .transport
+                .claim_keys(
+                    &me.token,
+                    &m::ClaimRequest {
+                        account_id: target.to_owned(),
+                        need_keys_for: Some(need),
+                    },
+                )?
+                .devices;
+            for device in &mut list {
+                if let Some(c) = claimed.iter().find(|c| c.device_id == device.device_id) {
+                    device.one_time_key = c.one_time_key.clone();
+                    device.fallback_key = c.fallback_key.clone();
+                }
+            }
+        }
+        round.devices.insert(target.to_owned(), list.clone());
+        Ok(list)
+    }
+
+    /// Lists `target`'s devices without taking keys (this device left out) and drops the
+    /// local sessions with its devices that are no longer listed (revoked).
+    pub(super) fn list_devices(
+        &self,
+        cell: &dyn StoreCell,
+        me: &Me,
+        target: &str,
+    ) -> Result<Vec<m::ClaimedDevice>> {
+        Ok(self.list_devices_with_list(cell, me, target)?.0)
+    }
+
+    /// [`Self::list_devices`], with the account's signed device list as the server gave it.
+    fn list_devices_with_list(
+        &self,
+        cell: &dyn StoreCell,
+        me: &Me,
+        target: &str,
+    ) -> Result<(Vec<m::ClaimedDevice>, Option<m::WireDeviceList>)> {
+        let answer = self.transport.claim_keys(
+            &me.token,
+            &m::ClaimRequest {
+                account_id: target.to_owned(),
+                need_keys_for: Some(Vec::new()),
+            },
+        )?;
+        let list: Vec<m::ClaimedDevice> = answer
+            .devices
+            .into_iter()
+            .filter(|d| d.device_id != me.device_id)
+            .collect();
+        let current: Vec<String> = list.iter().map(|d| d.identity.curve25519.clone()).collect();
+        cell.with(|store| {
+            store.atomically(|s| DeviceVault::track_peer_devices(s, target, &current))
+        })?;
+        Ok((list, answer.device_list))
+    }
+
+    /// Lists the devices of every peer and of this account, dropping the sessions with
+    /// devices that were revoked since the last look (run at every messaging sync).
+    pub(super) fn forget_revoked_devices(
+        &self,
+        cell: &dyn StoreCell,
+        me: &Me,
+        peers: &[String],
+    ) -> Result<()> {
+        for peer in peers.iter().chain(std::iter::once(&me.account_id)) {
+            self.list_devices(cell, me, peer)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,289 @@
+//! Issue 13, mailbox side, end to end against a real `solace server` on SQLite and
+//! PostgreSQL: a linked peer drains a therapist's one-time keys and messages still flow
+//! through the signed fallback keys; keys are claimed only for devices without a session; a
+//! message is "sent" only once every current device of the recipient holds it (a device
+//! without keys keeps it queued, then gets it exactly once); a revoked device's sessions are
+//! dropped at the peer's next sync and it gets no new messages.
+
+use solace_core::crypto::kdf::KdfParams;
+use solace_core::messaging::{
+    local, DeviceVault, MailboxTransport, MessageContent, MessageStatus, Messenger,
+};
+use solace_core::sync::{self, Exclusive, HttpTransport, RevokeTarget, SyncBudget};
+use solace_core::Store;
+use solace_protocol::messaging as m;
+use solace_tests::{backends, TestServer};
+
+const PASS: &str = "velvet harbor pilgrim cactus";
+
+struct Person {
+    first: Store,
+    second: Store,
+    account: String,
+}
+
+fn device(server: &TestServer, dir: &std::path::Path, name: &str, n: u8) -> Store {
+    let t = HttpTransport::new(&server.url).unwrap();
+    sync::login_new_device(
+        &dir.join(format!("{name}-{n}")),
+        &t,
+        &server.url,
+        name,
+        PASS,
+        "tablet",
+        SyncBudget::unlimited(),
+    )
+    .unwrap()
+    .0
+}
+
+fn person(server: &TestServer, dir: &std::path::Path, name: &str) -> Person {
+    let t = HttpTransport::new(&server.url).unwrap();
+    let (mut first, _) =
+        Store::create(&dir.join(format!("{name}-1")), PASS, KdfParams::FLOOR).unwrap();
+    sync::register(&mut first, &t, &server.url, name, PASS, "phone").unwrap();
+    let second = device(server, dir, name, 2);
+    let account = first.sync_account().unwrap().unwrap().0.account_id;
+    Person {
+        first,
+        second,
+        account,
+    }
+}
+
+/// A therapist and a client, two devices each, linked, keys published on every device.
+fn linked_pair(server: &TestServer, dir: &std::path::Path) -> (Person, Person, HttpTransport) {
+    let t = HttpTransport::new(&server.url).unwrap();
+    let mut therapist = person(server, dir, "dr-lee");
+    let mut client = person(server, dir, "sam");
+    let msg = Messenger::new(&t);
+    let profile = m::TherapistProfile {
+        display_name: "Dr. Lee".into(),
+        bio: String::new(),
+        specialties: vec![],
+        approaches: vec![],
+        languages: vec![],
+        slots: vec![],
+    };
+    msg.publish_profile(&Exclusive::new(&mut therapist.first), &profile)
+        .unwrap();
+    let link = msg
+        .request_link(&Exclusive::new(&mut client.first), &therapist.account)
+        .unwrap();
+    msg.accept_link(&Exclusive::new(&mut therapist.first), &link.link_id)
+        .unwrap();
+    for store in [
+        &mut therapist.first,
+        &mut therapist.second,
+        &mut client.first,
+        &mut client.second,
+    ] {
+        msg.sync(&Exclusive::new(store)).unwrap();
+    }
+    (therapist, client, t)
+}
+
+fn token(store: &Store) -> String {
+    store.sync_account().unwrap().unwrap().1.to_string()
+}
+
+fn curve(store: &mut Store) -> String {
+    DeviceVault::account(store).unwrap().keys().curve25519
+}
+
+fn texts(store: &Store, peer: &str) -> Vec<(String, MessageStatus)> {
+    local::messages(store, peer)
+        .unwrap()
+        .into_iter()
+        .filter_map(|msg| match msg.content {
+            MessageContent::Text { text } => Some((text, msg.status)),
+            MessageContent::Call { .. } | MessageContent::Notice { .. } => None,
+        })
+        .collect()
+}
+
+/// The unclaimed one-time keys the server holds for the store's device (an identity-only
+/// upload answers with the count).
+fn key_count(t: &HttpTransport, store: &mut Store) -> m::KeyCount {
+    let keys = DeviceVault::account(store).unwrap().keys();
+    t.publish_keys(
+        &token(store),
+        &m::DeviceKeysUpload {
+            identity: m::WireIdentity {
+                curve25519: keys.curve25519,
+                ed25519: keys.ed25519,
+            },
+            one_time_keys: vec![],
+            account_signature: None,
+            device_list: None,
+            fallback_key: None,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn drained_one_time_keys_still_let_messages_flow_through_fallback_keys() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut therapist, mut client, t) = linked_pair(&server, dir.path());
+        let msg = Messenger::new(&t);
+        assert!(key_count(&t, &mut therapist.first).fallback_key);
+        // The linked client drains every one-time key of both therapist devices.
+        let client_token = token(&client.first);
+        let drain = m::ClaimRequest {
+            account_id: therapist.account.clone(),
+            need_keys_for: None,
+        };
+        let mut rounds = 0;
+        loop {
+            let got = t.claim_keys(&client_token, &drain).unwrap();
+            assert_eq!(got.devices.len(), 2, "{backend:?}");
+            if got.devices.iter().all(|d| d.one_time_key.is_none()) {
+                assert!(
+                    got.devices.iter().all(|d| d.fallback_key.is_some()),
+                    "{backend:?}: drained devices answer with their fallback key"
+                );
+                break;
+            }
+            rounds += 1;
+            assert!(rounds <= 60, "{backend:?}: the keys never ran out");
+        }
+        assert_eq!(key_count(&t, &mut therapist.first).one_time_keys, 0);
+
+        // Messages still flow, both ways, to every device.
+        local::send_text(&mut client.first, &therapist.account, "still reaches you").unwrap();
+        let (_, out) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        assert_eq!((out.sent, out.incomplete), (1, 0), "{backend:?}");
+        for store in [&mut therapist.first, &mut therapist.second] {
+            let (inbox, _) = msg.sync(&Exclusive::new(store)).unwrap();
+            assert_eq!((inbox.received, inbox.rejected), (1, 0), "{backend:?}");
+            assert_eq!(
+                texts(store, &client.account),
+                [("still reaches you".to_owned(), MessageStatus::Unread)]
+            );
+        }
+        local::send_text(&mut therapist.first, &client.account, "got it").unwrap();
+        let (_, out) = msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+        assert_eq!(out.sent, 1, "{backend:?}");
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut client.second)).unwrap();
+        assert!(inbox.received >= 2, "{backend:?}: the copy and the reply");
+        assert!(texts(&client.second, &therapist.account)
+            .contains(&("got it".to_owned(), MessageStatus::Unread)));
+
+        // With sessions in place, further messages claim nothing: the therapist's republished
+        // one-time keys stay where they are.
+        let before = key_count(&t, &mut therapist.second).one_time_keys;
+        assert!(before > 0, "{backend:?}: the sync topped the keys up");
+        local::send_text(&mut client.first, &therapist.account, "no new keys needed").unwrap();
+        let (_, out) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        // The message and the receipt for "got it".
+        assert_eq!((out.sent, out.incomplete), (2, 0), "{backend:?}");
+        assert_eq!(key_count(&t, &mut therapist.second).one_time_keys, before);
+    }
+}
+
+#[test]
+fn a_message_is_sent_only_when_every_device_holds_it() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut therapist, mut client, t) = linked_pair(&server, dir.path());
+        let msg = Messenger::new(&t);
+        // A third therapist device publishes its identity but no keys yet.
+        let mut third = device(&server, dir.path(), "dr-lee", 3);
+        assert_eq!(key_count(&t, &mut third).one_time_keys, 0);
+
+        local::send_text(&mut client.first, &therapist.account, "for every device").unwrap();
+        let (_, out) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        assert_eq!(
+            (out.sent, out.incomplete, out.wedged),
+            (0, 1, 0),
+            "{backend:?}"
+        );
+        assert_eq!(
+            texts(&client.first, &therapist.account),
+            [("for every device".to_owned(), MessageStatus::Queued)],
+            "{backend:?}: not \"sent\" while a device lacks it"
+        );
+        // The devices that could be reached have it already.
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+        assert_eq!(inbox.received, 1, "{backend:?}");
+
+        // The third device comes online and publishes keys; the retry reaches it only.
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut third)).unwrap();
+        assert_eq!(inbox.received, 0, "{backend:?}");
+        std::thread::sleep(std::time::Duration::from_millis(2_100));
+        let (_, out) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        assert_eq!((out.sent, out.incomplete), (1, 0), "{backend:?}");
+        // Sent now (or already marked delivered by the first device's receipt).
+        let status = texts(&client.first, &therapist.account)[0].1;
+        assert!(status.rank() >= MessageStatus::Sent.rank(), "{status:?}");
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut third)).unwrap();
+        assert_eq!(inbox.received, 1, "{backend:?}");
+        assert_eq!(
+            texts(&third, &client.account),
+            [("for every device".to_owned(), MessageStatus::Unread)]
+        );
+        for store in [&mut therapist.first, &mut therapist.second] {
+            let (inbox, _) = msg.sync(&Exclusive::new(store)).unwrap();
+            assert_eq!(inbox.duplicates, 0, "{backend:?}: no second copy");
+            assert_eq!(texts(store, &client.account).len(), 1, "{backend:?}");
+        }
+    }
+}
+
+#[test]
+fn a_revoked_device_loses_its_sessions_and_gets_no_new_messages() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut therapist, mut client, t) = linked_pair(&server, dir.path());
+        let msg = Messenger::new(&t);
+        local::send_text(&mut client.first, &therapist.account, "hello both").unwrap();
+        msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        let tablet = curve(&mut therapist.second);
+        assert_eq!(
+            DeviceVault::ratchets(&client.first, &tablet).unwrap().len(),
+            1,
+            "{backend:?}"
+        );
+        let tablet_id = therapist
+            .second
+            .sync_account()
+            .unwrap()
+            .unwrap()
+            .0
+            .device_id;
+        sync::revoke(
+            &mut therapist.first,
+            &t,
+            &RevokeTarget::Device(tablet_id),
+            None,
+        )
+        .unwrap();
+
+        // The client's next sync drops the sessions with the revoked tablet...
+        msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        assert!(
+            DeviceVault::ratchets(&client.first, &tablet)
+                .unwrap()
+                .is_empty(),
+            "{backend:?}"
+        );
+        // ...and new messages go to the remaining device only, counted as sent.
+        local::send_text(&mut client.first, &therapist.account, "after revocation").unwrap();
+        let (_, out) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        assert_eq!((out.sent, out.incomplete), (1, 0), "{backend:?}");
+        assert!(DeviceVault::ratchets(&client.first, &tablet)
+            .unwrap()
+            .is_empty());
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+        assert_eq!(inbox.received, 2, "{backend:?}");
+        assert!(
+            msg.sync(&Exclusive::new(&mut therapist.second)).is_err(),
+            "{backend:?}: the revoked tablet is signed out"
+        );
+    }
+}
