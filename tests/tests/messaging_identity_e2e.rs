@@ -81,6 +81,9 @@ fn linked(server: &TestServer, dir: &std::path::Path) -> (Device, Device, HttpTr
         .unwrap();
     msg.sync(&Exclusive::new(&mut therapist.store)).unwrap();
     msg.sync(&Exclusive::new(&mut client.store)).unwrap();
+    // Pinned at link time, before any message.
+    let pinned = identity::identity_status(&client.store, &therapist.account).unwrap();
+    assert!(pinned.safety_number.is_some(), "{pinned:?}");
     local::send_text(&mut client.store, &therapist.account, "first").unwrap();
     let (_, out) = msg.sync(&Exclusive::new(&mut client.store)).unwrap();
     assert_eq!(out.sent, 1);
