@@ -519,7 +519,12 @@ fn a_revoked_device_put_back_by_the_server_gets_nothing() {
                 // An older list is refused outright: the message waits rather than go to
                 // devices the person dropped.
                 assert_eq!(out.sent, 0, "{backend:?}");
-                assert_eq!(out.waiting, 1, "{backend:?}");
+                assert_eq!((out.waiting, out.wedged), (1, 0), "{backend:?}");
+                assert_eq!(
+                    texts(&client, &therapist.account).last().unwrap().1,
+                    MessageStatus::Queued,
+                    "{backend:?}"
+                );
             }
         }
     }
