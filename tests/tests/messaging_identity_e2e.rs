@@ -81,6 +81,9 @@ fn linked(server: &TestServer, dir: &std::path::Path) -> (Device, Device, HttpTr
         .unwrap();
     msg.sync(&Exclusive::new(&mut therapist.store)).unwrap();
     msg.sync(&Exclusive::new(&mut client.store)).unwrap();
+    // Pinned at link time, before any message.
+    let pinned = identity::identity_status(&client.store, &therapist.account).unwrap();
+    assert!(pinned.safety_number.is_some(), "{pinned:?}");
     local::send_text(&mut client.store, &therapist.account, "first").unwrap();
     let (_, out) = msg.sync(&Exclusive::new(&mut client.store)).unwrap();
     assert_eq!(out.sent, 1);
@@ -519,7 +522,12 @@ fn a_revoked_device_put_back_by_the_server_gets_nothing() {
                 // An older list is refused outright: the message waits rather than go to
                 // devices the person dropped.
                 assert_eq!(out.sent, 0, "{backend:?}");
-                assert_eq!(out.waiting, 1, "{backend:?}");
+                assert_eq!((out.waiting, out.wedged), (1, 0), "{backend:?}");
+                assert_eq!(
+                    texts(&client, &therapist.account).last().unwrap().1,
+                    MessageStatus::Queued,
+                    "{backend:?}"
+                );
             }
         }
     }

@@ -131,6 +131,37 @@ mod tests {
     use super::*;
     use crate::crypto::kdf::KdfParams;
 
+    /// Frozen vector: the account identity record body v1 (seed 7×32, base64) must open as
+    /// this identity forever; a body whose public key does not match its seed is refused.
+    #[test]
+    fn account_identity_record_v1_is_frozen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
+        let body: serde_json::Value = serde_json::from_str(
+            r#"{"secret":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=","public":"6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw"}"#,
+        )
+        .unwrap();
+        let id = AccountIdentity::record_id();
+        assert_eq!(id.to_string(), "556bd3da9508e194f201ee83d116ae6c");
+        store.put(RecordKind::AccountIdentity, &id, &body).unwrap();
+        let identity = AccountIdentity::load(&store).unwrap().unwrap();
+        assert_eq!(
+            identity.public_key(),
+            "6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw"
+        );
+        let mut forged = body.clone();
+        forged["public"] = AccountIdentity::from_seed(&[8; 32]).public_key().into();
+        store
+            .put(RecordKind::AccountIdentity, &id, &forged)
+            .unwrap();
+        assert!(AccountIdentity::load(&store).is_err());
+    }
+
     #[test]
     fn the_identity_is_created_once_sealed_and_marked_for_sync() {
         let dir = tempfile::tempdir().unwrap();

@@ -52,3 +52,23 @@ pub fn set_verified(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frozen vector: the verification record body v1 and its per-peer record id.
+    #[test]
+    fn verification_record_v1_is_frozen() {
+        let v: Verification = serde_json::from_str(
+            r#"{"peer_account":"acc-t","identity_key":"a2V5","verified":true}"#,
+        )
+        .unwrap();
+        assert!(v.verified && v.peer_account == "acc-t" && v.identity_key == "a2V5");
+        assert_eq!(
+            record_id("acc-t").to_string(),
+            "9cd2a1f73f2fff7fd89fbc32e43d8dd2"
+        );
+        assert_ne!(record_id("acc-t"), record_id("acc-u"));
+    }
+}

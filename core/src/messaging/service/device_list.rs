@@ -8,7 +8,7 @@ use solace_protocol::messaging as m;
 
 use super::{Me, Messenger};
 use crate::error::Result;
-use crate::messaging::identity::{device_list, AccountIdentity, PeerIdentity};
+use crate::messaging::identity::{device_list, pins, AccountIdentity, PeerIdentity};
 use crate::sync::StoreCell;
 
 /// What a device publishes with a list: who it is and its signed identity.
@@ -141,6 +141,41 @@ impl Messenger<'_> {
             })?;
         }
         Ok(kept)
+    }
+}
+
+impl Messenger<'_> {
+    /// Pins the identity of a newly linked peer from their published devices (nothing when
+    /// none is signed yet: then on first contact). The network failing is not an error here.
+    pub(super) fn pin_at_link(&self, cell: &dyn StoreCell, me: &Me, peer: &str) -> Result<()> {
+        let claimed = match self.transport.claim_keys(
+            &me.token,
+            &m::ClaimRequest {
+                account_id: peer.to_owned(),
+                need_keys_for: Some(Vec::new()),
+            },
+        ) {
+            Ok(claimed) => claimed,
+            Err(crate::error::CoreError::Transport(_)) => return Ok(()),
+            Err(other) => return Err(other),
+        };
+        cell.with(|store| {
+            store.atomically(|s| {
+                let mut state = PeerIdentity::load(s, peer)?;
+                if state.pinned.is_some() {
+                    return Ok(());
+                }
+                // A changed identity cannot happen before anything is pinned.
+                let _ = pins::check_devices(
+                    &mut state,
+                    peer,
+                    None,
+                    claimed.devices.clone(),
+                    claimed.device_list.as_ref(),
+                );
+                state.save(s, peer)
+            })
+        })
     }
 }
 

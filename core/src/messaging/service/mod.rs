@@ -148,22 +148,31 @@ impl<'a> Messenger<'a> {
     }
 
     /// This account's links; active ones get a local conversation.
+    /// A new conversation pins the other person's account identity right away when their
+    /// devices are already published (otherwise on first contact).
     pub fn links(&self, cell: &dyn StoreCell) -> Result<Vec<m::LinkInfo>> {
         let me = me_in(cell)?;
         let links = self.transport.links(&me.token)?.links;
-        cell.with(|store| {
+        let new_peers = cell.with(|store| {
             store.atomically(|store| {
+                let mut new_peers = Vec::new();
                 for link in links.iter().filter(|l| l.state == m::LinkState::Active) {
                     let (peer, name) = if link.client_id == me.account_id {
                         (&link.therapist_id, &link.therapist_name)
                     } else {
                         (&link.client_id, &link.client_name)
                     };
+                    if store.conversation(peer)?.is_none() {
+                        new_peers.push(peer.clone());
+                    }
                     local::ensure_conversation(store, peer, name, &link.link_id)?;
                 }
-                Ok(())
+                Ok(new_peers)
             })
         })?;
+        for peer in new_peers {
+            self.pin_at_link(cell, &me, &peer)?;
+        }
         Ok(links)
     }
 

@@ -146,6 +146,10 @@ impl Messenger<'_> {
                     let failure = outbox::classify(&err);
                     let (attempts, next, wedged) =
                         outbox::after_failure(row.attempts, failure, now, outbox::random_jitter());
+                    // No signed device yet: it backs off but waits (never wedges) until the
+                    // recipient has one; the report names the conversation (refused devices).
+                    let wedged = wedged
+                        && !matches!(err, CoreError::Identity(IdentityError::NoSignedDevice));
                     cell.with(|store| {
                         store.atomically(|s| {
                             s.outbox_failed(row.seq, attempts, next, wedged)?;
