@@ -1,7 +1,7 @@
 //! The typed errors a UI branches on, mapped one-to-one (or by family) from
 //! [`solace_core::CoreError`]. Messages carry no secrets or personal data.
 
-use solace_core::error::{StoreError, TransportError};
+use solace_core::error::{IdentityError, StoreError, TransportError};
 use solace_core::CoreError;
 
 /// Every error a Solace call can raise. UIs branch on the variant; `detail` strings are for
@@ -120,6 +120,19 @@ pub enum SolaceError {
     /// before it stopped is kept.
     #[error("cancelled")]
     Cancelled,
+    /// The other person's identity changed: messages to them wait until the person compares
+    /// the safety number and accepts the change.
+    #[error("the other person's identity changed")]
+    IdentityChanged,
+    /// The recipient has no device signed by their account identity yet.
+    #[error("the recipient has no signed device yet")]
+    NoSignedDevice,
+    /// No identity is known for the conversation yet (before first contact), or none changed.
+    #[error("identity: {detail}")]
+    IdentityUnavailable {
+        /// Which.
+        detail: String,
+    },
     /// This `Solace` was closed; open the store again.
     #[error("this store was closed")]
     Closed,
@@ -167,6 +180,9 @@ impl From<CoreError> for SolaceError {
             CoreError::AccountMismatch => Self::AccountMismatch,
             CoreError::Cancelled => Self::Cancelled,
             CoreError::Closed => Self::Closed,
+            CoreError::Identity(IdentityError::Changed) => Self::IdentityChanged,
+            CoreError::Identity(IdentityError::NoSignedDevice) => Self::NoSignedDevice,
+            CoreError::Identity(_) => Self::IdentityUnavailable { detail },
             _ => Self::Internal { detail },
         }
     }

@@ -142,6 +142,11 @@ pub enum MessageContent {
         /// State.
         state: CallState,
     },
+    /// A notice Solace adds on this device (e.g. "Dr. Lee added a device"); never sent.
+    Notice {
+        /// The sentence to show.
+        text: String,
+    },
 }
 
 /// A message.
@@ -230,6 +235,15 @@ pub struct MessagingReport {
     pub notification: Option<String>,
     /// Conversations that got new messages.
     pub conversations_with_new_messages: u32,
+    /// Conversations (peer account ids) whose identity changed: messages to them wait until
+    /// `accept_identity_change`.
+    pub identity_changed: Vec<String>,
+    /// Messages kept on the server because their sender's identity changed.
+    pub identity_held: u32,
+    /// Conversations where a listed device was not signed by the account (sent nothing).
+    pub refused_devices: Vec<String>,
+    /// Conversations where the other person added a (signed) device.
+    pub added_devices: Vec<String>,
 }
 
 /// Messaging of one store (get it from [`crate::Solace::messages`]).
@@ -248,6 +262,10 @@ fn messaging_report(inbox: core::InboxReport, outbox: core::OutboxReport) -> Mes
         wedged: outbox.wedged,
         notification: inbox.notification,
         conversations_with_new_messages: u32::try_from(inbox.arrived.len()).unwrap_or(u32::MAX),
+        identity_changed: outbox.identity_changed,
+        identity_held: inbox.identity_held,
+        refused_devices: outbox.refused_devices,
+        added_devices: outbox.added_devices,
     }
 }
 

@@ -3,7 +3,7 @@
 //! Messages never contain secrets or journal content: core errors are already free of personal
 //! data, and the client's own messages only name what was wrong with the input.
 
-use solace_core::error::{CryptoError, StoreError, TransportError};
+use solace_core::error::{CryptoError, IdentityError, StoreError, TransportError};
 use solace_core::CoreError;
 
 /// Result alias for the client.
@@ -116,6 +116,12 @@ impl CliError {
                 }
                 CoreError::Transport(t) if t.is_transient() => {
                     Some("check the connection and run the command again later")
+                }
+                CoreError::Identity(IdentityError::Changed) => Some(
+                    "compare the safety number (`solace verify NAME`), then add --accept-change",
+                ),
+                CoreError::Identity(IdentityError::NotPinned) => {
+                    Some("send or receive a message first (`solace sync`)")
                 }
                 _ => None,
             },

@@ -22,6 +22,7 @@ mod safety_cmd;
 mod sync_cmd;
 mod therapist_cmd;
 mod unlock;
+mod verify_cmd;
 
 use std::process::ExitCode;
 
@@ -102,6 +103,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Conversation(cmd) => message_cmd::conversation(cmd, &data_dir, &mut out)?,
         Command::Share(args) => message_cmd::share(args.command, &data_dir, &mut out)?,
         Command::Call(cmd) => message_cmd::call(cmd, &data_dir, &mut out)?,
+        Command::Verify(args) => verify_cmd::run(args, &data_dir, &mut out)?,
     }
     out.flush()
 }

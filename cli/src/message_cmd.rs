@@ -14,7 +14,7 @@ use crate::output::Output;
 use crate::unlock;
 
 /// Finds a conversation by account id, id prefix (4+) or name (case-insensitive).
-fn resolve_peer(store: &Store, text: &str) -> Result<Conversation> {
+pub(crate) fn resolve_peer(store: &Store, text: &str) -> Result<Conversation> {
     let all = local::conversations(store)?;
     let wanted = text.trim().to_lowercase();
     let matches: Vec<&Conversation> = all
@@ -63,7 +63,11 @@ fn local<T>(app: &App, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
 
 /// Runs one messaging round if the server can be reached; offline is not an error here.
 fn try_deliver(app: &App, out: &mut Output) -> Result<()> {
-    match block_on(app.messaging_round()) {
+    let round = block_on(app.messaging_round());
+    if let (Ok((_, outbox)), false) = (&round, out.json) {
+        crate::sync_cmd::identity_notes(app, outbox, out)?;
+    }
+    match round {
         Ok((_, outbox)) if outbox.waiting == 0 && outbox.wedged == 0 => Ok(()),
         Ok((_, outbox)) => {
             if !out.json {
@@ -97,6 +101,7 @@ fn when(ms: i64) -> String {
 fn describe(message: &Message) -> String {
     match &message.content {
         MessageContent::Text { text } => text.clone(),
+        MessageContent::Notice { text } => format!("[{text}]"),
         MessageContent::Call {
             request_id,
             start,

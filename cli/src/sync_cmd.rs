@@ -195,7 +195,40 @@ pub fn sync_now(
     };
     let report = block_on(app.sync(budget))?;
     print_report(&report.records, out)?;
-    print_messages(&report.inbox, &report.outbox, out)
+    print_messages(&report.inbox, &report.outbox, out)?;
+    if !out.json {
+        identity_notes(&app, &report.outbox, out)?;
+    }
+    Ok(())
+}
+
+/// What the identity checks of a messaging round found, by conversation name: a changed
+/// identity (messages wait), a listed device the account did not sign (given nothing), a
+/// new signed device.
+pub fn identity_notes(app: &App, outbox: &OutboxReport, out: &mut Output) -> Result<()> {
+    let conversations = app.read(solace_core::messaging::local::conversations)?;
+    let name = |peer: &str| {
+        conversations
+            .iter()
+            .find(|c| c.peer_account == peer && !c.peer_name.is_empty())
+            .map_or_else(|| peer.to_owned(), |c| c.peer_name.clone())
+    };
+    for peer in &outbox.identity_changed {
+        let who = name(peer);
+        out.line(format!(
+            "{who}'s identity changed: messages to them wait; see `solace verify {who}`"
+        ))?;
+    }
+    for peer in &outbox.refused_devices {
+        out.line(format!(
+            "a device listed for {} is not signed by their account: it was sent nothing",
+            name(peer)
+        ))?;
+    }
+    for peer in &outbox.added_devices {
+        out.line(format!("{} added a device", name(peer)))?;
+    }
+    Ok(())
 }
 
 fn print_messages(inbox: &InboxReport, outbox: &OutboxReport, out: &mut Output) -> Result<()> {

@@ -82,6 +82,31 @@ fn therapist_and_client_link_and_exchange_messages() {
     let thread = ok(&client, &["message", "list", "Dr. Lee"]);
     assert_eq!(field(&thread[0], "status"), "read", "{thread}");
 
+    // Both see the same safety number; verified is given, withdrawn and given again.
+    let theirs = ok(&therapist, &["verify", "sam"]);
+    let mine = ok(&client, &["verify", "Dr. Lee"]);
+    assert_eq!(
+        mine["safety_number"], theirs["safety_number"],
+        "{mine} {theirs}"
+    );
+    assert_eq!(field(&mine["safety_number"], "digits").len(), 71, "{mine}");
+    assert_eq!(mine["verified"], false);
+    assert_eq!(mine["changed"], false);
+    assert_eq!(mine["devices"].as_array().unwrap().len(), 1, "{mine}");
+    let verified = ok(&client, &["verify", "Dr. Lee", "--mark-verified"]);
+    assert_eq!(verified["verified"], true, "{verified}");
+    assert_eq!(ok(&client, &["verify", "Dr. Lee"])["verified"], true);
+    assert_eq!(
+        ok(&client, &["verify", "Dr. Lee", "--unverify"])["verified"],
+        false
+    );
+    let nothing_changed = solace(&client, &["verify", "Dr. Lee", "--accept-change"]);
+    assert!(!nothing_changed.status.success(), "no change to accept");
+    assert_eq!(
+        ok(&client, &["verify", "Dr. Lee", "--mark-verified"])["verified"],
+        true
+    );
+
     let call = ok(
         &client,
         &["call", "request", "Dr. Lee", "2026-12-01T10:15:00Z", "10"],

@@ -105,11 +105,17 @@ pub enum RecordKind {
     Settings,
     /// A daily "start small" plan.
     DailyPlan,
+    /// The account's Ed25519 identity (cross-signing) key pair, one per account: synced so
+    /// every device of the person can sign its own Olm identity; never exported.
+    AccountIdentity,
+    /// That a conversation's safety number was verified, for one peer identity key (one per
+    /// peer, deterministic id): synced to the person's own devices.
+    Verification,
 }
 
 impl RecordKind {
     /// Every kind, for iteration in tests and tools.
-    pub const ALL: [RecordKind; 9] = [
+    pub const ALL: [RecordKind; 11] = [
         RecordKind::Journal,
         RecordKind::Mood,
         RecordKind::Habit,
@@ -119,6 +125,8 @@ impl RecordKind {
         RecordKind::Session,
         RecordKind::Settings,
         RecordKind::DailyPlan,
+        RecordKind::AccountIdentity,
+        RecordKind::Verification,
     ];
 
     /// The stable tag stored in SQLite and bound into the envelope. Never change one.
@@ -133,7 +141,15 @@ impl RecordKind {
             RecordKind::Session => "session",
             RecordKind::Settings => "settings",
             RecordKind::DailyPlan => "daily_plan",
+            RecordKind::AccountIdentity => "account_identity",
+            RecordKind::Verification => "verification",
         }
+    }
+
+    /// Whether records of this kind go into exports (the account identity holds a secret key
+    /// and verifications only make sense with it, so neither leaves the vault that way).
+    pub fn exported(self) -> bool {
+        !matches!(self, RecordKind::AccountIdentity | RecordKind::Verification)
     }
 
     /// The kind for a stored tag, if this build knows it.
@@ -187,7 +203,9 @@ mod tests {
                 "safety_plan",
                 "session",
                 "settings",
-                "daily_plan"
+                "daily_plan",
+                "account_identity",
+                "verification"
             ]
         );
         for k in RecordKind::ALL {

@@ -158,6 +158,34 @@ pub struct WireOneTimeKey {
     pub signature: String,
 }
 
+/// The account identity's signature over one device's identity (signed device record v1,
+/// made and checked on the devices; the server only stores and returns it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireDeviceSignature {
+    /// The account's Ed25519 identity key, base64 (peers pin it).
+    pub account_key: String,
+    /// Ed25519 signature of the signed device record, base64.
+    pub signature: String,
+}
+
+/// Most device ids in a signed device list.
+pub const MAX_LISTED_DEVICES: usize = 64;
+
+/// The account's current devices, signed by its identity with a version that only grows
+/// (signed device list v1, made and checked on the devices). The server keeps the latest:
+/// a list is stored only when its version is exactly one more than the stored one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireDeviceList {
+    /// Version (1 for the first list of an account).
+    pub version: u64,
+    /// Device ids (at most [`MAX_LISTED_DEVICES`]).
+    pub device_ids: Vec<String>,
+    /// The account's Ed25519 identity key, base64.
+    pub account_key: String,
+    /// Ed25519 signature of the signed device list, base64.
+    pub signature: String,
+}
+
 /// Publishes the calling device's identity (fixed once set) and adds one-time keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceKeysUpload {
@@ -165,6 +193,13 @@ pub struct DeviceKeysUpload {
     pub identity: WireIdentity,
     /// New one-time keys (the total kept is capped at [`MAX_ONE_TIME_KEYS`]).
     pub one_time_keys: Vec<WireOneTimeKey>,
+    /// The account identity's signature over this device (replaces a stored one); devices
+    /// without one receive nothing from upgraded senders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_signature: Option<WireDeviceSignature>,
+    /// A new signed device list for the caller's account (kept only as the next version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_list: Option<WireDeviceList>,
     /// A signed fallback key, handed out when the one-time keys run out (never consumed by a
     /// claim); replaces the one stored. Absent: the stored one stays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,6 +211,9 @@ pub struct DeviceKeysUpload {
 pub struct KeyCount {
     /// Unclaimed one-time keys.
     pub one_time_keys: u32,
+    /// The account's stored signed device list, if any (after this upload).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_list: Option<WireDeviceList>,
     /// Whether the server holds a fallback key for the device (absent from older servers:
     /// `false`, so the device uploads one).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -204,6 +242,9 @@ pub struct ClaimedDevice {
     /// A one-time key, removed from the server by this claim (`None` when exhausted or not
     /// asked for; a device with an existing session does not need one).
     pub one_time_key: Option<WireOneTimeKey>,
+    /// The account identity's signature over this device, as published by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_signature: Option<WireDeviceSignature>,
     /// The device's signed fallback key, given only when a key was asked for and no one-time
     /// key is left (it stays on the server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,6 +257,9 @@ pub struct ClaimedDevice {
 pub struct ClaimResponse {
     /// Devices.
     pub devices: Vec<ClaimedDevice>,
+    /// The account's stored signed device list, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_list: Option<WireDeviceList>,
 }
 
 /// One Olm ciphertext for one recipient device.
@@ -313,6 +357,17 @@ mod tests {
         let claim = r#"{"devices":[{"device_id":"dev-1","identity":{"curve25519":"Yw==","ed25519":"ZQ=="},"one_time_key":null}]}"#;
         let parsed: ClaimResponse = serde_json::from_str(claim).unwrap();
         assert_eq!(serde_json::to_string(&parsed).unwrap(), claim);
+        let signed = r#"{"devices":[{"device_id":"dev-1","identity":{"curve25519":"Yw==","ed25519":"ZQ=="},"one_time_key":null,"account_signature":{"account_key":"YQ==","signature":"cw=="}}]}"#;
+        let parsed: ClaimResponse = serde_json::from_str(signed).unwrap();
+        assert_eq!(
+            parsed.devices[0]
+                .account_signature
+                .as_ref()
+                .unwrap()
+                .account_key,
+            "YQ=="
+        );
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), signed);
         assert!(parsed.devices[0].fallback_key.is_none());
         let old_claim: ClaimRequest = serde_json::from_str(r#"{"account_id":"acc-t"}"#).unwrap();
         assert_eq!(old_claim.need_keys_for, None);

@@ -20,6 +20,7 @@ pub mod account_api;
 pub mod api;
 pub mod auth;
 pub mod config;
+mod cross_signing;
 pub mod error;
 pub mod hash_gate;
 pub mod messaging_api;

@@ -41,7 +41,7 @@ const KEY_B64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::
 );
 
 /// Decodes base64 (padded or not) that must be exactly `len` bytes.
-fn b64_exact(text: &str, what: &str, len: usize) -> Result<(), ApiErr> {
+pub(crate) fn b64_exact(text: &str, what: &str, len: usize) -> Result<(), ApiErr> {
     let ok =
         text.len() <= len.div_ceil(3) * 4 && KEY_B64.decode(text).is_ok_and(|b| b.len() == len);
     if ok {
@@ -57,7 +57,7 @@ fn same_key(a: &str, b: &str) -> bool {
 }
 
 /// Ids made by this server are hex; anything plain and short is accepted and simply not found.
-fn plain_id(id: &str) -> bool {
+pub(crate) fn plain_id(id: &str) -> bool {
     (1..=MAX_ID_LEN).contains(&id.len())
         && id
             .bytes()
@@ -248,6 +248,7 @@ pub async fn publish_keys(
         b64_exact(&k.key, "one-time key", 32)?;
         b64_exact(&k.signature, "one-time key signature", 64)?;
     }
+    crate::cross_signing::check_upload(&req)?;
     if let Some(k) = &req.fallback_key {
         b64_exact(&k.key, "fallback key", 32)?;
         b64_exact(&k.signature, "fallback key signature", 64)?;
@@ -259,11 +260,25 @@ pub async fn publish_keys(
             &caller.device_id,
             &req.identity,
             &req.one_time_keys,
+            req.account_signature.as_ref(),
             req.fallback_key.as_ref(),
         )
         .await
     {
-        Ok(count) => Ok(Json(count)),
+        Ok(count) => {
+            if let Some(list) = &req.device_list {
+                // Not the next version: ignored (the device sees the stored list and retries).
+                state
+                    .storage
+                    .put_device_list(&caller.account_id, list)
+                    .await?;
+            }
+            let device_list = state.storage.device_list(&caller.account_id).await?;
+            Ok(Json(m::KeyCount {
+                device_list,
+                ..count
+            }))
+        }
         Err(StorageError::Conflict) => Err(ApiErr::conflict(
             "this device already published a different identity",
         )),
@@ -310,7 +325,11 @@ pub async fn claim_keys(
         .storage
         .claim_keys(&req.account_id, exclude, req.need_keys_for.as_deref())
         .await?;
-    Ok(Json(m::ClaimResponse { devices }))
+    let device_list = state.storage.device_list(&req.account_id).await?;
+    Ok(Json(m::ClaimResponse {
+        devices,
+        device_list,
+    }))
 }
 
 /// Validates the envelopes of a send.

@@ -93,6 +93,8 @@ async fn logs_carry_no_content() {
             key: one_time_key.clone(),
             signature: b64.encode([0x55; 64]),
         }],
+        account_signature: None,
+        device_list: None,
         fallback_key: None,
     };
     let r = c

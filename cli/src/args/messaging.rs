@@ -144,6 +144,22 @@ pub enum ConversationCommand {
     },
 }
 
+/// Arguments of `solace verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The conversation (name or account id)
+    pub with: String,
+    /// You compared the safety number with the other person (in person or by a call)
+    #[arg(long, conflicts_with_all = ["unverify", "accept_change"])]
+    pub mark_verified: bool,
+    /// Withdraw a verification
+    #[arg(long, conflicts_with = "accept_change")]
+    pub unverify: bool,
+    /// Accept the other person's changed identity (sending resumes; compare the new number)
+    #[arg(long)]
+    pub accept_change: bool,
+}
+
 /// Arguments of `solace share`.
 #[derive(Debug, Args)]
 pub struct ShareArgs {

@@ -178,6 +178,9 @@ pub enum Command {
     /// Short live sessions (5-15 minutes) in a therapist's availability slots
     #[command(subcommand)]
     Call(CallCommand),
+    /// A conversation's safety number and the other person's signed devices; mark it
+    /// verified after comparing, or accept their changed identity
+    Verify(VerifyArgs),
 }
 
 /// `solace plan …`

@@ -139,7 +139,8 @@ impl App {
     }
 
     /// Revokes one device or signs out all others, with the account-key proof and, when
-    /// given, the passphrase (accounts from before account-key proofs need it).
+    /// given, the passphrase (accounts from before account-key proofs need it), then drops
+    /// them from the account's signed device list so no one encrypts to them again.
     pub async fn revoke(
         &self,
         target: RevokeTarget,
@@ -153,7 +154,14 @@ impl App {
                 &http,
                 &target,
                 passphrase.as_deref().map(|p| p.as_str()),
-            )
+            )?;
+            let messenger = crate::messaging::Messenger::new(&http);
+            match &target {
+                RevokeTarget::Device(id) => {
+                    messenger.drop_from_device_list(app.cell(), std::slice::from_ref(id), false)
+                }
+                RevokeTarget::AllOthers => messenger.drop_from_device_list(app.cell(), &[], true),
+            }
         })
         .await
     }

@@ -16,6 +16,7 @@
 
 mod account;
 mod events;
+mod identity;
 pub mod insights;
 mod messaging;
 pub mod present;

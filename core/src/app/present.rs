@@ -34,7 +34,7 @@ pub fn delivery_label(status: MessageStatus, outgoing: bool) -> Option<&'static 
 /// "Live session request: START, N min — waiting for an answer" (or "accepted", "declined").
 pub fn message_text(content: &MessageContent) -> String {
     match content {
-        MessageContent::Text { text } => text.clone(),
+        MessageContent::Text { text } | MessageContent::Notice { text } => text.clone(),
         MessageContent::Call {
             start,
             minutes,

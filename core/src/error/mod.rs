@@ -10,12 +10,14 @@
 //! helps, a non-sensitive detail such as a field name or a format version.
 
 mod crypto;
+mod identity;
 mod input;
 mod peer;
 mod store;
 mod transport;
 
 pub use crypto::CryptoError;
+pub use identity::IdentityError;
 pub use input::{ImportError, InputProblem, InvalidInput};
 pub use peer::PeerMessageError;
 pub use store::StoreError;
@@ -68,6 +70,9 @@ pub enum CoreError {
     /// Another device's message (or published keys) is at fault.
     #[error(transparent)]
     PeerMessage(#[from] PeerMessageError),
+    /// The other person's account identity changed, or none of their devices is signed by it.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
     /// A record's content did not decode into the expected shape.
     #[error("record content is malformed ({kind})")]
     MalformedRecord {

@@ -18,4 +18,7 @@ pub enum PeerMessageError {
     /// A device's published keys are malformed or its one-time key is not signed by it.
     #[error("a device's published keys do not verify")]
     BadDeviceKeys,
+    /// The sending device is not signed by the sender's pinned account identity.
+    #[error("a message came from a device its account did not sign")]
+    UnsignedSender,
 }

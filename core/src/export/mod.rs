@@ -71,7 +71,7 @@ pub fn to_json(store: &Store, now: DateTime<FixedOffset>) -> Result<Value> {
     doc.insert("format".into(), JSON_FORMAT.into());
     doc.insert("version".into(), JSON_VERSION.into());
     doc.insert("exported_at".into(), now.to_rfc3339().into());
-    for kind in RecordKind::ALL {
+    for kind in RecordKind::ALL.into_iter().filter(|k| k.exported()) {
         let mut records: Vec<(RecordId, Value)> = store
             .list_raw(kind)?
             .into_iter()
@@ -122,7 +122,7 @@ pub fn parse_json(text: &str) -> Result<Vec<ImportedRecord>> {
         None => return Err(CoreError::InvalidImport(ImportError::NoVersion)),
     }
     let mut records = Vec::new();
-    for kind in RecordKind::ALL {
+    for kind in RecordKind::ALL.into_iter().filter(|k| k.exported()) {
         let Some(list) = doc.get(kind.tag()) else {
             continue;
         };

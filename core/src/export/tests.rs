@@ -150,7 +150,7 @@ fn json_round_trips_into_a_fresh_store_with_no_loss() {
     let store = populated(a.path());
     let now = at("2026-11-21T08:00:00Z");
     let first = to_json(&store, now).unwrap();
-    for kind in RecordKind::ALL {
+    for kind in RecordKind::ALL.into_iter().filter(|k| k.exported()) {
         assert!(
             !first[kind.tag()].as_array().unwrap().is_empty(),
             "{} exported nothing",

@@ -9,6 +9,7 @@
 //! - [`service`]: the operations (send, receive, receipts, pause, share, live sessions) over a
 //!   [`MailboxTransport`].
 
+pub mod identity;
 pub mod local;
 pub mod model;
 pub mod olm;

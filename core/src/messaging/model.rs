@@ -95,6 +95,12 @@ pub enum MessageContent {
         /// Requested, accepted (with room) or declined.
         state: CallState,
     },
+    /// A notice Solace adds to the conversation on this device (e.g. "Dr. Lee added a
+    /// device"); never sent.
+    Notice {
+        /// What happened, in a sentence fit to show.
+        text: String,
+    },
 }
 
 /// A message as listed.

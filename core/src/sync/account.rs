@@ -122,7 +122,18 @@ pub fn register_shared(
         device_name: login.device_name.to_owned(),
         recovery_wrapped_account_key: keys.recovery_wrapped_account_key.as_deref().map(b64),
     })?;
-    cell.with(|s| save_new_session(s, login.server_url, login.username, &session))
+    cell.with(|s| save_new_session(s, login.server_url, login.username, &session))?;
+    // The account identity is born here, on the first device, and pushed at once so the
+    // devices that log in next pull it (they never create their own). A failed push is
+    // retried by the next sync.
+    cell.with(|s| crate::messaging::identity::AccountIdentity::load_or_create(s).map(|_| ()))?;
+    let _ = super::sync_shared(
+        cell,
+        transport,
+        SyncBudget::unlimited(),
+        &crate::cancel::CancelToken::new(),
+    );
+    Ok(())
 }
 
 /// The account-key proof as sent to the server, hex (see [`Store::account_proof`]).

@@ -30,12 +30,16 @@ pub enum MergeRule {
 pub fn rule(kind: RecordKind) -> MergeRule {
     match kind {
         RecordKind::Journal => MergeRule::KeepBoth,
-        RecordKind::Mood | RecordKind::HabitEvent | RecordKind::Assessment => MergeRule::AppendOnly,
+        RecordKind::Mood
+        | RecordKind::HabitEvent
+        | RecordKind::Assessment
+        | RecordKind::AccountIdentity => MergeRule::AppendOnly,
         RecordKind::Habit
         | RecordKind::SafetyPlan
         | RecordKind::Session
         | RecordKind::Settings
-        | RecordKind::DailyPlan => MergeRule::PerField,
+        | RecordKind::DailyPlan
+        | RecordKind::Verification => MergeRule::PerField,
     }
 }
 

@@ -360,7 +360,8 @@ fn relogin_after_expiry_keeps_the_store_and_its_pending_edits() {
     let report = sync_now(&mut a, &server, SyncBudget::unlimited()).unwrap();
     assert_eq!(report.pushed, 1);
     assert_eq!(a.pending_changes().unwrap(), 0);
-    assert_eq!(server.data.records().len(), 1);
+    // The edit and the account identity pushed at register.
+    assert_eq!(server.data.records().len(), 2);
 }
 
 #[test]

@@ -14,8 +14,8 @@ pub mod postgres;
 pub mod sqlite;
 
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireIdentity,
-    WireOneTimeKey,
+    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireDeviceList,
+    WireDeviceSignature, WireIdentity, WireOneTimeKey,
 };
 use solace_protocol::push_rule::{self, Decision, StoredVersion};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
@@ -432,15 +432,25 @@ pub trait MessagingStore: Send + Sync {
     /// Sets the device's identity on first call ([`StorageError::Conflict`] if a different one
     /// is stored), adds new one-time keys (duplicates ignored, total capped at
     /// [`solace_protocol::messaging::MAX_ONE_TIME_KEYS`]), replaces the fallback key when one
-    /// is given, and returns the unclaimed count and whether a fallback key is stored.
+    /// is given, and returns the unclaimed count and whether a fallback key is stored. A given
+    /// `account_signature` replaces the stored one (the server cannot check it: the devices do).
     async fn publish_keys(
         &self,
         account_id: &str,
         device_id: &str,
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
+        account_signature: Option<&WireDeviceSignature>,
         fallback_key: Option<&WireOneTimeKey>,
     ) -> StorageResult<KeyCount>;
+
+    /// Stores `list` as the account's signed device list when its version is exactly one more
+    /// than the stored one (1 when there is none); returns whether it was stored.
+    async fn put_device_list(&self, account_id: &str, list: &WireDeviceList)
+        -> StorageResult<bool>;
+
+    /// The account's stored signed device list.
+    async fn device_list(&self, account_id: &str) -> StorageResult<Option<WireDeviceList>>;
 
     /// Lists every non-revoked device of the account with an identity (except
     /// `exclude_device`); for those named in `need` (all when `None`) removes and returns one

@@ -234,6 +234,8 @@ pub(crate) fn upload(tag: u8, keys: std::ops::Range<u8>) -> m::DeviceKeysUpload 
     m::DeviceKeysUpload {
         identity: identity(tag),
         one_time_keys: keys.map(|i| otk(tag, i)).collect(),
+        account_signature: None,
+        device_list: None,
         fallback_key: None,
     }
 }

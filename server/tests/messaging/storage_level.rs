@@ -151,7 +151,7 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     for (tag, d) in td.iter().enumerate() {
         let keys: Vec<_> = (0..40).map(|i| otk(tag as u8, i)).collect();
         let n = s
-            .publish_keys(&t, d, &identity(tag as u8), &keys, None)
+            .publish_keys(&t, d, &identity(tag as u8), &keys, None, None)
             .await
             .unwrap();
         assert_eq!(n.one_time_keys, 40);
@@ -189,7 +189,7 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     );
     // Exhausted now; the count from an empty upload agrees.
     assert_eq!(
-        s.publish_keys(&t, &td[0], &identity(0), &[], None)
+        s.publish_keys(&t, &td[0], &identity(0), &[], None, None)
             .await
             .unwrap()
             .one_time_keys,
@@ -205,9 +205,46 @@ pub(crate) async fn storage_concurrent_claims_never_share_a_key(backend: Backend
     );
     // Identity is fixed once set.
     assert!(matches!(
-        s.publish_keys(&t, &td[0], &identity(7), &[], None).await,
+        s.publish_keys(&t, &td[0], &identity(7), &[], None, None)
+            .await,
         Err(StorageError::Conflict)
     ));
+    // The account identity's signature is stored as given, replaced by a later one, and
+    // handed out with the device; a device that never sent one has none.
+    let first = solace_protocol::messaging::WireDeviceSignature {
+        account_key: "a2V5LTE=".into(),
+        signature: "c2lnLTE=".into(),
+    };
+    let second = solace_protocol::messaging::WireDeviceSignature {
+        account_key: "a2V5LTI=".into(),
+        signature: "c2lnLTI=".into(),
+    };
+    for sig in [&first, &second] {
+        s.publish_keys(&t, &td[0], &identity(0), &[], Some(sig), None)
+            .await
+            .unwrap();
+    }
+    s.publish_keys(&t, &td[0], &identity(0), &[], None, None)
+        .await
+        .unwrap();
+    let listed = s.claim_keys(&t, None, None).await.unwrap();
+    assert_eq!(listed[0].account_signature.as_ref(), Some(&second));
+    assert_eq!(listed[1].account_signature, None);
+    // Signed device lists: only the next version is kept, never an older or equal one.
+    let list = |version: u64, ids: &[&str]| solace_protocol::messaging::WireDeviceList {
+        version,
+        device_ids: ids.iter().map(|s| s.to_string()).collect(),
+        account_key: "a2V5".into(),
+        signature: format!("sig-{version}"),
+    };
+    assert_eq!(s.device_list(&t).await.unwrap(), None);
+    assert!(!s.put_device_list(&t, &list(2, &["x"])).await.unwrap());
+    assert!(s.put_device_list(&t, &list(1, &["a"])).await.unwrap());
+    assert!(!s.put_device_list(&t, &list(1, &["b"])).await.unwrap());
+    assert!(s.put_device_list(&t, &list(2, &["a", "c"])).await.unwrap());
+    assert!(!s.put_device_list(&t, &list(2, &["z"])).await.unwrap());
+    assert!(!s.put_device_list(&t, &list(4, &["z"])).await.unwrap());
+    assert_eq!(s.device_list(&t).await.unwrap(), Some(list(2, &["a", "c"])));
 }
 
 pub(crate) async fn storage_links_and_linked(backend: Backend) {
@@ -291,12 +328,12 @@ pub(crate) async fn storage_fallback_keys_and_targeted_claims(backend: Backend) 
     let (t, td) = account(&*s, "tess", 2).await;
     let first = otk(200, 1);
     let count = s
-        .publish_keys(&t, &td[0], &identity(0), &[otk(0, 0)], Some(&first))
+        .publish_keys(&t, &td[0], &identity(0), &[otk(0, 0)], None, Some(&first))
         .await
         .unwrap();
     assert_eq!((count.one_time_keys, count.fallback_key), (1, true));
     let count = s
-        .publish_keys(&t, &td[1], &identity(1), &[otk(1, 0)], None)
+        .publish_keys(&t, &td[1], &identity(1), &[otk(1, 0)], None, None)
         .await
         .unwrap();
     assert_eq!((count.one_time_keys, count.fallback_key), (1, false));
@@ -320,11 +357,11 @@ pub(crate) async fn storage_fallback_keys_and_targeted_claims(backend: Backend) 
     }
     // An upload replaces it; one without a fallback key keeps the stored one.
     let second = otk(200, 2);
-    s.publish_keys(&t, &td[0], &identity(0), &[], Some(&second))
+    s.publish_keys(&t, &td[0], &identity(0), &[], None, Some(&second))
         .await
         .unwrap();
     let count = s
-        .publish_keys(&t, &td[0], &identity(0), &[], None)
+        .publish_keys(&t, &td[0], &identity(0), &[], None, None)
         .await
         .unwrap();
     assert!(count.fallback_key);

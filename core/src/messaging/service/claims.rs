@@ -5,7 +5,8 @@
 
 use solace_protocol::messaging as m;
 
-use crate::error::Result;
+use crate::error::{CoreError, IdentityError, Result};
+use crate::messaging::identity::{self, pins, PeerIdentity};
 use crate::messaging::DeviceVault;
 use crate::sync::StoreCell;
 
@@ -26,7 +27,48 @@ impl Messenger<'_> {
         if let Some(list) = round.devices.get(target) {
             return Ok(list.clone());
         }
-        let mut list = self.list_devices(cell, me, target)?;
+        let own = target == me.account_id;
+        // Our own devices count only under our own identity: none yet, no copies.
+        let own_key = match (own, round.own_key.clone()) {
+            (true, None) => return Ok(Vec::new()),
+            (true, Some(key)) => Some(key),
+            (false, _) => None,
+        };
+        if !own
+            && cell
+                .with(|s| PeerIdentity::load(s, target))?
+                .pending
+                .is_some()
+        {
+            return Err(CoreError::Identity(IdentityError::Changed));
+        }
+        let (listed, device_list) = self.list_devices_with_list(cell, me, target)?;
+        // Only devices signed by the pinned identity (and named in its newest device list).
+        let checked = cell.with(|store| {
+            store.atomically(|s| {
+                let mut state = PeerIdentity::load(s, target)?;
+                let checked = pins::check_devices(
+                    &mut state,
+                    target,
+                    own_key.as_deref(),
+                    listed,
+                    device_list.as_ref(),
+                );
+                // Saved whatever the outcome: a pending change must stick.
+                state.save(s, target)?;
+                if matches!(&checked, Ok(c) if !own && !c.added.is_empty()) {
+                    identity::status::note_added_device(s, target)?;
+                }
+                Ok(checked)
+            })
+        })??;
+        if checked.refused > 0 {
+            round.refused.insert(target.to_owned());
+        }
+        if !checked.added.is_empty() && !own {
+            round.added.insert(target.to_owned());
+        }
+        let mut list = checked.accepted;
         // A server that ignores `need_keys_for` (older) already took a key from every device.
         let keys_given = list
             .iter()
@@ -70,15 +112,24 @@ impl Messenger<'_> {
         me: &Me,
         target: &str,
     ) -> Result<Vec<m::ClaimedDevice>> {
-        let list: Vec<m::ClaimedDevice> = self
-            .transport
-            .claim_keys(
-                &me.token,
-                &m::ClaimRequest {
-                    account_id: target.to_owned(),
-                    need_keys_for: Some(Vec::new()),
-                },
-            )?
+        Ok(self.list_devices_with_list(cell, me, target)?.0)
+    }
+
+    /// [`Self::list_devices`], with the account's signed device list as the server gave it.
+    fn list_devices_with_list(
+        &self,
+        cell: &dyn StoreCell,
+        me: &Me,
+        target: &str,
+    ) -> Result<(Vec<m::ClaimedDevice>, Option<m::WireDeviceList>)> {
+        let answer = self.transport.claim_keys(
+            &me.token,
+            &m::ClaimRequest {
+                account_id: target.to_owned(),
+                need_keys_for: Some(Vec::new()),
+            },
+        )?;
+        let list: Vec<m::ClaimedDevice> = answer
             .devices
             .into_iter()
             .filter(|d| d.device_id != me.device_id)
@@ -87,7 +138,7 @@ impl Messenger<'_> {
         cell.with(|store| {
             store.atomically(|s| DeviceVault::track_peer_devices(s, target, &current))
         })?;
-        Ok(list)
+        Ok((list, answer.device_list))
     }
 
     /// Lists the devices of every peer and of this account, dropping the sessions with

@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use solace_protocol::messaging as m;
 
-use crate::error::{CoreError, PeerMessageError, Result};
+use crate::error::{CoreError, IdentityError, PeerMessageError, Result};
+use crate::messaging::identity::{self, pins, AccountIdentity, PeerIdentity};
 use crate::messaging::local;
 use crate::messaging::model::{ConversationMeta, MessageContent, MessageStatus, SharedItem};
 use crate::messaging::olm::{DeviceCrypto, WireOlmMessage};
@@ -39,10 +40,17 @@ impl Messenger<'_> {
     /// is repaired. A storage failure (disk full, busy, I/O) stops the round with that error,
     /// after acknowledging only what was safely stored.
     pub fn receive(&self, cell: &dyn StoreCell) -> Result<InboxReport> {
-        let (me, mut account) = cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?)))?;
+        let (me, mut account, own_key) = cell.with(|s| {
+            Ok((
+                me(s)?,
+                DeviceVault::account(s)?,
+                AccountIdentity::load(s)?.map(|i| i.public_key()),
+            ))
+        })?;
         let mut report = InboxReport::default();
         let mut notify: HashMap<String, u32> = HashMap::new();
         let mut held: HashSet<u64> = HashSet::new();
+        let mut refreshed: HashSet<String> = HashSet::new();
         loop {
             let mut inbox = self
                 .transport
@@ -57,6 +65,22 @@ impl Messenger<'_> {
                     report.duplicates += 1;
                     acks.push(message.id);
                     continue;
+                }
+                match self.sender_trust(cell, &me, own_key.as_deref(), &mut refreshed, message)? {
+                    Trust::Signed => {}
+                    // Not a signed device of the sender's account: the peer's (or the
+                    // server's) fault, dropped like any other message that does not verify.
+                    Trust::Unsigned => {
+                        report.rejected += 1;
+                        acks.push(message.id);
+                        continue;
+                    }
+                    Trust::IdentityChanged => {
+                        if held.insert(message.id) {
+                            report.identity_held += 1;
+                        }
+                        continue;
+                    }
                 }
                 let outcome =
                     cell.with(|st| st.atomically(|s| take_in(s, &me, &mut account, message)));
@@ -99,6 +123,64 @@ impl Messenger<'_> {
         Ok(report)
     }
 
+    /// Whether `message` comes from a signed device of its sender account: the pinned peer
+    /// identity, or this account's own identity for copies from its other devices. An unknown
+    /// sender key makes this device fetch the account's current list once per round.
+    fn sender_trust(
+        &self,
+        cell: &dyn StoreCell,
+        me: &Me,
+        own_key: Option<&str>,
+        refreshed: &mut HashSet<String>,
+        message: &m::InboxMessage,
+    ) -> Result<Trust> {
+        let account = &message.sender_account;
+        let own = *account == me.account_id;
+        if own && own_key.is_none() {
+            return Ok(Trust::IdentityChanged);
+        }
+        let state = cell.with(|s| PeerIdentity::load(s, account))?;
+        if !own && state.pending.is_some() {
+            return Ok(Trust::IdentityChanged);
+        }
+        if state.knows_device(&message.sender_key) {
+            return Ok(Trust::Signed);
+        }
+        if !refreshed.insert(account.clone()) {
+            return Ok(Trust::Unsigned);
+        }
+        let claimed = self.transport.claim_keys(
+            &me.token,
+            &m::ClaimRequest {
+                account_id: account.clone(),
+                need_keys_for: Some(Vec::new()),
+            },
+        )?;
+        let checked = cell.with(|store| {
+            store.atomically(|s| {
+                let mut state = PeerIdentity::load(s, account)?;
+                let checked = pins::check_devices(
+                    &mut state,
+                    account,
+                    own.then_some(own_key).flatten(),
+                    claimed.devices.clone(),
+                    claimed.device_list.as_ref(),
+                );
+                state.save(s, account)?;
+                if matches!(&checked, Ok(c) if !own && !c.added.is_empty()) {
+                    identity::status::note_added_device(s, account)?;
+                }
+                Ok(checked.map(|_| state))
+            })
+        })?;
+        match checked {
+            Ok(state) if state.knows_device(&message.sender_key) => Ok(Trust::Signed),
+            Ok(_) => Ok(Trust::Unsigned),
+            Err(CoreError::Identity(IdentityError::Changed)) => Ok(Trust::IdentityChanged),
+            Err(other) => Err(other),
+        }
+    }
+
     fn ack(&self, me: &Me, ids: &[u64]) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
@@ -106,6 +188,16 @@ impl Messenger<'_> {
         self.transport
             .ack(&me.token, &m::AckRequest { ids: ids.to_vec() })
     }
+}
+
+/// What [`Messenger::sender_trust`] found.
+enum Trust {
+    /// A signed device of the sender's pinned identity.
+    Signed,
+    /// Not signed by it: drop.
+    Unsigned,
+    /// The sender's identity changed (or this account has none yet): keep it on the server.
+    IdentityChanged,
 }
 
 fn notification(store: &Store, counts: &HashMap<String, u32>) -> Result<Option<String>> {

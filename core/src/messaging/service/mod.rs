@@ -9,11 +9,15 @@
 //! side (receive, take in, acknowledge) in `inbox`.
 
 mod claims;
+mod device_list;
 mod inbox;
 mod outbox;
 
+use device_list::Published;
+
 use solace_protocol::messaging as m;
 
+use super::identity::{self, AccountIdentity};
 use super::local;
 use super::model::MessageStatus;
 use super::olm::DeviceKeys;
@@ -36,6 +40,15 @@ pub struct OutboxReport {
     pub waiting: u32,
     /// Entries that are wedged (need an explicit retry).
     pub wedged: u32,
+    /// Conversations (peer account ids) whose account identity changed: their messages stay
+    /// queued until the person compares the safety number and accepts the change.
+    pub identity_changed: Vec<String>,
+    /// Conversations (peer account ids) where the server listed a device that is not signed
+    /// by the account's pinned identity: that device was given nothing.
+    pub refused_devices: Vec<String>,
+    /// Conversations (peer account ids) where a new signed device of the other person
+    /// appeared (the conversation shows "<name> added a device").
+    pub added_devices: Vec<String>,
     /// Entries that some of the recipient's current devices hold and some could not be
     /// reached yet (no session and no key): still queued (counted in `waiting` too) for those
     /// devices, and shown as queued, not sent.
@@ -55,6 +68,9 @@ pub struct InboxReport {
     /// (local damage, not the peer's fault): nothing is lost, they arrive once the state is
     /// repaired or restored. A front end should say so.
     pub held: u32,
+    /// Messages left on the server because their sender's account identity changed: they
+    /// arrive once the person accepts the change (see [`OutboxReport::identity_changed`]).
+    pub identity_held: u32,
     /// Notification text for new messages in conversations that are not paused (discreet by
     /// default); `None` when there is nothing to notify.
     pub notification: Option<String>,
@@ -132,22 +148,31 @@ impl<'a> Messenger<'a> {
     }
 
     /// This account's links; active ones get a local conversation.
+    /// A new conversation pins the other person's account identity right away when their
+    /// devices are already published (otherwise on first contact).
     pub fn links(&self, cell: &dyn StoreCell) -> Result<Vec<m::LinkInfo>> {
         let me = me_in(cell)?;
         let links = self.transport.links(&me.token)?.links;
-        cell.with(|store| {
+        let new_peers = cell.with(|store| {
             store.atomically(|store| {
+                let mut new_peers = Vec::new();
                 for link in links.iter().filter(|l| l.state == m::LinkState::Active) {
                     let (peer, name) = if link.client_id == me.account_id {
                         (&link.therapist_id, &link.therapist_name)
                     } else {
                         (&link.client_id, &link.client_name)
                     };
+                    if store.conversation(peer)?.is_none() {
+                        new_peers.push(peer.clone());
+                    }
                     local::ensure_conversation(store, peer, name, &link.link_id)?;
                 }
-                Ok(())
+                Ok(new_peers)
             })
         })?;
+        for peer in new_peers {
+            self.pin_at_link(cell, &me, &peer)?;
+        }
         Ok(links)
     }
 
@@ -173,13 +198,47 @@ impl<'a> Messenger<'a> {
         )
     }
 
-    /// Publishes this device's identity, tops its one-time keys up to the target and, when
-    /// the server holds none, a signed fallback key (so peers can still start a session once
-    /// the one-time keys are drained). Returns how many unclaimed one-time keys the server
-    /// holds now.
+    /// Publishes this device's identity, signed by the account identity, tops its one-time
+    /// keys up to the target and, when the server holds none, a signed fallback key (so peers
+    /// can still start a session once the one-time keys are drained). Returns how many
+    /// unclaimed one-time keys the server holds now. An account registered before identities
+    /// existed gets one here, from the first device that finds none of its other devices
+    /// signed (a device that finds one signed waits for record sync to bring the identity,
+    /// and publishes unsigned till then).
     pub fn publish_device_keys(&self, cell: &dyn StoreCell) -> Result<u32> {
-        let (me, mut account) = cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?)))?;
+        let (me, mut account, owner) =
+            cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?, AccountIdentity::load(s)?)))?;
+        let owner = match owner {
+            Some(owner) => Some(owner),
+            None => {
+                let others = self
+                    .transport
+                    .claim_keys(
+                        &me.token,
+                        &m::ClaimRequest {
+                            account_id: me.account_id.clone(),
+                            need_keys_for: Some(Vec::new()),
+                        },
+                    )?
+                    .devices;
+                if others.iter().any(|d| d.account_signature.is_some()) {
+                    None
+                } else {
+                    Some(cell.with(AccountIdentity::load_or_create)?)
+                }
+            }
+        };
         let identity = account.keys();
+        let account_signature = owner.as_ref().map(|owner| m::WireDeviceSignature {
+            account_key: owner.public_key(),
+            signature: identity::device::sign(
+                owner,
+                &me.account_id,
+                &me.device_id,
+                &identity.curve25519,
+                &identity.ed25519,
+            ),
+        });
         let wire_identity = m::WireIdentity {
             curve25519: identity.curve25519,
             ed25519: identity.ed25519,
@@ -189,9 +248,20 @@ impl<'a> Messenger<'a> {
             &m::DeviceKeysUpload {
                 identity: wire_identity.clone(),
                 one_time_keys: Vec::new(),
+                account_signature: account_signature.clone(),
+                device_list: None,
                 fallback_key: None,
             },
         )?;
+        if let (Some(owner), Some(signature)) = (&owner, &account_signature) {
+            let published = Published {
+                me: &me,
+                owner,
+                identity: &wire_identity,
+                signature,
+            };
+            self.stay_listed(cell, &published, count.device_list.clone())?;
+        }
         let low = count.one_time_keys < ONE_TIME_KEY_TARGET / 2;
         if !low && count.fallback_key {
             return Ok(count.one_time_keys);
@@ -217,6 +287,8 @@ impl<'a> Messenger<'a> {
                     signature: k.signature,
                 })
                 .collect(),
+            account_signature,
+            device_list: None,
             fallback_key: fallback.map(|k| m::WireOneTimeKey {
                 key: k.key,
                 signature: k.signature,

@@ -6,11 +6,12 @@
 //! the rest; a device that could not be reached yet (no session and no key) keeps the entry
 //! queued, retried with backoff, without holding back the conversation.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use solace_protocol::messaging as m;
 
-use crate::error::{CoreError, Result, TransportError};
+use crate::error::{CoreError, IdentityError, Result, TransportError};
+use crate::messaging::identity::AccountIdentity;
 use crate::messaging::local::now_ms;
 use crate::messaging::model::MessageStatus;
 use crate::messaging::olm::{DeviceCrypto, SignedOneTimeKey};
@@ -23,11 +24,19 @@ use crate::sync::StoreCell;
 use super::{device_keys, me, raise_status, Me, Messenger, OutboxReport};
 
 /// What one outbox flush reuses across its entries: this device's Olm account (encrypting
-/// does not change it) and the devices claimed per account so far.
+/// does not change it), this account's identity key, the signed devices claimed per account
+/// so far, and what the device checks found (for the report).
 pub(super) struct FlushRound {
     account: DeviceCrypto,
-    /// Devices per account, with the keys claimed for them not used yet.
+    /// This account's identity key (`None` until record sync brings it: no copies to self).
+    pub(super) own_key: Option<String>,
+    /// Devices per account signed by its pinned identity, with the keys claimed for them not
+    /// used yet.
     pub(super) devices: HashMap<String, Vec<m::ClaimedDevice>>,
+    /// Accounts where a listed device was not signed by the pinned identity.
+    pub(super) refused: BTreeSet<String>,
+    /// Accounts where a new signed device appeared.
+    pub(super) added: BTreeSet<String>,
 }
 
 impl FlushRound {
@@ -63,14 +72,23 @@ impl Messenger<'_> {
     /// Sends what is due in the outbox, in order per conversation. A failure backs the entry
     /// off (with jitter) and holds back later entries of the same conversation.
     pub fn flush_outbox(&self, cell: &dyn StoreCell) -> Result<OutboxReport> {
-        let (me, account, entries) =
-            cell.with(|s| Ok((me(s)?, DeviceVault::account(s)?, s.outbox()?)))?;
+        let (me, account, own_key, entries) = cell.with(|s| {
+            Ok((
+                me(s)?,
+                DeviceVault::account(s)?,
+                AccountIdentity::load(s)?.map(|i| i.public_key()),
+                s.outbox()?,
+            ))
+        })?;
         let now = now_ms();
         let mut report = OutboxReport::default();
         let mut held: HashSet<String> = HashSet::new();
         let mut round = FlushRound {
             account,
+            own_key,
             devices: HashMap::new(),
+            refused: BTreeSet::new(),
+            added: BTreeSet::new(),
         };
         let mut offline = false;
         for (row, payload) in entries {
@@ -115,10 +133,23 @@ impl Messenger<'_> {
                     report.waiting += 1;
                     report.incomplete += 1;
                 }
+                // The identity changed: nothing was sent and nothing counts as a failed
+                // attempt; the entry stays queued until the person accepts the change.
+                Err(CoreError::Identity(IdentityError::Changed)) => {
+                    report.waiting += 1;
+                    held.insert(row.peer_account.clone());
+                    if !report.identity_changed.contains(&row.peer_account) {
+                        report.identity_changed.push(row.peer_account.clone());
+                    }
+                }
                 Err(err) => {
                     let failure = outbox::classify(&err);
                     let (attempts, next, wedged) =
                         outbox::after_failure(row.attempts, failure, now, outbox::random_jitter());
+                    // No signed device yet: it backs off but waits (never wedges) until the
+                    // recipient has one; the report names the conversation (refused devices).
+                    let wedged = wedged
+                        && !matches!(err, CoreError::Identity(IdentityError::NoSignedDevice));
                     cell.with(|store| {
                         store.atomically(|s| {
                             s.outbox_failed(row.seq, attempts, next, wedged)?;
@@ -144,6 +175,8 @@ impl Messenger<'_> {
                 }
             }
         }
+        report.refused_devices = round.refused.into_iter().collect();
+        report.added_devices = round.added.into_iter().collect();
         Ok(report)
     }
 
@@ -178,6 +211,9 @@ impl Messenger<'_> {
         for target in targets {
             let list = self.current_devices(cell, me, &target, round)?;
             if list.is_empty() && target == peer && peer != me.account_id {
+                if round.refused.contains(&target) {
+                    return Err(CoreError::Identity(IdentityError::NoSignedDevice));
+                }
                 return Err(no_devices());
             }
             let pending: Vec<&m::ClaimedDevice> = list
@@ -225,6 +261,9 @@ impl Messenger<'_> {
             if envelopes.is_empty() {
                 // Nothing could be sealed for anyone of the peer yet: a refusal, as before.
                 if target == peer && peer != me.account_id && delivered.is_empty() {
+                    if round.refused.contains(&target) {
+                        return Err(CoreError::Identity(IdentityError::NoSignedDevice));
+                    }
                     return Err(no_devices());
                 }
                 missing.extend(unreached);

@@ -153,6 +153,7 @@ impl MessagingStore for PostgresStorage {
         device_id: &str,
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
+        account_signature: Option<&WireDeviceSignature>,
         fallback_key: Option<&WireOneTimeKey>,
     ) -> StorageResult<KeyCount> {
         let mut c = self.client().await?;
@@ -188,6 +189,15 @@ impl MessagingStore for PostgresStorage {
             || stored.get::<_, &str>(1) != identity.ed25519
         {
             return Err(StorageError::Conflict);
+        }
+        if let Some(s) = account_signature {
+            tx.execute(
+                "UPDATE device_identities SET account_key = $2, account_signature = $3
+                 WHERE device_id = $1",
+                &[&device_id, &s.account_key, &s.signature],
+            )
+            .await
+            .map_err(pg_err)?;
         }
         let mut held: i64 = tx
             .query_one(
@@ -234,7 +244,49 @@ impl MessagingStore for PostgresStorage {
         Ok(KeyCount {
             one_time_keys: count(held),
             fallback_key: has_fallback,
+            device_list: None,
         })
+    }
+
+    async fn put_device_list(
+        &self,
+        account_id: &str,
+        list: &WireDeviceList,
+    ) -> StorageResult<bool> {
+        let version = i64::try_from(list.version).map_err(|_| StorageError::Conflict)?;
+        let text = serde_json::to_string(list).map_err(|e| StorageError::Backend(e.to_string()))?;
+        let c = self.client().await?;
+        let changed = if version == 1 {
+            c.execute(
+                "INSERT INTO device_lists (account_id, version, list) VALUES ($1, 1, $2)
+                 ON CONFLICT (account_id) DO NOTHING",
+                &[&account_id, &text],
+            )
+            .await
+        } else {
+            c.execute(
+                "UPDATE device_lists SET version = $2, list = $3
+                 WHERE account_id = $1 AND version = $4",
+                &[&account_id, &version, &text, &(version - 1)],
+            )
+            .await
+        }
+        .map_err(pg_err)?;
+        Ok(changed == 1)
+    }
+
+    async fn device_list(&self, account_id: &str) -> StorageResult<Option<WireDeviceList>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT list FROM device_lists WHERE account_id = $1",
+                &[&account_id],
+            )
+            .await
+            .map_err(pg_err)?;
+        // A row that does not parse is served as no list (devices then accept nothing).
+        Ok(row.and_then(|r| serde_json::from_str(r.get::<_, &str>(0)).ok()))
     }
 
     async fn claim_keys(
@@ -247,8 +299,8 @@ impl MessagingStore for PostgresStorage {
         let tx = c.transaction().await.map_err(pg_err)?;
         let devices = tx
             .query(
-                "SELECT d.id, i.curve25519, i.ed25519 FROM devices d
-                 JOIN device_identities i ON i.device_id = d.id
+                "SELECT d.id, i.curve25519, i.ed25519, i.account_key, i.account_signature
+                 FROM devices d JOIN device_identities i ON i.device_id = d.id
                  WHERE d.account_id = $1 AND NOT d.revoked ORDER BY d.created",
                 &[&account_id],
             )
@@ -279,11 +331,19 @@ impl MessagingStore for PostgresStorage {
                 curve25519: d.get(1),
                 ed25519: d.get(2),
             };
+            let account_signature = d
+                .get::<_, Option<String>>(3)
+                .zip(d.get::<_, Option<String>>(4))
+                .map(|(account_key, signature)| WireDeviceSignature {
+                    account_key,
+                    signature,
+                });
             if need.is_some_and(|n| !n.contains(&device_id)) {
                 claimed.push(ClaimedDevice {
                     device_id,
                     identity,
                     one_time_key: None,
+                    account_signature,
                     fallback_key: None,
                 });
                 continue;
@@ -311,6 +371,7 @@ impl MessagingStore for PostgresStorage {
                 device_id,
                 identity,
                 one_time_key: key,
+                account_signature,
                 fallback_key,
             });
         }

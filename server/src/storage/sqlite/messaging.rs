@@ -136,10 +136,12 @@ impl MessagingStore for SqliteStorage {
         device_id: &str,
         identity: &WireIdentity,
         one_time_keys: &[WireOneTimeKey],
+        account_signature: Option<&WireDeviceSignature>,
         fallback_key: Option<&WireOneTimeKey>,
     ) -> StorageResult<KeyCount> {
         let (account_id, device_id) = (account_id.to_owned(), device_id.to_owned());
         let (identity, keys) = (identity.clone(), one_time_keys.to_vec());
+        let signed = account_signature.cloned();
         let fallback = fallback_key.cloned();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -162,6 +164,12 @@ impl MessagingStore for SqliteStorage {
             )?;
             if stored != (identity.curve25519, identity.ed25519) {
                 return Ok(Err(StorageError::Conflict));
+            }
+            if let Some(s) = &signed {
+                tx.execute(
+                    "UPDATE device_identities SET account_key = ?2, account_signature = ?3 WHERE device_id = ?1",
+                    params![device_id, s.account_key, s.signature],
+                )?;
             }
             let mut held: i64 = tx.query_row(
                 "SELECT COUNT(*) FROM one_time_keys WHERE device_id = ?1",
@@ -189,9 +197,50 @@ impl MessagingStore for SqliteStorage {
                 |r| r.get(0),
             )?;
             tx.commit()?;
-            Ok(Ok(KeyCount { one_time_keys: count(held), fallback_key: has_fallback }))
+            Ok(Ok(KeyCount { one_time_keys: count(held), fallback_key: has_fallback, device_list: None }))
         })
         .await?
+    }
+
+    async fn put_device_list(
+        &self,
+        account_id: &str,
+        list: &WireDeviceList,
+    ) -> StorageResult<bool> {
+        let account_id = account_id.to_owned();
+        let version = i64::try_from(list.version).map_err(|_| StorageError::Conflict)?;
+        let text = serde_json::to_string(list).map_err(|e| StorageError::Backend(e.to_string()))?;
+        self.with(move |c| {
+            let changed = if version == 1 {
+                c.execute(
+                    "INSERT OR IGNORE INTO device_lists (account_id, version, list) VALUES (?1, 1, ?2)",
+                    params![account_id, text],
+                )?
+            } else {
+                c.execute(
+                    "UPDATE device_lists SET version = ?2, list = ?3 WHERE account_id = ?1 AND version = ?2 - 1",
+                    params![account_id, version, text],
+                )?
+            };
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn device_list(&self, account_id: &str) -> StorageResult<Option<WireDeviceList>> {
+        let account_id = account_id.to_owned();
+        let text: Option<String> = self
+            .with(move |c| {
+                c.query_row(
+                    "SELECT list FROM device_lists WHERE account_id = ?1",
+                    [&account_id],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .await?;
+        // A row that does not parse is served as no list (devices then accept nothing).
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
     async fn claim_keys(
@@ -205,23 +254,37 @@ impl MessagingStore for SqliteStorage {
         let need: Option<Vec<String>> = need.map(<[String]>::to_vec);
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let devices: Vec<(String, WireIdentity)> = tx
+            type Row = (String, WireIdentity, Option<WireDeviceSignature>);
+            let devices: Vec<Row> = tx
                 .prepare(
-                    "SELECT d.id, i.curve25519, i.ed25519 FROM devices d
-                     JOIN device_identities i ON i.device_id = d.id
+                    "SELECT d.id, i.curve25519, i.ed25519, i.account_key, i.account_signature
+                     FROM devices d JOIN device_identities i ON i.device_id = d.id
                      WHERE d.account_id = ?1 AND d.revoked = 0 ORDER BY d.rowid",
                 )?
                 .query_map([&account_id], |r| {
-                    Ok((r.get(0)?, WireIdentity { curve25519: r.get(1)?, ed25519: r.get(2)? }))
+                    let key: Option<String> = r.get(3)?;
+                    let signature: Option<String> = r.get(4)?;
+                    Ok((
+                        r.get(0)?,
+                        WireIdentity { curve25519: r.get(1)?, ed25519: r.get(2)? },
+                        key.zip(signature)
+                            .map(|(account_key, signature)| WireDeviceSignature { account_key, signature }),
+                    ))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             let mut claimed = Vec::with_capacity(devices.len());
-            for (device_id, identity) in devices {
+            for (device_id, identity, account_signature) in devices {
                 if exclude.as_deref() == Some(device_id.as_str()) {
                     continue;
                 }
                 if need.as_ref().is_some_and(|n| !n.contains(&device_id)) {
-                    claimed.push(ClaimedDevice { device_id, identity, one_time_key: None, fallback_key: None });
+                    claimed.push(ClaimedDevice {
+                        device_id,
+                        identity,
+                        one_time_key: None,
+                        account_signature,
+                        fallback_key: None,
+                    });
                     continue;
                 }
                 let key: Option<(i64, WireOneTimeKey)> = tx
@@ -248,6 +311,7 @@ impl MessagingStore for SqliteStorage {
                     device_id,
                     identity,
                     one_time_key: key.map(|(_, k)| k),
+                    account_signature,
                     fallback_key,
                 });
             }

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireIdentity,
-    WireOneTimeKey, MAX_ONE_TIME_KEYS,
+    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireDeviceList,
+    WireDeviceSignature, WireIdentity, WireOneTimeKey, MAX_ONE_TIME_KEYS,
 };
 use solace_protocol::push_rule::next_last;
 
@@ -59,9 +59,12 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BL
     "ALTER TABLE accounts ADD COLUMN recovery_wrap BLOB;",
     // 4: the verifier of the account-key proof (hex of SHA-256 of the proof).
     "ALTER TABLE accounts ADD COLUMN proof_verifier TEXT;",
-    // 5: reserved for the identity branch (i13-id: cross-signed device lists); replaced by
-    // its migration when the branches merge.
-    "SELECT 1;",
+    // 5: the account identity's signature over each device (signed device record v1) and the
+    // account's latest signed device list (JSON of the wire form).
+    "ALTER TABLE device_identities ADD COLUMN account_key TEXT;
+    ALTER TABLE device_identities ADD COLUMN account_signature TEXT;
+    CREATE TABLE device_lists (account_id TEXT PRIMARY KEY, version INTEGER NOT NULL,
+        list TEXT NOT NULL);",
     // 6: one signed fallback key per device (replaced on upload, never consumed by a claim),
     // and the index behind the per-sender mailbox quota.
     "CREATE TABLE fallback_keys (device_id TEXT PRIMARY KEY, key TEXT NOT NULL,
