@@ -440,6 +440,20 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(thread[0].status, .read)
         XCTAssertEqual(thread[1].content, .text(text: "hello back"))
         XCTAssertEqual(try client.messages().conversations()[0].unread, 1)
+
+        // Both sides see the same safety number; "verified" is stored and can be withdrawn.
+        let mine = try client.messages().identityStatus(peerAccount: peer)
+        let theirs = try therapist.messages().identityStatus(peerAccount: link.clientId)
+        XCTAssertNotNil(mine.safetyNumber)
+        XCTAssertEqual(mine.safetyNumber, theirs.safetyNumber)
+        XCTAssertEqual(mine.safetyNumber?.split(separator: " ").count, 12)
+        XCTAssertTrue(mine.qrPayload?.hasPrefix("solace-verify:1:") ?? false)
+        XCTAssertFalse(mine.verified)
+        XCTAssertFalse(mine.changed)
+        XCTAssertEqual(mine.devices.count, 1)
+        XCTAssertTrue(try client.messages().markVerified(peerAccount: peer, verified: true).verified)
+        XCTAssertTrue(try client.messages().identityStatus(peerAccount: peer).verified)
+        XCTAssertFalse(try client.messages().markVerified(peerAccount: peer, verified: false).verified)
     }
 
     private func step(_ what: String) {

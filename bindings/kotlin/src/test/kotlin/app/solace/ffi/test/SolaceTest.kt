@@ -449,6 +449,21 @@ class SolaceTest {
             assertEquals(MessageStatus.READ, thread[0].status)
             assertEquals(MessageContent.Text("hello back"), thread[1].content)
             assertEquals(1u, client.messages().conversations().single().unread)
+
+            // Both sides see the same safety number; "verified" is stored and can be withdrawn.
+            val mine = client.messages().identityStatus(conversation.peerAccount)
+            val theirs = therapist.messages().identityStatus(clientId)
+            val number = mine.safetyNumber
+            assertNotNull(number)
+            assertEquals(number, theirs.safetyNumber)
+            assertEquals(12, number!!.split(" ").size)
+            assertTrue(mine.qrPayload!!.startsWith("solace-verify:1:"))
+            assertFalse(mine.verified)
+            assertFalse(mine.changed)
+            assertEquals(1, mine.devices.size)
+            assertTrue(client.messages().markVerified(conversation.peerAccount, true).verified)
+            assertTrue(client.messages().identityStatus(conversation.peerAccount).verified)
+            assertFalse(client.messages().markVerified(conversation.peerAccount, false).verified)
             sub.cancel()
         } finally {
             server.destroy()
