@@ -12,6 +12,7 @@ mod first_sync;
 mod load;
 mod message_faults;
 mod message_rtt;
+mod pair;
 mod server;
 
 use std::path::PathBuf;

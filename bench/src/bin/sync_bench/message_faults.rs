@@ -10,18 +10,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use solace_core::crypto::kdf::KdfParams;
 use solace_core::messaging::{local, MessageContent, MessageStatus, Messenger};
-use solace_core::sync::{self, Exclusive, HttpTransport};
+use solace_core::sync::{Exclusive, HttpTransport};
 use solace_core::Store;
-use solace_protocol::messaging as m;
 
 use crate::faults::FaultProxy;
 use crate::server::Server;
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-const PASS: &str = "bench messaging velvet harbor pilgrim";
 /// Messages a client writes before its next sync.
 const BATCH: usize = 25;
 /// How long the pairs may take to settle after the last message was written.
@@ -57,54 +54,20 @@ struct Pair {
     therapist_id: String,
 }
 
-fn account_id(store: &Store) -> BoxResult<String> {
-    Ok(store.sync_account()?.ok_or("not registered")?.0.account_id)
-}
-
 /// Registers, links and introduces one pair directly against the server (no faults).
-fn set_up(url: &str, dir: &Path, index: usize, run_id: i64) -> BoxResult<Pair> {
-    let t = HttpTransport::new(url)?;
-    let msg = Messenger::new(&t);
-    let (mut therapist, _) = Store::create(&dir.join(format!("t{index}")), PASS, KdfParams::FLOOR)?;
-    let (mut client, _) = Store::create(&dir.join(format!("c{index}")), PASS, KdfParams::FLOOR)?;
-    sync::register(
-        &mut therapist,
-        &t,
+fn set_up(url: &str, dir: &Path, index: usize) -> BoxResult<Pair> {
+    let linked = crate::pair::link(
         url,
-        &format!("ft-{run_id}-{index}"),
-        PASS,
-        "office",
+        dir,
+        &format!("f{index}"),
+        &format!("Therapist {index}"),
     )?;
-    sync::register(
-        &mut client,
-        &t,
-        url,
-        &format!("fc-{run_id}-{index}"),
-        PASS,
-        "phone",
-    )?;
-    msg.publish_profile(
-        &Exclusive::new(&mut therapist),
-        &m::TherapistProfile {
-            display_name: format!("Therapist {index}"),
-            bio: String::new(),
-            specialties: vec![],
-            approaches: vec![],
-            languages: vec![],
-            slots: vec![],
-        },
-    )?;
-    let therapist_id = account_id(&therapist)?;
-    let link = msg.request_link(&Exclusive::new(&mut client), &therapist_id)?;
-    msg.accept_link(&Exclusive::new(&mut therapist), &link.link_id)?;
-    msg.sync(&Exclusive::new(&mut therapist))?;
-    msg.sync(&Exclusive::new(&mut client))?;
     Ok(Pair {
         index,
-        client_id: account_id(&client)?,
-        therapist_id,
-        client,
-        therapist,
+        client: linked.client,
+        therapist: linked.therapist,
+        client_id: linked.client_id,
+        therapist_id: linked.therapist_id,
     })
 }
 
@@ -194,12 +157,11 @@ pub fn run(
     let started = Instant::now();
     let mut server = Server::start(solace, database, dir).map_err(|e| e.to_string())?;
     let proxy = FaultProxy::start(&server.url, rate, 0x5EED_F00D).map_err(|e| e.to_string())?;
-    let run_id = chrono::Utc::now().timestamp_millis();
     let pairs = pairs.max(1);
     let per_pair = messages.div_ceil(pairs);
     let mut set = Vec::new();
     for index in 0..pairs {
-        set.push(set_up(&server.url, dir, index, run_id)?);
+        set.push(set_up(&server.url, dir, index)?);
     }
     let written = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = set

@@ -5,11 +5,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use solace_core::crypto::kdf::KdfParams;
 use solace_core::messaging::{local, Messenger};
-use solace_core::sync::{self, Exclusive, HttpTransport};
-use solace_core::Store;
-use solace_protocol::messaging as m;
+use solace_core::sync::{Exclusive, HttpTransport};
 
 /// Round-trip latency percentiles in milliseconds.
 pub struct RoundTrip {
@@ -21,8 +18,6 @@ pub struct RoundTrip {
     pub samples: usize,
 }
 
-const PASS: &str = "bench messaging velvet harbor pilgrim";
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
@@ -32,46 +27,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 pub fn run(url: &str, dir: &Path, rounds: usize) -> Result<RoundTrip, Box<dyn std::error::Error>> {
     let t = HttpTransport::new(url)?;
     let msg = Messenger::new(&t);
-    let (mut therapist, _) = Store::create(&dir.join("rtt-therapist"), PASS, KdfParams::FLOOR)?;
-    let (mut client, _) = Store::create(&dir.join("rtt-client"), PASS, KdfParams::FLOOR)?;
-    // Unique names: a PostgreSQL database outlives one run.
-    let run_id = chrono::Utc::now().timestamp_millis();
-    sync::register(
-        &mut therapist,
-        &t,
-        url,
-        &format!("rtt-t-{run_id}"),
-        PASS,
-        "office",
-    )?;
-    sync::register(
-        &mut client,
-        &t,
-        url,
-        &format!("rtt-c-{run_id}"),
-        PASS,
-        "phone",
-    )?;
-    msg.publish_profile(
-        &Exclusive::new(&mut therapist),
-        &m::TherapistProfile {
-            display_name: "Bench Therapist".into(),
-            bio: String::new(),
-            specialties: vec![],
-            approaches: vec![],
-            languages: vec![],
-            slots: vec![],
-        },
-    )?;
-    let therapist_id = therapist
-        .sync_account()?
-        .ok_or("therapist not registered")?
-        .0
-        .account_id;
-    let link = msg.request_link(&Exclusive::new(&mut client), &therapist_id)?;
-    msg.accept_link(&Exclusive::new(&mut therapist), &link.link_id)?;
-    msg.sync(&Exclusive::new(&mut therapist))?;
-    msg.sync(&Exclusive::new(&mut client))?;
+    let crate::pair::LinkedPair {
+        mut therapist,
+        mut client,
+        therapist_id,
+        ..
+    } = crate::pair::link(url, dir, "rtt", "Bench Therapist").map_err(|e| e.to_string())?;
 
     let warmup = 5;
     let mut samples = Vec::with_capacity(rounds);
