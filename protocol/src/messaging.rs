@@ -294,6 +294,15 @@ pub struct SendResponse {
     pub delivered_to: Vec<String>,
     /// Envelopes addressed to devices that are unknown or revoked (the sender should re-claim).
     pub skipped: Vec<String>,
+    /// Current devices of the recipient account with published keys (the sending device left
+    /// out) that the send had no envelope for: the sender's device list is out of date and it
+    /// should list again (each one still has to be signed by the pinned identity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// With `missing`: the version of the recipient account's stored signed device list (a
+    /// device refused before and signed in since comes with a newer one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_version: Option<u64>,
 }
 
 /// Asks for the calling device's waiting messages.

@@ -416,6 +416,8 @@ pub async fn send(
     Ok(Json(m::SendResponse {
         delivered_to: outcome.delivered_to,
         skipped: outcome.skipped,
+        missing: outcome.missing,
+        list_version: outcome.list_version,
     }))
 }
 

@@ -124,6 +124,19 @@ pub struct DepositOutcome {
     pub skipped: Vec<String>,
     /// Devices that received the message just now, with how many messages now wait there.
     pub newly_queued: Vec<(String, u32)>,
+    /// Current devices of the recipient account with published keys (the sending device left
+    /// out) that had no envelope: the sender's list is out of date.
+    pub missing: Vec<String>,
+    /// With `missing`: the recipient account's signed device list version, if it has one.
+    pub list_version: Option<u64>,
+}
+
+/// The devices of `current` that no envelope addresses, sorted (a send's
+/// [`DepositOutcome::missing`]).
+pub(crate) fn unaddressed(mut current: Vec<String>, envelopes: &[NewEnvelope]) -> Vec<String> {
+    current.retain(|id| !envelopes.iter().any(|e| e.device_id == *id));
+    current.sort();
+    current
 }
 
 fn norm(filter: &Option<String>) -> Option<String> {

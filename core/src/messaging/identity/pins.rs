@@ -22,6 +22,10 @@ pub struct SignedDevice {
     pub device_id: String,
     /// Its Curve25519 identity key, base64 (the sender key of its messages).
     pub curve25519: String,
+    /// Its Ed25519 key, base64 (empty in states saved before it was kept: such a state is
+    /// listed again before anything is sent from it).
+    #[serde(default)]
+    pub ed25519: String,
 }
 
 /// What this device knows about one account's identity (sealed, device-local).
@@ -42,6 +46,14 @@ pub struct PeerIdentity {
     /// itself again.
     #[serde(default)]
     pub self_listed: bool,
+    /// Devices the latest list named that were refused (not signed by the pinned identity,
+    /// or missing from its signed device list): the person is told, and a server naming them
+    /// again is not news.
+    #[serde(default)]
+    pub refused: Vec<String>,
+    /// `devices` holds a checked list (of the pinned identity or, for this account, its own).
+    #[serde(default)]
+    pub checked: bool,
 }
 
 fn state_name(account_id: &str) -> String {
@@ -72,6 +84,31 @@ impl PeerIdentity {
         self.devices.iter().any(|d| d.curve25519 == curve25519)
     }
 
+    /// The devices of the latest checked list, to send to without listing again (this
+    /// device left out); `None` when there is no usable list yet (never listed, nothing
+    /// pinned, a pending change, or a state saved before keys were kept).
+    pub fn cached_devices(&self, this_device: &str) -> Option<Vec<m::ClaimedDevice>> {
+        if !self.checked || self.list_version == 0 || self.pending.is_some() {
+            return None;
+        }
+        self.devices
+            .iter()
+            .filter(|d| d.device_id != this_device)
+            .map(|d| {
+                (!d.ed25519.is_empty()).then(|| m::ClaimedDevice {
+                    device_id: d.device_id.clone(),
+                    identity: m::WireIdentity {
+                        curve25519: d.curve25519.clone(),
+                        ed25519: d.ed25519.clone(),
+                    },
+                    one_time_key: None,
+                    account_signature: None,
+                    fallback_key: None,
+                })
+            })
+            .collect()
+    }
+
     /// Accepts the pending identity: it becomes the pinned one (its devices are taken from
     /// the next list). [`IdentityError::NoChange`] when none is pending.
     pub fn accept_change(&mut self) -> Result<()> {
@@ -82,6 +119,7 @@ impl PeerIdentity {
         self.pinned = Some(next);
         self.devices.clear();
         self.list_version = 0;
+        self.checked = false;
         Ok(())
     }
 }
@@ -178,9 +216,13 @@ pub fn check_devices(
         }
         _ => Vec::new(),
     };
-    let accepted: Vec<_> = signed
+    let (accepted, unlisted): (Vec<_>, Vec<_>) = signed
         .into_iter()
-        .filter(|d| allowed.contains(&d.device_id))
+        .partition(|d| allowed.contains(&d.device_id));
+    let refused_ids: Vec<String> = others
+        .iter()
+        .chain(&unlisted)
+        .map(|d| d.device_id.clone())
         .collect();
     let first_list = state.devices.is_empty();
     let added = accepted
@@ -193,8 +235,11 @@ pub fn check_devices(
         .map(|d| SignedDevice {
             device_id: d.device_id.clone(),
             curve25519: d.identity.curve25519.clone(),
+            ed25519: d.identity.ed25519.clone(),
         })
         .collect();
+    state.refused = refused_ids;
+    state.checked = true;
     Ok(CheckedDevices {
         refused: u32::try_from(total - accepted.len()).unwrap_or(u32::MAX),
         accepted,
@@ -267,6 +312,24 @@ mod tests {
         assert_eq!(checked.refused, 3);
         assert_eq!(checked.added, ["d2"]);
         assert!(state.knows_device("c2") && !state.knows_device("cg"));
+        assert_eq!(state.refused, ["ghost", "bare", "moved"]);
+        // The checked list serves later sends (this device left out); a state saved before
+        // keys were kept is listed again, and so is one with a pending change.
+        let cached = state.cached_devices("d1").unwrap();
+        assert_eq!(cached.len(), 1);
+        assert_eq!(
+            (
+                cached[0].device_id.as_str(),
+                cached[0].identity.ed25519.as_str()
+            ),
+            ("d2", "ed-c2")
+        );
+        let mut old = state.clone();
+        old.devices[0].ed25519.clear();
+        assert!(old.cached_devices("x").is_none());
+        let mut unchecked = state.clone();
+        unchecked.checked = false;
+        assert!(unchecked.cached_devices("x").is_none());
         // Only another identity's devices: an identity change, pending until accepted.
         let changed = check_devices(
             &mut state,
@@ -280,6 +343,7 @@ mod tests {
             Err(CoreError::Identity(IdentityError::Changed))
         ));
         assert_eq!(state.pending, Some(other.public_key()));
+        assert!(state.cached_devices("x").is_none());
         assert!(check_devices(&mut state, "t", None, vec![], None).is_err());
         state.accept_change().unwrap();
         assert_eq!(state.pinned, Some(other.public_key()));

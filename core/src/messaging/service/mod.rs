@@ -361,8 +361,16 @@ impl<'a> Messenger<'a> {
                 }
             })
             .collect();
-        self.forget_revoked_devices(cell, &me, &peers)?;
-        let outbox = self.flush_outbox(cell)?;
+        let (added, refused) = self.forget_revoked_devices(cell, &me, &peers)?;
+        let mut outbox = self.flush_outbox(cell)?;
+        for (from_lists, report) in [
+            (added, &mut outbox.added_devices),
+            (refused, &mut outbox.refused_devices),
+        ] {
+            report.extend(from_lists);
+            report.sort();
+            report.dedup();
+        }
         Ok((inbox, outbox))
     }
 }

@@ -37,9 +37,26 @@ pub(super) struct FlushRound {
     pub(super) refused: BTreeSet<String>,
     /// Accounts where a new signed device appeared.
     pub(super) added: BTreeSet<String>,
+    /// Accounts listed from the server in this round (their cached list is not used again).
+    pub(super) relisted: HashSet<String>,
 }
 
 impl FlushRound {
+    /// Whether the devices a send had no envelope for are news: one the latest checked list
+    /// did not refuse, or a newer signed list (a refused device signed in since). A device
+    /// refused before under the same list is not (a server naming it again changes nothing).
+    fn news(&self, cell: &dyn StoreCell, target: &str, answer: &m::SendResponse) -> bool {
+        if answer.missing.is_empty() {
+            return false;
+        }
+        let Ok(state) = cell.with(|s| crate::messaging::identity::PeerIdentity::load(s, target))
+        else {
+            return true;
+        };
+        answer.list_version.is_some_and(|v| v > state.list_version)
+            || answer.missing.iter().any(|id| !state.refused.contains(id))
+    }
+
     /// The claimed keys of `target`'s devices were used: later payloads reuse the sessions.
     fn keys_used(&mut self, target: &str) {
         if let Some(list) = self.devices.get_mut(target) {
@@ -89,6 +106,7 @@ impl Messenger<'_> {
             devices: HashMap::new(),
             refused: BTreeSet::new(),
             added: BTreeSet::new(),
+            relisted: HashSet::new(),
         };
         let mut offline = false;
         for (row, payload) in entries {
@@ -208,7 +226,8 @@ impl Messenger<'_> {
         let sender_key = round.account.keys().curve25519;
         let mut delivered = cell.with(|s| delivered_to(s, client_message_id))?;
         let mut missing = Vec::new();
-        for target in targets {
+        let mut targets: std::collections::VecDeque<String> = targets.into();
+        while let Some(target) = targets.pop_front() {
             let list = self.current_devices(cell, me, &target, round)?;
             if list.is_empty() && target == peer && peer != me.account_id {
                 if round.refused.contains(&target) {
@@ -278,9 +297,14 @@ impl Messenger<'_> {
                     envelopes,
                 },
             )?;
-            if !answer.skipped.is_empty() {
-                // Revoked (or unknown) meanwhile: not a current device; list again next time.
+            // Revoked (or unknown) devices, or current ones the list did not have: a cached
+            // list is out of date, so list again now and send to whoever is new.
+            let stale = !answer.skipped.is_empty() || round.news(cell, &target, &answer);
+            if stale {
                 round.devices.remove(&target);
+                if round.relisted.insert(target.clone()) {
+                    targets.push_back(target.clone());
+                }
             }
             delivered.extend(answer.delivered_to);
             let bytes = serde_json::to_vec(&delivered).map_err(|_| CoreError::MalformedRecord {

@@ -505,6 +505,28 @@ impl MessagingStore for PostgresStorage {
             out.newly_queued
                 .push((e.device_id.clone(), count(held + 1)));
         }
+        let current: Vec<String> = tx
+            .query(
+                "SELECT d.id FROM devices d JOIN device_identities i ON i.device_id = d.id
+                 WHERE d.account_id = $1 AND NOT d.revoked AND d.id <> $2",
+                &[&m.recipient_account, &m.sender_device],
+            )
+            .await
+            .map_err(pg_err)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        out.missing = crate::storage::messaging::unaddressed(current, &m.envelopes);
+        if !out.missing.is_empty() {
+            out.list_version = tx
+                .query_opt(
+                    "SELECT version FROM device_lists WHERE account_id = $1",
+                    &[&m.recipient_account],
+                )
+                .await
+                .map_err(pg_err)?
+                .map(|r| r.get::<_, i64>(0).max(0) as u64);
+        }
         tx.commit().await.map_err(pg_err)?;
         Ok(out)
     }

@@ -387,6 +387,21 @@ impl MessagingStore for SqliteStorage {
                 out.delivered_to.push(e.device_id.clone());
                 out.newly_queued.push((e.device_id.clone(), count(waiting + 1)));
             }
+            let current = tx
+                .prepare_cached(
+                    "SELECT d.id FROM devices d JOIN device_identities i ON i.device_id = d.id
+                     WHERE d.account_id = ?1 AND d.revoked = 0 AND d.id <> ?2",
+                )?
+                .query_map(params![m.recipient_account, m.sender_device], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            out.missing = crate::storage::messaging::unaddressed(current, &m.envelopes);
+            if !out.missing.is_empty() {
+                out.list_version = tx
+                    .prepare_cached("SELECT version FROM device_lists WHERE account_id = ?1")?
+                    .query_row([&m.recipient_account], |r| r.get::<_, i64>(0))
+                    .optional()?
+                    .map(|v| v.max(0) as u64);
+            }
             tx.commit()?;
             Ok(Ok(out))
         })
