@@ -242,6 +242,12 @@ fn print_messages(inbox: &InboxReport, outbox: &OutboxReport, out: &mut Output) 
             inbox.held
         ))?;
     }
+    if inbox.expired_inbound + inbox.expired_outbound > 0 {
+        out.line(format!(
+            "messages: {} for this device and {} you sent expired on the server unread              (each conversation says which)",
+            inbox.expired_inbound, inbox.expired_outbound
+        ))?;
+    }
     if inbox.received + outbox.sent + outbox.waiting + outbox.wedged + inbox.rejected == 0 {
         return Ok(());
     }

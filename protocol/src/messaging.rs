@@ -340,6 +340,33 @@ pub struct Inbox {
     pub messages: Vec<InboxMessage>,
     /// Whether more are waiting.
     pub more: bool,
+    /// Messages that expired in a mailbox (older than the server's TTL) before their device
+    /// took them in: for this device as recipient, or sent by it (at most
+    /// [`MAX_EXPIRED_NOTICES`] per answer; acknowledged with [`AckRequest::expired`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expired: Vec<ExpiredMessage>,
+}
+
+/// Most expiry notices in one [`Inbox`] answer.
+pub const MAX_EXPIRED_NOTICES: u32 = 100;
+
+/// A message deleted unread from a mailbox because it outlived the server's TTL. Only
+/// metadata the server already had: who, which message id, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiredMessage {
+    /// Server id of the notice (acknowledged with [`AckRequest::expired`]).
+    pub id: u64,
+    /// `true`: a message this device sent expired in `peer_device`'s mailbox; `false`: a
+    /// message `peer_device` sent to this device expired before this device came back.
+    pub outbound: bool,
+    /// The other account (the sender of an inbound message, the recipient of an outbound one).
+    pub peer_account: String,
+    /// The other device.
+    pub peer_device: String,
+    /// The sender's client message id.
+    pub client_message_id: String,
+    /// When the server received the message (Unix seconds).
+    pub sent_at: i64,
 }
 
 /// Deletes messages from the calling device's mailbox after they were stored on the device.
@@ -347,6 +374,9 @@ pub struct Inbox {
 pub struct AckRequest {
     /// Server ids from [`Inbox`].
     pub ids: Vec<u64>,
+    /// Ids of expiry notices ([`Inbox::expired`]) the device has taken in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expired: Vec<u64>,
 }
 
 #[cfg(test)]
@@ -386,6 +416,24 @@ mod tests {
         let parsed: LinkInfo = serde_json::from_str(link).unwrap();
         assert_eq!(parsed.state, LinkState::Active);
         assert_eq!(serde_json::to_string(&parsed).unwrap(), link);
+        // Additions since v1: each optional, left out when empty, so older peers read on.
+        let sent =
+            r#"{"delivered_to":["dev-1"],"skipped":[],"missing":["dev-2"],"list_version":4}"#;
+        let parsed: SendResponse = serde_json::from_str(sent).unwrap();
+        assert_eq!((parsed.missing.len(), parsed.list_version), (1, Some(4)));
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), sent);
+        let old_sent: SendResponse =
+            serde_json::from_str(r#"{"delivered_to":[],"skipped":[]}"#).unwrap();
+        assert!(old_sent.missing.is_empty() && old_sent.list_version.is_none());
+        let expired = r#"{"messages":[],"more":false,"expired":[{"id":3,"outbound":true,"peer_account":"acc-t","peer_device":"dev-1","client_message_id":"m-1","sent_at":1795000000}]}"#;
+        let parsed: Inbox = serde_json::from_str(expired).unwrap();
+        assert!(parsed.expired[0].outbound);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), expired);
+        let ack = r#"{"ids":[9],"expired":[3]}"#;
+        let parsed: AckRequest = serde_json::from_str(ack).unwrap();
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), ack);
+        let old_ack: AckRequest = serde_json::from_str(r#"{"ids":[9]}"#).unwrap();
+        assert_eq!(serde_json::to_string(&old_ack).unwrap(), r#"{"ids":[9]}"#);
     }
 
     /// Frozen wire vectors for fallback keys and targeted claims (added to protocol v1 as

@@ -455,7 +455,15 @@ pub async fn inbox(
         .storage
         .inbox(&caller.device_id, limit, now, state.mailbox_ttl_secs)
         .await?;
-    Ok(Json(m::Inbox { messages, more }))
+    let expired = state
+        .storage
+        .expiry_notices(&caller.device_id, m::MAX_EXPIRED_NOTICES)
+        .await?;
+    Ok(Json(m::Inbox {
+        messages,
+        more,
+        expired,
+    }))
 }
 
 /// `POST /v1/messages/ack`: deletes the listed messages from the calling device's mailbox
@@ -466,12 +474,18 @@ pub async fn ack(
     body: Body,
 ) -> Result<StatusCode, ApiErr> {
     let req: m::AckRequest = parse(body)?;
-    if req.ids.len() > MAX_ACK_IDS {
+    if req.ids.len() > MAX_ACK_IDS || req.expired.len() > MAX_ACK_IDS {
         return Err(ApiErr::bad(format!(
             "at most {MAX_ACK_IDS} ids per acknowledgement"
         )));
     }
     state.storage.ack(&caller.device_id, &req.ids).await?;
+    if !req.expired.is_empty() {
+        state
+            .storage
+            .ack_expiry_notices(&caller.device_id, &req.expired)
+            .await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,7 +3,9 @@
 //! through the signed fallback keys; keys are claimed only for devices without a session; a
 //! message is "sent" only once every current device of the recipient holds it (a device
 //! without keys keeps it queued, then gets it exactly once); a revoked device's sessions are
-//! dropped at the peer's next sync and it gets no new messages.
+//! dropped at the peer's next sync and it gets no new messages; a device away 25 days gets
+//! everything, and one away past the mailbox TTL is told which messages expired, as is their
+//! sender.
 
 use solace_core::crypto::kdf::KdfParams;
 use solace_core::messaging::{
@@ -12,6 +14,7 @@ use solace_core::messaging::{
 use solace_core::sync::{self, Exclusive, HttpTransport, RevokeTarget, SyncBudget};
 use solace_core::Store;
 use solace_protocol::messaging as m;
+use solace_tests::hostile::{text, ServerDb};
 use solace_tests::{backends, TestServer};
 
 const PASS: &str = "velvet harbor pilgrim cactus";
@@ -292,6 +295,120 @@ fn a_revoked_device_loses_its_sessions_and_gets_no_new_messages() {
         assert!(
             msg.sync(&Exclusive::new(&mut therapist.second)).is_err(),
             "{backend:?}: the revoked tablet is signed out"
+        );
+    }
+}
+
+/// Moves the waiting messages of `device_id` `days` into the past in the server's database,
+/// as if the device had been away that long (the server compares against its own clock).
+fn age_mailbox(db: &ServerDb, device_id: &str, days: i64) {
+    db.exec(&format!(
+        "UPDATE mailbox SET received_at = received_at - {} WHERE recipient_device = {}",
+        days * 86_400,
+        text(device_id)
+    ));
+}
+
+fn notices(store: &Store, peer: &str) -> Vec<String> {
+    local::messages(store, peer)
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| match m.content {
+            MessageContent::Notice { text } => Some(text),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_device_away_25_days_gets_everything_and_one_away_past_the_ttl_is_told_and_so_is_the_sender() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let db = server.db();
+        let dir = tempfile::tempdir().unwrap();
+        let (mut therapist, mut client, t) = linked_pair(&server, dir.path());
+        let msg = Messenger::new(&t);
+        let tablet = therapist
+            .second
+            .sync_account()
+            .unwrap()
+            .unwrap()
+            .0
+            .device_id;
+
+        // 25 simulated days away (inside the 30-day TTL): everything queued arrives and opens.
+        for i in 0..3 {
+            local::send_text(&mut client.first, &therapist.account, &format!("week {i}")).unwrap();
+            msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        }
+        msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+        age_mailbox(&db, &tablet, 25);
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut therapist.second)).unwrap();
+        assert_eq!(
+            (inbox.received, inbox.expired_inbound),
+            (3, 0),
+            "{backend:?}"
+        );
+        let read: Vec<String> = texts(&therapist.second, &client.account)
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect();
+        assert_eq!(read, ["week 0", "week 1", "week 2"], "{backend:?}");
+
+        // 31 days away: the two messages waiting for the tablet expired unread. The tablet is
+        // told from whom and when, the client which of their messages, and nothing else is.
+        local::send_text(
+            &mut client.first,
+            &therapist.account,
+            "are you still there?",
+        )
+        .unwrap();
+        local::send_text(
+            &mut client.first,
+            &therapist.account,
+            "the plan for next week",
+        )
+        .unwrap();
+        msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+        assert_eq!(inbox.received, 2, "{backend:?}: the phone was around");
+        age_mailbox(&db, &tablet, 31);
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut therapist.second)).unwrap();
+        assert_eq!(
+            (inbox.received, inbox.expired_inbound),
+            (0, 2),
+            "{backend:?}"
+        );
+        let on_tablet = notices(&therapist.second, &client.account);
+        assert_eq!(on_tablet.len(), 1, "{backend:?}: {on_tablet:?}");
+        assert!(
+            on_tablet[0].starts_with("2 messages from sam sent on "),
+            "{backend:?}: {on_tablet:?}"
+        );
+        let (inbox, _) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        assert_eq!(inbox.expired_outbound, 2, "{backend:?}");
+        let told = notices(&client.first, &therapist.account);
+        assert_eq!(
+            told,
+            [
+                "Not delivered to one of Dr. Lee's devices, which stayed offline too long: “are you still there?”",
+                "Not delivered to one of Dr. Lee's devices, which stayed offline too long: “the plan for next week”",
+            ],
+            "{backend:?}"
+        );
+        // Acknowledged: told once.
+        for store in [&mut therapist.second, &mut client.first, &mut client.second] {
+            let (inbox, _) = msg.sync(&Exclusive::new(store)).unwrap();
+            assert_eq!(
+                (inbox.expired_inbound, inbox.expired_outbound),
+                (0, 0),
+                "{backend:?}"
+            );
+        }
+        assert_eq!(
+            db.query("SELECT COUNT(*) FROM mailbox_expired")[0][0],
+            "0",
+            "{backend:?}"
         );
     }
 }

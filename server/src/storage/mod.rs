@@ -14,8 +14,8 @@ pub mod postgres;
 pub mod sqlite;
 
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireDeviceList,
-    WireDeviceSignature, WireIdentity, WireOneTimeKey,
+    ClaimedDevice, ExpiredMessage, InboxMessage, KeyCount, LinkState, TherapistProfile,
+    WireDeviceList, WireDeviceSignature, WireIdentity, WireOneTimeKey,
 };
 use solace_protocol::push_rule::{self, Decision, StoredVersion};
 use solace_protocol::{MutationResult, WireKdf, WireRecord};
@@ -489,6 +489,22 @@ pub trait MessagingStore: Send + Sync {
     async fn ack(&self, device_id: &str, ids: &[u64]) -> StorageResult<u64>;
 
     /// Deletes every mailbox message received before `cutoff` (Unix seconds), in all
-    /// mailboxes; returns how many.
+    /// mailboxes, leaving expiry notices for the recipient and sender devices (and drops
+    /// notices older than [`NOTICE_KEEP_SECS`] past the cutoff); returns how many expired.
     async fn purge_expired(&self, cutoff: i64) -> StorageResult<u64>;
+
+    /// The device's expiry notices (its own messages that expired in a recipient's mailbox,
+    /// and messages for it that expired before it came back), oldest first, at most `limit`.
+    async fn expiry_notices(
+        &self,
+        device_id: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<ExpiredMessage>>;
+
+    /// Deletes the device's expiry notices with these ids (others' ids are ignored).
+    async fn ack_expiry_notices(&self, device_id: &str, ids: &[u64]) -> StorageResult<u64>;
 }
+
+/// How long (seconds) an expiry notice waits for its device after the message expired: a
+/// device away this long too has most likely been replaced.
+pub const NOTICE_KEEP_SECS: i64 = 60 * 24 * 3600;

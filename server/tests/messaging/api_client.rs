@@ -181,7 +181,14 @@ impl Api {
 
     pub(crate) async fn ack(&self, token: &str, ids: Vec<u64>) {
         let r = self
-            .post("/v1/messages/ack", token, &m::AckRequest { ids })
+            .post(
+                "/v1/messages/ack",
+                token,
+                &m::AckRequest {
+                    ids,
+                    expired: vec![],
+                },
+            )
             .await;
         assert_eq!(r.status().as_u16(), 204);
     }

@@ -151,6 +151,7 @@ pub(crate) async fn hostile_input_gets_clean_errors(backend: Backend) {
             &t.token,
             &m::AckRequest {
                 ids: (0..1001).collect(),
+                expired: vec![],
             },
         )
         .await,

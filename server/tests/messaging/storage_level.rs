@@ -91,6 +91,45 @@ pub(crate) async fn storage_ttl_expires_messages(backend: Backend) {
     );
     assert!(!more);
     assert_eq!(msgs[0].received_at, NOW + 50);
+    // Both ends are told: the recipient from whom and when, the sender which message.
+    let seen = |notices: &[m::ExpiredMessage]| -> Vec<(bool, String, String, String, i64)> {
+        notices
+            .iter()
+            .map(|n| {
+                (
+                    n.outbound,
+                    n.peer_account.clone(),
+                    n.peer_device.clone(),
+                    n.client_message_id.clone(),
+                    n.sent_at,
+                )
+            })
+            .collect()
+    };
+    let told = s.expiry_notices(&bd[0], 10).await.unwrap();
+    assert_eq!(
+        seen(&told),
+        [(false, a.clone(), ad[0].clone(), "old".into(), NOW)]
+    );
+    let sender = s.expiry_notices(&ad[0], 10).await.unwrap();
+    assert_eq!(
+        seen(&sender),
+        [(true, b.clone(), bd[0].clone(), "old".into(), NOW)]
+    );
+    // Acknowledged notices go; another device's ids are ignored.
+    assert_eq!(
+        s.ack_expiry_notices(&ad[0], &[told[0].id]).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        s.ack_expiry_notices(&bd[0], &[told[0].id]).await.unwrap(),
+        1
+    );
+    assert!(s.expiry_notices(&bd[0], 10).await.unwrap().is_empty());
+    assert_eq!(
+        s.ack_expiry_notices(&ad[0], &[sender[0].id]).await.unwrap(),
+        1
+    );
     // Expired messages are really gone (also for a later look with a long TTL).
     let (msgs, _) = s.inbox(&bd[0], 10, NOW + 101, 1_000_000).await.unwrap();
     assert_eq!(msgs.len(), 1);
@@ -135,9 +174,22 @@ pub(crate) async fn storage_ttl_expires_messages(backend: Backend) {
     s.deposit(message((&b, &bd[0]), &a, "x2", &[&ad[0]], NOW + 700, ttl))
         .await
         .unwrap();
-    assert_eq!(s.purge_expired(NOW + 650).await.unwrap(), 1);
+    // Copies between one account's own devices expire without notices.
+    let (c, cd) = account(&*s, "cat", 2).await;
+    s.deposit(message((&c, &cd[0]), &c, "self", &[&cd[1]], NOW + 600, ttl))
+        .await
+        .unwrap();
+    assert_eq!(s.purge_expired(NOW + 650).await.unwrap(), 2);
     let (msgs, _) = s.inbox(&ad[0], 10, NOW + 700, 1_000_000).await.unwrap();
     assert_eq!(msgs.len(), 1);
+    let swept = seen(&s.expiry_notices(&ad[0], 10).await.unwrap());
+    assert_eq!(
+        swept.last(),
+        Some(&(false, b.clone(), bd[0].clone(), "x1".to_owned(), NOW + 600))
+    );
+    for device in &cd {
+        assert!(s.expiry_notices(device, 10).await.unwrap().is_empty());
+    }
     assert_eq!(msgs[0].client_message_id, "x2");
 }
 

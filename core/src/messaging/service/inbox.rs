@@ -60,6 +60,13 @@ impl Messenger<'_> {
             // messages of a long session undecryptable.
             inbox.messages.sort_by_key(|message| message.id);
             let mut acks = Vec::new();
+            let notices: Vec<u64> = inbox.expired.iter().map(|e| e.id).collect();
+            if !notices.is_empty() {
+                let expired =
+                    cell.with(|st| st.atomically(|s| super::expiry::take_in(s, &inbox.expired)))?;
+                report.expired_inbound += expired.inbound;
+                report.expired_outbound += expired.outbound;
+            }
             for message in &inbox.messages {
                 if cell.with(|s| s.inbound_seen(&message.sender_key, &message.client_message_id))? {
                     report.duplicates += 1;
@@ -105,13 +112,13 @@ impl Messenger<'_> {
                     }
                     Err(other) => {
                         // Storage failed: leave the message on the server for the next try.
-                        self.ack(&me, &acks)?;
+                        self.ack(&me, &acks, &notices)?;
                         return Err(other);
                     }
                 }
                 acks.push(message.id);
             }
-            self.ack(&me, &acks)?;
+            self.ack(&me, &acks, &notices)?;
             // A page of held messages only would come back unchanged: stop there.
             if !inbox.more || acks.is_empty() {
                 break;
@@ -181,12 +188,17 @@ impl Messenger<'_> {
         }
     }
 
-    fn ack(&self, me: &Me, ids: &[u64]) -> Result<()> {
-        if ids.is_empty() {
+    fn ack(&self, me: &Me, ids: &[u64], expired: &[u64]) -> Result<()> {
+        if ids.is_empty() && expired.is_empty() {
             return Ok(());
         }
-        self.transport
-            .ack(&me.token, &m::AckRequest { ids: ids.to_vec() })
+        self.transport.ack(
+            &me.token,
+            &m::AckRequest {
+                ids: ids.to_vec(),
+                expired: expired.to_vec(),
+            },
+        )
     }
 }
 

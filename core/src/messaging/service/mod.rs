@@ -10,6 +10,7 @@
 
 mod claims;
 mod device_list;
+mod expiry;
 mod inbox;
 mod outbox;
 
@@ -76,6 +77,12 @@ pub struct InboxReport {
     pub notification: Option<String>,
     /// Conversations (peer account ids) with new visible incoming messages.
     pub arrived: Vec<String>,
+    /// Messages for this device that expired on the server before it came back (each
+    /// conversation says from whom and when).
+    pub expired_inbound: u32,
+    /// Messages this person sent that expired unread in one of the peer's mailboxes (each
+    /// conversation says which).
+    pub expired_outbound: u32,
 }
 
 struct Me {

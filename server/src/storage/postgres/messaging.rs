@@ -422,10 +422,6 @@ impl MessagingStore for PostgresStorage {
                 .map_err(pg_err)?;
         }
         let cutoff = m.now.saturating_sub(m.ttl_secs);
-        let purge = tx
-            .prepare_cached("DELETE FROM mailbox WHERE recipient_device = $1 AND received_at < $2")
-            .await
-            .map_err(pg_err)?;
         let existing = tx
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM mailbox WHERE sender_device = $1 AND client_message_id = $2 AND recipient_device = $3)",
@@ -455,9 +451,7 @@ impl MessagingStore for PostgresStorage {
                 out.skipped.push(e.device_id.clone());
                 continue;
             }
-            tx.execute(&purge, &[&e.device_id, &cutoff])
-                .await
-                .map_err(pg_err)?;
+            super::expiry::expire(&tx, cutoff, Some(&e.device_id)).await?;
             let duplicate: bool = tx
                 .query_one(
                     &existing,
@@ -538,13 +532,10 @@ impl MessagingStore for PostgresStorage {
         now: i64,
         ttl_secs: i64,
     ) -> StorageResult<(Vec<InboxMessage>, bool)> {
-        let c = self.client().await?;
-        c.execute(
-            "DELETE FROM mailbox WHERE recipient_device = $1 AND received_at < $2",
-            &[&device_id, &now.saturating_sub(ttl_secs)],
-        )
-        .await
-        .map_err(pg_err)?;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        super::expiry::expire(&tx, now.saturating_sub(ttl_secs), Some(device_id)).await?;
+        tx.commit().await.map_err(pg_err)?;
         let stmt = c
             .prepare_cached(
                 "SELECT id, sender_account, sender_device, sender_key, client_message_id, kind, body, received_at
@@ -590,10 +581,22 @@ impl MessagingStore for PostgresStorage {
     }
 
     async fn purge_expired(&self, cutoff: i64) -> StorageResult<u64> {
-        self.client()
-            .await?
-            .execute("DELETE FROM mailbox WHERE received_at < $1", &[&cutoff])
-            .await
-            .map_err(pg_err)
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        let expired = super::expiry::expire(&tx, cutoff, None).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(expired)
+    }
+
+    async fn expiry_notices(
+        &self,
+        device_id: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<ExpiredMessage>> {
+        self.notices(device_id, limit).await
+    }
+
+    async fn ack_expiry_notices(&self, device_id: &str, ids: &[u64]) -> StorageResult<u64> {
+        self.drop_notices(device_id, ids).await
     }
 }

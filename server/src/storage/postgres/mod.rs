@@ -3,6 +3,7 @@
 //! account serialize and sequence numbers stay gap-free per account).
 
 mod accounts;
+mod expiry;
 mod messaging;
 mod records;
 
@@ -10,8 +11,8 @@ use std::collections::HashSet;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use solace_protocol::messaging::{
-    ClaimedDevice, InboxMessage, KeyCount, LinkState, TherapistProfile, WireDeviceList,
-    WireDeviceSignature, WireIdentity, WireOneTimeKey, MAX_ONE_TIME_KEYS,
+    ClaimedDevice, ExpiredMessage, InboxMessage, KeyCount, LinkState, TherapistProfile,
+    WireDeviceList, WireDeviceSignature, WireIdentity, WireOneTimeKey, MAX_ONE_TIME_KEYS,
 };
 use solace_protocol::push_rule::next_last;
 use tokio_postgres::NoTls;
@@ -72,6 +73,12 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BY
     "CREATE TABLE fallback_keys (device_id TEXT PRIMARY KEY, key TEXT NOT NULL,
         signature TEXT NOT NULL);
     CREATE INDEX mailbox_by_sender ON mailbox (recipient_device, sender_account);",
+    // 7: notices of messages that expired in a mailbox, for the recipient device and the
+    // sender device (deleted when the device acknowledges them).
+    "CREATE TABLE mailbox_expired (id BIGSERIAL PRIMARY KEY, device_id TEXT NOT NULL,
+        outbound BOOLEAN NOT NULL, peer_account TEXT NOT NULL, peer_device TEXT NOT NULL,
+        client_message_id TEXT NOT NULL, sent_at BIGINT NOT NULL);
+    CREATE INDEX mailbox_expired_by_device ON mailbox_expired (device_id, id);",
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {

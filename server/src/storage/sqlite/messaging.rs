@@ -354,8 +354,7 @@ impl MessagingStore for SqliteStorage {
                     out.skipped.push(e.device_id.clone());
                     continue;
                 }
-                tx.prepare_cached("DELETE FROM mailbox WHERE recipient_device = ?1 AND received_at < ?2")?
-                    .execute(params![e.device_id, cutoff])?;
+                super::expiry::expire(&tx, cutoff, Some(&e.device_id))?;
                 let duplicate: bool = tx
                     .prepare_cached(
                         "SELECT EXISTS (SELECT 1 FROM mailbox WHERE sender_device = ?1 AND client_message_id = ?2 AND recipient_device = ?3)",
@@ -418,10 +417,7 @@ impl MessagingStore for SqliteStorage {
         let device_id = device_id.to_owned();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
-                "DELETE FROM mailbox WHERE recipient_device = ?1 AND received_at < ?2",
-                params![device_id, now.saturating_sub(ttl_secs)],
-            )?;
+            super::expiry::expire(&tx, now.saturating_sub(ttl_secs), Some(&device_id))?;
             let mut rows: Vec<InboxMessage> = tx
                 .prepare_cached(
                     "SELECT id, sender_account, sender_device, sender_key, client_message_id, kind, body, received_at
@@ -470,9 +466,23 @@ impl MessagingStore for SqliteStorage {
 
     async fn purge_expired(&self, cutoff: i64) -> StorageResult<u64> {
         self.with(move |c| {
-            c.execute("DELETE FROM mailbox WHERE received_at < ?1", [cutoff])
-                .map(|n| n as u64)
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let expired = super::expiry::expire(&tx, cutoff, None)?;
+            tx.commit()?;
+            Ok(expired)
         })
         .await
+    }
+
+    async fn expiry_notices(
+        &self,
+        device_id: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<ExpiredMessage>> {
+        self.notices(device_id, limit).await
+    }
+
+    async fn ack_expiry_notices(&self, device_id: &str, ids: &[u64]) -> StorageResult<u64> {
+        self.drop_notices(device_id, ids).await
     }
 }
