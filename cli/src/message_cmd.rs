@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use solace_core::app::{block_on, App};
-use solace_core::messaging::{local, CallState, Conversation, Message, MessageContent};
+use solace_core::messaging::{
+    local, CallState, Conversation, Message, MessageContent, MessageStatus,
+};
 use solace_core::{record, CoreError, RecordKind, Store};
 
 use crate::args::{CallCommand, ConversationCommand, MessageCommand, ShareCommand};
@@ -118,7 +120,20 @@ fn describe(message: &Message) -> String {
     }
 }
 
-fn print_messages(messages: &[Message], name: &str, out: &mut Output) -> Result<()> {
+/// Why queued messages to `peer` are not going out, when the reason is theirs to act on.
+fn hold_reason(app: &App, peer: &str, name: &str) -> Option<String> {
+    let status = app.identity_status(peer).ok()?;
+    status
+        .changed
+        .then(|| format!("waiting: {name}'s identity changed; see `solace verify {name}`"))
+}
+
+fn print_messages(
+    messages: &[Message],
+    name: &str,
+    hold: Option<&str>,
+    out: &mut Output,
+) -> Result<()> {
     if out.json {
         return out.json(messages);
     }
@@ -127,11 +142,16 @@ fn print_messages(messages: &[Message], name: &str, out: &mut Output) -> Result<
     }
     for message in messages {
         let who = if message.outgoing { "you" } else { name };
+        let status = match hold {
+            Some(reason) if message.outgoing && message.status == MessageStatus::Queued => {
+                format!("{} — {reason}", message.status.as_str())
+            }
+            _ => message.status.as_str().to_owned(),
+        };
         out.line(format!(
-            "{}  {who}: {}  [{}]",
+            "{}  {who}: {}  [{status}]",
             when(message.sent_at),
-            describe(message),
-            message.status.as_str()
+            describe(message)
         ))?;
     }
     Ok(())
@@ -200,7 +220,8 @@ pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result
                 let messages = local::messages(s, &peer.peer_account)?;
                 Ok((peer, messages))
             })?;
-            print_messages(&messages, &peer.peer_name, out)
+            let hold = hold_reason(&app, &peer.peer_account, &peer.peer_name);
+            print_messages(&messages, &peer.peer_name, hold.as_deref(), out)
         }
         MessageCommand::Read { with } => {
             try_deliver(&app, out)?;
@@ -209,7 +230,8 @@ pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result
                 let messages = local::messages(s, &peer.peer_account)?;
                 Ok((peer, messages))
             })?;
-            print_messages(&messages, &peer.peer_name, out)?;
+            let hold = hold_reason(&app, &peer.peer_account, &peer.peer_name);
+            print_messages(&messages, &peer.peer_name, hold.as_deref(), out)?;
             if peer.paused && !out.json {
                 out.note("This conversation is paused (`solace conversation resume`).")?;
             }

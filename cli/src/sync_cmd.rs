@@ -244,7 +244,8 @@ fn print_messages(inbox: &InboxReport, outbox: &OutboxReport, out: &mut Output) 
     }
     if inbox.expired_inbound + inbox.expired_outbound > 0 {
         out.line(format!(
-            "messages: {} for this device and {} you sent expired on the server unread              (each conversation says which)",
+            "messages: {} for this device and {} you sent expired on the server unread \
+             (each conversation says which)",
             inbox.expired_inbound, inbox.expired_outbound
         ))?;
     }
