@@ -412,3 +412,82 @@ fn a_device_away_25_days_gets_everything_and_one_away_past_the_ttl_is_told_and_s
         );
     }
 }
+
+#[test]
+fn devices_signed_out_by_a_passphrase_change_leave_the_signed_list_and_get_nothing_when_put_back() {
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let db = server.db();
+        let dir = tempfile::tempdir().unwrap();
+        let (mut therapist, mut client, t) = linked_pair(&server, dir.path());
+        let msg = Messenger::new(&t);
+        let tablet = therapist
+            .second
+            .sync_account()
+            .unwrap()
+            .unwrap()
+            .0
+            .device_id;
+
+        let tablet_keys = db.query(&format!(
+            "SELECT curve25519, ed25519, account_key, account_signature FROM device_identities
+             WHERE device_id = {}",
+            text(&tablet)
+        ));
+        // The therapist changes the passphrase on the phone and signs out every other device.
+        let old = therapist.first.derive_with_passphrase(PASS).unwrap();
+        let params = therapist.first.kdf_params();
+        therapist
+            .first
+            .change_passphrase("a brand new harbor passphrase", params)
+            .unwrap();
+        sync::stage_credentials_with(
+            &mut therapist.first,
+            "a brand new harbor passphrase",
+            &sync::CredentialOptions {
+                current_auth_key: Some(old.auth_key),
+                sign_out_other_devices: true,
+            },
+        )
+        .unwrap();
+        sync::sync_now(&mut therapist.first, &t, SyncBudget::unlimited()).unwrap();
+        msg.sync(&Exclusive::new(&mut therapist.first)).unwrap();
+        let listed = db.query(&format!(
+            "SELECT list FROM device_lists WHERE account_id = {}",
+            text(&therapist.account)
+        ));
+        assert!(
+            !listed[0][0].contains(&tablet),
+            "{backend:?}: the tablet left the signed list"
+        );
+
+        // The operator un-revokes the tablet with its signed keys: still nothing for it, and
+        // the client is told.
+        db.exec(&format!(
+            "UPDATE devices SET revoked = {f} WHERE id = {d};
+             DELETE FROM device_identities WHERE device_id = {d};
+             INSERT INTO device_identities (device_id, curve25519, ed25519, account_key,
+               account_signature) VALUES ({d}, {}, {}, {}, {})",
+            text(&tablet_keys[0][0]),
+            text(&tablet_keys[0][1]),
+            text(&tablet_keys[0][2]),
+            text(&tablet_keys[0][3]),
+            f = db.boolean(false),
+            d = text(&tablet),
+        ));
+        local::send_text(&mut client.first, &therapist.account, "only the phone").unwrap();
+        let (_, out) = msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        assert_eq!(out.sent, 1, "{backend:?}");
+        assert!(
+            out.refused_devices.contains(&therapist.account),
+            "{backend:?}: the client is told"
+        );
+        let waiting: usize = db.query(&format!(
+            "SELECT COUNT(*) FROM mailbox WHERE recipient_device = {}",
+            text(&tablet)
+        ))[0][0]
+            .parse()
+            .unwrap();
+        assert_eq!(waiting, 0, "{backend:?}: no ciphertext for the tablet");
+    }
+}

@@ -259,6 +259,11 @@ fn save_new_session(
 /// Device-local slot for login material not yet sent to the server.
 pub(super) const PENDING_CREDENTIALS: &str = "sync/pending-credentials";
 
+/// Set (device-local) once the server applied a credentials change that signed out every
+/// other device: the next messaging sync drops them from the account's signed device list
+/// too, so a server that un-revokes one cannot get it messages again.
+pub const SIGNED_OUT_OTHERS: &str = "sync/signed-out-others";
+
 /// Options for [`stage_credentials_with`].
 #[derive(Debug, Default)]
 pub struct CredentialOptions {

@@ -45,7 +45,7 @@ use crate::store::Store;
 
 pub use account::{
     login_new_device, proof_verifier, register, register_shared, relogin, relogin_shared,
-    stage_credentials, stage_credentials_with, CredentialOptions, Login,
+    stage_credentials, stage_credentials_with, CredentialOptions, Login, SIGNED_OUT_OTHERS,
 };
 use account::{to_portable, wire_items_keys, PENDING_CREDENTIALS};
 pub use cell::{Exclusive, StoreCell};
@@ -283,9 +283,16 @@ fn sync_loop(cell: &dyn StoreCell, run: &mut Run<'_>) -> Result<()> {
         run.call(|t, token| t.update_credentials(token, &update))?;
         // Only the update that was sent is cleared: a passphrase change made while it was in
         // flight staged a newer one, which the next sync sends.
-        cell.with(|s| match s.device_state(PENDING_CREDENTIALS)? {
-            Some(now) if *now == *bytes => s.delete_device_state(PENDING_CREDENTIALS),
-            _ => Ok(()),
+        cell.with(|s| {
+            s.atomically(|s| {
+                if update.sign_out_other_devices {
+                    s.put_device_state(account::SIGNED_OUT_OTHERS, b"1")?;
+                }
+                match s.device_state(PENDING_CREDENTIALS)? {
+                    Some(now) if *now == *bytes => s.delete_device_state(PENDING_CREDENTIALS),
+                    _ => Ok(()),
+                }
+            })
         })?;
     }
     loop {

@@ -353,6 +353,14 @@ impl<'a> Messenger<'a> {
         )?;
         let links = self.links(cell)?;
         self.publish_device_keys(cell)?;
+        // A passphrase change signed out the other devices: they leave the signed list too.
+        if cell
+            .with(|s| s.device_state(crate::sync::SIGNED_OUT_OTHERS))?
+            .is_some()
+        {
+            self.drop_from_device_list(cell, &[], true)?;
+            cell.with(|s| s.delete_device_state(crate::sync::SIGNED_OUT_OTHERS))?;
+        }
         cell.with(local::refresh_shares)?;
         let inbox = self.receive(cell)?;
         // After taking in what they sent: sessions with revoked devices go.
