@@ -49,6 +49,8 @@ pub(super) fn take_in(store: &mut Store, expired: &[m::ExpiredMessage]) -> Resul
         add_notice(store, peer, text)?;
         counts.inbound += u32::try_from(times.len()).unwrap_or(u32::MAX);
     }
+    // Outbound: one line per message, in the order they were sent.
+    let mut lines: Vec<(i64, &str, String)> = Vec::new();
     for (peer, message_id) in outbound {
         let Some((row, body)) = store.message(message_id)? else {
             continue;
@@ -64,13 +66,17 @@ pub(super) fn take_in(store: &mut Store, expired: &[m::ExpiredMessage]) -> Resul
             Ok(MessageContent::Call { .. }) => "your call request".to_owned(),
             _ => continue,
         };
-        add_notice(
-            store,
+        lines.push((
+            row.at,
             peer,
             format!(
                 "Not delivered to one of {name}'s devices, which stayed offline too long: {quoted}"
             ),
-        )?;
+        ));
+    }
+    lines.sort_by_key(|(at, _, _)| *at);
+    for (peer, text) in lines.into_iter().map(|(_, peer, text)| (peer, text)) {
+        add_notice(store, peer, text)?;
         counts.outbound += 1;
     }
     Ok(counts)
@@ -91,11 +97,17 @@ fn peer_name(store: &Store, peer: &str) -> Result<Option<String>> {
     })
 }
 
+/// Adds a notice line; each one a millisecond after the conversation's latest, so lines added
+/// together keep their order.
 fn add_notice(store: &mut Store, peer: &str, text: String) -> Result<()> {
+    let latest = store
+        .messages(peer)?
+        .last()
+        .map_or(i64::MIN, |(row, _)| row.at);
     let row = MessageRow {
         id: local::new_message_id()?,
         peer_account: peer.to_owned(),
-        at: local::now_ms(),
+        at: local::now_ms().max(latest.saturating_add(1)),
         outgoing: false,
         status: MessageStatus::Read.as_str().into(),
     };
