@@ -15,6 +15,7 @@
 //!   boundary or network wait, leaving the store consistent.
 
 mod account;
+pub mod caseload;
 mod events;
 mod identity;
 pub mod insights;
@@ -30,6 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use account::Credentials;
+pub use caseload::{CaseloadEntry, RiskReason, Score};
 pub use events::{AppListener, Subscription, SyncState};
 pub use insights::InsightCharts;
 pub use runner::block_on;
