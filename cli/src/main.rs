@@ -6,6 +6,7 @@
 
 mod args;
 mod assess_cmd;
+mod console_cmd;
 mod data_cmd;
 mod devices_cmd;
 mod error;
@@ -39,6 +40,14 @@ fn run(cli: Cli) -> Result<()> {
         return solace_server::run_blocking(config).map_err(|e| CliError::input(e.to_string()));
     }
     let data_dir = unlock::resolve_data_dir(cli.data_dir)?;
+    if let Command::Console {
+        listen,
+        open,
+        idle_minutes,
+    } = &cli.command
+    {
+        return console_cmd::run(&data_dir, *listen, *open, *idle_minutes);
+    }
     unlock::set_key_dir(unlock::resolve_key_dir(cli.key_dir)?);
     let ca_cert = cli.ca_cert.as_deref();
     let mut out = Output::stdout(cli.json);
@@ -64,7 +73,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Session(args) => micro_cmd::run(args, &data_dir, &mut out)?,
         Command::Assess(cmd) => assess_cmd::run(cmd, &data_dir, &mut out)?,
         Command::SafetyPlan(args) => safety_cmd::run(args.command, &data_dir, &mut out)?,
-        Command::Server { .. } => {}
+        Command::Server { .. } | Command::Console { .. } => {}
         Command::Register {
             server,
             username,

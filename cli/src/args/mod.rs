@@ -92,6 +92,18 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<std::path::PathBuf>,
     },
+    /// The therapist console: a local web page over this store (loopback only; prints a one-time link)
+    Console {
+        /// Loopback address to listen on
+        #[arg(long, default_value = solace_console::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// Open the link in the default browser too
+        #[arg(long)]
+        open: bool,
+        /// Minutes without use before the store is locked again
+        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
+        idle_minutes: u64,
+    },
     /// Connect this store to a provider server by creating an account there (first device)
     Register {
         /// Server base URL, e.g. http://127.0.0.1:8787

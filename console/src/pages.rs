@@ -1,0 +1,203 @@
+//! The console's pages, rendered on the server (maud escapes every value). No inline script
+//! or style: the page loads `/assets/console.css` and `/assets/console.js` only.
+
+use maud::{html, Markup, DOCTYPE};
+use solace_core::app::present;
+use solace_core::app::{CaseloadEntry, Score};
+use solace_core::messaging::{Message, SharedItem};
+
+use crate::state::SyncStatus;
+
+/// What every page around the content needs.
+pub struct Frame<'a> {
+    /// The page title.
+    pub title: &'a str,
+    /// The session's CSRF token, when signed in (for the lock button).
+    pub csrf: Option<&'a str>,
+    /// Whether the store is unlocked (shows navigation and the lock button).
+    pub unlocked: bool,
+    /// The background sync's last outcome.
+    pub sync: SyncStatus,
+}
+
+fn layout(frame: &Frame<'_>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (frame.title) " · Solace console" }
+                link rel="stylesheet" href="/assets/console.css";
+                script src="/assets/console.js" defer {}
+            }
+            body {
+                header.top {
+                    a.brand href="/" { "Solace console" }
+                    @if frame.unlocked {
+                        nav aria-label="Main" { a href="/" { "Caseload" } }
+                        @if let Some(csrf) = frame.csrf {
+                            form.lock method="post" action="/lock" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                button type="submit" { "Lock" }
+                            }
+                        }
+                    }
+                }
+                @if let SyncStatus::Failed(why) = &frame.sync {
+                    p.banner role="status" { "Working offline: " (why) }
+                }
+                main id="main" { (body) }
+                footer {
+                    p { "Solace is not an emergency service. Decrypted on this computer only; \
+                         the provider's server sees ciphertext." }
+                }
+            }
+        }
+    }
+}
+
+/// A page with only a heading and a sentence (errors, refusals).
+pub fn notice(frame: &Frame<'_>, heading: &str, sentence: &str) -> Markup {
+    layout(
+        frame,
+        html! {
+            h1 { (heading) }
+            p { (sentence) }
+        },
+    )
+}
+
+/// The passphrase form.
+pub fn unlock(frame: &Frame<'_>, csrf: &str, error: Option<&str>) -> Markup {
+    layout(
+        frame,
+        html! {
+            h1 { "Unlock your store" }
+            p { "The console opens your store with your passphrase and locks it again after a \
+                 while without use." }
+            @if let Some(error) = error {
+                p.error role="alert" { (error) }
+            }
+            form method="post" action="/unlock" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="passphrase" { "Passphrase" }
+                input id="passphrase" name="passphrase" type="password" autocomplete="current-password" required autofocus;
+                button type="submit" { "Unlock" }
+            }
+        },
+    )
+}
+
+fn score_cell(score: &Option<Score>) -> Markup {
+    html! {
+        @match score {
+            Some(s) => { (s.total) " · " (s.band) }
+            None => span.muted { "not shared" }
+        }
+    }
+}
+
+/// Unix milliseconds as "2026-11-26 19:41 UTC".
+pub fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// The caseload, risk first.
+pub fn caseload(frame: &Frame<'_>, rows: &[CaseloadEntry]) -> Markup {
+    layout(
+        frame,
+        html! {
+            h1 { "Caseload" }
+            @if rows.is_empty() {
+                p { "No linked clients yet. Clients find you in the directory and ask to link; \
+                     accept with " code { "solace link accept" } "." }
+            } @else {
+                table.caseload {
+                    caption { (rows.len()) " linked clients, those needing attention first" }
+                    thead { tr {
+                        th scope="col" { "Client" }
+                        th scope="col" { "Risk" }
+                        th scope="col" { "PHQ-9" }
+                        th scope="col" { "GAD-7" }
+                        th scope="col" { "Unread" }
+                        th scope="col" { "Call requests" }
+                        th scope="col" { "Last activity" }
+                    } }
+                    tbody {
+                        @for row in rows {
+                            tr class=[row.risk.map(|_| "risk")] {
+                                th scope="row" {
+                                    a href={ "/client/" (row.peer_account) } { (row.name) }
+                                    @if row.paused { " " span.muted { "(paused)" } }
+                                }
+                                td {
+                                    @if let Some(risk) = row.risk {
+                                        span.flag { "Risk: " (risk.label()) }
+                                    } @else { span.muted { "none" } }
+                                }
+                                td { (score_cell(&row.phq9)) }
+                                td { (score_cell(&row.gad7)) }
+                                td { (row.unread) }
+                                td { (row.open_call_requests) }
+                                td { (row.last_activity.map(when).unwrap_or_default()) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// One client: conversation, shared items, reply form.
+pub fn client(
+    frame: &Frame<'_>,
+    csrf: &str,
+    row: &CaseloadEntry,
+    messages: &[Message],
+    shared: &[SharedItem],
+) -> Markup {
+    layout(
+        frame,
+        html! {
+            h1 { (row.name) }
+            @if let Some(risk) = row.risk {
+                p.flag role="alert" { "Risk: " (risk.label()) }
+            }
+            section aria-labelledby="thread" {
+                h2 id="thread" { "Messages" }
+                ol.thread {
+                    @for m in messages {
+                        li class=(if m.outgoing { "out" } else { "in" }) {
+                            span.meta { (if m.outgoing { "You" } else { row.name.as_str() }) ", " (when(m.sent_at)) }
+                            p { (present::message_text(&m.content)) }
+                            @if let Some(label) = present::delivery_label(m.status, m.outgoing) {
+                                span.meta { (label) }
+                            }
+                        }
+                    }
+                }
+                form method="post" action={ "/client/" (row.peer_account) "/reply" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label for="reply" { "Reply" }
+                    textarea id="reply" name="text" rows="3" required {}
+                    button type="submit" { "Send" }
+                }
+            }
+            section aria-labelledby="shared" {
+                h2 id="shared" { "Shared with you" }
+                @if shared.is_empty() {
+                    p.muted { "Nothing shared yet." }
+                }
+                ul.shared {
+                    @for item in shared {
+                        li { (item.title) " " span.meta { "(" (item.item_kind) ", " (when(item.updated_at)) ")" } }
+                    }
+                }
+            }
+        },
+    )
+}

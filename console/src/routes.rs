@@ -1,0 +1,349 @@
+//! The console's routes. Every request first passes the host/origin check and gets the
+//! security headers; every page but the launch exchange and the static assets needs a
+//! session; every state change checks the session's CSRF token.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::Markup;
+use serde::Deserialize;
+use solace_core::app::caseload;
+use solace_core::messaging::local;
+use solace_core::CoreError;
+use zeroize::Zeroizing;
+
+use crate::pages::{self, Frame};
+use crate::security::{self, Refusal, Session};
+use crate::state::{Console, SyncStatus};
+
+type Shared = Arc<Console>;
+
+const CSS: &str = include_str!("../assets/console.css");
+const JS: &str = include_str!("../assets/console.js");
+
+/// The console's router over `console`.
+pub fn router(console: Shared) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/unlock", post(unlock))
+        .route("/lock", post(lock))
+        .route("/client/{peer}", get(client))
+        .route("/client/{peer}/reply", post(reply))
+        .route(
+            "/assets/console.css",
+            get(|| async { asset(CSS, "text/css") }),
+        )
+        .route(
+            "/assets/console.js",
+            get(|| async { asset(JS, "text/javascript") }),
+        )
+        .layer(middleware::from_fn_with_state(console.clone(), guard))
+        .with_state(console)
+}
+
+fn asset(body: &'static str, kind: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, kind)], body).into_response()
+}
+
+/// Host/Origin check before anything runs; security headers on every answer.
+async fn guard(State(console): State<Shared>, request: Request, next: Next) -> Response {
+    let mut response = match console.hosts.check(request.method(), request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(Refusal::ForeignHost) => (
+            StatusCode::MISDIRECTED_REQUEST,
+            "This console answers only on its own address.",
+        )
+            .into_response(),
+        Err(Refusal::ForeignOrigin) => (
+            StatusCode::FORBIDDEN,
+            "Requests from other sites are refused.",
+        )
+            .into_response(),
+    };
+    security::harden(response.headers_mut());
+    response
+}
+
+fn frame<'a>(console: &Console, title: &'a str, csrf: Option<&'a str>) -> Frame<'a> {
+    Frame {
+        title,
+        csrf,
+        unlocked: console.app_if_open().is_some(),
+        sync: console.sync_status(),
+    }
+}
+
+fn page(status: StatusCode, markup: Markup) -> Response {
+    (status, Html(markup.into_string())).into_response()
+}
+
+/// A request refused before its page: no session, or a form without this session's token.
+enum Denied {
+    NoSession,
+    BadCsrf,
+}
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        let frame = Frame {
+            title: "Refused",
+            csrf: None,
+            unlocked: false,
+            sync: SyncStatus::NotYet,
+        };
+        match self {
+            Self::NoSession => page(
+                StatusCode::UNAUTHORIZED,
+                pages::notice(
+                    &frame,
+                    "Open the console from its link",
+                    "Run `solace console` and open the link it prints. Each link works once.",
+                ),
+            ),
+            Self::BadCsrf => page(
+                StatusCode::FORBIDDEN,
+                pages::notice(
+                    &frame,
+                    "Refused",
+                    "The form was out of date or not from this console. Go back, reload and \
+                     try again.",
+                ),
+            ),
+        }
+    }
+}
+
+fn forbidden(console: &Console, sentence: &str) -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        pages::notice(&frame(console, "Refused", None), "Refused", sentence),
+    )
+}
+
+/// The session of a request.
+fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Denied> {
+    console.gate.session(headers).ok_or(Denied::NoSession)
+}
+
+/// Account ids are short tokens of letters, digits, `-` and `_`; anything else is no client.
+fn plausible_peer(peer: &str) -> bool {
+    !peer.is_empty()
+        && peer.len() <= 128
+        && peer
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn check_csrf(session: &Session, sent: &str) -> Result<(), Denied> {
+    if security::same_secret(&session.csrf, sent) {
+        Ok(())
+    } else {
+        Err(Denied::BadCsrf)
+    }
+}
+
+async fn home(
+    State(console): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(token) = query.get("token") {
+        return match console.gate.open(token) {
+            // The token leaves the address bar with the redirect.
+            Some(id) => (
+                [(header::SET_COOKIE, security::session_cookie(&id))],
+                Redirect::to("/"),
+            )
+                .into_response(),
+            None => forbidden(
+                &console,
+                "This link was already used or is not this console's. Run `solace console` \
+                 again for a new one.",
+            ),
+        };
+    }
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    let Some(app) = console.app() else {
+        return page(
+            StatusCode::OK,
+            pages::unlock(&frame(&console, "Unlock", None), &session.csrf, None),
+        );
+    };
+    match app.caseload() {
+        Ok(rows) => page(
+            StatusCode::OK,
+            pages::caseload(&frame(&console, "Caseload", Some(&session.csrf)), &rows),
+        ),
+        Err(e) => failure(&console, &e),
+    }
+}
+
+fn failure(console: &Console, error: &CoreError) -> Response {
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        pages::notice(
+            &frame(console, "Problem", None),
+            "Something went wrong",
+            &error.to_string(),
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+struct UnlockForm {
+    csrf: String,
+    passphrase: Zeroizing<String>,
+}
+
+async fn unlock(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<UnlockForm>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    if let Err(denied) = check_csrf(&session, &form.csrf) {
+        return denied.into_response();
+    }
+    match console.unlock(form.passphrase).await {
+        Ok(()) => {
+            crate::background::sync_soon(console.clone());
+            Redirect::to("/").into_response()
+        }
+        Err(e) => {
+            let message = match e {
+                CoreError::WrongPassphrase => "That passphrase does not open this store.".into(),
+                other => other.to_string(),
+            };
+            page(
+                StatusCode::UNAUTHORIZED,
+                pages::unlock(
+                    &frame(&console, "Unlock", None),
+                    &session.csrf,
+                    Some(&message),
+                ),
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn lock(
+    State(console): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    if let Err(denied) = check_csrf(&session, &form.csrf) {
+        return denied.into_response();
+    }
+    console.lock();
+    Redirect::to("/").into_response()
+}
+
+async fn client(
+    State(console): State<Shared>,
+    Path(peer): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    let Some(app) = console.app() else {
+        return Redirect::to("/").into_response();
+    };
+    if !plausible_peer(&peer) {
+        return no_such_client(&console, &session);
+    }
+    let found = app.read(|store| {
+        let Some(conversation) = local::conversations(store)?
+            .into_iter()
+            .find(|c| c.peer_account == peer)
+        else {
+            return Ok(None);
+        };
+        let messages = local::messages(store, &peer)?;
+        let shared = local::shared_with_me(store, &peer)?;
+        let row = caseload::entry(&conversation, &messages, &shared);
+        Ok(Some((row, messages, shared)))
+    });
+    match found {
+        Ok(Some((row, messages, shared))) => page(
+            StatusCode::OK,
+            pages::client(
+                &frame(&console, &row.name.clone(), Some(&session.csrf)),
+                &session.csrf,
+                &row,
+                &messages,
+                &shared,
+            ),
+        ),
+        Ok(None) => no_such_client(&console, &session),
+        Err(e) => failure(&console, &e),
+    }
+}
+
+fn no_such_client(console: &Console, session: &Session) -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        pages::notice(
+            &frame(console, "Not found", Some(&session.csrf)),
+            "No such client",
+            "There is no conversation with this client on this device.",
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+struct ReplyForm {
+    csrf: String,
+    text: String,
+}
+
+async fn reply(
+    State(console): State<Shared>,
+    Path(peer): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<ReplyForm>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    if let Err(denied) = check_csrf(&session, &form.csrf) {
+        return denied.into_response();
+    }
+    let Some(app) = console.app() else {
+        return Redirect::to("/").into_response();
+    };
+    if !plausible_peer(&peer) {
+        return no_such_client(&console, &session);
+    }
+    // Queued in the encrypted outbox first: it goes out now if online, later otherwise.
+    match app.write(|store| local::send_text(store, &peer, &form.text)) {
+        Ok(_) => {
+            crate::background::sync_soon(console.clone());
+            Redirect::to(&format!("/client/{peer}")).into_response()
+        }
+        Err(e) => failure(&console, &e),
+    }
+}
