@@ -67,7 +67,7 @@ public struct MessagesState: Equatable, Sendable {
     /// The selected conversation's identity, worded by the core: the safety number (grouped, in
     /// rows, spoken), its QR payload, verified, the status line ("Identity changed — sending
     /// paused until you accept" while a change waits) and which actions are offered. nil when no
-    /// conversation is open or no identity is known yet.
+    /// conversation is open (or this account has no identity yet).
     public var identity: IdentityView?
     /// The other person's identity changed: what is sent waits until `acceptIdentityChange()`.
     public var sendingPaused: Bool { identity?.sendingPaused == true }

@@ -93,7 +93,7 @@ data class MessagesState(
      * The selected conversation's identity, worded by the core: the safety number (grouped,
      * in rows, spoken), its QR payload, verified, the status line ("Identity changed — sending
      * paused until you accept" while a change waits) and which actions are offered. Null when
-     * no conversation is open or no identity is known yet.
+     * no conversation is open (or this account has no identity yet).
      */
     val identity: IdentityView? = null,
 ) {
