@@ -2,7 +2,7 @@
 //! `App::mark_verified`, `App::accept_identity_change`): the safety number and its QR payload,
 //! verified or changed, the other person's signed devices.
 
-use solace_core::messaging::identity::IdentityStatus as CoreStatus;
+use solace_core::messaging::identity::{IdentityStatus as CoreStatus, SafetyNumber};
 
 use crate::error::Result;
 use crate::messages::Messages;
@@ -35,6 +35,23 @@ impl From<CoreStatus> for IdentityStatus {
             peer_account: s.peer_account,
             safety_number,
             qr_payload,
+            verified: s.verified,
+            changed: s.changed,
+            devices: s.devices,
+        }
+    }
+}
+
+// Back to the core's shape, for `present::identity_view`.
+impl From<IdentityStatus> for CoreStatus {
+    fn from(s: IdentityStatus) -> Self {
+        let safety_number = match (s.safety_number, s.qr_payload) {
+            (Some(digits), Some(qr_payload)) => Some(SafetyNumber { digits, qr_payload }),
+            _ => None,
+        };
+        Self {
+            peer_account: s.peer_account,
+            safety_number,
             verified: s.verified,
             changed: s.changed,
             devices: s.devices,

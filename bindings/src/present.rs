@@ -1,15 +1,16 @@
-//! Presentation derivations both apps need (delivery-status text, message text, retry, unread
-//! totals, streak and schedule wording, a habit row's labels, the session streak, the insights
+//! Presentation derivations both apps need (delivery-status text, message text, retry, system
+//! lines, a conversation's identity view, unread totals, streak and schedule wording, a habit row's labels, the session streak, the insights
 //! headline, chart positions, the notification a sync calls for): thin forwards to
 //! [`solace_core::app::present`], so the Kotlin and Swift view models hold state only.
 
 use solace_core::app::present as core;
-pub use solace_core::app::present::HabitLabels;
+pub use solace_core::app::present::{HabitLabels, IdentityView};
 use solace_core::messaging as msg;
 
 use crate::common::{parse_date, Weekday};
 use crate::error::Result;
 use crate::habits::{HabitStats, Schedule, StreakUnit};
+use crate::identity::IdentityStatus;
 use crate::messages::{Conversation, MessageContent, MessageStatus};
 use crate::mood::TrendDirection;
 
@@ -36,6 +37,48 @@ pub fn delivery_status_label(status: MessageStatus, outgoing: bool) -> Option<St
 #[uniffi::export]
 pub fn message_text(content: MessageContent) -> String {
     core::message_text(&content)
+}
+
+/// Whether a message shows as a system line (a notice such as "Dr. Lee added a device"): no
+/// bubble from either side, no delivery status, no retry; never unread.
+#[uniffi::export]
+pub fn message_is_system_line(content: MessageContent) -> bool {
+    core::is_system_line(&content)
+}
+
+/// What the apps show for a conversation's identity.
+#[uniffi::remote(Record)]
+pub struct IdentityView {
+    /// The safety number as 12 groups of 5 digits separated by spaces; null before the other
+    /// person's identity is known.
+    pub safety_number: Option<String>,
+    /// The same groups as rows of 4 (the verification screen); empty before it is known.
+    pub safety_number_rows: Vec<String>,
+    /// What a screen reader says for the number (digit by digit, groups separated by commas).
+    pub safety_number_spoken: Option<String>,
+    /// The string to show as a QR code (and to compare with a scanned one).
+    pub qr_payload: Option<String>,
+    /// The person compared the number for the current identity.
+    pub verified: bool,
+    /// The other person's identity changed: messages to them wait until it is accepted.
+    pub sending_paused: bool,
+    /// One line for the conversation header and the verification screen ("Verified", "Not
+    /// verified — compare the safety number", "Identity changed — sending paused until you
+    /// accept", "No safety number yet").
+    pub status_label: String,
+    /// "Mark as verified" is offered.
+    pub can_mark_verified: bool,
+    /// "Unverify" is offered.
+    pub can_unverify: bool,
+    /// "Accept the new identity" is offered.
+    pub can_accept_change: bool,
+}
+
+/// The identity view (number laid out and spoken, QR payload, status line, offered actions)
+/// of a conversation's identity status.
+#[uniffi::export]
+pub fn identity_view(status: IdentityStatus) -> IdentityView {
+    core::identity_view(&status.into())
 }
 
 /// Whether a message bubble offers "retry" (outgoing and wedged).

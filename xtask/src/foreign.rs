@@ -224,7 +224,7 @@ fn junit(
     )
 }
 
-/// `cargo xtask test-kotlin`: JUnit tests of `bindings/kotlin` on the JVM.
+/// `cargo xtask test-kotlin`: JUnit tests of `bindings/kotlin` on the JVM (every `*Test.kt`).
 pub fn test_kotlin() -> Result<(), String> {
     let started = Instant::now();
     let kotlin = toolchains::kotlin()?;
@@ -235,7 +235,8 @@ pub fn test_kotlin() -> Result<(), String> {
     let tests_jar = target_dir().join("kotlin/solace-tests.jar");
     let mut libs: Vec<&Path> = vec![&kotlin.jna, &kotlin.coroutines, &bindings_jar];
     libs.extend(kotlin.junit.iter().map(PathBuf::as_path));
-    let test_sources = files_with_suffix(&root().join("bindings/kotlin/src/test"), ".kt")?;
+    let test_dir = root().join("bindings/kotlin/src/test/kotlin");
+    let test_sources = files_with_suffix(&test_dir, ".kt")?;
     kotlinc(
         &kotlin,
         "kotlinc tests",
@@ -249,7 +250,7 @@ pub fn test_kotlin() -> Result<(), String> {
         &solace,
         "JUnit (bindings/kotlin)",
         &[&bindings_jar, &tests_jar],
-        &["app.solace.ffi.test.SolaceTest".to_string()],
+        &junit_classes(&test_dir)?,
     )?;
     eprintln!(
         "test-kotlin: passed in {:.1}s",

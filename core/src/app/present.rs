@@ -1,10 +1,11 @@
 //! Presentation derivations every front end needs, written once: the status line under a
-//! message bubble and its text, whether it offers "retry", unread totals, streak and schedule
-//! wording, a habit row's labels, a session's progress, the session streak on the Today screen,
-//! the notification a background sync calls for and the insight chart headline (the insight
-//! charts themselves are assembled in [`super::insights`]). Pure functions of the data (no
-//! store, no clock), so the Kotlin and Swift view models hold state only and show what these
-//! return.
+//! message bubble and its text, whether it offers "retry", which messages are system lines, a
+//! conversation's identity ([`identity_view`]: safety number, verified, a change waiting),
+//! unread totals, streak and schedule wording, a habit row's labels, a session's progress,
+//! the session streak on the Today screen, the notification a background sync calls for and
+//! the insight chart headline (the insight charts themselves are assembled in
+//! [`super::insights`]). Pure functions of the data (no store, no clock), so the Kotlin and
+//! Swift view models hold state only and show what these return.
 
 use chrono::{NaiveDate, Weekday};
 
@@ -12,6 +13,9 @@ use crate::habits::{DayMark, HabitStats, Schedule, StreakUnit};
 use crate::messaging::{CallState, MessageContent, MessageStatus};
 use crate::mood::stats::TrendDirection;
 use crate::sessions::{MicroSession, Stage};
+
+mod identity;
+pub use identity::{identity_view, IdentityView, IDENTITY_CHANGED_LABEL};
 
 /// The status line under an outgoing message bubble (also what a screen reader says); `None`
 /// for incoming messages, which show no delivery status.
@@ -49,6 +53,14 @@ pub fn message_text(content: &MessageContent) -> String {
             format!("Live session request: {start}, {minutes} min — {answer}")
         }
     }
+}
+
+/// Whether a message shows as a system line across the conversation (a notice Solace added,
+/// such as "Dr. Lee added a device") rather than as a bubble from either side: no sender
+/// side, no delivery status, no "retry". Notices are stored already read, so they are never
+/// counted as unread either.
+pub fn is_system_line(content: &MessageContent) -> bool {
+    matches!(content, MessageContent::Notice { .. })
 }
 
 /// Whether a message bubble offers "retry": an outgoing message whose sending failed
@@ -316,6 +328,17 @@ mod tests {
             message_text(&call(CallState::Declined)),
             "Live session request: 2026-03-10T18:00:00+01:00, 15 min — declined"
         );
+    }
+
+    #[test]
+    fn only_notices_are_system_lines() {
+        let notice = MessageContent::Notice {
+            text: "Dr. Lee added a device".into(),
+        };
+        assert!(is_system_line(&notice));
+        assert_eq!(message_text(&notice), "Dr. Lee added a device");
+        let text = MessageContent::Text { text: "hi".into() };
+        assert!(!is_system_line(&text));
     }
 
     #[test]

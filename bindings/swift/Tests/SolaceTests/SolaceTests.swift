@@ -312,48 +312,8 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(listener.states.count, 2)
     }
 
-    /// `solace server` on a port it picks itself, with a fresh SQLite database; returns the
-    /// process and its base URL (read from the "listening on" line).
-    private func startServer() throws -> (Process, String) {
-        guard let bin = ProcessInfo.processInfo.environment["SOLACE_BIN"],
-              FileManager.default.isExecutableFile(atPath: bin) else {
-            throw XCTSkip("SOLACE_BIN not set; run through `cargo xtask test-swift`")
-        }
-        let db = try tempDir()
-        let port = 20000 + Int.random(in: 0..<20000)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: bin)
-        process.arguments = ["server"]
-        var env = ProcessInfo.processInfo.environment
-        env["SOLACE_SERVER_LISTEN"] = "127.0.0.1:\(port)"
-        env["SOLACE_SERVER_DATABASE"] = "sqlite:\(db.path)/server.db"
-        process.environment = env
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, process.isRunning {
-            if canConnect(port: port) { return (process, "http://127.0.0.1:\(port)") }
-            usleep(50_000)
-        }
-        process.terminate()
-        throw NSError(domain: "solace", code: 1, userInfo: [NSLocalizedDescriptionKey: "solace server did not start"])
-    }
-
-    private func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
+    /// `solace server` on a free loopback port with a fresh SQLite database.
+    private func startServer() throws -> (Process, String) { try startSolaceServer(db: try tempDir()) }
 
     func testSyncRoundTripAgainstARealServer() async throws {
         let (server, url) = try startServer()
@@ -385,75 +345,6 @@ final class SolaceTests: XCTestCase {
         _ = try await tablet.sync().syncNow(budget: .background)
         _ = try await phone.sync().syncNow(budget: .unlimited)
         XCTAssertEqual(try phone.mood().list().count, 1)
-    }
-
-    func testMessageRoundTripAgainstARealServer() async throws {
-        let (server, url) = try startServer()
-        defer {
-            stopServer(server)
-        }
-        let pass = "long shared velvet harbor pilgrim"
-        let (therapist, _) = try await newStore(pass)
-        let (client, _) = try await newStore(pass)
-        try await therapist.sync().register(serverUrl: url, username: "dr-kim", passphrase: pass, deviceName: "office")
-        try await client.sync().register(serverUrl: url, username: "casey", passphrase: pass, deviceName: "phone")
-        try await therapist.messages().publishTherapistProfile(profile: TherapistProfile(
-            displayName: "Dr. Kim", bio: "CBT for worry", specialties: ["anxiety"],
-            approaches: ["cbt"], languages: ["en"],
-            slots: [AvailabilitySlot(start: "2026-12-01T10:00:00Z", minutes: 60)]))
-        let found = try await client.messages().searchDirectory(
-            query: DirectoryQuery(specialty: "Anxiety", approach: nil, language: nil, text: nil))
-        XCTAssertEqual(found.map { $0.profile.displayName }, ["Dr. Kim"])
-        let link = try await client.messages().requestLink(therapistId: found[0].therapistId)
-        XCTAssertEqual(link.state, .pending)
-        let accepted = try await therapist.messages().acceptLink(linkId: link.linkId)
-        XCTAssertEqual(accepted.state, .active)
-        _ = try await therapist.sync().syncNow(budget: .unlimited)
-        _ = try await client.sync().syncNow(budget: .unlimited)
-
-        let conversations = try client.messages().conversations()
-        XCTAssertEqual(conversations.count, 1)
-        let peer = conversations[0].peerAccount
-        XCTAssertEqual(conversations[0].peerName, "Dr. Kim")
-        let sent = try client.messages().sendText(peerAccount: peer, text: "hello from Swift")
-        XCTAssertEqual(sent.status, .queued)
-        _ = try await client.sync().syncNow(budget: .unlimited)
-        XCTAssertEqual(try client.messages().messages(peerAccount: peer).first?.status, .sent)
-
-        let listener = RecordingListener()
-        let sub = therapist.subscribe(listener: listener)
-        defer { sub.cancel() }
-        let background = try await therapist.sync().syncNow(budget: .background)
-        XCTAssertEqual(background.messagesArrived, 1)
-        XCTAssertEqual(listener.arrived, [link.clientId])
-        let received = try therapist.messages().messages(peerAccount: link.clientId)
-        XCTAssertEqual(received.count, 1)
-        XCTAssertEqual(received[0].content, .text(text: "hello from Swift"))
-        XCTAssertEqual(received[0].status, .unread)
-        XCTAssertEqual(try therapist.messages().markRead(peerAccount: link.clientId), 1)
-        _ = try therapist.messages().sendText(peerAccount: link.clientId, text: "hello back")
-        _ = try await therapist.sync().syncNow(budget: .unlimited)
-
-        _ = try await client.sync().syncNow(budget: .unlimited)
-        let thread = try client.messages().messages(peerAccount: peer)
-        XCTAssertEqual(thread.count, 2)
-        XCTAssertEqual(thread[0].status, .read)
-        XCTAssertEqual(thread[1].content, .text(text: "hello back"))
-        XCTAssertEqual(try client.messages().conversations()[0].unread, 1)
-
-        // Both sides see the same safety number; "verified" is stored and can be withdrawn.
-        let mine = try client.messages().identityStatus(peerAccount: peer)
-        let theirs = try therapist.messages().identityStatus(peerAccount: link.clientId)
-        XCTAssertNotNil(mine.safetyNumber)
-        XCTAssertEqual(mine.safetyNumber, theirs.safetyNumber)
-        XCTAssertEqual(mine.safetyNumber?.split(separator: " ").count, 12)
-        XCTAssertTrue(mine.qrPayload?.hasPrefix("solace-verify:1:") ?? false)
-        XCTAssertFalse(mine.verified)
-        XCTAssertFalse(mine.changed)
-        XCTAssertEqual(mine.devices.count, 1)
-        XCTAssertTrue(try client.messages().markVerified(peerAccount: peer, verified: true).verified)
-        XCTAssertTrue(try client.messages().identityStatus(peerAccount: peer).verified)
-        XCTAssertFalse(try client.messages().markVerified(peerAccount: peer, verified: false).verified)
     }
 
     private func step(_ what: String) {

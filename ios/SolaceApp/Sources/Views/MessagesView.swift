@@ -1,3 +1,4 @@
+import Solace
 import SolaceViewModels
 import SwiftUI
 
@@ -35,14 +36,21 @@ struct MessagesView<VM: MessagesViewModelProtocol>: View {
                     }
                     if state.paused { Text("Paused: no reminders or notifications until you resume. Your therapist sees this too.").font(.footnote) }
                     if state.peerPaused { Text("Your therapist paused this conversation.").font(.footnote) }
+                    if let identity = state.identity { IdentityPanel(identity: identity, vm: vm) }
                     ErrorLine(error: state.error)
                     List(state.messages) { m in
-                        VStack(alignment: m.outgoing ? .trailing : .leading) {
-                            Text(m.text).padding(8).background(RoundedRectangle(cornerRadius: 10).fill(.quaternary))
-                            if let status = m.statusLabel { Text(status).font(.caption2) }
+                        if m.systemLine {
+                            // A notice Solace added ("Dr. Kim added a device"): a line across, no bubble.
+                            Text(m.text).font(.caption).foregroundStyle(.secondary)
+                                .frame(maxWidth: .infinity, alignment: .center)
+                        } else {
+                            VStack(alignment: m.outgoing ? .trailing : .leading) {
+                                Text(m.text).padding(8).background(RoundedRectangle(cornerRadius: 10).fill(.quaternary))
+                                if let status = m.statusLabel { Text(status).font(.caption2) }
+                            }
+                            .frame(maxWidth: .infinity, alignment: m.outgoing ? .trailing : .leading)
+                            .onTapGesture { if m.canRetry { vm.retry(messageId: m.id) } }
                         }
-                        .frame(maxWidth: .infinity, alignment: m.outgoing ? .trailing : .leading)
-                        .onTapGesture { if m.canRetry { vm.retry(messageId: m.id) } }
                     }
                     HStack {
                         TextField("Message", text: Binding(get: { vm.state.draft }, set: vm.updateDraft), axis: .vertical)
@@ -58,6 +66,38 @@ struct MessagesView<VM: MessagesViewModelProtocol>: View {
         .task {
             vm.load()
             await vm.sync()
+        }
+    }
+}
+
+/// The conversation's identity: the core's status line ("Identity changed — sending paused until
+/// you accept" while a change waits, with the accept button), and on demand the safety number to
+/// compare (rows as the core lays them out; VoiceOver reads it digit by digit) with "Mark as
+/// verified" / "Unverify". The QR code is drawn from `identity.qrPayload`.
+private struct IdentityPanel<VM: MessagesViewModelProtocol>: View {
+    let identity: IdentityView
+    let vm: VM
+    @State private var expanded = false
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 4) {
+            HStack {
+                Text(identity.statusLabel).font(identity.sendingPaused ? Font.subheadline.bold() : Font.footnote)
+                Spacer()
+                if identity.safetyNumber != nil {
+                    Button(expanded ? "Hide safety number" : "Safety number") { expanded.toggle() }
+                }
+            }
+            if identity.canAcceptChange { Button("Accept the new identity") { vm.acceptIdentityChange() } }
+            if expanded {
+                VStack(alignment: .leading) {
+                    ForEach(identity.safetyNumberRows, id: \.self) { Text($0).font(.body.monospaced()) }
+                }
+                .accessibilityElement(children: .ignore)
+                .accessibilityLabel("Safety number: " + (identity.safetyNumberSpoken ?? ""))
+                if identity.canMarkVerified { Button("Mark as verified") { vm.markVerified() } }
+                if identity.canUnverify { Button("Unverify") { vm.unverify() } }
+            }
         }
     }
 }

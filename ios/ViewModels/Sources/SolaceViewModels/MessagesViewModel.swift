@@ -5,7 +5,9 @@ import Solace
 // End-to-end encrypted messaging with a therapist (or, on a therapist's device, with clients),
 // over `solace.messages()`. The view model only maps the bindings' records onto `MessagesState`
 // and calls through: composing, statuses, pause, drafts and notification discretion all live in
-// the core. Everything is local and quick except `sync()` (network, run off the caller's thread).
+// the core, and so does the wording of a conversation's identity (safety number, verified, a
+// change waiting) and which messages are system lines. Everything is local and quick except
+// `sync()` (network, run off the caller's thread).
 
 public struct ConversationRow: Equatable, Identifiable, Sendable {
     /// The peer's account id.
@@ -25,12 +27,15 @@ public struct MessageBubble: Equatable, Identifiable, Sendable {
     public let text: String
     public let outgoing: Bool
     public let at: String
-    /// nil for incoming messages.
+    /// nil for incoming messages and system lines.
     public let status: MessageStatus?
     /// The status line under the bubble (and what VoiceOver says); nil for incoming (from the core).
     public let statusLabel: String?
     /// Failed repeatedly: the bubble offers "retry" (`retry(messageId:)`; from the core).
     public let canRetry: Bool
+    /// A notice Solace added ("Dr. Kim added a device"): drawn as a line across the
+    /// conversation, not as a bubble from either side; no status, never unread (from the core).
+    public var systemLine = false
 }
 
 public struct MessagesState: Equatable, Sendable {
@@ -59,6 +64,13 @@ public struct MessagesState: Equatable, Sendable {
     public var totalUnread = 0
     /// Ids of messages that need a "retry" tap.
     public var retryable: [String] { messages.filter(\.canRetry).map(\.id) }
+    /// The selected conversation's identity, worded by the core: the safety number (grouped, in
+    /// rows, spoken), its QR payload, verified, the status line ("Identity changed — sending
+    /// paused until you accept" while a change waits) and which actions are offered. nil when no
+    /// conversation is open (or this account has no identity yet).
+    public var identity: IdentityView?
+    /// The other person's identity changed: what is sent waits until `acceptIdentityChange()`.
+    public var sendingPaused: Bool { identity?.sendingPaused == true }
 }
 
 /// What the messages screen needs.
@@ -73,6 +85,12 @@ public protocol MessagesViewModelProtocol: AnyObject, Observable {
     func retry(messageId: String)
     func pause()
     func resume()
+    /// After comparing the safety number (in person or by QR code): marks the conversation verified.
+    func markVerified()
+    /// Withdraws "verified" from the open conversation.
+    func unverify()
+    /// Accepts the other person's changed identity: sending resumes with the next sync, not verified.
+    func acceptIdentityChange()
     /// *Network* (off the caller's thread): takes in new messages, sends the outbox, reloads.
     func sync() async
 }
@@ -80,17 +98,19 @@ public protocol MessagesViewModelProtocol: AnyObject, Observable {
 /// The messages screen over `solace.messages()`. Conversations come from active links (set up
 /// through the directory); `send()` only queues (works offline) and `sync()` — or background
 /// refresh — delivers. Opening a conversation marks it read (a read receipt is queued).
+/// `messages` defaults to `solace.messages()`; tests may wrap it to reach states a real server
+/// cannot produce (another identity).
 @MainActor
 @Observable
 public final class MessagesViewModel: MessagesViewModelProtocol {
     public private(set) var state = MessagesState()
     @ObservationIgnored private let solace: Solace
-    @ObservationIgnored private let messages: Messages
+    @ObservationIgnored private let messages: MessagesProtocol
     @ObservationIgnored private let timeZone: TimeZone
 
-    public init(solace: Solace, timeZone: TimeZone = .current) {
+    public init(solace: Solace, timeZone: TimeZone = .current, messages: MessagesProtocol? = nil) {
         self.solace = solace
-        messages = solace.messages()
+        self.messages = messages ?? solace.messages()
         self.timeZone = timeZone
     }
 
@@ -109,6 +129,16 @@ public final class MessagesViewModel: MessagesViewModelProtocol {
             guard let found = attempt(fail, { try messages.messages(peerAccount: selected) }) else { return }
             thread = found
         }
+        var identity: IdentityView?
+        if let selected {
+            do {
+                identity = identityView(status: try messages.identityStatus(peerAccount: selected))
+            } catch SolaceError.IdentityUnavailable {
+                identity = nil // this account has no identity yet (before its first messaging round)
+            } catch {
+                return fail(UiError(error))
+            }
+        }
         let zone = timeZone
         state.conversations = all.map { Self.row($0, timeZone: zone) }
         state.totalUnread = Int(unreadTotal(conversations: all))
@@ -116,6 +146,7 @@ public final class MessagesViewModel: MessagesViewModelProtocol {
         state.messages = thread.map { Self.bubble($0, timeZone: zone) }
         state.paused = open?.paused ?? false
         state.peerPaused = open?.peerPaused ?? false
+        state.identity = identity
         state.error = nil
     }
 
@@ -138,6 +169,7 @@ public final class MessagesViewModel: MessagesViewModelProtocol {
         state.draft = ""
         state.paused = false
         state.peerPaused = false
+        state.identity = nil
         load()
     }
 
@@ -166,6 +198,13 @@ public final class MessagesViewModel: MessagesViewModelProtocol {
     public func pause() { setPaused(true) }
 
     public func resume() { setPaused(false) }
+
+    public func markVerified() { changeIdentity { try $0.markVerified(peerAccount: $1, verified: true) } }
+
+    public func unverify() { changeIdentity { try $0.markVerified(peerAccount: $1, verified: false) } }
+
+    /// Queued messages go out with the next `sync()`.
+    public func acceptIdentityChange() { changeIdentity { try $0.acceptIdentityChange(peerAccount: $1) } }
 
     public func sync() async {
         state.syncing = true
@@ -207,6 +246,15 @@ public final class MessagesViewModel: MessagesViewModelProtocol {
         load()
     }
 
+    /// Runs one identity call on the open conversation and shows the status it returns.
+    private func changeIdentity(_ call: (MessagesProtocol, String) throws -> IdentityStatus) {
+        guard let peer = state.selected else { return }
+        let messages = self.messages
+        guard let status = attempt(fail, { try call(messages, peer) }) else { return }
+        state.identity = identityView(status: status)
+        state.error = nil
+    }
+
     private func fail(_ error: UiError) { state.error = error }
 
     nonisolated private static func time(_ ms: Int64, timeZone: TimeZone) -> String {
@@ -222,12 +270,13 @@ public final class MessagesViewModel: MessagesViewModelProtocol {
                         lastActivity: c.lastAtMs.map { time($0, timeZone: timeZone) }, peerPaused: c.peerPaused)
     }
 
-    /// A binding message as a bubble (text, status line and retry from the core).
+    /// A binding message as a bubble (text, status line, retry and system line from the core).
     nonisolated public static func bubble(_ m: Message, timeZone: TimeZone = .current) -> MessageBubble {
         MessageBubble(id: m.id, text: messageText(content: m.content), outgoing: m.outgoing,
                       at: time(m.sentAtMs, timeZone: timeZone), status: m.outgoing ? m.status : nil,
                       statusLabel: deliveryStatusLabel(status: m.status, outgoing: m.outgoing),
-                      canRetry: messageRetryable(status: m.status, outgoing: m.outgoing))
+                      canRetry: messageRetryable(status: m.status, outgoing: m.outgoing),
+                      systemLine: messageIsSystemLine(content: m.content))
     }
 }
 

@@ -73,27 +73,34 @@ class StoreTestCase: XCTestCase {
               FileManager.default.isExecutableFile(atPath: bin) else {
             throw XCTSkip("SOLACE_BIN not set; run through `cargo xtask test-ios-vm`")
         }
-        let port = 20000 + Int.random(in: 0..<20000)
-        let db = try tempDir()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: bin)
-        process.arguments = ["server"]
-        var env = ProcessInfo.processInfo.environment
-        env["SOLACE_SERVER_LISTEN"] = "127.0.0.1:\(port)"
-        env["SOLACE_SERVER_DATABASE"] = "sqlite:\(db.path)/server.db"
-        process.environment = env
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let url = "http://127.0.0.1:\(port)"
-        // Wait until it answers (any HTTP status will do).
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if canConnect(port: port) { return (process, url) }
-            if !process.isRunning { break }
-            Thread.sleep(forTimeInterval: 0.05)
+        // A server that exits at once (its random port taken meanwhile) is tried again on
+        // another port; one that never answers is given up.
+        for _ in 0..<3 {
+            let port = 20000 + Int.random(in: 0..<20000)
+            let db = try tempDir()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: bin)
+            process.arguments = ["server"]
+            var env = ProcessInfo.processInfo.environment
+            env["SOLACE_SERVER_LISTEN"] = "127.0.0.1:\(port)"
+            env["SOLACE_SERVER_DATABASE"] = "sqlite:\(db.path)/server.db"
+            process.environment = env
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let url = "http://127.0.0.1:\(port)"
+            // Wait until it answers (any HTTP status will do).
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                if canConnect(port: port) { return (process, url) }
+                if !process.isRunning { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            if process.isRunning {
+                stopServer(process)
+                break
+            }
         }
-        process.terminate()
         throw XCTSkip("solace server did not start")
     }
 

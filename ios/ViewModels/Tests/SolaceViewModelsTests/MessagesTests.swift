@@ -179,4 +179,144 @@ final class MessagesTests: StoreTestCase {
         vm.open(conversationId: "nobody")
         XCTAssertEqual(vm.state.error, .notFound("conversation"))
     }
+
+    func testTheConversationShowsItsIdentityAndVerifyingChangesIt() async throws {
+        let (server, url) = try startServer()
+        defer { stopServer(server) }
+        let (_, client, _) = try await linked(url)
+        let vm = MessagesViewModel(solace: client)
+        vm.load()
+        XCTAssertNil(vm.state.identity) // nothing open
+        let peer = vm.state.conversations[0].id
+        vm.open(conversationId: peer)
+
+        // The number both people compare (pinned when the link was made), laid out by the core.
+        let shown = try XCTUnwrap(vm.state.identity)
+        let number = try XCTUnwrap(try client.messages().identityStatus(peerAccount: peer).safetyNumber)
+        XCTAssertEqual(shown.safetyNumber, number)
+        XCTAssertEqual(number.split(separator: " ").count, 12)
+        XCTAssertEqual(shown.safetyNumberRows.count, 3)
+        XCTAssertEqual(shown.safetyNumberRows.joined(separator: " "), number)
+        XCTAssertTrue(try XCTUnwrap(shown.qrPayload).hasPrefix("solace-verify:1:"))
+        XCTAssertEqual(try XCTUnwrap(shown.safetyNumberSpoken).components(separatedBy: ", ").count, 12)
+        XCTAssertFalse(shown.verified)
+        XCTAssertEqual(shown.statusLabel, "Not verified — compare the safety number")
+        XCTAssertTrue(shown.canMarkVerified)
+        XCTAssertFalse(shown.canUnverify)
+        XCTAssertFalse(vm.state.sendingPaused)
+
+        // Mark verified: stored by the core, still there after leaving and coming back.
+        vm.markVerified()
+        XCTAssertEqual(vm.state.identity?.verified, true)
+        XCTAssertEqual(vm.state.identity?.statusLabel, "Verified")
+        XCTAssertEqual(vm.state.identity?.canUnverify, true)
+        XCTAssertEqual(vm.state.identity?.canMarkVerified, false)
+        vm.close()
+        XCTAssertNil(vm.state.identity)
+        vm.open(conversationId: peer)
+        XCTAssertEqual(vm.state.identity?.verified, true)
+        XCTAssertTrue(try client.messages().identityStatus(peerAccount: peer).verified)
+
+        // Unverify.
+        vm.unverify()
+        XCTAssertEqual(vm.state.identity?.verified, false)
+        XCTAssertEqual(vm.state.identity?.canMarkVerified, true)
+        XCTAssertFalse(try client.messages().identityStatus(peerAccount: peer).verified)
+        XCTAssertEqual(vm.state.identity?.safetyNumber, number)
+        XCTAssertNil(vm.state.error)
+    }
+
+    func testAChangedIdentityPausesSendingUntilAccepted() async throws {
+        let (server, url) = try startServer()
+        defer { stopServer(server) }
+        let (_, client, _) = try await linked(url)
+        let changed = IdentityChanged(unsafeFromHandle: client.messages().uniffiCloneHandle())
+        let vm = MessagesViewModel(solace: client, messages: changed)
+        vm.load()
+        vm.open(conversationId: vm.state.conversations[0].id)
+
+        let paused = try XCTUnwrap(vm.state.identity)
+        XCTAssertTrue(vm.state.sendingPaused)
+        XCTAssertTrue(paused.sendingPaused)
+        XCTAssertEqual(paused.statusLabel, "Identity changed — sending paused until you accept")
+        XCTAssertTrue(paused.canAcceptChange)
+        XCTAssertFalse(paused.verified)
+        XCTAssertFalse(paused.canMarkVerified)
+        XCTAssertFalse(paused.canUnverify)
+        XCTAssertNotNil(paused.safetyNumber)
+
+        // Accepting goes through the view model's messages, and the banner goes.
+        vm.acceptIdentityChange()
+        XCTAssertEqual(changed.accepted, 1)
+        let accepted = try XCTUnwrap(vm.state.identity)
+        XCTAssertFalse(vm.state.sendingPaused)
+        XCTAssertFalse(accepted.canAcceptChange)
+        XCTAssertFalse(accepted.verified)
+        XCTAssertTrue(accepted.canMarkVerified)
+        XCTAssertEqual(accepted.statusLabel, "Not verified — compare the safety number")
+        vm.close()
+        vm.open(conversationId: vm.state.conversations[0].id)
+        XCTAssertFalse(vm.state.sendingPaused)
+        XCTAssertNil(vm.state.error)
+    }
+
+    func testANewDeviceOfTheOtherPersonShowsAsASystemLineNotUnread() async throws {
+        let (server, url) = try startServer()
+        defer { stopServer(server) }
+        let (_, client, _) = try await linked(url)
+        let vm = MessagesViewModel(solace: client)
+        vm.load()
+        let peer = vm.state.conversations[0].id
+
+        // The therapist signs in on a tablet, which signs itself into the account's device list.
+        let tablet = track(try await loginNewDevice(
+            dir: try storePath(), serverUrl: url, username: "dr-kim", passphrase: passphrase, deviceName: "tablet"))
+        _ = try await tablet.sync().syncNow(budget: .unlimited)
+
+        // The client's next sync notes it in the conversation: read already, no badge.
+        await vm.sync()
+        XCTAssertNil(vm.state.error)
+        XCTAssertEqual(vm.state.conversations.map(\.unread), [0])
+        XCTAssertEqual(vm.state.totalUnread, 0)
+        vm.open(conversationId: peer)
+        XCTAssertEqual(vm.state.messages.count, 1)
+        let line = vm.state.messages[0]
+        XCTAssertEqual(line.text, "Dr. Kim added a device")
+        XCTAssertTrue(line.systemLine)
+        XCTAssertFalse(line.outgoing)
+        XCTAssertNil(line.status)
+        XCTAssertNil(line.statusLabel)
+        XCTAssertFalse(line.canRetry)
+        XCTAssertEqual(vm.state.conversations.map(\.unread), [0])
+
+        // A chat message stays a bubble.
+        let text = MessagesViewModel.bubble(
+            Message(id: "m1", peerAccount: peer, outgoing: false, sentAtMs: 0, status: .unread,
+                    content: .text(text: "hi")))
+        XCTAssertFalse(text.systemLine)
+    }
+}
+
+/// The client's real messages (a second reference to the same Rust object), except that the
+/// other person's identity shows as changed until it is accepted. A real server never hands out
+/// another identity for an account (the core's end-to-end tests edit the server's database for
+/// that); everything else goes to the real core.
+final class IdentityChanged: Messages, @unchecked Sendable {
+    private(set) var pending = true
+    private(set) var accepted = 0
+
+    override func identityStatus(peerAccount: String) throws -> IdentityStatus {
+        var status = try super.identityStatus(peerAccount: peerAccount)
+        if pending {
+            status.changed = true
+            status.verified = false
+        }
+        return status
+    }
+
+    override func acceptIdentityChange(peerAccount: String) throws -> IdentityStatus {
+        pending = false
+        accepted += 1
+        return try super.identityStatus(peerAccount: peerAccount)
+    }
 }

@@ -1,9 +1,11 @@
 package app.solace.viewmodels
 
 import app.solace.ffi.Conversation
+import app.solace.ffi.IdentityStatus
+import app.solace.ffi.IdentityView
 import app.solace.ffi.Message
 import app.solace.ffi.MessageStatus
-import app.solace.ffi.Messages
+import app.solace.ffi.MessagesInterface
 import app.solace.ffi.Solace
 import app.solace.ffi.SolaceException
 import app.solace.ffi.SolaceListener
@@ -13,6 +15,8 @@ import java.time.Instant
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
 import app.solace.ffi.deliveryStatusLabel
+import app.solace.ffi.identityView
+import app.solace.ffi.messageIsSystemLine
 import app.solace.ffi.messageText
 import app.solace.ffi.messageRetryable
 import app.solace.ffi.unreadTotal
@@ -25,7 +29,9 @@ import kotlinx.coroutines.launch
 // End-to-end encrypted messaging with a therapist (or, on a therapist's device, with clients),
 // over `solace.messages()`. The view model only maps the bindings' records onto [MessagesState]
 // and calls through: composing, statuses, pause, drafts and notification discretion all live in
-// the core. Everything is local and quick except [MessagesViewModel.sync] (network).
+// the core, and so does the wording of a conversation's identity (safety number, verified, a
+// change waiting) and which messages are system lines. Everything is local and quick except
+// [MessagesViewModel.sync] (network).
 
 data class ConversationRow(
     /** The peer's account id. */
@@ -45,12 +51,17 @@ data class MessageBubble(
     val text: String,
     val outgoing: Boolean,
     val at: String,
-    /** Null for incoming messages. */
+    /** Null for incoming messages and system lines. */
     val status: MessageStatus?,
     /** The status line under the bubble (and what a screen reader says); null for incoming. */
     val statusLabel: String?,
     /** Failed repeatedly: the bubble offers "retry" ([MessagesViewModel.retry]). */
     val canRetry: Boolean,
+    /**
+     * A notice Solace added ("Dr. Kim added a device"): drawn as a line across the
+     * conversation, not as a bubble from either side; no status, never unread (from the core).
+     */
+    val systemLine: Boolean = false,
 )
 
 data class MessagesState(
@@ -78,8 +89,17 @@ data class MessagesState(
     val error: UiError? = null,
     /** Unread messages over all conversations (the badge; counted by the core). */
     val totalUnread: Int = 0,
+    /**
+     * The selected conversation's identity, worded by the core: the safety number (grouped,
+     * in rows, spoken), its QR payload, verified, the status line ("Identity changed — sending
+     * paused until you accept" while a change waits) and which actions are offered. Null when
+     * no conversation is open (or this account has no identity yet).
+     */
+    val identity: IdentityView? = null,
 ) {
     val canSend: Boolean get() = selected != null && draft.isNotBlank()
+    /** The other person's identity changed: what is sent waits until [MessagesViewModel.acceptIdentityChange]. */
+    val sendingPaused: Boolean get() = identity?.sendingPaused == true
     /** Ids of messages that need a "retry" tap. */
     val retryable: List<String> get() = messages.filter { it.canRetry }.map { it.id }
 }
@@ -96,6 +116,15 @@ interface MessagesViewModel {
     fun pause()
     fun resume()
 
+    /** After comparing the safety number (in person or by QR code): marks the conversation verified. */
+    fun markVerified()
+
+    /** Withdraws "verified" from the open conversation. */
+    fun unverify()
+
+    /** Accepts the other person's changed identity: sending resumes with the next sync, not verified. */
+    fun acceptIdentityChange()
+
     /** *Network*, launched in the view model's scope: takes in new messages, sends the outbox, reloads. */
     fun sync(): Job
 }
@@ -104,13 +133,15 @@ interface MessagesViewModel {
  * The messages screen over `solace.messages()`. Conversations come from active links (set up
  * through the directory); [send] only queues (works offline) and [sync] — or the app's
  * background sync — delivers. Opening a conversation marks it read (a read receipt is queued).
+ * [messages] is `solace.messages()`; tests may wrap it to reach states a real server cannot
+ * produce (another identity).
  */
 class SolaceMessagesViewModel(
     private val solace: Solace,
     private val scope: CoroutineScope,
     private val zone: ZoneId = ZoneId.systemDefault(),
+    private val messages: MessagesInterface = solace.messages(),
 ) : StateHolder<MessagesState>(MessagesState()), MessagesViewModel {
-    private val messages: Messages = solace.messages()
 
     override fun load() {
         val selected = current.selected
@@ -122,6 +153,18 @@ class SolaceMessagesViewModel(
         }
         val open = all.firstOrNull { it.peerAccount == selected }
         val thread = if (selected != null) attempt(::fail) { messages.messages(selected) } ?: return else emptyList()
+        val identity = if (selected == null) {
+            null
+        } else {
+            try {
+                identityView(messages.identityStatus(selected))
+            } catch (e: SolaceException.IdentityUnavailable) {
+                null // this account has no identity yet (before its first messaging round)
+            } catch (e: SolaceException) {
+                fail(e.toUiError())
+                return
+            }
+        }
         update { s ->
             s.copy(
                 conversations = all.map { row(it, zone) },
@@ -130,6 +173,7 @@ class SolaceMessagesViewModel(
                 messages = thread.map { bubble(it, zone) },
                 paused = open?.paused ?: false,
                 peerPaused = open?.peerPaused ?: false,
+                identity = identity,
                 error = null,
             )
         }
@@ -148,7 +192,12 @@ class SolaceMessagesViewModel(
     }
 
     override fun close() {
-        update { it.copy(selected = null, title = null, messages = emptyList(), draft = "", paused = false, peerPaused = false) }
+        update {
+            it.copy(
+                selected = null, title = null, messages = emptyList(), draft = "", paused = false, peerPaused = false,
+                identity = null,
+            )
+        }
         load()
     }
 
@@ -177,6 +226,13 @@ class SolaceMessagesViewModel(
     override fun pause() = setPaused(true)
 
     override fun resume() = setPaused(false)
+
+    override fun markVerified() = changeIdentity { messages.markVerified(it, true) }
+
+    override fun unverify() = changeIdentity { messages.markVerified(it, false) }
+
+    /** Queued messages go out with the next [sync]. */
+    override fun acceptIdentityChange() = changeIdentity { messages.acceptIdentityChange(it) }
 
     override fun sync(): Job = scope.launch {
         update { it.copy(syncing = true) }
@@ -212,6 +268,13 @@ class SolaceMessagesViewModel(
         load()
     }
 
+    /** Runs one identity call on the open conversation and shows the status it returns. */
+    private fun changeIdentity(call: (String) -> IdentityStatus) {
+        val peer = current.selected ?: return
+        val status = attempt(::fail) { call(peer) } ?: return
+        update { it.copy(identity = identityView(status), error = null) }
+    }
+
     private fun fail(error: UiError) = update { it.copy(error = error) }
 
     companion object {
@@ -228,7 +291,7 @@ class SolaceMessagesViewModel(
             peerPaused = c.peerPaused,
         )
 
-        /** A binding message as a bubble (text, status line and retry from the core). */
+        /** A binding message as a bubble (text, status line, retry and system line from the core). */
         fun bubble(m: Message, zone: ZoneId = ZoneId.systemDefault()) = MessageBubble(
             id = m.id,
             text = messageText(m.content),
@@ -237,6 +300,7 @@ class SolaceMessagesViewModel(
             status = if (m.outgoing) m.status else null,
             statusLabel = deliveryStatusLabel(m.status, m.outgoing),
             canRetry = messageRetryable(m.status, m.outgoing),
+            systemLine = messageIsSystemLine(m.content),
         )
     }
 }

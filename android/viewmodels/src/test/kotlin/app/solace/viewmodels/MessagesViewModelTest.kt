@@ -3,19 +3,24 @@ package app.solace.viewmodels
 import app.solace.ffi.AvailabilitySlot
 import app.solace.ffi.CallState
 import app.solace.ffi.DirectoryQuery
+import app.solace.ffi.IdentityStatus
 import app.solace.ffi.LinkInfo
 import app.solace.ffi.Message
 import app.solace.ffi.MessageContent
 import app.solace.ffi.MessageStatus
+import app.solace.ffi.MessagesInterface
 import app.solace.ffi.Solace
 import app.solace.ffi.SyncBudget
 import app.solace.ffi.TherapistProfile
+import app.solace.ffi.loginNewDevice
+import java.io.File
 import java.time.ZoneOffset
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.runBlocking
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Test
@@ -207,5 +212,149 @@ class MessagesViewModelTest {
         assertNull(vm.current.error)
         vm.open("nobody")
         assertEquals(UiError.NotFound("conversation"), vm.current.error)
+    }
+
+    @Test
+    fun theConversationShowsItsIdentityAndVerifyingChangesIt() = runBlocking {
+        TestServer(scratch).use { server ->
+            val (_, client, _) = linked(server)
+            val vm = SolaceMessagesViewModel(client, this)
+            vm.load()
+            assertNull(vm.current.identity) // nothing open
+            val peer = vm.current.conversations.single().id
+            vm.open(peer)
+
+            // The number both people compare (pinned when the link was made), laid out by the core.
+            val shown = vm.current.identity
+            assertNotNull(shown)
+            val number = client.messages().identityStatus(peer).safetyNumber
+            assertNotNull(number)
+            assertEquals(number, shown!!.safetyNumber)
+            assertEquals(12, number!!.split(" ").size)
+            assertEquals(3, shown.safetyNumberRows.size)
+            assertEquals(number, shown.safetyNumberRows.joinToString(" "))
+            assertTrue(shown.qrPayload!!.startsWith("solace-verify:1:"))
+            assertEquals(number.split(" ").size, shown.safetyNumberSpoken!!.split(", ").size)
+            assertFalse(shown.verified)
+            assertEquals("Not verified — compare the safety number", shown.statusLabel)
+            assertTrue(shown.canMarkVerified)
+            assertFalse(shown.canUnverify)
+            assertFalse(vm.current.sendingPaused)
+
+            // Mark verified: stored by the core, still there after leaving and coming back.
+            vm.markVerified()
+            assertTrue(vm.current.identity!!.verified)
+            assertEquals("Verified", vm.current.identity!!.statusLabel)
+            assertTrue(vm.current.identity!!.canUnverify)
+            assertFalse(vm.current.identity!!.canMarkVerified)
+            vm.close()
+            assertNull(vm.current.identity)
+            vm.open(peer)
+            assertTrue(vm.current.identity!!.verified)
+            assertTrue(client.messages().identityStatus(peer).verified)
+
+            // Unverify.
+            vm.unverify()
+            assertFalse(vm.current.identity!!.verified)
+            assertTrue(vm.current.identity!!.canMarkVerified)
+            assertFalse(client.messages().identityStatus(peer).verified)
+            assertEquals(number, vm.current.identity!!.safetyNumber)
+            assertNull(vm.current.error)
+        }
+    }
+
+    /**
+     * The client's real messages, except that the other person's identity shows as changed
+     * until it is accepted. A real server never hands out another identity for an account
+     * (the core's end-to-end tests edit the server's database for that); everything else goes
+     * to the real core.
+     */
+    private class IdentityChanged(private val real: MessagesInterface) : MessagesInterface by real {
+        var pending = true
+        var accepted = 0
+
+        override fun identityStatus(peerAccount: String): IdentityStatus {
+            val status = real.identityStatus(peerAccount)
+            return if (pending) status.copy(changed = true, verified = false) else status
+        }
+
+        override fun acceptIdentityChange(peerAccount: String): IdentityStatus {
+            pending = false
+            accepted += 1
+            return real.identityStatus(peerAccount)
+        }
+    }
+
+    @Test
+    fun aChangedIdentityPausesSendingUntilAccepted() = runBlocking {
+        TestServer(scratch).use { server ->
+            val (_, client, _) = linked(server)
+            val changed = IdentityChanged(client.messages())
+            val vm = SolaceMessagesViewModel(client, this, messages = changed)
+            vm.load()
+            vm.open(vm.current.conversations.single().id)
+
+            val paused = vm.current.identity!!
+            assertTrue(vm.current.sendingPaused)
+            assertTrue(paused.sendingPaused)
+            assertEquals("Identity changed — sending paused until you accept", paused.statusLabel)
+            assertTrue(paused.canAcceptChange)
+            assertFalse(paused.verified)
+            assertFalse(paused.canMarkVerified)
+            assertFalse(paused.canUnverify)
+            assertNotNull(paused.safetyNumber)
+
+            // Accepting goes through the view model's messages, and the banner goes.
+            vm.acceptIdentityChange()
+            assertEquals(1, changed.accepted)
+            val accepted = vm.current.identity!!
+            assertFalse(vm.current.sendingPaused)
+            assertFalse(accepted.canAcceptChange)
+            assertFalse(accepted.verified)
+            assertTrue(accepted.canMarkVerified)
+            assertEquals("Not verified — compare the safety number", accepted.statusLabel)
+            vm.close()
+            vm.open(vm.current.conversations.single().id)
+            assertFalse(vm.current.sendingPaused)
+            assertNull(vm.current.error)
+        }
+    }
+
+    @Test
+    fun aNewDeviceOfTheOtherPersonShowsAsASystemLineNotUnread() = runBlocking {
+        TestServer(scratch).use { server ->
+            val (_, client, _) = linked(server)
+            val vm = SolaceMessagesViewModel(client, this)
+            vm.load()
+            val peer = vm.current.conversations.single().id
+
+            // The therapist signs in on a tablet, which signs itself into the account's device list.
+            val tablet = scratch.track(
+                loginNewDevice(File(scratch.dir(), "store").path, server.url, "dr-kim", PASSPHRASE, "tablet"),
+            )
+            tablet.sync().syncNow(SyncBudget.UNLIMITED)
+
+            // The client's next sync notes it in the conversation: read already, no badge.
+            vm.sync().join()
+            assertNull(vm.current.error)
+            assertEquals(0, vm.current.conversations.single().unread)
+            assertEquals(0, vm.current.totalUnread)
+            vm.open(peer)
+            val line = vm.current.messages.single()
+            assertEquals("Dr. Kim added a device", line.text)
+            assertTrue(line.systemLine)
+            assertFalse(line.outgoing)
+            assertNull(line.status)
+            assertNull(line.statusLabel)
+            assertFalse(line.canRetry)
+            assertEquals(0, vm.current.conversations.single().unread)
+
+            // A chat message stays a bubble.
+            val text = SolaceMessagesViewModel.bubble(
+                Message("m1", peer, false, 0, MessageStatus.UNREAD, MessageContent.Text("hi")),
+                ZoneOffset.UTC,
+            )
+            assertFalse(text.systemLine)
+        }
     }
 }

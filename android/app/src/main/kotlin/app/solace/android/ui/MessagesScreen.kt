@@ -19,11 +19,17 @@ import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.font.FontFamily
+import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
+import app.solace.ffi.IdentityView
 import app.solace.viewmodels.MessagesViewModel
 import kotlinx.coroutines.launch
 
@@ -68,13 +74,24 @@ fun MessagesScreen(vm: MessagesViewModel) {
         }
         if (state.paused) Text("Paused: no reminders or notifications until you resume. Your therapist sees this too.", style = MaterialTheme.typography.bodySmall)
         if (state.peerPaused) Text("Your therapist paused this conversation.", style = MaterialTheme.typography.bodySmall)
+        state.identity?.let { IdentityPanel(it, vm) }
         LazyColumn(Modifier.weight(1f), verticalArrangement = Arrangement.spacedBy(6.dp)) {
             items(state.messages, key = { it.id }) { m ->
-                Column(Modifier.fillMaxWidth(), horizontalAlignment = if (m.outgoing) Alignment.End else Alignment.Start) {
-                    Card(Modifier.clickable(enabled = m.canRetry) { vm.retry(m.id) }) {
-                        Text(m.text, Modifier.padding(10.dp), style = MaterialTheme.typography.bodyLarge)
+                if (m.systemLine) {
+                    // A notice Solace added ("Dr. Kim added a device"): a line across, no bubble.
+                    Text(
+                        m.text,
+                        Modifier.fillMaxWidth().padding(vertical = 4.dp),
+                        style = MaterialTheme.typography.labelMedium,
+                        textAlign = TextAlign.Center,
+                    )
+                } else {
+                    Column(Modifier.fillMaxWidth(), horizontalAlignment = if (m.outgoing) Alignment.End else Alignment.Start) {
+                        Card(Modifier.clickable(enabled = m.canRetry) { vm.retry(m.id) }) {
+                            Text(m.text, Modifier.padding(10.dp), style = MaterialTheme.typography.bodyLarge)
+                        }
+                        m.statusLabel?.let { Text(it, style = MaterialTheme.typography.labelSmall) }
                     }
-                    m.statusLabel?.let { Text(it, style = MaterialTheme.typography.labelSmall) }
                 }
             }
         }
@@ -84,6 +101,38 @@ fun MessagesScreen(vm: MessagesViewModel) {
                 vm.send()
                 vm.sync()
             }) { Text("Send") }
+        }
+    }
+}
+
+/**
+ * The conversation's identity: the core's status line ("Identity changed — sending paused until
+ * you accept" while a change waits, with the accept button), and on demand the safety number to
+ * compare (rows as the core lays them out; a screen reader hears it digit by digit) with "Mark
+ * as verified" / "Unverify". The QR code is drawn from `identity.qrPayload`.
+ */
+@Composable
+private fun IdentityPanel(identity: IdentityView, vm: MessagesViewModel) {
+    var expanded by remember { mutableStateOf(false) }
+    Column(Modifier.fillMaxWidth()) {
+        Row(verticalAlignment = Alignment.CenterVertically) {
+            val style = if (identity.sendingPaused) MaterialTheme.typography.titleSmall else MaterialTheme.typography.bodySmall
+            Text(identity.statusLabel, Modifier.weight(1f), style = style)
+            if (identity.safetyNumber != null) {
+                TextButton(onClick = { expanded = !expanded }) { Text(if (expanded) "Hide safety number" else "Safety number") }
+            }
+        }
+        if (identity.canAcceptChange) Button(onClick = { vm.acceptIdentityChange() }) { Text("Accept the new identity") }
+        if (expanded) {
+            Column(Modifier.semantics(mergeDescendants = true) {
+                contentDescription = "Safety number: " + (identity.safetyNumberSpoken ?: "")
+            }) {
+                identity.safetyNumberRows.forEach {
+                    Text(it, style = MaterialTheme.typography.titleMedium, fontFamily = FontFamily.Monospace)
+                }
+            }
+            if (identity.canMarkVerified) Button(onClick = { vm.markVerified() }) { Text("Mark as verified") }
+            if (identity.canUnverify) TextButton(onClick = { vm.unverify() }) { Text("Unverify") }
         }
     }
 }

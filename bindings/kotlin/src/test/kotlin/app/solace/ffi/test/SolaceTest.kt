@@ -4,8 +4,6 @@ package app.solace.ffi.test
 
 import app.solace.ffi.*
 import java.io.File
-import java.net.ServerSocket
-import java.net.Socket
 import java.nio.file.Files
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CopyOnWriteArrayList
@@ -16,7 +14,6 @@ import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
-import org.junit.Assume.assumeTrue
 import org.junit.Test
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -329,33 +326,7 @@ class SolaceTest {
     }
 
     /** `solace server` on a free loopback port with a fresh SQLite database. */
-    private fun startServer(): Pair<Process, String> {
-        val bin = System.getenv("SOLACE_BIN")
-        assumeTrue("SOLACE_BIN not set; run through `cargo xtask test-kotlin`", bin != null && File(bin).canExecute())
-        val help = ProcessBuilder(bin, "server", "--help").redirectErrorStream(true).start()
-        help.inputStream.readBytes()
-        assumeTrue("this `solace` binary has no `server` command", help.waitFor() == 0)
-
-        val port = ServerSocket(0).use { it.localPort }
-        val db = tempDir()
-        val pb = ProcessBuilder(bin, "server")
-        pb.environment()["SOLACE_SERVER_LISTEN"] = "127.0.0.1:$port"
-        pb.environment()["SOLACE_SERVER_DATABASE"] = "sqlite:${db.path}/server.db"
-        pb.redirectErrorStream(true).redirectOutput(File(db, "server.log"))
-        val proc = pb.start()
-        val deadline = System.currentTimeMillis() + 20_000
-        while (true) {
-            try {
-                Socket("127.0.0.1", port).close()
-                break
-            } catch (e: java.io.IOException) {
-                if (!proc.isAlive) error("solace server exited: " + File(db, "server.log").readText())
-                if (System.currentTimeMillis() > deadline) error("solace server did not start")
-                Thread.sleep(50)
-            }
-        }
-        return proc to "http://127.0.0.1:$port"
-    }
+    private fun startServer(): Pair<Process, String> = startSolaceServer(tempDir())
 
     @Test
     fun syncRoundTripAgainstARealServer(): Unit = runBlocking {
@@ -390,80 +361,6 @@ class SolaceTest {
             tablet.sync().syncNow(SyncBudget.BACKGROUND)
             phone.sync().syncNow(SyncBudget.UNLIMITED)
             assertEquals(1, phone.mood().list(null, null).size)
-            sub.cancel()
-        } finally {
-            server.destroy()
-            server.waitFor()
-        }
-    }
-
-    @Test
-    fun messageRoundTripAgainstARealServer(): Unit = runBlocking {
-        val (server, url) = startServer()
-        try {
-            val pass = "long shared velvet harbor pilgrim"
-            val (therapist, _) = newStore(pass)
-            val (client, _) = newStore(pass)
-            therapist.sync().register(url, "dr-kim", pass, "office")
-            client.sync().register(url, "casey", pass, "phone")
-            therapist.messages().publishTherapistProfile(
-                TherapistProfile(
-                    displayName = "Dr. Kim",
-                    bio = "CBT for worry",
-                    specialties = listOf("anxiety"),
-                    approaches = listOf("cbt"),
-                    languages = listOf("en"),
-                    slots = listOf(AvailabilitySlot("2026-12-01T10:00:00Z", 60u)),
-                ),
-            )
-            val found = client.messages().searchDirectory(DirectoryQuery("Anxiety", null, null, null))
-            assertEquals(listOf("Dr. Kim"), found.map { it.profile.displayName })
-            val link = client.messages().requestLink(found[0].therapistId)
-            assertEquals(LinkState.PENDING, link.state)
-            assertEquals(LinkState.ACTIVE, therapist.messages().acceptLink(link.linkId).state)
-            therapist.sync().syncNow(SyncBudget.UNLIMITED)
-            client.sync().syncNow(SyncBudget.UNLIMITED)
-
-            val conversation = client.messages().conversations().single()
-            assertEquals("Dr. Kim", conversation.peerName)
-            val sent = client.messages().sendText(conversation.peerAccount, "hello from Kotlin")
-            assertEquals(MessageStatus.QUEUED, sent.status)
-            client.sync().syncNow(SyncBudget.UNLIMITED)
-            assertEquals(MessageStatus.SENT, client.messages().messages(conversation.peerAccount).single().status)
-
-            val listener = RecordingListener()
-            val sub = therapist.subscribe(listener)
-            val background = therapist.sync().syncNow(SyncBudget.BACKGROUND)
-            assertEquals(1u, background.messagesArrived)
-            val clientId = link.clientId
-            assertEquals(listOf(clientId), listener.arrived.toList())
-            val received = therapist.messages().messages(clientId).single()
-            assertEquals(MessageContent.Text("hello from Kotlin"), received.content)
-            assertEquals(MessageStatus.UNREAD, received.status)
-            assertEquals(1u, therapist.messages().markRead(clientId))
-            therapist.messages().sendText(clientId, "hello back")
-            therapist.sync().syncNow(SyncBudget.UNLIMITED)
-
-            client.sync().syncNow(SyncBudget.UNLIMITED)
-            val thread = client.messages().messages(conversation.peerAccount)
-            assertEquals(MessageStatus.READ, thread[0].status)
-            assertEquals(MessageContent.Text("hello back"), thread[1].content)
-            assertEquals(1u, client.messages().conversations().single().unread)
-
-            // Both sides see the same safety number; "verified" is stored and can be withdrawn.
-            val mine = client.messages().identityStatus(conversation.peerAccount)
-            val theirs = therapist.messages().identityStatus(clientId)
-            val number = mine.safetyNumber
-            assertNotNull(number)
-            assertEquals(number, theirs.safetyNumber)
-            assertEquals(12, number!!.split(" ").size)
-            assertTrue(mine.qrPayload!!.startsWith("solace-verify:1:"))
-            assertFalse(mine.verified)
-            assertFalse(mine.changed)
-            assertEquals(1, mine.devices.size)
-            assertTrue(client.messages().markVerified(conversation.peerAccount, true).verified)
-            assertTrue(client.messages().identityStatus(conversation.peerAccount).verified)
-            assertFalse(client.messages().markVerified(conversation.peerAccount, false).verified)
             sub.cancel()
         } finally {
             server.destroy()
