@@ -116,7 +116,10 @@ pub fn caseload(frame: &Frame<'_>, rows: &[CaseloadEntry]) -> Markup {
                      accept with " code { "solace link accept" } "." }
             } @else {
                 table.caseload {
-                    caption { (rows.len()) " linked clients, those needing attention first" }
+                    caption {
+                        (rows.len()) (if rows.len() == 1 { " linked client" } else { " linked clients" })
+                        ", those needing attention first"
+                    }
                     thead { tr {
                         th scope="col" { "Client" }
                         th scope="col" { "Risk" }

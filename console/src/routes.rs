@@ -286,6 +286,12 @@ async fn client(
         let row = caseload::entry(&conversation, &messages, &shared);
         Ok(Some((row, messages, shared)))
     });
+    if matches!(found, Ok(Some((ref row, _, _))) if row.unread > 0) {
+        // Opening the conversation reads it: read receipts go out with the next sync.
+        if app.write(|store| local::mark_read(store, &peer)).is_ok() {
+            crate::background::sync_soon(console.clone());
+        }
+    }
     match found {
         Ok(Some((row, messages, shared))) => page(
             StatusCode::OK,

@@ -7,7 +7,8 @@
 //!   token that every state-changing form must carry.
 //! - **Host and Origin.** Only the console's own `Host` is served (a DNS-rebinding page
 //!   names its own host) and a request with an `Origin` must come from the console itself;
-//!   state changes must carry one.
+//!   a state change must carry our origin, or (a browser's own form under `no-referrer`
+//!   sends `Origin: null`) Fetch Metadata saying it is same-origin.
 //! - **Headers.** A strict Content-Security-Policy (own scripts and styles only, no inline
 //!   code, no remote origins), `Cache-Control: no-store`, `Referrer-Policy: no-referrer`,
 //!   `X-Content-Type-Options: nosniff` and no framing, on every answer, errors included.
@@ -143,21 +144,24 @@ impl Hosts {
         if !self.0.iter().any(|h| h.eq_ignore_ascii_case(host)) {
             return Err(Refusal::ForeignHost);
         }
+        let reading = *method == Method::GET || *method == Method::HEAD;
+        // With `Referrer-Policy: no-referrer` a browser sends `Origin: null` on its own form
+        // posts; then its Fetch Metadata (`Sec-Fetch-Site`, which pages cannot set) must say
+        // the request comes from this origin.
+        let same_site_fetch = headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"same-origin");
         match headers.get(header::ORIGIN).map(|o| o.to_str()) {
-            Some(Ok(origin)) => {
-                let ours = self
+            Some(Ok("null")) | None if reading || same_site_fetch => Ok(()),
+            Some(Ok(origin))
+                if self
                     .0
                     .iter()
-                    .any(|h| origin.eq_ignore_ascii_case(&format!("http://{h}")));
-                if ours {
-                    Ok(())
-                } else {
-                    Err(Refusal::ForeignOrigin)
-                }
+                    .any(|h| origin.eq_ignore_ascii_case(&format!("http://{h}"))) =>
+            {
+                Ok(())
             }
-            Some(Err(_)) => Err(Refusal::ForeignOrigin),
-            None if *method == Method::GET || *method == Method::HEAD => Ok(()),
-            None => Err(Refusal::ForeignOrigin),
+            _ => Err(Refusal::ForeignOrigin),
         }
     }
 }
@@ -241,6 +245,26 @@ mod tests {
                 Method::POST
             ),
             Ok(())
+        );
+        // A browser's own form post under no-referrer: `Origin: null`, same-origin fetch.
+        let null_origin = |site: &str| {
+            ok(
+                &[
+                    (header::HOST, "127.0.0.1:8790"),
+                    (header::ORIGIN, "null"),
+                    (header::HeaderName::from_static("sec-fetch-site"), site),
+                ],
+                Method::POST,
+            )
+        };
+        assert_eq!(null_origin("same-origin"), Ok(()));
+        assert_eq!(null_origin("cross-site"), Err(Refusal::ForeignOrigin));
+        assert_eq!(
+            ok(
+                &[(header::HOST, "127.0.0.1:8790"), (header::ORIGIN, "null")],
+                Method::POST
+            ),
+            Err(Refusal::ForeignOrigin)
         );
     }
 

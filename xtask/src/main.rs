@@ -163,6 +163,10 @@ fn ci() -> Result<(), String> {
     )?;
     let pg = postgres()?;
     run(
+        "Chromium and npm packages for the console's browser test",
+        Command::new("bash").arg(root().join("scripts/browser.sh")),
+    )?;
+    run(
         "tests (SQLite and PostgreSQL)",
         cargo(&["test", "--workspace"])
             .env("SOLACE_TEST_PG_URL", &pg)

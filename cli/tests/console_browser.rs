@@ -1,0 +1,171 @@
+//! The therapist console in a real browser (Debian's Chromium driven by playwright-core), end to
+//! end: a real `solace server`; a client (through the CLI) links, answers a PHQ-9 with item 9 =
+//! 1 and shares it, shares a journal entry and sends a message; the therapist opens
+//! `solace console` with its one-time link, sees the client flagged first, reads the message
+//! and the shared items, replies, and the browser checks what must be refused and runs axe-core
+//! on every screen (`console/browser/console.test.mjs`). The client then reads the reply, and a
+//! canary scan finds the reply nowhere in the server's database.
+//!
+//! Needs Chromium and the npm packages: `bash scripts/browser.sh` (which `cargo xtask ci` runs
+//! first). Without them this test fails with that instruction; it never skips.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{ok, ServerProcess, PASS};
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn field(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_owned()
+}
+
+/// Every file of the server's SQLite database (main file and WAL) contains none of `needle`.
+fn server_files_lack(dir: &Path, needle: &str) -> bool {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("server.db"))
+        .all(|e| {
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+}
+
+#[test]
+fn a_therapist_uses_the_console_in_chromium() {
+    let browser_dir = repo().join("console/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        browser_dir.join("node_modules/playwright-core").is_dir() && Path::new(&chromium).exists(),
+        "the console's browser test needs Chromium and its npm packages: run `bash scripts/browser.sh`"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(tmp.path());
+    let (therapist, client) = (tmp.path().join("t"), tmp.path().join("c"));
+    ok(&therapist, &["init"]);
+    ok(&client, &["init"]);
+    ok(
+        &therapist,
+        &[
+            "therapist",
+            "register",
+            "--server",
+            &server.url,
+            "--username",
+            "dr-lee",
+            "--name",
+            "Dr. Lee",
+            "--specialty",
+            "anxiety",
+            "--approach",
+            "cbt",
+            "--language",
+            "en",
+        ],
+    );
+    ok(
+        &client,
+        &["register", "--server", &server.url, "--username", "sam"],
+    );
+    let found = ok(&client, &["directory", "search", "--specialty", "anxiety"]);
+    let link = ok(
+        &client,
+        &["link", "request", &field(&found[0], "therapist_id")],
+    );
+    ok(
+        &therapist,
+        &["link", "accept", &field(&link, "link_id")[..6]],
+    );
+    ok(&client, &["sync"]);
+
+    // The client: a PHQ-9 with item 9 = 1 (their own safety flow runs as always), shared; a
+    // journal entry shared; a message.
+    ok(
+        &client,
+        &["assess", "phq9", "--answers", "1,1,0,1,0,0,0,0,1"],
+    );
+    let history = ok(&client, &["assess", "history", "phq9"]);
+    let assessment = field(&history[0], "id");
+    ok(&client, &["share", "item", "Dr. Lee", &assessment[..8]]);
+    ok(
+        &client,
+        &["journal", "add", "the thought record from Tuesday"],
+    );
+    let entries = ok(&client, &["journal", "list"]);
+    ok(
+        &client,
+        &["share", "item", "Dr. Lee", &field(&entries[0], "id")[..8]],
+    );
+    let message = "the breathing exercise helped on the bus";
+    ok(&client, &["message", "send", "Dr. Lee", message]);
+    ok(&therapist, &["sync"]);
+
+    // The therapist's console.
+    let mut console = Command::new(env!("CARGO_BIN_EXE_solace"))
+        .args(["console", "--listen", "127.0.0.1:0"])
+        .env("SOLACE_DATA_DIR", &therapist)
+        .env("SOLACE_KEY_DIR", therapist.with_extension("keys"))
+        .env_remove("XDG_DATA_HOME")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = BufReader::new(console.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.trim().starts_with("http://").then(|| l.trim().to_owned()))
+        .expect("solace console prints its link");
+    let reply = "canary-reply-7f3a: let us talk about the bus on Thursday";
+    let shots = repo().join("target/console-screenshots");
+    let run = Command::new("node")
+        .arg(browser_dir.join("console.test.mjs"))
+        .current_dir(&browser_dir)
+        .env("CONSOLE_URL", &url)
+        .env("CONSOLE_PASSPHRASE", PASS)
+        .env("CLIENT_NAME", "sam")
+        .env("CLIENT_MESSAGE", message)
+        .env("SHARED_TITLE", "PHQ-9 score 4")
+        .env("REPLY", reply)
+        .env("SCREENSHOTS", &shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .unwrap();
+    let _ = console.kill();
+    let _ = console.wait();
+    assert!(
+        run.status.success(),
+        "browser run failed:\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary: Value = serde_json::from_slice(
+        run.stdout
+            .split(|&b| b == b'\n')
+            .rfind(|l| l.starts_with(b"{"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["ok"], true, "{summary}");
+    for shot in ["1-unlock", "2-caseload", "3-client", "4-replied"] {
+        assert!(shots.join(format!("{shot}.png")).is_file(), "{shot}");
+    }
+
+    // The reply went out through the therapist's outbox (the console synced it) and the
+    // client reads it; the server never held it in clear.
+    ok(&therapist, &["sync"]);
+    ok(&client, &["sync"]);
+    let thread = ok(&client, &["message", "read", "Dr. Lee"]);
+    assert!(thread.to_string().contains(reply), "{thread}");
+    // Opening the conversation in the console read the client's message: a read receipt.
+    let mine = ok(&client, &["message", "list", "Dr. Lee"]);
+    assert_eq!(mine[0]["status"], "read", "{mine}");
+    assert!(server_files_lack(tmp.path(), "canary-reply-7f3a"));
+    assert!(server_files_lack(tmp.path(), message));
+}

@@ -1,0 +1,127 @@
+// Drives the therapist console in Debian's Chromium (headless) as a therapist would, and
+// checks what a browser must refuse. Run by cli/tests/console_browser.rs, which starts a real
+// `solace server`, sets up a therapist and a client with the CLI, starts `solace console`
+// and passes:
+//   CONSOLE_URL        the one-time link `solace console` printed
+//   CONSOLE_PASSPHRASE the therapist's passphrase
+//   CLIENT_NAME        the client's name, CLIENT_MESSAGE a message they sent
+//   SHARED_TITLE       the title of an item they shared
+//   REPLY              what to reply
+//   SCREENSHOTS        where to write one PNG per screen
+//   CHROMIUM           the browser binary (default /usr/bin/chromium)
+// Prints one JSON line with what it measured; exits non-zero on the first failed check.
+
+import { chromium } from "playwright-core";
+import { readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const url = env("CONSOLE_URL");
+const base = url.slice(0, url.indexOf("/?"));
+const shots = env("SCREENSHOTS");
+mkdirSync(shots, { recursive: true });
+
+function check(ok, what) {
+  if (!ok) throw new Error(`check failed: ${what}`);
+}
+
+// axe runs through the DevTools protocol (page.evaluate), which the page's CSP does not
+// govern, so the console's own policy stays strict during the check.
+async function accessibility(page, screen) {
+  const result = await page.evaluate(
+    `${axeSource}; axe.run(document, { resultTypes: ["violations"] })`,
+  );
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  check(bad.length === 0, `${screen}: axe found ${bad.map((v) => v.id).join(", ")}`);
+  return result.violations.length;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox"],
+});
+const measured = { screens: 0, minor_axe: 0 };
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const scriptErrors = [];
+  page.on("pageerror", (e) => scriptErrors.push(String(e)));
+
+  // The link signs in once, and the token leaves the address bar.
+  await page.goto(url);
+  check(page.url() === `${base}/`, `token dropped from the address bar (at ${page.url()})`);
+  await page.getByLabel("Passphrase").waitFor();
+  await page.screenshot({ path: join(shots, "1-unlock.png"), fullPage: true });
+  measured.minor_axe += await accessibility(page, "unlock");
+  const html = await page.content();
+  check(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), "no inline script");
+
+  // A wrong passphrase is refused plainly; the right one opens the caseload.
+  await page.getByLabel("Passphrase").fill("not the passphrase at all");
+  await page.getByRole("button", { name: "Unlock" }).click();
+  await page.getByRole("alert").filter({ hasText: "does not open this store" }).waitFor();
+  await page.getByLabel("Passphrase").fill(env("CONSOLE_PASSPHRASE"));
+  await page.getByRole("button", { name: "Unlock" }).click();
+  await page.getByRole("heading", { name: "Caseload" }).waitFor();
+  const firstRow = page.locator("table.caseload tbody tr").first();
+  check((await firstRow.getAttribute("class")) === "risk", "the client at risk is listed first");
+  const rowText = await firstRow.innerText();
+  check(rowText.includes(env("CLIENT_NAME")), "the first row is the client");
+  check(rowText.includes("PHQ-9 item 9"), `the flag says why (${rowText})`);
+  await page.screenshot({ path: join(shots, "2-caseload.png"), fullPage: true });
+  measured.minor_axe += await accessibility(page, "caseload");
+
+  // The client's page: their message and what they shared; a reply goes out.
+  await page.getByRole("link", { name: env("CLIENT_NAME") }).click();
+  await page.getByRole("heading", { name: "Messages" }).waitFor();
+  const body = await page.locator("main").innerText();
+  check(body.includes(env("CLIENT_MESSAGE")), "the client's message is shown");
+  check(body.includes(env("SHARED_TITLE")), "the shared item is listed");
+  await page.screenshot({ path: join(shots, "3-client.png"), fullPage: true });
+  measured.minor_axe += await accessibility(page, "client");
+  await page.getByLabel("Reply").fill(env("REPLY"));
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.locator("ol.thread li.out").filter({ hasText: env("REPLY") }).waitFor();
+  await page.screenshot({ path: join(shots, "4-replied.png"), fullPage: true });
+
+  // What must be refused: the spent link, no session, a foreign Origin, a missing CSRF token.
+  const stranger = await browser.newContext();
+  const other = await stranger.newPage();
+  const again = await other.goto(url);
+  check(again.status() === 403, `the link works once (got ${again.status()})`);
+  const anonymous = await stranger.request.get(`${base}/`);
+  check(anonymous.status() === 401, `no session: 401 (got ${anonymous.status()})`);
+  check(!(await anonymous.text()).includes(env("CLIENT_NAME")), "no data without a session");
+  const foreign = await page.request.post(`${base}/lock`, {
+    headers: { Origin: "http://evil.example" },
+    form: { csrf: "x" },
+  });
+  check(foreign.status() === 403, `a foreign Origin: 403 (got ${foreign.status()})`);
+  const noCsrf = await page.request.post(`${base}/lock`, {
+    headers: { Origin: base },
+    form: { csrf: "0".repeat(64) },
+  });
+  check(noCsrf.status() === 403, `a wrong CSRF token: 403 (got ${noCsrf.status()})`);
+  const headers = (await page.request.get(`${base}/`)).headers();
+  check(headers["content-security-policy"].includes("default-src 'none'"), "CSP");
+  check(headers["cache-control"] === "no-store", "no-store");
+  check(headers["referrer-policy"] === "no-referrer", "no-referrer");
+
+  // Locking asks for the passphrase again.
+  await page.getByRole("button", { name: "Lock" }).click();
+  await page.getByLabel("Passphrase").waitFor();
+  check(scriptErrors.length === 0, `no script errors (${scriptErrors.join("; ")})`);
+  measured.screens = 4;
+  await stranger.close();
+  await context.close();
+  console.log(JSON.stringify({ ok: true, ...measured }));
+} finally {
+  await browser.close();
+}
