@@ -2,6 +2,7 @@
 //! The console opens the store with the passphrase in the browser; this command never asks
 //! for it and keeps no key.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -27,12 +28,16 @@ pub fn run(data_dir: &Path, listen: SocketAddr, open: bool, idle_minutes: u64) -
         })
         .await
         .map_err(|e| CliError::input(e.to_string()))?;
-        println!("Solace console: open this link in your browser (it works once):");
-        println!("  {}", bound.url);
-        println!(
-            "It asks for your passphrase and locks after {idle_minutes} min without use. \
-             Stop with Ctrl-C."
+        // A closed terminal must not stop the console: printing is best effort.
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "Solace console: open this link in your browser (it works once):\n  {}\n\
+             It asks for your passphrase and locks after {idle_minutes} min without use. \
+             Stop with Ctrl-C.",
+            bound.url
         );
+        let _ = out.flush();
         if open {
             open_browser(&bound.url);
         }

@@ -1,8 +1,9 @@
 //! The therapist console in a real browser (Debian's Chromium driven by playwright-core), end to
 //! end: a real `solace server`; a client (through the CLI) links, answers a PHQ-9 with item 9 =
-//! 1 and shares it, shares a journal entry and sends a message; the therapist opens
-//! `solace console` with its one-time link, sees the client flagged first, reads the message
-//! and the shared items, replies, and the browser checks what must be refused and runs axe-core
+//! 1 after one of 14 and shares both, shares a journal entry and sends a message; the
+//! therapist opens `solace console` with its one-time link, sees the client flagged first,
+//! reads the message, the PHQ-9 chart (a reliable improvement marked) and the journal entry,
+//! replies, and the browser checks what must be refused and runs axe-core
 //! on every screen (`console/browser/console.test.mjs`). The client then reads the reply, and a
 //! canary scan finds the reply nowhere in the server's database.
 //!
@@ -89,11 +90,19 @@ fn a_therapist_uses_the_console_in_chromium() {
     // journal entry shared; a message.
     ok(
         &client,
+        &["assess", "phq9", "--answers", "3,3,2,2,1,1,1,1,0"],
+    );
+    ok(
+        &client,
         &["assess", "phq9", "--answers", "1,1,0,1,0,0,0,0,1"],
     );
     let history = ok(&client, &["assess", "history", "phq9"]);
-    let assessment = field(&history[0], "id");
-    ok(&client, &["share", "item", "Dr. Lee", &assessment[..8]]);
+    for result in history.as_array().unwrap() {
+        ok(
+            &client,
+            &["share", "item", "Dr. Lee", &field(result, "id")[..8]],
+        );
+    }
     ok(
         &client,
         &["journal", "add", "the thought record from Tuesday"],
@@ -117,11 +126,14 @@ fn a_therapist_uses_the_console_in_chromium() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let url = BufReader::new(console.stdout.take().unwrap())
-        .lines()
+    let mut lines = BufReader::new(console.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
         .map_while(Result::ok)
         .find_map(|l| l.trim().starts_with("http://").then(|| l.trim().to_owned()))
         .expect("solace console prints its link");
+    // Keep reading what it prints, as a terminal would.
+    std::thread::spawn(move || lines.for_each(drop));
     let reply = "canary-reply-7f3a: let us talk about the bus on Thursday";
     let shots = repo().join("target/console-screenshots");
     let run = Command::new("node")
@@ -132,6 +144,7 @@ fn a_therapist_uses_the_console_in_chromium() {
         .env("CLIENT_NAME", "sam")
         .env("CLIENT_MESSAGE", message)
         .env("SHARED_TITLE", "PHQ-9 score 4")
+        .env("SHARED_TEXT", "the thought record from Tuesday")
         .env("REPLY", reply)
         .env("SCREENSHOTS", &shots)
         .env("CHROMIUM", &chromium)
@@ -153,7 +166,13 @@ fn a_therapist_uses_the_console_in_chromium() {
     )
     .unwrap();
     assert_eq!(summary["ok"], true, "{summary}");
-    for shot in ["1-unlock", "2-caseload", "3-client", "4-replied"] {
+    for shot in [
+        "1-unlock",
+        "2-caseload",
+        "3-client",
+        "4-replied",
+        "5-measures",
+    ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "{shot}");
     }
 

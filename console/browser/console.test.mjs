@@ -5,7 +5,7 @@
 //   CONSOLE_URL        the one-time link `solace console` printed
 //   CONSOLE_PASSPHRASE the therapist's passphrase
 //   CLIENT_NAME        the client's name, CLIENT_MESSAGE a message they sent
-//   SHARED_TITLE       the title of an item they shared
+//   SHARED_TITLE       the title of an item they shared, SHARED_TEXT a journal entry's text
 //   REPLY              what to reply
 //   SCREENSHOTS        where to write one PNG per screen
 //   CHROMIUM           the browser binary (default /usr/bin/chromium)
@@ -84,6 +84,12 @@ try {
   const body = await page.locator("main").innerText();
   check(body.includes(env("CLIENT_MESSAGE")), "the client's message is shown");
   check(body.includes(env("SHARED_TITLE")), "the shared item is listed");
+  check(body.includes(env("SHARED_TEXT")), "the shared journal entry is readable");
+  const chart = page.getByRole("img", { name: "PHQ-9 over time" });
+  await chart.waitFor();
+  check((await page.locator("circle.rc-better").count()) === 1, "one reliable improvement ringed");
+  check(body.includes("reliable improvement"), "the table names the reliable change");
+  await chart.screenshot({ path: join(shots, "5-measures.png") });
   await page.screenshot({ path: join(shots, "3-client.png"), fullPage: true });
   measured.minor_axe += await accessibility(page, "client");
   await page.getByLabel("Reply").fill(env("REPLY"));

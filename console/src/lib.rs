@@ -4,10 +4,13 @@
 //! the application layer (`solace_core::app`), like the phone apps.
 //!
 //! Modules: [`security`] (launch token, sessions, CSRF, Host/Origin, headers), [`state`]
-//! (the unlocked store and its idle lock), [`pages`] (server-rendered HTML), [`routes`]
-//! (handlers), [`background`] (idle lock and sync).
+//! (the unlocked store and its idle lock), [`pages`] (server-rendered HTML), [`charts`] (SVG
+//! measures), [`entries`] (shared items, readable), [`routes`] (handlers), [`background`]
+//! (idle lock and sync).
 
 pub mod background;
+pub mod charts;
+pub mod entries;
 pub mod pages;
 pub mod routes;
 pub mod security;

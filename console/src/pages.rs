@@ -2,7 +2,7 @@
 //! or style: the page loads `/assets/console.css` and `/assets/console.js` only.
 
 use maud::{html, Markup, DOCTYPE};
-use solace_core::app::present;
+use solace_core::app::{measures, present};
 use solace_core::app::{CaseloadEntry, Score};
 use solace_core::messaging::{Message, SharedItem};
 
@@ -190,16 +190,16 @@ pub fn client(
                     button type="submit" { "Send" }
                 }
             }
+            section aria-labelledby="measures" {
+                h2 id="measures" { "Measures" }
+                @for series in measures::series(shared) {
+                    h3 { (series.instrument.name()) }
+                    (crate::charts::measure(&series))
+                }
+            }
             section aria-labelledby="shared" {
                 h2 id="shared" { "Shared with you" }
-                @if shared.is_empty() {
-                    p.muted { "Nothing shared yet." }
-                }
-                ul.shared {
-                    @for item in shared {
-                        li { (item.title) " " span.meta { "(" (item.item_kind) ", " (when(item.updated_at)) ")" } }
-                    }
-                }
+                (crate::entries::shared(shared))
             }
         },
     )

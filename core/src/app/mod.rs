@@ -19,6 +19,7 @@ pub mod caseload;
 mod events;
 mod identity;
 pub mod insights;
+pub mod measures;
 mod messaging;
 pub mod present;
 mod runner;

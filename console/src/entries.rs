@@ -1,0 +1,64 @@
+//! What a client shared, readable: journal entries (free writing, prompted answers, CBT
+//! thought records) with their text, assessments by their title. Shows the latest version the
+//! client sent; a share the client stopped is gone from the list.
+
+use maud::{html, Markup};
+use solace_core::journal::{JournalBody, JournalDraft};
+use solace_core::messaging::SharedItem;
+
+use crate::pages::when;
+
+fn emotions(list: &[solace_core::journal::EmotionRating]) -> String {
+    list.iter()
+        .map(|e| format!("{} {}", e.emotion, e.intensity))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn body(draft: &JournalDraft) -> Markup {
+    html! {
+        @match &draft.body {
+            JournalBody::Free { text } => { p.entry { (text) } }
+            JournalBody::Prompted { prompt, response } => {
+                p.meta { (prompt) }
+                p.entry { (response) }
+            }
+            JournalBody::ThoughtRecord(t) => {
+                dl.thought {
+                    dt { "Situation" } dd { (t.situation) }
+                    dt { "Automatic thought" } dd { (t.automatic_thought) }
+                    @if !t.emotions.is_empty() { dt { "Emotions" } dd { (emotions(&t.emotions)) } }
+                    dt { "Evidence for" } dd { (t.evidence_for) }
+                    dt { "Evidence against" } dd { (t.evidence_against) }
+                    dt { "Balanced thought" } dd { (t.balanced_thought) }
+                    @if !t.rerated_emotions.is_empty() { dt { "Afterwards" } dd { (emotions(&t.rerated_emotions)) } }
+                }
+            }
+        }
+    }
+}
+
+/// The shared items, newest first, each readable in place.
+pub fn shared(items: &[SharedItem]) -> Markup {
+    let mut items: Vec<&SharedItem> = items.iter().collect();
+    items.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
+    html! {
+        @if items.is_empty() {
+            p.muted { "Nothing shared yet." }
+        }
+        ul.shared {
+            @for item in items {
+                li {
+                    h3 { (item.title) }
+                    p.meta { (item.item_kind.replace('_', " ")) ", updated " (when(item.updated_at)) }
+                    @if item.item_kind != "assessment" {
+                        @match serde_json::from_value::<JournalDraft>(item.content.clone()) {
+                            Ok(draft) => (body(&draft)),
+                            Err(_) => p.muted { "This item could not be shown." },
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
