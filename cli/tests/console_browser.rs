@@ -3,9 +3,9 @@
 //! 1 after one of 14 and shares both, shares a journal entry and sends a message; the
 //! therapist opens `solace console` with its one-time link, sees the client flagged first,
 //! reads the message, the PHQ-9 chart (a reliable improvement marked) and the journal entry,
-//! replies, and the browser checks what must be refused and runs axe-core
+//! replies, writes a private note and opens the summary, and the browser checks what must be refused and runs axe-core
 //! on every screen (`console/browser/console.test.mjs`). The client then reads the reply, and a
-//! canary scan finds the reply nowhere in the server's database.
+//! canary scan finds neither the reply nor the note in the server's database.
 //!
 //! Needs Chromium and the npm packages: `bash scripts/browser.sh` (which `cargo xtask ci` runs
 //! first). Without them this test fails with that instruction; it never skips.
@@ -135,6 +135,7 @@ fn a_therapist_uses_the_console_in_chromium() {
     // Keep reading what it prints, as a terminal would.
     std::thread::spawn(move || lines.for_each(drop));
     let reply = "canary-reply-7f3a: let us talk about the bus on Thursday";
+    let note = "canary-note-91c2: avoidance on public transport";
     let shots = repo().join("target/console-screenshots");
     let run = Command::new("node")
         .arg(browser_dir.join("console.test.mjs"))
@@ -146,6 +147,7 @@ fn a_therapist_uses_the_console_in_chromium() {
         .env("SHARED_TITLE", "PHQ-9 score 4")
         .env("SHARED_TEXT", "the thought record from Tuesday")
         .env("REPLY", reply)
+        .env("NOTE", note)
         .env("SCREENSHOTS", &shots)
         .env("CHROMIUM", &chromium)
         .output()
@@ -186,5 +188,9 @@ fn a_therapist_uses_the_console_in_chromium() {
     let mine = ok(&client, &["message", "list", "Dr. Lee"]);
     assert_eq!(mine[0]["status"], "read", "{mine}");
     assert!(server_files_lack(tmp.path(), "canary-reply-7f3a"));
+    // The note synced as a sealed record of the therapist's own: on the server, never readable.
+    let status = ok(&therapist, &["status"]);
+    assert_eq!(status["pending_changes"], 0, "{status}");
+    assert!(server_files_lack(tmp.path(), "canary-note-91c2"));
     assert!(server_files_lack(tmp.path(), message));
 }

@@ -6,7 +6,7 @@
 //   CONSOLE_PASSPHRASE the therapist's passphrase
 //   CLIENT_NAME        the client's name, CLIENT_MESSAGE a message they sent
 //   SHARED_TITLE       the title of an item they shared, SHARED_TEXT a journal entry's text
-//   REPLY              what to reply
+//   REPLY              what to reply, NOTE a private note to write
 //   SCREENSHOTS        where to write one PNG per screen
 //   CHROMIUM           the browser binary (default /usr/bin/chromium)
 // Prints one JSON line with what it measured; exits non-zero on the first failed check.
@@ -97,6 +97,19 @@ try {
   await page.locator("ol.thread li.out").filter({ hasText: env("REPLY") }).waitFor();
   await page.screenshot({ path: join(shots, "4-replied.png"), fullPage: true });
 
+  // A private note, then the summary as a printable page and as Markdown.
+  await page.getByLabel("New note").fill(env("NOTE"));
+  await page.getByRole("button", { name: "Save note" }).click();
+  await page.locator("ul.notes li").filter({ hasText: env("NOTE") }).waitFor();
+  await page.getByRole("link", { name: "Printable summary" }).click();
+  await page.getByRole("heading", { name: /client summary/ }).waitFor();
+  check((await page.locator("main").innerText()).includes(env("NOTE")), "the summary has the note");
+  await page.screenshot({ path: join(shots, "6-summary.png"), fullPage: true });
+  measured.minor_axe += await accessibility(page, "summary");
+  const md = await page.request.get(`${page.url()}.md`);
+  check(md.status() === 200 && (await md.text()).includes(env("NOTE")), "the Markdown summary has the note");
+  await page.goBack();
+
   // What must be refused: the spent link, no session, a foreign Origin, a missing CSRF token.
   const stranger = await browser.newContext();
   const other = await stranger.newPage();
@@ -124,7 +137,7 @@ try {
   await page.getByRole("button", { name: "Lock" }).click();
   await page.getByLabel("Passphrase").waitFor();
   check(scriptErrors.length === 0, `no script errors (${scriptErrors.join("; ")})`);
-  measured.screens = 4;
+  measured.screens = 6;
   await stranger.close();
   await context.close();
   console.log(JSON.stringify({ ok: true, ...measured }));

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod routes;
 pub mod security;
 pub mod state;
+pub mod summary;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -4,8 +4,8 @@
 use maud::{html, Markup, DOCTYPE};
 use solace_core::app::{measures, present};
 use solace_core::app::{CaseloadEntry, Score};
-use solace_core::messaging::{Message, SharedItem};
 
+use crate::routes::ClientView;
 use crate::state::SyncStatus;
 
 /// What every page around the content needs.
@@ -155,14 +155,14 @@ pub fn caseload(frame: &Frame<'_>, rows: &[CaseloadEntry]) -> Markup {
     )
 }
 
-/// One client: conversation, shared items, reply form.
-pub fn client(
-    frame: &Frame<'_>,
-    csrf: &str,
-    row: &CaseloadEntry,
-    messages: &[Message],
-    shared: &[SharedItem],
-) -> Markup {
+/// Any content inside the console's frame.
+pub fn wrap(frame: &Frame<'_>, body: Markup) -> Markup {
+    layout(frame, body)
+}
+
+/// One client: conversation, measures, shared items, private notes.
+pub fn client(frame: &Frame<'_>, csrf: &str, view: &ClientView) -> Markup {
+    let (row, messages, shared) = (&view.row, &view.messages, &view.shared);
     layout(
         frame,
         html! {
@@ -200,6 +200,29 @@ pub fn client(
             section aria-labelledby="shared" {
                 h2 id="shared" { "Shared with you" }
                 (crate::entries::shared(shared))
+            }
+            section aria-labelledby="notes" {
+                h2 id="notes" { "Private notes" }
+                p.muted { "Only you can read these: encrypted to your account, synced to your devices, never shared." }
+                form method="post" action={ "/client/" (row.peer_account) "/notes" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label for="note" { "New note" }
+                    textarea id="note" name="text" rows="3" required {}
+                    button type="submit" { "Save note" }
+                }
+                ul.notes {
+                    @for note in &view.notes {
+                        li {
+                            p.meta { (note.created_at.format("%Y-%m-%d %H:%M").to_string()) }
+                            p.entry { (note.text) }
+                        }
+                    }
+                }
+                p {
+                    a href={ "/client/" (row.peer_account) "/summary" } { "Printable summary" }
+                    " · "
+                    a href={ "/client/" (row.peer_account) "/summary.md" } { "Download summary (Markdown)" }
+                }
             }
         },
     )

@@ -35,6 +35,9 @@ pub fn router(console: Shared) -> Router {
         .route("/lock", post(lock))
         .route("/client/{peer}", get(client))
         .route("/client/{peer}/reply", post(reply))
+        .route("/client/{peer}/notes", post(add_note))
+        .route("/client/{peer}/summary", get(summary_page))
+        .route("/client/{peer}/summary.md", get(summary_markdown))
         .route(
             "/assets/console.css",
             get(|| async { asset(CSS, "text/css") }),
@@ -274,38 +277,58 @@ async fn client(
     if !plausible_peer(&peer) {
         return no_such_client(&console, &session);
     }
-    let found = app.read(|store| {
-        let Some(conversation) = local::conversations(store)?
-            .into_iter()
-            .find(|c| c.peer_account == peer)
-        else {
-            return Ok(None);
-        };
-        let messages = local::messages(store, &peer)?;
-        let shared = local::shared_with_me(store, &peer)?;
-        let row = caseload::entry(&conversation, &messages, &shared);
-        Ok(Some((row, messages, shared)))
-    });
-    if matches!(found, Ok(Some((ref row, _, _))) if row.unread > 0) {
+    let found = load_client(&app, &peer);
+    if matches!(found, Ok(Some(ref v)) if v.row.unread > 0) {
         // Opening the conversation reads it: read receipts go out with the next sync.
         if app.write(|store| local::mark_read(store, &peer)).is_ok() {
             crate::background::sync_soon(console.clone());
         }
     }
     match found {
-        Ok(Some((row, messages, shared))) => page(
+        Ok(Some(v)) => page(
             StatusCode::OK,
             pages::client(
-                &frame(&console, &row.name.clone(), Some(&session.csrf)),
+                &frame(&console, &v.row.name.clone(), Some(&session.csrf)),
                 &session.csrf,
-                &row,
-                &messages,
-                &shared,
+                &v,
             ),
         ),
         Ok(None) => no_such_client(&console, &session),
         Err(e) => failure(&console, &e),
     }
+}
+
+/// What the client page and the summary show about one client.
+pub struct ClientView {
+    /// The caseload line.
+    pub row: solace_core::app::CaseloadEntry,
+    /// The conversation.
+    pub messages: Vec<solace_core::messaging::Message>,
+    /// What the client shared.
+    pub shared: Vec<solace_core::messaging::SharedItem>,
+    /// The therapist's notes, newest first.
+    pub notes: Vec<solace_core::notes::ClientNote>,
+}
+
+fn load_client(app: &solace_core::app::App, peer: &str) -> Result<Option<ClientView>, CoreError> {
+    app.read(|store| {
+        let Some(conversation) = local::conversations(store)?
+            .into_iter()
+            .find(|c| c.peer_account == peer)
+        else {
+            return Ok(None);
+        };
+        let messages = local::messages(store, peer)?;
+        let shared = local::shared_with_me(store, peer)?;
+        let row = caseload::entry(&conversation, &messages, &shared);
+        let notes = solace_core::notes::list(store, peer)?;
+        Ok(Some(ClientView {
+            row,
+            messages,
+            shared,
+            notes,
+        }))
+    })
 }
 
 fn no_such_client(console: &Console, session: &Session) -> Response {
@@ -352,4 +375,115 @@ async fn reply(
         }
         Err(e) => failure(&console, &e),
     }
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    csrf: String,
+    text: String,
+}
+
+async fn add_note(
+    State(console): State<Shared>,
+    Path(peer): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    if let Err(denied) = check_csrf(&session, &form.csrf) {
+        return denied.into_response();
+    }
+    let Some(app) = console.app() else {
+        return Redirect::to("/").into_response();
+    };
+    if !plausible_peer(&peer) || !matches!(load_client(&app, &peer), Ok(Some(_))) {
+        return no_such_client(&console, &session);
+    }
+    // A record of the therapist's own: sealed, synced to their devices, never shared.
+    match app.write(|store| solace_core::notes::add(store, &peer, &form.text)) {
+        Ok(_) => {
+            crate::background::sync_soon(console.clone());
+            Redirect::to(&format!("/client/{peer}#notes")).into_response()
+        }
+        Err(e) => failure(&console, &e),
+    }
+}
+
+/// The client's view for a summary, or the answer to send instead (boxed: a response is
+/// large and this is the rare path).
+fn summary_view(
+    console: &Console,
+    headers: &HeaderMap,
+    peer: &str,
+) -> Result<ClientView, Box<Response>> {
+    let session = session(console, headers).map_err(|d| Box::new(d.into_response()))?;
+    let app = console
+        .app()
+        .ok_or_else(|| Box::new(Redirect::to("/").into_response()))?;
+    if !plausible_peer(peer) {
+        return Err(Box::new(no_such_client(console, &session)));
+    }
+    match load_client(&app, peer) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Box::new(no_such_client(console, &session))),
+        Err(e) => Err(Box::new(failure(console, &e))),
+    }
+}
+
+async fn summary_page(
+    State(console): State<Shared>,
+    Path(peer): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let view = match summary_view(&console, &headers, &peer) {
+        Ok(v) => v,
+        Err(answer) => return *answer,
+    };
+    let measures = solace_core::app::measures::series(&view.shared);
+    let summary = crate::summary::Summary {
+        row: &view.row,
+        measures: &measures,
+        shared: &view.shared,
+        notes: &view.notes,
+    };
+    let csrf = console.gate.session(&headers).map(|s| s.csrf);
+    page(
+        StatusCode::OK,
+        pages::wrap(
+            &frame(&console, "Summary", csrf.as_deref()),
+            crate::summary::printable(&summary),
+        ),
+    )
+}
+
+async fn summary_markdown(
+    State(console): State<Shared>,
+    Path(peer): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let view = match summary_view(&console, &headers, &peer) {
+        Ok(v) => v,
+        Err(answer) => return *answer,
+    };
+    let measures = solace_core::app::measures::series(&view.shared);
+    let text = crate::summary::markdown(&crate::summary::Summary {
+        row: &view.row,
+        measures: &measures,
+        shared: &view.shared,
+        notes: &view.notes,
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/markdown; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"client-summary.md\"",
+            ),
+        ],
+        text,
+    )
+        .into_response()
 }

@@ -22,6 +22,7 @@ pub mod journal;
 pub mod keystore;
 pub mod messaging;
 pub mod mood;
+pub mod notes;
 pub mod passphrase;
 pub mod plans;
 pub mod record;

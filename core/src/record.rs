@@ -111,11 +111,13 @@ pub enum RecordKind {
     /// That a conversation's safety number was verified, for one peer identity key (one per
     /// peer, deterministic id): synced to the person's own devices.
     Verification,
+    /// A therapist's private note about a client: synced to their own devices, never shared.
+    ClientNote,
 }
 
 impl RecordKind {
     /// Every kind, for iteration in tests and tools.
-    pub const ALL: [RecordKind; 11] = [
+    pub const ALL: [RecordKind; 12] = [
         RecordKind::Journal,
         RecordKind::Mood,
         RecordKind::Habit,
@@ -127,6 +129,7 @@ impl RecordKind {
         RecordKind::DailyPlan,
         RecordKind::AccountIdentity,
         RecordKind::Verification,
+        RecordKind::ClientNote,
     ];
 
     /// The stable tag stored in SQLite and bound into the envelope. Never change one.
@@ -143,6 +146,7 @@ impl RecordKind {
             RecordKind::DailyPlan => "daily_plan",
             RecordKind::AccountIdentity => "account_identity",
             RecordKind::Verification => "verification",
+            RecordKind::ClientNote => "client_note",
         }
     }
 
@@ -205,7 +209,8 @@ mod tests {
                 "settings",
                 "daily_plan",
                 "account_identity",
-                "verification"
+                "verification",
+                "client_note"
             ]
         );
         for k in RecordKind::ALL {

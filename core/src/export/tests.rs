@@ -133,6 +133,7 @@ fn populated(dir: &Path) -> Store {
         now,
     )
     .unwrap();
+    crate::notes::add(&mut store, "acct-sam", "private: sleep first").unwrap();
     store
 }
 

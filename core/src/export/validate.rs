@@ -93,6 +93,11 @@ pub(crate) fn check(kind: RecordKind, id: &RecordId, data: &Value) -> Result<(),
             }
             rule(plans::check_step(&p.step).map(|_| ())).map_err(|m| format!("step: {m}"))
         }
+        RecordKind::ClientNote => {
+            let n: crate::notes::ClientNote = decode(data)?;
+            same_id(id, &n.id)?;
+            n.check().map_err(|e| e.to_string())
+        }
         // Never exported (`RecordKind::exported`), so never read from an export either.
         RecordKind::AccountIdentity | RecordKind::Verification => {
             Err("data: this kind is not importable".into())

@@ -39,7 +39,8 @@ pub fn rule(kind: RecordKind) -> MergeRule {
         | RecordKind::Session
         | RecordKind::Settings
         | RecordKind::DailyPlan
-        | RecordKind::Verification => MergeRule::PerField,
+        | RecordKind::Verification
+        | RecordKind::ClientNote => MergeRule::PerField,
     }
 }
 
