@@ -95,6 +95,11 @@ fn record_bodies_v1_decode() {
     let event: HabitEvent = serde_json::from_value(v["habit_event"].clone()).unwrap();
     assert_eq!(event.action, HabitAction::Skip);
     assert_eq!(event.habit_id, habit.id);
+    let note: solace_core::notes::ClientNote =
+        serde_json::from_value(v["client_note"].clone()).unwrap();
+    assert_eq!(note.client_account, "acct-sam");
+    assert!(note.check().is_ok());
+    assert_eq!(serde_json::to_value(&note).unwrap(), v["client_note"]);
 }
 
 /// Prints vectors for a new format version. Not a test of anything: run by hand.
