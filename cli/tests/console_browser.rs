@@ -2,6 +2,7 @@
 //! end: a real `solace server`; a client (through the CLI) links, answers a PHQ-9 with item 9 =
 //! 1 after one of 14 and shares both, shares a journal entry and sends a message; the
 //! therapist opens `solace console` with its one-time link, sees the client flagged first,
+//! accepts their call request, keeps a draft, sees a new message arrive without a reload,
 //! reads the message, the PHQ-9 chart (a reliable improvement marked) and the journal entry,
 //! replies, writes a private note and opens the summary, and the browser checks what must be refused and runs axe-core
 //! on every screen (`console/browser/console.test.mjs`). The client then reads the reply, and a
@@ -69,6 +70,8 @@ fn a_therapist_uses_the_console_in_chromium() {
             "cbt",
             "--language",
             "en",
+            "--slot",
+            "2026-12-01T10:00:00Z/60",
         ],
     );
     ok(
@@ -114,6 +117,10 @@ fn a_therapist_uses_the_console_in_chromium() {
     );
     let message = "the breathing exercise helped on the bus";
     ok(&client, &["message", "send", "Dr. Lee", message]);
+    ok(
+        &client,
+        &["call", "request", "Dr. Lee", "2026-12-01T10:15:00Z", "10"],
+    );
     ok(&therapist, &["sync"]);
 
     // The therapist's console.
@@ -150,6 +157,11 @@ fn a_therapist_uses_the_console_in_chromium() {
         .env("NOTE", note)
         .env("SCREENSHOTS", &shots)
         .env("CHROMIUM", &chromium)
+        .env("SOLACE_BIN", env!("CARGO_BIN_EXE_solace"))
+        .env("CLIENT_DIR", &client)
+        .env("CLIENT_KEYS", client.with_extension("keys"))
+        .env("SOLACE_PASSPHRASE", PASS)
+        .env("LIVE_MESSAGE", "one more thing before Thursday")
         .output()
         .unwrap();
     let _ = console.kill();

@@ -8,6 +8,8 @@
 //   SHARED_TITLE       the title of an item they shared, SHARED_TEXT a journal entry's text
 //   REPLY              what to reply, NOTE a private note to write
 //   SCREENSHOTS        where to write one PNG per screen
+//   SOLACE_BIN, CLIENT_DIR, CLIENT_KEYS, SOLACE_PASSPHRASE, LIVE_MESSAGE: to send one more
+//                      message as the client while the page is open
 //   CHROMIUM           the browser binary (default /usr/bin/chromium)
 // Prints one JSON line with what it measured; exits non-zero on the first failed check.
 
@@ -15,6 +17,7 @@ import { chromium } from "playwright-core";
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -92,10 +95,28 @@ try {
   await chart.screenshot({ path: join(shots, "5-measures.png") });
   await page.screenshot({ path: join(shots, "3-client.png"), fullPage: true });
   measured.minor_axe += await accessibility(page, "client");
+  // The client's call request: accepted from the thread.
+  await page.getByRole("button", { name: "Accept session" }).click();
+  await page.locator("ol.thread li.in").filter({ hasText: "accepted" }).waitFor();
+  // A draft is kept (encrypted) across page loads.
+  await page.getByLabel("Reply").fill("half a thought");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await page.getByRole("heading", { name: "Messages" }).waitFor();
+  check((await page.getByLabel("Reply").inputValue()) === "half a thought", "the draft is kept");
   await page.getByLabel("Reply").fill(env("REPLY"));
   await page.getByRole("button", { name: "Send" }).click();
   await page.locator("ol.thread li.out").filter({ hasText: env("REPLY") }).waitFor();
   await page.screenshot({ path: join(shots, "4-replied.png"), fullPage: true });
+
+  // A new message from the client appears without a reload (the console syncs in the
+  // background; the page fetches its thread again).
+  await page.evaluate(() => { window.__stillHere = true; });
+  execFileSync(env("SOLACE_BIN"), ["message", "send", "Dr. Lee", env("LIVE_MESSAGE")], {
+    env: { ...process.env, SOLACE_DATA_DIR: env("CLIENT_DIR"), SOLACE_KEY_DIR: env("CLIENT_KEYS") },
+    stdio: "ignore",
+  });
+  await page.locator("ol.thread li.in").filter({ hasText: env("LIVE_MESSAGE") }).waitFor({ timeout: 45000 });
+  check(await page.evaluate(() => window.__stillHere === true), "no reload happened");
 
   // A private note, then the summary as a printable page and as Markdown.
   await page.getByLabel("New note").fill(env("NOTE"));

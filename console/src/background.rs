@@ -11,7 +11,7 @@ use solace_core::CoreError;
 use crate::state::{Console, SyncStatus};
 
 /// How often the store is synced while unlocked.
-pub const SYNC_EVERY: Duration = Duration::from_secs(30);
+pub const SYNC_EVERY: Duration = Duration::from_secs(15);
 /// How often the idle lock is checked.
 const TICK: Duration = Duration::from_secs(5);
 

@@ -10,6 +10,7 @@
 
 pub mod background;
 pub mod charts;
+pub mod conversation;
 pub mod entries;
 pub mod pages;
 pub mod routes;

@@ -5,6 +5,8 @@ use maud::{html, Markup, DOCTYPE};
 use solace_core::app::{measures, present};
 use solace_core::app::{CaseloadEntry, Score};
 
+use solace_core::messaging::{CallState, MessageContent};
+
 use crate::routes::ClientView;
 use crate::state::SyncStatus;
 
@@ -162,7 +164,7 @@ pub fn wrap(frame: &Frame<'_>, body: Markup) -> Markup {
 
 /// One client: conversation, measures, shared items, private notes.
 pub fn client(frame: &Frame<'_>, csrf: &str, view: &ClientView) -> Markup {
-    let (row, messages, shared) = (&view.row, &view.messages, &view.shared);
+    let (row, shared) = (&view.row, &view.shared);
     layout(
         frame,
         html! {
@@ -172,22 +174,22 @@ pub fn client(frame: &Frame<'_>, csrf: &str, view: &ClientView) -> Markup {
             }
             section aria-labelledby="thread" {
                 h2 id="thread" { "Messages" }
-                ol.thread {
-                    @for m in messages {
-                        li class=(if m.outgoing { "out" } else { "in" }) {
-                            span.meta { (if m.outgoing { "You" } else { row.name.as_str() }) ", " (when(m.sent_at)) }
-                            p { (present::message_text(&m.content)) }
-                            @if let Some(label) = present::delivery_label(m.status, m.outgoing) {
-                                span.meta { (label) }
-                            }
-                        }
-                    }
-                }
+                @if row.paused { p.muted { "This conversation is paused." } }
+                (thread(view, csrf))
                 form method="post" action={ "/client/" (row.peer_account) "/reply" } {
                     input type="hidden" name="csrf" value=(csrf);
                     label for="reply" { "Reply" }
-                    textarea id="reply" name="text" rows="3" required {}
+                    textarea id="reply" name="text" rows="3" required { (view.draft.as_deref().unwrap_or("")) }
                     button type="submit" { "Send" }
+                    " "
+                    button.secondary type="submit" name="action" value="draft" { "Save draft" }
+                }
+                form method="post" action={ "/client/" (row.peer_account) "/pause" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="paused" value=(if view.paused_by_me { "false" } else { "true" });
+                    button.secondary type="submit" {
+                        (if view.paused_by_me { "Resume conversation" } else { "Pause conversation" })
+                    }
                 }
             }
             section aria-labelledby="measures" {
@@ -226,4 +228,33 @@ pub fn client(frame: &Frame<'_>, csrf: &str, view: &ClientView) -> Markup {
             }
         },
     )
+}
+
+/// The conversation as a list (also served alone, for the page's live refresh): call
+/// requests from the client carry accept and decline buttons.
+pub fn thread(view: &ClientView, csrf: &str) -> Markup {
+    let row = &view.row;
+    let newest = view.messages.iter().map(|m| m.sent_at).max().unwrap_or(0);
+    let version = format!("{}-{}-{}", view.messages.len(), newest, row.unread);
+    html! {
+        ol.thread data-peer=(row.peer_account) data-version=(version) aria-live="polite" {
+            @for m in &view.messages {
+                li class=(if m.outgoing { "out" } else { "in" }) {
+                    span.meta { (if m.outgoing { "You" } else { row.name.as_str() }) ", " (when(m.sent_at)) }
+                    p { (present::message_text(&m.content)) }
+                    @if let Some(label) = present::delivery_label(m.status, m.outgoing) {
+                        span.meta { (label) }
+                    }
+                    @if !m.outgoing && matches!(m.content, MessageContent::Call { state: CallState::Requested, .. }) {
+                        form.call method="post" action={ "/client/" (row.peer_account) "/call/" (m.id) } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" name="action" value="accept" { "Accept session" }
+                            " "
+                            button.secondary type="submit" name="action" value="decline" { "Decline" }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

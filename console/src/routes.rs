@@ -22,7 +22,7 @@ use crate::pages::{self, Frame};
 use crate::security::{self, Refusal, Session};
 use crate::state::{Console, SyncStatus};
 
-type Shared = Arc<Console>;
+pub(crate) type Shared = Arc<Console>;
 
 const CSS: &str = include_str!("../assets/console.css");
 const JS: &str = include_str!("../assets/console.js");
@@ -36,6 +36,12 @@ pub fn router(console: Shared) -> Router {
         .route("/client/{peer}", get(client))
         .route("/client/{peer}/reply", post(reply))
         .route("/client/{peer}/notes", post(add_note))
+        .route("/client/{peer}/thread", get(crate::conversation::thread))
+        .route(
+            "/client/{peer}/call/{message}",
+            post(crate::conversation::answer_call),
+        )
+        .route("/client/{peer}/pause", post(crate::conversation::pause))
         .route("/client/{peer}/summary", get(summary_page))
         .route("/client/{peer}/summary.md", get(summary_markdown))
         .route(
@@ -73,7 +79,7 @@ async fn guard(State(console): State<Shared>, request: Request, next: Next) -> R
     response
 }
 
-fn frame<'a>(console: &Console, title: &'a str, csrf: Option<&'a str>) -> Frame<'a> {
+pub(crate) fn frame<'a>(console: &Console, title: &'a str, csrf: Option<&'a str>) -> Frame<'a> {
     Frame {
         title,
         csrf,
@@ -82,12 +88,12 @@ fn frame<'a>(console: &Console, title: &'a str, csrf: Option<&'a str>) -> Frame<
     }
 }
 
-fn page(status: StatusCode, markup: Markup) -> Response {
+pub(crate) fn page(status: StatusCode, markup: Markup) -> Response {
     (status, Html(markup.into_string())).into_response()
 }
 
 /// A request refused before its page: no session, or a form without this session's token.
-enum Denied {
+pub(crate) enum Denied {
     NoSession,
     BadCsrf,
 }
@@ -130,12 +136,12 @@ fn forbidden(console: &Console, sentence: &str) -> Response {
 }
 
 /// The session of a request.
-fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Denied> {
+pub(crate) fn session(console: &Console, headers: &HeaderMap) -> Result<Session, Denied> {
     console.gate.session(headers).ok_or(Denied::NoSession)
 }
 
 /// Account ids are short tokens of letters, digits, `-` and `_`; anything else is no client.
-fn plausible_peer(peer: &str) -> bool {
+pub(crate) fn plausible_peer(peer: &str) -> bool {
     !peer.is_empty()
         && peer.len() <= 128
         && peer
@@ -143,7 +149,7 @@ fn plausible_peer(peer: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn check_csrf(session: &Session, sent: &str) -> Result<(), Denied> {
+pub(crate) fn check_csrf(session: &Session, sent: &str) -> Result<(), Denied> {
     if security::same_secret(&session.csrf, sent) {
         Ok(())
     } else {
@@ -190,7 +196,7 @@ async fn home(
     }
 }
 
-fn failure(console: &Console, error: &CoreError) -> Response {
+pub(crate) fn failure(console: &Console, error: &CoreError) -> Response {
     page(
         StatusCode::INTERNAL_SERVER_ERROR,
         pages::notice(
@@ -308,9 +314,16 @@ pub struct ClientView {
     pub shared: Vec<solace_core::messaging::SharedItem>,
     /// The therapist's notes, newest first.
     pub notes: Vec<solace_core::notes::ClientNote>,
+    /// The unsent reply kept as the conversation's (encrypted) draft.
+    pub draft: Option<String>,
+    /// The therapist paused the conversation.
+    pub paused_by_me: bool,
 }
 
-fn load_client(app: &solace_core::app::App, peer: &str) -> Result<Option<ClientView>, CoreError> {
+pub(crate) fn load_client(
+    app: &solace_core::app::App,
+    peer: &str,
+) -> Result<Option<ClientView>, CoreError> {
     app.read(|store| {
         let Some(conversation) = local::conversations(store)?
             .into_iter()
@@ -327,11 +340,13 @@ fn load_client(app: &solace_core::app::App, peer: &str) -> Result<Option<ClientV
             messages,
             shared,
             notes,
+            draft: conversation.draft.clone(),
+            paused_by_me: conversation.paused,
         }))
     })
 }
 
-fn no_such_client(console: &Console, session: &Session) -> Response {
+pub(crate) fn no_such_client(console: &Console, session: &Session) -> Response {
     page(
         StatusCode::NOT_FOUND,
         pages::notice(
@@ -346,6 +361,9 @@ fn no_such_client(console: &Console, session: &Session) -> Response {
 struct ReplyForm {
     csrf: String,
     text: String,
+    /// `draft` keeps the text as the conversation's encrypted draft instead of sending it.
+    #[serde(default)]
+    action: Option<String>,
 }
 
 async fn reply(
@@ -367,8 +385,20 @@ async fn reply(
     if !plausible_peer(&peer) {
         return no_such_client(&console, &session);
     }
+    if form.action.as_deref() == Some("draft") {
+        let draft = Some(form.text.as_str()).filter(|t| !t.trim().is_empty());
+        return match app.write(|store| local::set_draft(store, &peer, draft)) {
+            Ok(()) => Redirect::to(&format!("/client/{peer}")).into_response(),
+            Err(e) => failure(&console, &e),
+        };
+    }
     // Queued in the encrypted outbox first: it goes out now if online, later otherwise.
-    match app.write(|store| local::send_text(store, &peer, &form.text)) {
+    let sent = app.write(|store| {
+        let sent = local::send_text(store, &peer, &form.text)?;
+        local::set_draft(store, &peer, None)?;
+        Ok(sent)
+    });
+    match sent {
         Ok(_) => {
             crate::background::sync_soon(console.clone());
             Redirect::to(&format!("/client/{peer}")).into_response()

@@ -1,0 +1,124 @@
+//! The conversation's own routes: the thread alone (for the page's live refresh), answering a
+//! call request, and pausing or resuming. Each state change checks the session's CSRF token
+//! and syncs soon after, so the client hears of it.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use solace_core::messaging::local;
+
+use crate::pages;
+use crate::routes::{
+    check_csrf, failure, load_client, no_such_client, plausible_peer, session, Shared,
+};
+
+/// `GET /client/{peer}/thread`: the message list alone; the page's script swaps it in when
+/// its `data-version` changed (new messages appear without a reload).
+pub async fn thread(
+    State(console): State<Shared>,
+    Path(peer): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    let Some(app) = console.app() else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    if !plausible_peer(&peer) {
+        return no_such_client(&console, &session);
+    }
+    match load_client(&app, &peer) {
+        Ok(Some(view)) => Html(pages::thread(&view, &session.csrf).into_string()).into_response(),
+        Ok(None) => no_such_client(&console, &session),
+        Err(e) => failure(&console, &e),
+    }
+}
+
+/// The answer to a call request.
+#[derive(Deserialize)]
+pub struct CallForm {
+    csrf: String,
+    /// `accept` or `decline`.
+    action: String,
+}
+
+/// `POST /client/{peer}/call/{message}`: accepts (with a new room) or declines the request.
+pub async fn answer_call(
+    State(console): State<Shared>,
+    Path((peer, message)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<CallForm>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    if let Err(denied) = check_csrf(&session, &form.csrf) {
+        return denied.into_response();
+    }
+    let Some(app) = console.app() else {
+        return Redirect::to("/").into_response();
+    };
+    if !plausible_peer(&peer) || !plausible_peer(&message) {
+        return no_such_client(&console, &session);
+    }
+    let accept = form.action == "accept";
+    let answered = app.write(|store| {
+        // Only a request in this client's conversation is answered here.
+        match store.message(&message)? {
+            Some((row, _)) if row.peer_account == peer && !row.outgoing => {
+                local::answer_call(store, &message, accept).map(Some)
+            }
+            _ => Ok(None),
+        }
+    });
+    match answered {
+        Ok(Some(_)) => {
+            crate::background::sync_soon(console.clone());
+            Redirect::to(&format!("/client/{peer}")).into_response()
+        }
+        Ok(None) => no_such_client(&console, &session),
+        Err(e) => failure(&console, &e),
+    }
+}
+
+/// Pause or resume.
+#[derive(Deserialize)]
+pub struct PauseForm {
+    csrf: String,
+    /// `true` to pause.
+    paused: bool,
+}
+
+/// `POST /client/{peer}/pause`: pauses or resumes the conversation (the client sees it).
+pub async fn pause(
+    State(console): State<Shared>,
+    Path(peer): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<PauseForm>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    if let Err(denied) = check_csrf(&session, &form.csrf) {
+        return denied.into_response();
+    }
+    let Some(app) = console.app() else {
+        return Redirect::to("/").into_response();
+    };
+    if !plausible_peer(&peer) || !matches!(load_client(&app, &peer), Ok(Some(_))) {
+        return no_such_client(&console, &session);
+    }
+    match app.write(|store| local::set_paused(store, &peer, form.paused)) {
+        Ok(()) => {
+            crate::background::sync_soon(console.clone());
+            Redirect::to(&format!("/client/{peer}")).into_response()
+        }
+        Err(e) => failure(&console, &e),
+    }
+}
