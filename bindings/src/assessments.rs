@@ -187,6 +187,9 @@ pub struct Submitted {
     /// Why the result was not stored (show it after the safety prompt); `None` when stored.
     #[uniffi(default = None)]
     pub save_error: Option<String>,
+    /// What went to linked therapists on its own, as the person chose (sentences to show).
+    #[uniffi(default = [])]
+    pub told: Vec<String>,
 }
 
 impl From<core::Submitted> for Submitted {
@@ -196,6 +199,7 @@ impl From<core::Submitted> for Submitted {
             change: s.change,
             safety: s.safety.map(Into::into),
             save_error: s.save_error.map(|e| e.to_string()),
+            told: s.told,
         }
     }
 }

@@ -7,9 +7,11 @@ use std::sync::Arc;
 use solace_core::messaging::{self as core, local};
 use solace_protocol::messaging as wire;
 
+use crate::assessments::{Instrument, Severity};
 use crate::error::Result;
 use crate::Inner;
 
+pub use core::consent::LinkConsent;
 pub use core::{CallState, Message, MessageContent, MessageStatus};
 pub use wire::{
     AvailabilitySlot, DirectoryEntry, DirectoryQuery, LinkInfo, LinkState, TherapistProfile,
@@ -123,6 +125,15 @@ pub enum CallState {
     Declined,
 }
 
+/// What flows to a linked therapist on its own (each off by default).
+#[uniffi::remote(Record)]
+pub struct LinkConsent {
+    /// Share each new PHQ-9/GAD-7 result.
+    pub share_assessments: bool,
+    /// Send a risk alert when PHQ-9 item 9 is above 0 or a score is severe.
+    pub risk_alerts: bool,
+}
+
 /// What a message shows.
 #[uniffi::remote(Enum)]
 pub enum MessageContent {
@@ -146,6 +157,19 @@ pub enum MessageContent {
     Notice {
         /// The sentence to show.
         text: String,
+    },
+    /// A risk alert the client chose to send automatically.
+    RiskAlert {
+        /// The questionnaire.
+        instrument: Instrument,
+        /// Total score.
+        total: u8,
+        /// Its band.
+        severity: Severity,
+        /// PHQ-9 item 9, 0–3; `None` for GAD-7.
+        item9: Option<u8>,
+        /// When the client completed it, RFC 3339.
+        completed_at: String,
     },
 }
 
@@ -338,6 +362,30 @@ impl Messages {
     pub fn set_paused(&self, peer_account: String, paused: bool) -> Result<()> {
         self.inner
             .with(|s| local::set_paused(s, &peer_account, paused))
+    }
+
+    /// What flows to the linked therapist `therapist_account` on its own (each off by default).
+    pub fn link_consent(&self, therapist_account: String) -> Result<LinkConsent> {
+        self.inner
+            .with(|s| core::consent::get(s, &therapist_account))
+    }
+
+    /// Sets what flows on its own: each new PHQ-9/GAD-7 result, and a risk alert (item 9 above
+    /// 0 or a severe score). Synced to the person's devices.
+    pub fn set_link_consent(&self, therapist_account: String, consent: LinkConsent) -> Result<()> {
+        self.inner
+            .with(|s| core::consent::set(s, &therapist_account, consent))
+    }
+
+    /// The risk alerts from `peer_account` not acknowledged yet (therapists).
+    pub fn open_alerts(&self, peer_account: String) -> Result<Vec<Message>> {
+        self.inner.with(|s| core::alerts::open(s, &peer_account))
+    }
+
+    /// Acknowledges a risk alert (synced to the therapist's other devices).
+    pub fn acknowledge_alert(&self, message_id: String) -> Result<()> {
+        self.inner
+            .with(|s| core::alerts::acknowledge(s, &message_id))
     }
 
     /// Keeps (or clears with null) an encrypted draft.

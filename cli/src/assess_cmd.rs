@@ -141,6 +141,7 @@ fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Out
                 save_error: failure.as_ref().map(|e| SaveError::Storage {
                     message: e.to_string(),
                 }),
+                told: Vec::new(),
             };
             (submitted, failure)
         }
@@ -202,6 +203,9 @@ fn report(instrument: Instrument, submitted: &Submitted, out: &mut Output) -> Re
     out.line("This is a screening questionnaire, not a diagnosis.")?;
     if r.safety_flag {
         out.line("Your safety plan and crisis resources: `solace safety-plan`.")?;
+    }
+    for sentence in &submitted.told {
+        out.line(sentence)?;
     }
     Ok(())
 }

@@ -59,7 +59,7 @@ fn unique_message(
 }
 
 /// Runs `f` on the app's store (local reads and writes; this process runs no sync meanwhile).
-fn local<T>(app: &App, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+pub(crate) fn local<T>(app: &App, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
     app.write(|store| Ok(f(store)))?
 }
 
@@ -104,6 +104,12 @@ fn describe(message: &Message) -> String {
     match &message.content {
         MessageContent::Text { text } => text.clone(),
         MessageContent::Notice { text } => format!("[{text}]"),
+        MessageContent::RiskAlert { .. } => {
+            format!(
+                "[{}]",
+                solace_core::app::present::message_text(&message.content)
+            )
+        }
         MessageContent::Call {
             request_id,
             start,

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use solace_core::app::{block_on, Credentials};
+use solace_core::messaging::consent::LinkConsent;
 use solace_core::CoreError;
 use solace_protocol::messaging as m;
 
@@ -136,8 +137,16 @@ fn resolve_link(links: &[m::LinkInfo], text: &str) -> Result<String> {
 pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
     let app = unlock::open_app(data_dir, None)?;
     let info = match cmd {
-        LinkCommand::Request { therapist } => {
-            let info = block_on(app.request_link(therapist))?;
+        LinkCommand::Request {
+            therapist,
+            share_assessments,
+            risk_alerts,
+        } => {
+            let consent = LinkConsent {
+                share_assessments,
+                risk_alerts,
+            };
+            let info = block_on(app.request_link_with(therapist, consent))?;
             if !out.json {
                 out.line(format!(
                     "Asked {} to link with you; messages can flow once they accept.",
@@ -164,6 +173,36 @@ pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
                 out.line("The link is ended; nothing more flows between you.")?;
             }
             info
+        }
+        LinkCommand::Consent {
+            with,
+            share_assessments,
+            risk_alerts,
+        } => {
+            let peer =
+                crate::message_cmd::local(&app, |s| crate::message_cmd::resolve_peer(s, &with))?;
+            let mut consent = app.link_consent(&peer.peer_account)?;
+            if let Some(v) = share_assessments {
+                consent.share_assessments = v == "on";
+            }
+            if let Some(v) = risk_alerts {
+                consent.risk_alerts = v == "on";
+            }
+            app.set_link_consent(&peer.peer_account, consent)?;
+            if out.json {
+                return out.json(&consent);
+            }
+            let on_off = |b: bool| if b { "on" } else { "off" };
+            out.line(format!(
+                "With {}: share results automatically {}, risk alerts {}.",
+                peer.peer_name,
+                on_off(consent.share_assessments),
+                on_off(consent.risk_alerts)
+            ))?;
+            return out.line(
+                "Your own safety plan and crisis resources always come first and never wait for \
+                 anyone. Solace is not an emergency service.",
+            );
         }
         LinkCommand::List => {
             let links = block_on(app.links())?;

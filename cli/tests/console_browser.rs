@@ -1,7 +1,9 @@
 //! The therapist console in a real browser (Debian's Chromium driven by playwright-core), end to
-//! end: a real `solace server`; a client (through the CLI) links, answers a PHQ-9 with item 9 =
-//! 1 after one of 14 and shares both, shares a journal entry and sends a message; the
-//! therapist opens `solace console` with its one-time link, sees the client flagged first,
+//! end: a real `solace server`; a client (through the CLI) links choosing that results and risk
+//! alerts flow on their own, answers a PHQ-9 with item 9 = 1 after one of 14 (both shared, one
+//! risk alert), shares a journal entry and sends a message; the
+//! therapist opens `solace console` with its one-time link, sees the alert first and
+//! acknowledges it,
 //! accepts their call request, keeps a draft, sees a new message arrive without a reload,
 //! reads the message, the PHQ-9 chart (a reliable improvement marked) and the journal entry,
 //! replies, writes a private note and opens the summary, and the browser checks what must be refused and runs axe-core
@@ -79,9 +81,16 @@ fn a_therapist_uses_the_console_in_chromium() {
         &["register", "--server", &server.url, "--username", "sam"],
     );
     let found = ok(&client, &["directory", "search", "--specialty", "anxiety"]);
+    // The client chooses, at link time, that results and risk alerts flow on their own.
     let link = ok(
         &client,
-        &["link", "request", &field(&found[0], "therapist_id")],
+        &[
+            "link",
+            "request",
+            &field(&found[0], "therapist_id"),
+            "--share-assessments",
+            "--risk-alerts",
+        ],
     );
     ok(
         &therapist,
@@ -89,23 +98,41 @@ fn a_therapist_uses_the_console_in_chromium() {
     );
     ok(&client, &["sync"]);
 
-    // The client: a PHQ-9 with item 9 = 1 (their own safety flow runs as always), shared; a
-    // journal entry shared; a message.
+    // The client: a PHQ-9 of 14, then one with item 9 = 1 (their own safety flow runs as
+    // always); both shared and one risk alert sent on their own; a journal entry shared; a
+    // message and a call request.
     ok(
         &client,
         &["assess", "phq9", "--answers", "3,3,2,2,1,1,1,1,0"],
     );
-    ok(
+    let flagged = ok(
         &client,
         &["assess", "phq9", "--answers", "1,1,0,1,0,0,0,0,1"],
     );
-    let history = ok(&client, &["assess", "history", "phq9"]);
-    for result in history.as_array().unwrap() {
-        ok(
-            &client,
-            &["share", "item", "Dr. Lee", &field(result, "id")[..8]],
-        );
-    }
+    assert!(
+        flagged["safety"].is_object(),
+        "the client's own safety flow: {flagged}"
+    );
+    let told = flagged["told"].to_string();
+    assert!(
+        told.contains("Shared with Dr. Lee") && told.contains("will get a risk alert"),
+        "{told}"
+    );
+    // The choices can be read and changed later (synced to the client's devices).
+    let consent = ok(&client, &["link", "consent", "Dr. Lee"]);
+    assert_eq!(
+        (
+            consent["share_assessments"].clone(),
+            consent["risk_alerts"].clone()
+        ),
+        (true.into(), true.into())
+    );
+    let off = ok(
+        &client,
+        &["link", "consent", "Dr. Lee", "--share-assessments", "off"],
+    );
+    assert_eq!(off["share_assessments"], false, "{off}");
+    assert_eq!(off["risk_alerts"], true, "{off}");
     ok(
         &client,
         &["journal", "add", "the thought record from Tuesday"],

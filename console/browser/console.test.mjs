@@ -73,13 +73,23 @@ try {
   await page.getByLabel("Passphrase").fill(env("CONSOLE_PASSPHRASE"));
   await page.getByRole("button", { name: "Unlock" }).click();
   await page.getByRole("heading", { name: "Caseload" }).waitFor();
+  // The risk alert (sent while the console was closed) is listed before everything else.
+  const alerts = page.getByRole("region", { name: "Risk alerts to acknowledge" });
+  await alerts.waitFor();
+  const alertText = await alerts.innerText();
+  check(alertText.includes(env("CLIENT_NAME")) && alertText.includes("Risk alert: PHQ-9 4"), `the alert (${alertText})`);
   const firstRow = page.locator("table.caseload tbody tr").first();
   check((await firstRow.getAttribute("class")) === "risk", "the client at risk is listed first");
   const rowText = await firstRow.innerText();
   check(rowText.includes(env("CLIENT_NAME")), "the first row is the client");
-  check(rowText.includes("PHQ-9 item 9"), `the flag says why (${rowText})`);
+  check(rowText.includes("risk alert to acknowledge"), `the flag says why (${rowText})`);
   await page.screenshot({ path: join(shots, "2-caseload.png"), fullPage: true });
   measured.minor_axe += await accessibility(page, "caseload");
+  await alerts.getByRole("button", { name: "Acknowledge" }).click();
+  await page.getByRole("heading", { name: "Caseload" }).waitFor();
+  check((await page.getByRole("region", { name: "Risk alerts to acknowledge" }).count()) === 0, "acknowledged");
+  const after = await page.locator("table.caseload tbody tr").first().innerText();
+  check(after.includes("PHQ-9 item 9"), `after acknowledging, the score still flags (${after})`);
 
   // The client's page: their message and what they shared; a reply goes out.
   await page.getByRole("link", { name: env("CLIENT_NAME") }).click();

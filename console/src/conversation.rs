@@ -122,3 +122,56 @@ pub async fn pause(
         Err(e) => failure(&console, &e),
     }
 }
+
+/// Acknowledging a risk alert.
+#[derive(Deserialize)]
+pub struct AckForm {
+    csrf: String,
+    /// Where the form was (`caseload` or a client's account id), to go back there.
+    back: String,
+}
+
+/// `POST /alerts/{message}/ack`: acknowledges the alert (synced to the therapist's other
+/// devices, so it is cleared there too).
+pub async fn acknowledge(
+    State(console): State<Shared>,
+    Path(message): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<AckForm>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    if let Err(denied) = check_csrf(&session, &form.csrf) {
+        return denied.into_response();
+    }
+    let Some(app) = console.app() else {
+        return Redirect::to("/").into_response();
+    };
+    if !plausible_peer(&message) || !plausible_peer(&form.back) {
+        return no_such_client(&console, &session);
+    }
+    let done = app.write(|store| {
+        // Only an alert that arrived in a conversation of this therapist is acknowledged.
+        match store.message(&message)? {
+            Some((row, _)) if !row.outgoing => {
+                solace_core::messaging::alerts::acknowledge(store, &message).map(|_| true)
+            }
+            _ => Ok(false),
+        }
+    });
+    match done {
+        Ok(true) => {
+            crate::background::sync_soon(console.clone());
+            let to = if form.back == "caseload" {
+                "/".to_owned()
+            } else {
+                format!("/client/{}", form.back)
+            };
+            Redirect::to(&to).into_response()
+        }
+        Ok(false) => no_such_client(&console, &session),
+        Err(e) => failure(&console, &e),
+    }
+}

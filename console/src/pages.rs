@@ -5,7 +5,7 @@ use maud::{html, Markup, DOCTYPE};
 use solace_core::app::{measures, present};
 use solace_core::app::{CaseloadEntry, Score};
 
-use solace_core::messaging::{CallState, MessageContent};
+use solace_core::messaging::{CallState, Message, MessageContent};
 
 use crate::routes::ClientView;
 use crate::state::SyncStatus;
@@ -107,11 +107,44 @@ pub fn when(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The caseload, risk first.
-pub fn caseload(frame: &Frame<'_>, rows: &[CaseloadEntry]) -> Markup {
+/// An acknowledge button for alert `message_id`, going back to `back` after.
+fn ack_button(csrf: &str, message_id: &str, back: &str) -> Markup {
+    html! {
+        form.ack method="post" action={ "/alerts/" (message_id) "/ack" } {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="back" value=(back);
+            button type="submit" { "Acknowledge" }
+        }
+    }
+}
+
+/// The caseload, risk first, after the risk alerts still to acknowledge.
+pub fn caseload(
+    frame: &Frame<'_>,
+    csrf: &str,
+    rows: &[CaseloadEntry],
+    alerts: &[(String, String, Message)],
+) -> Markup {
     layout(
         frame,
         html! {
+            @if !alerts.is_empty() {
+                section.alerts aria-labelledby="alerts" {
+                    h2 id="alerts" { "Risk alerts to acknowledge" }
+                    p.muted { "Sent automatically because the client chose so. Your response \
+                               window is your promise to them; Solace is not an emergency service." }
+                    ul {
+                        @for (name, peer, m) in alerts {
+                            li.flag-item {
+                                a href={ "/client/" (peer) } { (name) } ": "
+                                (present::message_text(&m.content))
+                                " " span.meta { "(arrived " (when(m.sent_at)) ")" }
+                                (ack_button(csrf, &m.id, "caseload"))
+                            }
+                        }
+                    }
+                }
+            }
             h1 { "Caseload" }
             @if rows.is_empty() {
                 p { "No linked clients yet. Clients find you in the directory and ask to link; \
@@ -244,6 +277,10 @@ pub fn thread(view: &ClientView, csrf: &str) -> Markup {
                     p { (present::message_text(&m.content)) }
                     @if let Some(label) = present::delivery_label(m.status, m.outgoing) {
                         span.meta { (label) }
+                    }
+                    @if !m.outgoing && matches!(m.content, MessageContent::RiskAlert { .. })
+                        && view.open_alerts.contains(&m.id) {
+                        (ack_button(csrf, &m.id, &row.peer_account))
                     }
                     @if !m.outgoing && matches!(m.content, MessageContent::Call { state: CallState::Requested, .. }) {
                         form.call method="post" action={ "/client/" (row.peer_account) "/call/" (m.id) } {

@@ -42,6 +42,10 @@ pub fn router(console: Shared) -> Router {
             post(crate::conversation::answer_call),
         )
         .route("/client/{peer}/pause", post(crate::conversation::pause))
+        .route(
+            "/alerts/{message}/ack",
+            post(crate::conversation::acknowledge),
+        )
         .route("/client/{peer}/summary", get(summary_page))
         .route("/client/{peer}/summary.md", get(summary_markdown))
         .route(
@@ -187,10 +191,29 @@ async fn home(
             pages::unlock(&frame(&console, "Unlock", None), &session.csrf, None),
         );
     };
-    match app.caseload() {
-        Ok(rows) => page(
+    let loaded = app.caseload().and_then(|rows| {
+        // Alerts not acknowledged yet (also those that came while the console was closed)
+        // are listed before everything else.
+        let alerts = app.read(|store| {
+            let mut alerts = Vec::new();
+            for row in rows.iter().filter(|r| r.open_alerts > 0) {
+                for m in solace_core::messaging::alerts::open(store, &row.peer_account)? {
+                    alerts.push((row.name.clone(), row.peer_account.clone(), m));
+                }
+            }
+            Ok(alerts)
+        })?;
+        Ok((rows, alerts))
+    });
+    match loaded {
+        Ok((rows, alerts)) => page(
             StatusCode::OK,
-            pages::caseload(&frame(&console, "Caseload", Some(&session.csrf)), &rows),
+            pages::caseload(
+                &frame(&console, "Caseload", Some(&session.csrf)),
+                &session.csrf,
+                &rows,
+                &alerts,
+            ),
         ),
         Err(e) => failure(&console, &e),
     }
@@ -318,6 +341,8 @@ pub struct ClientView {
     pub draft: Option<String>,
     /// The therapist paused the conversation.
     pub paused_by_me: bool,
+    /// Message ids of the risk alerts not acknowledged yet.
+    pub open_alerts: Vec<String>,
 }
 
 pub(crate) fn load_client(
@@ -333,7 +358,8 @@ pub(crate) fn load_client(
         };
         let messages = local::messages(store, peer)?;
         let shared = local::shared_with_me(store, peer)?;
-        let row = caseload::entry(&conversation, &messages, &shared);
+        let alerts = solace_core::messaging::alerts::open(store, peer)?;
+        let row = caseload::entry(&conversation, &messages, &shared, alerts.len());
         let notes = solace_core::notes::list(store, peer)?;
         Ok(Some(ClientView {
             row,
@@ -342,6 +368,7 @@ pub(crate) fn load_client(
             notes,
             draft: conversation.draft.clone(),
             paused_by_me: conversation.paused,
+            open_alerts: alerts.into_iter().map(|m| m.id).collect(),
         }))
     })
 }

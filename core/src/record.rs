@@ -113,11 +113,13 @@ pub enum RecordKind {
     Verification,
     /// A therapist's private note about a client: synced to their own devices, never shared.
     ClientNote,
+    /// That the therapist acknowledged a client's risk alert (one per alert, derived id).
+    AlertAck,
 }
 
 impl RecordKind {
     /// Every kind, for iteration in tests and tools.
-    pub const ALL: [RecordKind; 12] = [
+    pub const ALL: [RecordKind; 13] = [
         RecordKind::Journal,
         RecordKind::Mood,
         RecordKind::Habit,
@@ -130,6 +132,7 @@ impl RecordKind {
         RecordKind::AccountIdentity,
         RecordKind::Verification,
         RecordKind::ClientNote,
+        RecordKind::AlertAck,
     ];
 
     /// The stable tag stored in SQLite and bound into the envelope. Never change one.
@@ -147,6 +150,7 @@ impl RecordKind {
             RecordKind::AccountIdentity => "account_identity",
             RecordKind::Verification => "verification",
             RecordKind::ClientNote => "client_note",
+            RecordKind::AlertAck => "alert_ack",
         }
     }
 
@@ -210,7 +214,8 @@ mod tests {
                 "daily_plan",
                 "account_identity",
                 "verification",
-                "client_note"
+                "client_note",
+                "alert_ack"
             ]
         );
         for k in RecordKind::ALL {

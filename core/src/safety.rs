@@ -221,6 +221,10 @@ pub struct Settings {
     /// Show only neutral text in notifications.
     #[serde(default = "default_true")]
     pub discreet_notifications: bool,
+    /// What flows to each linked therapist on its own (by therapist account id; absent = all
+    /// off). See `messaging::consent`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub link_consent: std::collections::BTreeMap<String, crate::messaging::consent::LinkConsent>,
 }
 
 fn default_true() -> bool {

@@ -100,6 +100,15 @@ fn record_bodies_v1_decode() {
     assert_eq!(note.client_account, "acct-sam");
     assert!(note.check().is_ok());
     assert_eq!(serde_json::to_value(&note).unwrap(), v["client_note"]);
+    let ack: solace_core::messaging::alerts::AlertAck =
+        serde_json::from_value(v["alert_ack"].clone()).unwrap();
+    assert_eq!(serde_json::to_value(&ack).unwrap(), v["alert_ack"]);
+    // The acknowledgement's id is derived from the alert's message id (frozen: every device
+    // must find the same record).
+    assert_eq!(
+        solace_core::messaging::alerts::record_id(&ack.message_id).to_string(),
+        "0eaf2e7479031d27fa787c8a99b9f757"
+    );
 }
 
 /// Prints vectors for a new format version. Not a test of anything: run by hand.

@@ -51,7 +51,7 @@ fn texts(d: &Device, peer: &str) -> Vec<String> {
         .into_iter()
         .filter_map(|msg| match msg.content {
             MessageContent::Text { text } => Some(text),
-            MessageContent::Call { .. } | MessageContent::Notice { .. } => None,
+            _ => None,
         })
         .collect()
 }

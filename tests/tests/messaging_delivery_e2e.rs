@@ -100,7 +100,7 @@ fn texts(store: &Store, peer: &str) -> Vec<(String, MessageStatus)> {
         .into_iter()
         .filter_map(|msg| match msg.content {
             MessageContent::Text { text } => Some((text, msg.status)),
-            MessageContent::Call { .. } | MessageContent::Notice { .. } => None,
+            _ => None,
         })
         .collect()
 }
@@ -489,5 +489,75 @@ fn devices_signed_out_by_a_passphrase_change_leave_the_signed_list_and_get_nothi
             .parse()
             .unwrap();
         assert_eq!(waiting, 0, "{backend:?}: no ciphertext for the tablet");
+    }
+}
+
+#[test]
+fn a_consented_risk_alert_reaches_every_therapist_device_and_one_acknowledgement_clears_it_on_all()
+{
+    use solace_core::assessments::{self, Instrument};
+    use solace_core::messaging::{alerts, consent};
+    for backend in backends() {
+        let server = TestServer::start(backend, &[]);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut therapist, mut client, t) = linked_pair(&server, dir.path());
+        let msg = Messenger::new(&t);
+        let now = chrono::Utc::now().fixed_offset();
+        // Without consent nothing flows; with it, a result with item 9 > 0 sends an alert.
+        let quiet = assessments::submit(
+            &mut client.first,
+            Instrument::Phq9,
+            vec![0, 0, 0, 0, 0, 0, 0, 0, 1],
+            now,
+        )
+        .unwrap();
+        assert!(
+            quiet.safety.is_some() && quiet.told.is_empty(),
+            "{backend:?}"
+        );
+        consent::set(
+            &mut client.first,
+            &therapist.account,
+            consent::LinkConsent {
+                share_assessments: false,
+                risk_alerts: true,
+            },
+        )
+        .unwrap();
+        let flagged = assessments::submit(
+            &mut client.first,
+            Instrument::Phq9,
+            vec![1, 1, 0, 1, 0, 0, 0, 0, 2],
+            now,
+        )
+        .unwrap();
+        assert!(
+            flagged.safety.is_some(),
+            "{backend:?}: the safety flow is unchanged"
+        );
+        assert_eq!(flagged.told.len(), 1, "{backend:?}: {:?}", flagged.told);
+        msg.sync(&Exclusive::new(&mut client.first)).unwrap();
+        for store in [&mut therapist.first, &mut therapist.second] {
+            let (inbox, _) = msg.sync(&Exclusive::new(store)).unwrap();
+            assert!(
+                inbox.notification.is_some(),
+                "{backend:?}: the discreet notification"
+            );
+            assert_eq!(
+                alerts::open(store, &client.account).unwrap().len(),
+                1,
+                "{backend:?}"
+            );
+        }
+        let alert = alerts::open(&therapist.first, &client.account).unwrap()[0].clone();
+        alerts::acknowledge(&mut therapist.first, &alert.id).unwrap();
+        sync::sync_now(&mut therapist.first, &t, SyncBudget::unlimited()).unwrap();
+        sync::sync_now(&mut therapist.second, &t, SyncBudget::unlimited()).unwrap();
+        assert!(
+            alerts::open(&therapist.second, &client.account)
+                .unwrap()
+                .is_empty(),
+            "{backend:?}: acknowledged on one device, cleared on the other"
+        );
     }
 }

@@ -110,7 +110,7 @@ fn texts(store: &Store, peer: &str) -> Vec<(String, MessageStatus)> {
         .into_iter()
         .filter_map(|msg| match msg.content {
             MessageContent::Text { text } => Some((text, msg.status)),
-            MessageContent::Call { .. } | MessageContent::Notice { .. } => None,
+            _ => None,
         })
         .collect()
 }

@@ -71,6 +71,23 @@ pub enum LinkCommand {
     Request {
         /// The therapist's id
         therapist: String,
+        /// Share each new PHQ-9/GAD-7 result with them automatically
+        #[arg(long)]
+        share_assessments: bool,
+        /// Send them a risk alert when PHQ-9 item 9 is above 0 or a score is severe
+        #[arg(long)]
+        risk_alerts: bool,
+    },
+    /// What flows to a linked therapist on its own; shows the choices, or changes them
+    Consent {
+        /// The therapist: a name or account id from `solace message list`
+        with: String,
+        /// Share each new PHQ-9/GAD-7 result (on or off)
+        #[arg(long, value_parser = ["on", "off"])]
+        share_assessments: Option<String>,
+        /// Send a risk alert when PHQ-9 item 9 is above 0 or a score is severe (on or off)
+        #[arg(long, value_parser = ["on", "off"])]
+        risk_alerts: Option<String>,
     },
     /// Your links and their state
     List,

@@ -27,6 +27,8 @@ pub struct Score {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskReason {
+    /// A risk alert the client chose to send is waiting to be acknowledged.
+    OpenAlert,
     /// The latest shared PHQ-9 answered item 9 (thoughts of self-harm) above 0.
     SelfHarmItem,
     /// The latest shared PHQ-9 or GAD-7 is in the severe band.
@@ -37,6 +39,7 @@ impl RiskReason {
     /// The reason in words, for a flag's label.
     pub fn label(self) -> &'static str {
         match self {
+            Self::OpenAlert => "risk alert to acknowledge",
             Self::SelfHarmItem => "PHQ-9 item 9 above 0",
             Self::SevereScore => "severe score",
         }
@@ -56,6 +59,8 @@ pub struct CaseloadEntry {
     pub unread: u32,
     /// Live-session requests from the client not answered yet.
     pub open_call_requests: u32,
+    /// Risk alerts from the client not acknowledged yet.
+    pub open_alerts: u32,
     /// Latest shared PHQ-9.
     pub phq9: Option<Score>,
     /// Latest shared GAD-7.
@@ -74,7 +79,8 @@ impl App {
             for conversation in local::conversations(store)? {
                 let messages = local::messages(store, &conversation.peer_account)?;
                 let shared = local::shared_with_me(store, &conversation.peer_account)?;
-                rows.push(entry(&conversation, &messages, &shared));
+                let alerts = crate::messaging::alerts::open(store, &conversation.peer_account)?;
+                rows.push(entry(&conversation, &messages, &shared, alerts.len()));
             }
             Ok(sorted(rows))
         })
@@ -86,6 +92,7 @@ pub fn entry(
     conversation: &Conversation,
     messages: &[Message],
     shared: &[SharedItem],
+    open_alerts: usize,
 ) -> CaseloadEntry {
     let open_call_requests = messages
         .iter()
@@ -112,7 +119,9 @@ pub fn entry(
             .max_by_key(|r| r.at)
     };
     let (phq9, gad7) = (latest(Instrument::Phq9), latest(Instrument::Gad7));
-    let risk = if phq9.is_some_and(|r| r.answers.get(8).is_some_and(|&a| a > 0)) {
+    let risk = if open_alerts > 0 {
+        Some(RiskReason::OpenAlert)
+    } else if phq9.is_some_and(|r| r.answers.get(8).is_some_and(|&a| a > 0)) {
         Some(RiskReason::SelfHarmItem)
     } else if [phq9, gad7]
         .iter()
@@ -130,6 +139,7 @@ pub fn entry(
         last_activity: conversation.last_at.max(last_shared),
         unread: conversation.unread,
         open_call_requests: u32::try_from(open_call_requests).unwrap_or(u32::MAX),
+        open_alerts: u32::try_from(open_alerts).unwrap_or(u32::MAX),
         phq9: phq9.map(score),
         gad7: gad7.map(score),
         risk,
@@ -146,12 +156,14 @@ fn score(result: &AssessmentResult) -> Score {
     }
 }
 
-/// Risk first (self-harm item before a severe score), then unread, then most recent, then name.
+/// Risk first (an open alert, then the self-harm item, then a severe score), then unread, then
+/// most recent, then name.
 pub fn sorted(mut rows: Vec<CaseloadEntry>) -> Vec<CaseloadEntry> {
     let rank = |r: &CaseloadEntry| match r.risk {
-        Some(RiskReason::SelfHarmItem) => 0,
-        Some(RiskReason::SevereScore) => 1,
-        None => 2,
+        Some(RiskReason::OpenAlert) => 0,
+        Some(RiskReason::SelfHarmItem) => 1,
+        Some(RiskReason::SevereScore) => 2,
+        None => 3,
     };
     rows.sort_by(|a, b| {
         rank(a)
@@ -229,7 +241,7 @@ mod tests {
             assessment(Instrument::Phq9, vec![1, 1, 1, 1, 1, 1, 1, 1, 0], 8),
             assessment(Instrument::Gad7, vec![3, 3, 3, 3, 3, 0, 0], 3),
         ];
-        let e = entry(&c, &[], &shared);
+        let e = entry(&c, &[], &shared, 0);
         assert_eq!(e.phq9.as_ref().map(|s| s.total), Some(8));
         assert_eq!(e.gad7.as_ref().map(|s| s.band), Some("severe"));
         assert_eq!(e.risk, Some(RiskReason::SevereScore));
@@ -242,9 +254,12 @@ mod tests {
                 vec![0, 0, 0, 0, 0, 0, 0, 0, 1],
                 9,
             )],
+            0,
         );
         assert_eq!(flagged.risk, Some(RiskReason::SelfHarmItem));
-        assert_eq!(entry(&c, &[], &[]).risk, None);
+        // An open alert outranks every score.
+        assert_eq!(entry(&c, &[], &shared, 1).risk, Some(RiskReason::OpenAlert));
+        assert_eq!(entry(&c, &[], &[], 0).risk, None);
     }
 
     #[test]
@@ -255,18 +270,20 @@ mod tests {
             call(true, CallState::Requested),
             call(false, CallState::Declined),
         ];
-        assert_eq!(entry(&c, &messages, &[]).open_call_requests, 1);
+        assert_eq!(entry(&c, &messages, &[], 0).open_call_requests, 1);
     }
 
     #[test]
     fn risk_comes_first_then_unread_then_recent() {
-        let quiet = entry(&conversation("quiet", 0, 100), &[], &[]);
-        let unread = entry(&conversation("unread", 2, 1), &[], &[]);
-        let recent = entry(&conversation("recent", 0, 200), &[], &[]);
+        let quiet = entry(&conversation("quiet", 0, 100), &[], &[], 0);
+        let unread = entry(&conversation("unread", 2, 1), &[], &[], 0);
+        let recent = entry(&conversation("recent", 0, 200), &[], &[], 0);
+        let alert = entry(&conversation("alert", 0, 1), &[], &[], 1);
         let severe = entry(
             &conversation("severe", 0, 1),
             &[],
             &[assessment(Instrument::Gad7, vec![3, 3, 3, 3, 3, 0, 0], 2)],
+            0,
         );
         let item9 = entry(
             &conversation("item9", 0, 1),
@@ -276,11 +293,15 @@ mod tests {
                 vec![0, 0, 0, 0, 0, 0, 0, 0, 1],
                 2,
             )],
+            0,
         );
-        let names: Vec<String> = sorted(vec![quiet, unread, recent, severe, item9])
+        let names: Vec<String> = sorted(vec![quiet, unread, recent, severe, item9, alert])
             .into_iter()
             .map(|e| e.name)
             .collect();
-        assert_eq!(names, ["item9", "severe", "unread", "recent", "quiet"]);
+        assert_eq!(
+            names,
+            ["alert", "item9", "severe", "unread", "recent", "quiet"]
+        );
     }
 }

@@ -86,6 +86,32 @@ impl App {
         .await
     }
 
+    /// Asks a therapist for a link and records what the client lets flow to them on its own
+    /// (each off by default; changeable later with [`App::set_link_consent`]).
+    pub async fn request_link_with(
+        &self,
+        therapist_id: String,
+        consent: crate::messaging::consent::LinkConsent,
+    ) -> Result<m::LinkInfo> {
+        let info = self.request_link(therapist_id).await?;
+        self.set_link_consent(&info.therapist_id, consent)?;
+        Ok(info)
+    }
+
+    /// What flows to the linked therapist on its own.
+    pub fn link_consent(&self, therapist: &str) -> Result<crate::messaging::consent::LinkConsent> {
+        self.read(|s| crate::messaging::consent::get(s, therapist))
+    }
+
+    /// Sets what flows to the linked therapist on its own (synced to the person's devices).
+    pub fn set_link_consent(
+        &self,
+        therapist: &str,
+        consent: crate::messaging::consent::LinkConsent,
+    ) -> Result<()> {
+        self.write(|s| crate::messaging::consent::set(s, therapist, consent))
+    }
+
     /// Runs `f` with a messenger for the connected server on the blocking pool.
     async fn online<T: Send + 'static>(
         &self,

@@ -38,6 +38,27 @@ pub fn delivery_label(status: MessageStatus, outgoing: bool) -> Option<&'static 
 /// "Live session request: START, N min — waiting for an answer" (or "accepted", "declined").
 pub fn message_text(content: &MessageContent) -> String {
     match content {
+        MessageContent::RiskAlert {
+            instrument,
+            total,
+            severity,
+            item9,
+            completed_at,
+        } => {
+            let item = match item9 {
+                Some(v) if *v > 0 => format!(", item 9 (thoughts of self-harm) answered {v}"),
+                _ => String::new(),
+            };
+            format!(
+                "Risk alert: {} {total} ({}){item}, completed {}",
+                instrument.name(),
+                severity.label(),
+                completed_at
+                    .get(..16)
+                    .unwrap_or(completed_at)
+                    .replace('T', " ")
+            )
+        }
         MessageContent::Text { text } | MessageContent::Notice { text } => text.clone(),
         MessageContent::Call {
             start,

@@ -50,6 +50,9 @@ pub struct Submitted {
     pub safety: Option<SafetyPrompt>,
     /// Why the result was not stored, if it was not. Show it after the safety prompt.
     pub save_error: Option<SaveError>,
+    /// What went to linked therapists on its own, as the person chose
+    /// (`messaging::consent`), in sentences to show after the result.
+    pub told: Vec<String>,
 }
 
 impl Submitted {
@@ -178,11 +181,21 @@ pub fn submit(
         .put(RecordKind::Assessment, &result.id, &result)
         .err()
         .map(|e| SaveError::from(&e));
+    // Only after the result is stored, and never an error: the safety flow above is
+    // already decided and the result already kept.
+    let told = if save_error.is_none() {
+        crate::messaging::consent::after_assessment(store, &result).unwrap_or_else(|_| {
+            vec!["Your result could not be sent to your therapist now.".to_owned()]
+        })
+    } else {
+        Vec::new()
+    };
     Ok(Submitted {
         change: previous.map(|p| Change::between(&p, &result)),
         result,
         safety,
         save_error,
+        told,
     })
 }
 

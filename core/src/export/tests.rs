@@ -134,6 +134,7 @@ fn populated(dir: &Path) -> Store {
     )
     .unwrap();
     crate::notes::add(&mut store, "acct-sam", "private: sleep first").unwrap();
+    crate::messaging::alerts::acknowledge(&mut store, "m-alert-1").unwrap();
     store
 }
 

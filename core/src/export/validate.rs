@@ -93,6 +93,13 @@ pub(crate) fn check(kind: RecordKind, id: &RecordId, data: &Value) -> Result<(),
             }
             rule(plans::check_step(&p.step).map(|_| ())).map_err(|m| format!("step: {m}"))
         }
+        RecordKind::AlertAck => {
+            let a: crate::messaging::alerts::AlertAck = decode(data)?;
+            if *id != crate::messaging::alerts::record_id(&a.message_id) {
+                return Err("id: is not the id of the alert it acknowledges".into());
+            }
+            Ok(())
+        }
         RecordKind::ClientNote => {
             let n: crate::notes::ClientNote = decode(data)?;
             same_id(id, &n.id)?;

@@ -9,6 +9,8 @@
 //! - [`service`]: the operations (send, receive, receipts, pause, share, live sessions) over a
 //!   [`MailboxTransport`].
 
+pub mod alerts;
+pub mod consent;
 pub mod identity;
 pub mod local;
 pub mod model;

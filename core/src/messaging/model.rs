@@ -101,6 +101,19 @@ pub enum MessageContent {
         /// What happened, in a sentence fit to show.
         text: String,
     },
+    /// A risk alert the client chose to send automatically (see `messaging::consent`).
+    RiskAlert {
+        /// The questionnaire.
+        instrument: crate::assessments::Instrument,
+        /// Total score.
+        total: u8,
+        /// Its band.
+        severity: crate::assessments::Severity,
+        /// PHQ-9 item 9, 0–3; `None` for GAD-7.
+        item9: Option<u8>,
+        /// When the client completed it, RFC 3339.
+        completed_at: String,
+    },
 }
 
 /// A message as listed.

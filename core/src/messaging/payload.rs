@@ -98,6 +98,20 @@ pub enum Body {
         /// Paused (true) or resumed (false).
         paused: bool,
     },
+    /// A risk alert the client chose to send automatically (PHQ-9 item 9 above 0, or a
+    /// severe score): what they answered, for their therapist.
+    RiskAlert {
+        /// The questionnaire.
+        instrument: crate::assessments::Instrument,
+        /// Total score.
+        total: u8,
+        /// Its band.
+        severity: crate::assessments::Severity,
+        /// PHQ-9 item 9 (thoughts of self-harm), 0–3; `None` for GAD-7.
+        item9: Option<u8>,
+        /// When the client completed it, RFC 3339.
+        completed_at: String,
+    },
 }
 
 impl Body {
@@ -105,7 +119,10 @@ impl Body {
     pub fn is_visible(&self) -> bool {
         matches!(
             self,
-            Body::Text { .. } | Body::CallRequest { .. } | Body::CallAnswer { .. }
+            Body::Text { .. }
+                | Body::CallRequest { .. }
+                | Body::CallAnswer { .. }
+                | Body::RiskAlert { .. }
         )
     }
 }
@@ -155,6 +172,19 @@ impl Payload {
             }
             Body::CallAnswer { request_id, .. } => valid_message_id(request_id),
             Body::Pause { .. } => true,
+            Body::RiskAlert {
+                instrument,
+                total,
+                severity,
+                item9,
+                completed_at,
+            } => {
+                *total <= instrument.max_score()
+                    && instrument.severity(*total) == *severity
+                    && item9.is_none_or(|v| v <= 3)
+                    && (item9.is_some() == (*instrument == crate::assessments::Instrument::Phq9))
+                    && chrono::DateTime::parse_from_rfc3339(completed_at).is_ok()
+            }
         };
         if ok {
             Ok(payload)
@@ -167,6 +197,28 @@ impl Payload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Frozen vector: a risk alert payload (v1 envelope, `risk_alert` body).
+    const RISK_ALERT_V1: &str = r#"{"v":1,"id":"m-0002","from":"acc-client","to":"acc-therapist","sent_at":1795000000000,"body":{"type":"risk_alert","instrument":"phq9","total":14,"severity":"moderate","item9":1,"completed_at":"2026-11-26T20:00:00+00:00"}}"#;
+
+    #[test]
+    fn risk_alert_v1_is_frozen_and_checked() {
+        let p = Payload::decode(RISK_ALERT_V1.as_bytes()).unwrap();
+        assert!(matches!(
+            p.body,
+            Body::RiskAlert {
+                total: 14,
+                item9: Some(1),
+                ..
+            }
+        ));
+        assert_eq!(serde_json::to_string(&p).unwrap(), RISK_ALERT_V1);
+        // A band that does not match the score, or item 9 on a GAD-7, is malformed.
+        let wrong_band = RISK_ALERT_V1.replace("moderate", "severe");
+        assert!(Payload::decode(wrong_band.as_bytes()).is_err());
+        let gad = RISK_ALERT_V1.replace("phq9", "gad7");
+        assert!(Payload::decode(gad.as_bytes()).is_err());
+    }
 
     /// Frozen payload v1 vector: every build must keep reading exactly this.
     const TEXT_V1: &str = r#"{"v":1,"id":"m-0001","from":"acc-client","to":"acc-therapist","sent_at":1795000000000,"body":{"type":"text","text":"I tried the breathing exercise."}}"#;

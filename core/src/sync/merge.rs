@@ -33,7 +33,8 @@ pub fn rule(kind: RecordKind) -> MergeRule {
         RecordKind::Mood
         | RecordKind::HabitEvent
         | RecordKind::Assessment
-        | RecordKind::AccountIdentity => MergeRule::AppendOnly,
+        | RecordKind::AccountIdentity
+        | RecordKind::AlertAck => MergeRule::AppendOnly,
         RecordKind::Habit
         | RecordKind::SafetyPlan
         | RecordKind::Session

@@ -297,6 +297,35 @@ pub fn queue_call_request(
     compose(store, peer, request_id, content, body, |_| Ok(()))
 }
 
+/// Queues a risk alert about `result` to `peer` (shown in the client's own conversation as
+/// sent, like any message).
+pub fn queue_risk_alert(
+    store: &mut Store,
+    peer: &str,
+    result: &crate::assessments::AssessmentResult,
+) -> Result<Message> {
+    conversation_meta(store, peer)?;
+    let item9 = (result.instrument == crate::assessments::Instrument::Phq9)
+        .then(|| result.answers.get(8).copied())
+        .flatten();
+    let completed_at = result.at.to_rfc3339();
+    let content = MessageContent::RiskAlert {
+        instrument: result.instrument,
+        total: result.total,
+        severity: result.severity,
+        item9,
+        completed_at: completed_at.clone(),
+    };
+    let body = Body::RiskAlert {
+        instrument: result.instrument,
+        total: result.total,
+        severity: result.severity,
+        item9,
+        completed_at,
+    };
+    compose(store, peer, new_message_id()?, content, body, |_| Ok(()))
+}
+
 /// Which call request an answer may change: one in the conversation with `peer`, sent by
 /// this account (`outgoing`) or by the peer.
 #[derive(Debug, Clone, Copy)]

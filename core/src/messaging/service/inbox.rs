@@ -349,6 +349,22 @@ fn take_in(
                 local::drop_shared(store, &peer, share_id)?;
             }
         }
+        Body::RiskAlert {
+            instrument,
+            total,
+            severity,
+            item9,
+            completed_at,
+        } => {
+            let content = MessageContent::RiskAlert {
+                instrument: *instrument,
+                total: *total,
+                severity: *severity,
+                item9: *item9,
+                completed_at: completed_at.clone(),
+            };
+            visible = local::store_message(store, &row(&payload.id), &content)?;
+        }
         Body::Pause { paused } => {
             let mut meta = local::conversation_meta(store, &peer)?;
             if own_copy {
