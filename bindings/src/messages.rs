@@ -41,6 +41,9 @@ pub struct TherapistProfile {
     pub languages: Vec<String>,
     /// Bookable windows.
     pub slots: Vec<AvailabilitySlot>,
+    /// How soon they aim to answer a risk alert, in hours (their promise); null: none made.
+    #[uniffi(default = None)]
+    pub response_window_hours: Option<u32>,
 }
 
 /// Directory filters (null matches everything).

@@ -39,6 +39,7 @@ fn profile(args: ProfileArgs) -> Result<m::TherapistProfile> {
         approaches: args.approaches,
         languages: args.languages,
         slots,
+        response_window_hours: args.response_window_hours,
     })
 }
 
@@ -105,6 +106,9 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
                 t.profile.approaches.join(", "),
                 t.profile.languages.join(", "),
                 output::count(t.profile.slots.len() as u64, "slot", "slots"),
+                t.profile
+                    .response_window_hours
+                    .map_or("—".to_owned(), |h| format!("within {h} h")),
             ]
         })
         .collect();
@@ -116,6 +120,7 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
             "approaches",
             "languages",
             "live",
+            "answers alerts",
         ],
         &rows,
     )

@@ -74,6 +74,8 @@ fn a_therapist_uses_the_console_in_chromium() {
             "en",
             "--slot",
             "2026-12-01T10:00:00Z/60",
+            "--response-window-hours",
+            "24",
         ],
     );
     ok(
@@ -81,6 +83,10 @@ fn a_therapist_uses_the_console_in_chromium() {
         &["register", "--server", &server.url, "--username", "sam"],
     );
     let found = ok(&client, &["directory", "search", "--specialty", "anxiety"]);
+    assert_eq!(
+        found[0]["profile"]["response_window_hours"], 24,
+        "the client sees the therapist's promise: {found}"
+    );
     // The client chooses, at link time, that results and risk alerts flow on their own.
     let link = ok(
         &client,

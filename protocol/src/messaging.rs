@@ -59,6 +59,10 @@ pub struct TherapistProfile {
     pub languages: Vec<String>,
     /// Bookable windows for short live sessions.
     pub slots: Vec<AvailabilitySlot>,
+    /// How soon the therapist aims to answer a risk alert, in hours: their promise, shown to
+    /// clients as such (Solace is not an emergency service). `None`: no promise made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_window_hours: Option<u32>,
 }
 
 /// Directory filters; empty fields match everything. Matching is case-insensitive.

@@ -124,6 +124,11 @@ pub(crate) fn clean_profile(p: m::TherapistProfile) -> Result<m::TherapistProfil
             return Err(ApiErr::bad("slot length must be 5-240 minutes"));
         }
     }
+    if p.response_window_hours
+        .is_some_and(|h| !(1..=336).contains(&h))
+    {
+        return Err(ApiErr::bad("response window must be 1-336 hours"));
+    }
     Ok(m::TherapistProfile {
         display_name,
         bio,
@@ -131,6 +136,7 @@ pub(crate) fn clean_profile(p: m::TherapistProfile) -> Result<m::TherapistProfil
         approaches: list(&p.approaches, "approach")?,
         languages: list(&p.languages, "language")?,
         slots: p.slots,
+        response_window_hours: p.response_window_hours,
     })
 }
 
@@ -162,5 +168,27 @@ mod tests {
         ] {
             assert!(!valid_rfc3339(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_response_window_is_a_promise_in_hours() {
+        let profile = |hours| m::TherapistProfile {
+            display_name: "Dr. Lee".into(),
+            bio: String::new(),
+            specialties: vec![],
+            approaches: vec![],
+            languages: vec![],
+            slots: vec![],
+            response_window_hours: hours,
+        };
+        assert_eq!(
+            clean_profile(profile(Some(24)))
+                .ok()
+                .and_then(|p| p.response_window_hours),
+            Some(24)
+        );
+        assert!(clean_profile(profile(None)).is_ok());
+        assert!(clean_profile(profile(Some(0))).is_err());
+        assert!(clean_profile(profile(Some(337))).is_err());
     }
 }

@@ -67,6 +67,7 @@ fn linked_pair(server: &TestServer, dir: &std::path::Path) -> (Person, Person, H
         approaches: vec![],
         languages: vec![],
         slots: vec![],
+        response_window_hours: None,
     };
     msg.publish_profile(&Exclusive::new(&mut therapist.first), &profile)
         .unwrap();

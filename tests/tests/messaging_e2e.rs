@@ -60,6 +60,7 @@ fn profile(name: &str) -> m::TherapistProfile {
             start: "2026-12-01T10:00:00+00:00".into(),
             minutes: 60,
         }],
+        response_window_hours: None,
     }
 }
 

@@ -71,6 +71,7 @@ fn linked(server: &TestServer, dir: &std::path::Path) -> (Device, Device, HttpTr
             approaches: vec!["cbt".into()],
             languages: vec!["en".into()],
             slots: vec![],
+            response_window_hours: None,
         },
     )
     .unwrap();

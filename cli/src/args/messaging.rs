@@ -24,6 +24,10 @@ pub struct ProfileArgs {
     /// An availability slot START/MINUTES (repeatable), e.g. 2026-12-01T10:00:00Z/60
     #[arg(long = "slot")]
     pub slots: Vec<String>,
+    /// How soon you aim to answer a client's risk alert, in hours (shown to clients as your
+    /// promise; Solace is not an emergency service)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=336))]
+    pub response_window_hours: Option<u32>,
 }
 
 /// `solace therapist …`

@@ -208,6 +208,7 @@ mod tests {
             approaches: vec!["CBT".into()],
             languages: languages.iter().map(|s| (*s).into()).collect(),
             slots: vec![],
+            response_window_hours: None,
         }
     }
 

@@ -217,6 +217,7 @@ pub(crate) fn profile(
             start: "2026-03-01T09:30:00Z".into(),
             minutes: 60,
         }],
+        response_window_hours: None,
     }
 }
 

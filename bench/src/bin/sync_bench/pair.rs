@@ -69,6 +69,7 @@ pub fn link(url: &str, dir: &Path, tag: &str, therapist_name: &str) -> BoxResult
             approaches: vec![],
             languages: vec![],
             slots: vec![],
+            response_window_hours: None,
         },
     )?;
     let therapist_id = account_id(&therapist)?;
