@@ -154,6 +154,17 @@ fn a_therapist_uses_the_console_in_chromium() {
         &client,
         &["call", "request", "Dr. Lee", "2026-12-01T10:15:00Z", "10"],
     );
+    // A second client asks to link; the therapist answers in the console.
+    let second = tmp.path().join("c2");
+    ok(&second, &["init"]);
+    ok(
+        &second,
+        &["register", "--server", &server.url, "--username", "ana"],
+    );
+    ok(
+        &second,
+        &["link", "request", &field(&found[0], "therapist_id")],
+    );
     ok(&therapist, &["sync"]);
 
     // The therapist's console.
@@ -188,6 +199,7 @@ fn a_therapist_uses_the_console_in_chromium() {
         .env("SHARED_TEXT", "the thought record from Tuesday")
         .env("REPLY", reply)
         .env("NOTE", note)
+        .env("SECOND_CLIENT", "ana")
         .env("SCREENSHOTS", &shots)
         .env("CHROMIUM", &chromium)
         .env("SOLACE_BIN", env!("CARGO_BIN_EXE_solace"))
@@ -222,6 +234,12 @@ fn a_therapist_uses_the_console_in_chromium() {
     ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "{shot}");
     }
+
+    let links = ok(&second, &["link", "list"]);
+    assert_eq!(
+        links[0]["state"], "active",
+        "accepted in the console: {links}"
+    );
 
     // The reply went out through the therapist's outbox (the console synced it) and the
     // client reads it; the server never held it in clear.

@@ -7,6 +7,7 @@
 //   CLIENT_NAME        the client's name, CLIENT_MESSAGE a message they sent
 //   SHARED_TITLE       the title of an item they shared, SHARED_TEXT a journal entry's text
 //   REPLY              what to reply, NOTE a private note to write
+//   SECOND_CLIENT      a client whose link request waits, to accept in the console
 //   SCREENSHOTS        where to write one PNG per screen
 //   SOLACE_BIN, CLIENT_DIR, CLIENT_KEYS, SOLACE_PASSPHRASE, LIVE_MESSAGE: to send one more
 //                      message as the client while the page is open
@@ -85,6 +86,15 @@ try {
   check(rowText.includes("risk alert to acknowledge"), `the flag says why (${rowText})`);
   await page.screenshot({ path: join(shots, "2-caseload.png"), fullPage: true });
   measured.minor_axe += await accessibility(page, "caseload");
+  // A second client's link request (found by the console's background sync): accepted here.
+  const requests = page.getByRole("region", { name: "Link requests" });
+  for (let i = 0; i < 40 && (await requests.count()) === 0; i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  await page.getByRole("button", { name: `Accept ${env("SECOND_CLIENT")}` }).click();
+  await page.getByRole("heading", { name: "Caseload" }).waitFor();
+  check((await page.getByRole("region", { name: "Link requests" }).count()) === 0, "the request was answered");
   await alerts.getByRole("button", { name: "Acknowledge" }).click();
   await page.getByRole("heading", { name: "Caseload" }).waitFor();
   check((await page.getByRole("region", { name: "Risk alerts to acknowledge" }).count()) === 0, "acknowledged");
@@ -172,6 +182,15 @@ try {
   await stranger.close();
   await context.close();
   console.log(JSON.stringify({ ok: true, ...measured }));
+} catch (error) {
+  // Say what the page showed, for whoever reads the failure.
+  for (const ctx of browser.contexts()) {
+    for (const p of ctx.pages()) {
+      const text = await p.locator("body").innerText().catch(() => "(no page)");
+      console.error(`page ${p.url()} showed:\n${text.slice(0, 2000)}`);
+    }
+  }
+  throw error;
 } finally {
   await browser.close();
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use solace_core::sync::SyncBudget;
 use solace_core::CoreError;
+use solace_protocol::messaging::LinkState;
 
 use crate::state::{Console, SyncStatus};
 
@@ -46,4 +47,14 @@ async fn sync_now(console: &Console) {
         Err(e) => SyncStatus::Failed(e.to_string()),
     };
     console.set_sync_status(status);
+    // Requests from clients waiting for this therapist's answer.
+    let me = app.read(|s| Ok(s.sync_account()?.map(|(a, _)| a.account_id)));
+    if let (Ok(Some(me)), Ok(links)) = (me, app.links().await) {
+        console.set_pending_links(
+            links
+                .into_iter()
+                .filter(|l| l.state == LinkState::Pending && l.therapist_id == me)
+                .collect(),
+        );
+    }
 }

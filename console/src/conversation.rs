@@ -175,3 +175,41 @@ pub async fn acknowledge(
         Err(e) => failure(&console, &e),
     }
 }
+
+/// `POST /links/{link}/{accept|decline}`: answers a client's link request (needs the server).
+pub async fn link_action(
+    State(console): State<Shared>,
+    Path((link, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<crate::routes::CsrfForm>,
+) -> Response {
+    let session = match session(&console, &headers) {
+        Ok(s) => s,
+        Err(denied) => return denied.into_response(),
+    };
+    if let Err(denied) = check_csrf(&session, &form.csrf) {
+        return denied.into_response();
+    }
+    let Some(app) = console.app() else {
+        return Redirect::to("/").into_response();
+    };
+    let waiting = console.pending_links();
+    if !waiting.iter().any(|l| l.link_id == link)
+        || !matches!(action.as_str(), "accept" | "decline")
+    {
+        return no_such_client(&console, &session);
+    }
+    let answered = if action == "accept" {
+        app.accept_link(link.clone()).await
+    } else {
+        app.end_link(link.clone()).await
+    };
+    match answered {
+        Ok(_) => {
+            console.set_pending_links(waiting.into_iter().filter(|l| l.link_id != link).collect());
+            crate::background::sync_soon(console.clone());
+            Redirect::to("/").into_response()
+        }
+        Err(e) => failure(&console, &e),
+    }
+}

@@ -124,10 +124,32 @@ pub fn caseload(
     csrf: &str,
     rows: &[CaseloadEntry],
     alerts: &[(String, String, Message)],
+    requests: &[solace_protocol::messaging::LinkInfo],
 ) -> Markup {
     layout(
         frame,
         html! {
+            @if !requests.is_empty() {
+                section.requests aria-labelledby="requests" {
+                    h2 id="requests" { "Link requests" }
+                    ul {
+                        @for l in requests {
+                            li {
+                                (l.client_name) " asks to link with you. "
+                                form.inline method="post" action={ "/links/" (l.link_id) "/accept" } {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button type="submit" { "Accept " (l.client_name) }
+                                }
+                                " "
+                                form.inline method="post" action={ "/links/" (l.link_id) "/decline" } {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button.secondary type="submit" { "Decline " (l.client_name) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             @if !alerts.is_empty() {
                 section.alerts aria-labelledby="alerts" {
                     h2 id="alerts" { "Risk alerts to acknowledge" }

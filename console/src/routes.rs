@@ -46,6 +46,10 @@ pub fn router(console: Shared) -> Router {
             "/alerts/{message}/ack",
             post(crate::conversation::acknowledge),
         )
+        .route(
+            "/links/{link}/{action}",
+            post(crate::conversation::link_action),
+        )
         .route("/client/{peer}/summary", get(summary_page))
         .route("/client/{peer}/summary.md", get(summary_markdown))
         .route(
@@ -213,6 +217,7 @@ async fn home(
                 &session.csrf,
                 &rows,
                 &alerts,
+                &console.pending_links(),
             ),
         ),
         Err(e) => failure(&console, &e),
@@ -270,9 +275,11 @@ async fn unlock(
     }
 }
 
+/// A form that carries only the CSRF token.
 #[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
+pub struct CsrfForm {
+    /// The session's CSRF token.
+    pub csrf: String,
 }
 
 async fn lock(

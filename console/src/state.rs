@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use solace_core::app::App;
 use solace_core::CoreError;
+use solace_protocol::messaging::LinkInfo;
 use zeroize::Zeroizing;
 
 use crate::security::{Gate, Hosts};
@@ -39,6 +40,8 @@ pub struct Console {
     idle: Duration,
     unlocked: Mutex<Option<Unlocked>>,
     sync: Mutex<SyncStatus>,
+    /// Link requests waiting for this therapist, as the last sync found them.
+    pending_links: Mutex<Vec<LinkInfo>>,
 }
 
 impl Console {
@@ -51,6 +54,7 @@ impl Console {
             idle,
             unlocked: Mutex::new(None),
             sync: Mutex::new(SyncStatus::NotYet),
+            pending_links: Mutex::new(Vec::new()),
         }
     }
 
@@ -116,6 +120,22 @@ impl Console {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The link requests waiting for this therapist (as of the last sync).
+    pub fn pending_links(&self) -> Vec<LinkInfo> {
+        self.pending_links
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the waiting link requests (after a sync), or drops one that was answered.
+    pub fn set_pending_links(&self, links: Vec<LinkInfo>) {
+        *self
+            .pending_links
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = links;
     }
 
     /// Records a background sync outcome.
