@@ -143,11 +143,28 @@ fn a_therapist_uses_the_console_in_chromium() {
         &client,
         &["journal", "add", "the thought record from Tuesday"],
     );
-    let entries = ok(&client, &["journal", "list"]);
-    ok(
-        &client,
-        &["share", "item", "Dr. Lee", &field(&entries[0], "id")[..8]],
-    );
+    // A CBT thought record, answered through a pipe as in a terminal.
+    let answers = "Boss frowned in the meeting\nI'm going to be fired\nanxious:80\n\
+                   6\nDeadline slipped\nGood review last month\n\
+                   She may have been tired\nanxious:35\n";
+    let mut piped = Command::new(env!("CARGO_BIN_EXE_solace"))
+        .args(["--json", "journal", "add", "--thought-record"])
+        .env("SOLACE_DATA_DIR", &client)
+        .env("SOLACE_KEY_DIR", client.with_extension("keys"))
+        .env("SOLACE_PASSPHRASE", PASS)
+        .env_remove("XDG_DATA_HOME")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut piped.stdin.take().unwrap(), answers.as_bytes()).unwrap();
+    assert!(piped.wait_with_output().unwrap().status.success());
+    for entry in ok(&client, &["journal", "list"]).as_array().unwrap() {
+        ok(
+            &client,
+            &["share", "item", "Dr. Lee", &field(entry, "id")[..8]],
+        );
+    }
     let message = "the breathing exercise helped on the bus";
     ok(&client, &["message", "send", "Dr. Lee", message]);
     ok(
@@ -197,6 +214,7 @@ fn a_therapist_uses_the_console_in_chromium() {
         .env("CLIENT_MESSAGE", message)
         .env("SHARED_TITLE", "PHQ-9 score 4")
         .env("SHARED_TEXT", "the thought record from Tuesday")
+        .env("THOUGHT", "She may have been tired")
         .env("REPLY", reply)
         .env("NOTE", note)
         .env("SECOND_CLIENT", "ana")

@@ -5,7 +5,8 @@
 //   CONSOLE_URL        the one-time link `solace console` printed
 //   CONSOLE_PASSPHRASE the therapist's passphrase
 //   CLIENT_NAME        the client's name, CLIENT_MESSAGE a message they sent
-//   SHARED_TITLE       the title of an item they shared, SHARED_TEXT a journal entry's text
+//   SHARED_TITLE       the title of an item they shared, SHARED_TEXT a journal entry's text,
+//   THOUGHT            the balanced thought of a thought record they shared
 //   REPLY              what to reply, NOTE a private note to write
 //   SECOND_CLIENT      a client whose link request waits, to accept in the console
 //   SCREENSHOTS        where to write one PNG per screen
@@ -108,6 +109,7 @@ try {
   check(body.includes(env("CLIENT_MESSAGE")), "the client's message is shown");
   check(body.includes(env("SHARED_TITLE")), "the shared item is listed");
   check(body.includes(env("SHARED_TEXT")), "the shared journal entry is readable");
+  check(body.includes("Balanced thought") && body.includes(env("THOUGHT")), "the thought record is readable");
   const chart = page.getByRole("img", { name: "PHQ-9 over time" });
   await chart.waitFor();
   check((await page.locator("circle.rc-better").count()) === 1, "one reliable improvement ringed");
