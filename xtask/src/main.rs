@@ -24,6 +24,7 @@ commands:
   size          build the stripped shipping library (profile mobile) and print its size
   bench-ffi     FFI call overhead from Kotlin (simple call, record write/read round trips)
   bench-sync    first sync of a new device (10k records) and server load, SQLite and PostgreSQL
+  bench-console the therapist console in Chromium: caseload and chart of 200 clients × 5 years
   bindings      build the debug solace-ffi library and generate Kotlin and Swift into
                 target/bindings/{kotlin,swift}
   test-kotlin   JUnit tests of bindings/kotlin on the JVM (fetches kotlinc, JNA, JUnit once
@@ -193,6 +194,25 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
+/// Installs Chromium and the console's npm packages, then runs the console benchmark.
+fn bench_console() -> Result<(), String> {
+    run(
+        "Chromium and npm packages",
+        Command::new("bash").arg(root().join("scripts/browser.sh")),
+    )?;
+    run(
+        "console benchmark",
+        &mut cargo(&[
+            "run",
+            "--release",
+            "-p",
+            "solace-bench",
+            "--bin",
+            "console-bench",
+        ]),
+    )
+}
+
 /// Builds and runs the storage benchmark. The `solace-bench` package has two binaries
 /// (`solace-bench` and `sync-bench`), so the binary is named explicitly.
 fn bench_storage(extra: &[String]) -> Result<(), String> {
@@ -276,6 +296,7 @@ fn main() -> ExitCode {
         Some("test-ios-vm") => foreign::test_ios_vm(),
         Some("provision") => foreign::provision(args.get(1).map(String::as_str)),
         Some("bench-sync") => bench_sync(&args[1..]),
+        Some("bench-console") => bench_console(),
         Some("bench") => bench_storage(&args[1..]),
         _ => {
             eprintln!("{USAGE}");

@@ -12,7 +12,8 @@ use crate::store::Store;
 
 mod shares;
 
-pub(crate) use shares::{drop_shared, store_shared};
+pub(crate) use shares::drop_shared;
+pub use shares::store_shared;
 pub use shares::{outgoing_shares, refresh_shares, share, shared_with_me, unshare};
 
 const SHARE_OUT_PREFIX: &str = "share/out/";

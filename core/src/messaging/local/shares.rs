@@ -166,7 +166,7 @@ pub fn refresh_shares(store: &mut Store) -> Result<u32> {
 /// Stores (or replaces) an item shared with this account, kept under its sharer (so a share
 /// update only ever touches that sharer's items). An update older than the version held is
 /// ignored (late deliveries never roll a share back); false when nothing was stored.
-pub(crate) fn store_shared(store: &mut Store, item: &SharedItem) -> Result<bool> {
+pub fn store_shared(store: &mut Store, item: &SharedItem) -> Result<bool> {
     let name = format!("{SHARED_IN_PREFIX}{}/{}", item.from_account, item.share_id);
     // A held copy that does not open is replaced (a storage failure shows on the write).
     if let Ok(Some(bytes)) = store.device_state(&name) {
