@@ -366,7 +366,12 @@ pub(crate) fn load_client(
         let messages = local::messages(store, peer)?;
         let shared = local::shared_with_me(store, peer)?;
         let alerts = solace_core::messaging::alerts::open(store, peer)?;
-        let row = caseload::entry(&conversation, &messages, &shared, alerts.len());
+        let row = caseload::entry(
+            &conversation,
+            &messages,
+            &local::SharedSummary::of(&shared),
+            alerts.len(),
+        );
         let notes = solace_core::notes::list(store, peer)?;
         Ok(Some(ClientView {
             row,

@@ -5,10 +5,10 @@
 use serde::Serialize;
 
 use super::App;
-use crate::assessments::{AssessmentResult, Instrument, Severity};
+use crate::assessments::{AssessmentResult, Severity};
 use crate::error::Result;
 use crate::messaging::local;
-use crate::messaging::{CallState, Conversation, Message, MessageContent, SharedItem};
+use crate::messaging::{CallState, Conversation, Message, MessageContent};
 
 /// A shared PHQ-9 or GAD-7 result as the caseload shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,7 +78,8 @@ impl App {
             let mut rows = Vec::new();
             for conversation in local::conversations(store)? {
                 let messages = local::messages(store, &conversation.peer_account)?;
-                let shared = local::shared_with_me(store, &conversation.peer_account)?;
+                // The per-client summary, not every result ever shared: one small read.
+                let shared = local::SharedSummary::load(store, &conversation.peer_account)?;
                 let alerts = crate::messaging::alerts::open(store, &conversation.peer_account)?;
                 rows.push(entry(&conversation, &messages, &shared, alerts.len()));
             }
@@ -91,7 +92,7 @@ impl App {
 pub fn entry(
     conversation: &Conversation,
     messages: &[Message],
-    shared: &[SharedItem],
+    shared: &local::SharedSummary,
     open_alerts: usize,
 ) -> CaseloadEntry {
     let open_call_requests = messages
@@ -107,18 +108,7 @@ pub fn entry(
                 )
         })
         .count();
-    let results: Vec<AssessmentResult> = shared
-        .iter()
-        .filter(|item| item.item_kind == "assessment")
-        .filter_map(|item| serde_json::from_value(item.content.clone()).ok())
-        .collect();
-    let latest = |instrument: Instrument| {
-        results
-            .iter()
-            .filter(|r| r.instrument == instrument)
-            .max_by_key(|r| r.at)
-    };
-    let (phq9, gad7) = (latest(Instrument::Phq9), latest(Instrument::Gad7));
+    let (phq9, gad7) = (shared.phq9.as_ref(), shared.gad7.as_ref());
     let risk = if open_alerts > 0 {
         Some(RiskReason::OpenAlert)
     } else if phq9.is_some_and(|r| r.answers.get(8).is_some_and(|&a| a > 0)) {
@@ -132,7 +122,7 @@ pub fn entry(
     } else {
         None
     };
-    let last_shared = shared.iter().map(|s| s.updated_at).max();
+    let last_shared = shared.last_at;
     CaseloadEntry {
         peer_account: conversation.peer_account.clone(),
         name: conversation.peer_name.clone(),
@@ -178,7 +168,8 @@ pub fn sorted(mut rows: Vec<CaseloadEntry>) -> Vec<CaseloadEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messaging::MessageStatus;
+    use crate::assessments::Instrument;
+    use crate::messaging::{MessageStatus, SharedItem};
     use crate::RecordId;
 
     fn conversation(name: &str, unread: u32, last_at: i64) -> Conversation {
@@ -241,7 +232,7 @@ mod tests {
             assessment(Instrument::Phq9, vec![1, 1, 1, 1, 1, 1, 1, 1, 0], 8),
             assessment(Instrument::Gad7, vec![3, 3, 3, 3, 3, 0, 0], 3),
         ];
-        let e = entry(&c, &[], &shared, 0);
+        let e = entry(&c, &[], &local::SharedSummary::of(&shared), 0);
         assert_eq!(e.phq9.as_ref().map(|s| s.total), Some(8));
         assert_eq!(e.gad7.as_ref().map(|s| s.band), Some("severe"));
         assert_eq!(e.risk, Some(RiskReason::SevereScore));
@@ -249,17 +240,20 @@ mod tests {
         let flagged = entry(
             &c,
             &[],
-            &[assessment(
+            &local::SharedSummary::of(&[assessment(
                 Instrument::Phq9,
                 vec![0, 0, 0, 0, 0, 0, 0, 0, 1],
                 9,
-            )],
+            )]),
             0,
         );
         assert_eq!(flagged.risk, Some(RiskReason::SelfHarmItem));
         // An open alert outranks every score.
-        assert_eq!(entry(&c, &[], &shared, 1).risk, Some(RiskReason::OpenAlert));
-        assert_eq!(entry(&c, &[], &[], 0).risk, None);
+        assert_eq!(
+            entry(&c, &[], &local::SharedSummary::of(&shared), 1).risk,
+            Some(RiskReason::OpenAlert)
+        );
+        assert_eq!(entry(&c, &[], &Default::default(), 0).risk, None);
     }
 
     #[test]
@@ -270,29 +264,36 @@ mod tests {
             call(true, CallState::Requested),
             call(false, CallState::Declined),
         ];
-        assert_eq!(entry(&c, &messages, &[], 0).open_call_requests, 1);
+        assert_eq!(
+            entry(&c, &messages, &Default::default(), 0).open_call_requests,
+            1
+        );
     }
 
     #[test]
     fn risk_comes_first_then_unread_then_recent() {
-        let quiet = entry(&conversation("quiet", 0, 100), &[], &[], 0);
-        let unread = entry(&conversation("unread", 2, 1), &[], &[], 0);
-        let recent = entry(&conversation("recent", 0, 200), &[], &[], 0);
-        let alert = entry(&conversation("alert", 0, 1), &[], &[], 1);
+        let quiet = entry(&conversation("quiet", 0, 100), &[], &Default::default(), 0);
+        let unread = entry(&conversation("unread", 2, 1), &[], &Default::default(), 0);
+        let recent = entry(&conversation("recent", 0, 200), &[], &Default::default(), 0);
+        let alert = entry(&conversation("alert", 0, 1), &[], &Default::default(), 1);
         let severe = entry(
             &conversation("severe", 0, 1),
             &[],
-            &[assessment(Instrument::Gad7, vec![3, 3, 3, 3, 3, 0, 0], 2)],
+            &local::SharedSummary::of(&[assessment(
+                Instrument::Gad7,
+                vec![3, 3, 3, 3, 3, 0, 0],
+                2,
+            )]),
             0,
         );
         let item9 = entry(
             &conversation("item9", 0, 1),
             &[],
-            &[assessment(
+            &local::SharedSummary::of(&[assessment(
                 Instrument::Phq9,
                 vec![0, 0, 0, 0, 0, 0, 0, 0, 1],
                 2,
-            )],
+            )]),
             0,
         );
         let names: Vec<String> = sorted(vec![quiet, unread, recent, severe, item9, alert])

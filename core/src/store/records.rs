@@ -198,9 +198,14 @@ impl Store {
         }
     }
 
-    /// Runs `f` inside one SQLite transaction: all of its writes land, or none do.
+    /// Runs `f` inside one SQLite transaction: all of its writes land, or none do. Called
+    /// inside another `atomically`, it joins that transaction.
     pub fn atomically<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         self.writable()?;
+        // Already inside a transaction: join it (the outer one commits or rolls back).
+        if !self.conn.is_autocommit() {
+            return f(self);
+        }
         self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         match f(self) {
             Ok(value) => {

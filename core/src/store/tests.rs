@@ -411,3 +411,23 @@ fn weak_passphrases_are_refused_wherever_one_is_set() {
     let (store, _) = Store::open_with_passphrase(dir.path(), PASS).unwrap();
     assert_eq!(store.current_key_id(), 1);
 }
+
+#[test]
+fn a_nested_atomically_joins_the_outer_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = Store::create(dir.path(), PASS, KdfParams::FLOOR).unwrap();
+    let a = RecordId::generate().unwrap();
+    let b = RecordId::generate().unwrap();
+    // The inner block's write is undone with the outer one's failure.
+    let failed: Result<()> = store.atomically(|s| {
+        s.atomically(|s| s.put_raw(RecordKind::Journal, &a, b"inner"))?;
+        s.put_raw(RecordKind::Journal, &b, b"outer")?;
+        Err(CoreError::NotFound("on purpose"))
+    });
+    assert!(failed.is_err());
+    assert!(store.get_raw(RecordKind::Journal, &a).unwrap().is_none());
+    store
+        .atomically(|s| s.atomically(|s| s.put_raw(RecordKind::Journal, &a, b"kept")))
+        .unwrap();
+    assert!(store.get_raw(RecordKind::Journal, &a).unwrap().is_some());
+}

@@ -11,10 +11,12 @@ use crate::store::messages::MessageRow;
 use crate::store::Store;
 
 mod shares;
+mod summary;
 
 pub(crate) use shares::drop_shared;
 pub use shares::store_shared;
 pub use shares::{outgoing_shares, refresh_shares, share, shared_with_me, unshare};
+pub use summary::SharedSummary;
 
 const SHARE_OUT_PREFIX: &str = "share/out/";
 const SHARED_IN_PREFIX: &str = "share/in/";

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::super::model::{OutgoingShare, SharedItem};
 use super::super::payload::Body;
+use super::summary::SharedSummary;
 use super::{conversation_meta, new_message_id, queue, SHARED_IN_PREFIX, SHARE_OUT_PREFIX};
 use crate::error::{CoreError, Result};
 use crate::record::{RecordId, RecordKind};
@@ -177,13 +178,21 @@ pub fn store_shared(store: &mut Store, item: &SharedItem) -> Result<bool> {
     }
     let bytes =
         serde_json::to_vec(item).map_err(|_| CoreError::MalformedRecord { kind: "share" })?;
-    store.put_device_state(&name, &bytes)?;
+    let mut summary = SharedSummary::load(store, &item.from_account)?;
+    store.atomically(|s| {
+        s.put_device_state(&name, &bytes)?;
+        summary.take(item);
+        summary.save(s, &item.from_account)
+    })?;
     Ok(true)
 }
 
-/// Drops an item whose sharer stopped sharing it.
+/// Drops an item whose sharer stopped sharing it (and recomputes their summary).
 pub(crate) fn drop_shared(store: &mut Store, from: &str, share_id: &str) -> Result<()> {
-    store.delete_device_state(&format!("{SHARED_IN_PREFIX}{from}/{share_id}"))
+    store.atomically(|s| {
+        s.delete_device_state(&format!("{SHARED_IN_PREFIX}{from}/{share_id}"))?;
+        SharedSummary::of(&shared_with_me(s, from)?).save(s, from)
+    })
 }
 
 /// Items shared with this account by `peer` (latest versions).
