@@ -80,6 +80,7 @@ try {
   await alerts.waitFor();
   const alertText = await alerts.innerText();
   check(alertText.includes(env("CLIENT_NAME")) && alertText.includes("Risk alert: PHQ-9 4"), `the alert (${alertText})`);
+  check(alertText.includes("You promised to respond within 24 hours"), `the therapist's promise (${alertText})`);
   const firstRow = page.locator("table.caseload tbody tr").first();
   check((await firstRow.getAttribute("class")) === "risk", "the client at risk is listed first");
   const rowText = await firstRow.innerText();

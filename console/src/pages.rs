@@ -125,6 +125,7 @@ pub fn caseload(
     rows: &[CaseloadEntry],
     alerts: &[(String, String, Message)],
     requests: &[solace_protocol::messaging::LinkInfo],
+    response_window: Option<u32>,
 ) -> Markup {
     layout(
         frame,
@@ -153,8 +154,13 @@ pub fn caseload(
             @if !alerts.is_empty() {
                 section.alerts aria-labelledby="alerts" {
                     h2 id="alerts" { "Risk alerts to acknowledge" }
-                    p.muted { "Sent automatically because the client chose so. Your response \
-                               window is your promise to them; Solace is not an emergency service." }
+                    p.muted {
+                        "Sent automatically because the client chose so. "
+                        @if let Some(hours) = response_window {
+                            "You promised to respond within " (hours) " hours. "
+                        }
+                        "Solace is not an emergency service."
+                    }
                     ul {
                         @for (name, peer, m) in alerts {
                             li.flag-item {

@@ -218,6 +218,7 @@ async fn home(
                 &rows,
                 &alerts,
                 &console.pending_links(),
+                app.published_response_window().ok().flatten(),
             ),
         ),
         Err(e) => failure(&console, &e),

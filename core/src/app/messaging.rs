@@ -8,6 +8,9 @@ use super::{runner, App};
 use crate::error::Result;
 use crate::messaging::{InboxReport, Message, Messenger, OutboxReport};
 
+/// Where the published response window is kept (device-local).
+const RESPONSE_WINDOW_STATE: &str = "therapist/response-window";
+
 impl App {
     /// One messaging round without a record sync (links, keys, mailbox, outbox). Listeners
     /// hear `on_message_arrived` per conversation with new messages.
@@ -27,11 +30,26 @@ impl App {
     /// Publishes (or updates) this account's therapist profile and this device's keys, so
     /// clients can find the therapist and message them right away.
     pub async fn publish_therapist_profile(&self, profile: m::TherapistProfile) -> Result<()> {
+        let window = profile.response_window_hours;
         self.online(move |app, messenger| {
             messenger.publish_profile(app.cell(), &profile)?;
             messenger.publish_device_keys(app.cell()).map(|_| ())
         })
-        .await
+        .await?;
+        // Kept on this device so its console can show the promise beside each alert.
+        self.write(|s| match window {
+            Some(hours) => s.put_device_state(RESPONSE_WINDOW_STATE, &hours.to_be_bytes()),
+            None => s.delete_device_state(RESPONSE_WINDOW_STATE),
+        })
+    }
+
+    /// The response window this therapist published from this device, in hours.
+    pub fn published_response_window(&self) -> Result<Option<u32>> {
+        self.read(|s| {
+            Ok(s.device_state(RESPONSE_WINDOW_STATE)?
+                .and_then(|bytes| <[u8; 4]>::try_from(bytes.as_slice()).ok())
+                .map(u32::from_be_bytes))
+        })
     }
 
     /// Searches the therapist directory.
