@@ -10,8 +10,7 @@ use super::verification;
 use super::AccountIdentity;
 use crate::error::{CoreError, IdentityError, Result};
 use crate::messaging::local;
-use crate::messaging::model::{ConversationMeta, MessageContent, MessageStatus};
-use crate::store::messages::MessageRow;
+use crate::messaging::model::ConversationMeta;
 use crate::store::Store;
 
 /// What `solace verify` and the apps' verification screen show for one conversation.
@@ -68,21 +67,7 @@ pub fn note_added_device(store: &mut Store, peer: &str) -> Result<()> {
     } else {
         name
     };
-    let row = MessageRow {
-        id: local::new_message_id()?,
-        peer_account: peer.to_owned(),
-        at: local::now_ms(),
-        outgoing: false,
-        status: MessageStatus::Read.as_str().into(),
-    };
-    local::store_message(
-        store,
-        &row,
-        &MessageContent::Notice {
-            text: format!("{who} added a device"),
-        },
-    )?;
-    Ok(())
+    local::add_notice(store, peer, format!("{who} added a device"))
 }
 
 /// Marks the conversation with `peer` verified (or not) for its pinned identity. Refused

@@ -414,6 +414,20 @@ pub fn answer_call(store: &mut Store, request_id: &str, accept: bool) -> Result<
     to_message(row, &body)
 }
 
+/// Adds a notice line to the conversation with `peer`: local, already read, never sent, and
+/// after the newest message so notices written together keep their order.
+pub(crate) fn add_notice(store: &mut Store, peer: &str, text: String) -> Result<()> {
+    let row = MessageRow {
+        id: new_message_id()?,
+        peer_account: peer.to_owned(),
+        at: next_send_time(store)?,
+        outgoing: false,
+        status: MessageStatus::Read.as_str().into(),
+    };
+    store_message(store, &row, &MessageContent::Notice { text })?;
+    Ok(())
+}
+
 /// Stores an incoming or copied visible message; false if it was already there.
 pub(crate) fn store_message(
     store: &mut Store,

@@ -10,8 +10,7 @@ use solace_protocol::messaging as m;
 
 use crate::error::Result;
 use crate::messaging::local;
-use crate::messaging::model::{ConversationMeta, MessageContent, MessageStatus};
-use crate::store::messages::MessageRow;
+use crate::messaging::model::{ConversationMeta, MessageContent};
 use crate::store::Store;
 
 /// How many messages expired, by side.
@@ -46,7 +45,7 @@ pub(super) fn take_in(store: &mut Store, expired: &[m::ExpiredMessage]) -> Resul
         };
         times.sort_unstable();
         let text = inbound_text(&name, &times);
-        add_notice(store, peer, text)?;
+        local::add_notice(store, peer, text)?;
         counts.inbound += u32::try_from(times.len()).unwrap_or(u32::MAX);
     }
     // Outbound: one line per message, in the order they were sent.
@@ -76,7 +75,7 @@ pub(super) fn take_in(store: &mut Store, expired: &[m::ExpiredMessage]) -> Resul
     }
     lines.sort_by_key(|(at, _, _)| *at);
     for (peer, text) in lines.into_iter().map(|(_, peer, text)| (peer, text)) {
-        add_notice(store, peer, text)?;
+        local::add_notice(store, peer, text)?;
         counts.outbound += 1;
     }
     Ok(counts)
@@ -95,24 +94,6 @@ fn peer_name(store: &Store, peer: &str) -> Result<Option<String>> {
         }
         None => None,
     })
-}
-
-/// Adds a notice line; each one a millisecond after the conversation's latest, so lines added
-/// together keep their order.
-fn add_notice(store: &mut Store, peer: &str, text: String) -> Result<()> {
-    let latest = store
-        .messages(peer)?
-        .last()
-        .map_or(i64::MIN, |(row, _)| row.at);
-    let row = MessageRow {
-        id: local::new_message_id()?,
-        peer_account: peer.to_owned(),
-        at: local::now_ms().max(latest.saturating_add(1)),
-        outgoing: false,
-        status: MessageStatus::Read.as_str().into(),
-    };
-    local::store_message(store, &row, &MessageContent::Notice { text })?;
-    Ok(())
 }
 
 /// "A message from Dr. Lee sent on 2026-10-01 expired …" (or how many, between two dates).
