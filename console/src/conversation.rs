@@ -11,7 +11,7 @@ use solace_core::messaging::local;
 
 use crate::pages;
 use crate::routes::{
-    check_csrf, failure, load_client, no_such_client, plausible_peer, session, Shared,
+    failure, load_client, no_such_client, plausible_peer, session, unlocked_form, Shared,
 };
 
 /// `GET /client/{peer}/thread`: the message list alone; the page's script swaps it in when
@@ -53,15 +53,9 @@ pub async fn answer_call(
     headers: HeaderMap,
     Form(form): Form<CallForm>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(s) => s,
-        Err(denied) => return denied.into_response(),
-    };
-    if let Err(denied) = check_csrf(&session, &form.csrf) {
-        return denied.into_response();
-    }
-    let Some(app) = console.app() else {
-        return Redirect::to("/").into_response();
+    let (session, app) = match unlocked_form(&console, &headers, &form.csrf) {
+        Ok(checked) => checked,
+        Err(answer) => return *answer,
     };
     if !plausible_peer(&peer) || !plausible_peer(&message) {
         return no_such_client(&console, &session);
@@ -101,15 +95,9 @@ pub async fn pause(
     headers: HeaderMap,
     Form(form): Form<PauseForm>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(s) => s,
-        Err(denied) => return denied.into_response(),
-    };
-    if let Err(denied) = check_csrf(&session, &form.csrf) {
-        return denied.into_response();
-    }
-    let Some(app) = console.app() else {
-        return Redirect::to("/").into_response();
+    let (session, app) = match unlocked_form(&console, &headers, &form.csrf) {
+        Ok(checked) => checked,
+        Err(answer) => return *answer,
     };
     if !plausible_peer(&peer) || !matches!(load_client(&app, &peer), Ok(Some(_))) {
         return no_such_client(&console, &session);
@@ -139,15 +127,9 @@ pub async fn acknowledge(
     headers: HeaderMap,
     Form(form): Form<AckForm>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(s) => s,
-        Err(denied) => return denied.into_response(),
-    };
-    if let Err(denied) = check_csrf(&session, &form.csrf) {
-        return denied.into_response();
-    }
-    let Some(app) = console.app() else {
-        return Redirect::to("/").into_response();
+    let (session, app) = match unlocked_form(&console, &headers, &form.csrf) {
+        Ok(checked) => checked,
+        Err(answer) => return *answer,
     };
     if !plausible_peer(&message) || !plausible_peer(&form.back) {
         return no_such_client(&console, &session);
@@ -183,15 +165,9 @@ pub async fn link_action(
     headers: HeaderMap,
     Form(form): Form<crate::routes::CsrfForm>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(s) => s,
-        Err(denied) => return denied.into_response(),
-    };
-    if let Err(denied) = check_csrf(&session, &form.csrf) {
-        return denied.into_response();
-    }
-    let Some(app) = console.app() else {
-        return Redirect::to("/").into_response();
+    let (session, app) = match unlocked_form(&console, &headers, &form.csrf) {
+        Ok(checked) => checked,
+        Err(answer) => return *answer,
     };
     let waiting = console.pending_links();
     if !waiting.iter().any(|l| l.link_id == link)

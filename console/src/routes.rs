@@ -157,6 +157,32 @@ pub(crate) fn plausible_peer(peer: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// The checks every form makes: a session, and its CSRF token in the form.
+pub(crate) fn form_session(
+    console: &Console,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Session, Denied> {
+    let session = session(console, headers)?;
+    check_csrf(&session, csrf)?;
+    Ok(session)
+}
+
+/// [`form_session`], and the unlocked store a change is made to (locked: back to the start
+/// page, which asks for the passphrase). The error is the answer to send instead (boxed: a
+/// response is large and this is the rare path).
+pub(crate) fn unlocked_form(
+    console: &Console,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<(Session, solace_core::app::App), Box<Response>> {
+    let session = form_session(console, headers, csrf).map_err(|d| Box::new(d.into_response()))?;
+    let app = console
+        .app()
+        .ok_or_else(|| Box::new(Redirect::to("/").into_response()))?;
+    Ok((session, app))
+}
+
 pub(crate) fn check_csrf(session: &Session, sent: &str) -> Result<(), Denied> {
     if security::same_secret(&session.csrf, sent) {
         Ok(())
@@ -247,13 +273,10 @@ async fn unlock(
     headers: HeaderMap,
     Form(form): Form<UnlockForm>,
 ) -> Response {
-    let session = match session(&console, &headers) {
+    let session = match form_session(&console, &headers, &form.csrf) {
         Ok(s) => s,
         Err(denied) => return denied.into_response(),
     };
-    if let Err(denied) = check_csrf(&session, &form.csrf) {
-        return denied.into_response();
-    }
     match console.unlock(form.passphrase).await {
         Ok(()) => {
             crate::background::sync_soon(console.clone());
@@ -288,11 +311,7 @@ async fn lock(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(s) => s,
-        Err(denied) => return denied.into_response(),
-    };
-    if let Err(denied) = check_csrf(&session, &form.csrf) {
+    if let Err(denied) = form_session(&console, &headers, &form.csrf) {
         return denied.into_response();
     }
     console.lock();
@@ -366,7 +385,10 @@ pub(crate) fn load_client(
         };
         let messages = local::messages(store, peer)?;
         let shared = local::shared_with_me(store, peer)?;
-        let alerts = solace_core::messaging::alerts::open(store, peer)?;
+        let alerts: Vec<String> = solace_core::messaging::alerts::open_among(store, &messages)?
+            .into_iter()
+            .map(|m| m.id.clone())
+            .collect();
         let row = caseload::entry(
             &conversation,
             &messages,
@@ -381,7 +403,7 @@ pub(crate) fn load_client(
             notes,
             draft: conversation.draft.clone(),
             paused_by_me: conversation.paused,
-            open_alerts: alerts.into_iter().map(|m| m.id).collect(),
+            open_alerts: alerts,
         }))
     })
 }
@@ -412,15 +434,9 @@ async fn reply(
     headers: HeaderMap,
     Form(form): Form<ReplyForm>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(s) => s,
-        Err(denied) => return denied.into_response(),
-    };
-    if let Err(denied) = check_csrf(&session, &form.csrf) {
-        return denied.into_response();
-    }
-    let Some(app) = console.app() else {
-        return Redirect::to("/").into_response();
+    let (session, app) = match unlocked_form(&console, &headers, &form.csrf) {
+        Ok(checked) => checked,
+        Err(answer) => return *answer,
     };
     if !plausible_peer(&peer) {
         return no_such_client(&console, &session);
@@ -459,15 +475,9 @@ async fn add_note(
     headers: HeaderMap,
     Form(form): Form<NoteForm>,
 ) -> Response {
-    let session = match session(&console, &headers) {
-        Ok(s) => s,
-        Err(denied) => return denied.into_response(),
-    };
-    if let Err(denied) = check_csrf(&session, &form.csrf) {
-        return denied.into_response();
-    }
-    let Some(app) = console.app() else {
-        return Redirect::to("/").into_response();
+    let (session, app) = match unlocked_form(&console, &headers, &form.csrf) {
+        Ok(checked) => checked,
+        Err(answer) => return *answer,
     };
     if !plausible_peer(&peer) || !matches!(load_client(&app, &peer), Ok(Some(_))) {
         return no_such_client(&console, &session);

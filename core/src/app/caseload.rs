@@ -80,7 +80,7 @@ impl App {
                 let messages = local::messages(store, &conversation.peer_account)?;
                 // The per-client summary, not every result ever shared: one small read.
                 let shared = local::SharedSummary::load(store, &conversation.peer_account)?;
-                let alerts = crate::messaging::alerts::open(store, &conversation.peer_account)?;
+                let alerts = crate::messaging::alerts::open_among(store, &messages)?;
                 rows.push(entry(&conversation, &messages, &shared, alerts.len()));
             }
             Ok(sorted(rows))

@@ -51,8 +51,16 @@ pub fn acknowledge(store: &mut Store, message_id: &str) -> Result<()> {
 
 /// The risk alerts from `peer` not acknowledged yet, oldest first.
 pub fn open(store: &Store, peer: &str) -> Result<Vec<Message>> {
+    Ok(open_among(store, &local::messages(store, peer)?)?
+        .into_iter()
+        .cloned()
+        .collect())
+}
+
+/// The alerts among a conversation's `messages` (already read) not acknowledged yet.
+pub fn open_among<'m>(store: &Store, messages: &'m [Message]) -> Result<Vec<&'m Message>> {
     let mut out = Vec::new();
-    for m in local::messages(store, peer)? {
+    for m in messages {
         if !m.outgoing
             && matches!(m.content, MessageContent::RiskAlert { .. })
             && !is_acknowledged(store, &m.id)?
