@@ -1,21 +1,37 @@
-//! `solace console`: starts the therapist console on loopback and prints its one-time link.
-//! The console opens the store with the passphrase in the browser; this command never asks
-//! for it and keeps no key.
+//! `solace console`: starts the therapist console (on loopback, or over HTTPS for other
+//! machines with `--allow-remote`) and prints its one-time link. The console opens the store
+//! with the passphrase in the browser; this command never asks for it and keeps no key.
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use solace_core::CoreError;
 
+use crate::args::ConsoleArgs;
 use crate::error::{CliError, Result};
 
 /// Runs the console until the process is stopped (Ctrl-C).
-pub fn run(data_dir: &Path, listen: SocketAddr, open: bool, idle_minutes: u64) -> Result<()> {
+pub fn run(data_dir: &Path, args: &ConsoleArgs) -> Result<()> {
     if !data_dir.join(solace_core::store::DB_FILE).is_file() {
         return Err(CoreError::NotInitialized.into());
     }
+    let listen = args.listen;
+    if !listen.ip().is_loopback() && !args.allow_remote {
+        return Err(CliError::input(format!(
+            "{listen} is not a loopback address; to serve other machines add --allow-remote \
+             with --tls-cert and --tls-key"
+        )));
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(solace_console::Tls {
+            cert: cert.clone(),
+            key: key.clone(),
+            names: args.public_hosts.clone(),
+        }),
+        _ => None,
+    };
+    let idle_minutes = args.idle_minutes;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -23,6 +39,7 @@ pub fn run(data_dir: &Path, listen: SocketAddr, open: bool, idle_minutes: u64) -
     runtime.block_on(async {
         let bound = solace_console::bind(solace_console::Options {
             listen,
+            tls,
             data_dir: data_dir.to_path_buf(),
             idle: Duration::from_secs(idle_minutes * 60),
         })
@@ -38,7 +55,7 @@ pub fn run(data_dir: &Path, listen: SocketAddr, open: bool, idle_minutes: u64) -
             bound.url
         );
         let _ = out.flush();
-        if open {
+        if args.open {
             open_browser(&bound.url);
         }
         bound

@@ -40,13 +40,8 @@ fn run(cli: Cli) -> Result<()> {
         return solace_server::run_blocking(config).map_err(|e| CliError::input(e.to_string()));
     }
     let data_dir = unlock::resolve_data_dir(cli.data_dir)?;
-    if let Command::Console {
-        listen,
-        open,
-        idle_minutes,
-    } = &cli.command
-    {
-        return console_cmd::run(&data_dir, *listen, *open, *idle_minutes);
+    if let Command::Console(args) = &cli.command {
+        return console_cmd::run(&data_dir, args);
     }
     unlock::set_key_dir(unlock::resolve_key_dir(cli.key_dir)?);
     let ca_cert = cli.ca_cert.as_deref();
@@ -73,7 +68,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Session(args) => micro_cmd::run(args, &data_dir, &mut out)?,
         Command::Assess(cmd) => assess_cmd::run(cmd, &data_dir, &mut out)?,
         Command::SafetyPlan(args) => safety_cmd::run(args.command, &data_dir, &mut out)?,
-        Command::Server { .. } | Command::Console { .. } => {}
+        Command::Server { .. } | Command::Console(_) => {}
         Command::Register {
             server,
             username,

@@ -1,5 +1,6 @@
 //! `solace console` as a user runs it: it refuses a store that does not exist and a
-//! non-loopback address, and otherwise prints a one-time link that signs the browser in.
+//! non-loopback address (without --allow-remote and TLS), and otherwise prints a one-time
+//! link that signs the browser in.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -30,9 +31,20 @@ fn the_console_prints_a_link_that_works_once() {
         .unwrap();
     assert!(!remote.status.success());
     assert!(
-        String::from_utf8_lossy(&remote.stderr).contains("loopback only"),
+        String::from_utf8_lossy(&remote.stderr).contains("--allow-remote"),
         "{}",
         String::from_utf8_lossy(&remote.stderr)
+    );
+    // --allow-remote alone is not enough: TLS is required for other machines.
+    let no_tls = solace(&data)
+        .args(["console", "--listen", "0.0.0.0:0", "--allow-remote"])
+        .output()
+        .unwrap();
+    assert!(!no_tls.status.success());
+    assert!(
+        String::from_utf8_lossy(&no_tls.stderr).contains("--tls-cert"),
+        "{}",
+        String::from_utf8_lossy(&no_tls.stderr)
     );
 
     let mut child = solace(&data)

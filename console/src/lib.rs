@@ -26,16 +26,30 @@ use std::time::Duration;
 use security::{Gate, Hosts};
 use state::Console;
 
-/// Default address: loopback only.
+/// Default address: loopback only (remote access needs TLS, see [`Tls`]).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8790";
 /// Default idle time before the store is locked again.
 pub const DEFAULT_IDLE: Duration = Duration::from_secs(15 * 60);
 
+/// TLS for a console opened to other machines (`--allow-remote`).
+#[derive(Debug, Clone)]
+pub struct Tls {
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key of the certificate.
+    pub key: PathBuf,
+    /// Host names browsers will use (those the certificate is for), without port; the
+    /// listening address itself is always accepted too.
+    pub names: Vec<String>,
+}
+
 /// How to run the console.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Where to listen (a loopback address).
+    /// Where to listen: a loopback address, or any address when `tls` is set.
     pub listen: SocketAddr,
+    /// TLS; required for a non-loopback address (remote access), optional on loopback.
+    pub tls: Option<Tls>,
     /// The therapist's store.
     pub data_dir: PathBuf,
     /// Idle time before the store is locked.
@@ -45,9 +59,16 @@ pub struct Options {
 /// Why the console could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
-    /// Only loopback addresses are served (remote access would need TLS, not offered yet).
-    #[error("the console listens on loopback only (e.g. 127.0.0.1:8790); {0} is not loopback")]
+    /// A non-loopback address without TLS: the passphrase and the clients' data would cross
+    /// the network in clear.
+    #[error(
+        "{0} is not a loopback address: remote access needs --allow-remote with --tls-cert \
+         and --tls-key (or listen on 127.0.0.1)"
+    )]
     NotLoopback(SocketAddr),
+    /// The TLS certificate or key could not be used.
+    #[error(transparent)]
+    Tls(#[from] solace_tls::TlsError),
     /// The address could not be bound or served.
     #[error("could not listen on {addr}: {source}")]
     Listen {
@@ -64,6 +85,7 @@ pub enum ConsoleError {
 /// A console bound to its address, not serving yet.
 pub struct Bound {
     listener: tokio::net::TcpListener,
+    tls: Option<solace_tls::TlsAcceptor>,
     console: Arc<Console>,
     /// The link to open (carries the one-time launch token).
     pub url: String,
@@ -71,9 +93,13 @@ pub struct Bound {
 
 /// Binds the address and makes the launch link.
 pub async fn bind(options: Options) -> Result<Bound, ConsoleError> {
-    if !options.listen.ip().is_loopback() {
+    if !options.listen.ip().is_loopback() && options.tls.is_none() {
         return Err(ConsoleError::NotLoopback(options.listen));
     }
+    let acceptor = match &options.tls {
+        Some(tls) => Some(solace_tls::acceptor(&tls.cert, &tls.key)?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .map_err(|source| ConsoleError::Listen {
@@ -87,16 +113,33 @@ pub async fn bind(options: Options) -> Result<Bound, ConsoleError> {
             source,
         })?;
     let token = security::random_token().map_err(|_| ConsoleError::Random)?;
+    let (hosts, url) = match &options.tls {
+        None => (
+            Hosts::for_listen(addr),
+            format!("http://{addr}/?token={token}"),
+        ),
+        Some(tls) => {
+            let host = tls.names.first().map_or_else(
+                || addr.to_string(),
+                |name| format!("{name}:{}", addr.port()),
+            );
+            (
+                Hosts::for_tls(addr, &tls.names),
+                format!("https://{host}/?token={token}"),
+            )
+        }
+    };
     let console = Arc::new(Console::new(
         Gate::new(&token),
-        Hosts::for_listen(addr),
+        hosts,
         options.data_dir,
         options.idle,
     ));
     Ok(Bound {
         listener,
+        tls: acceptor,
         console,
-        url: format!("http://{addr}/?token={token}"),
+        url,
     })
 }
 
@@ -104,12 +147,20 @@ impl Bound {
     /// Serves until the process ends.
     pub async fn serve(self) -> Result<(), ConsoleError> {
         let addr = self.listener.local_addr().ok();
+        let fallback = SocketAddr::from(([127, 0, 0, 1], 0));
         background::start(self.console.clone());
-        axum::serve(self.listener, routes::router(self.console))
-            .await
-            .map_err(|source| ConsoleError::Listen {
-                addr: addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
-                source,
-            })
+        let app = routes::router(self.console);
+        let served = match self.tls {
+            None => axum::serve(self.listener, app).await,
+            Some(acceptor) => {
+                let listener =
+                    solace_tls::TlsListener::new(self.listener, acceptor, addr.unwrap_or(fallback));
+                axum::serve(listener, app).await
+            }
+        };
+        served.map_err(|source| ConsoleError::Listen {
+            addr: addr.unwrap_or(fallback),
+            source,
+        })
     }
 }

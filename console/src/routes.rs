@@ -83,7 +83,7 @@ async fn guard(State(console): State<Shared>, request: Request, next: Next) -> R
         )
             .into_response(),
     };
-    security::harden(response.headers_mut());
+    security::harden(response.headers_mut(), console.hosts.is_tls());
     response
 }
 
@@ -200,7 +200,10 @@ async fn home(
         return match console.gate.open(token) {
             // The token leaves the address bar with the redirect.
             Some(id) => (
-                [(header::SET_COOKIE, security::session_cookie(&id))],
+                [(
+                    header::SET_COOKIE,
+                    security::session_cookie(&id, console.hosts.is_tls()),
+                )],
                 Redirect::to("/"),
             )
                 .into_response(),

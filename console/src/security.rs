@@ -106,9 +106,10 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The `Set-Cookie` value for a new session.
-pub fn session_cookie(id: &str) -> String {
-    format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/")
+/// The `Set-Cookie` value for a new session (`Secure` when served over TLS).
+pub fn session_cookie(id: &str, tls: bool) -> String {
+    let secure = if tls { "; Secure" } else { "" };
+    format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{secure}")
 }
 
 /// Why a request is refused before it reaches a page.
@@ -120,18 +121,46 @@ pub enum Refusal {
     ForeignOrigin,
 }
 
-/// The hosts the console answers to, e.g. `127.0.0.1:8790` and `localhost:8790`.
+/// The hosts the console answers to, e.g. `127.0.0.1:8790` and `localhost:8790`, and whether
+/// it is served over TLS (remote access).
 #[derive(Debug, Clone)]
-pub struct Hosts(Vec<String>);
+pub struct Hosts {
+    names: Vec<String>,
+    tls: bool,
+}
 
 impl Hosts {
-    /// The hosts for a console listening on `addr`.
+    /// The hosts for a plain-HTTP console listening on `addr` (loopback).
     pub fn for_listen(addr: std::net::SocketAddr) -> Self {
-        let mut hosts = vec![addr.to_string()];
+        let mut names = vec![addr.to_string()];
         if addr.ip().is_loopback() {
-            hosts.push(format!("localhost:{}", addr.port()));
+            names.push(format!("localhost:{}", addr.port()));
         }
-        Self(hosts)
+        Self { names, tls: false }
+    }
+
+    /// The hosts for a console served over TLS on `addr`: the address itself and each name
+    /// the certificate is for (`names`, without port), all on the listening port.
+    pub fn for_tls(addr: std::net::SocketAddr, names: &[String]) -> Self {
+        let mut hosts = Self::for_listen(addr);
+        hosts.tls = true;
+        hosts.names.extend(
+            names
+                .iter()
+                .map(|name| format!("{}:{}", name.trim().to_ascii_lowercase(), addr.port())),
+        );
+        hosts
+    }
+
+    /// Whether answers go over TLS (cookies are then `Secure`, and HSTS is sent).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The origin browsers name for `host` (`http://…` or `https://…`).
+    fn origin(&self, host: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{host}")
     }
 
     /// Checks `Host` and `Origin`: the host must be ours; an origin, when present, must be
@@ -141,7 +170,7 @@ impl Hosts {
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("");
-        if !self.0.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        if !self.names.iter().any(|h| h.eq_ignore_ascii_case(host)) {
             return Err(Refusal::ForeignHost);
         }
         let reading = *method == Method::GET || *method == Method::HEAD;
@@ -155,9 +184,9 @@ impl Hosts {
             Some(Ok("null")) | None if reading || same_site_fetch => Ok(()),
             Some(Ok(origin))
                 if self
-                    .0
+                    .names
                     .iter()
-                    .any(|h| origin.eq_ignore_ascii_case(&format!("http://{h}"))) =>
+                    .any(|h| origin.eq_ignore_ascii_case(&self.origin(h))) =>
             {
                 Ok(())
             }
@@ -166,8 +195,9 @@ impl Hosts {
     }
 }
 
-/// Adds the security headers every answer carries.
-pub fn harden(headers: &mut HeaderMap) {
+/// Adds the security headers every answer carries (and HSTS over TLS, so a browser never
+/// falls back to plain HTTP for this host).
+pub fn harden(headers: &mut HeaderMap, tls: bool) {
     let set = |headers: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
@@ -181,6 +211,13 @@ pub fn harden(headers: &mut HeaderMap) {
         header::HeaderName::from_static("cross-origin-opener-policy"),
         "same-origin",
     );
+    if tls {
+        set(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000",
+        );
+    }
 }
 
 #[cfg(test)]

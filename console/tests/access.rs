@@ -27,6 +27,7 @@ async fn start(idle: Duration) -> Running {
     drop(Store::create(dir.path(), PASS, KdfParams::FLOOR).unwrap());
     let bound = solace_console::bind(solace_console::Options {
         listen: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
         data_dir: dir.path().to_path_buf(),
         idle,
     })

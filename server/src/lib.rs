@@ -28,7 +28,8 @@ mod profile_check;
 pub mod push;
 pub mod rate_limit;
 pub mod storage;
-pub mod tls;
+/// TLS termination, shared with the console (crate `solace-tls`).
+pub use solace_tls as tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -151,7 +152,7 @@ pub struct Bound {
     listener: tokio::net::TcpListener,
     addr: SocketAddr,
     app: Router,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls: Option<tls::TlsAcceptor>,
 }
 
 impl Bound {

@@ -92,18 +92,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<std::path::PathBuf>,
     },
-    /// The therapist console: a local web page over this store (loopback only; prints a one-time link)
-    Console {
-        /// Loopback address to listen on
-        #[arg(long, default_value = solace_console::DEFAULT_LISTEN)]
-        listen: std::net::SocketAddr,
-        /// Open the link in the default browser too
-        #[arg(long)]
-        open: bool,
-        /// Minutes without use before the store is locked again
-        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
-        idle_minutes: u64,
-    },
+    /// The therapist console: a local web page over this store (loopback unless --allow-remote with TLS; prints a one-time link)
+    Console(ConsoleArgs),
     /// Connect this store to a provider server by creating an account there (first device)
     Register {
         /// Server base URL, e.g. http://127.0.0.1:8787
@@ -476,4 +466,30 @@ pub struct HabitDayArgs {
     /// The day (YYYY-MM-DD, "today" or "yesterday"); today when absent
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
+}
+
+/// Options of `solace console`.
+#[derive(Debug, clap::Args)]
+pub struct ConsoleArgs {
+    /// Address to listen on (loopback unless --allow-remote)
+    #[arg(long, default_value = solace_console::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// Open the link in the default browser too
+    #[arg(long)]
+    pub open: bool,
+    /// Minutes without use before the store is locked again
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    pub idle_minutes: u64,
+    /// Serve other machines too (a non-loopback --listen); needs --tls-cert and --tls-key
+    #[arg(long, requires_all = ["tls_cert", "tls_key"])]
+    pub allow_remote: bool,
+    /// PEM certificate chain for HTTPS
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// Host name the browser uses, one the certificate is for (repeatable); the link uses the first
+    #[arg(long = "public-host", value_name = "NAME", requires = "tls_cert")]
+    pub public_hosts: Vec<String>,
 }

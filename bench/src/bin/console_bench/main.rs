@@ -107,6 +107,7 @@ fn run() -> BoxResult<()> {
         .build()?;
     let bound = runtime.block_on(solace_console::bind(solace_console::Options {
         listen: "127.0.0.1:0".parse()?,
+        tls: None,
         data_dir: tmp.path().to_path_buf(),
         idle: Duration::from_secs(3600),
     }))?;

@@ -1,5 +1,6 @@
-//! TLS termination with rustls (ring provider) for servers that face clients directly, as an
-//! alternative to a reverse proxy. Handshakes run on their own tasks with a timeout, so a slow
+//! TLS termination with rustls (ring provider) for Solace's HTTP front ends that face clients
+//! directly: the provider server (instead of a reverse proxy) and the therapist console when
+//! it is opened to other machines (`solace console --allow-remote`). Handshakes run on their own tasks with a timeout, so a slow
 //! or silent client never holds up accepting others; finished connections are handed to axum
 //! through [`TlsListener`].
 
@@ -13,7 +14,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::server::TlsStream;
-use tokio_rustls::TlsAcceptor;
+pub use tokio_rustls::TlsAcceptor;
 
 /// Longest a TLS handshake may take before the connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,14 +22,14 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why the TLS configuration could not be loaded (messages name the setting, not contents).
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    /// Only one of `tls_cert` and `tls_key` is set.
-    #[error("tls_cert and tls_key must be set together")]
+    /// Only one of the certificate and the key is given.
+    #[error("a TLS certificate and its key must be given together")]
     Incomplete,
     /// The certificate file is unreadable or holds no PEM certificate.
-    #[error("cannot read a PEM certificate chain from tls_cert")]
+    #[error("cannot read a PEM certificate chain from the TLS certificate file")]
     Certificate,
     /// The key file is unreadable or holds no PEM private key.
-    #[error("cannot read a PEM private key from tls_key")]
+    #[error("cannot read a PEM private key from the TLS key file")]
     Key,
     /// rustls refused the certificate and key (e.g. they do not match).
     #[error("unusable TLS certificate or key: {0}")]
