@@ -135,6 +135,8 @@ pub struct LinkConsent {
     pub share_assessments: bool,
     /// Send a risk alert when PHQ-9 item 9 is above 0 or a score is severe.
     pub risk_alerts: bool,
+    /// Share the mood trend (daily averages of the last 180 days, no notes), kept current.
+    pub share_mood: bool,
 }
 
 /// What a message shows.

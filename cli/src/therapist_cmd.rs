@@ -146,10 +146,12 @@ pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
             therapist,
             share_assessments,
             risk_alerts,
+            share_mood,
         } => {
             let consent = LinkConsent {
                 share_assessments,
                 risk_alerts,
+                share_mood,
             };
             let info = block_on(app.request_link_with(therapist, consent))?;
             if !out.json {
@@ -183,6 +185,7 @@ pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
             with,
             share_assessments,
             risk_alerts,
+            share_mood,
         } => {
             let peer =
                 crate::message_cmd::local(&app, |s| crate::message_cmd::resolve_peer(s, &with))?;
@@ -193,16 +196,20 @@ pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
             if let Some(v) = risk_alerts {
                 consent.risk_alerts = v == "on";
             }
+            if let Some(v) = share_mood {
+                consent.share_mood = v == "on";
+            }
             app.set_link_consent(&peer.peer_account, consent)?;
             if out.json {
                 return out.json(&consent);
             }
             let on_off = |b: bool| if b { "on" } else { "off" };
             out.line(format!(
-                "With {}: share results automatically {}, risk alerts {}.",
+                "With {}: share results automatically {}, risk alerts {}, mood trend {}.",
                 peer.peer_name,
                 on_off(consent.share_assessments),
-                on_off(consent.risk_alerts)
+                on_off(consent.risk_alerts),
+                on_off(consent.share_mood)
             ))?;
             return out.line(
                 "Your own safety plan and crisis resources always come first and never wait for \

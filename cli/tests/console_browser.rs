@@ -139,6 +139,14 @@ fn a_therapist_uses_the_console_in_chromium() {
     );
     assert_eq!(off["share_assessments"], false, "{off}");
     assert_eq!(off["risk_alerts"], true, "{off}");
+    // Two check-ins today, and the mood trend shared from now on (daily averages only).
+    ok(&client, &["mood", "log", "4", "--note", "slept badly"]);
+    ok(&client, &["mood", "log", "7"]);
+    let mood = ok(
+        &client,
+        &["link", "consent", "Dr. Lee", "--share-mood", "on"],
+    );
+    assert_eq!(mood["share_mood"], true, "{mood}");
     ok(
         &client,
         &["journal", "add", "the thought record from Tuesday"],
@@ -182,6 +190,8 @@ fn a_therapist_uses_the_console_in_chromium() {
         &second,
         &["link", "request", &field(&found[0], "therapist_id")],
     );
+    // The client's sync sends the mood trend (shares are refreshed on every sync).
+    ok(&client, &["sync"]);
     ok(&therapist, &["sync"]);
 
     // The therapist's console.

@@ -116,6 +116,11 @@ try {
   check((await page.locator("circle.rc-better").count()) === 1, "one reliable improvement ringed");
   check(body.includes("reliable improvement"), "the table names the reliable change");
   await chart.screenshot({ path: join(shots, "5-measures.png") });
+  // The mood trend the client chose to share: one day, averaging 4 and 7.
+  const mood = page.getByRole("img", { name: "Mood over time" });
+  await mood.waitFor();
+  check(body.includes("Mood, daily average (1–10)") && body.includes(": 5.5 over 2 check-ins"), "the shared mood trend is summarised");
+  check(!body.includes("slept badly"), "check-in notes are not part of the mood trend");
   await page.screenshot({ path: join(shots, "3-client.png"), fullPage: true });
   measured.minor_axe += await accessibility(page, "client");
   // The client's call request: accepted from the thread.

@@ -1,11 +1,12 @@
-//! Server-rendered SVG charts of a client's shared PHQ-9 and GAD-7 results: severity bands
-//! behind the line, a point per result, reliable changes marked, and the same data as a table
-//! for screen readers. Colours come from classes in `console.css` (the CSP forbids inline
+//! Server-rendered SVG charts of a client's shared PHQ-9 and GAD-7 results (severity bands
+//! behind the line, a point per result, reliable changes marked) and of their shared mood
+//! trend, each with the same data as a table for screen readers. Colours come from classes in `console.css` (the CSP forbids inline
 //! styles).
 
 use maud::{html, Markup};
 use solace_core::app::measures::{Change, MeasureSeries};
 use solace_core::assessments::Severity;
+use solace_core::messaging::mood_share::MoodTrend;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 220.0;
@@ -123,6 +124,83 @@ pub fn measure(series: &MeasureSeries) -> Markup {
                         @if let Some(item9) = p.item9 {
                             td class=[(item9 > 0).then_some("flag")] { (item9) }
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The client's shared mood trend: daily averages (1–10) as a line, the mean of the latest 30
+/// days beside the 30 before, and the days as a table for screen readers.
+pub fn mood(trend: &MoodTrend) -> Markup {
+    let (Some(first), Some(last)) = (trend.days.first(), trend.days.last()) else {
+        return html! { p.muted { "No mood check-ins in the shared trend yet." } };
+    };
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let y = |level: f64| TOP + plot_h * (1.0 - (level - 1.0) / 9.0);
+    let span = (last.date - first.date).num_days().max(1) as f64;
+    let x = |date: chrono::NaiveDate| {
+        if last.date == first.date {
+            LEFT + plot_w / 2.0
+        } else {
+            LEFT + plot_w * ((date - first.date).num_days() as f64 / span)
+        }
+    };
+    let line: String = trend
+        .days
+        .iter()
+        .map(|d| format!("{:.1},{:.1}", x(d.date), y(d.average)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let recent_from = last.date - chrono::Duration::days(29);
+    let recent = trend.mean_since(recent_from);
+    let before = MoodTrend {
+        days: trend
+            .days
+            .iter()
+            .filter(|d| d.date < recent_from)
+            .cloned()
+            .collect(),
+    }
+    .mean_since(recent_from - chrono::Duration::days(30));
+    html! {
+        figure.chart {
+            svg viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-labelledby="mood-title mood-desc" {
+                title id="mood-title" { "Mood over time" }
+                desc id="mood-desc" {
+                    "Daily mood averages from " (first.date) " to " (last.date) ", on a scale of 1 to 10."
+                }
+                text.axis x="4" y=(format!("{:.1}", y(1.0) + 4.0)) { "1" }
+                text.axis x="4" y=(format!("{:.1}", y(10.0) + 8.0)) { "10" }
+                text.axis x=(LEFT) y=(HEIGHT - 6.0) { (first.date) }
+                text.axis x=(format!("{:.1}", LEFT + plot_w)) y=(HEIGHT - 6.0) text-anchor="end" { (last.date) }
+                polyline.series points=(line) {}
+                @for d in &trend.days {
+                    circle.point cx=(format!("{:.1}", x(d.date))) cy=(format!("{:.1}", y(d.average))) r="2.5" {
+                        title { (d.date) ": " (d.average) " (" (d.count) " check-ins)" }
+                    }
+                }
+            }
+            figcaption {
+                "Mood, daily average (1–10). "
+                @if let Some((mean, count)) = recent {
+                    "Last 30 days to " (last.date) ": " (mean) " over " (count) " check-ins"
+                }
+                @if let Some((mean, count)) = before {
+                    "; the 30 days before: " (mean) " over " (count) "."
+                } @else { "." }
+            }
+        }
+        details {
+            summary { "Mood by day (" (trend.days.len()) " days)" }
+            table.measures {
+                caption { "Daily mood averages" }
+                thead { tr { th scope="col" { "Date" } th scope="col" { "Average" } th scope="col" { "Check-ins" } } }
+                tbody {
+                    @for d in trend.days.iter().rev() {
+                        tr { td { (d.date) } td { (d.average) } td { (d.count) } }
                     }
                 }
             }

@@ -4,7 +4,7 @@
 
 use maud::{html, Markup};
 use solace_core::journal::{JournalBody, JournalDraft};
-use solace_core::messaging::SharedItem;
+use solace_core::messaging::{mood_share, SharedItem};
 
 use crate::pages::when;
 
@@ -40,7 +40,11 @@ fn body(draft: &JournalDraft) -> Markup {
 
 /// The shared items, newest first, each readable in place.
 pub fn shared(items: &[SharedItem]) -> Markup {
-    let mut items: Vec<&SharedItem> = items.iter().collect();
+    // The mood trend is drawn as a chart with the measures, not listed as an entry.
+    let mut items: Vec<&SharedItem> = items
+        .iter()
+        .filter(|i| i.item_kind != mood_share::ITEM_KIND)
+        .collect();
     items.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
     html! {
         @if items.is_empty() {

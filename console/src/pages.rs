@@ -5,7 +5,7 @@ use maud::{html, Markup, DOCTYPE};
 use solace_core::app::{measures, present};
 use solace_core::app::{CaseloadEntry, Score};
 
-use solace_core::messaging::{CallState, Message, MessageContent};
+use solace_core::messaging::{mood_share, CallState, Message, MessageContent};
 
 use crate::routes::ClientView;
 use crate::state::SyncStatus;
@@ -258,6 +258,11 @@ pub fn client(frame: &Frame<'_>, csrf: &str, view: &ClientView) -> Markup {
                 @for series in measures::series(shared) {
                     h3 { (series.instrument.name()) }
                     (crate::charts::measure(&series))
+                }
+                h3 { "Mood" }
+                @match shared.iter().find_map(mood_share::from_item) {
+                    Some(trend) => (crate::charts::mood(&trend)),
+                    None => p.muted { "The client does not share their mood trend." },
                 }
             }
             section aria-labelledby="shared" {

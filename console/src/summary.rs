@@ -5,7 +5,7 @@
 use maud::{html, Markup};
 use solace_core::app::measures::{Change, MeasureSeries};
 use solace_core::app::CaseloadEntry;
-use solace_core::messaging::SharedItem;
+use solace_core::messaging::{mood_share, SharedItem};
 use solace_core::notes::ClientNote;
 
 use crate::pages::when;
@@ -28,6 +28,16 @@ fn change_text(change: Option<Change>) -> &'static str {
         Some(Change::Worsened) => " (reliable worsening)",
         None => "",
     }
+}
+
+/// One sentence on the shared mood trend: the mean of its latest 30 days.
+fn mood_line(shared: &[SharedItem]) -> Option<String> {
+    let trend = shared.iter().find_map(mood_share::from_item)?;
+    let last = trend.days.last()?.date;
+    let (mean, count) = trend.mean_since(last - chrono::Duration::days(29))?;
+    Some(format!(
+        "Daily mood average (1–10) over the 30 days to {last}: {mean}, from {count} check-ins."
+    ))
 }
 
 /// The summary as Markdown.
@@ -59,11 +69,18 @@ pub fn markdown(s: &Summary<'_>) -> String {
             ));
         }
     }
+    if let Some(line) = mood_line(s.shared) {
+        out.push_str(&format!("\n### Mood\n\n{line}\n"));
+    }
     out.push_str("\n## Shared by the client\n\n");
     if s.shared.is_empty() {
         out.push_str("Nothing shared.\n");
     }
-    for item in s.shared {
+    for item in s
+        .shared
+        .iter()
+        .filter(|i| i.item_kind != mood_share::ITEM_KIND)
+    {
         out.push_str(&format!("- {} ({})\n", item.title, when(item.updated_at)));
     }
     out.push_str("\n## Private notes\n\n");
@@ -104,6 +121,10 @@ pub fn printable(s: &Summary<'_>) -> Markup {
                         }
                     }
                 }
+            }
+            @if let Some(line) = mood_line(s.shared) {
+                h2 { "Mood" }
+                p { (line) }
             }
             h2 { "Private notes" }
             @if s.notes.is_empty() { p.muted { "None." } }

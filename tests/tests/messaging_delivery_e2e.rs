@@ -520,8 +520,8 @@ fn a_consented_risk_alert_reaches_every_therapist_device_and_one_acknowledgement
             &mut client.first,
             &therapist.account,
             consent::LinkConsent {
-                share_assessments: false,
                 risk_alerts: true,
+                ..consent::LinkConsent::default()
             },
         )
         .unwrap();

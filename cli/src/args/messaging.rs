@@ -81,6 +81,9 @@ pub enum LinkCommand {
         /// Send them a risk alert when PHQ-9 item 9 is above 0 or a score is severe
         #[arg(long)]
         risk_alerts: bool,
+        /// Share your mood trend (daily averages of the last 180 days, no notes) with them
+        #[arg(long)]
+        share_mood: bool,
     },
     /// What flows to a linked therapist on its own; shows the choices, or changes them
     Consent {
@@ -92,6 +95,9 @@ pub enum LinkCommand {
         /// Send a risk alert when PHQ-9 item 9 is above 0 or a score is severe (on or off)
         #[arg(long, value_parser = ["on", "off"])]
         risk_alerts: Option<String>,
+        /// Share your mood trend: daily averages of the last 180 days, no notes (on or off)
+        #[arg(long, value_parser = ["on", "off"])]
+        share_mood: Option<String>,
     },
     /// Your links and their state
     List,

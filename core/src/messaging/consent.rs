@@ -1,5 +1,5 @@
 //! What a client lets flow to a linked therapist on its own, each off by default: their
-//! PHQ-9/GAD-7 results, and a risk alert when PHQ-9 item 9 is above 0 or a score reaches the
+//! PHQ-9/GAD-7 results, their mood trend (daily averages, see `mood_share`), and a risk alert when PHQ-9 item 9 is above 0 or a score reaches the
 //! severe band. The choices live in the synced settings record (all the client's devices
 //! follow them). Nothing here ever delays or replaces the client's own safety flow: it runs
 //! after the result is stored, and a failure only means nothing was sent.
@@ -21,6 +21,9 @@ pub struct LinkConsent {
     /// Send a risk alert (item 9 above 0, or a severe score).
     #[serde(default)]
     pub risk_alerts: bool,
+    /// Share the daily mood averages of the last 180 days, kept up to date.
+    #[serde(default)]
+    pub share_mood: bool,
 }
 
 /// The choices for the link with `therapist` (all off when never set).

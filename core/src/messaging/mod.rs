@@ -14,6 +14,7 @@ pub mod consent;
 pub mod identity;
 pub mod local;
 pub mod model;
+pub mod mood_share;
 pub mod olm;
 pub mod outbox;
 pub mod payload;

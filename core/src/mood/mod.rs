@@ -140,6 +140,14 @@ pub fn summary(store: &Store, today: NaiveDate, days: u32) -> Result<stats::Mood
     Ok(stats::summarize(&points(&check_ins), today, days))
 }
 
+/// Per-day averages over the `days` days ending `today`, oldest first (days without a
+/// check-in are left out).
+pub fn daily(store: &Store, today: NaiveDate, days: u32) -> Result<Vec<stats::DailyAverage>> {
+    let from = today - chrono::Duration::days(i64::from(days.max(1)) - 1);
+    let check_ins = list(store, Some(from), Some(today))?;
+    Ok(stats::daily_averages(&points(&check_ins)))
+}
+
 /// One cell per day of `year`: the "year in pixels" calendar.
 pub fn year_in_pixels(store: &Store, year: i32) -> Result<Vec<stats::CalendarDay>> {
     let from = NaiveDate::from_ymd_opt(year, 1, 1);

@@ -15,7 +15,9 @@ mod summary;
 
 pub(crate) use shares::drop_shared;
 pub use shares::store_shared;
-pub use shares::{outgoing_shares, refresh_shares, share, shared_with_me, unshare};
+pub use shares::{
+    outgoing_shares, refresh_shares, refresh_shares_on, share, shared_with_me, unshare,
+};
 pub use summary::SharedSummary;
 
 const SHARE_OUT_PREFIX: &str = "share/out/";

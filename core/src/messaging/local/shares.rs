@@ -2,9 +2,11 @@
 //! updates after edits, and items others share with this account. All local: the payloads go
 //! out through the outbox like messages.
 
+use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::super::model::{OutgoingShare, SharedItem};
+use super::super::mood_share;
 use super::super::payload::Body;
 use super::summary::SharedSummary;
 use super::{conversation_meta, new_message_id, queue, SHARED_IN_PREFIX, SHARE_OUT_PREFIX};
@@ -59,27 +61,81 @@ pub fn share(store: &mut Store, peer: &str, record: &RecordId) -> Result<String>
     let (kind, title, content) =
         shareable(store, record)?.ok_or(CoreError::NotFound("journal entry or assessment"))?;
     let share_id = record.to_string();
+    send_share(store, peer, &share_id, kind, title, content)?;
+    Ok(share_id)
+}
+
+/// Records that `share_id` goes to `peer` and queues its content, in one transaction.
+fn send_share(
+    store: &mut Store,
+    peer: &str,
+    share_id: &str,
+    item_kind: String,
+    title: String,
+    content: serde_json::Value,
+) -> Result<()> {
     let state = OutgoingShare {
         peer_account: peer.to_owned(),
-        item_kind: kind.clone(),
+        item_kind: item_kind.clone(),
         sent_digest: digest(&content),
     };
     let id = new_message_id()?;
     store.atomically(|s| {
-        put_share_state(s, &share_id, &state)?;
+        put_share_state(s, share_id, &state)?;
         queue(
             s,
             peer,
             &id,
             Body::Share {
-                share_id: share_id.clone(),
-                item_kind: kind.clone(),
+                share_id: share_id.to_owned(),
+                item_kind: item_kind.clone(),
                 title: title.clone(),
                 content: content.clone(),
             },
         )
-    })?;
-    Ok(share_id)
+    })
+}
+
+/// Starts the mood-trend share for each therapist the client chose it for and has none yet
+/// (stopping is [`refresh_shares`]' job: the share's content is gone once consent is off).
+fn start_mood_shares(store: &mut Store, today: NaiveDate) -> Result<()> {
+    let settings = crate::safety::settings(store)?;
+    let running: Vec<String> = outgoing_shares(store)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    for conversation in super::conversations(store)? {
+        let peer = &conversation.peer_account;
+        let chosen = settings
+            .link_consent
+            .get(peer)
+            .is_some_and(|c| c.share_mood);
+        let share_id = mood_share::share_id(peer);
+        if chosen && !running.contains(&share_id) {
+            let (kind, title, content) = mood_share::shareable(store, today)?;
+            send_share(store, peer, &share_id, kind, title, content)?;
+        }
+    }
+    Ok(())
+}
+
+/// What `share_id` should carry now; `None` when it should stop (the record was deleted,
+/// or the client no longer shares their mood with that therapist).
+fn current(
+    store: &Store,
+    share_id: &str,
+    today: NaiveDate,
+) -> Result<Option<(String, String, serde_json::Value)>> {
+    match mood_share::therapist_of(share_id) {
+        Some(therapist) => {
+            if crate::messaging::consent::get(store, therapist)?.share_mood {
+                mood_share::shareable(store, today).map(Some)
+            } else {
+                Ok(None)
+            }
+        }
+        None => shareable(store, &share_id.parse()?),
+    }
 }
 
 fn put_share_state(store: &mut Store, share_id: &str, state: &OutgoingShare) -> Result<()> {
@@ -126,38 +182,27 @@ pub fn unshare(store: &mut Store, share_id: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// Queues updates for shared items edited since they were last sent, and stops shares whose
-/// item was deleted. Returns how many updates were queued.
+/// Queues updates for shared items edited since they were last sent, starts and updates the
+/// mood trends the client chose to share, and stops shares whose item was deleted or whose
+/// consent was withdrawn. Returns how many updates were queued.
 pub fn refresh_shares(store: &mut Store) -> Result<u32> {
+    refresh_shares_on(store, chrono::Local::now().date_naive())
+}
+
+/// [`refresh_shares`] with the client's date given (tests).
+pub fn refresh_shares_on(store: &mut Store, today: NaiveDate) -> Result<u32> {
+    start_mood_shares(store, today)?;
     let mut queued = 0;
-    for (share_id, mut state) in outgoing_shares(store)? {
-        let record: RecordId = share_id.parse()?;
-        match shareable(store, &record)? {
+    for (share_id, state) in outgoing_shares(store)? {
+        match current(store, &share_id, today)? {
             None => {
                 unshare(store, &share_id)?;
             }
             Some((kind, title, content)) => {
-                let d = digest(&content);
-                if d == state.sent_digest {
-                    continue;
+                if digest(&content) != state.sent_digest {
+                    send_share(store, &state.peer_account, &share_id, kind, title, content)?;
+                    queued += 1;
                 }
-                state.sent_digest = d;
-                let id = new_message_id()?;
-                store.atomically(|s| {
-                    put_share_state(s, &share_id, &state)?;
-                    queue(
-                        s,
-                        &state.peer_account.clone(),
-                        &id,
-                        Body::Share {
-                            share_id: share_id.clone(),
-                            item_kind: kind.clone(),
-                            title: title.clone(),
-                            content: content.clone(),
-                        },
-                    )
-                })?;
-                queued += 1;
             }
         }
     }
@@ -208,4 +253,125 @@ pub fn shared_with_me(store: &Store, peer: &str) -> Result<Vec<SharedItem>> {
         }
     }
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::kdf::KdfParams;
+    use crate::messaging::consent::{self, LinkConsent};
+    use crate::messaging::payload::Payload;
+    use crate::mood::{self, MoodDraft};
+    use crate::store::sync_state::SyncAccount;
+
+    fn client() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) = Store::create(
+            &dir.path().join("s"),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
+        let account = SyncAccount {
+            server_url: "http://127.0.0.1:1".into(),
+            username: "sam".into(),
+            account_id: "acc-me".into(),
+            device_id: "dev-me".into(),
+        };
+        store.set_sync_account(&account, "token").unwrap();
+        super::super::ensure_conversation(&mut store, "acc-dr", "Dr. P", "link-1").unwrap();
+        (dir, store)
+    }
+
+    fn check_in(store: &mut Store, at: &str, level: u8) {
+        let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+        let draft = MoodDraft {
+            mood: level,
+            note: Some("private words".into()),
+            ..MoodDraft::default()
+        };
+        mood::log(store, draft, at).unwrap();
+    }
+
+    /// The bodies queued since the last call (the outbox is emptied as if sent).
+    fn sent(store: &mut Store) -> Vec<Body> {
+        let mut bodies = Vec::new();
+        for (row, bytes) in store.outbox().unwrap() {
+            bodies.push(Payload::decode(&bytes).unwrap().body);
+            store.outbox_done(row.seq).unwrap();
+        }
+        bodies
+    }
+
+    fn share_mood(store: &mut Store, on: bool) {
+        let choice = LinkConsent {
+            share_mood: on,
+            ..LinkConsent::default()
+        };
+        consent::set(store, "acc-dr", choice).unwrap();
+    }
+
+    #[test]
+    fn the_mood_trend_follows_the_clients_choice_and_check_ins() {
+        let (_dir, mut store) = client();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        check_in(&mut store, "2026-11-20T08:00:00+01:00", 4);
+        check_in(&mut store, "2026-11-20T21:00:00+01:00", 7);
+        check_in(&mut store, "2026-11-25T09:30:00+01:00", 6);
+        check_in(&mut store, "2026-03-01T09:30:00+01:00", 2); // older than 180 days
+        refresh_shares_on(&mut store, today).unwrap();
+        assert!(sent(&mut store).is_empty(), "nothing flows without consent");
+
+        share_mood(&mut store, true);
+        refresh_shares_on(&mut store, today).unwrap();
+        let bodies = sent(&mut store);
+        let [Body::Share {
+            share_id,
+            item_kind,
+            content,
+            ..
+        }] = bodies.as_slice()
+        else {
+            panic!("one share expected: {bodies:?}");
+        };
+        assert_eq!(share_id, &mood_share::share_id("acc-dr"));
+        assert_eq!(item_kind, mood_share::ITEM_KIND);
+        assert!(!content.to_string().contains("private words"), "no notes");
+        let item = SharedItem {
+            share_id: share_id.clone(),
+            from_account: "acc-me".into(),
+            item_kind: item_kind.clone(),
+            title: "Mood trend".into(),
+            content: content.clone(),
+            updated_at: 1,
+        };
+        let trend = mood_share::from_item(&item).unwrap();
+        let days: Vec<(String, f64, u32)> = trend
+            .days
+            .iter()
+            .map(|d| (d.date.to_string(), d.average, d.count))
+            .collect();
+        assert_eq!(
+            days,
+            [("2026-11-20".into(), 5.5, 2), ("2026-11-25".into(), 6.0, 1)]
+        );
+
+        // Unchanged: nothing more. A new check-in: one update.
+        assert_eq!(refresh_shares_on(&mut store, today).unwrap(), 0);
+        check_in(&mut store, "2026-11-26T07:00:00+01:00", 8);
+        assert_eq!(refresh_shares_on(&mut store, today).unwrap(), 1);
+        assert!(matches!(sent(&mut store).as_slice(), [Body::Share { .. }]));
+
+        // The client stops sharing: the therapist's copy is withdrawn, and no more updates.
+        share_mood(&mut store, false);
+        refresh_shares_on(&mut store, today).unwrap();
+        assert!(matches!(
+            sent(&mut store).as_slice(),
+            [Body::Unshare { share_id }] if share_id == &mood_share::share_id("acc-dr")
+        ));
+        assert!(outgoing_shares(&store).unwrap().is_empty());
+        check_in(&mut store, "2026-11-26T20:00:00+01:00", 3);
+        refresh_shares_on(&mut store, today).unwrap();
+        assert!(sent(&mut store).is_empty());
+    }
 }
