@@ -193,6 +193,17 @@ fn a_therapist_uses_the_console_in_chromium() {
     // The client's sync sends the mood trend (shares are refreshed on every sync).
     ok(&client, &["sync"]);
     ok(&therapist, &["sync"]);
+    // The therapist's sign-in expires while they are away (aged in the server's database):
+    // the console must keep working locally and offer to sign in again.
+    let expired = rusqlite::Connection::open(tmp.path().join("server.db"))
+        .unwrap()
+        .execute(
+            "UPDATE tokens SET expires_at = 0 WHERE device_id IN (SELECT d.id FROM devices d \
+             JOIN accounts a ON a.id = d.account_id WHERE a.username = 'dr-lee')",
+            [],
+        )
+        .unwrap();
+    assert!(expired >= 1, "the therapist's token was aged");
 
     // The therapist's console.
     let mut console = Command::new(env!("CARGO_BIN_EXE_solace"))

@@ -75,6 +75,19 @@ try {
   await page.getByLabel("Passphrase").fill(env("CONSOLE_PASSPHRASE"));
   await page.getByRole("button", { name: "Unlock" }).click();
   await page.getByRole("heading", { name: "Caseload" }).waitFor();
+  // The therapist's sign-in expired while they were away (the test aged it on the server):
+  // the console works on the local store and asks to sign in again; after that it syncs.
+  const signIn = page.getByRole("button", { name: "Sign in again" });
+  for (let i = 0; i < 40 && (await signIn.count()) === 0; i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  check((await page.locator("main").innerText()).includes(env("CLIENT_NAME")), "local data shown while signed out");
+  await page.screenshot({ path: join(shots, "7-signed-out.png"), fullPage: true });
+  measured.minor_axe += await accessibility(page, "signed out");
+  await page.getByLabel("Passphrase").fill(env("CONSOLE_PASSPHRASE"));
+  await signIn.click();
+  await page.getByRole("heading", { name: "Caseload" }).waitFor();
   // The risk alert (sent while the console was closed) is listed before everything else.
   const alerts = page.getByRole("region", { name: "Risk alerts to acknowledge" });
   await alerts.waitFor();

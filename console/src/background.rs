@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use solace_core::error::TransportError;
 use solace_core::sync::SyncBudget;
 use solace_core::CoreError;
 use solace_protocol::messaging::LinkState;
@@ -44,6 +45,7 @@ async fn sync_now(console: &Console) {
     let status = match app.sync(SyncBudget::background()).await {
         Ok(_) => SyncStatus::Ok,
         Err(CoreError::NotRegistered) => return,
+        Err(CoreError::Transport(TransportError::Unauthorized)) => SyncStatus::SignedOut,
         Err(e) => SyncStatus::Failed(e.to_string()),
     };
     console.set_sync_status(status);

@@ -5,14 +5,15 @@
 //!
 //! Modules: [`security`] (launch token, sessions, CSRF, Host/Origin, headers), [`state`]
 //! (the unlocked store and its idle lock), [`pages`] (server-rendered HTML), [`charts`] (SVG
-//! measures), [`entries`] (shared items, readable), [`routes`] (handlers), [`background`]
-//! (idle lock and sync).
+//! measures), [`entries`] (shared items, readable), [`routes`] (handlers), [`relogin`]
+//! (signing the device in again), [`background`] (idle lock and sync).
 
 pub mod background;
 pub mod charts;
 pub mod conversation;
 pub mod entries;
 pub mod pages;
+pub mod relogin;
 pub mod routes;
 pub mod security;
 pub mod state;

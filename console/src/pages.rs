@@ -49,6 +49,21 @@ fn layout(frame: &Frame<'_>, body: Markup) -> Markup {
                 @if let SyncStatus::Failed(why) = &frame.sync {
                     p.banner role="status" { "Working offline: " (why) }
                 }
+                @if let (SyncStatus::SignedOut, Some(csrf)) = (&frame.sync, frame.csrf) {
+                    div.banner {
+                        p role="status" { "The server signed this device out (its sign-in expired or was revoked). \
+                             Your work here is kept; sign in again to sync." }
+                        form method="post" action="/relogin" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            label for="relogin-passphrase" { "Passphrase" }
+                            " "
+                            input id="relogin-passphrase" type="password" name="passphrase"
+                                autocomplete="current-password" required;
+                            " "
+                            button type="submit" { "Sign in again" }
+                        }
+                    }
+                }
                 main id="main" { (body) }
                 footer {
                     p { "Solace is not an emergency service. Decrypted on this computer only; \

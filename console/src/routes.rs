@@ -33,6 +33,7 @@ pub fn router(console: Shared) -> Router {
         .route("/", get(home))
         .route("/unlock", post(unlock))
         .route("/lock", post(lock))
+        .route("/relogin", post(crate::relogin::relogin))
         .route("/client/{peer}", get(client))
         .route("/client/{peer}/reply", post(reply))
         .route("/client/{peer}/notes", post(add_note))

@@ -28,6 +28,10 @@ pub enum SyncStatus {
     Ok,
     /// The last sync failed (the sentence says why, without personal data).
     Failed(String),
+    /// The server no longer accepts this device's sign-in (it expired, e.g. over a long
+    /// holiday, or was revoked): the therapist signs in again with the passphrase; nothing
+    /// local is lost meanwhile.
+    SignedOut,
 }
 
 /// Shared by every request.
