@@ -53,6 +53,12 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// When expired messages were last purged from all mailboxes (Unix seconds).
     pub last_purge: std::sync::atomic::AtomicI64,
+    /// This node's request counters for `GET /metrics`.
+    pub metrics: crate::metrics::Metrics,
+    /// Addresses besides loopback allowed to read the metrics.
+    pub metrics_allow: Vec<std::net::IpAddr>,
+    /// Set once the node drains before stopping.
+    pub drain: crate::ops::Drain,
 }
 
 /// Shared state handle.

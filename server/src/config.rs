@@ -68,6 +68,13 @@ pub struct ServerConfig {
     /// Logs as JSON lines instead of text (`SOLACE_SERVER_LOG_JSON=1`); used by
     /// [`crate::run_blocking`].
     pub log_json: bool,
+    /// Seconds between SIGTERM and closing the listener (`SOLACE_SERVER_DRAIN_SECS`):
+    /// `/readyz` answers 503 meanwhile so the load balancer moves traffic away; then in-flight
+    /// requests finish. Set it above the balancer's health-check interval × fall count.
+    pub drain_secs: u64,
+    /// Addresses besides loopback that may read `GET /metrics` (Prometheus scrapers;
+    /// `SOLACE_SERVER_METRICS_ALLOW`, comma-separated). Anyone else gets 404.
+    pub metrics_allow: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +100,8 @@ impl Default for ServerConfig {
             claim_burst: 100,
             mailbox_ttl_days: 30,
             log_json: false,
+            drain_secs: 5,
+            metrics_allow: Vec::new(),
         }
     }
 }
@@ -148,6 +157,18 @@ impl ServerConfig {
                 p.trim()
                     .parse()
                     .map_err(|_| ConfigError::Invalid("trusted_proxies"))
+            })
+            .collect()
+    }
+
+    /// `metrics_allow` parsed; [`ConfigError::Invalid`] if one is not an IP address.
+    pub fn metrics_allow_ips(&self) -> Result<Vec<IpAddr>, ConfigError> {
+        self.metrics_allow
+            .iter()
+            .map(|p| {
+                p.trim()
+                    .parse()
+                    .map_err(|_| ConfigError::Invalid("metrics_allow"))
             })
             .collect()
     }
@@ -210,6 +231,15 @@ impl ServerConfig {
             "SOLACE_SERVER_MAILBOX_TTL_DAYS",
             &mut config.mailbox_ttl_days,
         )?;
+        env_num("SOLACE_SERVER_DRAIN_SECS", &mut config.drain_secs)?;
+        if let Ok(v) = std::env::var("SOLACE_SERVER_METRICS_ALLOW") {
+            config.metrics_allow = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         if let Ok(v) = std::env::var("SOLACE_SERVER_LOG_JSON") {
             config.log_json = match v.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => true,

@@ -24,6 +24,8 @@ mod cross_signing;
 pub mod error;
 pub mod hash_gate;
 pub mod messaging_api;
+pub mod metrics;
+pub mod ops;
 mod profile_check;
 pub mod push;
 pub mod rate_limit;
@@ -69,14 +71,32 @@ pub async fn open_storage(config: &ServerConfig) -> Result<Arc<dyn Storage>, Ser
 }
 
 /// Logs method, path (without query), status, latency and an account id prefix of every
-/// request; never bodies, usernames, tokens or blobs.
-async fn log_requests(mut request: Request, next: Next) -> Response {
+/// request (never bodies, usernames, tokens or blobs), and counts it for `/metrics` under its
+/// route template.
+async fn log_requests(
+    axum::extract::State(state): axum::extract::State<api::Shared>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let tag = api::AccountTag::default();
     request.extensions_mut().insert(tag.clone());
     let started = Instant::now();
-    let response = next.run(request).await;
+    let in_flight = state.metrics.start();
+    let mut response = next.run(request).await;
+    drop(in_flight);
+    state.metrics.observe(
+        &route,
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    ops::mark_draining(&state, &mut response);
     tracing::info!(
         %method,
         %path,
@@ -140,10 +160,16 @@ pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
         .endpoint::<ep::SendMessage, _, _>(messaging_api::send)
         .endpoint::<ep::Inbox, _, _>(messaging_api::inbox)
         .endpoint::<ep::Ack, _, _>(messaging_api::ack)
+        .route("/livez", get(ops::livez))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .fallback(api::fallback)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(axum::middleware::from_fn(log_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            log_requests,
+        ))
         .with_state(state)
 }
 
@@ -153,6 +179,8 @@ pub struct Bound {
     addr: SocketAddr,
     app: Router,
     tls: Option<tls::TlsAcceptor>,
+    drain: ops::Drain,
+    drain_grace: std::time::Duration,
 }
 
 impl Bound {
@@ -182,6 +210,27 @@ impl Bound {
                     .map_err(ServerError::Serve)
             }
         }
+    }
+
+    /// The node's drain switch (readiness fails once it is on).
+    pub fn drain(&self) -> ops::Drain {
+        self.drain.clone()
+    }
+
+    /// Serves until `signal` completes, then drains: readiness fails at once, the listener
+    /// closes after the configured grace (`drain_secs`), and in-flight requests finish.
+    pub async fn run_draining(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let (drain, grace) = (self.drain.clone(), self.drain_grace);
+        self.run(async move {
+            signal.await;
+            drain.begin();
+            tracing::info!(grace_secs = grace.as_secs(), "draining before stopping");
+            tokio::time::sleep(grace).await;
+        })
+        .await
     }
 
     /// Whether this server terminates TLS itself (`tls_cert` and `tls_key` are set).
@@ -223,6 +272,7 @@ pub async fn bind_with(
     };
     let storage = open_storage(&config).await?;
     let secret = storage.server_secret().await?;
+    let drain = ops::Drain::default();
     let state = Arc::new(api::AppState {
         storage,
         account_limit: rate_limit::RateLimiter::new(config.rate_per_second, config.rate_burst),
@@ -249,6 +299,9 @@ pub async fn bind_with(
         ),
         mailbox_ttl_secs: i64::from(config.mailbox_ttl_days) * 86_400,
         last_purge: std::sync::atomic::AtomicI64::new(0),
+        metrics: metrics::Metrics::default(),
+        metrics_allow: config.metrics_allow_ips()?,
+        drain: drain.clone(),
         limits: solace_protocol::ServerLimits {
             max_blob_bytes: solace_protocol::MAX_BLOB_BYTES as u64,
             max_body_bytes: config.max_body_bytes as u64,
@@ -272,6 +325,8 @@ pub async fn bind_with(
         addr,
         app: router(state, config.max_body_bytes),
         tls,
+        drain,
+        drain_grace: std::time::Duration::from_secs(config.drain_secs),
     })
 }
 
@@ -385,9 +440,12 @@ pub fn run_blocking(config: ServerConfig) -> Result<(), ServerError> {
     } else {
         "http"
     };
-    runtime.block_on(serve(
-        config,
-        move |addr| eprintln!("solace server listening on {scheme}://{addr}"),
-        shutdown_signal(),
-    ))
+    runtime.block_on(async move {
+        let bound = bind(config).await?;
+        eprintln!(
+            "solace server listening on {scheme}://{}",
+            bound.local_addr()
+        );
+        bound.run_draining(shutdown_signal()).await
+    })
 }

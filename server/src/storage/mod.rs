@@ -293,6 +293,9 @@ pub trait Storage: AccountStore + RecordStore + MessagingStore + Send + Sync + '
     /// A random per-database secret (created on first use) for deterministic fake prelogin
     /// answers.
     async fn server_secret(&self) -> StorageResult<Vec<u8>>;
+
+    /// Gauges for `GET /metrics`, read at scrape time: mailbox depth and pool use.
+    async fn gauges(&self) -> StorageResult<crate::metrics::StorageGauges>;
 }
 
 /// Accounts, devices, tokens, credentials and items keys.

@@ -209,6 +209,23 @@ fn record(r: &tokio_postgres::Row) -> StoredRecord {
 
 #[async_trait::async_trait]
 impl Storage for PostgresStorage {
+    async fn gauges(&self) -> StorageResult<crate::metrics::StorageGauges> {
+        let row = self
+            .client()
+            .await?
+            .query_one("SELECT count(*) FROM mailbox", &[])
+            .await
+            .map_err(pg_err)?;
+        let depth: i64 = row.get(0);
+        let status = self.pool.status();
+        Ok(crate::metrics::StorageGauges {
+            mailbox_depth: depth.max(0) as u64,
+            pool_max: Some(status.max_size as u64),
+            pool_open: Some(status.size as u64),
+            pool_idle: Some(status.available as u64),
+        })
+    }
+
     async fn health(&self) -> StorageResult<()> {
         self.client()
             .await?

@@ -183,6 +183,16 @@ impl Storage for SqliteStorage {
         self.with(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await
     }
 
+    async fn gauges(&self) -> StorageResult<crate::metrics::StorageGauges> {
+        let depth: i64 = self
+            .with(|c| c.query_row("SELECT count(*) FROM mailbox", [], |r| r.get(0)))
+            .await?;
+        Ok(crate::metrics::StorageGauges {
+            mailbox_depth: depth.max(0) as u64,
+            ..Default::default()
+        })
+    }
+
     async fn server_secret(&self) -> StorageResult<Vec<u8>> {
         let mut fresh = [0u8; 32];
         getrandom::fill(&mut fresh).map_err(|_| StorageError::Backend("random".into()))?;
