@@ -173,6 +173,18 @@ impl Checkpointer {
         self.alive.clone()
     }
 
+    /// Whether no checkpoint request is outstanding (tests wait for this before measuring).
+    #[cfg(test)]
+    pub(super) fn idle(&self) -> bool {
+        !self.signal.asked.load(Ordering::Acquire)
+            && !self
+                .signal
+                .state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pending
+    }
+
     /// Checkpoints run so far: (by the thread, inline by commits).
     #[cfg(test)]
     pub(super) fn runs(&self) -> (u64, u64) {
