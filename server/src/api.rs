@@ -47,8 +47,6 @@ pub struct AppState {
     pub limits: p::ServerLimits,
     /// The cap on concurrent Argon2id work.
     pub hashes: crate::hash_gate::HashGate,
-    /// Per-username backoff after failed logins.
-    pub login_backoff: crate::rate_limit::LoginBackoff,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// When expired messages were last purged from all mailboxes (Unix seconds).
@@ -75,6 +73,13 @@ pub async fn fallback() -> ApiErr {
 /// A known path with the wrong method: `405` as an [`p::ApiError`] body (`bad_request`).
 pub async fn method_not_allowed() -> ApiErr {
     ApiErr::method_not_allowed()
+}
+
+/// Unix milliseconds now.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 pub(crate) fn now() -> i64 {
@@ -330,7 +335,14 @@ pub async fn login(
         .as_deref()
         .map(proof_verifier)
         .transpose()?;
-    if !state.login_backoff.allowed(&req.username) {
+    // The backoff is shared by every node through the database.
+    let backoff_key = crate::rate_limit::login_key(&state.secret, &req.username);
+    if state
+        .storage
+        .login_blocked_until(&backoff_key)
+        .await?
+        .is_some_and(|until| now_ms() < until)
+    {
         return Err(ApiErr::rate_limited());
     }
     let auth_key = hex::decode(req.auth_key.expose()).unwrap_or_default();
@@ -343,11 +355,16 @@ pub async fn login(
     let account = match (ok, account) {
         (true, Some(a)) => a,
         _ => {
-            state.login_backoff.failed(&req.username);
+            let at = now_ms();
+            let failures = state.storage.login_failed(&backoff_key, at).await?;
+            if let Some(wait) = crate::rate_limit::login_backoff(failures) {
+                let until = at.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
+                state.storage.block_login(&backoff_key, until).await?;
+            }
             return Err(ApiErr::unauthorized());
         }
     };
-    state.login_backoff.succeeded(&req.username);
+    state.storage.login_succeeded(&backoff_key).await?;
     if let (Some(v), None) = (&verifier, &account.proof_verifier) {
         state
             .storage

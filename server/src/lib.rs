@@ -287,7 +287,6 @@ pub async fn bind_with(
                 .unwrap_or_else(hash_gate::HashGate::default_slots),
             hash_gate::DEFAULT_WAIT,
         ),
-        login_backoff: rate_limit::LoginBackoff::default(),
         trusted_proxies: config.trusted_proxy_ips()?,
         secret,
         push,

@@ -1,6 +1,7 @@
-//! Abuse limits kept in memory: token buckets keyed by account id (or client address for the
-//! unauthenticated endpoints), a per-username backoff after failed logins, and the client
-//! address behind trusted reverse proxies.
+//! Abuse limits: token buckets kept in memory per node, keyed by account id (or client address
+//! for the unauthenticated endpoints) — with N nodes an account may reach N times the rate, so
+//! set the rate to the cluster-wide target divided by N; the per-username login backoff rule
+//! (its counts are shared in the database); and the client address behind trusted proxies.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -62,52 +63,30 @@ pub const BACKOFF_AFTER_FAILURES: u32 = 5;
 /// Longest refusal after failed logins.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
 
-/// Per-username backoff after failed logins: after [`BACKOFF_AFTER_FAILURES`] failures in a
-/// row, further attempts for that name are refused for 1 s · 2^n (n = failures beyond the
-/// threshold) up to [`BACKOFF_MAX`], without checking the key. Unknown usernames are counted
-/// the same way, so the refusal does not reveal whether an account exists. A success resets.
-#[derive(Default)]
-pub struct LoginBackoff {
-    entries: Mutex<HashMap<String, (u32, Option<Instant>)>>,
+/// How long logins for a username are refused after `failures` failed attempts in a row:
+/// nothing below [`BACKOFF_AFTER_FAILURES`], then 1 s · 2^n (n = failures beyond the
+/// threshold) up to [`BACKOFF_MAX`]. Unknown usernames are counted the same way, so the
+/// refusal does not reveal whether an account exists; a success resets the count. The counts
+/// live in the database ([`crate::storage::ClusterStore`]), so every node of a cluster
+/// enforces the same backoff.
+pub fn login_backoff(failures: u32) -> Option<Duration> {
+    if failures < BACKOFF_AFTER_FAILURES {
+        return None;
+    }
+    let doublings = (failures - BACKOFF_AFTER_FAILURES).min(20);
+    Some(Duration::from_secs(1u64 << doublings).min(BACKOFF_MAX))
 }
 
-impl LoginBackoff {
-    /// Whether an attempt for `username` may be checked now.
-    pub fn allowed(&self, username: &str) -> bool {
-        let Ok(entries) = self.entries.lock() else {
-            return false;
-        };
-        match entries.get(username) {
-            Some((_, Some(until))) => Instant::now() >= *until,
-            _ => true,
-        }
-    }
-
-    /// Counts a failed attempt for `username`.
-    pub fn failed(&self, username: &str) {
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
-        let now = Instant::now();
-        if entries.len() > 100_000 {
-            // Forget counts that block nothing now (bounded memory under a username spray).
-            entries.retain(|_, (_, until)| until.is_some_and(|u| u > now));
-        }
-        let (failures, until) = entries.entry(username.to_owned()).or_insert((0, None));
-        *failures = failures.saturating_add(1);
-        if *failures >= BACKOFF_AFTER_FAILURES {
-            let doublings = (*failures - BACKOFF_AFTER_FAILURES).min(20);
-            let wait = Duration::from_secs(1u64 << doublings).min(BACKOFF_MAX);
-            *until = Some(now + wait);
-        }
-    }
-
-    /// A successful login: forget the failures of `username`.
-    pub fn succeeded(&self, username: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(username);
-        }
-    }
+/// The opaque key a username's backoff is stored under: SHA-256 of a domain tag, the
+/// server's secret and the name, so the table holds no usernames.
+pub fn login_key(secret: &[u8], username: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"solace login backoff v1\0");
+    h.update((secret.len() as u64).to_be_bytes());
+    h.update(secret);
+    h.update(username.as_bytes());
+    hex::encode(h.finalize())
 }
 
 /// The client address used for per-address limits. When the peer is one of the `trusted`
@@ -148,17 +127,24 @@ mod tests {
     }
 
     #[test]
-    fn failed_logins_back_off_per_name_and_success_resets() {
-        let b = LoginBackoff::default();
-        for _ in 0..BACKOFF_AFTER_FAILURES - 1 {
-            b.failed("ana");
-        }
-        assert!(b.allowed("ana"), "four failures do not block");
-        b.failed("ana");
-        assert!(!b.allowed("ana"), "the fifth does");
-        assert!(b.allowed("ben"), "per name");
-        b.succeeded("ana");
-        assert!(b.allowed("ana"));
+    fn the_backoff_starts_after_five_failures_and_doubles_to_a_cap() {
+        let waits: Vec<Option<u64>> = (0..=7)
+            .map(|f| login_backoff(f).map(|d| d.as_secs()))
+            .collect();
+        assert_eq!(
+            waits,
+            [None, None, None, None, None, Some(1), Some(2), Some(4)]
+        );
+        assert_eq!(login_backoff(60), Some(BACKOFF_MAX));
+    }
+
+    #[test]
+    fn backoff_keys_hide_the_name_and_depend_on_the_secret() {
+        let k = login_key(b"secret-a", "ana");
+        assert_eq!(k, login_key(b"secret-a", "ana"));
+        assert_ne!(k, login_key(b"secret-b", "ana"));
+        assert_ne!(k, login_key(b"secret-a", "ben"));
+        assert!(!k.contains("ana") && k.len() == 64);
     }
 
     #[test]

@@ -284,9 +284,32 @@ pub fn conflict(m: &NewMutation, current: Option<&StoredRecord>) -> MutationResu
     }
 }
 
+/// State every node of a cluster must share, kept in the database: the per-username login
+/// backoff. Keys are opaque (a keyed hash of the username), so the table names nobody.
+#[async_trait::async_trait]
+pub trait ClusterStore: Send + Sync {
+    /// Until when (Unix milliseconds) logins under `key` are refused; `None` when they are
+    /// not.
+    async fn login_blocked_until(&self, key: &str) -> StorageResult<Option<i64>>;
+
+    /// Counts a failed login under `key` at `now` (Unix milliseconds) and returns the
+    /// failures in a row so far
+    /// (the caller decides the block and stores it with [`ClusterStore::block_login`]).
+    /// Entries untouched for a day are forgotten.
+    async fn login_failed(&self, key: &str, now: i64) -> StorageResult<u32>;
+
+    /// Refuses logins under `key` until `until`.
+    async fn block_login(&self, key: &str, until: i64) -> StorageResult<()>;
+
+    /// A successful login: forgets the failures under `key`.
+    async fn login_succeeded(&self, key: &str) -> StorageResult<()>;
+}
+
 /// Everything the API needs from a database: the areas below plus health and the secret (each backend implements the areas in its own files).
 #[async_trait::async_trait]
-pub trait Storage: AccountStore + RecordStore + MessagingStore + Send + Sync + 'static {
+pub trait Storage:
+    AccountStore + RecordStore + MessagingStore + ClusterStore + Send + Sync + 'static
+{
     /// Checks the database answers.
     async fn health(&self) -> StorageResult<()>;
 

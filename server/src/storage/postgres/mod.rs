@@ -3,6 +3,7 @@
 //! account serialize and sequence numbers stay gap-free per account).
 
 mod accounts;
+mod backoff;
 mod expiry;
 mod messaging;
 mod records;
@@ -19,9 +20,9 @@ use tokio_postgres::NoTls;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    decide, page_cut, result_of, AccountStore, Decision, DepositOutcome, DeviceRow, MessagingStore,
-    NewAccount, NewDevice, NewMessage, NewMutation, PushOutcome, RecordStore, Storage,
-    StorageError, StorageResult, StoredKeys, StoredLink, StoredRecord,
+    decide, page_cut, result_of, AccountStore, ClusterStore, Decision, DepositOutcome, DeviceRow,
+    MessagingStore, NewAccount, NewDevice, NewMessage, NewMutation, PushOutcome, RecordStore,
+    Storage, StorageError, StorageResult, StoredKeys, StoredLink, StoredRecord,
 };
 
 const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
@@ -79,6 +80,10 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BY
         outbound BOOLEAN NOT NULL, peer_account TEXT NOT NULL, peer_device TEXT NOT NULL,
         client_message_id TEXT NOT NULL, sent_at BIGINT NOT NULL);
     CREATE INDEX mailbox_expired_by_device ON mailbox_expired (device_id, id);",
+    // 8: the login backoff every node shares (keyed by a keyed hash of the username).
+    "CREATE TABLE login_backoff (key TEXT PRIMARY KEY, failures INTEGER NOT NULL,
+        blocked_until BIGINT, updated_at BIGINT NOT NULL);
+    CREATE INDEX login_backoff_by_age ON login_backoff (updated_at);",
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {

@@ -2,6 +2,7 @@
 //! WAL mode, numbered migrations each in a transaction.
 
 mod accounts;
+mod backoff;
 mod expiry;
 mod messaging;
 mod records;
@@ -18,9 +19,9 @@ use solace_protocol::push_rule::next_last;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    decide, page_cut, result_of, AccountStore, Decision, DepositOutcome, DeviceRow, MessagingStore,
-    NewAccount, NewDevice, NewMessage, NewMutation, PushOutcome, RecordStore, Storage,
-    StorageError, StorageResult, StoredKeys, StoredLink, StoredRecord,
+    decide, page_cut, result_of, AccountStore, ClusterStore, Decision, DepositOutcome, DeviceRow,
+    MessagingStore, NewAccount, NewDevice, NewMessage, NewMutation, PushOutcome, RecordStore,
+    Storage, StorageError, StorageResult, StoredKeys, StoredLink, StoredRecord,
 };
 
 const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -77,6 +78,10 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BL
         outbound INTEGER NOT NULL, peer_account TEXT NOT NULL, peer_device TEXT NOT NULL,
         client_message_id TEXT NOT NULL, sent_at INTEGER NOT NULL);
     CREATE INDEX mailbox_expired_by_device ON mailbox_expired (device_id, id);",
+    // 8: the login backoff every node shares (keyed by a keyed hash of the username).
+    "CREATE TABLE login_backoff (key TEXT PRIMARY KEY, failures INTEGER NOT NULL,
+        blocked_until INTEGER, updated_at INTEGER NOT NULL);
+    CREATE INDEX login_backoff_by_age ON login_backoff (updated_at);",
 ];
 
 fn err(e: rusqlite::Error) -> StorageError {
