@@ -181,3 +181,94 @@ async fn the_login_backoff_holds_on_every_node() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_mailbox_cap_holds_across_nodes() {
+    use solace_protocol::messaging as m;
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let mut config = db.config();
+        config.mailbox_cap = 10;
+        let handle = solace_server::spawn(config).await.expect("node starts");
+        nodes.push(Node {
+            base: handle.base_url(),
+            _handle: handle,
+        });
+    }
+    let c = reqwest::Client::new();
+    let reg: p::SessionResponse = http::ok(
+        c.post(format!("{}/v1/accounts/register", nodes[0].base))
+            .json(&http::register_body("cluster.cam", [7; 32]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let identity_key = http::B64.encode([0x77; 32]);
+    let keys = m::DeviceKeysUpload {
+        identity: m::WireIdentity {
+            curve25519: identity_key.clone(),
+            ed25519: http::B64.encode([0x78; 32]),
+        },
+        one_time_keys: vec![],
+        account_signature: None,
+        device_list: None,
+        fallback_key: None,
+    };
+    let r = c
+        .put(format!("{}/v1/keys/device", nodes[0].base))
+        .bearer_auth(reg.token.expose())
+        .json(&keys)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+    // 30 different messages at once to one device's mailbox, half through each node.
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let url = format!("{}/v1/messages/send", nodes[i % 2].base);
+        let (c, token) = (c.clone(), reg.token.expose().to_owned());
+        let send = m::SendRequest {
+            recipient_account: reg.account_id.clone(),
+            client_message_id: format!("message-{i}"),
+            sender_key: identity_key.clone(),
+            envelopes: vec![m::OutgoingEnvelope {
+                device_id: reg.device_id.clone(),
+                kind: 0,
+                body: http::B64.encode(format!("olm {i}")),
+            }],
+        };
+        tasks.push(tokio::spawn(async move {
+            let r = c
+                .post(url)
+                .bearer_auth(token)
+                .json(&send)
+                .send()
+                .await
+                .unwrap();
+            r.status().is_success()
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        accepted += usize::from(t.await.unwrap());
+    }
+    assert_eq!(
+        accepted, 10,
+        "exactly the cap, however the sends were spread"
+    );
+    let inbox: m::Inbox = http::ok(
+        c.post(format!("{}/v1/messages/inbox", nodes[1].base))
+            .bearer_auth(reg.token.expose())
+            .json(&m::InboxRequest { limit: 100 })
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(inbox.messages.len(), 10);
+}
