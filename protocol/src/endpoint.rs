@@ -149,6 +149,9 @@ endpoints! {
     Inbox: Post "/v1/messages/inbox", Bearer, m::InboxRequest => m::Inbox, LARGE_ANSWER, true;
     /// `POST /v1/messages/ack`: deletes stored messages from the mailbox (`204`).
     Ack: Post "/v1/messages/ack", Bearer, m::AckRequest => (), SMALL_ANSWER, true;
+    /// `POST /v1/changes/wait`: answers once records or messages wait for this device (or
+    /// after the timeout), saying only that; the device then syncs.
+    WaitChanges: Post "/v1/changes/wait", Bearer, crate::live::WaitRequest => crate::live::Changes, SMALL_ANSWER, true;
 }
 
 #[cfg(test)]
@@ -169,7 +172,7 @@ mod tests {
                 "declared twice: {method:?} {path}"
             );
         }
-        assert_eq!(ALL.len(), 23);
+        assert_eq!(ALL.len(), 24);
     }
 
     #[test]

@@ -29,6 +29,7 @@
 
 pub mod endpoint;
 mod ids;
+pub mod live;
 pub mod messaging;
 pub mod push_rule;
 mod redact;

@@ -57,6 +57,8 @@ pub struct AppState {
     pub metrics_allow: Vec<std::net::IpAddr>,
     /// Set once the node drains before stopping.
     pub drain: crate::ops::Drain,
+    /// Devices waiting for live updates on this node.
+    pub live: crate::live::Hub,
 }
 
 /// Shared state handle.
@@ -505,6 +507,7 @@ pub async fn push(
         .storage
         .push(&caller.account_id, &caller.device_id, mutations)
         .await?;
+    state.live.wake(&caller.account_id);
     Ok(Json(p::PushResponse {
         results: outcome.results,
         last_mutation_seq: Some(outcome.last_mutation_seq),

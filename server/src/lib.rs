@@ -23,6 +23,7 @@ pub mod config;
 mod cross_signing;
 pub mod error;
 pub mod hash_gate;
+pub mod live;
 pub mod messaging_api;
 pub mod metrics;
 pub mod ops;
@@ -160,6 +161,7 @@ pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
         .endpoint::<ep::SendMessage, _, _>(messaging_api::send)
         .endpoint::<ep::Inbox, _, _>(messaging_api::inbox)
         .endpoint::<ep::Ack, _, _>(messaging_api::ack)
+        .endpoint::<ep::WaitChanges, _, _>(live::wait)
         .route("/livez", get(ops::livez))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -301,12 +303,17 @@ pub async fn bind_with(
         metrics: metrics::Metrics::default(),
         metrics_allow: config.metrics_allow_ips()?,
         drain: drain.clone(),
+        live: live::Hub::default(),
         limits: solace_protocol::ServerLimits {
             max_blob_bytes: solace_protocol::MAX_BLOB_BYTES as u64,
             max_body_bytes: config.max_body_bytes as u64,
             max_push_mutations: solace_protocol::MAX_PUSH_MUTATIONS as u32,
         },
     });
+    if config.is_postgres() {
+        // Wakes this node's long polls when another node commits a change.
+        live::listen_postgres(config.database.clone(), Arc::downgrade(&state));
+    }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| ServerError::Bind(config.listen.clone(), e))?;

@@ -395,6 +395,7 @@ pub async fn send(
     if !own.is_some_and(|i| same_key(&i.curve25519, &req.sender_key)) {
         return Err(ApiErr::sender_key_mismatch());
     }
+    let recipient = req.recipient_account.clone();
     let outcome = state
         .storage
         .deposit(NewMessage {
@@ -410,6 +411,9 @@ pub async fn send(
             ttl_secs: state.mailbox_ttl_secs,
         })
         .await?;
+    if !outcome.newly_queued.is_empty() {
+        state.live.wake(&recipient);
+    }
     for (device_id, waiting) in outcome.newly_queued {
         state.push.hint(PushHint { device_id, waiting });
     }

@@ -17,17 +17,26 @@ use crate::api::Shared;
 
 /// Whether the node is draining (shared by the API state and the shutdown path).
 #[derive(Debug, Clone, Default)]
-pub struct Drain(Arc<AtomicBool>);
+pub struct Drain {
+    flag: Arc<AtomicBool>,
+    started: Arc<tokio::sync::Notify>,
+}
 
 impl Drain {
-    /// Starts draining: readiness fails from now on.
+    /// Starts draining: readiness fails from now on, and held long polls answer at once.
     pub fn begin(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.flag.store(true, Ordering::SeqCst);
+        self.started.notify_waiters();
     }
 
     /// Whether draining has begun.
     pub fn is_draining(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    /// Completes when draining begins (arm it before checking [`Drain::is_draining`]).
+    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.started.notified()
     }
 }
 

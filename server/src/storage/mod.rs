@@ -285,7 +285,7 @@ pub fn conflict(m: &NewMutation, current: Option<&StoredRecord>) -> MutationResu
 }
 
 /// State every node of a cluster must share, kept in the database: the per-username login
-/// backoff. Keys are opaque (a keyed hash of the username), so the table names nobody.
+/// backoff, and what a device waiting for live updates has waiting. Keys are opaque (a keyed hash of the username), so the table names nobody.
 #[async_trait::async_trait]
 pub trait ClusterStore: Send + Sync {
     /// Until when (Unix milliseconds) logins under `key` are refused; `None` when they are
@@ -303,6 +303,15 @@ pub trait ClusterStore: Send + Sync {
 
     /// A successful login: forgets the failures under `key`.
     async fn login_succeeded(&self, key: &str) -> StorageResult<()>;
+
+    /// What waits for `device_id` of `account_id`: records past `cursor`, and messages or
+    /// expiry notices in its mailbox (for live updates; says that, never what).
+    async fn changes_for(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        cursor: u64,
+    ) -> StorageResult<solace_protocol::live::Changes>;
 }
 
 /// Everything the API needs from a database: the areas below plus health and the secret (each backend implements the areas in its own files).

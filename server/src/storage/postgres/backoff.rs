@@ -1,4 +1,4 @@
-//! Postgres backend: the login backoff every node shares.
+//! Postgres backend: the login backoff every node shares and the live-update check.
 
 use super::*;
 
@@ -60,5 +60,33 @@ impl ClusterStore for PostgresStorage {
             .await
             .map_err(pg_err)?;
         Ok(())
+    }
+
+    async fn changes_for(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        cursor: u64,
+    ) -> StorageResult<solace_protocol::live::Changes> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT
+                   EXISTS (SELECT 1 FROM records WHERE account_id = $1 AND server_seq > $3),
+                   EXISTS (SELECT 1 FROM mailbox WHERE recipient_device = $2)
+                   OR EXISTS (SELECT 1 FROM mailbox_expired WHERE device_id = $2)",
+                &[
+                    &account_id,
+                    &device_id,
+                    &(cursor.min(i64::MAX as u64) as i64),
+                ],
+            )
+            .await
+            .map_err(pg_err)?;
+        Ok(solace_protocol::live::Changes {
+            records: row.get(0),
+            messages: row.get(1),
+        })
     }
 }

@@ -521,6 +521,10 @@ impl MessagingStore for PostgresStorage {
                 .map_err(pg_err)?
                 .map(|r| r.get::<_, i64>(0).max(0) as u64);
         }
+        if !out.newly_queued.is_empty() {
+            // Delivered with the commit: other nodes wake waiters once the rows are visible.
+            super::notify_change(&tx, &m.recipient_account).await?;
+        }
         tx.commit().await.map_err(pg_err)?;
         Ok(out)
     }

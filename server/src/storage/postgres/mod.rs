@@ -98,6 +98,21 @@ pub(super) fn pg_err(e: tokio_postgres::Error) -> StorageError {
     }
 }
 
+/// Tells every node (through `LISTEN`, see `crate::live`) that `account_id` has something
+/// new; PostgreSQL delivers it when `tx` commits, never before.
+pub(super) async fn notify_change(
+    tx: &deadpool_postgres::Transaction<'_>,
+    account_id: &str,
+) -> StorageResult<()> {
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&crate::live::CHANNEL, &account_id],
+    )
+    .await
+    .map_err(pg_err)?;
+    Ok(())
+}
+
 fn u(v: i64) -> u64 {
     v.max(0) as u64
 }

@@ -110,6 +110,12 @@ impl RecordStore for PostgresStorage {
         )
         .await
         .map_err(pg_err)?;
+        if results
+            .iter()
+            .any(|r| matches!(r, solace_protocol::MutationResult::Applied { .. }))
+        {
+            super::notify_change(&tx, account_id).await?;
+        }
         tx.commit().await.map_err(pg_err)?;
         Ok(PushOutcome {
             results,

@@ -1,4 +1,4 @@
-//! Sqlite backend: the shared login backoff.
+//! Sqlite backend: the shared login backoff and the live-update check.
 
 use super::*;
 
@@ -50,6 +50,29 @@ impl ClusterStore for SqliteStorage {
             c.prepare_cached("DELETE FROM login_backoff WHERE key = ?1")?
                 .execute([key])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn changes_for(
+        &self,
+        account_id: &str,
+        device_id: &str,
+        cursor: u64,
+    ) -> StorageResult<solace_protocol::live::Changes> {
+        let (account_id, device_id) = (account_id.to_owned(), device_id.to_owned());
+        self.with(move |c| {
+            let (records, messages): (bool, bool) = c
+                .prepare_cached(
+                    "SELECT
+                       EXISTS (SELECT 1 FROM records WHERE account_id = ?1 AND server_seq > ?3),
+                       EXISTS (SELECT 1 FROM mailbox WHERE recipient_device = ?2)
+                       OR EXISTS (SELECT 1 FROM mailbox_expired WHERE device_id = ?2)",
+                )?
+                .query_row(params![account_id, device_id, cursor as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            Ok(solace_protocol::live::Changes { records, messages })
         })
         .await
     }
