@@ -194,20 +194,22 @@ mod tests {
         let hub = Hub::default();
         let ana = hub.entry("ana");
         let ben = hub.entry("ben");
-        let (woken_ana, woken_ben) = (ana.notified(), ben.notified());
-        tokio::pin!(woken_ana, woken_ben);
-        woken_ana.as_mut().enable();
-        woken_ben.as_mut().enable();
-        hub.wake("ana");
-        tokio::time::timeout(Duration::from_secs(1), &mut woken_ana)
-            .await
-            .expect("ana's waiter woke");
-        assert!(
-            tokio::time::timeout(Duration::from_millis(50), &mut woken_ben)
+        {
+            let (woken_ana, woken_ben) = (ana.notified(), ben.notified());
+            tokio::pin!(woken_ana, woken_ben);
+            woken_ana.as_mut().enable();
+            woken_ben.as_mut().enable();
+            hub.wake("ana");
+            tokio::time::timeout(Duration::from_secs(1), &mut woken_ana)
                 .await
-                .is_err(),
-            "ben's did not"
-        );
+                .expect("ana's waiter woke");
+            assert!(
+                tokio::time::timeout(Duration::from_millis(50), &mut woken_ben)
+                    .await
+                    .is_err(),
+                "ben's did not"
+            );
+        }
         assert_eq!(hub.waiting_accounts(), 2);
         hub.release("ana", ana);
         hub.release("ben", ben);
