@@ -91,7 +91,8 @@ fn run(cli: Cli) -> Result<()> {
             &mut out,
         )?,
         Command::Devices { command } => devices_cmd::run(command, &data_dir, ca_cert, &mut out)?,
-        Command::Sync { background } => {
+        Command::Sync { watch: true, .. } => sync_cmd::watch(&data_dir, ca_cert, &mut out)?,
+        Command::Sync { background, .. } => {
             sync_cmd::sync_now(&data_dir, background, ca_cert, &mut out)?
         }
         Command::Export { format, out: path } => {

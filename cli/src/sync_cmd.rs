@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use solace_core::app::{block_on, Credentials};
+use solace_core::app::{block_on, Credentials, WatchEvent};
 use solace_core::messaging::{InboxReport, OutboxReport};
 use solace_core::sync::{SyncBudget, SyncReport};
 use solace_core::{App, CoreError};
@@ -200,6 +200,42 @@ pub fn sync_now(
         identity_notes(&app, &report.outbox, out)?;
     }
     Ok(())
+}
+
+/// `solace sync --watch`: syncs, then again within a second of every change the server
+/// reports (live updates), printing each round, until Ctrl-C or a failure retrying cannot fix.
+pub fn watch(data_dir: &Path, ca_cert: Option<&Path>, out: &mut Output) -> Result<()> {
+    let app = unlock::open_app(data_dir, ca_cert)?;
+    if !out.json {
+        out.line("Watching for changes (Ctrl-C to stop).")?;
+    }
+    let mut failed: Option<CliError> = None;
+    let result = block_on(app.watch(|event| {
+        let printed = match event {
+            WatchEvent::Synced(report) => print_report(&report.records, out)
+                .and_then(|()| print_messages(&report.inbox, &report.outbox, out))
+                .and_then(|()| {
+                    if out.json {
+                        Ok(())
+                    } else {
+                        identity_notes(&app, &report.outbox, out)
+                    }
+                }),
+            WatchEvent::Retrying { error, retry_in } => {
+                out.line(format!("{error}; trying again in {} s", retry_in.as_secs()))
+            }
+        };
+        match printed {
+            Ok(()) => true,
+            Err(e) => {
+                // stdout is gone (the terminal closed): stop quietly.
+                failed = Some(e);
+                false
+            }
+        }
+    }));
+    result?;
+    failed.map_or(Ok(()), Err)
 }
 
 /// What the identity checks of a messaging round found, by conversation name: a changed

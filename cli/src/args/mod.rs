@@ -133,6 +133,9 @@ pub enum Command {
         /// Bounded work as a background task would do (about 25 s at most)
         #[arg(long)]
         background: bool,
+        /// Keep running: sync again within a second of any change on the server (Ctrl-C stops)
+        #[arg(long, conflicts_with = "background")]
+        watch: bool,
     },
     /// Export everything: json (complete, re-importable), csv, markdown (journal), fhir (assessments)
     Export {

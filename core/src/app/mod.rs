@@ -26,6 +26,7 @@ mod runner;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +38,7 @@ pub use events::{AppListener, Subscription, SyncState};
 pub use insights::InsightCharts;
 pub use runner::block_on;
 pub use sync::AppSyncReport;
+pub use watch::{WatchEvent, RESYNC_EVERY};
 
 use crate::cancel::CancelToken;
 use crate::crypto::kdf::KdfParams;
