@@ -25,6 +25,11 @@ commands:
   bench-ffi     FFI call overhead from Kotlin (simple call, record write/read round trips)
   bench-sync    first sync of a new device (10k records) and server load, SQLite and PostgreSQL
   bench-console the therapist console in Chromium: caseload and chart of 200 clients × 5 years
+  cluster [up [N]|down|status]   a local cluster: PostgreSQL primary + synchronous replica,
+                N server nodes (default 3), HAProxy on 127.0.0.1:8800 (scripts/cluster.sh)
+  chaos [SECS]  the chaos run on that cluster: mixed load from a separate process while a node
+                is killed, PostgreSQL restarts and the replica is promoted; prints
+                `chaos: nodes=… requests=… acked=… lost=… duplicated=…` (default 45 s)
   bindings      build the debug solace-ffi library and generate Kotlin and Swift into
                 target/bindings/{kotlin,swift}
   test-kotlin   JUnit tests of bindings/kotlin on the JVM (fetches kotlinc, JNA, JUnit once
@@ -185,6 +190,7 @@ fn ci() -> Result<(), String> {
         step().map_err(|e| format!("{name}: {e}"))?;
         STEPS_PASSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+    chaos(40)?;
     fuzz(20)?;
     eprintln!("\nci: all steps passed");
     println!(
@@ -192,6 +198,47 @@ fn ci() -> Result<(), String> {
         STEPS_PASSED.load(std::sync::atomic::Ordering::Relaxed)
     );
     Ok(())
+}
+
+/// Builds the server and the chaos runner (debug, as the tests use them), then runs the chaos
+/// run for `seconds` of load.
+fn chaos(seconds: u64) -> Result<(), String> {
+    run(
+        "build the server and the chaos runner",
+        &mut cargo(&[
+            "build",
+            "-p",
+            "solace-cli",
+            "--bin",
+            "solace",
+            "-p",
+            "solace-chaos",
+        ]),
+    )?;
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"));
+    run(
+        "chaos run (cluster, faults, check)",
+        Command::new(target.join("debug/solace-chaos"))
+            .args(["run", "--seconds", &seconds.to_string()])
+            .env("SOLACE_BIN", target.join("debug/solace")),
+    )
+}
+
+/// `scripts/cluster.sh` with `args` (default `up`).
+fn cluster(args: &[String]) -> Result<(), String> {
+    let args: Vec<String> = if args.is_empty() {
+        vec!["up".into()]
+    } else {
+        args.to_vec()
+    };
+    run(
+        "local cluster",
+        Command::new("bash")
+            .arg(root().join("scripts/cluster.sh"))
+            .args(&args),
+    )
 }
 
 /// Installs Chromium and the console's npm packages, then runs the console benchmark.
@@ -297,6 +344,12 @@ fn main() -> ExitCode {
         Some("provision") => foreign::provision(args.get(1).map(String::as_str)),
         Some("bench-sync") => bench_sync(&args[1..]),
         Some("bench-console") => bench_console(),
+        Some("cluster") => cluster(&args[1..]),
+        Some("chaos") => match args.get(1).map(|s| s.parse::<u64>()) {
+            None => chaos(45),
+            Some(Ok(secs)) => chaos(secs),
+            Some(Err(_)) => Err("chaos takes a number of seconds".into()),
+        },
         Some("bench") => bench_storage(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
