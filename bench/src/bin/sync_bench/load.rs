@@ -1,7 +1,11 @@
 //! Mixed push/pull load: each client thread has its own account and device, and alternates
 //! pushing one new ~500-byte sealed-looking record with pulling from its cursor.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Which load run this is in the process (usernames stay unique on a shared database).
+static RUN: AtomicUsize = AtomicUsize::new(0);
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -48,7 +52,7 @@ fn client_loop(
         .build()
         .map_err(|e| e.to_string())?;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let user = format!("load{n}x{}", std::process::id());
+    let user = format!("load{n}x{}r{}", std::process::id(), RUN.load(Ordering::Relaxed));
     let session: p::SessionResponse = post(
         &c,
         &format!("{base}/v1/accounts/register"),
@@ -121,20 +125,28 @@ fn client_loop(
     Ok(())
 }
 
-/// Runs `clients` threads against `base` for `duration`.
+/// Runs `clients` threads against `bases` (client `n` talks to `bases[n % len]`, as a
+/// balancer would spread them) for `duration`.
 pub fn run(
-    base: &str,
+    bases: &[String],
     clients: usize,
     duration: Duration,
 ) -> Result<LoadResult, Box<dyn std::error::Error>> {
+    if bases.is_empty() {
+        return Err("no server to load".into());
+    }
+    RUN.fetch_add(1, Ordering::Relaxed);
     let samples = Arc::new(Mutex::new(Vec::new()));
     let errors = Arc::new(Mutex::new(0u64));
     let until = Instant::now() + duration;
     let started = Instant::now();
     let handles: Vec<_> = (0..clients)
         .map(|n| {
-            let (base, samples, errors) =
-                (base.to_owned(), Arc::clone(&samples), Arc::clone(&errors));
+            let (base, samples, errors) = (
+                bases[n % bases.len()].clone(),
+                Arc::clone(&samples),
+                Arc::clone(&errors),
+            );
             std::thread::spawn(move || client_loop(&base, n, until, &samples, &errors))
         })
         .collect();

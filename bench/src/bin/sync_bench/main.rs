@@ -13,6 +13,7 @@ mod load;
 mod message_faults;
 mod message_rtt;
 mod pair;
+mod scale;
 mod server;
 
 use std::path::PathBuf;
@@ -134,16 +135,26 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         );
         let srv = server::Server::start(&args.solace, database, tmp.path())?;
         let r = load::run(
-            &srv.url,
+            std::slice::from_ref(&srv.url),
             args.clients,
             std::time::Duration::from_secs(args.seconds),
         )?;
         drop(srv);
+        let goal = if *name == "PostgreSQL" {
+            "goal: ≥ 4,000 req/s, p99 ≤ 20 ms"
+        } else {
+            "goal: ≥ 2,000 req/s, p99 ≤ 50 ms"
+        };
         lines.push(format!(
-            "server mixed push/pull, {name:<10} {:>7.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, errors {}   goal: ≥ 2,000 req/s, p99 ≤ 50 ms",
+            "server mixed push/pull, {name:<10} {:>7.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, errors {}   {goal}",
             r.requests_per_second, r.p50_ms, r.p99_ms, r.errors
         ));
     }
+    if let Some(pg) = &args.pg {
+        lines.extend(scale::nodes(&args.solace, pg, tmp.path(), args.clients, args.seconds)?);
+    }
+    let (name, database) = backends.last().ok_or("no backend")?;
+    lines.push(scale::idle_waits(&args.solace, name, database, tmp.path(), 1000)?);
     let mut fault_failed = false;
     if args.fault_messages > 0 {
         for (name, database) in &backends {

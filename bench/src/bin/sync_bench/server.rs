@@ -47,6 +47,11 @@ impl Server {
         self.wait_healthy()
     }
 
+    /// The server process id (for its memory).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn wait_healthy(&self) -> Result<(), Box<dyn std::error::Error>> {
         let client = reqwest::blocking::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
