@@ -180,6 +180,19 @@ impl SyncService {
             .await?)
     }
 
+    /// Deletes the sync account on the server for good (records, keys, devices, mailboxes,
+    /// profile; links end, and the other person keeps their copy of the conversation) with a
+    /// proof of `passphrase`, then disconnects this store, which keeps all its data as a
+    /// local-only store. `WrongPassphrase` when the server does not accept the passphrase
+    /// (nothing was deleted); `NotRegistered` when the store is not connected.
+    pub async fn delete_account(&self, passphrase: String) -> Result<()> {
+        Ok(self
+            .inner
+            .app
+            .delete_account(Zeroizing::new(passphrase))
+            .await?)
+    }
+
     /// The connected account, or null before `register` / login.
     pub fn account(&self) -> Result<Option<SyncAccount>> {
         self.inner.read(|s| {

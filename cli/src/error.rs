@@ -21,6 +21,9 @@ pub enum CliError {
     /// A secret was needed but there is no terminal to ask on and no environment variable.
     #[error("cannot ask for the {0}: no terminal is available")]
     NoTerminal(&'static str),
+    /// A destructive command was not confirmed (the typed account name did not match).
+    #[error("not confirmed: the account name did not match; nothing was deleted")]
+    NotConfirmed,
     /// No data directory was given and none could be derived from the environment.
     #[error("cannot find a data directory: HOME is not set")]
     NoDataDir,
@@ -128,6 +131,9 @@ impl CliError {
             CliError::NoTerminal("passphrase") | CliError::NoTerminal("new passphrase") => {
                 Some("set SOLACE_PASSPHRASE (and SOLACE_NEW_PASSPHRASE) when running from scripts")
             }
+            CliError::NoTerminal("confirmation") | CliError::NotConfirmed => {
+                Some("type the account name exactly, or pass --yes to skip the question")
+            }
             CliError::NoTerminal(_) => Some("set SOLACE_RECOVERY_KEY when running from scripts"),
             CliError::NoDataDir => Some("pass `--data-dir DIR` or set SOLACE_DATA_DIR"),
             CliError::NoKeyDir => Some("pass `--key-dir DIR` or set SOLACE_KEY_DIR"),
@@ -185,6 +191,12 @@ mod tests {
             .unwrap()
             .contains("https"));
         assert!(core(CoreError::NotRegistered).hint().is_some());
+        assert!(CliError::NotConfirmed.hint().unwrap().contains("--yes"));
+        assert!(CliError::NoTerminal("confirmation")
+            .hint()
+            .unwrap()
+            .contains("--yes"));
+        assert_eq!(CliError::NotConfirmed.exit_code(), 1);
         assert_eq!(
             core(CoreError::invalid("title", InputProblem::Empty)).hint(),
             None

@@ -4,6 +4,7 @@
 //! secrets, and prints tables or JSON. Exit codes: 0 success, 1 error, 2 usage error,
 //! 3 wrong passphrase, 4 no store yet, 5 store in use by another process.
 
+mod account_cmd;
 mod args;
 mod assess_cmd;
 mod console_cmd;
@@ -91,6 +92,7 @@ fn run(cli: Cli) -> Result<()> {
             &mut out,
         )?,
         Command::Devices { command } => devices_cmd::run(command, &data_dir, ca_cert, &mut out)?,
+        Command::Account(cmd) => account_cmd::run(cmd, &data_dir, ca_cert, &mut out)?,
         Command::Sync { watch: true, .. } => sync_cmd::watch(&data_dir, ca_cert, &mut out)?,
         Command::Sync { background, .. } => {
             sync_cmd::sync_now(&data_dir, background, ca_cert, &mut out)?

@@ -63,7 +63,8 @@ pub(crate) fn local<T>(app: &App, f: impl FnOnce(&mut Store) -> Result<T>) -> Re
     app.write(|store| Ok(f(store)))?
 }
 
-/// Runs one messaging round if the server can be reached; offline is not an error here.
+/// Runs one messaging round if the server can be reached; offline (or not connected at all)
+/// is not an error here.
 fn try_deliver(app: &App, out: &mut Output) -> Result<()> {
     let round = block_on(app.messaging_round());
     if let (Ok((_, outbox)), false) = (&round, out.json) {
@@ -86,6 +87,9 @@ fn try_deliver(app: &App, out: &mut Output) -> Result<()> {
             }
             Ok(())
         }
+        // A local-only store (never connected, or its account was deleted): the
+        // conversations on this device stay readable; nothing can be delivered.
+        Err(CoreError::NotRegistered) => Ok(()),
         Err(other) => Err(other.into()),
     }
 }

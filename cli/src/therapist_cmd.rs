@@ -224,13 +224,22 @@ pub fn link(cmd: LinkCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
             if links.is_empty() {
                 return out.line("No links yet. Find a therapist with `solace directory search`.");
             }
+            // A party that deleted its account and never had a conversation here is shown
+            // by the server's stand-in only.
+            let name = |id: &str, name: &str| {
+                if id == m::DELETED_ACCOUNT && name.is_empty() {
+                    "(deleted account)".to_owned()
+                } else {
+                    name.to_owned()
+                }
+            };
             let rows: Vec<Vec<String>> = links
                 .iter()
                 .map(|l| {
                     vec![
                         l.link_id.clone(),
-                        l.client_name.clone(),
-                        l.therapist_name.clone(),
+                        name(&l.client_id, &l.client_name),
+                        name(&l.therapist_id, &l.therapist_name),
                         format!("{:?}", l.state).to_lowercase(),
                     ]
                 })

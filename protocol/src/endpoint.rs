@@ -119,6 +119,9 @@ endpoints! {
     UploadItemsKeys: Put "/v1/account/items-keys", Bearer, crate::ItemsKeysUpload => (), SMALL_ANSWER, true;
     /// `PUT /v1/account/credentials`: new credentials after a passphrase change (`204`).
     UpdateCredentials: Put "/v1/account/credentials", Bearer, crate::CredentialsUpdate => (), SMALL_ANSWER, true;
+    /// `POST /v1/account/delete`: deletes the caller's account and every row of it, with a
+    /// proof of the passphrase (`204`).
+    DeleteAccount: Post "/v1/account/delete", Bearer, crate::DeleteAccountRequest => (), SMALL_ANSWER, true;
     /// `GET /v1/devices`: the account's devices.
     Devices: Get "/v1/devices", Bearer, NoBody => crate::DeviceList, SMALL_ANSWER, false;
     /// `POST /v1/devices/revoke`: revokes a device or every other one (`204`).
@@ -172,7 +175,7 @@ mod tests {
                 "declared twice: {method:?} {path}"
             );
         }
-        assert_eq!(ALL.len(), 24);
+        assert_eq!(ALL.len(), 25);
     }
 
     #[test]
@@ -191,7 +194,9 @@ mod tests {
         check::<ListLinks>();
         check::<Pull>();
         check::<Ack>();
+        check::<DeleteAccount>();
         assert_eq!(Refresh::AUTH, Auth::Bearer);
+        assert_eq!(DeleteAccount::AUTH, Auth::Bearer);
         assert_eq!(Login::AUTH, Auth::None);
     }
 }

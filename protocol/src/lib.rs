@@ -19,6 +19,7 @@
 //! | `PUT /v1/account/credentials` * | [`CredentialsUpdate`] | `204` |
 //! | `GET /v1/devices` * | — | [`DeviceList`] |
 //! | `POST /v1/devices/revoke` * | [`RevokeRequest`] | `204` |
+//! | `POST /v1/account/delete` * | [`DeleteAccountRequest`] | `204` (the account and every row of it are gone) |
 //! | `POST /v1/sync/pull` * | [`PullRequest`] | [`PullResponse`] |
 //! | `POST /v1/sync/push` * | [`PushRequest`] | [`PushResponse`] |
 //!
@@ -261,6 +262,17 @@ pub struct RevokeRequest {
     pub account_proof: Option<SecretString>,
 }
 
+/// Deletes the caller's whole account. Besides the device token it needs a proof of the
+/// passphrase (the auth key the server knows now): a stolen device token alone cannot delete
+/// anyone's account, and neither can a device that holds the account key without the
+/// passphrase (deletion cannot be undone).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteAccountRequest {
+    /// The auth key derived from the current passphrase, hex (32 bytes); checked against the
+    /// stored Argon2id hash.
+    pub current_auth_key: SecretString,
+}
+
 redacted!(RegisterRequest {
     plain: [
         username,
@@ -292,6 +304,11 @@ redacted!(RevokeRequest {
     plain: [device_id, all_other_devices],
     hidden: [],
     secret: [current_auth_key, account_proof]
+});
+redacted!(DeleteAccountRequest {
+    plain: [],
+    hidden: [],
+    secret: [current_auth_key]
 });
 
 /// A record as the server stores and relays it: opaque to the server.

@@ -120,7 +120,14 @@ pub enum LinkState {
     Ended,
 }
 
-/// A client ↔ therapist link as both parties see it.
+/// What a link shows in place of the account id of a party that deleted its account
+/// (`POST /v1/account/delete`): the link is then `ended`, and that party's name is empty. The
+/// other party keeps the link (and their own copy of the conversation on their devices).
+/// Never a real account id (those are hex).
+pub const DELETED_ACCOUNT: &str = "deleted";
+
+/// A client ↔ therapist link as both parties see it. A party that deleted its account shows
+/// as [`DELETED_ACCOUNT`] with an empty name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkInfo {
     /// Link id (opaque).

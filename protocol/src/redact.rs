@@ -196,6 +196,12 @@ mod tests {
                     account_proof: Some(SECRET.into()),
                 }
             ),
+            format!(
+                "{:?}",
+                DeleteAccountRequest {
+                    current_auth_key: SECRET.into(),
+                }
+            ),
             format!("{:?}", SecretString::new(SECRET.into())),
         ];
         for p in &printed {

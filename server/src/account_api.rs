@@ -1,7 +1,9 @@
-//! Handlers that change who can act for an account: token refresh, credential changes and
-//! device revocation. A bearer token proves only that a device was once signed in, so the
-//! last two also need a proof ([`require_proof`]): the current auth key (verified against the
-//! stored Argon2id hash) or the account-key proof (checked against the stored verifier).
+//! Handlers that change who can act for an account: token refresh, credential changes,
+//! device revocation and account deletion. A bearer token proves only that a device was once
+//! signed in, so credential changes and revocation also need a proof ([`require_proof`]): the
+//! current auth key (verified against the stored Argon2id hash) or the account-key proof
+//! (checked against the stored verifier). Deletion cannot be undone, so it takes the auth key
+//! only — a proof of the passphrase itself ([`delete_account`]).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -86,16 +88,20 @@ pub(crate) async fn require_proof(
     }
     if let Some(key) = current_auth_key {
         let key = hex::decode(key).unwrap_or_default();
-        let stored = account.auth_hash;
-        let ok = state
-            .hashes
-            .run(move || auth::verify_auth_key(Some(&stored), &key))
-            .await?;
-        if ok {
+        if auth_key_matches(state, account.auth_hash, key).await? {
             return Ok(());
         }
     }
     Err(ApiErr::proof_required())
+}
+
+/// Whether `key` is the auth key behind `stored` (the account's Argon2id hash), verified on
+/// the hash gate.
+async fn auth_key_matches(state: &Shared, stored: String, key: Vec<u8>) -> Result<bool, ApiErr> {
+    state
+        .hashes
+        .run(move || auth::verify_auth_key(Some(&stored), &key))
+        .await
 }
 
 /// `PUT /v1/account/credentials`: new login material after a passphrase change (or a reset
@@ -170,6 +176,44 @@ pub async fn revoke(
     } else {
         Err(ApiErr::not_found("device"))
     }
+}
+
+/// `POST /v1/account/delete`: deletes the caller's account and every row of it in one
+/// transaction ([`crate::storage::DeletionStore`]). Besides the token it needs the auth key
+/// of the current passphrase: the account-key proof is not enough, since a device that
+/// remembers its key holds the account key without knowing the passphrase. A wrong key counts
+/// towards the username's login backoff (and is refused while it lasts), so a stolen token
+/// cannot be used to guess the passphrase quickly. `403 proof_required` for a wrong key.
+pub async fn delete_account(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<StatusCode, ApiErr> {
+    let req: p::DeleteAccountRequest = parse(body)?;
+    let key = hex_of_len(req.current_auth_key.expose(), 32, "current_auth_key")?;
+    let username = state
+        .storage
+        .username_of(&caller.account_id)
+        .await?
+        .ok_or_else(ApiErr::unauthorized)?;
+    if crate::api::login_blocked(&state, &username).await? {
+        return Err(ApiErr::rate_limited());
+    }
+    let account = state
+        .storage
+        .account_by_id(&caller.account_id)
+        .await?
+        .ok_or_else(ApiErr::unauthorized)?;
+    if !auth_key_matches(&state, account.auth_hash, key).await? {
+        crate::api::login_failed(&state, &username).await?;
+        return Err(ApiErr::proof_required());
+    }
+    if !state.storage.delete_account(&caller.account_id).await? {
+        return Err(ApiErr::unauthorized());
+    }
+    // Nothing of the account stays, its backoff entry included.
+    crate::api::login_succeeded(&state, &username).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]

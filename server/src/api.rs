@@ -77,6 +77,35 @@ pub async fn method_not_allowed() -> ApiErr {
     ApiErr::method_not_allowed()
 }
 
+/// Whether logins (and other checks of the passphrase) for `username` are refused now. The
+/// backoff is shared by every node through the database, under a keyed hash of the name.
+pub(crate) async fn login_blocked(state: &AppState, username: &str) -> Result<bool, ApiErr> {
+    let key = crate::rate_limit::login_key(&state.secret, username);
+    Ok(state
+        .storage
+        .login_blocked_until(&key)
+        .await?
+        .is_some_and(|until| now_ms() < until))
+}
+
+/// Counts a wrong passphrase for `username` and blocks it for the backoff that earns.
+pub(crate) async fn login_failed(state: &AppState, username: &str) -> Result<(), ApiErr> {
+    let key = crate::rate_limit::login_key(&state.secret, username);
+    let at = now_ms();
+    let failures = state.storage.login_failed(&key, at).await?;
+    if let Some(wait) = crate::rate_limit::login_backoff(failures) {
+        let until = at.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
+        state.storage.block_login(&key, until).await?;
+    }
+    Ok(())
+}
+
+/// A right passphrase: forgets the failures of `username`.
+pub(crate) async fn login_succeeded(state: &AppState, username: &str) -> Result<(), ApiErr> {
+    let key = crate::rate_limit::login_key(&state.secret, username);
+    Ok(state.storage.login_succeeded(&key).await?)
+}
+
 /// Unix milliseconds now.
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
@@ -337,14 +366,7 @@ pub async fn login(
         .as_deref()
         .map(proof_verifier)
         .transpose()?;
-    // The backoff is shared by every node through the database.
-    let backoff_key = crate::rate_limit::login_key(&state.secret, &req.username);
-    if state
-        .storage
-        .login_blocked_until(&backoff_key)
-        .await?
-        .is_some_and(|until| now_ms() < until)
-    {
+    if login_blocked(&state, &req.username).await? {
         return Err(ApiErr::rate_limited());
     }
     let auth_key = hex::decode(req.auth_key.expose()).unwrap_or_default();
@@ -357,16 +379,11 @@ pub async fn login(
     let account = match (ok, account) {
         (true, Some(a)) => a,
         _ => {
-            let at = now_ms();
-            let failures = state.storage.login_failed(&backoff_key, at).await?;
-            if let Some(wait) = crate::rate_limit::login_backoff(failures) {
-                let until = at.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
-                state.storage.block_login(&backoff_key, until).await?;
-            }
+            login_failed(&state, &req.username).await?;
             return Err(ApiErr::unauthorized());
         }
     };
-    state.storage.login_succeeded(&backoff_key).await?;
+    login_succeeded(&state, &req.username).await?;
     if let (Some(v), None) = (&verifier, &account.proof_verifier) {
         state
             .storage

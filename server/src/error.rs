@@ -193,6 +193,7 @@ impl From<StorageError> for ApiErr {
             StorageError::Conflict => {
                 ApiErr(StatusCode::CONFLICT, "conflict", "already exists".into())
             }
+            StorageError::Gone => ApiErr::not_found("account"),
             StorageError::MailboxFull => ApiErr::mailbox_full(),
             StorageError::SenderQuotaFull => ApiErr::sender_quota(),
             StorageError::Backend(msg) => {

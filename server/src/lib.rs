@@ -146,6 +146,7 @@ pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
         .endpoint::<ep::AccountKeys, _, _>(api::account_keys)
         .endpoint::<ep::UploadItemsKeys, _, _>(api::upload_items_keys)
         .endpoint::<ep::UpdateCredentials, _, _>(account_api::update_credentials)
+        .endpoint::<ep::DeleteAccount, _, _>(account_api::delete_account)
         .endpoint::<ep::Devices, _, _>(api::devices)
         .endpoint::<ep::Revoke, _, _>(account_api::revoke)
         .endpoint::<ep::Pull, _, _>(api::pull)

@@ -72,8 +72,16 @@ impl Device {
 
     /// Runs `solace ARGS` on this device.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(solace_binary())
-            .args(args)
+        self.run_with(args, None, &[])
+    }
+
+    /// Runs `solace ARGS` with `stdin` piped in (none: no input at all) and extra
+    /// environment settings (applied last, so they can replace the harness's own, such as
+    /// `SOLACE_PASSPHRASE`).
+    pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
+        use std::io::Write as _;
+        let mut cmd = Command::new(solace_binary());
+        cmd.args(args)
             .env("SOLACE_DATA_DIR", &self.data)
             .env("SOLACE_PASSPHRASE", PASSPHRASE)
             .env("HOME", &self.home)
@@ -84,10 +92,21 @@ impl Device {
             .env_remove("XDG_CACHE_HOME")
             .env_remove("SOLACE_SERVER")
             .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run solace");
-        Run::from(out)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run solace");
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(text.as_bytes()).expect("write stdin");
+        }
+        Run::from(child.wait_with_output().expect("run solace"))
     }
 
     /// Runs a command that must succeed; returns its stdout.

@@ -9,6 +9,7 @@ pub mod device;
 pub mod hostile;
 pub mod http;
 pub mod proxy;
+pub mod scan;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

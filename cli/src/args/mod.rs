@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 mod messaging;
 pub use messaging::*;
 
+pub use crate::account_cmd::AccountCommand;
 pub use crate::devices_cmd::DevicesCommand;
 
 /// Solace: private journaling, mood tracking and habits, encrypted on this device.
@@ -128,6 +129,9 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<DevicesCommand>,
     },
+    /// Your sync account: delete it from the server (this device keeps its data)
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Send local changes and receive changes from your other devices
     Sync {
         /// Bounded work as a background task would do (about 25 s at most)

@@ -1,5 +1,5 @@
-//! Account use cases: register, log in a new device, log in again, devices, and passphrase
-//! changes that also tell the server (on the next sync).
+//! Account use cases: register, log in a new device, log in again, devices, passphrase
+//! changes that also tell the server (on the next sync), and deleting the account.
 
 use std::path::{Path, PathBuf};
 
@@ -162,6 +162,27 @@ impl App {
                 }
                 RevokeTarget::AllOthers => messenger.drop_from_device_list(app.cell(), &[], true),
             }
+        })
+        .await
+    }
+
+    /// Deletes the sync account on the server — records, keys, devices, mailboxes, profile;
+    /// links end for the other party, who keeps their copy of the conversation — with a proof
+    /// of `passphrase` (the server refuses a device token alone), then forgets the connection
+    /// on this device. Everything stored here stays, as a local-only store. Holds the sync
+    /// gate, so no sync runs meanwhile. [`crate::CoreError::WrongPassphrase`] when the server
+    /// does not accept the passphrase (nothing was deleted).
+    pub async fn delete_account(&self, passphrase: Zeroizing<String>) -> Result<()> {
+        let one_at_a_time = std::sync::Arc::clone(&self.shared.sync_gate)
+            .lock_owned()
+            .await;
+        let app = self.clone();
+        runner::run_blocking(move |cancel| {
+            let result = app
+                .connected_transport(cancel)
+                .and_then(|http| sync::delete_account_shared(app.cell(), &http, &passphrase));
+            drop(one_at_a_time);
+            result
         })
         .await
     }

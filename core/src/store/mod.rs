@@ -6,13 +6,15 @@
 //!
 //! Seams: [`open`] (create, unlock, reader handles), [`keys`] (vault key operations),
 //! [`records`] (sealed record CRUD), [`scan`] (the parallel decrypt-scan), [`checkpoint`] (WAL
-//! checkpoints off the committing path), [`sync_state`] and [`messages`].
+//! checkpoints off the committing path), [`sync_state`], [`messages`] and `disconnect`
+//! (forgetting the sync account once it was deleted).
 //!
 //! A writer [`Store`] can hand out read-only handles ([`Store::open_reader`]): each has its own
 //! WAL read connection, so a read never waits for a write transaction, and all of them share
 //! the writer's key state, so an items key added on the writer opens records everywhere.
 
 mod checkpoint;
+mod disconnect;
 mod keys;
 pub mod messages;
 mod open;

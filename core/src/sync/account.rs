@@ -264,6 +264,10 @@ pub(super) const PENDING_CREDENTIALS: &str = "sync/pending-credentials";
 /// too, so a server that un-revokes one cannot get it messages again.
 pub const SIGNED_OUT_OTHERS: &str = "sync/signed-out-others";
 
+/// The device-local flags that belong to the connection with the sync account (cleared when
+/// the account is deleted).
+pub(super) const CONNECTION_FLAGS: [&str; 2] = [PENDING_CREDENTIALS, SIGNED_OUT_OTHERS];
+
 /// Options for [`stage_credentials_with`].
 #[derive(Debug, Default)]
 pub struct CredentialOptions {
@@ -326,6 +330,41 @@ pub fn stage_credentials_with(
             })?,
         );
     store.put_device_state(PENDING_CREDENTIALS, &bytes)
+}
+
+/// The staged credentials update waiting for the server, if any, with its stored bytes (so
+/// [`credentials_applied`] clears exactly that one).
+pub(super) fn pending_credentials(
+    cell: &dyn StoreCell,
+) -> Result<Option<(p::CredentialsUpdate, Zeroizing<Vec<u8>>)>> {
+    let Some(bytes) = cell.with(|s| s.device_state(PENDING_CREDENTIALS))? else {
+        return Ok(None);
+    };
+    let update = serde_json::from_slice(&bytes).map_err(|_| CoreError::MalformedRecord {
+        kind: "credentials",
+    })?;
+    Ok(Some((update, bytes)))
+}
+
+/// After the server applied the staged `update` (stored as `bytes`): notes a sign-out of the
+/// other devices and clears the staged update. Only the update that was sent is cleared: a
+/// passphrase change made while it was in flight staged a newer one, which goes next.
+pub(super) fn credentials_applied(
+    cell: &dyn StoreCell,
+    update: &p::CredentialsUpdate,
+    bytes: &[u8],
+) -> Result<()> {
+    cell.with(|s| {
+        s.atomically(|s| {
+            if update.sign_out_other_devices {
+                s.put_device_state(SIGNED_OUT_OTHERS, b"1")?;
+            }
+            match s.device_state(PENDING_CREDENTIALS)? {
+                Some(now) if *now == *bytes => s.delete_device_state(PENDING_CREDENTIALS),
+                _ => Ok(()),
+            }
+        })
+    })
 }
 
 /// Logs a new device in: fetches the KDF parameters (the local floor still applies), derives

@@ -14,6 +14,7 @@ mod cancel_tests;
 pub mod cell;
 #[cfg(test)]
 mod convergence;
+mod deletion;
 mod devices;
 #[cfg(test)]
 mod fake;
@@ -47,8 +48,9 @@ pub use account::{
     login_new_device, proof_verifier, register, register_shared, relogin, relogin_shared,
     stage_credentials, stage_credentials_with, CredentialOptions, Login, SIGNED_OUT_OTHERS,
 };
-use account::{to_portable, wire_items_keys, PENDING_CREDENTIALS};
+use account::{to_portable, wire_items_keys};
 pub use cell::{Exclusive, StoreCell};
+pub use deletion::delete_account_shared;
 pub use devices::{list_devices, list_devices_shared, revoke, revoke_shared, RevokeTarget};
 pub use session::{refresh_session, refresh_shared};
 pub use transport::{HttpClient, HttpTransport, Transport, TransportOptions};
@@ -275,25 +277,9 @@ fn sync_loop(cell: &dyn StoreCell, run: &mut Run<'_>) -> Result<()> {
         items_keys: wire_items_keys(&cell.with(|s| s.portable_keys())?),
     };
     run.call(|t, token| t.upload_items_keys(token, &upload))?;
-    if let Some(bytes) = cell.with(|s| s.device_state(PENDING_CREDENTIALS))? {
-        let update: p::CredentialsUpdate =
-            serde_json::from_slice(&bytes).map_err(|_| CoreError::MalformedRecord {
-                kind: "credentials",
-            })?;
+    if let Some((update, bytes)) = account::pending_credentials(cell)? {
         run.call(|t, token| t.update_credentials(token, &update))?;
-        // Only the update that was sent is cleared: a passphrase change made while it was in
-        // flight staged a newer one, which the next sync sends.
-        cell.with(|s| {
-            s.atomically(|s| {
-                if update.sign_out_other_devices {
-                    s.put_device_state(account::SIGNED_OUT_OTHERS, b"1")?;
-                }
-                match s.device_state(PENDING_CREDENTIALS)? {
-                    Some(now) if *now == *bytes => s.delete_device_state(PENDING_CREDENTIALS),
-                    _ => Ok(()),
-                }
-            })
-        })?;
+        account::credentials_applied(cell, &update, &bytes)?;
     }
     loop {
         if !run.has_budget() {

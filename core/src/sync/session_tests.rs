@@ -28,6 +28,9 @@ struct Tokens {
     revokes: Vec<p::RevokeRequest>,
     credentials: Vec<p::CredentialsUpdate>,
     logins: Vec<p::LoginRequest>,
+    /// The auth key the server knows now (hex), and whether the account was deleted.
+    auth_key: String,
+    deleted: bool,
 }
 
 /// Records go to the fake; tokens, devices and proofs are checked here like the real server.
@@ -105,6 +108,7 @@ impl Transport for TokenServer {
     fn register(&self, req: &p::RegisterRequest) -> Result<p::SessionResponse> {
         self.data.register(req)?;
         self.state.borrow_mut().verifier = req.account_proof_verifier.clone();
+        self.state.borrow_mut().auth_key = req.auth_key.expose().to_owned();
         Ok(self.issue(None))
     }
     fn login(&self, req: &p::LoginRequest) -> Result<p::SessionResponse> {
@@ -136,6 +140,7 @@ impl Transport for TokenServer {
             }));
         }
         self.state.borrow_mut().credentials.push(req.clone());
+        self.state.borrow_mut().auth_key = req.auth_key.expose().to_owned();
         self.data.update_credentials(token, req)
     }
     fn pull(&self, token: &str, req: &p::PullRequest) -> Result<p::PullResponse> {
@@ -168,6 +173,19 @@ impl Transport for TokenServer {
                 })
                 .collect(),
         })
+    }
+    fn delete_account(&self, token: &str, req: &p::DeleteAccountRequest) -> Result<()> {
+        self.check(token)?;
+        let mut s = self.state.borrow_mut();
+        if req.current_auth_key.expose() != s.auth_key {
+            return Err(CoreError::Transport(TransportError::Rejected {
+                code: "proof_required".into(),
+                message: "proof required".into(),
+            }));
+        }
+        s.deleted = true;
+        s.live.clear();
+        Ok(())
     }
     fn revoke(&self, token: &str, req: &p::RevokeRequest) -> Result<()> {
         let me = self.check(token)?;
@@ -437,4 +455,63 @@ fn revocation_sends_the_proof_and_never_targets_this_device() {
     assert!(sync_now(&mut a, &server, SyncBudget::unlimited()).is_ok());
     let listed = list_devices(&mut a, &server).unwrap().devices;
     assert!(listed.iter().any(|d| d.device_id == other && d.revoked));
+}
+
+#[test]
+fn deleting_the_account_needs_the_passphrase_and_leaves_a_local_only_store() {
+    let server = TokenServer::new(3600);
+    let (_dir, mut a) = registered(&server);
+    note(&mut a, "kept on the device");
+    sync_now(&mut a, &server, SyncBudget::unlimited()).unwrap();
+    assert_eq!(a.pending_changes().unwrap(), 0);
+    let records = journal::list(&a, &Default::default()).unwrap().len();
+    let cell = Exclusive::new(&mut a);
+    assert!(matches!(
+        delete_account_shared(&cell, &server, "not the passphrase at all"),
+        Err(CoreError::WrongPassphrase)
+    ));
+    assert!(!server.state.borrow().deleted);
+    assert!(a.sync_account().unwrap().is_some(), "still connected");
+    let cell = Exclusive::new(&mut a);
+    delete_account_shared(&cell, &server, PASS).unwrap();
+    assert!(server.state.borrow().deleted);
+    assert!(
+        a.sync_account().unwrap().is_none(),
+        "the connection is forgotten"
+    );
+    assert_eq!(a.sync_status().unwrap().cursor, 0);
+    assert_eq!(
+        journal::list(&a, &Default::default()).unwrap().len(),
+        records
+    );
+    // Every record counts as never sent: registering this store again would send them all.
+    assert_eq!(
+        a.pending_changes().unwrap(),
+        server.data.records().len() as u64
+    );
+    assert!(matches!(
+        sync_now(&mut a, &server, SyncBudget::unlimited()),
+        Err(CoreError::NotRegistered)
+    ));
+    let cell = Exclusive::new(&mut a);
+    assert!(matches!(
+        delete_account_shared(&cell, &server, PASS),
+        Err(CoreError::NotRegistered)
+    ));
+}
+
+#[test]
+fn a_passphrase_change_waiting_on_this_device_reaches_the_server_before_the_deletion() {
+    let server = TokenServer::new(3600);
+    let (_dir, mut a) = registered(&server);
+    let new = "fourth orchard compass passphrase";
+    a.change_passphrase(new, KdfParams::FLOOR).unwrap();
+    stage_credentials(&mut a, new).unwrap();
+    let cell = Exclusive::new(&mut a);
+    delete_account_shared(&cell, &server, new).unwrap();
+    assert_eq!(server.state.borrow().credentials.len(), 1);
+    assert!(server.state.borrow().deleted);
+    for flag in account::CONNECTION_FLAGS {
+        assert!(a.device_state(flag).unwrap().is_none(), "{flag}");
+    }
 }

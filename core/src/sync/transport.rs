@@ -74,6 +74,10 @@ pub trait Transport {
     fn revoke(&self, _token: &str, _req: &p::RevokeRequest) -> Result<()> {
         Err(unsupported())
     }
+    /// `POST /v1/account/delete` (needs the auth key of the current passphrase).
+    fn delete_account(&self, _token: &str, _req: &p::DeleteAccountRequest) -> Result<()> {
+        Err(unsupported())
+    }
 }
 
 /// Whether `host` (as in a URL, IPv6 in brackets) names this machine.
@@ -267,6 +271,10 @@ impl Transport for HttpTransport {
 
     fn revoke(&self, token: &str, req: &p::RevokeRequest) -> Result<()> {
         self.request::<ep::Revoke>(Some(token), req)
+    }
+
+    fn delete_account(&self, token: &str, req: &p::DeleteAccountRequest) -> Result<()> {
+        self.request::<ep::DeleteAccount>(Some(token), req)
     }
 }
 

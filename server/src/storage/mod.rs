@@ -57,6 +57,10 @@ pub enum StorageError {
     /// leave there; nothing was deposited.
     #[error("sender quota reached")]
     SenderQuotaFull,
+    /// An account the write needs no longer exists (it was deleted while the request was on
+    /// its way); nothing was written.
+    #[error("account gone")]
+    Gone,
     /// The database failed (message has no content: SQL errors never carry bound values).
     #[error("database error: {0}")]
     Backend(String),
@@ -317,7 +321,7 @@ pub trait ClusterStore: Send + Sync {
 /// Everything the API needs from a database: the areas below plus health and the secret (each backend implements the areas in its own files).
 #[async_trait::async_trait]
 pub trait Storage:
-    AccountStore + RecordStore + MessagingStore + ClusterStore + Send + Sync + 'static
+    AccountStore + RecordStore + MessagingStore + ClusterStore + DeletionStore + Send + Sync + 'static
 {
     /// Checks the database answers.
     async fn health(&self) -> StorageResult<()>;
@@ -538,6 +542,28 @@ pub trait MessagingStore: Send + Sync {
 
     /// Deletes the device's expiry notices with these ids (others' ids are ignored).
     async fn ack_expiry_notices(&self, device_id: &str, ids: &[u64]) -> StorageResult<u64>;
+}
+
+/// Account deletion: every row of an account, in one transaction.
+///
+/// Deleted: the account row (name, auth hash, KDF parameters, salt, wrapped account key,
+/// recovery wrap, proof verifier), its items keys, records, therapist profile and signed
+/// device list, and for each of its devices (revoked ones included) the device row, tokens,
+/// Olm identity, one-time and fallback keys, mailbox (messages waiting for it, whoever sent
+/// them) and expiry notices. Links with the account are kept for the other party, `ended`,
+/// with the deleted side's id replaced by [`solace_protocol::messaging::DELETED_ACCOUNT`] and
+/// its name emptied, so the peer's next `GET /v1/links` shows the link ended.
+///
+/// Kept, because they belong to the other party: messages the deleted account sent that
+/// still wait in another account's mailbox (and that party's expiry notices about them). They
+/// carry the deleted account and device ids as sender until the recipient takes them in or
+/// they expire; an expiry then leaves no notice for the deleted sender device. Other accounts'
+/// rows are untouched.
+#[async_trait::async_trait]
+pub trait DeletionStore: Send + Sync {
+    /// Deletes the account as described on [`DeletionStore`]; false (nothing changed) when
+    /// no account has this id.
+    async fn delete_account(&self, account_id: &str) -> StorageResult<bool>;
 }
 
 /// How long (seconds) an expiry notice waits for its device after the message expired: a

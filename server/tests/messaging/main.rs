@@ -2,11 +2,13 @@
 //! directory, consented links gating keys and messages (`403 not_linked`), one-time keys
 //! claimed once each (also under concurrency), fixed identities, the idempotent mailbox (order,
 //! paging, acknowledgement, TTL, cap, per-sender quota), content-free push hints, revocation,
-//! hostile input, sender keys bound to the calling device, fallback keys and targeted claims.
+//! hostile input, sender keys bound to the calling device, fallback keys and targeted claims,
+//! and account deletion (every table scanned for what is left of the account).
 
 mod api_client;
 #[path = "../common/mod.rs"]
 mod common;
+mod deletion;
 mod directory;
 mod hostile;
 mod keys;
@@ -20,6 +22,7 @@ use api_client::*;
 use base64::Engine as _;
 use common::http::{err, ok, B64};
 use common::{Backend, TestDb, TestServer};
+use deletion::*;
 use directory::*;
 use hostile::*;
 use keys::*;
@@ -48,4 +51,7 @@ per_backend!(
     send_needs_the_callers_own_sender_key,
     drained_one_time_keys_fall_back_and_claims_are_targeted,
     one_sender_cannot_fill_a_mailbox,
+    account_deletion_removes_every_row_of_the_account,
+    wrong_deletion_proofs_back_off_like_logins,
+    storage_writes_after_a_deletion_store_nothing,
 );

@@ -52,7 +52,11 @@ fn client_loop(
         .build()
         .map_err(|e| e.to_string())?;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let user = format!("load{n}x{}r{}", std::process::id(), RUN.load(Ordering::Relaxed));
+    let user = format!(
+        "load{n}x{}r{}",
+        std::process::id(),
+        RUN.load(Ordering::Relaxed)
+    );
     let session: p::SessionResponse = post(
         &c,
         &format!("{base}/v1/accounts/register"),

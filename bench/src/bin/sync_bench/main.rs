@@ -151,10 +151,22 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         ));
     }
     if let Some(pg) = &args.pg {
-        lines.extend(scale::nodes(&args.solace, pg, tmp.path(), args.clients, args.seconds)?);
+        lines.extend(scale::nodes(
+            &args.solace,
+            pg,
+            tmp.path(),
+            args.clients,
+            args.seconds,
+        )?);
     }
     let (name, database) = backends.last().ok_or("no backend")?;
-    lines.push(scale::idle_waits(&args.solace, name, database, tmp.path(), 1000)?);
+    lines.push(scale::idle_waits(
+        &args.solace,
+        name,
+        database,
+        tmp.path(),
+        1000,
+    )?);
     let mut fault_failed = false;
     if args.fault_messages > 0 {
         for (name, database) in &backends {

@@ -188,8 +188,8 @@ fn compose(
     to_message(row, &encoded)
 }
 
-/// Marks every unread message of the conversation read and queues one read receipt.
-/// Returns how many were marked.
+/// Marks every unread message of the conversation read and queues one read receipt (none on
+/// a store that is no longer connected). Returns how many were marked.
 pub fn mark_read(store: &mut Store, peer: &str) -> Result<u32> {
     let unread: Vec<String> = store
         .messages(peer)?
@@ -201,9 +201,15 @@ pub fn mark_read(store: &mut Store, peer: &str) -> Result<u32> {
         return Ok(0);
     }
     let receipt_id = new_message_id()?;
+    // A store no longer connected (its account was deleted) keeps its conversations
+    // readable; there is no account left to send a receipt from.
+    let connected = store.sync_account()?.is_some();
     store.atomically(|s| {
         for id in &unread {
             s.set_message_status(id, MessageStatus::Read.as_str())?;
+        }
+        if !connected {
+            return Ok(());
         }
         queue(
             s,

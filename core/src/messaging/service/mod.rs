@@ -20,7 +20,7 @@ use solace_protocol::messaging as m;
 
 use super::identity::{self, AccountIdentity};
 use super::local;
-use super::model::MessageStatus;
+use super::model::{Conversation, MessageStatus};
 use super::olm::DeviceKeys;
 use super::transport::MailboxTransport;
 use super::DeviceVault;
@@ -104,6 +104,32 @@ fn me(store: &Store) -> Result<Me> {
     })
 }
 
+/// Whether the other party of `link` deleted their account (the server then shows
+/// [`m::DELETED_ACCOUNT`] in their place).
+fn peer_deleted(link: &m::LinkInfo, me: &str) -> bool {
+    (link.client_id == m::DELETED_ACCOUNT && link.therapist_id == me)
+        || (link.therapist_id == m::DELETED_ACCOUNT && link.client_id == me)
+}
+
+/// Puts back the id and name of a deleted peer from this device's conversation on the same
+/// link, so the ended link still says with whom (the server forgot); a link with no
+/// conversation here (never accepted) keeps the stand-in.
+fn restore_deleted_peer(link: &mut m::LinkInfo, me: &str, known: &[Conversation]) {
+    if !peer_deleted(link, me) {
+        return;
+    }
+    let Some(conversation) = known.iter().find(|c| c.link_id == link.link_id) else {
+        return;
+    };
+    let (id, name) = if link.client_id == m::DELETED_ACCOUNT {
+        (&mut link.client_id, &mut link.client_name)
+    } else {
+        (&mut link.therapist_id, &mut link.therapist_name)
+    };
+    id.clone_from(&conversation.peer_account);
+    name.clone_from(&conversation.peer_name);
+}
+
 fn device_keys(identity: &m::WireIdentity) -> DeviceKeys {
     DeviceKeys {
         curve25519: identity.curve25519.clone(),
@@ -156,10 +182,18 @@ impl<'a> Messenger<'a> {
 
     /// This account's links; active ones get a local conversation.
     /// A new conversation pins the other person's account identity right away when their
-    /// devices are already published (otherwise on first contact).
+    /// devices are already published (otherwise on first contact). A link whose other party
+    /// deleted their account comes back ended with that party's id and name taken from this
+    /// device's conversation on the link (the server no longer has them).
     pub fn links(&self, cell: &dyn StoreCell) -> Result<Vec<m::LinkInfo>> {
         let me = me_in(cell)?;
-        let links = self.transport.links(&me.token)?.links;
+        let mut links = self.transport.links(&me.token)?.links;
+        if links.iter().any(|l| peer_deleted(l, &me.account_id)) {
+            let known = cell.with(|s| local::conversations(s))?;
+            for link in links.iter_mut() {
+                restore_deleted_peer(link, &me.account_id, &known);
+            }
+        }
         let new_peers = cell.with(|store| {
             store.atomically(|store| {
                 let mut new_peers = Vec::new();

@@ -273,6 +273,7 @@ impl AccountStore for PostgresStorage {
     ) -> StorageResult<()> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
+        lock_accounts(&tx, &[account_id]).await?;
         for (key_id, wrapped) in &keys {
             tx.execute(
                 "INSERT INTO items_keys (account_id, key_id, wrapped) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

@@ -18,6 +18,7 @@ const NOTE_ALL: &str = "INSERT INTO mailbox_expired
     UNION ALL
     SELECT m.sender_device, TRUE, d.account_id, m.recipient_device, m.client_message_id, m.received_at
         FROM mailbox m JOIN devices d ON d.id = m.recipient_device
+            JOIN devices s ON s.id = m.sender_device
         WHERE m.received_at < $1 AND d.account_id <> m.sender_account";
 const NOTE_DEVICE: &str = "INSERT INTO mailbox_expired
         (device_id, outbound, peer_account, peer_device, client_message_id, sent_at)
@@ -27,6 +28,7 @@ const NOTE_DEVICE: &str = "INSERT INTO mailbox_expired
     UNION ALL
     SELECT m.sender_device, TRUE, d.account_id, m.recipient_device, m.client_message_id, m.received_at
         FROM mailbox m JOIN devices d ON d.id = m.recipient_device
+            JOIN devices s ON s.id = m.sender_device
         WHERE m.recipient_device = $2 AND m.received_at < $1 AND d.account_id <> m.sender_account";
 
 /// Deletes the messages received before `cutoff` (of one recipient device, or of all) inside

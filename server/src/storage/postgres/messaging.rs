@@ -6,16 +6,17 @@ use super::*;
 impl MessagingStore for PostgresStorage {
     async fn put_profile(&self, account_id: &str, profile: &TherapistProfile) -> StorageResult<()> {
         let text = profile_text(profile)?;
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO profiles (account_id, profile) VALUES ($1, $2)
-                 ON CONFLICT (account_id) DO UPDATE SET profile = EXCLUDED.profile",
-                &[&account_id, &text],
-            )
-            .await
-            .map_err(pg_err)
-            .map(|_| ())
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        lock_accounts(&tx, &[account_id]).await?;
+        tx.execute(
+            "INSERT INTO profiles (account_id, profile) VALUES ($1, $2)
+             ON CONFLICT (account_id) DO UPDATE SET profile = EXCLUDED.profile",
+            &[&account_id, &text],
+        )
+        .await
+        .map_err(pg_err)?;
+        tx.commit().await.map_err(pg_err)
     }
 
     async fn profile(&self, account_id: &str) -> StorageResult<Option<TherapistProfile>> {
@@ -57,6 +58,7 @@ impl MessagingStore for PostgresStorage {
         tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&pair])
             .await
             .map_err(pg_err)?;
+        lock_accounts(&tx, &[&l.client_id, &l.therapist_id]).await?;
         let open: bool = tx
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM links WHERE state <> 'ended' AND
@@ -255,16 +257,21 @@ impl MessagingStore for PostgresStorage {
     ) -> StorageResult<bool> {
         let version = i64::try_from(list.version).map_err(|_| StorageError::Conflict)?;
         let text = serde_json::to_string(list).map_err(|e| StorageError::Backend(e.to_string()))?;
-        let c = self.client().await?;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(pg_err)?;
+        match lock_accounts(&tx, &[account_id]).await {
+            Err(StorageError::Gone) => return Ok(false),
+            other => other?,
+        }
         let changed = if version == 1 {
-            c.execute(
+            tx.execute(
                 "INSERT INTO device_lists (account_id, version, list) VALUES ($1, 1, $2)
                  ON CONFLICT (account_id) DO NOTHING",
                 &[&account_id, &text],
             )
             .await
         } else {
-            c.execute(
+            tx.execute(
                 "UPDATE device_lists SET version = $2, list = $3
                  WHERE account_id = $1 AND version = $4",
                 &[&account_id, &version, &text, &(version - 1)],
@@ -272,6 +279,7 @@ impl MessagingStore for PostgresStorage {
             .await
         }
         .map_err(pg_err)?;
+        tx.commit().await.map_err(pg_err)?;
         Ok(changed == 1)
     }
 

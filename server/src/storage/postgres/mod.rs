@@ -4,6 +4,7 @@
 
 mod accounts;
 mod backoff;
+mod deletion;
 mod expiry;
 mod messaging;
 mod records;
@@ -196,6 +197,29 @@ async fn insert_device(
     .await
     .map_err(pg_err)?;
     Ok(())
+}
+
+/// Locks the named account rows for the rest of `tx` (`FOR KEY SHARE`: only a deletion of
+/// the row conflicts with it). Writes that add rows of
+/// an account take this first: a deletion of one of them then waits for `tx`, or `tx` waits
+/// for the deletion and finds the account gone ([`StorageError::Gone`]), so nothing is
+/// written for an account deleted while the request was on its way.
+async fn lock_accounts(tx: &deadpool_postgres::Transaction<'_>, ids: &[&str]) -> StorageResult<()> {
+    let mut wanted: Vec<&str> = ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let found = tx
+        .query(
+            "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR KEY SHARE",
+            &[&wanted],
+        )
+        .await
+        .map_err(pg_err)?;
+    if found.len() == wanted.len() {
+        Ok(())
+    } else {
+        Err(StorageError::Gone)
+    }
 }
 
 const LINK_COLUMNS: &str =

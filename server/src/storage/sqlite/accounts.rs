@@ -273,12 +273,15 @@ impl AccountStore for SqliteStorage {
         let account_id = account_id.to_owned();
         self.with(move |c| {
             let tx = c.transaction()?;
+            if !account_exists(&tx, &account_id)? {
+                return Ok(Err(StorageError::Gone));
+            }
             for (key_id, wrapped) in &keys {
                 tx.execute("INSERT OR IGNORE INTO items_keys (account_id, key_id, wrapped) VALUES (?1, ?2, ?3)", params![account_id, key_id, wrapped])?;
             }
-            tx.commit()
+            tx.commit().map(Ok)
         })
-        .await
+        .await?
     }
 
     async fn update_credentials(

@@ -1,6 +1,7 @@
 //! Mailbox expiry on SQLite: a message that outlives the TTL is deleted, and its recipient
 //! device and its sender device each get a notice (which message, from or to whom, when) at
-//! their next inbox. Copies between one account's own devices expire without notices.
+//! their next inbox. Copies between one account's own devices expire without notices, and a
+//! sender device that no longer exists (its account was deleted) gets none.
 
 use rusqlite::{params, Connection};
 use solace_protocol::messaging::ExpiredMessage;
@@ -18,6 +19,7 @@ const NOTE_ALL: &str = "INSERT INTO mailbox_expired
     UNION ALL
     SELECT m.sender_device, 1, d.account_id, m.recipient_device, m.client_message_id, m.received_at
         FROM mailbox m JOIN devices d ON d.id = m.recipient_device
+            JOIN devices s ON s.id = m.sender_device
         WHERE m.received_at < ?1 AND d.account_id <> m.sender_account";
 const NOTE_DEVICE: &str = "INSERT INTO mailbox_expired
         (device_id, outbound, peer_account, peer_device, client_message_id, sent_at)
@@ -27,6 +29,7 @@ const NOTE_DEVICE: &str = "INSERT INTO mailbox_expired
     UNION ALL
     SELECT m.sender_device, 1, d.account_id, m.recipient_device, m.client_message_id, m.received_at
         FROM mailbox m JOIN devices d ON d.id = m.recipient_device
+            JOIN devices s ON s.id = m.sender_device
         WHERE m.recipient_device = ?2 AND m.received_at < ?1 AND d.account_id <> m.sender_account";
 
 /// Deletes the messages received before `cutoff` (of one recipient device, or of all) and

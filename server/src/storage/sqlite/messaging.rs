@@ -7,14 +7,17 @@ impl MessagingStore for SqliteStorage {
     async fn put_profile(&self, account_id: &str, profile: &TherapistProfile) -> StorageResult<()> {
         let (account_id, text) = (account_id.to_owned(), profile_text(profile)?);
         self.with(move |c| {
+            if !account_exists(c, &account_id)? {
+                return Ok(Err(StorageError::Gone));
+            }
             c.execute(
                 "INSERT INTO profiles (account_id, profile) VALUES (?1, ?2)
                  ON CONFLICT (account_id) DO UPDATE SET profile = excluded.profile",
                 params![account_id, text],
             )
-            .map(|_| ())
+            .map(|_| Ok(()))
         })
-        .await
+        .await?
     }
 
     async fn profile(&self, account_id: &str) -> StorageResult<Option<TherapistProfile>> {
@@ -49,6 +52,9 @@ impl MessagingStore for SqliteStorage {
         let l = l.clone();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !account_exists(&tx, &l.client_id)? || !account_exists(&tx, &l.therapist_id)? {
+                return Ok(Err(StorageError::Gone));
+            }
             let open: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM links WHERE state <> 'ended' AND
                    ((client_id = ?1 AND therapist_id = ?2) OR (client_id = ?2 AND therapist_id = ?1)))",
@@ -211,6 +217,9 @@ impl MessagingStore for SqliteStorage {
         let version = i64::try_from(list.version).map_err(|_| StorageError::Conflict)?;
         let text = serde_json::to_string(list).map_err(|e| StorageError::Backend(e.to_string()))?;
         self.with(move |c| {
+            if !account_exists(c, &account_id)? {
+                return Ok(false);
+            }
             let changed = if version == 1 {
                 c.execute(
                     "INSERT OR IGNORE INTO device_lists (account_id, version, list) VALUES (?1, 1, ?2)",

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod backoff;
+mod deletion;
 mod expiry;
 mod messaging;
 mod records;
@@ -102,6 +103,10 @@ impl SqliteStorage {
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
+        // Deleted rows (acknowledged messages, deleted accounts) are overwritten with zeros,
+        // not left readable in free pages of the file.
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(err)?;
         let version: i64 = conn
@@ -148,6 +153,14 @@ fn insert_device(tx: &Connection, account_id: &str, d: &NewDevice) -> rusqlite::
         params![d.token_hash, d.device_id, d.expires_at],
     )?;
     Ok(())
+}
+
+/// Whether an account with this id exists. Writes that add rows of an account check it in
+/// the same call: the one connection serializes that call with a deletion, so nothing is
+/// written for an account deleted while the request was on its way.
+fn account_exists(c: &Connection, account_id: &str) -> rusqlite::Result<bool> {
+    c.prepare_cached("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ?1)")?
+        .query_row([account_id], |r| r.get(0))
 }
 
 const LINK_COLUMNS: &str =

@@ -362,6 +362,22 @@ class SolaceTest {
             phone.sync().syncNow(SyncBudget.UNLIMITED)
             assertEquals(1, phone.mood().list(null, null).size)
             sub.cancel()
+
+            // Deleting the account needs the passphrase; the phone keeps its data, local-only.
+            try {
+                phone.sync().deleteAccount("not the passphrase at all")
+                fail("expected WrongPassphrase")
+            } catch (e: SolaceException.WrongPassphrase) {
+            }
+            assertEquals("alice", phone.sync().account()?.username)
+            phone.sync().deleteAccount(pass)
+            assertNull(phone.sync().account())
+            assertEquals(1, phone.mood().list(null, null).size)
+            try {
+                tablet.sync().syncNow(SyncBudget.UNLIMITED)
+                fail("expected Unauthorized: the account is gone")
+            } catch (e: SolaceException.Unauthorized) {
+            }
         } finally {
             server.destroy()
             server.waitFor()
