@@ -21,7 +21,7 @@ use tokio_postgres::NoTls;
 
 use super::messaging::{parse_profile, parse_state, profile_text, state_text};
 use super::{
-    decide, page_cut, result_of, AccountStore, ClusterStore, Decision, DepositOutcome, DeviceRow,
+    decide, result_of, AccountStore, ClusterStore, Decision, DepositOutcome, DeviceRow,
     MessagingStore, NewAccount, NewDevice, NewMessage, NewMutation, PushOutcome, RecordStore,
     Storage, StorageError, StorageResult, StoredKeys, StoredLink, StoredRecord,
 };

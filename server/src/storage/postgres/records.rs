@@ -11,38 +11,41 @@ impl RecordStore for PostgresStorage {
         limit: u32,
         max_bytes: u64,
     ) -> StorageResult<(Vec<StoredRecord>, bool)> {
-        let mut c = self.client().await?;
-        // Sizes first (no blobs), then exactly the rows that fit, in one snapshot.
-        let tx = c
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(pg_err)?;
-        let sizes = tx
-            .query(
-                "SELECT server_seq, octet_length(blob)::BIGINT FROM records
-                 WHERE account_id = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3",
-                &[&account_id, &(cursor as i64), &(i64::from(limit) + 1)],
+        let c = self.client().await?;
+        // One statement (one snapshot, one round trip): the next `limit + 1` records with
+        // their running blob size; only the prefix that fits the page comes back, and the
+        // count of what was looked at says whether more follow (the rule of `page_cut`).
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, kind, blob, deleted, server_seq, looked FROM (
+                   SELECT id, kind, blob, deleted, server_seq,
+                          sum(octet_length(blob)) OVER (ORDER BY server_seq) AS running,
+                          row_number() OVER (ORDER BY server_seq) AS n,
+                          count(*) OVER () AS looked
+                   FROM (SELECT id, kind, blob, deleted, server_seq FROM records
+                         WHERE account_id = $1 AND server_seq > $2
+                         ORDER BY server_seq LIMIT $3) page
+                 ) t
+                 WHERE n <= $4 AND (running <= $5 OR n = 1)
+                 ORDER BY server_seq",
             )
             .await
             .map_err(pg_err)?;
-        let lens: Vec<u64> = sizes.iter().map(|r| u(r.get(1))).collect();
-        let (n, more) = page_cut(&lens, limit as usize, max_bytes);
-        let Some(last) = n.checked_sub(1).and_then(|i| sizes.get(i)) else {
-            return Ok((Vec::new(), more));
-        };
-        let last: i64 = last.get(0);
-        let rows = tx
+        let rows = c
             .query(
-                "SELECT id, kind, blob, deleted, server_seq FROM records
-                 WHERE account_id = $1 AND server_seq > $2 AND server_seq <= $3 ORDER BY server_seq",
-                &[&account_id, &(cursor as i64), &last],
+                &stmt,
+                &[
+                    &account_id,
+                    &(cursor.min(i64::MAX as u64) as i64),
+                    &(i64::from(limit) + 1),
+                    &i64::from(limit),
+                    &(max_bytes.min(i64::MAX as u64) as i64),
+                ],
             )
             .await
             .map_err(pg_err)?;
-        tx.commit().await.map_err(pg_err)?;
+        let looked = rows.first().map_or(0, |r| u(r.get::<_, i64>(5)));
+        let more = (rows.len() as u64) < looked;
         Ok((rows.iter().map(record).collect(), more))
     }
 
@@ -54,19 +57,24 @@ impl RecordStore for PostgresStorage {
     ) -> StorageResult<PushOutcome> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(pg_err)?;
-        let mut next_seq: i64 = tx
-            .query_one(
-                "SELECT next_seq FROM accounts WHERE id = $1 FOR UPDATE",
-                &[&account_id],
+        // Every statement is prepared once per connection and each step is one round trip:
+        // the account row and the device row locked together (the account's lock orders
+        // concurrent pushes through any node, so `server_seq`s never repeat).
+        let lock = tx
+            .prepare_cached(
+                "SELECT a.next_seq, d.last_mutation_seq FROM accounts a
+                 JOIN devices d ON d.account_id = a.id
+                 WHERE a.id = $1 AND d.id = $2 FOR UPDATE",
             )
             .await
-            .map_err(pg_err)?
-            .get(0);
-        let mut last = u(tx
-            .query_one("SELECT last_mutation_seq FROM devices WHERE id = $1 AND account_id = $2 FOR UPDATE", &[&device_id, &account_id])
+            .map_err(pg_err)?;
+        let row = tx
+            .query_one(&lock, &[&account_id, &device_id])
             .await
-            .map_err(pg_err)?
-            .get(0));
+            .map_err(pg_err)?;
+        let mut next_seq: i64 = row.get(0);
+        let first_seq = next_seq;
+        let mut last = u(row.get(1));
         let select = tx
             .prepare_cached("SELECT id, kind, blob, deleted, server_seq FROM records WHERE account_id = $1 AND id = $2")
             .await
@@ -98,24 +106,29 @@ impl RecordStore for PostgresStorage {
             results.push(result_of(decision, m, current.as_ref(), u(next_seq)));
             last = next_last(last, m.mutation_seq, decision);
         }
-        tx.execute(
-            "UPDATE accounts SET next_seq = $2 WHERE id = $1",
-            &[&account_id, &next_seq],
+        // Both counters and, when something was written, the wake-up for other nodes'
+        // long polls (delivered by PostgreSQL at commit), in one statement.
+        let finish = tx
+            .prepare_cached(
+                "WITH a AS (UPDATE accounts SET next_seq = $2 WHERE id = $1 AND next_seq <> $2),
+                      d AS (UPDATE devices SET last_mutation_seq = $4 WHERE id = $3)
+                 SELECT pg_notify($5, $1) WHERE $6",
+            )
+            .await
+            .map_err(pg_err)?;
+        tx.query(
+            &finish,
+            &[
+                &account_id,
+                &next_seq,
+                &device_id,
+                &(last as i64),
+                &crate::live::CHANNEL,
+                &(next_seq != first_seq),
+            ],
         )
         .await
         .map_err(pg_err)?;
-        tx.execute(
-            "UPDATE devices SET last_mutation_seq = $2 WHERE id = $1",
-            &[&device_id, &(last as i64)],
-        )
-        .await
-        .map_err(pg_err)?;
-        if results
-            .iter()
-            .any(|r| matches!(r, solace_protocol::MutationResult::Applied { .. }))
-        {
-            super::notify_change(&tx, account_id).await?;
-        }
         tx.commit().await.map_err(pg_err)?;
         Ok(PushOutcome {
             results,
