@@ -44,6 +44,7 @@ per_backend!(
     revoked_device_loses_mailbox_and_keys,
     hostile_input_gets_clean_errors,
     storage_ttl_expires_messages,
+    storage_concurrent_purges_notify_once,
     storage_concurrent_claims_never_share_a_key,
     storage_links_and_linked,
     storage_fallback_keys_and_targeted_claims,

@@ -471,3 +471,43 @@ pub(crate) async fn storage_sender_quota_per_recipient_device(backend: Backend) 
         [td[0].clone()]
     );
 }
+
+/// Two nodes purging the same expired messages at the same moment leave each notice once
+/// (on PostgreSQL the notices come from the rows the purge itself deleted).
+pub(crate) async fn storage_concurrent_purges_notify_once(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let (one, two) = (db.storage().await, db.storage().await);
+    let ttl = 100;
+    let (a, ad) = account(one.as_ref(), "purge-a", 1).await;
+    let (b, bd) = account(one.as_ref(), "purge-b", 1).await;
+    let mut sent = 0;
+    for round in 0..5 {
+        for k in 0..3 {
+            let cmid = format!("r{round}m{k}");
+            one.deposit(message(
+                (&a, &ad[0]),
+                &b,
+                &cmid,
+                &[&bd[0]],
+                NOW + round * 1000,
+                ttl,
+            ))
+            .await
+            .unwrap();
+            sent += 1;
+        }
+        let cutoff = NOW + round * 1000 + 1;
+        let (x, y) = tokio::join!(one.purge_expired(cutoff), two.purge_expired(cutoff));
+        assert_eq!(x.unwrap() + y.unwrap(), 3, "each message expired once");
+    }
+    let to_recipient = one.expiry_notices(&bd[0], 100).await.unwrap();
+    let to_sender = one.expiry_notices(&ad[0], 100).await.unwrap();
+    assert_eq!(
+        to_recipient.len(),
+        sent,
+        "one notice per message for the recipient"
+    );
+    assert_eq!(to_sender.len(), sent, "and one for the sender");
+}

@@ -8,28 +8,35 @@ use solace_protocol::messaging::ExpiredMessage;
 use super::{pg_err, u, PostgresStorage};
 use crate::storage::{StorageResult, NOTICE_KEEP_SECS};
 
-/// Notices for the messages about to expire; `$1` is the cutoff, `$2` (when filtered) the
-/// recipient device.
-const NOTE_ALL: &str = "INSERT INTO mailbox_expired
-        (device_id, outbound, peer_account, peer_device, client_message_id, sent_at)
-    SELECT m.recipient_device, FALSE, m.sender_account, m.sender_device, m.client_message_id, m.received_at
-        FROM mailbox m JOIN devices d ON d.id = m.recipient_device
-        WHERE m.received_at < $1 AND d.account_id <> m.sender_account
-    UNION ALL
-    SELECT m.sender_device, TRUE, d.account_id, m.recipient_device, m.client_message_id, m.received_at
-        FROM mailbox m JOIN devices d ON d.id = m.recipient_device
-            JOIN devices s ON s.id = m.sender_device
-        WHERE m.received_at < $1 AND d.account_id <> m.sender_account";
-const NOTE_DEVICE: &str = "INSERT INTO mailbox_expired
-        (device_id, outbound, peer_account, peer_device, client_message_id, sent_at)
-    SELECT m.recipient_device, FALSE, m.sender_account, m.sender_device, m.client_message_id, m.received_at
-        FROM mailbox m JOIN devices d ON d.id = m.recipient_device
-        WHERE m.recipient_device = $2 AND m.received_at < $1 AND d.account_id <> m.sender_account
-    UNION ALL
-    SELECT m.sender_device, TRUE, d.account_id, m.recipient_device, m.client_message_id, m.received_at
-        FROM mailbox m JOIN devices d ON d.id = m.recipient_device
-            JOIN devices s ON s.id = m.sender_device
-        WHERE m.recipient_device = $2 AND m.received_at < $1 AND d.account_id <> m.sender_account";
+/// Deletes the messages received before `$1` (of recipient device `$2` when given) and
+/// leaves the notices for exactly the rows this statement deleted: a message that a
+/// concurrent purge (another node) deleted first is not returned here, so each notice is
+/// written once. Answers the number of messages deleted.
+fn expire_sql(one_device: bool) -> String {
+    let filter = if one_device {
+        " AND recipient_device = $2"
+    } else {
+        ""
+    };
+    format!(
+        "WITH gone AS (
+            DELETE FROM mailbox WHERE received_at < $1{filter}
+            RETURNING recipient_device, sender_account, sender_device, client_message_id, received_at
+        ), noted AS (
+            INSERT INTO mailbox_expired
+                (device_id, outbound, peer_account, peer_device, client_message_id, sent_at)
+            SELECT g.recipient_device, FALSE, g.sender_account, g.sender_device, g.client_message_id, g.received_at
+                FROM gone g JOIN devices d ON d.id = g.recipient_device
+                WHERE d.account_id <> g.sender_account
+            UNION ALL
+            SELECT g.sender_device, TRUE, d.account_id, g.recipient_device, g.client_message_id, g.received_at
+                FROM gone g JOIN devices d ON d.id = g.recipient_device
+                    JOIN devices s ON s.id = g.sender_device
+                WHERE d.account_id <> g.sender_account
+        )
+        SELECT count(*) FROM gone"
+    )
+}
 
 /// Deletes the messages received before `cutoff` (of one recipient device, or of all) inside
 /// `tx` and leaves the notices. Returns how many expired.
@@ -38,36 +45,28 @@ pub(super) async fn expire(
     cutoff: i64,
     device: Option<&str>,
 ) -> StorageResult<u64> {
-    let deleted = match device {
+    let deleted: i64 = match device {
         Some(device) => {
-            let note = tx.prepare_cached(NOTE_DEVICE).await.map_err(pg_err)?;
-            tx.execute(&note, &[&cutoff, &device])
-                .await
-                .map_err(pg_err)?;
-            let delete = tx
-                .prepare_cached(
-                    "DELETE FROM mailbox WHERE recipient_device = $2 AND received_at < $1",
-                )
-                .await
-                .map_err(pg_err)?;
-            tx.execute(&delete, &[&cutoff, &device])
+            let stmt = tx.prepare_cached(&expire_sql(true)).await.map_err(pg_err)?;
+            tx.query_one(&stmt, &[&cutoff, &device])
                 .await
                 .map_err(pg_err)?
+                .get(0)
         }
         None => {
-            tx.execute(NOTE_ALL, &[&cutoff]).await.map_err(pg_err)?;
             tx.execute(
                 "DELETE FROM mailbox_expired WHERE sent_at < $1",
                 &[&cutoff.saturating_sub(NOTICE_KEEP_SECS)],
             )
             .await
             .map_err(pg_err)?;
-            tx.execute("DELETE FROM mailbox WHERE received_at < $1", &[&cutoff])
+            tx.query_one(&expire_sql(false), &[&cutoff])
                 .await
                 .map_err(pg_err)?
+                .get(0)
         }
     };
-    Ok(deleted)
+    Ok(u(deleted))
 }
 
 impl PostgresStorage {
