@@ -6,6 +6,7 @@ mod accounts;
 mod backoff;
 mod deletion;
 mod expiry;
+mod mailbox;
 mod messaging;
 mod records;
 
