@@ -213,6 +213,8 @@ fn chaos(seconds: u64) -> Result<(), String> {
             "solace",
             "-p",
             "solace-chaos",
+            "--bin",
+            "solace-chaos",
         ]),
     )?;
     let target = std::env::var("CARGO_TARGET_DIR")
