@@ -179,8 +179,19 @@ fn sessions_run_pause_resume_and_feed_insights() {
     assert!(!fresh.contains("Resuming"), "{fresh}");
     assert!(fresh.contains("Use your strengths"), "{fresh}");
 
+    // Every session's opening mood is a mood check-in (4, 5, 2, 6 set aside, 7), counted
+    // where moods count.
+    let moods = s.json(&["mood", "list"]);
+    let levels: Vec<i64> = moods
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["mood"].as_i64())
+        .collect();
+    assert_eq!(levels, [4, 5, 2, 6, 7], "{moods}");
     let insights = s.json(&["insights"]);
     assert_eq!(insights["weekly"]["sessions_completed"], 4, "{insights}");
+    assert_eq!(insights["weekly"]["check_ins"], 5, "{insights}");
     assert_eq!(insights["weekly"]["journal_entries"], 1);
     let techniques = insights["techniques"].as_array().unwrap();
     let breathing = techniques

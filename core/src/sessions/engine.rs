@@ -135,6 +135,10 @@ pub struct MicroSession {
     /// Record id of the journal entry this session produced (CBT reframing), if any.
     #[serde(default)]
     pub journal_entry: Option<RecordId>,
+    /// The mood check-in the opening check-in counts as (one it wrote, or one logged just
+    /// before the session), so the mood shows in stats, the calendar and insights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mood_check_in: Option<RecordId>,
 }
 
 /// Input for the current stage.
@@ -183,6 +187,7 @@ impl MicroSession {
             follow_up: None,
             active_seconds: 0,
             journal_entry: None,
+            mood_check_in: None,
         }
     }
 

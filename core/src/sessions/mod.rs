@@ -60,6 +60,11 @@ pub fn advance(
         .apply(input, now)
         .map_err(|e| CoreError::invalid("step input", InputProblem::Step(e)))?;
     store.atomically(|store| {
+        if next.mood_check_in.is_none() {
+            if let Some(check_in) = &next.check_in {
+                next.mood_check_in = Some(mood_check_in(store, &next.id, check_in, now)?);
+            }
+        }
         if next.is_done()
             && next.technique == Some(TechniqueId::CbtReframe)
             && next.journal_entry.is_none()
@@ -72,6 +77,56 @@ pub fn advance(
         Ok(())
     })?;
     Ok(next)
+}
+
+/// How recent a mood check-in logged before a session may be for the session's opening
+/// check-in to count as the same one (no double entry).
+pub const SAME_CHECK_IN_WITHIN_MINUTES: i64 = 60;
+
+/// The mood check-in the session's opening check-in counts as: one with the same mood logged
+/// in the last [`SAME_CHECK_IN_WITHIN_MINUTES`] (the person just checked in; the session does
+/// not add a second entry), or a new one with the session's mood and "what's on your mind"
+/// as its note (a different mood is a new moment worth keeping). The new one's id is derived from the session's, so a repeated step writes nothing
+/// twice.
+fn mood_check_in(
+    store: &mut Store,
+    session: &RecordId,
+    check_in: &CheckIn,
+    now: DateTime<FixedOffset>,
+) -> Result<RecordId> {
+    let id = session_check_in_id(session);
+    if store.get_raw(RecordKind::Mood, &id)?.is_some() {
+        return Ok(id);
+    }
+    let since = now - chrono::Duration::minutes(SAME_CHECK_IN_WITHIN_MINUTES);
+    let recent = crate::mood::list(store, Some(since.date_naive()), Some(now.date_naive()))?
+        .into_iter()
+        .rev()
+        .find(|c| c.at >= since && c.at <= now && c.draft.mood == check_in.mood);
+    if let Some(recent) = recent {
+        return Ok(recent.id);
+    }
+    let draft = crate::mood::MoodDraft {
+        mood: check_in.mood,
+        note: Some(check_in.on_mind.clone()).filter(|t| !t.is_empty()),
+        ..crate::mood::MoodDraft::default()
+    };
+    let logged = crate::mood::MoodCheckIn {
+        id,
+        at: now,
+        draft: draft.normalized()?,
+    };
+    store.put(RecordKind::Mood, &logged.id, &logged)?;
+    Ok(logged.id)
+}
+
+/// The id of the mood check-in a session writes (derived, so it is the same on every retry).
+fn session_check_in_id(session: &RecordId) -> RecordId {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("solace/session-check-in/{session}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    RecordId(bytes)
 }
 
 /// Drops an unfinished session (a tombstone).
@@ -210,5 +265,65 @@ mod tests {
         }
         assert_eq!(get(&store, &s.id).unwrap().active_seconds, 240);
         assert!(advance(&mut store, &s, Input::Rating(3), t(5)).is_err());
+    }
+
+    #[test]
+    fn the_opening_check_in_is_a_mood_check_in_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) = Store::create(
+            dir.path(),
+            crate::passphrase::TEST_PASSPHRASE,
+            KdfParams::FLOOR,
+        )
+        .unwrap();
+        let check_in = |mood| {
+            Input::CheckIn(CheckIn {
+                mood,
+                on_mind: "a long week".into(),
+            })
+        };
+        // A session on its own: its mood is a check-in, counted where every mood counts.
+        let s = start(&mut store, t(0)).unwrap();
+        let s = advance(&mut store, &s, check_in(4), t(0)).unwrap();
+        let moods = crate::mood::list(&store, None, None).unwrap();
+        assert_eq!(moods.len(), 1);
+        assert_eq!(moods[0].draft.mood, 4);
+        assert_eq!(moods[0].draft.note.as_deref(), Some("a long week"));
+        assert_eq!(s.mood_check_in, Some(moods[0].id));
+        let summary = crate::mood::summary(&store, t(0).date_naive(), 7).unwrap();
+        assert_eq!(summary.count, 1, "{summary:?}");
+        // Later steps, or the same step stored again, add nothing.
+        let s = advance(
+            &mut store,
+            &s,
+            Input::Choose(TechniqueId::SolutionFocused, None),
+            t(1),
+        )
+        .unwrap();
+        assert_eq!(s.mood_check_in, Some(moods[0].id));
+        assert_eq!(crate::mood::list(&store, None, None).unwrap().len(), 1);
+
+        // A mood logged just before a session is the same check-in: no double entry.
+        let logged = crate::mood::log(
+            &mut store,
+            crate::mood::MoodDraft {
+                mood: 7,
+                ..Default::default()
+            },
+            t(120),
+        )
+        .unwrap();
+        let s = start(&mut store, t(130)).unwrap();
+        let s = advance(&mut store, &s, check_in(7), t(130)).unwrap();
+        assert_eq!(s.mood_check_in, Some(logged.id));
+        assert_eq!(crate::mood::list(&store, None, None).unwrap().len(), 2);
+
+        // A different mood right after, or the same one hours later, is another moment.
+        let s = start(&mut store, t(135)).unwrap();
+        advance(&mut store, &s, check_in(3), t(135)).unwrap();
+        assert_eq!(crate::mood::list(&store, None, None).unwrap().len(), 3);
+        let s = start(&mut store, t(400)).unwrap();
+        advance(&mut store, &s, check_in(7), t(400)).unwrap();
+        assert_eq!(crate::mood::list(&store, None, None).unwrap().len(), 4);
     }
 }
