@@ -80,6 +80,32 @@ impl Device {
     /// `SOLACE_PASSPHRASE`).
     pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
         use std::io::Write as _;
+        let mut cmd = self.command(args);
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run solace");
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(text.as_bytes()).expect("write stdin");
+        }
+        Run::from(child.wait_with_output().expect("run solace"))
+    }
+
+    /// Starts `solace ARGS` on this device without waiting (stdout and stderr piped, no
+    /// stdin), for commands that keep running such as `sync --watch`.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::null());
+        cmd.spawn().expect("run solace")
+    }
+
+    /// The `solace ARGS` command with this device's environment.
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(solace_binary());
         cmd.args(args)
             .env("SOLACE_DATA_DIR", &self.data)
@@ -92,21 +118,9 @@ impl Device {
             .env_remove("XDG_CACHE_HOME")
             .env_remove("SOLACE_SERVER")
             .env("NO_COLOR", "1")
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("run solace");
-        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(text.as_bytes()).expect("write stdin");
-        }
-        Run::from(child.wait_with_output().expect("run solace"))
+        cmd
     }
 
     /// Runs a command that must succeed; returns its stdout.

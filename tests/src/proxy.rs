@@ -1,7 +1,8 @@
 //! A hostile HTTP proxy in front of a real server: devices talk to it as if it were the
 //! server. Honest, it forwards every request unchanged. In [`Mode::DuplicateEverything`] it
 //! swallows every push (the real server never sees it) and answers that each mutation is a
-//! `duplicate` already applied — the lie a server tells to make a device drop its edits.
+//! `duplicate` already applied — the lie a server tells to make a device drop its edits. In
+//! [`Mode::AlwaysChanged`] every live-update wait is answered at once with "changed".
 //!
 //! Plain HTTP/1.1 over std threads: one request per connection (`Connection: close`), bodies
 //! framed by `Content-Length`, forwarded with a blocking reqwest client.
@@ -20,6 +21,9 @@ pub enum Mode {
     Honest = 0,
     /// Answer every push with `duplicate` results without forwarding it.
     DuplicateEverything = 1,
+    /// Answer every live-update wait at once with "records and messages changed" (a broken
+    /// or hostile server trying to keep a watching device busy).
+    AlwaysChanged = 2,
 }
 
 /// A running proxy; stops accepting on drop.
@@ -111,9 +115,16 @@ fn serve(
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body)?;
 
-    let duplicate = mode.load(Ordering::SeqCst) == Mode::DuplicateEverything as u8;
+    let mode = mode.load(Ordering::SeqCst);
+    let duplicate = mode == Mode::DuplicateEverything as u8;
     let (status, content_type, answer) = if duplicate && path == "/v1/sync/push" {
         (200, "application/json".to_owned(), all_duplicate(&body))
+    } else if mode == Mode::AlwaysChanged as u8 && path == "/v1/changes/wait" {
+        (
+            200,
+            "application/json".to_owned(),
+            br#"{"records":true,"messages":true}"#.to_vec(),
+        )
     } else {
         forward(client, upstream, &method, &path, &headers, body)
     };

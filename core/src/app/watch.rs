@@ -20,6 +20,9 @@ pub const RESYNC_EVERY: Duration = Duration::from_secs(300);
 const POLL_EVERY: Duration = Duration::from_secs(30);
 /// Longest pause after failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Shortest time between two syncs: a server that always answers "changed" (broken or
+/// hostile) gets one sync a second, not a busy loop.
+const MIN_SYNC_GAP: Duration = Duration::from_secs(1);
 
 /// What one round of [`App::watch`] did.
 #[derive(Debug)]
@@ -63,7 +66,14 @@ impl App {
     pub async fn watch(&self, mut on_event: impl FnMut(WatchEvent<'_>) -> bool) -> Result<()> {
         let mut failures = 0u32;
         let mut live = true;
+        let mut last_sync: Option<std::time::Instant> = None;
         loop {
+            if let Some(gap) = last_sync.map(|at| at.elapsed()) {
+                if gap < MIN_SYNC_GAP {
+                    tokio::time::sleep(MIN_SYNC_GAP - gap).await;
+                }
+            }
+            last_sync = Some(std::time::Instant::now());
             match self.sync(crate::sync::SyncBudget::unlimited()).await {
                 Ok(report) => {
                     failures = 0;
