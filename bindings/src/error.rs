@@ -171,7 +171,9 @@ impl From<CoreError> for SolaceError {
                 what: what.to_owned(),
             },
             CoreError::AmbiguousId => Self::AmbiguousId,
-            CoreError::InvalidInput(_) | CoreError::InvalidImport(_) => {
+            CoreError::InvalidInput(_)
+            | CoreError::InvalidImport(_)
+            | CoreError::InvalidCsvImport(_) => {
                 Self::InvalidInput { detail }
             }
             CoreError::Io(_) => Self::Storage { detail },
