@@ -188,7 +188,8 @@ fn import_from_daylio_and_bearable() {
     let out = solace(&data, &["import", "--from", "daylio", daylio]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 3") && err.contains("Sleepy"), "{err}");
+    // The first row spans lines 2-3 (a quoted note with a line break).
+    assert!(err.contains("line 4") && err.contains("Sleepy"), "{err}");
     assert_eq!(
         ok_json(&data, &["mood", "list"]).as_array().unwrap().len(),
         0
