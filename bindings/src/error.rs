@@ -173,9 +173,7 @@ impl From<CoreError> for SolaceError {
             CoreError::AmbiguousId => Self::AmbiguousId,
             CoreError::InvalidInput(_)
             | CoreError::InvalidImport(_)
-            | CoreError::InvalidCsvImport(_) => {
-                Self::InvalidInput { detail }
-            }
+            | CoreError::InvalidCsvImport(_) => Self::InvalidInput { detail },
             CoreError::Io(_) => Self::Storage { detail },
             CoreError::KeyStore(_) => Self::KeyStore { detail },
             CoreError::NotRegistered => Self::NotRegistered,
