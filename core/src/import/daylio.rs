@@ -2,7 +2,8 @@
 //! `full_date,date,weekday,time,mood,activities,note_title,note` (current),
 //! `full_date,date,weekday,time,mood,activities,note` (older, no note title), and
 //! `year,date,weekday,time,mood,activities,note` (oldest: `date` like "March 5").
-//! Times are `21:10` or `9:10 PM`; activities are separated by `|`.
+//! Times are `21:10` or `9:10 PM` (a row without one is read as 12:00); activities are
+//! separated by `|`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 
