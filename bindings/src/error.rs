@@ -171,9 +171,9 @@ impl From<CoreError> for SolaceError {
                 what: what.to_owned(),
             },
             CoreError::AmbiguousId => Self::AmbiguousId,
-            CoreError::InvalidInput(_) | CoreError::InvalidImport(_) => {
-                Self::InvalidInput { detail }
-            }
+            CoreError::InvalidInput(_)
+            | CoreError::InvalidImport(_)
+            | CoreError::InvalidCsvImport(_) => Self::InvalidInput { detail },
             CoreError::Io(_) => Self::Storage { detail },
             CoreError::KeyStore(_) => Self::KeyStore { detail },
             CoreError::NotRegistered => Self::NotRegistered,

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use solace_core::export::{self, ExportFormat};
+use solace_core::import::{self, CsvOptions, CsvSource, MoodScale};
 use solace_core::plans;
+use solace_core::CoreError;
 
 use crate::args::PlanCommand;
 use crate::error::{CliError, Result};
@@ -54,6 +56,56 @@ pub fn import(data_dir: &Path, file: &Path, out: &mut Output) -> Result<()> {
     out.line(format!(
         "imported {} records ({} already present, left unchanged)",
         report.imported, report.skipped
+    ))
+}
+
+/// The options of `solace import --from APP FILE`.
+pub struct CsvImportArgs {
+    /// daylio or bearable.
+    pub from: String,
+    /// `LABEL=N` entries.
+    pub mood_map: Vec<String>,
+    /// 5 or 10.
+    pub mood_scale: Option<u8>,
+    /// Count only.
+    pub dry_run: bool,
+}
+
+/// Runs `solace import --from daylio|bearable FILE [--mood-map LABEL=N]… [--dry-run]`.
+pub fn import_csv(
+    data_dir: &Path,
+    file: &Path,
+    args: CsvImportArgs,
+    out: &mut Output,
+) -> Result<()> {
+    let source = CsvSource::parse(&args.from)
+        .ok_or_else(|| CliError::input("--from must be daylio or bearable"))?;
+    let mut options = CsvOptions::default();
+    for entry in &args.mood_map {
+        options.mood_map.add_entry(entry)?;
+    }
+    options.mood_scale = match args.mood_scale {
+        None | Some(10) => MoodScale::Ten,
+        Some(5) => MoodScale::Five,
+        Some(_) => return Err(CliError::input("--mood-scale must be 5 or 10")),
+    };
+    let bytes = std::fs::read(file)
+        .map_err(|e| CliError::input(format!("cannot read {}: {}", file.display(), e.kind())))?;
+    // Parse before unlocking: a refused file costs no passphrase prompt.
+    let items = import::parse_bytes(source, &bytes, &options).map_err(CoreError::from)?;
+    let mut store = unlock::open(data_dir)?;
+    let summary = import::import_check_ins(&mut store, &items, args.dry_run, import::local_offset)?;
+    if out.json {
+        return out.json(&summary);
+    }
+    let verb = if summary.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
+    out.line(format!(
+        "{verb} {} check-ins ({} already there)",
+        summary.imported, summary.already_there
     ))
 }
 

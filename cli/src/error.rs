@@ -3,7 +3,7 @@
 //! Messages never contain secrets or journal content: core errors are already free of personal
 //! data, and the client's own messages only name what was wrong with the input.
 
-use solace_core::error::{CryptoError, IdentityError, StoreError, TransportError};
+use solace_core::error::{CryptoError, CsvImportError, IdentityError, StoreError, TransportError};
 use solace_core::CoreError;
 
 /// Result alias for the client.
@@ -126,6 +126,10 @@ impl CliError {
                 CoreError::Identity(IdentityError::NotPinned) => {
                     Some("send or receive a message first (`solace sync`)")
                 }
+                CoreError::InvalidCsvImport(CsvImportError::UnknownMood { .. }) => Some(
+                    "give each custom mood a value: --mood-map LABEL=N (N from 1 to 10); nothing was imported",
+                ),
+                CoreError::InvalidCsvImport(_) => Some("nothing was imported"),
                 _ => None,
             },
             CliError::NoTerminal("passphrase") | CliError::NoTerminal("new passphrase") => {

@@ -100,7 +100,26 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export { format, out: path } => {
             data_cmd::export(&data_dir, &format, path, &mut out)?
         }
-        Command::Import { file } => data_cmd::import(&data_dir, &file, &mut out)?,
+        Command::Import {
+            file, from: None, ..
+        } => data_cmd::import(&data_dir, &file, &mut out)?,
+        Command::Import {
+            file,
+            from: Some(from),
+            mood_map,
+            mood_scale,
+            dry_run,
+        } => data_cmd::import_csv(
+            &data_dir,
+            &file,
+            data_cmd::CsvImportArgs {
+                from,
+                mood_map,
+                mood_scale,
+                dry_run,
+            },
+            &mut out,
+        )?,
         Command::Plan { command } => data_cmd::plan(&data_dir, command, &mut out)?,
         Command::Insights { days } => insights_cmd::run(days, &data_dir, &mut out)?,
         Command::Therapist(cmd) => therapist_cmd::run(cmd, &data_dir, &mut out)?,

@@ -168,3 +168,102 @@ fn an_export_with_an_invalid_value_imports_nothing_and_names_it() {
     assert_eq!(status["mood_check_ins"], 0, "{status}");
     assert_eq!(status["journal_entries"], 0, "{status}");
 }
+
+#[test]
+fn import_from_daylio_and_bearable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("store");
+    ok_json(&data, &["init"]);
+    let daylio = tmp.path().join("daylio.csv");
+    std::fs::write(
+        &daylio,
+        "\u{feff}full_date,date,weekday,time,mood,activities,note_title,note\r\n\
+         2024-03-05,March 5,Tuesday,9:10 PM,rad,friends | walk,Title 🌞,\"two\r\nlines, \"\"quoted\"\"\"\r\n\
+         2024-03-04,March 4,Monday,08:00,Sleepy,,,\r\n",
+    )
+    .unwrap();
+    let daylio = daylio.to_str().unwrap();
+
+    // A custom label without a map: refused, naming label and line, nothing imported.
+    let out = solace(&data, &["import", "--from", "daylio", daylio]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The first row spans lines 2-3 (a quoted note with a line break).
+    assert!(err.contains("line 4") && err.contains("Sleepy"), "{err}");
+    assert_eq!(
+        ok_json(&data, &["mood", "list"]).as_array().unwrap().len(),
+        0
+    );
+
+    let args = [
+        "import",
+        "--from",
+        "daylio",
+        daylio,
+        "--mood-map",
+        "sleepy=4",
+    ];
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let summary = ok_json(&data, &dry);
+    assert_eq!(summary["imported"], 2);
+    assert_eq!(summary["dry_run"], true);
+    assert_eq!(
+        ok_json(&data, &["mood", "list"]).as_array().unwrap().len(),
+        0
+    );
+
+    let out = solace(&data, &args);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "imported 2 check-ins (0 already there)"
+    );
+    let list = ok_json(&data, &["mood", "list"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let text = serde_json::to_string(list).unwrap();
+    assert!(
+        text.contains("Title 🌞\\ntwo\\nlines, \\\"quoted\\\"\\n\\nActivities: friends, walk"),
+        "{text}"
+    );
+    // Again: nothing added.
+    let again = ok_json(&data, &args);
+    assert_eq!(again["imported"], 0);
+    assert_eq!(again["already_there"], 2);
+    assert_eq!(
+        ok_json(&data, &["mood", "list"]).as_array().unwrap().len(),
+        2
+    );
+
+    let bearable = tmp.path().join("bearable.csv");
+    std::fs::write(
+        &bearable,
+        "Date formatted,Weekday,Time of day,Category,Rating/Amount,Detail,Notes\n\
+         2024-03-06,Wednesday,pm,Mood,7,,\n\
+         2024-03-06,Wednesday,all day,Factors,,Exercise,\n",
+    )
+    .unwrap();
+    let summary = ok_json(
+        &data,
+        &["import", "--from", "bearable", bearable.to_str().unwrap()],
+    );
+    assert_eq!(summary["imported"], 1);
+
+    // A malformed file names its line and imports nothing; the JSON import is unchanged.
+    std::fs::write(
+        &bearable,
+        "date formatted,category,rating/amount\n2024-03-07,Mood,7\nnot a date,Mood,7\n",
+    )
+    .unwrap();
+    let out = solace(
+        &data,
+        &["import", "--from", "bearable", bearable.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 3"));
+    assert_eq!(
+        ok_json(&data, &["mood", "list"]).as_array().unwrap().len(),
+        3
+    );
+}

@@ -49,6 +49,8 @@ const FUZZ_TARGETS: &[&str] = &[
     "import_json",
     "olm_message",
     "message_payload",
+    "daylio_csv",
+    "bearable_csv",
 ];
 
 fn root() -> PathBuf {

@@ -150,10 +150,24 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         out: Option<std::path::PathBuf>,
     },
-    /// Import a JSON export (records already present are left unchanged)
+    /// Import a JSON export, or with --from a Daylio or Bearable CSV export (records already
+    /// present are left unchanged)
     Import {
-        /// The JSON file written by `solace export`
+        /// The JSON file written by `solace export`, or the CSV file with --from
         file: std::path::PathBuf,
+        /// Read a CSV export of another app: daylio or bearable
+        #[arg(long, value_name = "APP")]
+        from: Option<String>,
+        /// A mood label and its value 1-10, for Daylio's custom moods (repeatable):
+        /// --mood-map sleepy=4; the defaults are rad=10 good=8 meh=5 bad=3 awful=1
+        #[arg(long = "mood-map", value_name = "LABEL=N", requires = "from")]
+        mood_map: Vec<String>,
+        /// Bearable's mood scale in the file: 10 (1-10, the default) or 5 (1-5)
+        #[arg(long = "mood-scale", value_name = "N", requires = "from")]
+        mood_scale: Option<u8>,
+        /// Only count what would be imported; write nothing
+        #[arg(long = "dry-run", requires = "from")]
+        dry_run: bool,
     },
     /// Today's "start small" step, optionally tied to a habit (shows it without a subcommand)
     Plan {

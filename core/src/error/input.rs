@@ -124,6 +124,43 @@ pub enum ImportError {
     },
 }
 
+/// Why a Daylio or Bearable CSV file was refused. Names lines, columns and rules; the one
+/// value ever repeated is an unknown mood label, which the person must see to map it (their
+/// own label from their own file, shown only to them).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsvImportError {
+    /// The file is not UTF-8 text.
+    #[error("the file is not UTF-8 text")]
+    NotText,
+    /// The file has no header line.
+    #[error("the file is empty (no header line)")]
+    NoHeader,
+    /// The header lacks a column the format needs.
+    #[error("line 1: the header has no '{column}' column")]
+    MissingColumn {
+        /// The column's name.
+        column: &'static str,
+    },
+    /// A line breaks a rule (a date that is not a date, an unclosed quote, a rating out of
+    /// range); `reason` is a fixed text.
+    #[error("line {line}: {reason}")]
+    Line {
+        /// The 1-based line of the file the record starts on.
+        line: usize,
+        /// What is wrong (fixed text, never the value).
+        reason: &'static str,
+    },
+    /// A mood label with no number: neither a default nor in the mood map.
+    #[error("line {line}: unknown mood '{label}'; map it to a number 1-10 (LABEL=N)")]
+    UnknownMood {
+        /// The 1-based line.
+        line: usize,
+        /// The label as written in the file.
+        label: String,
+    },
+}
+
 /// Whether `reason` starts with `field:` (shown as `kind[i].field: …`, else `kind[i]: …`).
 fn reason_names_field(reason: &str) -> bool {
     reason

@@ -18,7 +18,7 @@ mod transport;
 
 pub use crypto::CryptoError;
 pub use identity::IdentityError;
-pub use input::{ImportError, InputProblem, InvalidInput};
+pub use input::{CsvImportError, ImportError, InputProblem, InvalidInput};
 pub use peer::PeerMessageError;
 pub use store::StoreError;
 pub use transport::{BoxedSource, TransportError};
@@ -91,6 +91,9 @@ pub enum CoreError {
     /// An export file to import was refused.
     #[error(transparent)]
     InvalidImport(#[from] ImportError),
+    /// A Daylio or Bearable CSV file to import was refused; nothing was imported.
+    #[error(transparent)]
+    InvalidCsvImport(#[from] CsvImportError),
     /// A file-system failure outside SQLite (exports, key files).
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),

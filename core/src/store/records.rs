@@ -58,6 +58,18 @@ impl Store {
         Ok(())
     }
 
+    /// Whether any record (live or a tombstone, of any kind) has this id: an import that
+    /// derives its ids skips them, so a check-in deleted after an import stays deleted.
+    pub(crate) fn id_taken(&self, id: &RecordId) -> Result<bool> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM records WHERE id = ?1")?;
+        Ok(stmt
+            .query_row([&id.0[..]], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// The version of the local copy of `id` (0 if absent); another kind's id is refused.
     fn current_version(&self, kind: RecordKind, id: &RecordId) -> Result<u64> {
         let mut stmt = self
