@@ -17,8 +17,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   ci            everything CI runs: fmt check, clippy (all targets, -D warnings), all tests on
                 SQLite and PostgreSQL, Kotlin (JVM) and Swift (Linux) binding tests, the
-                Android/iOS view-model tests, and a short fuzz run of every fuzz target
-                (when a nightly toolchain is present)
+                Android/iOS view-model tests, the chaos run (40 s) and a short fuzz run of
+                every fuzz target (when a nightly toolchain is present)
   fuzz [SECS]   run every fuzz target for SECS seconds each (default 60)
   bench         build and run the storage benchmark (release; links SQLCipher)
   size          build the stripped shipping library (profile mobile) and print its size
