@@ -36,6 +36,7 @@ mod common;
 mod error;
 mod events;
 mod habits;
+mod health;
 mod identity;
 mod insights;
 mod journal;

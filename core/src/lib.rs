@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod error;
 pub mod export;
 pub mod habits;
+pub mod health;
 pub mod import;
 pub mod insights;
 pub mod journal;

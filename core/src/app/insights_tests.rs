@@ -124,7 +124,9 @@ fn check_ins_habits_and_ratings_become_charts_and_sentences() {
     rated_session(&mut store, TechniqueId::StrengthsBased, 3, today);
 
     let charts = insights(&store, 7, today).unwrap();
-    assert_eq!(charts.headline, "5.3 average from 3 check-ins, improving");
+    // Each session's opening mood (5) is a check-in too: on 03-09, and once on 03-10 (the
+    // second session that morning reuses the first one's same-mood check-in).
+    assert_eq!(charts.headline, "5.2 average from 5 check-ins, improving");
     let xs: Vec<(u32, f64, &str)> = charts
         .mood
         .points
@@ -136,20 +138,21 @@ fn check_ins_habits_and_ratings_become_charts_and_sentences() {
         [
             (2, 3.0, "2026-03-06"),
             (4, 5.0, "2026-03-08"),
-            (6, 8.0, "2026-03-10")
+            (5, 5.0, "2026-03-09"),
+            (6, 6.5, "2026-03-10")
         ]
     );
     assert_eq!(
         charts.mood.accessibility_label,
-        "Mood chart over the last 7 days: 3 days logged, lowest 3, highest 8, \
-         latest 8.0 on 2026-03-10, trend improving"
+        "Mood chart over the last 7 days: 4 days logged, lowest 3, highest 8, \
+         latest 6.5 on 2026-03-10, trend improving"
     );
     assert_eq!(
         charts.weekdays.accessibility_label,
-        "Average mood by weekday: Mon no check-ins; Tue 8.0 from 1; Wed no check-ins; \
+        "Average mood by weekday: Mon 5.0 from 1; Tue 6.5 from 1; Wed no check-ins; \
          Thu no check-ins; Fri 3.0 from 1; Sat no check-ins; Sun 5.0 from 1"
     );
-    assert_eq!(charts.weekdays.bars[1].value, Some(8.0));
+    assert_eq!(charts.weekdays.bars[1].value, Some(6.5));
 
     let strength = habits::all_stats(&store, today).unwrap()[0].strength * 100.0;
     let bar = &charts.habits.bars[0];

@@ -206,6 +206,13 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(summary.max, 8)
         XCTAssertEqual(summary.weekdays.count, 7)
         XCTAssertEqual(summary.trend?.direction, .improving)
+
+        // Apple Health's State of Mind for the first check-in.
+        let state = healthStateOfMind(checkIn: try mood.list().first!, lifeAreas: ["work", "my boss"])
+        XCTAssertEqual(state.kind, .momentaryEmotion)
+        XCTAssertEqual(state.valence, -0.33, accuracy: 1e-9)
+        XCTAssertEqual(state.labels, ["drained"])
+        XCTAssertEqual(state.associations, ["work"])
     }
 
     func testHabitCheckAndStrength() async throws {

@@ -196,6 +196,14 @@ class SolaceTest {
         assertEquals(3u, summary.daysLogged)
         assertEquals(7, summary.weekdays.size)
         assertEquals(TrendDirection.IMPROVING, summary.trend?.direction)
+
+        // Apple Health's State of Mind for the first check-in: valence from the mood, only
+        // emotions and life areas Apple knows.
+        val state = healthStateOfMind(mood.list(null, null).first(), listOf("work", "my boss"))
+        assertEquals(MindKind.MOMENTARY_EMOTION, state.kind)
+        assertEquals(-0.33, state.valence, 1e-9)
+        assertEquals(listOf("drained"), state.labels)
+        assertEquals(listOf("work"), state.associations)
     }
 
     @Test
