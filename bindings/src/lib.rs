@@ -48,6 +48,7 @@ mod passphrase;
 mod present;
 mod sessions;
 mod sync;
+mod today;
 
 pub mod assessments;
 

@@ -23,6 +23,7 @@ mod prompt;
 mod safety_cmd;
 mod sync_cmd;
 mod therapist_cmd;
+mod today_cmd;
 mod unlock;
 mod verify_cmd;
 
@@ -122,6 +123,7 @@ fn run(cli: Cli) -> Result<()> {
         )?,
         Command::Plan { command } => data_cmd::plan(&data_dir, command, &mut out)?,
         Command::Insights { days } => insights_cmd::run(days, &data_dir, &mut out)?,
+        Command::Today => today_cmd::run(&data_dir, &mut out)?,
         Command::Therapist(cmd) => therapist_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Directory(cmd) => therapist_cmd::directory(cmd, &data_dir, &mut out)?,
         Command::Link(cmd) => therapist_cmd::link(cmd, &data_dir, &mut out)?,

@@ -32,6 +32,7 @@ pub mod safety;
 pub mod sessions;
 pub mod store;
 pub mod sync;
+pub mod today;
 pub mod vault;
 
 pub use app::App;

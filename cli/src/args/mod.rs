@@ -175,6 +175,8 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<PlanCommand>,
     },
+    /// Today at a glance, as the home-screen widget shows it (mood, sessions, habits, step, next reminder)
+    Today,
     /// Weekly summary, mood trend, activity effects, techniques and habits
     Insights {
         /// Number of days to look back for the mood trend and activity effects (at least 7)

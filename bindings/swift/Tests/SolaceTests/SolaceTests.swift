@@ -213,6 +213,12 @@ final class SolaceTests: XCTestCase {
         XCTAssertEqual(state.valence, -0.33, accuracy: 1e-9)
         XCTAssertEqual(state.labels, ["drained"])
         XCTAssertEqual(state.associations, ["work"])
+
+        // The widget's snapshot: the 21:30 check-in is today's.
+        let today = try solace.today(now: "2026-03-04T22:00:00+01:00")
+        XCTAssertTrue(today.checkedInToday)
+        XCTAssertEqual(today.lastMood?.mood, 8)
+        XCTAssertNil(today.plan)
     }
 
     func testHabitCheckAndStrength() async throws {

@@ -204,6 +204,12 @@ class SolaceTest {
         assertEquals(-0.33, state.valence, 1e-9)
         assertEquals(listOf("drained"), state.labels)
         assertEquals(listOf("work"), state.associations)
+
+        // The widget's snapshot: the 21:30 check-in is today's.
+        val today = solace.today("2026-03-04T22:00:00+01:00")
+        assertTrue(today.checkedInToday)
+        assertEquals(8.toUByte(), today.lastMood?.mood)
+        assertNull(today.plan)
     }
 
     @Test
