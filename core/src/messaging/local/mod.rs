@@ -451,7 +451,9 @@ mod tests {
     use crate::crypto::kdf::KdfParams;
     use crate::store::sync_state::SyncAccount;
 
-    fn store() -> (tempfile::TempDir, Store) {
+    /// A connected store ("sam") with a conversation with "acc-dr"; also the client of the
+    /// share tests.
+    pub(super) fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, _) = Store::create(
             &dir.path().join("s"),

@@ -258,29 +258,12 @@ pub fn shared_with_me(store: &Store, peer: &str) -> Result<Vec<SharedItem>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::kdf::KdfParams;
     use crate::messaging::consent::{self, LinkConsent};
     use crate::messaging::payload::Payload;
     use crate::mood::{self, MoodDraft};
-    use crate::store::sync_state::SyncAccount;
 
     fn client() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut store, _) = Store::create(
-            &dir.path().join("s"),
-            crate::passphrase::TEST_PASSPHRASE,
-            KdfParams::FLOOR,
-        )
-        .unwrap();
-        let account = SyncAccount {
-            server_url: "http://127.0.0.1:1".into(),
-            username: "sam".into(),
-            account_id: "acc-me".into(),
-            device_id: "dev-me".into(),
-        };
-        store.set_sync_account(&account, "token").unwrap();
-        super::super::ensure_conversation(&mut store, "acc-dr", "Dr. P", "link-1").unwrap();
-        (dir, store)
+        super::super::tests::store()
     }
 
     fn check_in(store: &mut Store, at: &str, level: u8) {
