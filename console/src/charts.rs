@@ -154,17 +154,12 @@ pub fn mood(trend: &MoodTrend) -> Markup {
         .map(|d| format!("{:.1},{:.1}", x(d.date), y(d.average)))
         .collect::<Vec<_>>()
         .join(" ");
+    let recent = trend.last_30_days().map(|(_, mean)| mean);
     let recent_from = last.date - chrono::Duration::days(29);
-    let recent = trend.mean_since(recent_from);
-    let before = MoodTrend {
-        days: trend
-            .days
-            .iter()
-            .filter(|d| d.date < recent_from)
-            .cloned()
-            .collect(),
-    }
-    .mean_since(recent_from - chrono::Duration::days(30));
+    let before = trend.mean_between(
+        recent_from - chrono::Duration::days(30),
+        recent_from - chrono::Duration::days(1),
+    );
     html! {
         figure.chart {
             svg viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-labelledby="mood-title mood-desc" {

@@ -33,8 +33,7 @@ fn change_text(change: Option<Change>) -> &'static str {
 /// One sentence on the shared mood trend: the mean of its latest 30 days.
 fn mood_line(shared: &[SharedItem]) -> Option<String> {
     let trend = shared.iter().find_map(mood_share::from_item)?;
-    let last = trend.days.last()?.date;
-    let (mean, count) = trend.mean_since(last - chrono::Duration::days(29))?;
+    let (last, (mean, count)) = trend.last_30_days()?;
     Some(format!(
         "Daily mood average (1–10) over the 30 days to {last}: {mean}, from {count} check-ins."
     ))

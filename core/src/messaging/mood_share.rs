@@ -38,10 +38,14 @@ pub struct MoodTrend {
 }
 
 impl MoodTrend {
-    /// Mean of the daily averages from `from` on (inclusive), with the number of check-ins;
+    /// Mean of the daily averages of the days in `from..=to`, with the number of check-ins;
     /// `None` when there are none.
-    pub fn mean_since(&self, from: NaiveDate) -> Option<(f64, u32)> {
-        let days: Vec<&MoodDay> = self.days.iter().filter(|d| d.date >= from).collect();
+    pub fn mean_between(&self, from: NaiveDate, to: NaiveDate) -> Option<(f64, u32)> {
+        let days: Vec<&MoodDay> = self
+            .days
+            .iter()
+            .filter(|d| d.date >= from && d.date <= to)
+            .collect();
         if days.is_empty() {
             return None;
         }
@@ -49,6 +53,16 @@ impl MoodTrend {
         Some((
             (mean * 10.0).round() / 10.0,
             days.iter().map(|d| d.count).sum(),
+        ))
+    }
+
+    /// [`MoodTrend::mean_between`] for the 30 days up to the newest day with a check-in, and
+    /// the newest day itself.
+    pub fn last_30_days(&self) -> Option<(NaiveDate, (f64, u32))> {
+        let last = self.days.last()?.date;
+        Some((
+            last,
+            self.mean_between(last - chrono::Duration::days(29), last)?,
         ))
     }
 }
