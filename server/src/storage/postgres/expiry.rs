@@ -8,35 +8,39 @@ use solace_protocol::messaging::ExpiredMessage;
 use super::{pg_err, u, PostgresStorage};
 use crate::storage::{StorageResult, NOTICE_KEEP_SECS};
 
-/// Deletes the messages received before `$1` (of recipient device `$2` when given) and
-/// leaves the notices for exactly the rows this statement deleted: a message that a
-/// concurrent purge (another node) deleted first is not returned here, so each notice is
-/// written once. Answers the number of messages deleted.
-fn expire_sql(one_device: bool) -> String {
-    let filter = if one_device {
-        " AND recipient_device = $2"
-    } else {
-        ""
-    };
-    format!(
-        "WITH gone AS (
-            DELETE FROM mailbox WHERE received_at < $1{filter}
-            RETURNING recipient_device, sender_account, sender_device, client_message_id, received_at
-        ), noted AS (
-            INSERT INTO mailbox_expired
-                (device_id, outbound, peer_account, peer_device, client_message_id, sent_at)
-            SELECT g.recipient_device, FALSE, g.sender_account, g.sender_device, g.client_message_id, g.received_at
-                FROM gone g JOIN devices d ON d.id = g.recipient_device
-                WHERE d.account_id <> g.sender_account
-            UNION ALL
-            SELECT g.sender_device, TRUE, d.account_id, g.recipient_device, g.client_message_id, g.received_at
-                FROM gone g JOIN devices d ON d.id = g.recipient_device
-                    JOIN devices s ON s.id = g.sender_device
-                WHERE d.account_id <> g.sender_account
+/// Deletes the messages received before `$1` (and matching `$filter`) and leaves the notices
+/// for exactly the rows this statement deleted: a message that a concurrent purge (another
+/// node) deleted first is not returned here, so each notice is written once. Answers the
+/// number of messages deleted.
+macro_rules! expire_sql {
+    ($filter:literal) => {
+        concat!(
+            "WITH gone AS (
+                DELETE FROM mailbox WHERE received_at < $1",
+            $filter,
+            "
+                RETURNING recipient_device, sender_account, sender_device, client_message_id, received_at
+            ), noted AS (
+                INSERT INTO mailbox_expired
+                    (device_id, outbound, peer_account, peer_device, client_message_id, sent_at)
+                SELECT g.recipient_device, FALSE, g.sender_account, g.sender_device, g.client_message_id, g.received_at
+                    FROM gone g JOIN devices d ON d.id = g.recipient_device
+                    WHERE d.account_id <> g.sender_account
+                UNION ALL
+                SELECT g.sender_device, TRUE, d.account_id, g.recipient_device, g.client_message_id, g.received_at
+                    FROM gone g JOIN devices d ON d.id = g.recipient_device
+                        JOIN devices s ON s.id = g.sender_device
+                    WHERE d.account_id <> g.sender_account
+            )
+            SELECT count(*) FROM gone"
         )
-        SELECT count(*) FROM gone"
-    )
+    };
 }
+
+/// `expire_sql!` for one recipient device (`$2`).
+const EXPIRE_DEVICE: &str = expire_sql!(" AND recipient_device = $2");
+/// `expire_sql!` for every mailbox.
+const EXPIRE_ALL: &str = expire_sql!("");
 
 /// Deletes the messages received before `cutoff` (of one recipient device, or of all) inside
 /// `tx` and leaves the notices. Returns how many expired.
@@ -47,7 +51,7 @@ pub(super) async fn expire(
 ) -> StorageResult<u64> {
     let deleted: i64 = match device {
         Some(device) => {
-            let stmt = tx.prepare_cached(&expire_sql(true)).await.map_err(pg_err)?;
+            let stmt = tx.prepare_cached(EXPIRE_DEVICE).await.map_err(pg_err)?;
             tx.query_one(&stmt, &[&cutoff, &device])
                 .await
                 .map_err(pg_err)?
@@ -60,7 +64,7 @@ pub(super) async fn expire(
             )
             .await
             .map_err(pg_err)?;
-            tx.query_one(&expire_sql(false), &[&cutoff])
+            tx.query_one(EXPIRE_ALL, &[&cutoff])
                 .await
                 .map_err(pg_err)?
                 .get(0)
