@@ -40,6 +40,39 @@ fn post<T: serde::de::DeserializeOwned>(
     resp.json().map_err(|e| e.to_string())
 }
 
+/// Registers `user` (auth key filled with `key_byte`, one items key) on `base`.
+pub fn register(
+    c: &reqwest::blocking::Client,
+    base: &str,
+    user: &str,
+    key_byte: u8,
+) -> Result<p::SessionResponse, String> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    post(
+        c,
+        &format!("{base}/v1/accounts/register"),
+        None,
+        &p::RegisterRequest {
+            account_proof_verifier: None,
+            username: user.to_owned(),
+            auth_key: hex::encode([key_byte; 32]).into(),
+            kdf: p::WireKdf {
+                memory_kib: 65536,
+                iterations: 3,
+                parallelism: 1,
+            },
+            salt: hex::encode([1u8; 16]),
+            wrapped_account_key: b64.encode([2u8; 77]),
+            items_keys: vec![p::WireItemsKey {
+                key_id: 1,
+                wrapped: b64.encode([3u8; 77]),
+            }],
+            device_name: "load".into(),
+            recovery_wrapped_account_key: None,
+        },
+    )
+}
+
 fn client_loop(
     base: &str,
     n: usize,
@@ -57,29 +90,7 @@ fn client_loop(
         std::process::id(),
         RUN.load(Ordering::Relaxed)
     );
-    let session: p::SessionResponse = post(
-        &c,
-        &format!("{base}/v1/accounts/register"),
-        None,
-        &p::RegisterRequest {
-            account_proof_verifier: None,
-            username: user,
-            auth_key: hex::encode([n as u8; 32]).into(),
-            kdf: p::WireKdf {
-                memory_kib: 65536,
-                iterations: 3,
-                parallelism: 1,
-            },
-            salt: hex::encode([1u8; 16]),
-            wrapped_account_key: b64.encode([2u8; 77]),
-            items_keys: vec![p::WireItemsKey {
-                key_id: 1,
-                wrapped: b64.encode([3u8; 77]),
-            }],
-            device_name: "load".into(),
-            recovery_wrapped_account_key: None,
-        },
-    )?;
+    let session = register(&c, base, &user, n as u8)?;
     let token = session.token;
     let blob = b64.encode(vec![0x5a_u8; 500]);
     let (mut cursor, mut seq, mut local) = (0u64, 0u64, Vec::with_capacity(4096));

@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use solace_protocol as p;
 
 use crate::load;
@@ -82,28 +81,14 @@ pub fn idle_waits(
     eprintln!("idle: {count} live-update connections held open on a {name} server …");
     let server = Server::start(solace, database, workdir)?;
     let blocking = reqwest::blocking::Client::new();
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let session: p::SessionResponse = blocking
-        .post(format!("{}/v1/accounts/register", server.url))
-        .json(&p::RegisterRequest {
-            account_proof_verifier: None,
-            username: format!("idle{}", std::process::id()),
-            auth_key: hex::encode([9u8; 32]).into(),
-            kdf: p::WireKdf {
-                memory_kib: 65536,
-                iterations: 3,
-                parallelism: 1,
-            },
-            salt: hex::encode([1u8; 16]),
-            wrapped_account_key: b64.encode([2u8; 77]),
-            items_keys: vec![],
-            device_name: "idle".into(),
-            recovery_wrapped_account_key: None,
-        })
-        .send()?
-        .error_for_status()?
-        .json()?;
-    // Warm up: one wait, so lazily built state does not count as per-connection memory.
+    let session = load::register(
+        &blocking,
+        &server.url,
+        &format!("idle{}", std::process::id()),
+        9,
+    )?;
+    // The waits run on their own runtime; memory is read before they start and while all
+    // of them are held.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
