@@ -13,11 +13,20 @@ struct Node {
 }
 
 async fn nodes(db: &TestDb, n: usize) -> Vec<Node> {
+    nodes_with(db, n, |_| {}).await
+}
+
+/// `n` nodes on `db`, each with `tweak` applied to its configuration.
+async fn nodes_with(
+    db: &TestDb,
+    n: usize,
+    tweak: impl Fn(&mut solace_server::ServerConfig),
+) -> Vec<Node> {
     let mut out = Vec::new();
     for _ in 0..n {
-        let handle = solace_server::spawn(db.config())
-            .await
-            .expect("node starts");
+        let mut config = db.config();
+        tweak(&mut config);
+        let handle = solace_server::spawn(config).await.expect("node starts");
         out.push(Node {
             base: handle.base_url(),
             _handle: handle,
@@ -188,16 +197,7 @@ async fn the_mailbox_cap_holds_across_nodes() {
     let Some(db) = TestDb::new(Backend::Postgres).await else {
         return;
     };
-    let mut nodes = Vec::new();
-    for _ in 0..2 {
-        let mut config = db.config();
-        config.mailbox_cap = 10;
-        let handle = solace_server::spawn(config).await.expect("node starts");
-        nodes.push(Node {
-            base: handle.base_url(),
-            _handle: handle,
-        });
-    }
+    let nodes = nodes_with(&db, 2, |config| config.mailbox_cap = 10).await;
     let c = reqwest::Client::new();
     let reg: p::SessionResponse = http::ok(
         c.post(format!("{}/v1/accounts/register", nodes[0].base))
