@@ -57,6 +57,21 @@ fn put_get_list_delete_round_trip() {
 }
 
 #[test]
+fn new_stores_use_small_pages_and_keep_them_across_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = new_store(dir.path());
+    let page = |s: &Store| -> i64 {
+        s.conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(page(&store), 2048);
+    drop(store);
+    let (store, _) = Store::open_with_passphrase(dir.path(), PASS).unwrap();
+    assert_eq!(page(&store), 2048);
+}
+
+#[test]
 fn plaintext_never_reaches_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, _) = new_store(dir.path());
