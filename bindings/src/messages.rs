@@ -14,8 +14,30 @@ use crate::Inner;
 pub use core::consent::LinkConsent;
 pub use core::{CallState, Message, MessageContent, MessageStatus};
 pub use wire::{
-    AvailabilitySlot, DirectoryEntry, DirectoryQuery, LinkInfo, LinkState, TherapistProfile,
+    AvailabilitySlot, DirectoryEntry, DirectoryQuery, FormatOffer, LinkInfo, LinkState,
+    SessionFormat, TherapistProfile,
 };
+
+/// How a therapist meets clients beyond messages.
+#[uniffi::remote(Enum)]
+pub enum SessionFormat {
+    /// A video call.
+    Video,
+    /// A phone call.
+    Phone,
+    /// A live text chat.
+    Chat,
+}
+
+/// One session format a therapist offers, with its price note.
+#[uniffi::remote(Record)]
+pub struct FormatOffer {
+    /// The format.
+    pub format: SessionFormat,
+    /// Price note ("€80 / 50 min"); null: not stated.
+    #[uniffi(default = None)]
+    pub price: Option<String>,
+}
 
 /// A bookable window for short live sessions.
 #[uniffi::remote(Record)]
@@ -44,6 +66,12 @@ pub struct TherapistProfile {
     /// How soon they aim to answer a risk alert, in hours (their promise); null: none made.
     #[uniffi(default = None)]
     pub response_window_hours: Option<u32>,
+    /// Session formats offered.
+    #[uniffi(default)]
+    pub formats: Vec<FormatOffer>,
+    /// Insurance or coverage note; null: none.
+    #[uniffi(default = None)]
+    pub coverage: Option<String>,
 }
 
 /// Directory filters (null matches everything).
@@ -57,6 +85,9 @@ pub struct DirectoryQuery {
     pub language: Option<String>,
     /// Words in name or introduction.
     pub text: Option<String>,
+    /// Session format offered; null: any.
+    #[uniffi(default = None)]
+    pub format: Option<SessionFormat>,
 }
 
 /// A therapist found in the directory.
@@ -155,6 +186,8 @@ pub enum MessageContent {
         start: String,
         /// Minutes.
         minutes: u32,
+        /// Video, phone or chat, when the request named one.
+        format: Option<SessionFormat>,
         /// State.
         state: CallState,
     },
@@ -430,18 +463,21 @@ impl Messages {
         })
     }
 
-    /// *Network.* Requests a 5–15 minute live session inside one of the therapist's slots.
+    /// *Network.* Requests a 5–15 minute live session inside one of the therapist's slots, in
+    /// a format they offer (null only when they list none).
     pub async fn request_call(
         &self,
         therapist_id: String,
         start: String,
         minutes: u32,
+        format: Option<SessionFormat>,
     ) -> Result<Message> {
-        Ok(self
-            .inner
-            .app
-            .request_call(therapist_id, start, minutes)
-            .await?)
+        let ask = local::CallAsk {
+            start,
+            minutes,
+            format,
+        };
+        Ok(self.inner.app.request_call(therapist_id, ask).await?)
     }
 
     /// The therapist accepts (creating a platform room id) or declines a call request.

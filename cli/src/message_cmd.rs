@@ -118,6 +118,7 @@ fn describe(message: &Message) -> String {
             request_id,
             start,
             minutes,
+            format,
             state,
         } => {
             let state = match state {
@@ -125,7 +126,8 @@ fn describe(message: &Message) -> String {
                 CallState::Accepted { room } => format!("accepted — join room {room}"),
                 CallState::Declined => "declined".to_owned(),
             };
-            format!("[live session {minutes} min at {start}: {state}] (request {request_id})")
+            let how = format.map_or(String::new(), |f| format!(" by {}", f.as_str()));
+            format!("[live session{how} {minutes} min at {start}: {state}] (request {request_id})")
         }
     }
 }
@@ -394,9 +396,15 @@ pub fn call(cmd: CallCommand, data_dir: &Path, out: &mut Output) -> Result<()> {
             with,
             start,
             minutes,
+            format,
         } => {
             let peer = local(&app, |s| resolve_peer(s, &with))?;
-            block_on(app.request_call(peer.peer_account, start, minutes))?
+            let ask = local::CallAsk {
+                start,
+                minutes,
+                format,
+            };
+            block_on(app.request_call(peer.peer_account, ask))?
         }
         CallCommand::Answer { request, answer } => {
             let accept = match answer.as_str() {

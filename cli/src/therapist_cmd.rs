@@ -40,6 +40,8 @@ fn profile(args: ProfileArgs) -> Result<m::TherapistProfile> {
         languages: args.languages,
         slots,
         response_window_hours: args.response_window_hours,
+        formats: args.formats,
+        coverage: args.coverage,
     })
 }
 
@@ -81,6 +83,7 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
         specialty,
         approach,
         language,
+        format,
         text,
     } = cmd;
     let app = unlock::open_app(data_dir, None)?;
@@ -89,6 +92,7 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
         approach,
         language,
         text,
+        format,
     }))?;
     if out.json {
         return out.json(&found);
@@ -105,6 +109,7 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
                 t.profile.specialties.join(", "),
                 t.profile.approaches.join(", "),
                 t.profile.languages.join(", "),
+                formats(&t.profile),
                 output::count(t.profile.slots.len() as u64, "slot", "slots"),
                 t.profile
                     .response_window_hours
@@ -119,11 +124,34 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
             "specialties",
             "approaches",
             "languages",
+            "formats",
             "live",
             "answers alerts",
         ],
         &rows,
     )
+}
+
+/// "video €80 / 50 min, chat; Sliding scale" (— when none are listed).
+fn formats(profile: &m::TherapistProfile) -> String {
+    let offers: Vec<String> = profile
+        .formats
+        .iter()
+        .map(|o| match &o.price {
+            Some(price) => format!("{} {price}", o.format.as_str()),
+            None => o.format.as_str().to_owned(),
+        })
+        .collect();
+    let mut text = if offers.is_empty() {
+        "—".to_owned()
+    } else {
+        offers.join(", ")
+    };
+    if let Some(coverage) = &profile.coverage {
+        text.push_str("; ");
+        text.push_str(coverage);
+    }
+    text
 }
 
 fn resolve_link(links: &[m::LinkInfo], text: &str) -> Result<String> {

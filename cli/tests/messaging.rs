@@ -37,6 +37,12 @@ fn therapist_and_client_link_and_exchange_messages() {
             "en",
             "--slot",
             "2026-12-01T10:00:00Z/60",
+            "--format",
+            "video=€80 / 50 min",
+            "--format",
+            "chat",
+            "--coverage",
+            "Sliding scale",
         ],
     );
     ok(
@@ -48,6 +54,13 @@ fn therapist_and_client_link_and_exchange_messages() {
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
     let none = ok(&client, &["directory", "search", "--language", "fr"]);
     assert_eq!(none.as_array().unwrap().len(), 0);
+    let offers = &found[0]["profile"]["formats"];
+    assert_eq!(offers[0]["price"], "€80 / 50 min", "{found}");
+    assert_eq!(found[0]["profile"]["coverage"], "Sliding scale");
+    let by_chat = ok(&client, &["directory", "search", "--format", "chat"]);
+    assert_eq!(by_chat.as_array().unwrap().len(), 1);
+    let by_phone = ok(&client, &["directory", "search", "--format", "phone"]);
+    assert_eq!(by_phone.as_array().unwrap().len(), 0, "no phone sessions");
     let therapist_id = field(&found[0], "therapist_id").to_owned();
     let link = ok(&client, &["link", "request", &therapist_id]);
     assert_eq!(field(&link, "state"), "pending");
@@ -107,11 +120,28 @@ fn therapist_and_client_link_and_exchange_messages() {
         true
     );
 
-    let call = ok(
+    let unnamed = solace(
         &client,
         &["call", "request", "Dr. Lee", "2026-12-01T10:15:00Z", "10"],
     );
+    assert!(
+        !unnamed.status.success(),
+        "a therapist who lists formats needs one named"
+    );
+    let call = ok(
+        &client,
+        &[
+            "call",
+            "request",
+            "Dr. Lee",
+            "2026-12-01T10:15:00Z",
+            "10",
+            "--format",
+            "video",
+        ],
+    );
     assert_eq!(call["content"]["state"]["state"], "requested", "{call}");
+    assert_eq!(call["content"]["format"], "video", "{call}");
     ok(&therapist, &["sync"]);
     let answered = ok(
         &therapist,

@@ -44,6 +44,50 @@ pub struct AvailabilitySlot {
     pub minutes: u32,
 }
 
+/// How a therapist meets clients beyond messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionFormat {
+    /// A video call.
+    Video,
+    /// A phone call.
+    Phone,
+    /// A live text chat.
+    Chat,
+}
+
+impl SessionFormat {
+    /// Every format, in the order they are shown.
+    pub const ALL: [SessionFormat; 3] = [Self::Video, Self::Phone, Self::Chat];
+
+    /// The wire and command-line name (`video`, `phone`, `chat`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Video => "video",
+            Self::Phone => "phone",
+            Self::Chat => "chat",
+        }
+    }
+
+    /// Parses a wire or command-line name, any case.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+/// One session format a therapist offers, with what it costs (free text, as the therapist
+/// writes it: "€80 / 50 min", "sliding scale").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormatOffer {
+    /// The format.
+    pub format: SessionFormat,
+    /// Price note; `None`: not stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<String>,
+}
+
 /// A therapist's public profile (published by the therapist; public to signed-in accounts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TherapistProfile {
@@ -63,6 +107,19 @@ pub struct TherapistProfile {
     /// clients as such (Solace is not an emergency service). `None`: no promise made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_window_hours: Option<u32>,
+    /// Session formats offered, each at most once (added to v1: left out when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub formats: Vec<FormatOffer>,
+    /// Insurance or coverage note ("Accepts TK and AOK; receipts for private insurers").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<String>,
+}
+
+impl TherapistProfile {
+    /// Whether the therapist offers `format`.
+    pub fn offers(&self, format: SessionFormat) -> bool {
+        self.formats.iter().any(|o| o.format == format)
+    }
 }
 
 /// Directory filters; empty fields match everything. Matching is case-insensitive.
@@ -76,6 +133,9 @@ pub struct DirectoryQuery {
     pub language: Option<String>,
     /// Free text found in the name or bio.
     pub text: Option<String>,
+    /// Must offer this session format (added to v1: left out when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<SessionFormat>,
 }
 
 /// One therapist in the directory.
@@ -445,6 +505,29 @@ mod tests {
         assert_eq!(serde_json::to_string(&parsed).unwrap(), ack);
         let old_ack: AckRequest = serde_json::from_str(r#"{"ids":[9]}"#).unwrap();
         assert_eq!(serde_json::to_string(&old_ack).unwrap(), r#"{"ids":[9]}"#);
+    }
+
+    /// Frozen wire vectors for session formats (added to protocol v1 as optional fields): a
+    /// profile and a query without them keep their old bodies.
+    #[test]
+    fn session_format_wire_format_is_stable() {
+        let profile = r#"{"display_name":"Dr. Lee","bio":"CBT","specialties":["anxiety"],"approaches":["cbt"],"languages":["en"],"slots":[],"formats":[{"format":"video","price":"€80 / 50 min"},{"format":"chat"}],"coverage":"Sliding scale"}"#;
+        let parsed: TherapistProfile = serde_json::from_str(profile).unwrap();
+        assert!(parsed.offers(SessionFormat::Video) && parsed.offers(SessionFormat::Chat));
+        assert!(!parsed.offers(SessionFormat::Phone));
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), profile);
+        let old = r#"{"display_name":"Dr. Lee","bio":"CBT","specialties":[],"approaches":[],"languages":[],"slots":[]}"#;
+        let parsed: TherapistProfile = serde_json::from_str(old).unwrap();
+        assert!(parsed.formats.is_empty() && parsed.coverage.is_none());
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), old);
+        let query =
+            r#"{"specialty":null,"approach":null,"language":null,"text":null,"format":"phone"}"#;
+        let parsed: DirectoryQuery = serde_json::from_str(query).unwrap();
+        assert_eq!(parsed.format, Some(SessionFormat::Phone));
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), query);
+        assert!(serde_json::from_str::<DirectoryQuery>(r#"{"format":"fax"}"#).is_err());
+        assert_eq!(SessionFormat::parse(" Video "), Some(SessionFormat::Video));
+        assert_eq!(SessionFormat::parse("fax"), None);
     }
 
     /// Frozen wire vectors for fallback keys and targeted claims (added to protocol v1 as

@@ -15,6 +15,10 @@ const MAX_LIST_ENTRIES: usize = 20;
 const MAX_ENTRY_CHARS: usize = 40;
 /// Most availability slots.
 const MAX_SLOTS: usize = 50;
+/// Longest price note of one session format.
+const MAX_PRICE_CHARS: usize = 80;
+/// Longest coverage note.
+const MAX_COVERAGE_CHARS: usize = 300;
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     // (Written with remainders, not `is_multiple_of`, which is newer than the MSRV.)
@@ -104,6 +108,36 @@ fn list(entries: &[String], what: &str) -> Result<Vec<String>, ApiErr> {
         .collect()
 }
 
+/// Each format at most once, price notes trimmed (an empty one is no note) and bounded.
+fn formats(offers: Vec<m::FormatOffer>) -> Result<Vec<m::FormatOffer>, ApiErr> {
+    let mut seen = std::collections::BTreeSet::new();
+    offers
+        .into_iter()
+        .map(|offer| {
+            if !seen.insert(offer.format) {
+                return Err(ApiErr::bad("each session format may be listed once"));
+            }
+            Ok(m::FormatOffer {
+                format: offer.format,
+                price: optional_note(offer.price, MAX_PRICE_CHARS, "price note")?,
+            })
+        })
+        .collect()
+}
+
+/// A trimmed optional note of at most `max` characters; blank is `None`.
+fn optional_note(note: Option<String>, max: usize, what: &str) -> Result<Option<String>, ApiErr> {
+    let Some(note) = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if note.chars().count() > max || note.chars().any(char::is_control) {
+        return Err(ApiErr::bad(format!(
+            "{what} must be at most {max} characters on one line"
+        )));
+    }
+    Ok(Some(note))
+}
+
 /// Checks a profile against the limits and returns it trimmed.
 pub(crate) fn clean_profile(p: m::TherapistProfile) -> Result<m::TherapistProfile, ApiErr> {
     let display_name = short_text(&p.display_name, MAX_NAME_CHARS, "display name")?;
@@ -130,6 +164,8 @@ pub(crate) fn clean_profile(p: m::TherapistProfile) -> Result<m::TherapistProfil
         return Err(ApiErr::bad("response window must be 1-336 hours"));
     }
     Ok(m::TherapistProfile {
+        formats: formats(p.formats)?,
+        coverage: optional_note(p.coverage, MAX_COVERAGE_CHARS, "coverage note")?,
         display_name,
         bio,
         specialties: list(&p.specialties, "specialty")?,
@@ -180,6 +216,8 @@ mod tests {
             languages: vec![],
             slots: vec![],
             response_window_hours: hours,
+            formats: vec![],
+            coverage: None,
         };
         assert_eq!(
             clean_profile(profile(Some(24)))
@@ -190,5 +228,45 @@ mod tests {
         assert!(clean_profile(profile(None)).is_ok());
         assert!(clean_profile(profile(Some(0))).is_err());
         assert!(clean_profile(profile(Some(337))).is_err());
+    }
+
+    #[test]
+    fn formats_are_listed_once_with_short_notes() {
+        let offer = |format, price: Option<&str>| m::FormatOffer {
+            format,
+            price: price.map(str::to_owned),
+        };
+        let profile = |formats, coverage: Option<&str>| m::TherapistProfile {
+            display_name: "Dr. Lee".into(),
+            bio: String::new(),
+            specialties: vec![],
+            approaches: vec![],
+            languages: vec![],
+            slots: vec![],
+            response_window_hours: None,
+            formats,
+            coverage: coverage.map(str::to_owned),
+        };
+        let clean = clean_profile(profile(
+            vec![
+                offer(m::SessionFormat::Video, Some("  €80 / 50 min ")),
+                offer(m::SessionFormat::Chat, Some("   ")),
+            ],
+            Some(" Sliding scale "),
+        ))
+        .ok()
+        .unwrap();
+        assert_eq!(clean.formats[0].price.as_deref(), Some("€80 / 50 min"));
+        assert_eq!(clean.formats[1].price, None);
+        assert_eq!(clean.coverage.as_deref(), Some("Sliding scale"));
+        let twice = vec![
+            offer(m::SessionFormat::Phone, None),
+            offer(m::SessionFormat::Phone, Some("€60")),
+        ];
+        assert!(clean_profile(profile(twice, None)).is_err());
+        let long = "x".repeat(MAX_PRICE_CHARS + 1);
+        let priced = vec![offer(m::SessionFormat::Video, Some(&long))];
+        assert!(clean_profile(profile(priced, None)).is_err());
+        assert!(clean_profile(profile(vec![], Some("two\nlines"))).is_err());
     }
 }

@@ -68,6 +68,8 @@ fn linked_pair(server: &TestServer, dir: &std::path::Path) -> (Person, Person, H
         languages: vec![],
         slots: vec![],
         response_window_hours: None,
+        formats: vec![],
+        coverage: None,
     };
     msg.publish_profile(&Exclusive::new(&mut therapist.first), &profile)
         .unwrap();

@@ -61,6 +61,17 @@ fn profile(name: &str) -> m::TherapistProfile {
             minutes: 60,
         }],
         response_window_hours: None,
+        formats: vec![
+            m::FormatOffer {
+                format: m::SessionFormat::Video,
+                price: Some("€80 / 50 min".into()),
+            },
+            m::FormatOffer {
+                format: m::SessionFormat::Phone,
+                price: None,
+            },
+        ],
+        coverage: Some("Sliding scale".into()),
     }
 }
 
@@ -84,6 +95,22 @@ fn linked_pair(server: &TestServer, dir: &std::path::Path) -> (Person, Person, H
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].therapist_id, therapist.account);
+    assert_eq!(found[0].profile.formats.len(), 2, "formats are published");
+    let mut by_format = |format| {
+        let query = m::DirectoryQuery {
+            format: Some(format),
+            ..Default::default()
+        };
+        msg.search(&Exclusive::new(&mut client.first), &query)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(by_format(m::SessionFormat::Phone), 1);
+    assert_eq!(
+        by_format(m::SessionFormat::Chat),
+        0,
+        "no chat sessions offered"
+    );
     let link = msg
         .request_link(&Exclusive::new(&mut client.first), &therapist.account)
         .unwrap();
@@ -547,22 +574,31 @@ fn sharing_a_thought_record_updates_and_revokes_and_live_sessions_are_answered()
         .unwrap()
         .is_empty());
 
-    // Live sessions: only inside an availability slot, 5-15 minutes.
-    assert!(matches!(
-        msg.request_call(
-            &Exclusive::new(&mut client.first),
-            &therapist.account,
-            "2026-12-01T10:55:00Z",
-            10
-        ),
-        Err(CoreError::InvalidInput(_))
-    ));
+    // Live sessions: only inside an availability slot, 5-15 minutes, in a format offered.
+    let ask = |start: &str, minutes, format| local::CallAsk {
+        start: start.into(),
+        minutes,
+        format,
+    };
+    for refused in [
+        ask("2026-12-01T10:55:00Z", 10, Some(m::SessionFormat::Video)),
+        ask("2026-12-01T10:15:00Z", 10, Some(m::SessionFormat::Chat)),
+        ask("2026-12-01T10:15:00Z", 10, None),
+    ] {
+        assert!(matches!(
+            msg.request_call(
+                &Exclusive::new(&mut client.first),
+                &therapist.account,
+                refused
+            ),
+            Err(CoreError::InvalidInput(_))
+        ));
+    }
     let request = msg
         .request_call(
             &Exclusive::new(&mut client.first),
             &therapist.account,
-            "2026-12-01T10:15:00Z",
-            15,
+            ask("2026-12-01T10:15:00Z", 15, Some(m::SessionFormat::Video)),
         )
         .unwrap();
     msg.sync(&Exclusive::new(&mut client.first)).unwrap();
@@ -585,6 +621,7 @@ fn sharing_a_thought_record_updates_and_revokes_and_live_sessions_are_answered()
             request_id: request.id.clone(),
             start: "2026-12-01T10:15:00+00:00".into(),
             minutes: 15,
+            format: Some(m::SessionFormat::Video),
             state: CallState::Accepted { room },
         }
     );

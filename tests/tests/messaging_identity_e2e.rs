@@ -72,6 +72,8 @@ fn linked(server: &TestServer, dir: &std::path::Path) -> (Device, Device, HttpTr
             languages: vec!["en".into()],
             slots: vec![],
             response_window_hours: None,
+            formats: vec![],
+            coverage: None,
         },
     )
     .unwrap();

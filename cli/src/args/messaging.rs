@@ -2,6 +2,7 @@
 //! links, messages, conversations, shares and live-session calls.
 
 use clap::{Args, Subcommand};
+use solace_protocol::messaging::{FormatOffer, SessionFormat};
 
 /// A therapist's directory profile, as command-line flags.
 #[derive(Debug, Args)]
@@ -28,6 +29,30 @@ pub struct ProfileArgs {
     /// promise; Solace is not an emergency service)
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=336))]
     pub response_window_hours: Option<u32>,
+    /// A session format you offer, with an optional price note (repeatable):
+    /// video, phone or chat, e.g. --format "video=€80 / 50 min" --format chat
+    #[arg(long = "format", value_parser = parse_offer)]
+    pub formats: Vec<FormatOffer>,
+    /// Insurance or coverage note, e.g. "Sliding scale; receipts for private insurers"
+    #[arg(long)]
+    pub coverage: Option<String>,
+}
+
+/// `video`, `phone` or `chat`, any case.
+pub fn parse_format(text: &str) -> Result<SessionFormat, String> {
+    SessionFormat::parse(text).ok_or_else(|| "a format is video, phone or chat".to_owned())
+}
+
+/// `FORMAT` or `FORMAT=PRICE`.
+fn parse_offer(text: &str) -> Result<FormatOffer, String> {
+    let (format, price) = match text.split_once('=') {
+        Some((format, price)) => (format, Some(price.trim().to_owned())),
+        None => (text, None),
+    };
+    Ok(FormatOffer {
+        format: parse_format(format)?,
+        price: price.filter(|p| !p.is_empty()),
+    })
 }
 
 /// `solace therapist …`
@@ -63,6 +88,9 @@ pub enum DirectoryCommand {
         /// Must speak this language
         #[arg(long)]
         language: Option<String>,
+        /// Must offer this session format: video, phone or chat
+        #[arg(long, value_parser = parse_format)]
+        format: Option<SessionFormat>,
         /// Words in the name or introduction
         text: Option<String>,
     },
@@ -226,6 +254,9 @@ pub enum CallCommand {
         /// Length in minutes, 5-15
         #[arg(default_value_t = 10)]
         minutes: u32,
+        /// How: video, phone or chat (one the therapist offers; see `solace directory search`)
+        #[arg(long, value_parser = parse_format)]
+        format: Option<SessionFormat>,
     },
     /// Accept or decline a request (therapists)
     Answer {

@@ -218,6 +218,7 @@ mod tests {
                 request_id: "r".into(),
                 start: "2026-12-01T10:00:00Z".into(),
                 minutes: 10,
+                format: None,
                 state,
             },
         }

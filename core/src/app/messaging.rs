@@ -90,18 +90,15 @@ impl App {
             .await
     }
 
-    /// Requests a 5–15 minute live session starting at `start` (RFC 3339) in one of the
-    /// therapist's slots; queued in the outbox like a message.
+    /// Requests a 5–15 minute live session in one of the therapist's slots and formats;
+    /// queued in the outbox like a message.
     pub async fn request_call(
         &self,
         therapist_id: String,
-        start: String,
-        minutes: u32,
+        ask: crate::messaging::local::CallAsk,
     ) -> Result<Message> {
-        self.online(move |app, messenger| {
-            messenger.request_call(app.cell(), &therapist_id, &start, minutes)
-        })
-        .await
+        self.online(move |app, messenger| messenger.request_call(app.cell(), &therapist_id, ask))
+            .await
     }
 
     /// Asks a therapist for a link and records what the client lets flow to them on its own

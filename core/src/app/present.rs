@@ -63,6 +63,7 @@ pub fn message_text(content: &MessageContent) -> String {
         MessageContent::Call {
             start,
             minutes,
+            format,
             state,
             ..
         } => {
@@ -71,7 +72,8 @@ pub fn message_text(content: &MessageContent) -> String {
                 CallState::Accepted { .. } => "accepted",
                 CallState::Declined => "declined",
             };
-            format!("Live session request: {start}, {minutes} min — {answer}")
+            let how = format.map_or(String::new(), |f| format!(" by {}", f.as_str()));
+            format!("Live session request{how}: {start}, {minutes} min — {answer}")
         }
     }
 }
@@ -332,11 +334,23 @@ mod tests {
             request_id: "r1".into(),
             start: "2026-03-10T18:00:00+01:00".into(),
             minutes: 15,
+            format: None,
             state,
         };
         assert_eq!(
             message_text(&call(CallState::Requested)),
             "Live session request: 2026-03-10T18:00:00+01:00, 15 min — waiting for an answer"
+        );
+        let by_video = MessageContent::Call {
+            request_id: "r2".into(),
+            start: "2026-03-10T18:00:00+01:00".into(),
+            minutes: 10,
+            format: Some(solace_protocol::messaging::SessionFormat::Video),
+            state: CallState::Requested,
+        };
+        assert_eq!(
+            message_text(&by_video),
+            "Live session request by video: 2026-03-10T18:00:00+01:00, 10 min — waiting for an answer"
         );
         let accepted = CallState::Accepted {
             room: "room-1".into(),

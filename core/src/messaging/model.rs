@@ -1,6 +1,7 @@
 //! Conversations, messages and shared items as a UI shows them, and their sealed local forms.
 
 use serde::{Deserialize, Serialize};
+use solace_protocol::messaging::SessionFormat;
 
 use crate::error::{CoreError, Result};
 
@@ -92,6 +93,9 @@ pub enum MessageContent {
         start: String,
         /// Length in minutes.
         minutes: u32,
+        /// Video, phone or chat, when the request named one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        format: Option<SessionFormat>,
         /// Requested, accepted (with room) or declined.
         state: CallState,
     },

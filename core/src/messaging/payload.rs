@@ -4,6 +4,7 @@
 //! them apart.
 
 use serde::{Deserialize, Serialize};
+use solace_protocol::messaging::SessionFormat;
 
 use crate::error::{CoreError, PeerMessageError, Result};
 
@@ -83,6 +84,10 @@ pub enum Body {
         start: String,
         /// Length, 5–15 minutes.
         minutes: u32,
+        /// How the session would take place (added to v1: left out when not chosen, and
+        /// ignored by older readers).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        format: Option<SessionFormat>,
     },
     /// The therapist's answer to a call request.
     CallAnswer {
@@ -165,6 +170,7 @@ impl Payload {
                 request_id,
                 minutes,
                 start,
+                ..
             } => {
                 valid_message_id(request_id)
                     && (5..=15).contains(minutes)

@@ -166,6 +166,7 @@ pub fn directory_matches(query: &DirectoryQuery, profile: &TherapistProfile) -> 
     text && lists(&profile.specialties, &query.specialty)
         && lists(&profile.approaches, &query.approach)
         && lists(&profile.languages, &query.language)
+        && query.format.is_none_or(|f| profile.offers(f))
 }
 
 /// The matching profiles as directory entries, ordered by display name (case-insensitive,
@@ -194,6 +195,7 @@ pub fn search_directory(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use solace_protocol::messaging::{FormatOffer, SessionFormat};
 
     fn profile(
         name: &str,
@@ -209,6 +211,15 @@ mod tests {
             languages: languages.iter().map(|s| (*s).into()).collect(),
             slots: vec![],
             response_window_hours: None,
+            // Ada offers phone sessions; zoe none.
+            formats: (name == "Ada")
+                .then_some(FormatOffer {
+                    format: SessionFormat::Phone,
+                    price: None,
+                })
+                .into_iter()
+                .collect(),
+            coverage: None,
         }
     }
 
@@ -235,6 +246,7 @@ mod tests {
             approach: Some("cbt".into()),
             text: Some("SLEEP".into()),
             specialty: Some(" ".into()),
+            format: None,
         };
         let found = search_directory(all.clone(), &q);
         assert_eq!(found.len(), 1);
@@ -243,7 +255,14 @@ mod tests {
             specialty: Some("grief".into()),
             ..DirectoryQuery::default()
         };
-        assert_eq!(search_directory(all, &q)[0].therapist_id, "b");
+        assert_eq!(search_directory(all.clone(), &q)[0].therapist_id, "b");
+        let q = DirectoryQuery {
+            format: Some(SessionFormat::Phone),
+            ..DirectoryQuery::default()
+        };
+        let found = search_directory(all, &q);
+        assert_eq!(found.len(), 1, "only one offers phone sessions");
+        assert_eq!(found[0].therapist_id, "a");
     }
 
     #[test]

@@ -218,6 +218,8 @@ pub(crate) fn profile(
             minutes: 60,
         }],
         response_window_hours: None,
+        formats: vec![],
+        coverage: None,
     }
 }
 

@@ -46,6 +46,7 @@ pub(crate) async fn directory_search_and_profile_validation(backend: Backend) {
             approach: None,
             language: language.map(Into::into),
             text: text.map(Into::into),
+            format: None,
         };
     assert_eq!(
         api.search(&client.token, q(Some("SLEEP"), None, None))

@@ -70,6 +70,8 @@ pub fn link(url: &str, dir: &Path, tag: &str, therapist_name: &str) -> BoxResult
             languages: vec![],
             slots: vec![],
             response_window_hours: None,
+            formats: vec![],
+            coverage: None,
         },
     )?;
     let therapist_id = account_id(&therapist)?;

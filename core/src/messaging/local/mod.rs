@@ -9,6 +9,7 @@ use super::payload::{Body, Payload, ReceiptKind, MAX_TEXT_CHARS, PAYLOAD_VERSION
 use crate::error::{CoreError, InputProblem, Result};
 use crate::store::messages::MessageRow;
 use crate::store::Store;
+use solace_protocol::messaging::SessionFormat;
 
 mod shares;
 mod summary;
@@ -284,26 +285,34 @@ pub fn notification_text(discreet: bool, peer_name: &str, count: u32) -> String 
     }
 }
 
-/// Queues a request for a short live session at `start` for `minutes` (5–15); the caller has
-/// checked it fits one of the therapist's slots. Both sides see it as a message.
-pub fn queue_call_request(
-    store: &mut Store,
-    peer: &str,
-    start: &str,
-    minutes: u32,
-) -> Result<Message> {
+/// What a call request asks for: when, how long (5–15 minutes) and, optionally, how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallAsk {
+    /// Start, RFC 3339.
+    pub start: String,
+    /// Length in minutes.
+    pub minutes: u32,
+    /// Video, phone or chat; `None` when the therapist lists no formats.
+    pub format: Option<SessionFormat>,
+}
+
+/// Queues a request for a short live session; the caller has checked it fits one of the
+/// therapist's slots and formats. Both sides see it as a message.
+pub fn queue_call_request(store: &mut Store, peer: &str, ask: CallAsk) -> Result<Message> {
     conversation_meta(store, peer)?;
     let request_id = new_message_id()?;
     let content = MessageContent::Call {
         request_id: request_id.clone(),
-        start: start.to_owned(),
-        minutes,
+        start: ask.start.clone(),
+        minutes: ask.minutes,
+        format: ask.format,
         state: CallState::Requested,
     };
     let body = Body::CallRequest {
         request_id: request_id.clone(),
-        start: start.to_owned(),
-        minutes,
+        start: ask.start,
+        minutes: ask.minutes,
+        format: ask.format,
     };
     compose(store, peer, request_id, content, body, |_| Ok(()))
 }
@@ -550,8 +559,12 @@ mod tests {
         );
         assert!(!retry(&mut store, "unknown").unwrap());
 
-        let request =
-            queue_call_request(&mut store, "acc-dr", "2026-12-01T10:00:00+00:00", 10).unwrap();
+        let ask = CallAsk {
+            start: "2026-12-01T10:00:00+00:00".into(),
+            minutes: 10,
+            format: None,
+        };
+        let request = queue_call_request(&mut store, "acc-dr", ask).unwrap();
         assert!(
             answer_call(&mut store, &request.id, true).is_err(),
             "a client cannot accept their own request"

@@ -289,11 +289,13 @@ fn take_in(
             request_id,
             start,
             minutes,
+            format,
         } => {
             let content = MessageContent::Call {
                 request_id: request_id.clone(),
                 start: start.clone(),
                 minutes: *minutes,
+                format: *format,
                 state: crate::messaging::CallState::Requested,
             };
             visible = local::store_message(store, &row(request_id), &content)?;

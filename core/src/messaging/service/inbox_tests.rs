@@ -201,9 +201,12 @@ fn call_answers_apply_only_to_requests_this_account_sent_to_that_peer() {
     let (mut client, mut therapist, mut other) =
         (device("acc-c"), device("acc-t"), device("acc-x"));
     local::ensure_conversation(&mut client.store, "acc-t", "Dr. T", "l-1").unwrap();
-    let request =
-        local::queue_call_request(&mut client.store, "acc-t", "2026-12-01T10:00:00+00:00", 10)
-            .unwrap();
+    let ask = local::CallAsk {
+        start: "2026-12-01T10:00:00+00:00".into(),
+        minutes: 10,
+        format: Some(solace_protocol::messaging::SessionFormat::Phone),
+    };
+    let request = local::queue_call_request(&mut client.store, "acc-t", ask).unwrap();
     let answer = |id: &str, room: &str| Body::CallAnswer {
         request_id: id.into(),
         accepted: true,
@@ -236,6 +239,7 @@ fn call_answers_apply_only_to_requests_this_account_sent_to_that_peer() {
         request_id: local::new_message_id().unwrap(),
         start: "2026-12-01T11:00:00+00:00".into(),
         minutes: 10,
+        format: Some(solace_protocol::messaging::SessionFormat::Chat),
     };
     let Body::CallRequest { request_id, .. } = &asked else {
         unreachable!()
@@ -245,6 +249,14 @@ fn call_answers_apply_only_to_requests_this_account_sent_to_that_peer() {
     assert_eq!(
         call_state(&therapist.store, "acc-c", &request_id),
         CallState::Requested
+    );
+    let shown = local::messages(&therapist.store, "acc-c").unwrap();
+    assert!(
+        shown.iter().any(|m| matches!(
+            &m.content,
+            MessageContent::Call { request_id: r, format: Some(solace_protocol::messaging::SessionFormat::Chat), .. } if *r == request_id
+        )),
+        "the therapist sees the format the client asked for"
     );
     deliver(
         &mut client,

@@ -16,7 +16,7 @@ mod outbox;
 
 use device_list::Published;
 
-use solace_protocol::messaging as m;
+use solace_protocol::messaging::{self as m, SessionFormat};
 
 use super::identity::{self, AccountIdentity};
 use super::local;
@@ -346,16 +346,16 @@ impl<'a> Messenger<'a> {
         &self,
         cell: &dyn StoreCell,
         therapist_id: &str,
-        start: &str,
-        minutes: u32,
+        ask: local::CallAsk,
     ) -> Result<super::Message> {
+        let minutes = ask.minutes;
         if !(5..=15).contains(&minutes) {
             return Err(CoreError::invalid(
                 "live session minutes",
                 InputProblem::OutOfRange { min: 5, max: 15 },
             ));
         }
-        let begin = chrono::DateTime::parse_from_rfc3339(start)
+        let begin = chrono::DateTime::parse_from_rfc3339(&ask.start)
             .map_err(|_| CoreError::invalid("start", InputProblem::Expected("an RFC 3339 time")))?;
         let end = begin + chrono::Duration::minutes(i64::from(minutes));
         let therapists = self.search(cell, &m::DirectoryQuery::default())?;
@@ -374,7 +374,12 @@ impl<'a> Messenger<'a> {
                 InputProblem::Rule("is outside the therapist's availability"),
             ));
         }
-        cell.with(|s| local::queue_call_request(s, therapist_id, &begin.to_rfc3339(), minutes))
+        check_format(&profile.profile, ask.format)?;
+        let ask = local::CallAsk {
+            start: begin.to_rfc3339(),
+            ..ask
+        };
+        cell.with(|s| local::queue_call_request(s, therapist_id, ask))
     }
 
     /// One messaging round: links, keys, share updates, then the mailbox, then the peers'
@@ -434,4 +439,59 @@ fn raise_status(store: &mut Store, id: &str, to: MessageStatus) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A call request names a format the therapist offers; it may name none only when the
+/// therapist lists none (profiles from before formats existed).
+fn check_format(profile: &m::TherapistProfile, format: Option<SessionFormat>) -> Result<()> {
+    match format {
+        Some(f) if !profile.offers(f) => Err(CoreError::invalid(
+            "format",
+            InputProblem::Rule("is not one the therapist offers"),
+        )),
+        None if !profile.formats.is_empty() => Err(CoreError::invalid(
+            "format",
+            InputProblem::Rule("must be one the therapist offers"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    fn profile(formats: &[SessionFormat]) -> m::TherapistProfile {
+        m::TherapistProfile {
+            display_name: "Dr. T".into(),
+            bio: String::new(),
+            specialties: vec![],
+            approaches: vec![],
+            languages: vec![],
+            slots: vec![],
+            response_window_hours: None,
+            formats: formats
+                .iter()
+                .map(|&format| m::FormatOffer {
+                    format,
+                    price: None,
+                })
+                .collect(),
+            coverage: None,
+        }
+    }
+
+    #[test]
+    fn a_call_request_names_a_format_the_therapist_offers() {
+        let offers = profile(&[SessionFormat::Video, SessionFormat::Chat]);
+        assert!(check_format(&offers, Some(SessionFormat::Video)).is_ok());
+        assert!(check_format(&offers, Some(SessionFormat::Phone)).is_err());
+        assert!(
+            check_format(&offers, None).is_err(),
+            "a therapist with formats needs one chosen"
+        );
+        let older = profile(&[]);
+        assert!(check_format(&older, None).is_ok());
+        assert!(check_format(&older, Some(SessionFormat::Phone)).is_err());
+    }
 }

@@ -155,7 +155,7 @@ final class MessagesTests: StoreTestCase {
         XCTAssertEqual(incoming.text, "hi")
         let call = MessagesViewModel.bubble(
             Message(id: "m3", peerAccount: "acc-dr", outgoing: false, sentAtMs: 0, status: .unread,
-                    content: .call(requestId: "r1", start: "2025-12-02T18:00:00+01:00", minutes: 15,
+                    content: .call(requestId: "r1", start: "2025-12-02T18:00:00+01:00", minutes: 15, format: nil,
                                    state: .accepted(room: "room-1"))),
             timeZone: utc)
         XCTAssertEqual(call.text, "Live session request: 2025-12-02T18:00:00+01:00, 15 min — accepted")

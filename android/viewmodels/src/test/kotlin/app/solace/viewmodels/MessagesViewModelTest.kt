@@ -187,7 +187,7 @@ class MessagesViewModelTest {
         val call = SolaceMessagesViewModel.bubble(
             Message(
                 "m3", "acc-dr", false, 0, MessageStatus.UNREAD,
-                MessageContent.Call("r1", "2025-12-02T18:00:00+01:00", 15u, CallState.Accepted("room-1")),
+                MessageContent.Call("r1", "2025-12-02T18:00:00+01:00", 15u, null, CallState.Accepted("room-1")),
             ),
             zone,
         )
