@@ -39,6 +39,7 @@ pub use adaptive::Adaptation;
 pub use model::{CheckInReminder, QuietHours, ReminderSettings, SessionReminder};
 pub use plan::{PlanInputs, PlannedReminder, ReminderKind};
 pub use snooze::Snooze;
+pub use zone::{OffsetRules, RulesZone};
 
 /// What the reminder settings screen and `solace remind` show.
 #[derive(Debug, Clone, PartialEq, Serialize)]

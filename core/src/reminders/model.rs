@@ -196,8 +196,10 @@ mod tests {
 
     #[test]
     fn validation_rejects_bad_values_and_normalises() {
-        let mut s = ReminderSettings::default();
-        s.snooze_minutes = 0;
+        let mut s = ReminderSettings {
+            snooze_minutes: 0,
+            ..ReminderSettings::default()
+        };
         assert!(matches!(
             s.clone().validated(),
             Err(CoreError::InvalidInput(_))

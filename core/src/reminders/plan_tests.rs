@@ -188,11 +188,13 @@ fn quiet_hours_move_a_reminder_to_their_end_or_drop_it() {
 
 #[test]
 fn a_session_reminder_skips_days_with_a_finished_session() {
-    let mut s = ReminderSettings::default();
-    s.session = Some(SessionReminder {
-        time: hm(18, 0),
-        weekdays: vec![],
-    });
+    let s = ReminderSettings {
+        session: Some(SessionReminder {
+            time: hm(18, 0),
+            weekdays: vec![],
+        }),
+        ..ReminderSettings::default()
+    };
     let mut f = Fixture::new(s);
     f.sessions.push(at("2026-11-26T08:00:00+01:00"));
     let list = f.plan("2026-11-26T12:00:00+01:00", 1);

@@ -208,10 +208,7 @@ fn check_common<'a>(
             ReminderKind::Session,
             "23:30 is inside quiet hours"
         );
-        assert_eq!(
-            f.reminder.title.contains("stretch") || f.reminder.title.contains("tea"),
-            false
-        );
+        assert!(!f.reminder.title.contains("stretch") && !f.reminder.title.contains("tea"));
         by_id.entry(f.reminder.id.as_str()).or_default().push(f);
         let tag = match f.reminder.kind {
             ReminderKind::CheckIn => "check-in",
