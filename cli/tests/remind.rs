@@ -97,12 +97,12 @@ fn remind_sets_plans_explains_and_snoozes() {
             "checkin:-:2026-11-30T20:00"
         ]
     );
-    assert_eq!(plan["reminders"][0]["fire_at"], "2026-11-26T20:35:00+00:00");
+    assert_eq!(plan["reminders"][0]["fire_at"], "2026-11-26T20:35:00Z");
     assert_eq!(plan["reminders"][0]["title"], "Time for your check-in");
 
     let plan = json(&data, &["remind", "set", "--adaptive", "off", NOON]);
     assert_eq!(plan["adaptation"], Value::Null);
-    assert_eq!(plan["reminders"][0]["fire_at"], "2026-11-26T20:00:00+00:00");
+    assert_eq!(plan["reminders"][0]["fire_at"], "2026-11-26T20:00:00Z");
 
     let snoozed = json(
         &data,
@@ -115,13 +115,13 @@ fn remind_sets_plans_explains_and_snoozes() {
             "--now=2026-11-26T20:01:00+00:00",
         ],
     );
-    assert_eq!(snoozed["fire_at"], "2026-11-26T20:16:00+00:00", "{snoozed}");
+    assert_eq!(snoozed["fire_at"], "2026-11-26T20:16:00Z", "{snoozed}");
     let plan = json(&data, &["remind", "--now=2026-11-26T20:02:00+00:00"]);
     assert_eq!(
         plan["reminders"][0]["snoozed"], true,
         "a re-plan keeps the snooze"
     );
-    assert_eq!(plan["reminders"][0]["fire_at"], "2026-11-26T20:16:00+00:00");
+    assert_eq!(plan["reminders"][0]["fire_at"], "2026-11-26T20:16:00Z");
 
     let text = solace(&data, &["remind", NOON]);
     let text = String::from_utf8_lossy(&text.stdout);
