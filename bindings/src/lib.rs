@@ -46,6 +46,7 @@ mod mood;
 mod open;
 mod passphrase;
 mod present;
+mod reminders;
 mod sessions;
 mod sync;
 mod today;

@@ -20,6 +20,7 @@ mod mood_cmd;
 mod output;
 mod passphrase;
 mod prompt;
+mod remind_cmd;
 mod safety_cmd;
 mod sync_cmd;
 mod therapist_cmd;
@@ -124,6 +125,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plan { command } => data_cmd::plan(&data_dir, command, &mut out)?,
         Command::Insights { days } => insights_cmd::run(days, &data_dir, &mut out)?,
         Command::Today => today_cmd::run(&data_dir, &mut out)?,
+        Command::Remind(args) => remind_cmd::run(args, &data_dir, &mut out)?,
         Command::Therapist(cmd) => therapist_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Directory(cmd) => therapist_cmd::directory(cmd, &data_dir, &mut out)?,
         Command::Link(cmd) => therapist_cmd::link(cmd, &data_dir, &mut out)?,

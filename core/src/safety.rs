@@ -225,6 +225,14 @@ pub struct Settings {
     /// off). See `messaging::consent`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub link_consent: std::collections::BTreeMap<String, crate::messaging::consent::LinkConsent>,
+    /// Check-in and session reminders, quiet hours, snooze length (absent = defaults: left
+    /// out while they are the defaults, so older records keep their shape). See
+    /// `reminders`.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::reminders::ReminderSettings::is_default"
+    )]
+    pub reminders: crate::reminders::ReminderSettings,
 }
 
 fn default_true() -> bool {

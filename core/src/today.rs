@@ -1,9 +1,10 @@
 //! The "today" snapshot: one call that gives a home-screen widget (and `solace today`)
 //! everything it shows — the last mood, whether the person checked in today, the session
-//! streak, today's habits with their streaks, today's small step, and the next habit reminder
-//! still to come today. Read-only and cheap enough to run on every widget refresh.
+//! streak, today's habits with their streaks, today's small step, and the next reminder of
+//! any kind still to come today (from [`crate::reminders`]). Read-only and cheap enough to run
+//! on every widget refresh.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveTime};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -53,7 +54,8 @@ pub struct TodaySnapshot {
     pub habits: Vec<HabitToday>,
     /// Today's small step, if one was set.
     pub plan: Option<PlanToday>,
-    /// The next habit reminder still to come today (local time), for a habit not yet done.
+    /// The next reminder still to come today (local time): check-in, session, or a habit not
+    /// yet done, after quiet hours and snoozes, as the reminder planner schedules it.
     pub next_reminder: Option<NaiveTime>,
 }
 
@@ -72,26 +74,20 @@ pub fn snapshot(store: &Store, now: DateTime<FixedOffset>) -> Result<TodaySnapsh
         .collect();
     let streak = crate::app::present::session_streak(&finished, today);
     let stats = crate::habits::all_stats(store, today)?;
-    let mut habits = Vec::new();
-    let mut next_reminder: Option<NaiveTime> = None;
-    for s in stats.iter().filter(|s| !s.habit.archived) {
-        let done_today = s.today == Some(crate::habits::DayMark::Done);
-        habits.push(HabitToday {
+    let habits = stats
+        .iter()
+        .filter(|s| !s.habit.archived)
+        .map(|s| HabitToday {
             name: s.habit.draft.name.clone(),
             streak: s.streaks.current,
-            done_today,
-        });
-        if done_today {
-            continue;
-        }
-        for reminder in &s.habit.draft.reminders {
-            let on_today =
-                reminder.weekdays.is_empty() || reminder.weekdays.contains(&today.weekday());
-            if on_today && reminder.time > now.time() {
-                next_reminder = Some(next_reminder.map_or(reminder.time, |t| t.min(reminder.time)));
-            }
-        }
-    }
+            done_today: s.today == Some(crate::habits::DayMark::Done),
+        })
+        .collect();
+    let next_reminder = crate::reminders::plan(store, &now, 1)?
+        .reminders
+        .first()
+        .filter(|r| r.fire_at.date_naive() == today)
+        .map(|r| r.local_time);
     let plan = crate::plans::get(store, today)?.map(|p| PlanToday {
         step: p.step,
         done: p.done,
@@ -181,6 +177,18 @@ mod tests {
         assert_eq!(habits, [("Read", 0, false), ("Walk", 3, true)]);
         // Walk is done today, so its 18:30 reminder is not "next"; Read's 17:00 is.
         assert_eq!(s.next_reminder, NaiveTime::from_hms_opt(17, 0, 0));
+        // A check-in reminder at 15:00 comes first; snoozed, it moves to 15:10.
+        let mut r = crate::reminders::settings(&store).unwrap();
+        r.check_in.enabled = true;
+        r.check_in.time = NaiveTime::from_hms_opt(15, 0, 0).unwrap();
+        crate::reminders::set_settings(&mut store, r).unwrap();
+        let s = snapshot(&store, now).unwrap();
+        assert_eq!(s.next_reminder, NaiveTime::from_hms_opt(15, 0, 0));
+        let three = at("2026-11-26T15:00:00+01:00");
+        crate::reminders::snooze(&mut store, "checkin:-:2026-11-26T15:00", Some(10), &three)
+            .unwrap();
+        let s = snapshot(&store, at("2026-11-26T15:01:00+01:00")).unwrap();
+        assert_eq!(s.next_reminder, NaiveTime::from_hms_opt(15, 10, 0));
         assert_eq!(
             s.plan,
             Some(PlanToday {

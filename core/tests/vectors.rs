@@ -111,6 +111,42 @@ fn record_bodies_v1_decode() {
     );
 }
 
+#[test]
+fn reminder_settings_and_snoozes_v1_decode() {
+    use chrono::{NaiveTime, Weekday};
+    use solace_core::reminders::{snooze, ReminderSettings};
+    use solace_core::safety::Settings;
+    let v: serde_json::Value = serde_json::from_str(RECORDS_V1).unwrap();
+    // A settings record written before reminders existed reads with the defaults and is
+    // written back unchanged.
+    let old: Settings = serde_json::from_value(v["settings_before_reminders"].clone()).unwrap();
+    assert_eq!(old.reminders, ReminderSettings::default());
+    assert_eq!(
+        serde_json::to_value(&old).unwrap(),
+        v["settings_before_reminders"]
+    );
+    let s: Settings = serde_json::from_value(v["settings_with_reminders"].clone()).unwrap();
+    let r = &s.reminders;
+    assert!(r.check_in.enabled && r.check_in.adaptive);
+    assert_eq!(r.check_in.time, NaiveTime::from_hms_opt(21, 0, 0).unwrap());
+    assert_eq!(r.check_in.weekdays.len(), 5);
+    assert_eq!(r.check_in.weekdays[4], Weekday::Fri);
+    let quiet = r.quiet_hours.unwrap();
+    assert!(quiet.contains(NaiveTime::from_hms_opt(23, 0, 0).unwrap()));
+    assert_eq!(r.snooze_minutes, 15);
+    assert_eq!(
+        serde_json::to_value(&s).unwrap(),
+        v["settings_with_reminders"]
+    );
+    let bytes = serde_json::to_vec(&v["reminder_snoozes_v1"]).unwrap();
+    let snoozes = snooze::decode(&bytes).unwrap();
+    assert_eq!(snoozes[0].id, "checkin:-:2026-11-26T21:00");
+    assert_eq!(snoozes[0].until.to_rfc3339(), "2026-11-26T20:10:00+00:00");
+    let again: serde_json::Value =
+        serde_json::from_slice(&snooze::encode(&snoozes).unwrap()).unwrap();
+    assert_eq!(again, v["reminder_snoozes_v1"]);
+}
+
 /// Prints vectors for a new format version. Not a test of anything: run by hand.
 #[test]
 #[ignore]

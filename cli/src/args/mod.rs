@@ -177,6 +177,8 @@ pub enum Command {
     },
     /// Today at a glance, as the home-screen widget shows it (mood, sessions, habits, step, next reminder)
     Today,
+    /// Reminders: check-in time, weekdays, quiet hours, adaptive timing; the next ones; snooze
+    Remind(crate::remind_cmd::RemindArgs),
     /// Weekly summary, mood trend, activity effects, techniques and habits
     Insights {
         /// Number of days to look back for the mood trend and activity effects (at least 7)

@@ -1,6 +1,7 @@
 import BackgroundTasks
 import SolaceViewModels
 import SwiftUI
+import UserNotifications
 
 /// Process-wide objects: the one open store (through `lock`), settings, background refresh.
 @MainActor
@@ -39,7 +40,12 @@ struct SolaceApp: App {
     init() {
         BackgroundRefresh.register()
         DiscreetNotifications.requestPermission()
+        ReminderScheduler.registerCategory()
+        UNUserNotificationCenter.current().delegate = ReminderNotificationDelegate.shared
+        clockObservers = ReminderScheduler.observeClockChanges { AppModel.shared.lock.solace }
     }
+
+    private var clockObservers: [NSObjectProtocol] = []
 
     var body: some Scene {
         WindowGroup {
@@ -57,6 +63,9 @@ struct SolaceApp: App {
                     model.lock.lock()
                 }
                 backgroundedAt = nil
+                if let solace = model.lock.solace {
+                    Task { await ReminderScheduler.replan(solace) }
+                }
             default:
                 break
             }

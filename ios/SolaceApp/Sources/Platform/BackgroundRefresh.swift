@@ -31,6 +31,8 @@ enum BackgroundRefresh {
             let outcome: SyncOutcome
             if let solace = open {
                 outcome = await BackgroundSync.run(solace) // the app's own open store (one writer)
+                // Synced settings, habits or check-ins from another device change the reminders.
+                await ReminderScheduler.replan(solace)
             } else {
                 let keys = KeychainKeyStore(requireBiometry: settings.appLock, interactive: false)
                 outcome = await BackgroundSync.openAndRun { try Solace.openWithDeviceKey(dir: storeDir, keystore: keys) }

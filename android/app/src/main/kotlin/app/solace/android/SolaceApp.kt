@@ -4,6 +4,8 @@ import android.app.Application
 import app.solace.android.platform.DiscreetNotifier
 import app.solace.android.platform.KeystoreKeyStore
 import app.solace.android.platform.PrefsSettingsStorage
+import app.solace.android.platform.ReminderNotifier
+import app.solace.android.platform.ReminderScheduler
 import app.solace.android.platform.SyncWorker
 import app.solace.viewmodels.AppLockViewModel
 import app.solace.viewmodels.SettingsViewModel
@@ -30,5 +32,8 @@ class SolaceApp : Application() {
         super.onCreate()
         DiscreetNotifier.ensureChannel(this, getString(R.string.notification_channel_updates))
         SyncWorker.schedule(this)
+        // The same neutral channel name as updates: the channel list shows no purpose.
+        ReminderNotifier.ensureChannel(this, getString(R.string.notification_channel_updates))
+        ReminderScheduler.requestReplan(this)
     }
 }

@@ -32,6 +32,8 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         BackgroundSync.notificationEvent(outcome)?.let { event ->
             DiscreetNotifier.post(applicationContext, event, app.settingsStorage.load())
         }
+        // Synced settings, habits or check-ins from another device change the reminders.
+        if (outcome is SyncOutcome.Synced) ReminderScheduler.requestReplan(applicationContext)
         when (outcome) {
             is SyncOutcome.Synced -> if (outcome.complete) Result.success() else Result.retry()
             is SyncOutcome.Retry -> Result.retry()
