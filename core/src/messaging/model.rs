@@ -114,6 +114,26 @@ pub enum MessageContent {
         /// When the client completed it, RFC 3339.
         completed_at: String,
     },
+    /// A file sent end to end (a therapist report), shown as one message while its parts
+    /// arrive; saved with `messaging::local::attachment_file` once `complete`.
+    Attachment {
+        /// The transfer id (also this message's id).
+        transfer_id: String,
+        /// File name offered when saving.
+        name: String,
+        /// Media type, e.g. `application/pdf`.
+        media_type: String,
+        /// Size in bytes.
+        size: u64,
+        /// SHA-256 of the file, lowercase hex (checked before it counts as complete).
+        sha256: String,
+        /// How many parts it was split into.
+        parts: u32,
+        /// How many have arrived (all of them on the sending device).
+        received: u32,
+        /// Every part arrived and the file matched its SHA-256.
+        complete: bool,
+    },
 }
 
 /// A message as listed.

@@ -10,8 +10,12 @@ use crate::error::{CoreError, InputProblem, Result};
 use crate::store::messages::MessageRow;
 use crate::store::Store;
 
+mod attachments;
 mod shares;
 mod summary;
+
+pub use attachments::{attachment_file, send_attachment};
+pub(crate) use attachments::{receive_part, Part};
 
 pub(crate) use shares::drop_shared;
 pub use shares::store_shared;

@@ -217,7 +217,10 @@ impl Messenger<'_> {
                     kind: "outbox entry"
                 })?
                 .body,
-            Body::Receipt { .. } | Body::Share { .. } | Body::Unshare { .. }
+            Body::Receipt { .. }
+                | Body::Share { .. }
+                | Body::Unshare { .. }
+                | Body::Attachment { .. }
         );
         let mut targets = vec![peer.to_owned()];
         if copies_to_self && peer != me.account_id {
