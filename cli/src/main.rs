@@ -20,6 +20,7 @@ mod mood_cmd;
 mod output;
 mod passphrase;
 mod prompt;
+mod report_cmd;
 mod safety_cmd;
 mod sync_cmd;
 mod therapist_cmd;
@@ -98,6 +99,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sync { background, .. } => {
             sync_cmd::sync_now(&data_dir, background, ca_cert, &mut out)?
         }
+        Command::Report(args) => report_cmd::run(args, &data_dir, ca_cert, &mut out)?,
         Command::Export { format, out: path } => {
             data_cmd::export(&data_dir, &format, path, &mut out)?
         }
