@@ -307,7 +307,7 @@ fn picked_entries(store: &Store, ids: &[RecordId]) -> Result<Vec<ReportEntry>> {
             text: entry.current.body.text(),
         });
     }
-    out.sort_by(|a, b| a.date.cmp(&b.date));
+    out.sort_by_key(|e| e.date);
     Ok(out)
 }
 
