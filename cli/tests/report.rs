@@ -100,3 +100,102 @@ fn report_writes_the_pdf_with_only_picked_entries() {
         assert!(!other.exists(), "nothing is written when a pick is refused");
     }
 }
+
+#[test]
+fn a_shared_report_is_saved_by_the_therapist_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = common::ServerProcess::start(tmp.path());
+    let (therapist, client) = (tmp.path().join("t"), tmp.path().join("c"));
+    ok(&therapist, &["init"]);
+    ok(&client, &["init"]);
+    ok(
+        &therapist,
+        &[
+            "therapist",
+            "register",
+            "--server",
+            &server.url,
+            "--username",
+            "dr-lee",
+            "--name",
+            "Dr. Lee",
+        ],
+    );
+    ok(
+        &client,
+        &["register", "--server", &server.url, "--username", "sam"],
+    );
+    let found = ok(&client, &["directory", "search"]);
+    let therapist_id = found[0]["therapist_id"].as_str().unwrap().to_owned();
+    let link = ok(&client, &["link", "request", &therapist_id]);
+    ok(
+        &therapist,
+        &["link", "accept", link["link_id"].as_str().unwrap()],
+    );
+    ok(&client, &["sync"]);
+
+    let long = "A long evening entry about the week. ".repeat(3000);
+    let entry = ok(&client, &["journal", "add", &long]);
+    let pdf = tmp.path().join("sam-report.pdf");
+    let made = ok(
+        &client,
+        &[
+            "report",
+            "--out",
+            pdf.to_str().unwrap(),
+            "--entry",
+            entry["id"].as_str().unwrap(),
+            "--share",
+            "Dr. Lee",
+        ],
+    );
+    assert_eq!(made["shared"]["status"], "sent", "{made}");
+    assert!(made["pages"].as_u64().unwrap() > 1);
+
+    ok(&therapist, &["sync"]);
+    let listed = ok(&therapist, &["message", "list", "sam"]);
+    let message = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["content"]["type"] == "attachment")
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(message["content"]["complete"], true);
+    assert_eq!(message["content"]["name"], "sam-report.pdf");
+    let id = message["id"].as_str().unwrap();
+    let saved = tmp.path().join("saved.pdf");
+    ok(
+        &therapist,
+        &[
+            "message",
+            "save-attachment",
+            &id[..8],
+            "--out",
+            saved.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(std::fs::read(&saved).unwrap(), std::fs::read(&pdf).unwrap());
+    let twice = solace(
+        &therapist,
+        &[
+            "message",
+            "save-attachment",
+            &id[..8],
+            "--out",
+            saved.to_str().unwrap(),
+        ],
+    );
+    assert!(!twice.status.success(), "no overwrite without --force");
+    let text = String::from_utf8(
+        std::process::Command::new(env!("CARGO_BIN_EXE_solace"))
+            .args(["message", "list", "sam"])
+            .env("SOLACE_DATA_DIR", &therapist)
+            .env("SOLACE_KEY_DIR", therapist.with_extension("keys"))
+            .env("SOLACE_PASSPHRASE", common::PASS)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(text.contains("[Report (PDF, "), "{text}");
+}
