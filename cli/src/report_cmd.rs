@@ -80,12 +80,15 @@ pub fn run(
             "shared": shared.as_ref().map(|(id, status)| serde_json::json!({"id": id, "status": status})),
         }));
     }
+    let entries = match report.entries.len() {
+        1 => "1 journal entry".to_owned(),
+        n => format!("{n} journal entries"),
+    };
     out.line(format!(
-        "wrote {}: {} pages, {} ({} journal entries)",
+        "wrote {}: {} pages, {} ({entries})",
         args.out.display(),
         rendered.pages,
         present::attachment_label(PDF, size),
-        report.entries.len()
     ))?;
     if let (Some(peer), Some((id, status))) = (&peer, &shared) {
         out.line(format!(
