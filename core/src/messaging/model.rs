@@ -232,3 +232,25 @@ pub struct OutgoingShare {
     /// SHA-256 (hex) of the content last sent, to notice edits.
     pub sent_digest: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frozen: the stored (sealed) form of an attachment message; every build reads it.
+    const ATTACHMENT_CONTENT_V1: &str = r#"{"type":"attachment","transfer_id":"t-0001","name":"report.pdf","media_type":"application/pdf","size":5,"sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","parts":1,"received":1,"complete":true}"#;
+
+    #[test]
+    fn stored_attachment_content_is_frozen() {
+        let content: MessageContent = serde_json::from_str(ATTACHMENT_CONTENT_V1).unwrap();
+        assert!(matches!(
+            &content,
+            MessageContent::Attachment { size: 5, parts: 1, received: 1, complete: true, name, .. }
+                if name == "report.pdf"
+        ));
+        assert_eq!(
+            serde_json::to_string(&content).unwrap(),
+            ATTACHMENT_CONTENT_V1
+        );
+    }
+}
