@@ -30,6 +30,21 @@ fn file_key(transfer_id: &str) -> String {
     format!("{FILE_PREFIX}{transfer_id}")
 }
 
+/// The client message id of part `index` of a transfer (all but the last part; the last
+/// one's id is the transfer id itself).
+fn part_id(transfer_id: &str, index: usize) -> String {
+    format!("{transfer_id}-{index}")
+}
+
+/// The transfer an outbox entry's id belongs to, when it is an earlier part of one (see
+/// `part_id`): so a wedged part marks the file's message wedged, and retrying the message
+/// retries its parts.
+pub(crate) fn transfer_of(client_message_id: &str) -> Option<&str> {
+    let (transfer, index) = client_message_id.rsplit_once('-')?;
+    let hex = transfer.len() == 32 && transfer.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex && !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit())).then_some(transfer)
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -74,14 +89,16 @@ pub fn send_attachment(
     let sha256 = sha256_hex(bytes);
     // Every part has its own client message id; the last one's is the transfer id, so the
     // message turns "sent" when the whole file is out.
-    let mut ids = Vec::with_capacity(chunks.len());
-    for _ in 0..count {
-        ids.push(new_message_id()?);
-    }
-    let transfer_id = ids
-        .last()
-        .cloned()
-        .ok_or(CoreError::Internal("empty split"))?;
+    let transfer_id = new_message_id()?;
+    let ids: Vec<String> = (0..chunks.len())
+        .map(|i| {
+            if i + 1 == chunks.len() {
+                transfer_id.clone()
+            } else {
+                part_id(&transfer_id, i)
+            }
+        })
+        .collect();
     let content = MessageContent::Attachment {
         transfer_id: transfer_id.clone(),
         name: name.to_owned(),

@@ -69,6 +69,19 @@ fn a_file_goes_out_as_ordered_parts_and_is_assembled_on_the_other_side() {
         assert!(matches!(p.body, Body::Attachment { index, count: 3, .. } if index == i as u32));
         assert!(p.encode().unwrap().len() <= crate::messaging::payload::MAX_PAYLOAD_BYTES);
     }
+    let ids: Vec<&str> = sent_parts.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        ids.iter().map(|id| transfer_of(id)).collect::<Vec<_>>(),
+        vec![Some(sent.id.as_str()), Some(sent.id.as_str()), None],
+        "earlier parts name their transfer"
+    );
+    // A wedged earlier part is retried through the file's message.
+    let (first, _) = sender.outbox().unwrap().remove(0);
+    sender.outbox_failed(first.seq, 5, i64::MAX, true).unwrap();
+    assert!(crate::messaging::local::retry(&mut sender, &sent.id).unwrap());
+    let (first, _) = sender.outbox().unwrap().remove(0);
+    assert!(!first.wedged && first.attempts == 0);
+    assert_eq!(transfer_of("m-1"), None);
     let (message, kept) = attachment_file(&sender, &sent.id).unwrap();
     assert_eq!(
         (kept.as_slice(), message.outgoing),
