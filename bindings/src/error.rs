@@ -173,7 +173,8 @@ impl From<CoreError> for SolaceError {
             CoreError::AmbiguousId => Self::AmbiguousId,
             CoreError::InvalidInput(_)
             | CoreError::InvalidImport(_)
-            | CoreError::InvalidCsvImport(_) => Self::InvalidInput { detail },
+            | CoreError::InvalidCsvImport(_)
+            | CoreError::Report(_) => Self::InvalidInput { detail },
             CoreError::Io(_) => Self::Storage { detail },
             CoreError::KeyStore(_) => Self::KeyStore { detail },
             CoreError::NotRegistered => Self::NotRegistered,

@@ -209,6 +209,25 @@ pub enum MessageContent {
         /// When the client completed it, RFC 3339.
         completed_at: String,
     },
+    /// A file sent end to end (a therapist report), one message while its parts arrive.
+    Attachment {
+        /// Transfer id (the message id).
+        transfer_id: String,
+        /// File name offered when saving.
+        name: String,
+        /// Media type, e.g. `application/pdf`.
+        media_type: String,
+        /// Size in bytes.
+        size: u64,
+        /// SHA-256 of the file, lowercase hex.
+        sha256: String,
+        /// Parts it was split into.
+        parts: u32,
+        /// Parts arrived so far.
+        received: u32,
+        /// Every part arrived and the file matched its SHA-256.
+        complete: bool,
+    },
 }
 
 /// A message.

@@ -3,7 +3,9 @@
 //! Messages never contain secrets or journal content: core errors are already free of personal
 //! data, and the client's own messages only name what was wrong with the input.
 
-use solace_core::error::{CryptoError, CsvImportError, IdentityError, StoreError, TransportError};
+use solace_core::error::{
+    CryptoError, CsvImportError, IdentityError, ReportError, StoreError, TransportError,
+};
 use solace_core::CoreError;
 
 /// Result alias for the client.
@@ -86,6 +88,12 @@ impl CliError {
                     Some("see the ids with `solace journal list`")
                 }
                 CoreError::NotFound("habit") => Some("see the ids with `solace habit list`"),
+                CoreError::Report(
+                    ReportError::EntryNotFound { .. } | ReportError::NotAJournalEntry { .. },
+                ) => Some("pick journal entries by the ids `solace journal list` shows"),
+                CoreError::Report(ReportError::AttachmentIncomplete) => {
+                    Some("run `solace sync` to fetch the missing parts")
+                }
                 CoreError::DeviceKeyMismatch | CoreError::DeviceNotRemembered => {
                     Some("run `solace unlock` to remember this device again")
                 }

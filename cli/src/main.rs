@@ -21,6 +21,7 @@ mod output;
 mod passphrase;
 mod prompt;
 mod remind_cmd;
+mod report_cmd;
 mod safety_cmd;
 mod sync_cmd;
 mod therapist_cmd;
@@ -99,6 +100,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sync { background, .. } => {
             sync_cmd::sync_now(&data_dir, background, ca_cert, &mut out)?
         }
+        Command::Report(args) => report_cmd::run(args, &data_dir, ca_cert, &mut out)?,
         Command::Export { format, out: path } => {
             data_cmd::export(&data_dir, &format, path, &mut out)?
         }

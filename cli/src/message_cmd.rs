@@ -58,6 +58,18 @@ fn unique_message(
     }
 }
 
+/// The id of the one attachment message whose id starts with `prefix`.
+pub(crate) fn unique_attachment(app: &App, prefix: &str) -> Result<String> {
+    local(app, |s| {
+        unique_message(
+            s,
+            prefix,
+            |m| matches!(m.content, MessageContent::Attachment { .. }),
+            "no single attachment with that id; see `solace message list NAME`",
+        )
+    })
+}
+
 /// Runs `f` on the app's store (local reads and writes; this process runs no sync meanwhile).
 pub(crate) fn local<T>(app: &App, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
     app.write(|store| Ok(f(store)))?
@@ -65,7 +77,7 @@ pub(crate) fn local<T>(app: &App, f: impl FnOnce(&mut Store) -> Result<T>) -> Re
 
 /// Runs one messaging round if the server can be reached; offline (or not connected at all)
 /// is not an error here.
-fn try_deliver(app: &App, out: &mut Output) -> Result<()> {
+pub(crate) fn try_deliver(app: &App, out: &mut Output) -> Result<()> {
     let round = block_on(app.messaging_round());
     if let (Ok((_, outbox)), false) = (&round, out.json) {
         crate::sync_cmd::identity_notes(app, outbox, out)?;
@@ -107,6 +119,12 @@ fn when(ms: i64) -> String {
 fn describe(message: &Message) -> String {
     match &message.content {
         MessageContent::Text { text } => text.clone(),
+        MessageContent::Attachment { transfer_id, .. } => format!(
+            "[{}] (attachment {}; `solace message save-attachment {} --out FILE`)",
+            solace_core::app::present::message_text(&message.content),
+            &transfer_id[..8.min(transfer_id.len())],
+            &transfer_id[..8.min(transfer_id.len())],
+        ),
         MessageContent::Notice { text } => format!("[{text}]"),
         MessageContent::RiskAlert { .. } => {
             format!(
@@ -222,6 +240,11 @@ pub fn message(cmd: MessageCommand, data_dir: &Path, out: &mut Output) -> Result
             }
             out.line(format!("Message {} is {}.", &sent.id[..8], status.as_str()))
         }
+        MessageCommand::SaveAttachment {
+            id,
+            out: path,
+            force,
+        } => crate::report_cmd::save_attachment(&app, &id, &path, force, out),
         MessageCommand::List { with: None } => {
             let list = local(&app, |s| Ok(local::conversations(s)?))?;
             print_conversations(&list, out)

@@ -29,6 +29,7 @@ pub mod passphrase;
 pub mod plans;
 pub mod record;
 pub mod reminders;
+pub mod report;
 pub mod safety;
 pub mod sessions;
 pub mod store;

@@ -175,11 +175,13 @@ fn ci() -> Result<(), String> {
         "Chromium and npm packages for the console's browser test",
         Command::new("bash").arg(root().join("scripts/browser.sh")),
     )?;
+    toolchains::poppler()?;
     run(
         "tests (SQLite and PostgreSQL)",
         cargo(&["test", "--workspace"])
             .env("SOLACE_TEST_PG_URL", &pg)
-            .env("SOLACE_REQUIRE_PG", "1"),
+            .env("SOLACE_REQUIRE_PG", "1")
+            .env("SOLACE_REQUIRE_POPPLER", "1"),
     )?;
     for (name, step) in [
         (

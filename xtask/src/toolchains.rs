@@ -93,6 +93,15 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     )
 }
 
+/// Makes sure poppler-utils (`pdftotext`, `pdftoppm`) is installed: the therapist report's
+/// tests read the PDF back with it (they require it in CI through `SOLACE_REQUIRE_POPPLER`).
+pub fn poppler() -> Result<(), String> {
+    if succeeds("pdftotext", &["-v"]) {
+        return Ok(());
+    }
+    apt_install(&["poppler-utils"])
+}
+
 /// Paths to everything the Kotlin tests need.
 pub struct Kotlin {
     /// The `kotlinc` launcher.

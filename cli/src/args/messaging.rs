@@ -170,6 +170,17 @@ pub enum MessageCommand {
         /// Message id (or a unique prefix)
         id: String,
     },
+    /// Save a file (a therapist report) that arrived complete, or that you sent
+    SaveAttachment {
+        /// The attachment's message id (or a unique prefix), from `solace message list NAME`
+        id: String,
+        /// Where to write it (atomically; not encrypted)
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Keep an encrypted draft for a conversation (no text clears it)
     Draft {
         /// The conversation

@@ -141,6 +141,8 @@ pub enum Command {
         #[arg(long, conflicts_with = "background")]
         watch: bool,
     },
+    /// A PDF report for your therapist: mood trend, PHQ-9/GAD-7, habits, techniques and only the journal entries you pick
+    Report(ReportArgs),
     /// Export everything: json (complete, re-importable), csv, markdown (journal), fhir (assessments)
     Export {
         /// json, csv, markdown or fhir
@@ -517,4 +519,25 @@ pub struct ConsoleArgs {
     /// Host name the browser uses, one the certificate is for (repeatable); the link uses the first
     #[arg(long = "public-host", value_name = "NAME", requires = "tls_cert")]
     pub public_hosts: Vec<String>,
+}
+
+/// Arguments of `solace report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// How many days back from today the report covers (1-366)
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+    /// The PDF file to write (atomically; not encrypted)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// A journal entry to include (id or prefix from `solace journal list`; repeatable).
+    /// No other entry is included.
+    #[arg(long = "entry", value_name = "ID")]
+    pub entries: Vec<String>,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Also send it end to end to this linked therapist (name or account id)
+    #[arg(long, value_name = "NAME")]
+    pub share: Option<String>,
 }

@@ -75,7 +75,36 @@ pub fn message_text(content: &MessageContent) -> String {
             let how = format.map_or(String::new(), |f| format!(" by {}", f.as_str()));
             format!("Live session request{how}: {start}, {minutes} min — {answer}")
         }
+        MessageContent::Attachment {
+            media_type,
+            size,
+            parts,
+            received,
+            complete,
+            ..
+        } => {
+            let line = attachment_label(media_type, *size);
+            if *complete {
+                line
+            } else {
+                format!("{line} — receiving, {received} of {parts} parts")
+            }
+        }
     }
+}
+
+/// "Report (PDF, 123 KB)" for a PDF attachment; other files read "File (type, size)".
+pub fn attachment_label(media_type: &str, size: u64) -> String {
+    let (what, kind) = match media_type {
+        "application/pdf" => ("Report", "PDF".to_owned()),
+        other => ("File", other.to_owned()),
+    };
+    let amount = if size >= 1024 * 1024 {
+        format!("{:.1} MB", size as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", size.div_ceil(1024))
+    };
+    format!("{what} ({kind}, {amount})")
 }
 
 /// Whether a message shows as a system line across the conversation (a notice Solace added,
@@ -373,6 +402,28 @@ mod tests {
         assert!(is_system_line(&notice));
         assert_eq!(message_text(&notice), "Dr. Lee added a device");
         let text = MessageContent::Text { text: "hi".into() };
+        let mut file = MessageContent::Attachment {
+            transfer_id: "t".into(),
+            name: "r.pdf".into(),
+            media_type: "application/pdf".into(),
+            size: 123 * 1024 - 5,
+            sha256: String::new(),
+            parts: 6,
+            received: 2,
+            complete: false,
+        };
+        assert_eq!(
+            message_text(&file),
+            "Report (PDF, 123 KB) — receiving, 2 of 6 parts"
+        );
+        if let MessageContent::Attachment { complete, .. } = &mut file {
+            *complete = true;
+        }
+        assert_eq!(message_text(&file), "Report (PDF, 123 KB)");
+        assert_eq!(
+            attachment_label("text/plain", 3 * 1024 * 1024),
+            "File (text/plain, 3.0 MB)"
+        );
         assert!(!is_system_line(&text));
     }
 

@@ -13,6 +13,7 @@ mod crypto;
 mod identity;
 mod input;
 mod peer;
+mod report;
 mod store;
 mod transport;
 
@@ -20,6 +21,7 @@ pub use crypto::CryptoError;
 pub use identity::IdentityError;
 pub use input::{CsvImportError, ImportError, InputProblem, InvalidInput};
 pub use peer::PeerMessageError;
+pub use report::ReportError;
 pub use store::StoreError;
 pub use transport::{BoxedSource, TransportError};
 
@@ -94,6 +96,9 @@ pub enum CoreError {
     /// A Daylio or Bearable CSV file to import was refused; nothing was imported.
     #[error(transparent)]
     InvalidCsvImport(#[from] CsvImportError),
+    /// A therapist report or an attachment was refused (a picked entry, a size cap).
+    #[error(transparent)]
+    Report(#[from] ReportError),
     /// A file-system failure outside SQLite (exports, key files).
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),

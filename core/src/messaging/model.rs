@@ -118,6 +118,26 @@ pub enum MessageContent {
         /// When the client completed it, RFC 3339.
         completed_at: String,
     },
+    /// A file sent end to end (a therapist report), shown as one message while its parts
+    /// arrive; saved with `messaging::local::attachment_file` once `complete`.
+    Attachment {
+        /// The transfer id (also this message's id).
+        transfer_id: String,
+        /// File name offered when saving.
+        name: String,
+        /// Media type, e.g. `application/pdf`.
+        media_type: String,
+        /// Size in bytes.
+        size: u64,
+        /// SHA-256 of the file, lowercase hex (checked before it counts as complete).
+        sha256: String,
+        /// How many parts it was split into.
+        parts: u32,
+        /// How many have arrived (all of them on the sending device).
+        received: u32,
+        /// Every part arrived and the file matched its SHA-256.
+        complete: bool,
+    },
 }
 
 /// A message as listed.
@@ -215,4 +235,26 @@ pub struct OutgoingShare {
     pub item_kind: String,
     /// SHA-256 (hex) of the content last sent, to notice edits.
     pub sent_digest: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frozen: the stored (sealed) form of an attachment message; every build reads it.
+    const ATTACHMENT_CONTENT_V1: &str = r#"{"type":"attachment","transfer_id":"t-0001","name":"report.pdf","media_type":"application/pdf","size":5,"sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","parts":1,"received":1,"complete":true}"#;
+
+    #[test]
+    fn stored_attachment_content_is_frozen() {
+        let content: MessageContent = serde_json::from_str(ATTACHMENT_CONTENT_V1).unwrap();
+        assert!(matches!(
+            &content,
+            MessageContent::Attachment { size: 5, parts: 1, received: 1, complete: true, name, .. }
+                if name == "report.pdf"
+        ));
+        assert_eq!(
+            serde_json::to_string(&content).unwrap(),
+            ATTACHMENT_CONTENT_V1
+        );
+    }
 }

@@ -15,6 +15,17 @@ pub const MAX_PAYLOAD_BYTES: usize = 48 * 1024;
 /// Longest chat message, in characters.
 pub const MAX_TEXT_CHARS: usize = 4000;
 const PAD_BUCKET: usize = 256;
+/// Bytes of a file carried by one attachment part (all but the last are exactly this long):
+/// base64 makes them 32 KiB of text, so a part's payload stays well under
+/// [`MAX_PAYLOAD_BYTES`] and its Olm message under the server's message cap.
+pub const ATTACHMENT_PART_BYTES: usize = 24 * 1024;
+/// Largest file an attachment may carry.
+pub const MAX_ATTACHMENT_BYTES: u64 = 5 * 1024 * 1024;
+/// Most parts an attachment may have (enough for [`MAX_ATTACHMENT_BYTES`]).
+pub const MAX_ATTACHMENT_PARTS: u32 =
+    (MAX_ATTACHMENT_BYTES as usize).div_ceil(ATTACHMENT_PART_BYTES) as u32;
+/// Longest attachment file name, in characters.
+pub const MAX_ATTACHMENT_NAME_CHARS: usize = 100;
 
 /// One message from device to device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,6 +128,28 @@ pub enum Body {
         /// When the client completed it, RFC 3339.
         completed_at: String,
     },
+    /// One part of a file sent end to end (a therapist report), split so each part fits one
+    /// payload; parts go out in order through the outbox and the recipient assembles the
+    /// file once every part arrived and its SHA-256 matches.
+    Attachment {
+        /// The transfer: the client message id of the last part, so the receipt for the
+        /// whole file raises the sender's message.
+        transfer_id: String,
+        /// This part, from 0.
+        index: u32,
+        /// How many parts, 1–[`MAX_ATTACHMENT_PARTS`].
+        count: u32,
+        /// The file name to offer when saving (no path).
+        name: String,
+        /// Its media type, e.g. `application/pdf`.
+        media_type: String,
+        /// Size of the whole file in bytes.
+        size: u64,
+        /// SHA-256 of the whole file, lowercase hex.
+        sha256: String,
+        /// This part's bytes, base64.
+        data: solace_protocol::B64Bytes,
+    },
 }
 
 impl Body {
@@ -128,8 +161,76 @@ impl Body {
                 | Body::CallRequest { .. }
                 | Body::CallAnswer { .. }
                 | Body::RiskAlert { .. }
+                | Body::Attachment { .. }
         )
     }
+}
+
+/// Whether an attachment file name is shown and saved as given: 1–100 characters, no path
+/// separators, no control characters, not `.` or `..`.
+pub fn valid_attachment_name(name: &str) -> bool {
+    (1..=MAX_ATTACHMENT_NAME_CHARS).contains(&name.chars().count())
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
+        && name != "."
+        && name != ".."
+}
+
+/// Whether a media type looks like `type/subtype` (lowercase letters, digits, `.+-`).
+pub fn valid_media_type(media_type: &str) -> bool {
+    let ok = |part: &str| {
+        !part.is_empty()
+            && part.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-')
+            })
+    };
+    media_type.len() <= 100
+        && media_type
+            .split_once('/')
+            .is_some_and(|(kind, sub)| ok(kind) && ok(sub))
+}
+
+/// Checks an attachment part's fields against each other: ids, name, media type, digest
+/// form, and that the part is exactly as long as its place in the split says.
+fn valid_attachment_part(body: &Body) -> bool {
+    match body {
+        Body::Attachment {
+            transfer_id,
+            index,
+            count,
+            name,
+            media_type,
+            size,
+            sha256,
+            data,
+        } => {
+            valid_message_id(transfer_id)
+                && valid_attachment_name(name)
+                && valid_media_type(media_type)
+                && sha256.len() == 64
+                && sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                && attachment_part_len(*size, *index, *count) == Some(data.as_bytes().len())
+        }
+        _ => false,
+    }
+}
+
+/// The length part `index` of a `size`-byte file split into `count` parts must have, or
+/// `None` when the numbers do not describe such a split.
+pub fn attachment_part_len(size: u64, index: u32, count: u32) -> Option<usize> {
+    let part = ATTACHMENT_PART_BYTES as u64;
+    let valid = (1..=MAX_ATTACHMENT_PARTS).contains(&count)
+        && index < count
+        && (1..=MAX_ATTACHMENT_BYTES).contains(&size)
+        && size.div_ceil(part) == u64::from(count);
+    if !valid {
+        return None;
+    }
+    let before = u64::from(index) * part;
+    usize::try_from((size - before).min(part)).ok()
 }
 
 /// Checks a client message id: 1–64 characters of `[A-Za-z0-9_-]` (what the server accepts).
@@ -178,6 +279,7 @@ impl Payload {
             }
             Body::CallAnswer { request_id, .. } => valid_message_id(request_id),
             Body::Pause { .. } => true,
+            Body::Attachment { .. } => valid_attachment_part(&payload.body),
             Body::RiskAlert {
                 instrument,
                 total,
@@ -224,6 +326,68 @@ mod tests {
         assert!(Payload::decode(wrong_band.as_bytes()).is_err());
         let gad = RISK_ALERT_V1.replace("phq9", "gad7");
         assert!(Payload::decode(gad.as_bytes()).is_err());
+    }
+
+    /// Frozen vector: a one-part attachment carrying "hello" (`attachment` body).
+    const ATTACHMENT_V1: &str = r#"{"v":1,"id":"t-0001","from":"acc-client","to":"acc-therapist","sent_at":1795000000000,"body":{"type":"attachment","transfer_id":"t-0001","index":0,"count":1,"name":"report.pdf","media_type":"application/pdf","size":5,"sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824","data":"aGVsbG8="}}"#;
+
+    #[test]
+    fn attachment_v1_is_frozen_and_checked() {
+        let p = Payload::decode(ATTACHMENT_V1.as_bytes()).unwrap();
+        let Body::Attachment { data, size, .. } = &p.body else {
+            panic!("{:?}", p.body);
+        };
+        assert_eq!((data.as_bytes(), *size), (&b"hello"[..], 5));
+        assert_eq!(serde_json::to_string(&p).unwrap(), ATTACHMENT_V1);
+        for (from, to) in [
+            (r#""size":5"#, r#""size":6"#),
+            (r#""count":1"#, r#""count":2"#),
+            (r#""index":0"#, r#""index":1"#),
+            ("report.pdf", "../report.pdf"),
+            ("application/pdf", "PDF"),
+            ("2cf24dba", "2CF24DBA"),
+            ("aGVsbG8=", "aGVsbG8"),
+        ] {
+            let bad = ATTACHMENT_V1.replace(from, to);
+            assert!(Payload::decode(bad.as_bytes()).is_err(), "{to}");
+        }
+    }
+
+    #[test]
+    fn a_full_attachment_part_fits_one_payload_and_one_server_message() {
+        let part = Payload {
+            v: 1,
+            id: "a".repeat(32),
+            from: "a".repeat(64),
+            to: "b".repeat(64),
+            sent_at: i64::MAX,
+            body: Body::Attachment {
+                transfer_id: "t".repeat(64),
+                index: MAX_ATTACHMENT_PARTS - 2,
+                count: MAX_ATTACHMENT_PARTS,
+                name: "n".repeat(MAX_ATTACHMENT_NAME_CHARS),
+                media_type: "application/pdf".into(),
+                size: MAX_ATTACHMENT_BYTES,
+                sha256: "0".repeat(64),
+                data: solace_protocol::B64Bytes::new(vec![7; ATTACHMENT_PART_BYTES]).unwrap(),
+            },
+        };
+        let encoded = part.encode().unwrap();
+        assert!(Payload::decode(&encoded).is_ok());
+        // Olm adds well under 1 KiB; base64 of the ciphertext must stay under the cap.
+        let olm_base64 = (encoded.len() + 1024).div_ceil(3) * 4;
+        assert!(
+            olm_base64 < solace_protocol::messaging::MAX_MESSAGE_BODY,
+            "{olm_base64}"
+        );
+        assert_eq!(
+            attachment_part_len(MAX_ATTACHMENT_BYTES + 1, 0, MAX_ATTACHMENT_PARTS),
+            None
+        );
+        assert_eq!(
+            attachment_part_len(ATTACHMENT_PART_BYTES as u64 + 1, 1, 2),
+            Some(1)
+        );
     }
 
     /// Frozen payload v1 vector: every build must keep reading exactly this.

@@ -11,8 +11,12 @@ use crate::store::messages::MessageRow;
 use crate::store::Store;
 use solace_protocol::messaging::SessionFormat;
 
+mod attachments;
 mod shares;
 mod summary;
+
+pub use attachments::{attachment_file, send_attachment};
+pub(crate) use attachments::{receive_part, transfer_of, Part};
 
 pub(crate) use shares::drop_shared;
 pub use shares::store_shared;
@@ -247,10 +251,20 @@ pub fn set_draft(store: &mut Store, peer: &str, draft: Option<&str>) -> Result<(
     store.put_conversation(peer, &meta.encode()?)
 }
 
-/// Makes a wedged message due again; false if it is not in the outbox.
+/// Makes a wedged message due again (for a file: every part still queued); false if it is
+/// not in the outbox.
 pub fn retry(store: &mut Store, message_id: &str) -> Result<bool> {
+    let parts: Vec<String> = store
+        .outbox()?
+        .into_iter()
+        .map(|(row, _)| row.client_message_id)
+        .filter(|id| transfer_of(id) == Some(message_id))
+        .collect();
     store.atomically(|s| {
-        let found = s.outbox_retry(message_id)?;
+        let mut found = s.outbox_retry(message_id)?;
+        for part in &parts {
+            found |= s.outbox_retry(part)?;
+        }
         if found {
             if let Some((row, _)) = s.message(message_id)? {
                 if row.status == MessageStatus::Wedged.as_str() {

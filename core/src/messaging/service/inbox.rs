@@ -277,6 +277,8 @@ fn take_in(
         status: incoming_status.as_str().into(),
     };
     let mut visible = false;
+    // What a delivered receipt names: the message, or for a file the whole transfer.
+    let mut receipt_id = payload.id.clone();
     match &payload.body {
         Body::Text { text } => {
             visible = local::store_message(
@@ -367,6 +369,33 @@ fn take_in(
             };
             visible = local::store_message(store, &row(&payload.id), &content)?;
         }
+        Body::Attachment {
+            transfer_id,
+            index,
+            count,
+            name,
+            media_type,
+            size,
+            sha256,
+            data,
+        } => {
+            // Files are not copied to the sender's own devices; a copy that arrives anyway
+            // is ignored.
+            if !own_copy {
+                let part = local::Part {
+                    transfer_id,
+                    index: *index,
+                    count: *count,
+                    name,
+                    media_type,
+                    size: *size,
+                    sha256,
+                    data: data.as_bytes(),
+                };
+                visible = local::receive_part(store, &peer, payload.sent_at, &part)?;
+                receipt_id = transfer_id.clone();
+            }
+        }
         Body::Pause { paused } => {
             let mut meta = local::conversation_meta(store, &peer)?;
             if own_copy {
@@ -384,7 +413,7 @@ fn take_in(
             &peer,
             &local::new_message_id()?,
             Body::Receipt {
-                ids: vec![payload.id.clone()],
+                ids: vec![receipt_id],
                 status: ReceiptKind::Delivered,
             },
         )?;

@@ -176,6 +176,12 @@ impl Messenger<'_> {
                                     &row.client_message_id,
                                     MessageStatus::Wedged.as_str(),
                                 )?;
+                                // An earlier part of a file: its message shows the wedge.
+                                if let Some(transfer) =
+                                    crate::messaging::local::transfer_of(&row.client_message_id)
+                                {
+                                    s.set_message_status(transfer, MessageStatus::Wedged.as_str())?;
+                                }
                             }
                             Ok(())
                         })
@@ -217,7 +223,10 @@ impl Messenger<'_> {
                     kind: "outbox entry"
                 })?
                 .body,
-            Body::Receipt { .. } | Body::Share { .. } | Body::Unshare { .. }
+            Body::Receipt { .. }
+                | Body::Share { .. }
+                | Body::Unshare { .. }
+                | Body::Attachment { .. }
         );
         let mut targets = vec![peer.to_owned()];
         if copies_to_self && peer != me.account_id {
