@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn round_trips_at_and_around_chunk_boundaries() {
-        for len in [0, 1, 15, 16, 17, 32, 33, 100] {
+        for len in [0usize, 1, 15, 16, 17, 32, 33, 100] {
             let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
             let sealed = seal(&data, 16);
             let chunks = len.max(1).div_ceil(16);

@@ -272,3 +272,17 @@ impl Store {
         self.keys().is_account_key(key)
     }
 }
+
+#[cfg(test)]
+impl Store {
+    /// Test hook: the sealed bytes of a device-state entry as stored.
+    pub(crate) fn raw_device_state(&self, name: &str) -> Option<Vec<u8>> {
+        self.conn
+            .query_row(
+                "SELECT sealed FROM device_state WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .ok()
+    }
+}
