@@ -3,7 +3,9 @@
 //! Messages never contain secrets or journal content: core errors are already free of personal
 //! data, and the client's own messages only name what was wrong with the input.
 
-use solace_core::error::{CryptoError, CsvImportError, IdentityError, StoreError, TransportError};
+use solace_core::error::{
+    BackupError, CryptoError, CsvImportError, IdentityError, StoreError, TransportError,
+};
 use solace_core::CoreError;
 
 /// Result alias for the client.
@@ -82,6 +84,12 @@ impl CliError {
                     Some("use `--data-dir` to create a separate store elsewhere")
                 }
                 CoreError::AmbiguousId => Some("give more characters of the id"),
+                CoreError::Backup(BackupError::Damaged) => {
+                    Some("the backup was changed or cut short; restore from another copy")
+                }
+                CoreError::Backup(BackupError::FileExists) => {
+                    Some("pass --force to replace it, or choose another --out")
+                }
                 CoreError::NotFound("journal entry") => {
                     Some("see the ids with `solace journal list`")
                 }

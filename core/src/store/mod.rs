@@ -40,7 +40,7 @@ use crate::vault::Unlocked;
 
 pub use open::DB_FILE;
 pub(crate) use restore::RestoreTarget;
-pub use restore::{BackupRow, RestoreSink};
+pub use restore::{existing_store, BackupRow, ExistingStore, RestoreSink};
 
 /// An open, unlocked store: the writer (one per store, holding the lock file) or a read-only
 /// handle made by [`Store::open_reader`]. Dropping the writer stops its checkpointer, folds

@@ -286,3 +286,27 @@ impl Store {
             .ok()
     }
 }
+
+/// A store found where a restore would land, as read without unlocking it (only what is in
+/// clear): front ends ask before replacing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingStore {
+    /// The account name it syncs with, if it is connected.
+    pub username: Option<String>,
+}
+
+/// The store in `dir`, if there is one (see [`ExistingStore`]). Opens the file read-only and
+/// reads no sealed data.
+pub fn existing_store(dir: &Path) -> Result<Option<ExistingStore>> {
+    let path = dir.join(DB_FILE);
+    if !holds_store(&path)? {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let username = conn
+        .query_row("SELECT username FROM sync_state WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(Some(ExistingStore { username }))
+}
