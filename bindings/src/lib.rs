@@ -31,6 +31,7 @@ use std::sync::Mutex;
 use solace_core::crypto::kdf::KdfParams;
 use solace_core::{App, Store};
 
+mod backup;
 mod cancel;
 mod common;
 mod error;
@@ -57,6 +58,7 @@ pub use common::Weekday;
 pub use error::SolaceError;
 pub use events::{SolaceListener, Subscription, SyncState};
 pub use habits::*;
+pub use backup::{restore_backup, BackupInfo, BackupSecret, RestoredStore};
 pub use insights::*;
 pub use journal::*;
 pub use keystore::{KeyStore, KeyStoreError};
