@@ -54,11 +54,11 @@ mod today;
 pub mod assessments;
 
 pub use assessments::*;
+pub use backup::{restore_backup, BackupInfo, BackupSecret, RestoredStore};
 pub use common::Weekday;
 pub use error::SolaceError;
 pub use events::{SolaceListener, Subscription, SyncState};
 pub use habits::*;
-pub use backup::{restore_backup, BackupInfo, BackupSecret, RestoredStore};
 pub use insights::*;
 pub use journal::*;
 pub use keystore::{KeyStore, KeyStoreError};

@@ -22,7 +22,7 @@ const PROGRESS_FROM: u64 = 10_000;
 pub fn backup(data_dir: &Path, path: &Path, force: bool, out: &mut Output) -> Result<()> {
     let store = unlock::open(data_dir)?;
     let mut progress = |done: u64, total: u64| {
-        if total >= PROGRESS_FROM && (done % 10_000 == 0 || done == total) {
+        if total >= PROGRESS_FROM && (done.is_multiple_of(10_000) || done == total) {
             eprint!("\rbacking up: {done} of {total} records");
             if done == total {
                 eprintln!();

@@ -166,7 +166,7 @@ pub fn write_to<W: Write>(
         s.for_each_backup_row(|row| {
             body::write_row(&mut w, &row)?;
             written += 1;
-            if written % 1000 == 0 {
+            if written.is_multiple_of(1000) {
                 progress(written, records);
             }
             Ok(())
