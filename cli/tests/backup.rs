@@ -8,6 +8,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod common;
+
 /// The passphrase every test store uses; it clears the strength bar.
 const PASS: &str = "cobalt lantern tundra oyster";
 
@@ -102,4 +104,38 @@ fn backup_and_restore_round_trip_and_refuse_what_was_not_asked() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("damaged"));
     assert!(!c.join("solace.db").exists());
+}
+
+#[test]
+fn a_restored_store_logs_in_as_a_new_device_and_sends_what_waited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = common::ServerProcess::start(tmp.path());
+    let url = server.url.clone();
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
+    ok_json(&a, &["init"]);
+    ok_json(&a, &["register", "--server", &url, "--username", "dee"]);
+    ok_json(&a, &["journal", "add", "never synced before the backup"]);
+    let file = tmp.path().join("a.backup");
+    ok_json(&a, &["backup", "--out", file.to_str().unwrap()]);
+    ok_json(&b, &["restore", file.to_str().unwrap()]);
+    let status = ok_json(&b, &["status"]);
+    assert_eq!(
+        status["sync"]["username"],
+        Value::Null,
+        "not signed in: {status}"
+    );
+    let sent = ok_json(&b, &["login", "--server", &url, "--username", "dee"]);
+    assert_eq!(sent["pushed"], 1, "{sent}");
+    ok_json(&c, &["login", "--server", &url, "--username", "dee"]);
+    assert!(journal_texts(&c).contains("never synced before the backup"));
+    // A local store that was never this account's is refused.
+    let d = tmp.path().join("d");
+    ok_json(&d, &["init"]);
+    let out = solace_with(&d, &["login", "--server", &url, "--username", "dee"], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keys are not the account's"));
 }
