@@ -138,3 +138,118 @@ impl SyncService {
         Ok(SyncReport::from(&report))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::error::SolaceError;
+    use crate::keystore::KeyStoreError;
+    use crate::{create_store, KdfPreset};
+
+    const PASS: &str = "cobalt lantern tundra oyster";
+
+    #[derive(Default)]
+    struct Keys(Mutex<HashMap<String, Vec<u8>>>);
+
+    impl KeyStore for Keys {
+        fn load(&self, id: String) -> std::result::Result<Option<Vec<u8>>, KeyStoreError> {
+            Ok(self.0.lock().unwrap().get(&id).cloned())
+        }
+        fn save(&self, id: String, key: Vec<u8>) -> std::result::Result<(), KeyStoreError> {
+            self.0.lock().unwrap().insert(id, key);
+            Ok(())
+        }
+        fn delete(&self, id: String) -> std::result::Result<(), KeyStoreError> {
+            self.0.lock().unwrap().remove(&id);
+            Ok(())
+        }
+    }
+
+    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+        solace_core::app::block_on(async { Ok(f.await) }).unwrap()
+    }
+
+    #[test]
+    fn backup_and_restore_through_the_ffi_with_typed_errors() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = |n: &str| tmp.path().join(n).to_string_lossy().into_owned();
+        let created = run(create_store(
+            dir("a"),
+            PASS.into(),
+            Some(KdfPreset::Minimum),
+        ))
+        .unwrap();
+        let entry = created
+            .solace
+            .journal()
+            .add(solace_core::journal::JournalDraft {
+                title: None,
+                body: solace_core::journal::JournalBody::Free {
+                    text: "kept in the backup".into(),
+                },
+                tags: vec![],
+            })
+            .unwrap();
+        let file = dir("a.backup");
+        let info = run(created.solace.backup(file.clone(), false)).unwrap();
+        assert_eq!(info.records, 1);
+        assert!(matches!(
+            run(created.solace.backup(file.clone(), false)),
+            Err(SolaceError::BackupFileExists)
+        ));
+        let keys: Arc<dyn KeyStore> = Arc::new(Keys::default());
+        let secret = |p: &str| BackupSecret::Passphrase {
+            passphrase: p.into(),
+        };
+        assert!(matches!(
+            run(restore_backup(
+                file.clone(),
+                dir("b"),
+                secret("wrong"),
+                Arc::clone(&keys),
+                false
+            )),
+            Err(SolaceError::WrongPassphrase)
+        ));
+        let restored = run(restore_backup(
+            file.clone(),
+            dir("b"),
+            secret(PASS),
+            Arc::clone(&keys),
+            false,
+        ))
+        .unwrap();
+        assert_eq!(restored.records, 1);
+        assert!(restored.solace.device_remembered().unwrap());
+        assert_eq!(
+            restored
+                .solace
+                .journal()
+                .get(entry.id.to_string())
+                .unwrap()
+                .id,
+            entry.id
+        );
+        restored.solace.close_store();
+        assert!(matches!(
+            run(restore_backup(
+                file.clone(),
+                dir("b"),
+                secret(PASS),
+                Arc::clone(&keys),
+                false
+            )),
+            Err(SolaceError::AlreadyInitialized)
+        ));
+        let mut bytes = std::fs::read(&file).unwrap();
+        bytes.truncate(bytes.len() - 1);
+        std::fs::write(&file, bytes).unwrap();
+        assert!(matches!(
+            run(restore_backup(file, dir("c"), secret(PASS), keys, false)),
+            Err(SolaceError::BackupDamaged)
+        ));
+    }
+}
