@@ -223,14 +223,23 @@ fn an_existing_store_is_replaced_only_when_asked() {
         restore(&file, &target, &pass(), &MemoryKeyStore::new(), true),
         Err(CoreError::Store(StoreError::Busy))
     ));
+    let old_keys = MemoryKeyStore::new();
+    other.remember_device(&old_keys).unwrap();
+    let old_vault = other.vault_id().to_owned();
     drop(other);
     assert!(matches!(
         restore(&file, &target, &pass(), &MemoryKeyStore::new(), false),
         Err(CoreError::AlreadyInitialized)
     ));
     assert!(Store::open_with_passphrase(&target, NEW_PASS).is_ok());
-    let (restored, _) = restore(&file, &target, &pass(), &MemoryKeyStore::new(), true).unwrap();
+    let (restored, _) = restore(&file, &target, &pass(), &old_keys, true).unwrap();
     assert_eq!(rows(&restored), rows(&store));
+    use crate::keystore::KeyStore as _;
+    assert!(
+        old_keys.load(&old_vault).unwrap().is_none(),
+        "old device key removed"
+    );
+    assert!(old_keys.load(restored.vault_id()).unwrap().is_some());
     drop(restored);
     assert!(Store::open_with_passphrase(&target, PASS).is_ok());
     let leftovers: Vec<_> = std::fs::read_dir(&target)
@@ -387,4 +396,45 @@ fn frozen_vector_v1_opens_with_its_passphrase_and_its_recovery_key() {
             assert_eq!(opened.as_deref().map(|b| &b[..]), body);
         }
     }
+}
+
+/// Figures for a large store (`cargo test -p solace-core backup_figures -- --ignored
+/// --nocapture`): size, write and restore time.
+#[test]
+#[ignore]
+fn backup_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 50_000usize;
+    let (mut store, _) = Store::create(&tmp.path().join("a"), PASS, KdfParams::FLOOR).unwrap();
+    store
+        .atomically(|s| {
+            for i in 0..n {
+                let mut id = [0u8; 16];
+                id[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                let body = format!("{{\"text\":\"entry {i} {}\"}}", "x".repeat(200));
+                s.put_raw(RecordKind::Journal, &RecordId(id), body.as_bytes())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let file = tmp.path().join("b");
+    let started = std::time::Instant::now();
+    let summary = write(&store, &file);
+    let wrote = started.elapsed();
+    let started = std::time::Instant::now();
+    let (restored, _) = restore(
+        &file,
+        &tmp.path().join("r"),
+        &pass(),
+        &MemoryKeyStore::new(),
+        false,
+    )
+    .unwrap();
+    let restored_in = started.elapsed();
+    assert_eq!(restored.pending_changes().unwrap(), n as u64);
+    println!(
+        "{n} records: {} bytes ({} per record), written in {wrote:?}, restored in {restored_in:?} (incl. Argon2id at the floor)",
+        summary.bytes,
+        summary.bytes / n as u64
+    );
 }

@@ -129,7 +129,8 @@ impl Store {
         create_private_dir(dir)?;
         let lock = lock_dir(dir)?;
         let path = dir.join(DB_FILE);
-        let exists = holds_store(&path)?;
+        let replaced = existing_vault_id(&path)?;
+        let exists = replaced.is_some();
         if exists && !target.overwrite {
             return Err(CoreError::AlreadyInitialized);
         }
@@ -164,6 +165,11 @@ impl Store {
             let _ = d.sync_all();
         }
         drop(staging);
+        // The replaced store's device key opens nothing any more (best effort: a key left
+        // behind is useless without that store's file).
+        if let Some(old) = replaced.filter(|old| *old != unlocked.header.vault_id) {
+            let _ = target.keystore.delete(&old);
+        }
         let conn = Connection::open(&path)?;
         configure(&conn)?;
         Self::writer(conn, unlocked, dir, lock)
@@ -219,6 +225,19 @@ fn holds_store(path: &Path) -> Result<bool> {
     }
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     Ok(schema::version(&conn)? > 0)
+}
+
+/// The vault id of the store at `path` (read in clear, no key needed), if there is one.
+fn existing_vault_id(path: &Path) -> Result<Option<String>> {
+    if !holds_store(path)? {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let id: Option<String> = conn
+        .query_row("SELECT vault_id FROM vault WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    // An initialised file without a vault row is still a store to replace.
+    Ok(Some(id.unwrap_or_default()))
 }
 
 /// Folds the old store's WAL into its file and removes the WAL and shared-memory files, so
