@@ -1,7 +1,7 @@
 //! The typed errors a UI branches on, mapped one-to-one (or by family) from
 //! [`solace_core::CoreError`]. Messages carry no secrets or personal data.
 
-use solace_core::error::{IdentityError, StoreError, TransportError};
+use solace_core::error::{BackupError, IdentityError, StoreError, TransportError};
 use solace_core::CoreError;
 
 /// Every error a Solace call can raise. UIs branch on the variant; `detail` strings are for
@@ -133,6 +133,18 @@ pub enum SolaceError {
         /// Which.
         detail: String,
     },
+    /// The backup file was changed, cut short or extended: nothing was restored.
+    #[error("the backup is damaged or incomplete; nothing was restored")]
+    BackupDamaged,
+    /// The file is not a Solace backup, or one from a newer app version.
+    #[error("not a backup this app can read: {detail}")]
+    BackupUnreadable {
+        /// Which (no content).
+        detail: String,
+    },
+    /// The backup file to write exists and overwriting was not asked for.
+    #[error("the backup file already exists")]
+    BackupFileExists,
     /// This `Solace` was closed; open the store again.
     #[error("this store was closed")]
     Closed,
@@ -181,6 +193,9 @@ impl From<CoreError> for SolaceError {
             CoreError::AccountMismatch => Self::AccountMismatch,
             CoreError::Cancelled => Self::Cancelled,
             CoreError::Closed => Self::Closed,
+            CoreError::Backup(BackupError::Damaged) => Self::BackupDamaged,
+            CoreError::Backup(BackupError::FileExists) => Self::BackupFileExists,
+            CoreError::Backup(_) => Self::BackupUnreadable { detail },
             CoreError::Identity(IdentityError::Changed) => Self::IdentityChanged,
             CoreError::Identity(IdentityError::NoSignedDevice) => Self::NoSignedDevice,
             CoreError::Identity(_) => Self::IdentityUnavailable { detail },

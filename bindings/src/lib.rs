@@ -31,6 +31,7 @@ use std::sync::Mutex;
 use solace_core::crypto::kdf::KdfParams;
 use solace_core::{App, Store};
 
+mod backup;
 mod cancel;
 mod common;
 mod error;
@@ -54,6 +55,7 @@ mod today;
 pub mod assessments;
 
 pub use assessments::*;
+pub use backup::{restore_backup, BackupInfo, BackupSecret, RestoredStore};
 pub use common::Weekday;
 pub use error::SolaceError;
 pub use events::{SolaceListener, Subscription, SyncState};

@@ -83,16 +83,22 @@ pub fn run(
 /// Asks (on stderr) for the account name and reads it from stdin: a terminal, or a pipe for
 /// scripts. Anything but the exact name refuses.
 fn confirm(username: &str, server_url: &str) -> Result<()> {
-    let stdin = std::io::stdin();
-    let mut err = std::io::stderr().lock();
-    writeln!(
-        err,
+    let intro = format!(
         "This deletes the account {} on {} and everything the server keeps for it. It cannot \
          be undone.",
         escape_controls(username),
         escape_controls(server_url)
-    )?;
-    write!(err, "Type the account name to confirm: ")?;
+    );
+    confirm_by_typing(&intro, "Type the account name to confirm: ", username)
+}
+
+/// Shows `intro` and `prompt` on stderr and reads a line from stdin (a terminal, or a pipe
+/// for scripts): anything but exactly `expected` is [`CliError::NotConfirmed`].
+pub fn confirm_by_typing(intro: &str, prompt: &str, expected: &str) -> Result<()> {
+    let stdin = std::io::stdin();
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "{intro}")?;
+    write!(err, "{prompt}")?;
     err.flush()?;
     let mut typed = String::new();
     if stdin.lock().read_line(&mut typed)? == 0 {
@@ -101,7 +107,7 @@ fn confirm(username: &str, server_url: &str) -> Result<()> {
         }
         return Err(CliError::NotConfirmed);
     }
-    if typed.trim() == username {
+    if typed.trim() == expected {
         Ok(())
     } else {
         Err(CliError::NotConfirmed)

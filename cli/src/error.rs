@@ -4,7 +4,8 @@
 //! data, and the client's own messages only name what was wrong with the input.
 
 use solace_core::error::{
-    CryptoError, CsvImportError, IdentityError, ReportError, StoreError, TransportError,
+    BackupError, CryptoError, CsvImportError, IdentityError, ReportError, StoreError,
+    TransportError,
 };
 use solace_core::CoreError;
 
@@ -84,6 +85,12 @@ impl CliError {
                     Some("use `--data-dir` to create a separate store elsewhere")
                 }
                 CoreError::AmbiguousId => Some("give more characters of the id"),
+                CoreError::Backup(BackupError::Damaged) => {
+                    Some("the backup was changed or cut short; restore from another copy")
+                }
+                CoreError::Backup(BackupError::FileExists) => {
+                    Some("pass --force to replace it, or choose another --out")
+                }
                 CoreError::NotFound("journal entry") => {
                     Some("see the ids with `solace journal list`")
                 }

@@ -7,6 +7,7 @@
 mod account_cmd;
 mod args;
 mod assess_cmd;
+mod backup_cmd;
 mod console_cmd;
 mod data_cmd;
 mod devices_cmd;
@@ -101,6 +102,28 @@ fn run(cli: Cli) -> Result<()> {
             sync_cmd::sync_now(&data_dir, background, ca_cert, &mut out)?
         }
         Command::Report(args) => report_cmd::run(args, &data_dir, ca_cert, &mut out)?,
+        Command::Backup { out: path, force } => {
+            backup_cmd::backup(&data_dir, &path, force, &mut out)?
+        }
+        Command::Restore {
+            file,
+            store,
+            recovery_key,
+            generate_passphrase,
+            yes,
+            no_remember,
+        } => backup_cmd::restore(
+            &data_dir,
+            backup_cmd::RestoreArgs {
+                file,
+                store,
+                recovery_key,
+                yes,
+                no_remember,
+                generate_passphrase,
+            },
+            &mut out,
+        )?,
         Command::Export { format, out: path } => {
             data_cmd::export(&data_dir, &format, path, &mut out)?
         }

@@ -115,7 +115,8 @@ pub struct LoginArgs<'a> {
 
 /// `solace login --server URL --username NAME`: sets this machine up as a new device of an
 /// existing account and pulls everything; on a store that is already connected, logs it in
-/// again (new token) keeping its data, pending edits and messaging identity.
+/// again (new token) keeping its data, pending edits and messaging identity; on a restored
+/// store (not connected), signs it in as a new device.
 pub fn login(data_dir: &Path, args: LoginArgs<'_>, out: &mut Output) -> Result<()> {
     if data_dir.join(solace_core::store::DB_FILE).exists() {
         return relogin(data_dir, &args, out);
@@ -148,9 +149,7 @@ pub fn login(data_dir: &Path, args: LoginArgs<'_>, out: &mut Output) -> Result<(
 fn relogin(data_dir: &Path, args: &LoginArgs<'_>, out: &mut Output) -> Result<()> {
     let app = unlock::open_app(data_dir, args.ca_cert)?;
     let Some((account, _)) = app.read(|s| s.sync_account())? else {
-        return Err(CliError::input(
-            "a store that is not connected already exists here; use `solace register` to connect it, or --data-dir for a new device's store",
-        ));
+        return login_restored(&app, args, out);
     };
     if account.username != args.username {
         return Err(CoreError::AccountMismatch.into());
@@ -178,6 +177,32 @@ fn relogin(data_dir: &Path, args: &LoginArgs<'_>, out: &mut Output) -> Result<()
         "Logged in again as {}; {pending} local changes wait for `solace sync`.",
         args.username,
     ))
+}
+
+/// `solace login` on a store that is not connected (one restored from a backup): signs it
+/// in as a new device of the account its keys belong to and syncs.
+fn login_restored(app: &App, args: &LoginArgs<'_>, out: &mut Output) -> Result<()> {
+    let credentials = Credentials {
+        username: args.username.to_owned(),
+        passphrase: passphrase::current()?,
+        device_name: args.device.clone().unwrap_or_else(default_device_name),
+    };
+    let report =
+        block_on(app.login_restored(args.server.to_owned(), credentials, SyncBudget::unlimited()))
+            .map_err(|e| match e {
+                CoreError::AccountMismatch => CliError::input(
+                    "this store's keys are not the account's: it was not restored from one of its \
+             backups (use `solace register` to connect a new store)",
+                ),
+                other => other.into(),
+            })?;
+    if !out.json {
+        out.line(format!(
+            "Logged in as {} on this restored store (a new device).",
+            args.username
+        ))?;
+    }
+    print_report(&report.records, out)
 }
 
 /// `solace sync [--background]`.

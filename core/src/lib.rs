@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod assessments;
+pub mod backup;
 pub mod cancel;
 pub mod crypto;
 pub mod error;

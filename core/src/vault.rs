@@ -147,6 +147,34 @@ impl Unlocked {
     }
 }
 
+impl Unlocked {
+    /// A key for one purpose derived from the account key: `HKDF-SHA256(salt, account key,
+    /// info)`. Used for a backup's body key (a fresh salt per backup), so the account key
+    /// itself never seals anything outside the key hierarchy.
+    pub(crate) fn derive_subkey(&self, salt: &[u8], info: &[u8]) -> Result<SecretKey> {
+        derive_subkey(&self.account_key, salt, info)
+    }
+
+    /// Whether `other` is this vault's account key (compared through one-way proofs, so no
+    /// early-exit comparison of key bytes).
+    pub(crate) fn is_account_key(&self, other: &SecretKey) -> Result<bool> {
+        let mine = derive_subkey(&self.account_key, &[], ACCOUNT_PROOF_INFO)?;
+        let theirs = derive_subkey(other, &[], ACCOUNT_PROOF_INFO)?;
+        use sha2::Digest;
+        Ok(sha2::Sha256::digest(mine.as_bytes()) == sha2::Sha256::digest(theirs.as_bytes()))
+    }
+}
+
+/// `HKDF-SHA256(salt, key, info)`, 32 bytes.
+pub(crate) fn derive_subkey(key: &SecretKey, salt: &[u8], info: &[u8]) -> Result<SecretKey> {
+    let salt = (!salt.is_empty()).then_some(salt);
+    let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(salt, key.as_bytes());
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    hkdf.expand(info, out.as_mut())
+        .map_err(|_| CoreError::Crypto(CryptoError::KeyLength))?;
+    Ok(SecretKey::from_bytes(*out))
+}
+
 fn random_vault_id() -> Result<String> {
     let mut bytes = [0u8; 16];
     fill_random(&mut bytes)?;
@@ -355,6 +383,41 @@ pub fn create_from_portable(
     keys: &PortableKeys,
 ) -> Result<Unlocked> {
     let account_key = unwrap_account_key(derived, keys)?;
+    let mut unlocked = insert_vault(conn, keys, account_key)?;
+    unlocked.add_wrapped_items_keys(conn, &keys.items_keys)?;
+    if unlocked.keyring.keys.is_empty() {
+        return Err(CoreError::Store(StoreError::Corrupt));
+    }
+    Ok(unlocked)
+}
+
+/// Creates vault rows from a backup's key material and its already opened account key (a
+/// restore): a new vault id, the backup's passphrase and recovery wraps, every items key.
+/// Unlike keys from a server, the backup's keys were authenticated with its body, so an
+/// items key that does not open is damage ([`StoreError::Corrupt`]), not junk to skip.
+pub(crate) fn create_restored(
+    conn: &Connection,
+    keys: &PortableKeys,
+    account_key: SecretKey,
+) -> Result<Unlocked> {
+    let mut unlocked = insert_vault(conn, keys, account_key)?;
+    unlocked.add_wrapped_items_keys(conn, &keys.items_keys)?;
+    let complete = keys
+        .items_keys
+        .iter()
+        .all(|(id, _)| unlocked.keyring.keys.contains_key(id));
+    if !complete || unlocked.keyring.keys.is_empty() {
+        return Err(CoreError::Store(StoreError::Corrupt));
+    }
+    Ok(unlocked)
+}
+
+/// Inserts the vault row for `keys` under a new vault id (no device wrap, no items keys yet).
+fn insert_vault(
+    conn: &Connection,
+    keys: &PortableKeys,
+    account_key: SecretKey,
+) -> Result<Unlocked> {
     let header = VaultHeader {
         vault_id: random_vault_id()?,
         kdf: keys.kdf,
@@ -380,19 +443,33 @@ pub fn create_from_portable(
             header.by_recovery,
         ],
     )?;
-    let mut unlocked = Unlocked {
+    Ok(Unlocked {
         header,
         account_key,
         keyring: Keyring {
             keys: BTreeMap::new(),
             current: 0,
         },
-    };
-    unlocked.add_wrapped_items_keys(conn, &keys.items_keys)?;
-    if unlocked.keyring.keys.is_empty() {
-        return Err(CoreError::Store(StoreError::Corrupt));
-    }
-    Ok(unlocked)
+    })
+}
+
+/// Opens the account key of portable (or backed-up) key material with the passphrase:
+/// Argon2id with the material's own parameters (the floor and ceiling apply), then the KEK
+/// wrap. A wrong passphrase is [`CoreError::WrongPassphrase`].
+pub(crate) fn open_with_passphrase(keys: &PortableKeys, passphrase: &str) -> Result<SecretKey> {
+    let derived = kdf::derive(passphrase.as_bytes(), &keys.salt, &keys.kdf)?;
+    unwrap_account_key(&derived, keys)
+}
+
+/// Opens the account key of portable (or backed-up) key material with the recovery key. A
+/// wrong recovery key, or material without a recovery wrap, is [`CoreError::WrongRecoveryKey`].
+pub(crate) fn open_with_recovery(keys: &PortableKeys, recovery: &RecoveryKey) -> Result<SecretKey> {
+    let wrapped = keys
+        .recovery_wrapped_account_key
+        .as_deref()
+        .ok_or(CoreError::WrongRecoveryKey)?;
+    wrap::unwrap(&recovery.wrapping_key()?, wrapped, PURPOSE_RECOVERY)
+        .map_err(|_| CoreError::WrongRecoveryKey)
 }
 
 /// Opens the portable account key with keys derived from the passphrase.

@@ -52,6 +52,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "daylio_csv",
     "bearable_csv",
     "reminders",
+    "backup_header",
 ];
 
 fn root() -> PathBuf {

@@ -143,6 +143,38 @@ pub enum Command {
     },
     /// A PDF report for your therapist: mood trend, PHQ-9/GAD-7, habits, techniques and only the journal entries you pick
     Report(ReportArgs),
+    /// Write an encrypted backup of every record to one file (opens with the passphrase or
+    /// the recovery key; messages and device keys are never in it)
+    Backup {
+        /// File to write; written atomically
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        /// Replace the file if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Rebuild a store from a backup as a new device (asks before replacing a store; the
+    /// passphrase from SOLACE_PASSPHRASE or asked)
+    Restore {
+        /// The backup file written by `solace backup`
+        file: std::path::PathBuf,
+        /// Directory of the store to build (default: the data directory)
+        #[arg(long, value_name = "DIR")]
+        store: Option<std::path::PathBuf>,
+        /// Open the backup with the recovery key (SOLACE_RECOVERY_KEY or asked) and set a new
+        /// passphrase (SOLACE_NEW_PASSPHRASE or asked)
+        #[arg(long)]
+        recovery_key: bool,
+        /// Make a word passphrase for the restored store (with --recovery-key)
+        #[arg(long, requires = "recovery_key")]
+        generate_passphrase: bool,
+        /// Replace an existing store without asking
+        #[arg(long)]
+        yes: bool,
+        /// Do not remember this device (every command will ask for the passphrase)
+        #[arg(long)]
+        no_remember: bool,
+    },
     /// Export everything: json (complete, re-importable), csv, markdown (journal), fhir (assessments)
     Export {
         /// json, csv, markdown or fhir

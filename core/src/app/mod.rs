@@ -15,6 +15,7 @@
 //!   boundary or network wait, leaving the store consistent.
 
 mod account;
+mod backup;
 pub mod caseload;
 mod events;
 mod identity;

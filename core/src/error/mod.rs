@@ -4,11 +4,12 @@
 //! and the failures of each lower layer live in their own enums with their sources inside:
 //! [`StoreError`] (SQLite, disk), [`CryptoError`] (sealing, keys, KDF, RNG),
 //! [`TransportError`] (the server), [`PeerMessageError`] (another device's message is at
-//! fault). Invalid input is typed ([`InvalidInput`]: field and problem), never free text.
+//! fault), [`BackupError`] (a backup file). Invalid input is typed ([`InvalidInput`]: field and problem), never free text.
 //!
 //! Messages never contain secrets, plaintext or personal data: only what went wrong and, where it
 //! helps, a non-sensitive detail such as a field name or a format version.
 
+mod backup;
 mod crypto;
 mod identity;
 mod input;
@@ -17,6 +18,7 @@ mod report;
 mod store;
 mod transport;
 
+pub use backup::BackupError;
 pub use crypto::CryptoError;
 pub use identity::IdentityError;
 pub use input::{CsvImportError, ImportError, InputProblem, InvalidInput};
@@ -75,6 +77,9 @@ pub enum CoreError {
     /// The other person's account identity changed, or none of their devices is signed by it.
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    /// A backup file could not be written, or is not one this build can restore from.
+    #[error(transparent)]
+    Backup(#[from] BackupError),
     /// A record's content did not decode into the expected shape.
     #[error("record content is malformed ({kind})")]
     MalformedRecord {

@@ -175,6 +175,16 @@ pub fn import_json(store: &mut Store, text: &str) -> Result<ImportReport> {
 /// Writes `bytes` to `path` atomically: a private temporary file in the same directory,
 /// flushed to disk, then renamed over the target.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically_with(path, |file| Ok(file.write_all(bytes)?))
+}
+
+/// Writes `path` atomically with `fill`, which streams the content into a private temporary
+/// file in the same directory (mode 0600); the file is flushed to disk and renamed over the
+/// target only if `fill` succeeded, so a crash or an error never leaves half a file.
+pub fn write_atomically_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -198,23 +208,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     let result = (|| {
         let mut file = options.open(&tmp)?;
-        file.write_all(bytes)?;
+        fill(&mut file)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)?;
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }
-        Ok::<(), std::io::Error>(())
+        Ok::<(), CoreError>(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(|e| {
-        if e.raw_os_error() == Some(28) {
-            CoreError::Store(StoreError::DiskFull)
-        } else {
-            CoreError::Io(e)
-        }
+    result.map_err(|e| match e {
+        CoreError::Io(e) if e.raw_os_error() == Some(28) => CoreError::Store(StoreError::DiskFull),
+        other => other,
     })
 }
 

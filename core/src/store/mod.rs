@@ -6,7 +6,8 @@
 //!
 //! Seams: [`open`] (create, unlock, reader handles), [`keys`] (vault key operations),
 //! [`records`] (sealed record CRUD), [`scan`] (the parallel decrypt-scan), [`checkpoint`] (WAL
-//! checkpoints off the committing path), [`sync_state`], [`messages`] and `disconnect`
+//! checkpoints off the committing path), [`sync_state`], [`messages`], `restore` (a backup's rows out, a restored store in) and
+//! `disconnect`
 //! (forgetting the sync account once it was deleted).
 //!
 //! A writer [`Store`] can hand out read-only handles ([`Store::open_reader`]): each has its own
@@ -19,6 +20,7 @@ mod keys;
 pub mod messages;
 mod open;
 mod records;
+mod restore;
 mod scan;
 pub mod schema;
 pub mod sync_state;
@@ -37,6 +39,8 @@ use crate::record::{RecordId, RecordKind};
 use crate::vault::Unlocked;
 
 pub use open::DB_FILE;
+pub(crate) use restore::RestoreTarget;
+pub use restore::{existing_store, BackupRow, ExistingStore, RestoreSink};
 
 /// An open, unlocked store: the writer (one per store, holding the lock file) or a read-only
 /// handle made by [`Store::open_reader`]. Dropping the writer stops its checkpointer, folds

@@ -19,7 +19,7 @@ const LOCK_FILE: &str = "solace.lock";
 /// Prepared statements kept per connection (every query the store runs fits).
 const STATEMENT_CACHE: usize = 32;
 
-fn lock_dir(dir: &Path) -> Result<File> {
+pub(super) fn lock_dir(dir: &Path) -> Result<File> {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -32,7 +32,7 @@ fn lock_dir(dir: &Path) -> Result<File> {
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+pub(super) fn create_private_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     #[cfg(unix)]
     {
@@ -61,7 +61,7 @@ fn create_database(path: &Path) -> Result<Connection> {
 
 /// The writer connection's settings. Automatic checkpoints are replaced by the background
 /// checkpointer (see [`checkpoint`]), so a commit never pays for one.
-fn configure(conn: &Connection) -> Result<()> {
+pub(super) fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -186,7 +186,12 @@ impl Store {
     }
 
     /// Wraps a configured, migrated writer connection: starts its background checkpointer.
-    fn writer(mut conn: Connection, unlocked: Unlocked, dir: &Path, lock: File) -> Result<Store> {
+    pub(super) fn writer(
+        mut conn: Connection,
+        unlocked: Unlocked,
+        dir: &Path,
+        lock: File,
+    ) -> Result<Store> {
         let checkpointer = checkpoint::Checkpointer::start(&mut conn, &dir.join(DB_FILE));
         Ok(Store {
             conn,

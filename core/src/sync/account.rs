@@ -397,3 +397,42 @@ pub fn login_new_device(
     let report = sync_now(&mut store, transport, budget)?;
     Ok((store, report))
 }
+
+/// Signs a store that is not connected yet — one restored from a backup — in to an existing
+/// account as a new device: derives the auth key with the server's parameters, logs in,
+/// checks that the account's key is the one this store holds
+/// ([`CoreError::AccountMismatch`] otherwise: its records could not open anywhere else), adds
+/// the account's items keys (from passphrase changes made since the backup) and stores the
+/// session. The next sync pushes what waited for upload and pulls the rest, under the usual
+/// rules: mutation numbers are this new device's own, and every record keeps its rollback
+/// floor. A store already connected is refused (it logs in again with [`relogin`]).
+pub fn login_restored_shared(
+    cell: &dyn StoreCell,
+    transport: &dyn Transport,
+    login: &Login<'_>,
+) -> Result<()> {
+    if cell.with(|s| s.sync_account())?.is_some() {
+        return Err(CoreError::invalid(
+            "store",
+            crate::error::InputProblem::Rule("is already connected to a sync account"),
+        ));
+    }
+    let derived = prelogin_derive(transport, login.username, login.passphrase)?;
+    let session = transport
+        .login(&p::LoginRequest {
+            device_id: None,
+            // Sent only by a device whose key the account is known to share.
+            account_proof_verifier: None,
+            username: login.username.to_owned(),
+            auth_key: hex::encode(derived.auth_key.as_bytes()).into(),
+            device_name: login.device_name.to_owned(),
+        })
+        .map_err(login_refused)?;
+    let keys = to_portable(&transport.account_keys(session.token.expose())?)?;
+    let account_key = crate::vault::unwrap_account_key(&derived, &keys)?;
+    if !cell.with(|s| s.is_account_key(&account_key))? {
+        return Err(CoreError::AccountMismatch);
+    }
+    cell.with(|s| s.add_wrapped_items_keys(&keys.items_keys))?;
+    cell.with(|s| save_new_session(s, login.server_url, login.username, &session))
+}

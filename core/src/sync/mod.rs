@@ -45,8 +45,9 @@ use crate::store::sync_state::DirtyRecord;
 use crate::store::Store;
 
 pub use account::{
-    login_new_device, proof_verifier, register, register_shared, relogin, relogin_shared,
-    stage_credentials, stage_credentials_with, CredentialOptions, Login, SIGNED_OUT_OTHERS,
+    login_new_device, login_restored_shared, proof_verifier, register, register_shared, relogin,
+    relogin_shared, stage_credentials, stage_credentials_with, CredentialOptions, Login,
+    SIGNED_OUT_OTHERS,
 };
 use account::{to_portable, wire_items_keys};
 pub use cell::{Exclusive, StoreCell};
