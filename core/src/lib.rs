@@ -28,6 +28,7 @@ pub mod notes;
 pub mod passphrase;
 pub mod plans;
 pub mod record;
+pub mod reviews;
 pub mod safety;
 pub mod sessions;
 pub mod store;

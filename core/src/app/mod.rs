@@ -22,6 +22,7 @@ pub mod insights;
 pub mod measures;
 mod messaging;
 pub mod present;
+mod reviews;
 mod runner;
 mod sync;
 #[cfg(test)]

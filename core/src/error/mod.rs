@@ -13,6 +13,7 @@ mod crypto;
 mod identity;
 mod input;
 mod peer;
+mod review;
 mod store;
 mod transport;
 
@@ -20,6 +21,7 @@ pub use crypto::CryptoError;
 pub use identity::IdentityError;
 pub use input::{CsvImportError, ImportError, InputProblem, InvalidInput};
 pub use peer::PeerMessageError;
+pub use review::ReviewError;
 pub use store::StoreError;
 pub use transport::{BoxedSource, TransportError};
 
@@ -73,6 +75,9 @@ pub enum CoreError {
     /// The other person's account identity changed, or none of their devices is signed by it.
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    /// A review could not be written or its token not obtained (`crate::reviews`).
+    #[error(transparent)]
+    Review(#[from] ReviewError),
     /// A record's content did not decode into the expected shape.
     #[error("record content is malformed ({kind})")]
     MalformedRecord {
