@@ -55,9 +55,9 @@ impl App {
         cancel.check()?;
         let (inbox, outbox) = Messenger::new(&http).sync(cell)?;
         // Review tokens for active links: best effort, the next sync tries again.
-        match crate::reviews::refresh_tokens(cell, &http, sync::session::unix_now()) {
-            Err(CoreError::Cancelled) => return Err(CoreError::Cancelled),
-            _ => {}
+        let tokens = crate::reviews::refresh_tokens(cell, &http, sync::session::unix_now());
+        if let Err(CoreError::Cancelled) = tokens {
+            return Err(CoreError::Cancelled);
         }
         Ok(AppSyncReport {
             records,
