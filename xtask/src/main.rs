@@ -51,6 +51,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "message_payload",
     "daylio_csv",
     "bearable_csv",
+    "review_token",
 ];
 
 fn root() -> PathBuf {
