@@ -393,6 +393,20 @@ async fn a_token_is_issued_once_and_spent_once(backend: Backend) {
         .await)
     .await;
     assert_eq!(page.therapists[0].reviews, None);
+
+    // A therapist's account deletion takes their reviews, opt-in and issuance rows with it.
+    set_reviews(&api, &parties.therapist.token, true).await;
+    assert!(storage.delete_account(&therapist).await.unwrap());
+    assert!(storage
+        .published_reviews(&therapist)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(!storage.reviews_enabled(&therapist).await.unwrap());
+    storage
+        .record_issuance(&parties.link.link_id, period)
+        .await
+        .expect("the link's issuance row went with the account");
 }
 
 async fn issuance_needs_an_active_old_enough_link_of_an_opted_in_therapist(backend: Backend) {
