@@ -13,6 +13,7 @@ use crate::Inner;
 
 pub use core::consent::LinkConsent;
 pub use core::{CallState, Message, MessageContent, MessageStatus};
+pub use solace_protocol::reviews::ReviewSummary;
 pub use wire::{
     AvailabilitySlot, DirectoryEntry, DirectoryQuery, FormatOffer, LinkInfo, LinkState,
     SessionFormat, TherapistProfile,
@@ -97,6 +98,25 @@ pub struct DirectoryEntry {
     pub therapist_id: String,
     /// Their profile.
     pub profile: TherapistProfile,
+    /// Count and sum of their published review ratings; `None` when they do not take
+    /// reviews (label: `reviewSummaryLabel`).
+    #[uniffi(default = None)]
+    pub reviews: Option<ReviewSummary>,
+}
+
+/// Count and sum of a therapist's published review ratings.
+#[uniffi::remote(Record)]
+pub struct ReviewSummary {
+    /// Published reviews.
+    pub count: u32,
+    /// Sum of their ratings.
+    pub rating_sum: u32,
+}
+
+/// A directory entry's review line: `★ 4.6 (12 reviews)`, `no reviews yet`, or `—`.
+#[uniffi::export]
+pub fn review_summary_label(summary: Option<ReviewSummary>) -> String {
+    solace_core::reviews::summary_label(summary.as_ref())
 }
 
 /// Where a link stands.

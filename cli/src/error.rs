@@ -4,8 +4,8 @@
 //! data, and the client's own messages only name what was wrong with the input.
 
 use solace_core::error::{
-    BackupError, CryptoError, CsvImportError, IdentityError, ReportError, StoreError,
-    TransportError,
+    BackupError, CryptoError, CsvImportError, IdentityError, ReportError, ReviewError,
+    StoreError, TransportError,
 };
 use solace_core::CoreError;
 
@@ -145,6 +145,15 @@ impl CliError {
                     "give each custom mood a value: --mood-map LABEL=N (N from 1 to 10); nothing was imported",
                 ),
                 CoreError::InvalidCsvImport(_) => Some("nothing was imported"),
+                CoreError::Review(ReviewError::LinkStillActive) => Some(
+                    "therapists never ask current clients for reviews; write one after the link ends",
+                ),
+                CoreError::Review(ReviewError::NoLink) => {
+                    Some("run `solace sync` so this device sees the ended link")
+                }
+                CoreError::Review(ReviewError::KeyMismatch) => Some(
+                    "the server may be trying to identify you; nothing was sent, do not retry",
+                ),
                 _ => None,
             },
             CliError::NoTerminal("passphrase") | CliError::NoTerminal("new passphrase") => {

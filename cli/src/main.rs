@@ -23,6 +23,7 @@ mod passphrase;
 mod prompt;
 mod remind_cmd;
 mod report_cmd;
+mod review_cmd;
 mod safety_cmd;
 mod sync_cmd;
 mod therapist_cmd;
@@ -154,6 +155,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Therapist(cmd) => therapist_cmd::run(cmd, &data_dir, &mut out)?,
         Command::Directory(cmd) => therapist_cmd::directory(cmd, &data_dir, &mut out)?,
         Command::Link(cmd) => therapist_cmd::link(cmd, &data_dir, &mut out)?,
+        Command::Review(args) => review_cmd::review(args, &data_dir, &mut out)?,
+        Command::Reviews { therapist } => review_cmd::reviews(therapist, &data_dir, &mut out)?,
         Command::Message(cmd) => message_cmd::message(cmd, &data_dir, &mut out)?,
         Command::Conversation(cmd) => message_cmd::conversation(cmd, &data_dir, &mut out)?,
         Command::Share(args) => message_cmd::share(args.command, &data_dir, &mut out)?,

@@ -74,6 +74,10 @@ pub fn run(cmd: TherapistCommand, data_dir: &Path, out: &mut Output) -> Result<(
             block_on(app.publish_therapist_profile(profile))?;
             out.note("Profile updated.")
         }
+        TherapistCommand::Reviews { state } => crate::review_cmd::set_enabled(&app, &state, out),
+        TherapistCommand::Reply { review, text } => {
+            crate::review_cmd::reply(&app, review, text, out)
+        }
     }
 }
 
@@ -111,6 +115,7 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
                 t.profile.languages.join(", "),
                 formats(&t.profile),
                 output::count(t.profile.slots.len() as u64, "slot", "slots"),
+                solace_core::reviews::summary_label(t.reviews.as_ref()),
                 t.profile
                     .response_window_hours
                     .map_or("—".to_owned(), |h| format!("within {h} h")),
@@ -126,6 +131,7 @@ pub fn directory(cmd: DirectoryCommand, data_dir: &Path, out: &mut Output) -> Re
             "languages",
             "formats",
             "live",
+            "reviews",
             "answers alerts",
         ],
         &rows,

@@ -31,6 +31,7 @@ pub mod plans;
 pub mod record;
 pub mod reminders;
 pub mod report;
+pub mod reviews;
 pub mod safety;
 pub mod sessions;
 pub mod store;

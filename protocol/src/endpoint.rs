@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::messaging as m;
+use crate::reviews as r;
 
 /// The HTTP method of an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,6 +156,19 @@ endpoints! {
     /// `POST /v1/changes/wait`: answers once records or messages wait for this device (or
     /// after the timeout), saying only that; the device then syncs.
     WaitChanges: Post "/v1/changes/wait", Bearer, crate::live::WaitRequest => crate::live::Changes, SMALL_ANSWER, true;
+    /// `GET /v1/reviews/keys`: the review-token key of each recent period (open: the
+    /// anonymous submission connection fetches it too).
+    ReviewKeys: Get "/v1/reviews/keys", None, NoBody => r::ReviewKeys, SMALL_ANSWER, false;
+    /// `POST /v1/reviews/token`: a blind signature for the client of an active link.
+    ReviewToken: Post "/v1/reviews/token", Bearer, r::TokenRequest => r::TokenResponse, SMALL_ANSWER, true;
+    /// `POST /v1/reviews`: an anonymous review with its unblinded token (`204`; no account).
+    SubmitReview: Post "/v1/reviews", None, r::ReviewSubmission => (), SMALL_ANSWER, true;
+    /// `POST /v1/directory/reviews`: a therapist's published reviews.
+    ListReviews: Post "/v1/directory/reviews", Bearer, r::ReviewListRequest => r::ReviewList, LARGE_ANSWER, true;
+    /// `POST /v1/reviews/reply`: the therapist replies to one of their reviews (`204`).
+    ReplyReview: Post "/v1/reviews/reply", Bearer, r::ReviewReply => (), SMALL_ANSWER, true;
+    /// `PUT /v1/therapist/reviews`: the therapist opts in or out of reviews (`204`).
+    ReviewSettings: Put "/v1/therapist/reviews", Bearer, r::ReviewSettings => (), SMALL_ANSWER, true;
 }
 
 #[cfg(test)]
@@ -175,7 +189,7 @@ mod tests {
                 "declared twice: {method:?} {path}"
             );
         }
-        assert_eq!(ALL.len(), 25);
+        assert_eq!(ALL.len(), 31);
     }
 
     #[test]
@@ -195,6 +209,13 @@ mod tests {
         check::<Pull>();
         check::<Ack>();
         check::<DeleteAccount>();
+        check::<ReviewKeys>();
+        check::<SubmitReview>();
+        assert_eq!(
+            SubmitReview::AUTH,
+            Auth::None,
+            "a review carries no account token"
+        );
         assert_eq!(Refresh::AUTH, Auth::Bearer);
         assert_eq!(DeleteAccount::AUTH, Auth::Bearer);
         assert_eq!(Login::AUTH, Auth::None);

@@ -34,6 +34,7 @@ pub mod live;
 pub mod messaging;
 pub mod push_rule;
 mod redact;
+pub mod reviews;
 
 pub use ids::{B64Bytes, DeviceId, WireRecordId, WireValueError};
 use redact::redacted;

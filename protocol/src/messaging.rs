@@ -145,6 +145,10 @@ pub struct DirectoryEntry {
     pub therapist_id: String,
     /// Their profile.
     pub profile: TherapistProfile,
+    /// Count and sum of their published review ratings; absent when they do not take
+    /// reviews (so entries of servers without reviews parse unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews: Option<crate::reviews::ReviewSummary>,
 }
 
 /// Directory search results, ordered by display name.

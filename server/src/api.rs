@@ -59,6 +59,8 @@ pub struct AppState {
     pub drain: crate::ops::Drain,
     /// Devices waiting for live updates on this node.
     pub live: crate::live::Hub,
+    /// Review-token periods and the link age required for a token.
+    pub reviews: crate::review_keys::ReviewPolicy,
 }
 
 /// Shared state handle.

@@ -75,6 +75,20 @@ pub struct ServerConfig {
     /// Addresses besides loopback that may read `GET /metrics` (Prometheus scrapers;
     /// `SOLACE_SERVER_METRICS_ALLOW`, comma-separated). Anyone else gets 404.
     pub metrics_allow: Vec<String>,
+    /// Days per review-token key period (`SOLACE_SERVER_REVIEW_PERIOD_DAYS`): one RSA key
+    /// per period, and one token per link per period.
+    pub review_period_days: u32,
+    /// How long a link must have existed (seconds since the client asked) before its client
+    /// may obtain a review token (`SOLACE_SERVER_REVIEW_MIN_LINK_AGE_SECS`; 0 in tests).
+    pub review_min_link_age_secs: u64,
+    /// Seconds between review batch publications (`SOLACE_SERVER_REVIEW_BATCH_SECS`).
+    pub review_batch_secs: u64,
+    /// Pending reviews needed before a batch is published
+    /// (`SOLACE_SERVER_REVIEW_BATCH_MIN`), unless the oldest waited `review_batch_max_wait_days`.
+    pub review_batch_min: u32,
+    /// Days after which pending reviews are published even below the batch minimum
+    /// (`SOLACE_SERVER_REVIEW_BATCH_MAX_WAIT_DAYS`).
+    pub review_batch_max_wait_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -102,6 +116,11 @@ impl Default for ServerConfig {
             log_json: false,
             drain_secs: 5,
             metrics_allow: Vec::new(),
+            review_period_days: 90,
+            review_min_link_age_secs: 14 * 86_400,
+            review_batch_secs: 6 * 3600,
+            review_batch_min: 5,
+            review_batch_max_wait_days: 14,
         }
     }
 }
@@ -232,6 +251,26 @@ impl ServerConfig {
             &mut config.mailbox_ttl_days,
         )?;
         env_num("SOLACE_SERVER_DRAIN_SECS", &mut config.drain_secs)?;
+        env_num(
+            "SOLACE_SERVER_REVIEW_PERIOD_DAYS",
+            &mut config.review_period_days,
+        )?;
+        env_num(
+            "SOLACE_SERVER_REVIEW_MIN_LINK_AGE_SECS",
+            &mut config.review_min_link_age_secs,
+        )?;
+        env_num(
+            "SOLACE_SERVER_REVIEW_BATCH_SECS",
+            &mut config.review_batch_secs,
+        )?;
+        env_num(
+            "SOLACE_SERVER_REVIEW_BATCH_MIN",
+            &mut config.review_batch_min,
+        )?;
+        env_num(
+            "SOLACE_SERVER_REVIEW_BATCH_MAX_WAIT_DAYS",
+            &mut config.review_batch_max_wait_days,
+        )?;
         if let Ok(v) = std::env::var("SOLACE_SERVER_METRICS_ALLOW") {
             config.metrics_allow = v
                 .split(',')

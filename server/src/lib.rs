@@ -30,6 +30,8 @@ pub mod ops;
 mod profile_check;
 pub mod push;
 pub mod rate_limit;
+pub mod review_keys;
+pub mod reviews_api;
 pub mod storage;
 /// TLS termination, shared with the console (crate `solace-tls`).
 pub use solace_tls as tls;
@@ -163,6 +165,12 @@ pub fn router(state: api::Shared, max_body_bytes: usize) -> Router {
         .endpoint::<ep::Inbox, _, _>(messaging_api::inbox)
         .endpoint::<ep::Ack, _, _>(messaging_api::ack)
         .endpoint::<ep::WaitChanges, _, _>(live::wait)
+        .endpoint::<ep::ReviewKeys, _, _>(reviews_api::keys)
+        .endpoint::<ep::ReviewToken, _, _>(reviews_api::token)
+        .endpoint::<ep::SubmitReview, _, _>(reviews_api::submit)
+        .endpoint::<ep::ListReviews, _, _>(reviews_api::list)
+        .endpoint::<ep::ReplyReview, _, _>(reviews_api::reply)
+        .endpoint::<ep::ReviewSettings, _, _>(reviews_api::settings)
         .route("/livez", get(ops::livez))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -305,12 +313,23 @@ pub async fn bind_with(
         metrics_allow: config.metrics_allow_ips()?,
         drain: drain.clone(),
         live: live::Hub::default(),
+        reviews: review_keys::ReviewPolicy {
+            period_days: config.review_period_days.max(1),
+            min_link_age_secs: i64::try_from(config.review_min_link_age_secs).unwrap_or(i64::MAX),
+            keygen: tokio::sync::Mutex::new(()),
+        },
         limits: solace_protocol::ServerLimits {
             max_blob_bytes: solace_protocol::MAX_BLOB_BYTES as u64,
             max_body_bytes: config.max_body_bytes as u64,
             max_push_mutations: solace_protocol::MAX_PUSH_MUTATIONS as u32,
         },
     });
+    reviews_api::spawn_batches(
+        Arc::downgrade(&state),
+        config.review_batch_secs,
+        config.review_batch_min,
+        config.review_batch_max_wait_days,
+    );
     if config.is_postgres() {
         // Wakes this node's long polls when another node commits a change.
         live::listen_postgres(config.database.clone(), Arc::downgrade(&state));

@@ -107,9 +107,12 @@ pub async fn search(
         )));
     }
     let all = state.storage.all_profiles().await?;
-    Ok(Json(m::DirectoryPage {
-        therapists: search_directory(all, &query),
-    }))
+    let mut therapists = search_directory(all, &query);
+    let summaries = state.storage.review_summaries().await?;
+    for entry in &mut therapists {
+        entry.reviews = summaries.get(&entry.therapist_id).copied();
+    }
+    Ok(Json(m::DirectoryPage { therapists }))
 }
 
 /// `POST /v1/links`: the caller (client) asks a therapist for a link.

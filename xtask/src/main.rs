@@ -53,6 +53,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "bearable_csv",
     "reminders",
     "backup_header",
+    "review_token",
 ];
 
 fn root() -> PathBuf {

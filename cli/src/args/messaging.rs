@@ -72,6 +72,32 @@ pub enum TherapistCommand {
     },
     /// Update the directory profile of this (already registered) account
     Profile(ProfileArgs),
+    /// Take reviews from former clients (`on`) or stop (`off`)
+    Reviews {
+        /// on or off
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Publish a reply to one of your reviews (empty text removes it)
+    Reply {
+        /// Review id (from `solace reviews NAME`)
+        review: String,
+        /// The reply
+        text: String,
+    },
+}
+
+/// `solace review NAME --rating N [TEXT]`
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The therapist (display name or id); the link with them must have ended
+    pub therapist: String,
+    /// 1 (poor) to 5 (excellent)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub rating: u8,
+    /// A short review (at most 1000 characters)
+    #[arg(default_value = "")]
+    pub text: String,
 }
 
 /// `solace directory …`

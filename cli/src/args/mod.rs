@@ -228,6 +228,14 @@ pub enum Command {
     /// Consented links between a client and a therapist (either side can end one)
     #[command(subcommand)]
     Link(LinkCommand),
+    /// Review a therapist whose link with you ended (anonymous: the server cannot tell who
+    /// wrote it)
+    Review(ReviewArgs),
+    /// A therapist's published reviews and replies
+    Reviews {
+        /// The therapist (display name or id)
+        therapist: String,
+    },
     /// End-to-end encrypted messages with your therapist or client
     #[command(subcommand)]
     Message(MessageCommand),

@@ -86,8 +86,13 @@ impl App {
 
     /// Ends a link (either side).
     pub async fn end_link(&self, link_id: String) -> Result<m::LinkInfo> {
-        self.online(move |app, messenger| messenger.end_link(app.cell(), &link_id))
-            .await
+        self.online(move |app, messenger| {
+            let info = messenger.end_link(app.cell(), &link_id)?;
+            // Keeps the device's view of its links current (reviews open once a link ended).
+            messenger.links(app.cell())?;
+            Ok(info)
+        })
+        .await
     }
 
     /// Requests a 5–15 minute live session in one of the therapist's slots and formats;
@@ -128,7 +133,7 @@ impl App {
     }
 
     /// Runs `f` with a messenger for the connected server on the blocking pool.
-    async fn online<T: Send + 'static>(
+    pub(super) async fn online<T: Send + 'static>(
         &self,
         f: impl FnOnce(&App, &Messenger<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {

@@ -24,6 +24,7 @@ pub mod measures;
 mod messaging;
 pub mod present;
 mod report;
+mod reviews;
 mod runner;
 mod sync;
 #[cfg(test)]

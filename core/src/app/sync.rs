@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::events::SyncState;
 use super::{runner, App};
 use crate::cancel::CancelToken;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::messaging::{InboxReport, Messenger, OutboxReport};
 use crate::sync::{self, SyncBudget, SyncReport};
 
@@ -54,6 +54,11 @@ impl App {
         let records = sync::sync_shared(cell, &http, budget, cancel)?;
         cancel.check()?;
         let (inbox, outbox) = Messenger::new(&http).sync(cell)?;
+        // Review tokens for active links: best effort, the next sync tries again.
+        let tokens = crate::reviews::refresh_tokens(cell, &http, sync::session::unix_now());
+        if let Err(CoreError::Cancelled) = tokens {
+            return Err(CoreError::Cancelled);
+        }
         Ok(AppSyncReport {
             records,
             inbox,

@@ -15,6 +15,7 @@ mod identity;
 mod input;
 mod peer;
 mod report;
+mod review;
 mod store;
 mod transport;
 
@@ -24,6 +25,7 @@ pub use identity::IdentityError;
 pub use input::{CsvImportError, ImportError, InputProblem, InvalidInput};
 pub use peer::PeerMessageError;
 pub use report::ReportError;
+pub use review::ReviewError;
 pub use store::StoreError;
 pub use transport::{BoxedSource, TransportError};
 
@@ -80,6 +82,9 @@ pub enum CoreError {
     /// A backup file could not be written, or is not one this build can restore from.
     #[error(transparent)]
     Backup(#[from] BackupError),
+    /// A review could not be written or its token not obtained (`crate::reviews`).
+    #[error(transparent)]
+    Review(#[from] ReviewError),
     /// A record's content did not decode into the expected shape.
     #[error("record content is malformed ({kind})")]
     MalformedRecord {

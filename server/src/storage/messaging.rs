@@ -181,6 +181,7 @@ pub fn search_directory(
         .map(|(therapist_id, profile)| DirectoryEntry {
             therapist_id,
             profile,
+            reviews: None,
         })
         .collect();
     found.sort_by_cached_key(|e| {

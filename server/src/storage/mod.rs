@@ -11,6 +11,7 @@
 
 pub mod messaging;
 pub mod postgres;
+pub mod reviews;
 pub mod sqlite;
 
 use solace_protocol::messaging::{
@@ -38,6 +39,8 @@ mod tests {
         );
     }
 }
+
+pub use reviews::{NewReview, ReviewStore, StoredReview, StoredReviewKey};
 
 pub use messaging::{
     directory_matches, search_directory, DepositOutcome, NewEnvelope, NewMessage, StoredLink,
@@ -321,7 +324,15 @@ pub trait ClusterStore: Send + Sync {
 /// Everything the API needs from a database: the areas below plus health and the secret (each backend implements the areas in its own files).
 #[async_trait::async_trait]
 pub trait Storage:
-    AccountStore + RecordStore + MessagingStore + ClusterStore + DeletionStore + Send + Sync + 'static
+    AccountStore
+    + RecordStore
+    + MessagingStore
+    + ClusterStore
+    + DeletionStore
+    + ReviewStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Checks the database answers.
     async fn health(&self) -> StorageResult<()>;

@@ -208,6 +208,7 @@ impl<'a> Messenger<'a> {
                     }
                     local::ensure_conversation(store, peer, name, &link.link_id)?;
                 }
+                crate::reviews::remember_links(store, &me.account_id, &links)?;
                 Ok(new_peers)
             })
         })?;

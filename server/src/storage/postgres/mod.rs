@@ -9,6 +9,7 @@ mod expiry;
 mod mailbox;
 mod messaging;
 mod records;
+mod reviews;
 
 use std::collections::HashSet;
 
@@ -86,6 +87,19 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BY
     "CREATE TABLE login_backoff (key TEXT PRIMARY KEY, failures INTEGER NOT NULL,
         blocked_until BIGINT, updated_at BIGINT NOT NULL);
     CREATE INDEX login_backoff_by_age ON login_backoff (updated_at);",
+    // 9: verified, unlinkable reviews (see `storage::reviews`): one RSA key per period, the
+    // therapists who take reviews, which link got a token in which period, spent token
+    // hashes, and reviews with no account, device, link or time of day.
+    "CREATE TABLE review_keys (period BIGINT PRIMARY KEY, secret_der BYTEA NOT NULL,
+        public_spki BYTEA NOT NULL);
+    CREATE TABLE review_optin (account_id TEXT PRIMARY KEY);
+    CREATE TABLE review_issuance (link_id TEXT NOT NULL, period BIGINT NOT NULL,
+        PRIMARY KEY (link_id, period));
+    CREATE TABLE review_tokens_spent (token_hash TEXT PRIMARY KEY);
+    CREATE TABLE reviews (id TEXT PRIMARY KEY, therapist_id TEXT NOT NULL,
+        rating SMALLINT NOT NULL, text TEXT NOT NULL, received_day TEXT NOT NULL,
+        published_batch BIGINT, reply TEXT);
+    CREATE INDEX reviews_by_therapist ON reviews (therapist_id, published_batch);",
 ];
 
 fn err(e: impl std::fmt::Display) -> StorageError {

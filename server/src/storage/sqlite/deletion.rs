@@ -18,8 +18,14 @@ const DEVICE_ROWS: &[&str] = &[
     "DELETE FROM mailbox_expired WHERE device_id IN (SELECT id FROM devices WHERE account_id = ?1)",
 ];
 
-/// The account's own rows; `?1` is the account id.
+/// The account's own rows; `?1` is the account id. Review issuance rows of the account's
+/// links go before the links are anonymised; a therapist's reviews and opt-in go with them
+/// (a client's reviews name no account, so nothing of theirs can be found or deleted).
 const ACCOUNT_ROWS: &[&str] = &[
+    "DELETE FROM review_issuance WHERE link_id IN
+     (SELECT id FROM links WHERE client_id = ?1 OR therapist_id = ?1)",
+    "DELETE FROM reviews WHERE therapist_id = ?1",
+    "DELETE FROM review_optin WHERE account_id = ?1",
     "DELETE FROM devices WHERE account_id = ?1",
     "DELETE FROM records WHERE account_id = ?1",
     "DELETE FROM items_keys WHERE account_id = ?1",

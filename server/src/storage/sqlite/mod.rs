@@ -7,6 +7,7 @@ mod deletion;
 mod expiry;
 mod messaging;
 mod records;
+mod reviews;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -83,6 +84,20 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE meta (key TEXT PRIMARY KEY, value BL
     "CREATE TABLE login_backoff (key TEXT PRIMARY KEY, failures INTEGER NOT NULL,
         blocked_until INTEGER, updated_at INTEGER NOT NULL);
     CREATE INDEX login_backoff_by_age ON login_backoff (updated_at);",
+    // 9: verified, unlinkable reviews (see `storage::reviews`): one RSA key per period, the
+    // therapists who take reviews, which link got a token in which period, spent token
+    // hashes, and reviews with no account, device, link or time of day. No rowid, so no
+    // insertion counter relates a spent token to a review.
+    "CREATE TABLE review_keys (period INTEGER PRIMARY KEY, secret_der BLOB NOT NULL,
+        public_spki BLOB NOT NULL);
+    CREATE TABLE review_optin (account_id TEXT PRIMARY KEY) WITHOUT ROWID;
+    CREATE TABLE review_issuance (link_id TEXT NOT NULL, period INTEGER NOT NULL,
+        PRIMARY KEY (link_id, period)) WITHOUT ROWID;
+    CREATE TABLE review_tokens_spent (token_hash TEXT PRIMARY KEY) WITHOUT ROWID;
+    CREATE TABLE reviews (id TEXT PRIMARY KEY, therapist_id TEXT NOT NULL,
+        rating INTEGER NOT NULL, text TEXT NOT NULL, received_day TEXT NOT NULL,
+        published_batch INTEGER, reply TEXT) WITHOUT ROWID;
+    CREATE INDEX reviews_by_therapist ON reviews (therapist_id, published_batch);",
 ];
 
 fn err(e: rusqlite::Error) -> StorageError {
