@@ -4,8 +4,8 @@
 //! data, and the client's own messages only name what was wrong with the input.
 
 use solace_core::error::{
-    BackupError, CryptoError, CsvImportError, IdentityError, ReportError, ReviewError,
-    StoreError, TransportError,
+    BackupError, CryptoError, CsvImportError, IdentityError, ReportError, ReviewError, StoreError,
+    TransportError,
 };
 use solace_core::CoreError;
 

@@ -38,6 +38,8 @@ fn profile(name: &str) -> m::TherapistProfile {
         languages: vec!["en".into()],
         slots: vec![],
         response_window_hours: None,
+        formats: vec![],
+        coverage: None,
     }
 }
 

@@ -39,6 +39,8 @@ fn a_report_larger_than_one_payload_reaches_the_therapist_intact() {
             languages: vec!["en".into()],
             slots: vec![],
             response_window_hours: None,
+            formats: vec![],
+            coverage: None,
         };
         msg.publish_profile(&Exclusive::new(&mut therapist), &profile)
             .unwrap();
