@@ -32,6 +32,7 @@ use solace_core::crypto::kdf::KdfParams;
 use solace_core::{App, Store};
 
 mod cancel;
+mod care;
 mod common;
 mod error;
 mod events;
@@ -53,6 +54,7 @@ mod today;
 pub mod assessments;
 
 pub use assessments::*;
+pub use care::*;
 pub use common::Weekday;
 pub use error::SolaceError;
 pub use events::{SolaceListener, Subscription, SyncState};
@@ -222,6 +224,13 @@ impl Solace {
     /// End-to-end encrypted messaging with a therapist or client.
     pub fn messages(&self) -> Arc<Messages> {
         Arc::new(Messages {
+            inner: Arc::clone(&self.inner),
+        })
+    }
+
+    /// Intake forms and referral cards.
+    pub fn care(&self) -> Arc<Care> {
+        Arc::new(Care {
             inner: Arc::clone(&self.inner),
         })
     }

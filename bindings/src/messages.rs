@@ -176,6 +176,22 @@ pub enum MessageContent {
         /// When the client completed it, RFC 3339.
         completed_at: String,
     },
+    /// The therapist asked for the intake form.
+    IntakeRequest {
+        /// Request id.
+        request_id: String,
+        /// The therapist's note.
+        note: Option<String>,
+    },
+    /// A referral card to in-person or hybrid care.
+    Referral {
+        /// Referral id.
+        referral_id: String,
+        /// The card.
+        card: crate::care::ReferralCard,
+        /// Whether the client acknowledged it.
+        acknowledged: bool,
+    },
 }
 
 /// A message.

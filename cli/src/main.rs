@@ -13,6 +13,7 @@ mod devices_cmd;
 mod error;
 mod habit_cmd;
 mod insights_cmd;
+mod intake_cmd;
 mod journal_cmd;
 mod message_cmd;
 mod micro_cmd;
@@ -20,6 +21,7 @@ mod mood_cmd;
 mod output;
 mod passphrase;
 mod prompt;
+mod referral_cmd;
 mod safety_cmd;
 mod sync_cmd;
 mod therapist_cmd;
@@ -132,6 +134,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Share(args) => message_cmd::share(args.command, &data_dir, &mut out)?,
         Command::Call(cmd) => message_cmd::call(cmd, &data_dir, &mut out)?,
         Command::Verify(args) => verify_cmd::run(args, &data_dir, &mut out)?,
+        Command::Intake(args) => intake_cmd::run(args.command, &data_dir, &mut out)?,
+        Command::Referral(args) => referral_cmd::run(args.command, &data_dir, &mut out)?,
     }
     out.flush()
 }

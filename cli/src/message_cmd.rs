@@ -65,7 +65,7 @@ pub(crate) fn local<T>(app: &App, f: impl FnOnce(&mut Store) -> Result<T>) -> Re
 
 /// Runs one messaging round if the server can be reached; offline (or not connected at all)
 /// is not an error here.
-fn try_deliver(app: &App, out: &mut Output) -> Result<()> {
+pub(crate) fn try_deliver(app: &App, out: &mut Output) -> Result<()> {
     let round = block_on(app.messaging_round());
     if let (Ok((_, outbox)), false) = (&round, out.json) {
         crate::sync_cmd::identity_notes(app, outbox, out)?;
@@ -108,6 +108,14 @@ fn describe(message: &Message) -> String {
     match &message.content {
         MessageContent::Text { text } => text.clone(),
         MessageContent::Notice { text } => format!("[{text}]"),
+        MessageContent::Referral { .. } => format!(
+            "[!] [{}] (`solace referral`)",
+            solace_core::app::present::message_text(&message.content)
+        ),
+        MessageContent::IntakeRequest { .. } => format!(
+            "[{}] (`solace intake answer`)",
+            solace_core::app::present::message_text(&message.content)
+        ),
         MessageContent::RiskAlert { .. } => {
             format!(
                 "[{}]",

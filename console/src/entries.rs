@@ -4,6 +4,7 @@
 
 use maud::{html, Markup};
 use solace_core::journal::{JournalBody, JournalDraft};
+use solace_core::messaging::intake::{self, IntakeForm};
 use solace_core::messaging::{mood_share, SharedItem};
 
 use crate::pages::when;
@@ -40,10 +41,11 @@ fn body(draft: &JournalDraft) -> Markup {
 
 /// The shared items, newest first, each readable in place.
 pub fn shared(items: &[SharedItem]) -> Markup {
-    // The mood trend is drawn as a chart with the measures, not listed as an entry.
+    // The mood trend is drawn as a chart with the measures and the intake form has its own
+    // section, so neither is listed as an entry.
     let mut items: Vec<&SharedItem> = items
         .iter()
-        .filter(|i| i.item_kind != mood_share::ITEM_KIND)
+        .filter(|i| i.item_kind != mood_share::ITEM_KIND && i.item_kind != intake::ITEM_KIND)
         .collect();
     items.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
     html! {
@@ -59,6 +61,35 @@ pub fn shared(items: &[SharedItem]) -> Markup {
                         @match serde_json::from_value::<JournalDraft>(item.content.clone()) {
                             Ok(draft) => (body(&draft)),
                             Err(_) => p.muted { "This item could not be shown." },
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The client's intake form, if they shared one: every answer as text (escaped by maud).
+pub fn intake(form: Option<&IntakeForm>) -> Markup {
+    html! {
+        @match form {
+            None => p.muted { "The client has not shared an intake form." },
+            Some(f) => {
+                p.meta {
+                    "Answered " (f.answered_at.format("%Y-%m-%d").to_string())
+                    ", updated " (f.updated_at.format("%Y-%m-%d %H:%M").to_string())
+                }
+                dl.intake {
+                    dt { "Presenting concerns" } dd { (f.concerns) }
+                    dt { "History" } dd { (f.history) }
+                    dt { "Current medications" } dd { (f.medications.as_deref().unwrap_or("None given")) }
+                    dt { "Treatment goals" }
+                    dd { ul { @for goal in &f.goals { li { (goal) } } } }
+                    @for r in [&f.phq9, &f.gad7] {
+                        dt { (r.instrument.name()) }
+                        dd {
+                            (r.total) " (" (r.severity.label()) ")"
+                            @if r.safety_flag { strong { " — item 9 above 0: check in about safety" } }
                         }
                     }
                 }

@@ -115,11 +115,14 @@ pub enum RecordKind {
     ClientNote,
     /// That the therapist acknowledged a client's risk alert (one per alert, derived id).
     AlertAck,
+    /// The client's intake form for one therapist (one per therapist, derived id), shared
+    /// end to end with that therapist only.
+    Intake,
 }
 
 impl RecordKind {
     /// Every kind, for iteration in tests and tools.
-    pub const ALL: [RecordKind; 13] = [
+    pub const ALL: [RecordKind; 14] = [
         RecordKind::Journal,
         RecordKind::Mood,
         RecordKind::Habit,
@@ -133,6 +136,7 @@ impl RecordKind {
         RecordKind::Verification,
         RecordKind::ClientNote,
         RecordKind::AlertAck,
+        RecordKind::Intake,
     ];
 
     /// The stable tag stored in SQLite and bound into the envelope. Never change one.
@@ -151,6 +155,7 @@ impl RecordKind {
             RecordKind::Verification => "verification",
             RecordKind::ClientNote => "client_note",
             RecordKind::AlertAck => "alert_ack",
+            RecordKind::Intake => "intake",
         }
     }
 
@@ -215,7 +220,8 @@ mod tests {
                 "account_identity",
                 "verification",
                 "client_note",
-                "alert_ack"
+                "alert_ack",
+                "intake"
             ]
         );
         for k in RecordKind::ALL {

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod care;
 mod messaging;
+pub use care::*;
 pub use messaging::*;
 
 pub use crate::account_cmd::AccountCommand;
@@ -203,6 +205,10 @@ pub enum Command {
     /// Short live sessions (5-15 minutes) in a therapist's availability slots
     #[command(subcommand)]
     Call(CallCommand),
+    /// Intake forms: answer, update or withdraw yours; therapists request and read them
+    Intake(IntakeArgs),
+    /// Referral cards to in-person or hybrid care: list, save to your safety plan, acknowledge
+    Referral(ReferralArgs),
     /// A conversation's safety number and the other person's signed devices; mark it
     /// verified after comparing, or accept their changed identity
     Verify(VerifyArgs),

@@ -73,6 +73,30 @@ pub fn message_text(content: &MessageContent) -> String {
             };
             format!("Live session request: {start}, {minutes} min — {answer}")
         }
+        MessageContent::IntakeRequest { note, .. } => match note {
+            Some(note) => format!("Intake form requested: {note}"),
+            None => "Intake form requested".to_owned(),
+        },
+        MessageContent::Referral {
+            card, acknowledged, ..
+        } => {
+            let state = if *acknowledged {
+                "acknowledged"
+            } else {
+                "not acknowledged yet"
+            };
+            let note = card
+                .note
+                .as_deref()
+                .map(|n| format!(" — {n}"))
+                .unwrap_or_default();
+            format!(
+                "Referral to {}: {} ({}){note} — {state}",
+                card.care.label(),
+                card.service,
+                card.contact
+            )
+        }
     }
 }
 

@@ -100,6 +100,13 @@ pub(crate) fn check(kind: RecordKind, id: &RecordId, data: &Value) -> Result<(),
             }
             Ok(())
         }
+        RecordKind::Intake => {
+            let f: crate::messaging::intake::IntakeForm = decode(data)?;
+            if *id != crate::messaging::intake::record_id(&f.therapist) {
+                return Err("id: is not the id of the therapist's intake form".into());
+            }
+            Ok(())
+        }
         RecordKind::ClientNote => {
             let n: crate::notes::ClientNote = decode(data)?;
             same_id(id, &n.id)?;

@@ -114,6 +114,22 @@ pub enum MessageContent {
         /// When the client completed it, RFC 3339.
         completed_at: String,
     },
+    /// The therapist asked the client to fill in the intake form (`messaging::intake`).
+    IntakeRequest {
+        /// Request id.
+        request_id: String,
+        /// The therapist's note.
+        note: Option<String>,
+    },
+    /// A referral card to in-person or hybrid care (`messaging::referral`).
+    Referral {
+        /// Referral id.
+        referral_id: String,
+        /// The service, its contact and the note.
+        card: super::payload::ReferralCard,
+        /// Whether the client acknowledged it.
+        acknowledged: bool,
+    },
 }
 
 /// A message as listed.

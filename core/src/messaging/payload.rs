@@ -112,6 +112,77 @@ pub enum Body {
         /// When the client completed it, RFC 3339.
         completed_at: String,
     },
+    /// The therapist asks the client to fill in the intake form (answered, if the client
+    /// chooses, as a share of kind `intake`).
+    IntakeRequest {
+        /// Request id (also the message id of the request).
+        request_id: String,
+        /// A short note from the therapist.
+        note: Option<String>,
+    },
+    /// The therapist refers the client to in-person or hybrid care.
+    Referral {
+        /// Referral id (also the message id of the card).
+        referral_id: String,
+        /// The service, its contact and the therapist's note.
+        card: ReferralCard,
+    },
+    /// The client acknowledged a referral card.
+    ReferralAck {
+        /// The referral acknowledged.
+        referral_id: String,
+    },
+}
+
+/// Longest note on an intake request or a referral, in characters.
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// Longest referral service name or contact, in characters.
+pub const MAX_REFERRAL_FIELD_CHARS: usize = 300;
+
+/// How the care a referral points to is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CareMode {
+    /// In person.
+    InPerson,
+    /// Partly in person, partly remote.
+    Hybrid,
+}
+
+impl CareMode {
+    /// Words for a person ("in-person care").
+    pub fn label(self) -> &'static str {
+        match self {
+            CareMode::InPerson => "in-person care",
+            CareMode::Hybrid => "hybrid care",
+        }
+    }
+}
+
+/// A referral card as the therapist wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralCard {
+    /// In person or hybrid.
+    pub care: CareMode,
+    /// The service's name.
+    pub service: String,
+    /// How to reach it (phone, address, web).
+    pub contact: String,
+    /// Why, or what to say when calling.
+    pub note: Option<String>,
+}
+
+impl ReferralCard {
+    /// Whether every field is within its limits and the name and contact are not blank.
+    pub fn is_valid(&self) -> bool {
+        let field = |s: &str| !s.trim().is_empty() && s.chars().count() <= MAX_REFERRAL_FIELD_CHARS;
+        field(&self.service)
+            && field(&self.contact)
+            && self
+                .note
+                .as_deref()
+                .is_none_or(|n| n.chars().count() <= MAX_NOTE_CHARS)
+    }
 }
 
 impl Body {
@@ -123,6 +194,8 @@ impl Body {
                 | Body::CallRequest { .. }
                 | Body::CallAnswer { .. }
                 | Body::RiskAlert { .. }
+                | Body::IntakeRequest { .. }
+                | Body::Referral { .. }
         )
     }
 }
@@ -185,6 +258,16 @@ impl Payload {
                     && (item9.is_some() == (*instrument == crate::assessments::Instrument::Phq9))
                     && chrono::DateTime::parse_from_rfc3339(completed_at).is_ok()
             }
+            Body::IntakeRequest { request_id, note } => {
+                valid_message_id(request_id)
+                    && note
+                        .as_deref()
+                        .is_none_or(|n| n.chars().count() <= MAX_NOTE_CHARS)
+            }
+            Body::Referral { referral_id, card } => {
+                valid_message_id(referral_id) && card.is_valid()
+            }
+            Body::ReferralAck { referral_id } => valid_message_id(referral_id),
         };
         if ok {
             Ok(payload)
@@ -193,6 +276,10 @@ impl Payload {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "payload_vectors.rs"]
+mod vectors;
 
 #[cfg(test)]
 mod tests {

@@ -41,7 +41,8 @@ pub fn rule(kind: RecordKind) -> MergeRule {
         | RecordKind::Settings
         | RecordKind::DailyPlan
         | RecordKind::Verification
-        | RecordKind::ClientNote => MergeRule::PerField,
+        | RecordKind::ClientNote
+        | RecordKind::Intake => MergeRule::PerField,
     }
 }
 
