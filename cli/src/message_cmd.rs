@@ -112,6 +112,10 @@ fn describe(message: &Message) -> String {
             "[!] [{}] (`solace referral`)",
             solace_core::app::present::message_text(&message.content)
         ),
+        MessageContent::GoalProposal { .. } => format!(
+            "[{}] (`solace goals`)",
+            solace_core::app::present::message_text(&message.content)
+        ),
         MessageContent::IntakeRequest { .. } => format!(
             "[{}] (`solace intake answer`)",
             solace_core::app::present::message_text(&message.content)

@@ -97,3 +97,32 @@ pub fn intake(form: Option<&IntakeForm>) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use solace_core::assessments::{score, Instrument};
+
+    #[test]
+    fn the_intake_shows_every_answer_escaped() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-26T10:00:00+01:00").unwrap();
+        let form = IntakeForm {
+            therapist: "acc-dr".into(),
+            concerns: "<script>alert(1)</script> panic".into(),
+            history: "moved cities".into(),
+            medications: None,
+            goals: vec!["ride the train".into()],
+            phq9: score(Instrument::Phq9, vec![0, 0, 0, 0, 0, 0, 0, 0, 1], at).unwrap(),
+            gad7: score(Instrument::Gad7, vec![1; 7], at).unwrap(),
+            answered_at: at,
+            updated_at: at,
+        };
+        let html = intake(Some(&form)).into_string();
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; panic"), "{html}");
+        assert!(!html.contains("<script>"));
+        for shown in ["moved cities", "None given", "ride the train", "item 9 above 0"] {
+            assert!(html.contains(shown), "{shown}: {html}");
+        }
+        assert!(intake(None).into_string().contains("has not shared an intake form"));
+    }
+}

@@ -118,11 +118,16 @@ pub enum RecordKind {
     /// The client's intake form for one therapist (one per therapist, derived id), shared
     /// end to end with that therapist only.
     Intake,
+    /// A treatment goal of the client's (own, or accepted from a therapist's proposal).
+    Goal,
+    /// One 0–10 progress rating of a goal, usually at the end of a micro-session
+    /// (append-only).
+    GoalRating,
 }
 
 impl RecordKind {
     /// Every kind, for iteration in tests and tools.
-    pub const ALL: [RecordKind; 14] = [
+    pub const ALL: [RecordKind; 16] = [
         RecordKind::Journal,
         RecordKind::Mood,
         RecordKind::Habit,
@@ -137,6 +142,8 @@ impl RecordKind {
         RecordKind::ClientNote,
         RecordKind::AlertAck,
         RecordKind::Intake,
+        RecordKind::Goal,
+        RecordKind::GoalRating,
     ];
 
     /// The stable tag stored in SQLite and bound into the envelope. Never change one.
@@ -156,6 +163,8 @@ impl RecordKind {
             RecordKind::ClientNote => "client_note",
             RecordKind::AlertAck => "alert_ack",
             RecordKind::Intake => "intake",
+            RecordKind::Goal => "goal",
+            RecordKind::GoalRating => "goal_rating",
         }
     }
 
@@ -221,7 +230,9 @@ mod tests {
                 "verification",
                 "client_note",
                 "alert_ack",
-                "intake"
+                "intake",
+                "goal",
+                "goal_rating"
             ]
         );
         for k in RecordKind::ALL {

@@ -147,6 +147,8 @@ fn referral_flow(therapist: &Device, client: &Device, context: &str) {
     assert_eq!(first["acknowledged"], false, "{context}: {listed}");
     assert_eq!(first["card"]["care"], "in_person", "{context}");
     let id = field(first, "referral_id").to_owned();
+    let today = client.ok(&["today"]);
+    assert!(today.starts_with("! 1 referral"), "{context}: shown first: {today}");
     let shown = client.ok(&["message", "list", THERAPIST]);
     assert!(
         shown.contains("[!]") && shown.contains(SERVICE),
@@ -165,6 +167,7 @@ fn referral_flow(therapist: &Device, client: &Device, context: &str) {
     );
     client.ok(&["referral", "ack", &id[..8]]);
     assert_eq!(client.json(&["referral"])[0]["acknowledged"], true);
+    assert!(!client.ok(&["today"]).contains("referral"), "{context}");
     therapist.ok(&["sync"]);
     let thread = therapist.json(&["message", "list", CLIENT]);
     let card = thread

@@ -73,6 +73,19 @@ pub fn message_text(content: &MessageContent) -> String {
             };
             format!("Live session request: {start}, {minutes} min — {answer}")
         }
+        MessageContent::GoalProposal {
+            text,
+            target,
+            review_date,
+            ..
+        } => {
+            let target = target.as_deref().map(|t| format!("; target: {t}")).unwrap_or_default();
+            let review = review_date
+                .as_deref()
+                .map(|d| format!("; review on {d}"))
+                .unwrap_or_default();
+            format!("Proposed goal: {text}{target}{review}")
+        }
         MessageContent::IntakeRequest { note, .. } => match note {
             Some(note) => format!("Intake form requested: {note}"),
             None => "Intake form requested".to_owned(),

@@ -121,6 +121,17 @@ pub enum MessageContent {
         /// The therapist's note.
         note: Option<String>,
     },
+    /// A treatment goal the therapist proposed (`goals`): the client may accept it.
+    GoalProposal {
+        /// Proposal id.
+        proposal_id: String,
+        /// The goal.
+        text: String,
+        /// What reaching it looks like.
+        target: Option<String>,
+        /// When to review it, `YYYY-MM-DD`.
+        review_date: Option<String>,
+    },
     /// A referral card to in-person or hybrid care (`messaging::referral`).
     Referral {
         /// Referral id.

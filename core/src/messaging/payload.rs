@@ -127,6 +127,17 @@ pub enum Body {
         /// The service, its contact and the therapist's note.
         card: ReferralCard,
     },
+    /// The therapist proposes a treatment goal; the client may accept it into their goals.
+    GoalProposal {
+        /// Proposal id (also the message id of the proposal).
+        proposal_id: String,
+        /// The goal, in words.
+        text: String,
+        /// What reaching it looks like.
+        target: Option<String>,
+        /// When to review it, `YYYY-MM-DD`.
+        review_date: Option<String>,
+    },
     /// The client acknowledged a referral card.
     ReferralAck {
         /// The referral acknowledged.
@@ -196,6 +207,7 @@ impl Body {
                 | Body::RiskAlert { .. }
                 | Body::IntakeRequest { .. }
                 | Body::Referral { .. }
+                | Body::GoalProposal { .. }
         )
     }
 }
@@ -268,6 +280,21 @@ impl Payload {
                 valid_message_id(referral_id) && card.is_valid()
             }
             Body::ReferralAck { referral_id } => valid_message_id(referral_id),
+            Body::GoalProposal {
+                proposal_id,
+                text,
+                target,
+                review_date,
+            } => {
+                let short = |s: &str| s.chars().count() <= MAX_REFERRAL_FIELD_CHARS;
+                valid_message_id(proposal_id)
+                    && !text.trim().is_empty()
+                    && short(text)
+                    && target.as_deref().is_none_or(short)
+                    && review_date.as_deref().is_none_or(|d| {
+                        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()
+                    })
+            }
         };
         if ok {
             Ok(payload)

@@ -1,4 +1,4 @@
-//! Frozen payload v1 vectors for the intake and referral bodies: every build must keep
+//! Frozen payload v1 vectors for the intake, referral and goal bodies: every build must keep
 //! reading exactly these, and writing them the same way.
 
 use super::*;
@@ -80,4 +80,23 @@ fn referral_and_its_acknowledgement_v1_are_frozen() {
         !ack.is_visible(),
         "an acknowledgement is not a message of its own"
     );
+}
+
+const GOAL_PROPOSAL_V1: &str = r#"{"v":1,"id":"m-0006","from":"acc-therapist","to":"acc-client","sent_at":1795000000000,"body":{"type":"goal_proposal","proposal_id":"m-0006","text":"Take the train to work twice a week","target":"Two rides a week without leaving early","review_date":"2027-01-15"}}"#;
+
+#[test]
+fn goal_proposal_v1_is_frozen() {
+    let body = round_trip(GOAL_PROPOSAL_V1);
+    assert!(matches!(
+        &body,
+        Body::GoalProposal { review_date: Some(d), .. } if d == "2027-01-15"
+    ));
+    assert!(body.is_visible());
+    for bad in [
+        GOAL_PROPOSAL_V1.replace("2027-01-15", "next month"),
+        GOAL_PROPOSAL_V1.replace("Take the train to work twice a week", " "),
+        GOAL_PROPOSAL_V1.replace("Two rides a week without leaving early", &"x".repeat(301)),
+    ] {
+        assert!(Payload::decode(bad.as_bytes()).is_err(), "{bad}");
+    }
 }

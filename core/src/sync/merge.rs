@@ -34,7 +34,8 @@ pub fn rule(kind: RecordKind) -> MergeRule {
         | RecordKind::HabitEvent
         | RecordKind::Assessment
         | RecordKind::AccountIdentity
-        | RecordKind::AlertAck => MergeRule::AppendOnly,
+        | RecordKind::AlertAck
+        | RecordKind::GoalRating => MergeRule::AppendOnly,
         RecordKind::Habit
         | RecordKind::SafetyPlan
         | RecordKind::Session
@@ -42,7 +43,8 @@ pub fn rule(kind: RecordKind) -> MergeRule {
         | RecordKind::DailyPlan
         | RecordKind::Verification
         | RecordKind::ClientNote
-        | RecordKind::Intake => MergeRule::PerField,
+        | RecordKind::Intake
+        | RecordKind::Goal => MergeRule::PerField,
     }
 }
 

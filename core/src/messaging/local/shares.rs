@@ -50,6 +50,9 @@ fn shareable(
     if let Some(form) = store.get::<intake::IntakeForm>(RecordKind::Intake, record)? {
         return intake::shareable(&form).map(Some);
     }
+    if let Some(goal) = store.get::<crate::goals::Goal>(RecordKind::Goal, record)? {
+        return crate::goals::shareable(store, goal);
+    }
     Ok(None)
 }
 
@@ -122,26 +125,30 @@ fn start_mood_shares(store: &mut Store, today: NaiveDate) -> Result<()> {
     Ok(())
 }
 
-/// Starts the share of each intake form to its therapist where this device has none running
-/// (a form answered or updated on another device of the client arrives by sync; a withdrawn
-/// one is deleted, so it is not started again and [`refresh_shares`] stops it).
-fn start_intake_shares(store: &mut Store) -> Result<()> {
+/// Starts the share of each intake form and shared goal to its therapist where this device
+/// has none running (a record written on another device of the client arrives by sync; a
+/// withdrawn form is deleted and an unshared goal names no therapist, so neither is started
+/// again and [`refresh_shares`] stops them).
+fn start_record_shares(store: &mut Store) -> Result<()> {
     let running: Vec<String> = outgoing_shares(store)?
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    for form in intake::forms(store)? {
-        let id = intake::record_id(&form.therapist);
-        if !running.contains(&id.to_string()) && store.conversation(&form.therapist)?.is_some() {
-            let (kind, title, content) = intake::shareable(&form)?;
-            send_share(
-                store,
-                &form.therapist,
-                &id.to_string(),
-                kind,
-                title,
-                content,
-            )?;
+    let mut wanted: Vec<(RecordId, String)> = intake::forms(store)?
+        .into_iter()
+        .map(|f| (intake::record_id(&f.therapist), f.therapist))
+        .collect();
+    wanted.extend(
+        crate::goals::list(store)?
+            .into_iter()
+            .filter_map(|g| Some((g.id, g.shared_with?))),
+    );
+    for (id, peer) in wanted {
+        if running.contains(&id.to_string()) || store.conversation(&peer)?.is_none() {
+            continue;
+        }
+        if let Some((kind, title, content)) = shareable(store, &id)? {
+            send_share(store, &peer, &id.to_string(), kind, title, content)?;
         }
     }
     Ok(())
@@ -220,7 +227,7 @@ pub fn refresh_shares(store: &mut Store) -> Result<u32> {
 /// [`refresh_shares`] with the client's date given (tests).
 pub fn refresh_shares_on(store: &mut Store, today: NaiveDate) -> Result<u32> {
     start_mood_shares(store, today)?;
-    start_intake_shares(store)?;
+    start_record_shares(store)?;
     let mut queued = 0;
     for (share_id, state) in outgoing_shares(store)? {
         match current(store, &share_id, today)? {

@@ -380,6 +380,20 @@ fn take_in(
             };
             visible = local::store_message(store, &row(referral_id), &content)?;
         }
+        Body::GoalProposal {
+            proposal_id,
+            text,
+            target,
+            review_date,
+        } => {
+            let content = MessageContent::GoalProposal {
+                proposal_id: proposal_id.clone(),
+                text: text.clone(),
+                target: target.clone(),
+                review_date: review_date.clone(),
+            };
+            visible = local::store_message(store, &row(proposal_id), &content)?;
+        }
         Body::ReferralAck { referral_id } => {
             // From the peer: their acknowledgement of a referral this account sent; from this
             // account's other device: its acknowledgement of the peer's referral.
