@@ -8,10 +8,11 @@ use solace_core::messaging::intake as core_intake;
 use solace_core::messaging::referral as core_referral;
 
 use crate::assessments::{AssessmentResult, Submitted};
-use crate::common::{now, Timestamp};
+use crate::common::{now, IsoDate, Timestamp};
 use crate::error::Result;
 use crate::messages::Message;
 use crate::Inner;
+use solace_core::RecordId;
 
 pub use core_intake::{IntakeAnswers, IntakeForm, IntakeRequest};
 pub use core_referral::Referral;
@@ -211,5 +212,145 @@ impl Care {
     pub fn send_referral(&self, client_account: String, card: ReferralCard) -> Result<Message> {
         self.inner
             .with(|s| core_referral::send(s, &client_account, card))
+    }
+}
+
+pub use solace_core::goals::{Goal, GoalProposal, GoalRating, SharedGoal};
+
+/// A treatment goal of the client's.
+#[uniffi::remote(Record)]
+pub struct Goal {
+    /// The record id.
+    pub id: RecordId,
+    /// The goal.
+    pub text: String,
+    /// What reaching it looks like.
+    pub target: Option<String>,
+    /// When to review it.
+    pub review_date: Option<IsoDate>,
+    /// The therapist who proposed it, if any.
+    pub proposed_by: Option<String>,
+    /// The therapist it is shared with, if any.
+    pub shared_with: Option<String>,
+    /// When it was added.
+    pub created_at: Timestamp,
+}
+
+/// One 0–10 progress rating.
+#[uniffi::remote(Record)]
+pub struct GoalRating {
+    /// The record id.
+    pub id: RecordId,
+    /// The goal rated.
+    pub goal_id: RecordId,
+    /// 0–10.
+    pub rating: u8,
+    /// The micro-session it was given at.
+    pub session_id: Option<RecordId>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A goal proposal as the client sees it.
+#[uniffi::remote(Record)]
+pub struct GoalProposal {
+    /// The proposal id.
+    pub proposal_id: String,
+    /// The therapist's account id.
+    pub from_account: String,
+    /// The therapist's name.
+    pub from_name: String,
+    /// The goal.
+    pub text: String,
+    /// What reaching it looks like.
+    pub target: Option<String>,
+    /// When to review it, `YYYY-MM-DD`.
+    pub review_date: Option<String>,
+    /// When it was sent, Unix milliseconds.
+    pub sent_at: i64,
+    /// Whether the client accepted it.
+    pub accepted: bool,
+}
+
+/// A goal a client shares, with its ratings (therapist side).
+#[uniffi::remote(Record)]
+pub struct SharedGoal {
+    /// The goal.
+    pub goal: Goal,
+    /// Its ratings, oldest first.
+    pub ratings: Vec<GoalRating>,
+}
+
+#[uniffi::export]
+impl Care {
+    /// Client: goal proposals received, newest first.
+    pub fn goal_proposals(&self) -> Result<Vec<GoalProposal>> {
+        self.inner.read(solace_core::goals::proposals)
+    }
+
+    /// Client: every goal, oldest first.
+    pub fn goals(&self) -> Result<Vec<Goal>> {
+        self.inner.read(solace_core::goals::list)
+    }
+
+    /// Client: every goal rating, oldest first.
+    pub fn goal_ratings(&self) -> Result<Vec<GoalRating>> {
+        self.inner.read(solace_core::goals::ratings)
+    }
+
+    /// Client: accepts a proposal (shared with the proposing therapist when `share`).
+    pub fn accept_goal(&self, proposal_id: String, share: bool) -> Result<Goal> {
+        self.inner
+            .with(|s| solace_core::goals::accept(s, &proposal_id, share, now()))
+    }
+
+    /// Client: adds a goal of their own (private).
+    pub fn add_goal(
+        &self,
+        text: String,
+        target: Option<String>,
+        review_date: Option<IsoDate>,
+    ) -> Result<Goal> {
+        self.inner
+            .with(|s| solace_core::goals::add(s, &text, target.as_deref(), review_date, now()))
+    }
+
+    /// Client: rates progress 0–10, at the end of micro-session `session_id` if given.
+    pub fn rate_goal(
+        &self,
+        goal_id: RecordId,
+        rating: u8,
+        session_id: Option<RecordId>,
+    ) -> Result<GoalRating> {
+        self.inner
+            .with(|s| solace_core::goals::rate(s, &goal_id, rating, session_id, now()))
+    }
+
+    /// Client: shares a goal with a therapist, or stops sharing it (null).
+    pub fn share_goal(&self, goal_id: RecordId, therapist_account: Option<String>) -> Result<Goal> {
+        self.inner
+            .with(|s| solace_core::goals::set_shared(s, &goal_id, therapist_account.as_deref()))
+    }
+
+    /// Therapist: the goals a client shares, with their ratings.
+    pub fn client_goals(&self, client_account: String) -> Result<Vec<SharedGoal>> {
+        self.inner.read(|s| {
+            Ok(solace_core::goals::from_items(
+                &solace_core::messaging::local::shared_with_me(s, &client_account)?,
+            ))
+        })
+    }
+
+    /// Therapist: proposes a goal to a client.
+    pub fn propose_goal(
+        &self,
+        client_account: String,
+        text: String,
+        target: Option<String>,
+        review_date: Option<IsoDate>,
+    ) -> Result<Message> {
+        self.inner.with(|s| {
+            solace_core::goals::propose(s, &client_account, &text, target.as_deref(), review_date)
+        })
     }
 }

@@ -11,6 +11,7 @@ mod console_cmd;
 mod data_cmd;
 mod devices_cmd;
 mod error;
+mod goals_cmd;
 mod habit_cmd;
 mod insights_cmd;
 mod intake_cmd;
@@ -136,6 +137,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Verify(args) => verify_cmd::run(args, &data_dir, &mut out)?,
         Command::Intake(args) => intake_cmd::run(args.command, &data_dir, &mut out)?,
         Command::Referral(args) => referral_cmd::run(args.command, &data_dir, &mut out)?,
+        Command::Goals(args) => goals_cmd::run(args.command, &data_dir, &mut out)?,
     }
     out.flush()
 }

@@ -118,11 +118,21 @@ mod tests {
             updated_at: at,
         };
         let html = intake(Some(&form)).into_string();
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; panic"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt; panic"),
+            "{html}"
+        );
         assert!(!html.contains("<script>"));
-        for shown in ["moved cities", "None given", "ride the train", "item 9 above 0"] {
+        for shown in [
+            "moved cities",
+            "None given",
+            "ride the train",
+            "item 9 above 0",
+        ] {
             assert!(html.contains(shown), "{shown}: {html}");
         }
-        assert!(intake(None).into_string().contains("has not shared an intake form"));
+        assert!(intake(None)
+            .into_string()
+            .contains("has not shared an intake form"));
     }
 }

@@ -130,7 +130,10 @@ fn text(field: &'static str, value: &str) -> Result<String> {
 /// Checks a goal's text and target (also what an import checks).
 pub fn check_goal(goal: &Goal) -> Result<()> {
     text("goal", &goal.text)?;
-    goal.target.as_deref().map(|t| text("target", t)).transpose()?;
+    goal.target
+        .as_deref()
+        .map(|t| text("target", t))
+        .transpose()?;
     Ok(())
 }
 
@@ -210,7 +213,9 @@ pub fn accept(
     let prefix = proposal.trim();
     let found: Vec<GoalProposal> = proposals(store)?
         .into_iter()
-        .filter(|p| p.proposal_id == prefix || (prefix.len() >= 4 && p.proposal_id.starts_with(prefix)))
+        .filter(|p| {
+            p.proposal_id == prefix || (prefix.len() >= 4 && p.proposal_id.starts_with(prefix))
+        })
         .collect();
     let p = match <[GoalProposal; 1]>::try_from(found) {
         Ok([one]) => one,

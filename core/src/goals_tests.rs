@@ -60,7 +60,11 @@ fn an_accepted_proposal_is_shared_with_its_ratings_until_unshared() {
     assert_eq!(goal.review_date, NaiveDate::from_ymd_opt(2027, 1, 15));
     assert_eq!(goal.shared_with.as_deref(), Some("acc-dr"));
     assert!(proposals(&store).unwrap()[0].accepted);
-    assert_eq!(accept(&mut store, "prop-1", true, now).unwrap(), goal, "idempotent");
+    assert_eq!(
+        accept(&mut store, "prop-1", true, now).unwrap(),
+        goal,
+        "idempotent"
+    );
     assert_eq!(shared_goal(&sent(&mut store)).goal, goal);
 
     // A rating changes what is shared: the next refresh sends it.
@@ -75,7 +79,10 @@ fn an_accepted_proposal_is_shared_with_its_ratings_until_unshared() {
     );
 
     set_shared(&mut store, &goal.id, None).unwrap();
-    assert!(matches!(sent(&mut store).as_slice(), [Body::Unshare { .. }]));
+    assert!(matches!(
+        sent(&mut store).as_slice(),
+        [Body::Unshare { .. }]
+    ));
     rate(&mut store, &goal.id, 9, None, now).unwrap();
     local::refresh_shares(&mut store).unwrap();
     assert!(sent(&mut store).is_empty(), "nothing flows once unshared");
@@ -100,7 +107,10 @@ fn own_goals_stay_private_and_proposals_need_a_conversation() {
         proposed.content,
         MessageContent::GoalProposal { target: None, .. }
     ));
-    assert!(proposals(&store).unwrap().is_empty(), "own proposals are not listed");
+    assert!(
+        proposals(&store).unwrap().is_empty(),
+        "own proposals are not listed"
+    );
 }
 
 #[test]

@@ -1,7 +1,9 @@
-//! Intake and referrals end to end, through the real `solace` binary against a real server on
-//! SQLite and PostgreSQL: a therapist asks a linked client for an intake form; the client
-//! answers (PHQ-9 and GAD-7 included), updates it (an item 9 above 0 still opens the safety
-//! screen) and withdraws it, and the therapist's copy follows each step. The therapist sends a
+//! Intake, treatment goals and referrals end to end, through the real `solace` binary against
+//! a real server on SQLite and PostgreSQL: a therapist asks a linked client for an intake
+//! form; the client answers (PHQ-9 and GAD-7 included), updates it (an item 9 above 0 still
+//! opens the safety screen) and withdraws it, and the therapist's copy follows each step. The
+//! therapist proposes a goal; the client accepts it, rates it at the end of a micro-session,
+//! and the therapist sees the rating until the client stops sharing. The therapist sends a
 //! referral card; the client saves it to the safety plan and acknowledges it, and the
 //! therapist sees the acknowledgement; two severe PHQ-9 scores in a row suggest in-person care
 //! with the saved referral. Finally a scan of every server table finds none of the texts.
@@ -18,6 +20,8 @@ const HISTORY: &str = "CANARY-intake-history-2b7c moved cities last spring";
 const HISTORY_UPDATED: &str = "CANARY-intake-history-e04d and a new job";
 const MEDICATIONS: &str = "CANARY-intake-meds-77aa sertraline";
 const GOAL: &str = "CANARY-intake-goal-5c1e ride the train to work";
+const GOAL_TEXT: &str = "CANARY-goal-text-4d8e take the train twice a week";
+const GOAL_TARGET: &str = "CANARY-goal-target-c3a0 two rides without leaving early";
 const SERVICE: &str = "CANARY-referral-service-3f9d Riverside Clinic";
 const CONTACT: &str = "CANARY-referral-contact-a81b 555 0100";
 const NOTE: &str = "CANARY-referral-note-6e2f weekly groups";
@@ -128,6 +132,62 @@ fn intake_flow(therapist: &Device, client: &Device, context: &str) {
         .is_some_and(Vec::is_empty));
 }
 
+fn goals_flow(therapist: &Device, client: &Device, context: &str) {
+    therapist.ok(&[
+        "goals",
+        "propose",
+        CLIENT,
+        GOAL_TEXT,
+        "--target",
+        GOAL_TARGET,
+        "--review",
+        "2027-01-15",
+    ]);
+    let listed = client.json(&["goals"]);
+    let proposal = &listed["proposals"][0];
+    assert_eq!(proposal["accepted"], false, "{context}: {listed}");
+    let id = field(proposal, "proposal_id").to_owned();
+    let goal = client.json(&["goals", "accept", &id[..8]]);
+    assert_eq!(
+        field(&goal, "shared_with").is_empty(),
+        false,
+        "{context}: {goal}"
+    );
+    let shared = therapist.json(&["goals", "show", CLIENT]);
+    assert_eq!(
+        field(&shared[0]["goal"], "text"),
+        GOAL_TEXT,
+        "{context}: {shared}"
+    );
+    assert_eq!(shared[0]["ratings"].as_array().map(Vec::len), Some(0));
+
+    // A micro-session ends with "did this help with your goal?" and the follow-up offers a
+    // message to the therapist about it.
+    let session = client.run_with(
+        &["session", "--goal-rating", "7"],
+        Some("5\nstressed\n4\n\n\n3\n2\n"),
+        &[("SOLACE_FAST_TIMERS", "1")],
+    );
+    assert_eq!(session.code, Some(0), "{context}: {}", session.stderr);
+    assert!(
+        session
+            .stdout
+            .contains("Message your therapist about this goal"),
+        "{context}: {}",
+        session.stdout
+    );
+    client.ok(&["sync"]);
+    let shared = therapist.json(&["goals", "show", CLIENT]);
+    assert_eq!(shared[0]["ratings"][0]["rating"], 7, "{context}: {shared}");
+    let insights = client.json(&["insights"]);
+    assert_eq!(insights["goal_progress"][0]["recent_count"], 1, "{context}");
+
+    let goal_id = field(&goal, "id").to_owned();
+    client.ok(&["goals", "unshare", &goal_id[..8]]);
+    let gone = therapist.json(&["goals", "show", CLIENT]);
+    assert_eq!(gone.as_array().map(Vec::len), Some(0), "{context}: {gone}");
+}
+
 fn referral_flow(therapist: &Device, client: &Device, context: &str) {
     therapist.ok(&[
         "referral",
@@ -148,7 +208,10 @@ fn referral_flow(therapist: &Device, client: &Device, context: &str) {
     assert_eq!(first["card"]["care"], "in_person", "{context}");
     let id = field(first, "referral_id").to_owned();
     let today = client.ok(&["today"]);
-    assert!(today.starts_with("! 1 referral"), "{context}: shown first: {today}");
+    assert!(
+        today.starts_with("! 1 referral"),
+        "{context}: shown first: {today}"
+    );
     let shown = client.ok(&["message", "list", THERAPIST]);
     assert!(
         shown.contains("[!]") && shown.contains(SERVICE),
@@ -186,12 +249,13 @@ fn referral_flow(therapist: &Device, client: &Device, context: &str) {
 }
 
 #[test]
-fn intake_and_referral_flow_end_to_end_and_leave_no_text_on_the_server() {
+fn intake_goals_and_referral_flow_end_to_end_and_leave_no_text_on_the_server() {
     for backend in backends() {
         let server = TestServer::start(backend, &[]);
         let (therapist, client) = linked(&server.url);
         let context = format!("{backend:?}");
         intake_flow(&therapist, &client, &context);
+        goals_flow(&therapist, &client, &context);
         referral_flow(&therapist, &client, &context);
         let canaries = [
             CONCERNS,
@@ -199,6 +263,8 @@ fn intake_and_referral_flow_end_to_end_and_leave_no_text_on_the_server() {
             HISTORY_UPDATED,
             MEDICATIONS,
             GOAL,
+            GOAL_TEXT,
+            GOAL_TARGET,
             SERVICE,
             CONTACT,
             NOTE,

@@ -1,4 +1,4 @@
-//! Command-line arguments of intake forms and referrals.
+//! Command-line arguments of intake forms, referrals and treatment goals.
 
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -118,5 +118,77 @@ pub enum ReferralCommand {
         /// Why, or what to say when calling
         #[arg(long)]
         note: Option<String>,
+    },
+}
+
+/// Arguments of `solace goals`.
+#[derive(Debug, Args)]
+pub struct GoalsArgs {
+    /// What to do (list proposals and goals when none is given)
+    #[command(subcommand)]
+    pub command: Option<GoalsCommand>,
+}
+
+/// `solace goals …`
+#[derive(Debug, Subcommand)]
+pub enum GoalsCommand {
+    /// Accept a goal your therapist proposed (shared with them unless --private)
+    Accept {
+        /// The proposal id (or a unique prefix), from `solace goals`
+        proposal: String,
+        /// Keep it to yourself (share later with `solace goals share`)
+        #[arg(long)]
+        private: bool,
+    },
+    /// Add a goal of your own (private until you share it)
+    Add {
+        /// The goal
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        /// What reaching it looks like
+        #[arg(long)]
+        target: Option<String>,
+        /// When to review it, YYYY-MM-DD
+        #[arg(long)]
+        review: Option<chrono::NaiveDate>,
+    },
+    /// Share a goal and its progress ratings with a linked therapist
+    Share {
+        /// The goal id (or a unique prefix)
+        goal: String,
+        /// The therapist (name or account id)
+        with: String,
+    },
+    /// Stop sharing a goal (the therapist's copy is removed)
+    Unshare {
+        /// The goal id (or a unique prefix)
+        goal: String,
+    },
+    /// Rate progress on a goal, 0-10
+    Rate {
+        /// The goal id (or a unique prefix)
+        goal: String,
+        /// 0 (no help) to 10 (helped a lot)
+        #[arg(value_parser = clap::value_parser!(u8).range(0..=10))]
+        rating: u8,
+    },
+    /// Propose a goal to a client (therapists)
+    Propose {
+        /// The client (name or account id)
+        with: String,
+        /// The goal
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        /// What reaching it looks like
+        #[arg(long)]
+        target: Option<String>,
+        /// When to review it, YYYY-MM-DD
+        #[arg(long)]
+        review: Option<chrono::NaiveDate>,
+    },
+    /// The goals a client shares with you, with their ratings (therapists)
+    Show {
+        /// The client (name or account id)
+        with: String,
     },
 }

@@ -79,7 +79,10 @@ pub fn message_text(content: &MessageContent) -> String {
             review_date,
             ..
         } => {
-            let target = target.as_deref().map(|t| format!("; target: {t}")).unwrap_or_default();
+            let target = target
+                .as_deref()
+                .map(|t| format!("; target: {t}"))
+                .unwrap_or_default();
             let review = review_date
                 .as_deref()
                 .map(|d| format!("; review on {d}"))

@@ -291,9 +291,9 @@ impl Payload {
                     && !text.trim().is_empty()
                     && short(text)
                     && target.as_deref().is_none_or(short)
-                    && review_date.as_deref().is_none_or(|d| {
-                        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()
-                    })
+                    && review_date
+                        .as_deref()
+                        .is_none_or(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
             }
         };
         if ok {
