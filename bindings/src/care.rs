@@ -215,7 +215,22 @@ impl Care {
     }
 }
 
-pub use solace_core::goals::{Goal, GoalProposal, GoalRating, SharedGoal};
+pub use solace_core::goals::{Goal, GoalProgress, GoalProposal, GoalRating, SharedGoal};
+
+/// Progress of one goal: the last four weeks against the four before (the insights screen).
+#[uniffi::remote(Record)]
+pub struct GoalProgress {
+    /// The goal.
+    pub goal_id: RecordId,
+    /// Its text.
+    pub text: String,
+    /// Mean rating of the last 28 days.
+    pub recent_mean: Option<f64>,
+    /// Mean rating of the 28 days before.
+    pub previous_mean: Option<f64>,
+    /// Ratings in the last 28 days.
+    pub recent_count: u32,
+}
 
 /// A treatment goal of the client's.
 #[uniffi::remote(Record)]
@@ -296,6 +311,17 @@ impl Care {
     /// Client: every goal rating, oldest first.
     pub fn goal_ratings(&self) -> Result<Vec<GoalRating>> {
         self.inner.read(solace_core::goals::ratings)
+    }
+
+    /// Client: each goal's progress for the insights screen, as of today.
+    pub fn goal_progress(&self) -> Result<Vec<GoalProgress>> {
+        self.inner.read(|s| {
+            Ok(solace_core::goals::progress(
+                &solace_core::goals::list(s)?,
+                &solace_core::goals::ratings(s)?,
+                crate::common::today(),
+            ))
+        })
     }
 
     /// Client: accepts a proposal (shared with the proposing therapist when `share`).
