@@ -12,7 +12,7 @@ use crate::common::{now, Timestamp};
 use crate::error::Result;
 use crate::Inner;
 
-pub use core::{AssessmentResult, Change, Instrument, Severity};
+pub use core::{AssessmentResult, Change, InPersonSuggestion, Instrument, Severity};
 pub use safety::{CrisisResource, SafetyPlan};
 
 /// A questionnaire.
@@ -190,6 +190,19 @@ pub struct Submitted {
     /// What went to linked therapists on its own, as the person chose (sentences to show).
     #[uniffi(default = [])]
     pub told: Vec<String>,
+    /// Present when the last two PHQ-9 scores were severe: suggest in-person care (after the
+    /// safety prompt, never blocking), with the referral saved to the safety plan, if any.
+    #[uniffi(default = None)]
+    pub suggest_in_person: Option<InPersonSuggestion>,
+}
+
+/// The "talk to a professional in person" suggestion.
+#[uniffi::remote(Record)]
+pub struct InPersonSuggestion {
+    /// The sentence to show.
+    pub text: String,
+    /// The saved referral ("service — contact"), if any.
+    pub saved_referral: Option<String>,
 }
 
 impl From<core::Submitted> for Submitted {
@@ -200,6 +213,7 @@ impl From<core::Submitted> for Submitted {
             safety: s.safety.map(Into::into),
             save_error: s.save_error.map(|e| e.to_string()),
             told: s.told,
+            suggest_in_person: s.suggest_in_person,
         }
     }
 }

@@ -33,6 +33,7 @@ use solace_core::{App, Store};
 
 mod backup;
 mod cancel;
+mod care;
 mod common;
 mod error;
 mod events;
@@ -56,6 +57,7 @@ pub mod assessments;
 
 pub use assessments::*;
 pub use backup::{restore_backup, BackupInfo, BackupSecret, RestoredStore};
+pub use care::*;
 pub use common::Weekday;
 pub use error::SolaceError;
 pub use events::{SolaceListener, Subscription, SyncState};
@@ -225,6 +227,13 @@ impl Solace {
     /// End-to-end encrypted messaging with a therapist or client.
     pub fn messages(&self) -> Arc<Messages> {
         Arc::new(Messages {
+            inner: Arc::clone(&self.inner),
+        })
+    }
+
+    /// Intake forms and referral cards.
+    pub fn care(&self) -> Arc<Care> {
+        Arc::new(Care {
             inner: Arc::clone(&self.inner),
         })
     }

@@ -248,6 +248,33 @@ pub enum MessageContent {
         /// Every part arrived and the file matched its SHA-256.
         complete: bool,
     },
+    /// The therapist asked for the intake form.
+    IntakeRequest {
+        /// Request id.
+        request_id: String,
+        /// The therapist's note.
+        note: Option<String>,
+    },
+    /// A treatment goal the therapist proposed.
+    GoalProposal {
+        /// Proposal id.
+        proposal_id: String,
+        /// The goal.
+        text: String,
+        /// What reaching it looks like.
+        target: Option<String>,
+        /// When to review it, `YYYY-MM-DD`.
+        review_date: Option<String>,
+    },
+    /// A referral card to in-person or hybrid care.
+    Referral {
+        /// Referral id.
+        referral_id: String,
+        /// The card.
+        card: crate::care::ReferralCard,
+        /// Whether the client acknowledged it.
+        acknowledged: bool,
+    },
 }
 
 /// A message.

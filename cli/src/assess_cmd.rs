@@ -39,7 +39,7 @@ pub fn run(command: AssessCommand, data_dir: &Path, out: &mut Output) -> Result<
 }
 
 /// Parses `1,2,0,…` (spaces allowed) into answers 0–3, one per item.
-fn parse_answers(instrument: Instrument, text: &str) -> Result<Vec<u8>> {
+pub(crate) fn parse_answers(instrument: Instrument, text: &str) -> Result<Vec<u8>> {
     let answers: Vec<u8> = text
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|s| !s.is_empty())
@@ -76,7 +76,7 @@ fn parse_option(text: &str) -> Result<u8, String> {
 /// from whatever can be read: the store's plan and settings when it is open and readable,
 /// otherwise built-in resources with a note that the plan could not be read. Never fails
 /// except on a write error to the terminal.
-fn show_safety(store: Option<&Store>, input: &LineInput) -> Result<()> {
+pub(crate) fn show_safety(store: Option<&Store>, input: &LineInput) -> Result<()> {
     let prompt = store.map_or_else(SafetyPrompt::builtin, safety::prompt);
     let mut text = String::from(
         "\n────────────────────────────────────────\n\
@@ -142,6 +142,7 @@ fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Out
                     message: e.to_string(),
                 }),
                 told: Vec::new(),
+                suggest_in_person: None,
             };
             (submitted, failure)
         }
@@ -159,7 +160,11 @@ fn take(instrument: Instrument, args: AssessArgs, data_dir: &Path, out: &mut Out
 }
 
 /// Prints a scored submission: total, band, change and pointers.
-fn report(instrument: Instrument, submitted: &Submitted, out: &mut Output) -> Result<()> {
+pub(crate) fn report(
+    instrument: Instrument,
+    submitted: &Submitted,
+    out: &mut Output,
+) -> Result<()> {
     if out.json {
         return out.json(submitted);
     }
@@ -207,11 +212,17 @@ fn report(instrument: Instrument, submitted: &Submitted, out: &mut Output) -> Re
     for sentence in &submitted.told {
         out.line(sentence)?;
     }
+    if let Some(suggestion) = &submitted.suggest_in_person {
+        out.line(&suggestion.text)?;
+        if let Some(referral) = &suggestion.saved_referral {
+            out.line(format!("Your saved referral: {referral}"))?;
+        }
+    }
     Ok(())
 }
 
 /// Asks every item on stdin; the safety screen opens as soon as an answer needs it.
-fn ask_all(
+pub(crate) fn ask_all(
     instrument: Instrument,
     store: Option<&Store>,
     input: &mut LineInput,

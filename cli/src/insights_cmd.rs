@@ -194,6 +194,25 @@ fn print(i: &Insights, today: NaiveDate, days: u32, out: &mut Output) -> Result<
             streak_text(h.streaks.best, h.streaks.unit)
         ))?;
     }
+    if !i.goal_progress.is_empty() {
+        out.line("")?;
+        out.line("Goal progress (\"did it help with your goal?\", 0-10, last 4 weeks)")?;
+    }
+    for g in &i.goal_progress {
+        let rated = match (g.recent_mean, g.previous_mean) {
+            (Some(now), Some(before)) => format!(
+                "{now:.1} {} (4 weeks before {before:.1})",
+                arrow(now, before)
+            ),
+            (Some(now), None) => format!("{now:.1}"),
+            (None, _) => "not rated lately".to_owned(),
+        };
+        out.line(format!(
+            "  {}  {rated}, {}",
+            g.text,
+            crate::output::count(u64::from(g.recent_count), "rating", "ratings")
+        ))?;
+    }
     Ok(())
 }
 

@@ -12,8 +12,10 @@ mod console_cmd;
 mod data_cmd;
 mod devices_cmd;
 mod error;
+mod goals_cmd;
 mod habit_cmd;
 mod insights_cmd;
+mod intake_cmd;
 mod journal_cmd;
 mod message_cmd;
 mod micro_cmd;
@@ -21,6 +23,7 @@ mod mood_cmd;
 mod output;
 mod passphrase;
 mod prompt;
+mod referral_cmd;
 mod remind_cmd;
 mod report_cmd;
 mod review_cmd;
@@ -162,6 +165,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Share(args) => message_cmd::share(args.command, &data_dir, &mut out)?,
         Command::Call(cmd) => message_cmd::call(cmd, &data_dir, &mut out)?,
         Command::Verify(args) => verify_cmd::run(args, &data_dir, &mut out)?,
+        Command::Intake(args) => intake_cmd::run(args.command, &data_dir, &mut out)?,
+        Command::Referral(args) => referral_cmd::run(args.command, &data_dir, &mut out)?,
+        Command::Goals(args) => goals_cmd::run(args.command, &data_dir, &mut out)?,
     }
     out.flush()
 }

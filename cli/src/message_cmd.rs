@@ -126,6 +126,18 @@ fn describe(message: &Message) -> String {
             &transfer_id[..8.min(transfer_id.len())],
         ),
         MessageContent::Notice { text } => format!("[{text}]"),
+        MessageContent::Referral { .. } => format!(
+            "[!] [{}] (`solace referral`)",
+            solace_core::app::present::message_text(&message.content)
+        ),
+        MessageContent::GoalProposal { .. } => format!(
+            "[{}] (`solace goals`)",
+            solace_core::app::present::message_text(&message.content)
+        ),
+        MessageContent::IntakeRequest { .. } => format!(
+            "[{}] (`solace intake answer`)",
+            solace_core::app::present::message_text(&message.content)
+        ),
         MessageContent::RiskAlert { .. } => {
             format!(
                 "[{}]",

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use solace_core::goals::{self, Goal, GoalRating};
 use solace_core::sessions::techniques::{BreathPhase, StepKind};
 use solace_core::sessions::{
     self, Answer, BreathingPattern, CheckIn, FollowUp, Input, MicroSession, Stage, TechniqueId,
@@ -48,6 +49,7 @@ struct Report<'a> {
     resumed: bool,
     technique_name: Option<&'static str>,
     session: &'a MicroSession,
+    goal_rating: Option<&'a GoalRating>,
 }
 
 /// Runs `solace session`.
@@ -98,6 +100,10 @@ pub fn run(args: SessionArgs, data_dir: &Path, out: &mut Output) -> Result<()> {
         runner.say("A five-minute session. Press Ctrl-D (or Ctrl-C) any time to pause it.\n\n")?;
     }
     let (status, finished) = runner.drive(current)?;
+    let goal_rating = match status {
+        Status::Done => rate_goal(&mut store, &mut input, &finished, &args)?,
+        Status::Paused => None,
+    };
 
     let technique_name = finished.technique.map(|t| t.technique().name);
     if out.json {
@@ -106,12 +112,81 @@ pub fn run(args: SessionArgs, data_dir: &Path, out: &mut Output) -> Result<()> {
             resumed,
             technique_name,
             session: &finished,
+            goal_rating: goal_rating.as_ref().map(|(_, r)| r),
         });
     }
     match status {
         Status::Paused => out.line(PAUSED),
-        Status::Done => print_summary(&finished, out),
+        Status::Done => {
+            print_summary(&finished, out)?;
+            goal_follow_up(&store, &finished, goal_rating.as_ref(), out)
+        }
     }
+}
+
+/// "Did this help with your goal?" at the end of a finished session, when the person has
+/// goals: `--goal-rating` answers it in advance; an empty answer (or the end of input) skips.
+fn rate_goal(
+    store: &mut Store,
+    input: &mut LineInput,
+    session: &MicroSession,
+    args: &SessionArgs,
+) -> Result<Option<(Goal, GoalRating)>> {
+    let goal = match &args.goal {
+        Some(label) => {
+            let id = crate::goals_cmd::resolve_goal(store, label)?;
+            goals::list(store)?.into_iter().find(|g| g.id == id)
+        }
+        None => goals::list(store)?.into_iter().next(),
+    };
+    let Some(goal) = goal else {
+        return Ok(None);
+    };
+    let rating = match args.goal_rating {
+        Some(r) => Some(r),
+        None => input
+            .ask_or_end(
+                &format!(
+                    "Did this help with your goal \"{}\"? 0 (not at all) to 10 (a lot), Enter to skip:",
+                    goal.text
+                ),
+                |t| match t.trim() {
+                    "" => Ok(None),
+                    other => parse_range(other, 0, 10).map(Some),
+                },
+            )?
+            .flatten(),
+    };
+    let Some(rating) = rating else {
+        return Ok(None);
+    };
+    let rated = goals::rate(store, &goal.id, rating, Some(session.id), unlock::now())?;
+    Ok(Some((goal, rated)))
+}
+
+/// After a goal was rated and the person chose to message their therapist: the command that
+/// writes to the therapist the goal is shared with, about that goal.
+fn goal_follow_up(
+    store: &Store,
+    session: &MicroSession,
+    rated: Option<&(Goal, GoalRating)>,
+    out: &mut Output,
+) -> Result<()> {
+    let Some((goal, rating)) = rated else {
+        return Ok(());
+    };
+    out.line(format!("  goal       {} — {}/10", goal.text, rating.rating))?;
+    let therapist = goal.shared_with.as_ref().or(goal.proposed_by.as_ref());
+    if let (Some(FollowUp::MessageTherapist), Some(therapist)) = (session.follow_up, therapist) {
+        let name = solace_core::messaging::local::conversation_meta(store, therapist)
+            .map(|m| m.peer_name)
+            .unwrap_or_else(|_| therapist.clone());
+        out.line(format!(
+            "Message your therapist about this goal: solace message send \"{name}\" \"About my goal '{}': …\"",
+            goal.text
+        ))?;
+    }
+    Ok(())
 }
 
 /// 100 with `SOLACE_FAST_TIMERS` set (to anything but empty or 0), else 1.

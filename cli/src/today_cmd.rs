@@ -1,5 +1,6 @@
 //! `solace today`: the same snapshot a home-screen widget shows (last mood, check-in,
-//! session streak, habits, today's step, next reminder).
+//! session streak, habits, today's step, next reminder), after any referral card not
+//! acknowledged yet.
 
 use std::path::Path;
 
@@ -13,6 +14,17 @@ pub fn run(data_dir: &Path, out: &mut Output) -> Result<()> {
     let snapshot = solace_core::today::snapshot(&store, unlock::now())?;
     if out.json {
         return out.json(&snapshot);
+    }
+    // Referral cards not acknowledged yet come first: a therapist suggested other care. A
+    // conversation store that cannot be read only costs this line.
+    let waiting = solace_core::messaging::referral::list(&store)
+        .map(|all| all.into_iter().filter(|r| !r.acknowledged).count())
+        .unwrap_or(0);
+    if waiting > 0 {
+        out.line(format!(
+            "! {} from your therapist to read (`solace referral`)",
+            crate::output::count(waiting as u64, "referral", "referrals")
+        ))?;
     }
     match &snapshot.last_mood {
         Some(m) if snapshot.checked_in_today => {

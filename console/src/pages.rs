@@ -268,6 +268,14 @@ pub fn client(frame: &Frame<'_>, csrf: &str, view: &ClientView) -> Markup {
                     }
                 }
             }
+            section aria-labelledby="intake" {
+                h2 id="intake" { "Intake" }
+                (crate::entries::intake(solace_core::messaging::intake::from_items(shared).as_ref()))
+            }
+            section aria-labelledby="goals" {
+                h2 id="goals" { "Goals" }
+                (crate::entries::goals(&solace_core::goals::from_items(shared)))
+            }
             section aria-labelledby="measures" {
                 h2 id="measures" { "Measures" }
                 @for series in measures::series(shared) {

@@ -117,6 +117,8 @@ pub struct Insights {
     pub habits: Vec<HabitOverview>,
     /// The weekly summary.
     pub weekly: WeeklySummary,
+    /// Treatment-goal progress: mean rating of the last 4 weeks against the 4 before.
+    pub goal_progress: Vec<crate::goals::GoalProgress>,
 }
 
 /// Computes all insights as of `today` over the last `days` days.
@@ -210,6 +212,11 @@ pub fn compute(store: &Store, today: NaiveDate, days: u32) -> Result<Insights> {
             })
             .collect(),
         weekly,
+        goal_progress: crate::goals::progress(
+            &crate::goals::list(store)?,
+            &crate::goals::ratings(store)?,
+            today,
+        ),
     })
 }
 

@@ -17,6 +17,7 @@ pub mod cancel;
 pub mod crypto;
 pub mod error;
 pub mod export;
+pub mod goals;
 pub mod habits;
 pub mod health;
 pub mod import;

@@ -115,11 +115,19 @@ pub enum RecordKind {
     ClientNote,
     /// That the therapist acknowledged a client's risk alert (one per alert, derived id).
     AlertAck,
+    /// The client's intake form for one therapist (one per therapist, derived id), shared
+    /// end to end with that therapist only.
+    Intake,
+    /// A treatment goal of the client's (own, or accepted from a therapist's proposal).
+    Goal,
+    /// One 0–10 progress rating of a goal, usually at the end of a micro-session
+    /// (append-only).
+    GoalRating,
 }
 
 impl RecordKind {
     /// Every kind, for iteration in tests and tools.
-    pub const ALL: [RecordKind; 13] = [
+    pub const ALL: [RecordKind; 16] = [
         RecordKind::Journal,
         RecordKind::Mood,
         RecordKind::Habit,
@@ -133,6 +141,9 @@ impl RecordKind {
         RecordKind::Verification,
         RecordKind::ClientNote,
         RecordKind::AlertAck,
+        RecordKind::Intake,
+        RecordKind::Goal,
+        RecordKind::GoalRating,
     ];
 
     /// The stable tag stored in SQLite and bound into the envelope. Never change one.
@@ -151,6 +162,9 @@ impl RecordKind {
             RecordKind::Verification => "verification",
             RecordKind::ClientNote => "client_note",
             RecordKind::AlertAck => "alert_ack",
+            RecordKind::Intake => "intake",
+            RecordKind::Goal => "goal",
+            RecordKind::GoalRating => "goal_rating",
         }
     }
 
@@ -215,7 +229,10 @@ mod tests {
                 "account_identity",
                 "verification",
                 "client_note",
-                "alert_ack"
+                "alert_ack",
+                "intake",
+                "goal",
+                "goal_rating"
             ]
         );
         for k in RecordKind::ALL {

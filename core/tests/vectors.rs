@@ -109,6 +109,17 @@ fn record_bodies_v1_decode() {
         solace_core::messaging::alerts::record_id(&ack.message_id).to_string(),
         "0eaf2e7479031d27fa787c8a99b9f757"
     );
+    let form: solace_core::messaging::intake::IntakeForm =
+        serde_json::from_value(v["intake"].clone()).unwrap();
+    assert_eq!((form.phq9.total, form.gad7.total), (8, 11));
+    assert_eq!(form.goals, ["Ride the train to work"]);
+    assert_eq!(serde_json::to_value(&form).unwrap(), v["intake"]);
+    // One intake record per therapist: its id is derived from the therapist's account
+    // (frozen: every device of the client must write the same record).
+    assert_eq!(
+        solace_core::messaging::intake::record_id(&form.therapist).to_string(),
+        "b55681ab9bb2efc75cc9f00bab9c0ad7"
+    );
 }
 
 #[test]

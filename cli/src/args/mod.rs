@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod care;
 mod messaging;
+pub use care::*;
 pub use messaging::*;
 
 pub use crate::account_cmd::AccountCommand;
@@ -247,6 +249,12 @@ pub enum Command {
     /// Short live sessions (5-15 minutes) in a therapist's availability slots
     #[command(subcommand)]
     Call(CallCommand),
+    /// Intake forms: answer, update or withdraw yours; therapists request and read them
+    Intake(IntakeArgs),
+    /// Referral cards to in-person or hybrid care: list, save to your safety plan, acknowledge
+    Referral(ReferralArgs),
+    /// Treatment goals: accept your therapist's proposals, add your own, rate and share them
+    Goals(GoalsArgs),
     /// A conversation's safety number and the other person's signed devices; mark it
     /// verified after comparing, or accept their changed identity
     Verify(VerifyArgs),
@@ -279,6 +287,12 @@ pub struct SessionArgs {
     /// Breathing pattern in seconds: in-hold-out or in-hold-out-hold (e.g. 4-7-8, 4-4-4-4)
     #[arg(long, value_name = "PATTERN")]
     pub breathing: Option<String>,
+    /// "Did this help with your goal?" answered in advance, 0-10 (scripts)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub goal_rating: Option<u8>,
+    /// The goal the rating is for (id prefix; default: your first goal)
+    #[arg(long, value_name = "GOAL")]
+    pub goal: Option<String>,
 }
 
 /// `solace assess …`

@@ -90,6 +90,46 @@ pub fn message_text(content: &MessageContent) -> String {
                 format!("{line} — receiving, {received} of {parts} parts")
             }
         }
+        MessageContent::GoalProposal {
+            text,
+            target,
+            review_date,
+            ..
+        } => {
+            let target = target
+                .as_deref()
+                .map(|t| format!("; target: {t}"))
+                .unwrap_or_default();
+            let review = review_date
+                .as_deref()
+                .map(|d| format!("; review on {d}"))
+                .unwrap_or_default();
+            format!("Proposed goal: {text}{target}{review}")
+        }
+        MessageContent::IntakeRequest { note, .. } => match note {
+            Some(note) => format!("Intake form requested: {note}"),
+            None => "Intake form requested".to_owned(),
+        },
+        MessageContent::Referral {
+            card, acknowledged, ..
+        } => {
+            let state = if *acknowledged {
+                "acknowledged"
+            } else {
+                "not acknowledged yet"
+            };
+            let note = card
+                .note
+                .as_deref()
+                .map(|n| format!(" — {n}"))
+                .unwrap_or_default();
+            format!(
+                "Referral to {}: {} ({}){note} — {state}",
+                card.care.label(),
+                card.service,
+                card.contact
+            )
+        }
     }
 }
 

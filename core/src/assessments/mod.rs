@@ -1,6 +1,7 @@
 //! Screening assessments (PHQ-9, GAD-7): scoring, encrypted history, change between
 //! administrations, and the immediate, offline safety flow when PHQ-9 item 9 is above zero.
 
+pub mod in_person;
 pub mod instruments;
 
 use crate::error::InputProblem;
@@ -13,6 +14,7 @@ use crate::record::{RecordId, RecordKind};
 use crate::safety::{self, SafetyPrompt};
 use crate::store::Store;
 
+pub use in_person::InPersonSuggestion;
 pub use instruments::{Instrument, Severity};
 
 /// One completed administration, stored encrypted and never edited.
@@ -53,6 +55,9 @@ pub struct Submitted {
     /// What went to linked therapists on its own, as the person chose
     /// (`messaging::consent`), in sentences to show after the result.
     pub told: Vec<String>,
+    /// Present when this and the previous PHQ-9 are both severe: suggest in-person care
+    /// (after the safety prompt, never blocking).
+    pub suggest_in_person: Option<InPersonSuggestion>,
 }
 
 impl Submitted {
@@ -190,12 +195,15 @@ pub fn submit(
     } else {
         Vec::new()
     };
+    let recent: Vec<AssessmentResult> = previous.iter().cloned().chain([result.clone()]).collect();
+    let suggest_in_person = in_person::suggestion(store, &recent);
     Ok(Submitted {
         change: previous.map(|p| Change::between(&p, &result)),
         result,
         safety,
         save_error,
         told,
+        suggest_in_person,
     })
 }
 

@@ -135,6 +135,28 @@ fn populated(dir: &Path) -> Store {
     .unwrap();
     crate::notes::add(&mut store, "acct-sam", "private: sleep first").unwrap();
     crate::messaging::alerts::acknowledge(&mut store, "m-alert-1").unwrap();
+    let form = crate::messaging::intake::IntakeForm {
+        therapist: "acct-dr".into(),
+        concerns: "panic on the train".into(),
+        history: "moved last spring".into(),
+        medications: None,
+        goals: vec!["ride the train".into()],
+        phq9: crate::assessments::score(Instrument::Phq9, vec![1; 9], now).unwrap(),
+        gad7: crate::assessments::score(Instrument::Gad7, vec![1; 7], now).unwrap(),
+        answered_at: now,
+        updated_at: now,
+    };
+    let intake_id = crate::messaging::intake::record_id("acct-dr");
+    store.put(RecordKind::Intake, &intake_id, &form).unwrap();
+    let goal = crate::goals::add(
+        &mut store,
+        "ride the train",
+        Some("twice a week"),
+        None,
+        now,
+    )
+    .unwrap();
+    crate::goals::rate(&mut store, &goal.id, 6, None, now).unwrap();
     store
 }
 

@@ -100,6 +100,26 @@ pub(crate) fn check(kind: RecordKind, id: &RecordId, data: &Value) -> Result<(),
             }
             Ok(())
         }
+        RecordKind::Goal => {
+            let g: crate::goals::Goal = decode(data)?;
+            same_id(id, &g.id)?;
+            crate::goals::check_goal(&g).map_err(|e| e.to_string())
+        }
+        RecordKind::GoalRating => {
+            let r: crate::goals::GoalRating = decode(data)?;
+            same_id(id, &r.id)?;
+            if r.rating > crate::goals::MAX_RATING {
+                return Err("rating: must be between 0 and 10".into());
+            }
+            Ok(())
+        }
+        RecordKind::Intake => {
+            let f: crate::messaging::intake::IntakeForm = decode(data)?;
+            if *id != crate::messaging::intake::record_id(&f.therapist) {
+                return Err("id: is not the id of the therapist's intake form".into());
+            }
+            Ok(())
+        }
         RecordKind::ClientNote => {
             let n: crate::notes::ClientNote = decode(data)?;
             same_id(id, &n.id)?;

@@ -12,12 +12,14 @@
 pub mod alerts;
 pub mod consent;
 pub mod identity;
+pub mod intake;
 pub mod local;
 pub mod model;
 pub mod mood_share;
 pub mod olm;
 pub mod outbox;
 pub mod payload;
+pub mod referral;
 pub mod service;
 pub mod transport;
 

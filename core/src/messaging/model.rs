@@ -138,6 +138,33 @@ pub enum MessageContent {
         /// Every part arrived and the file matched its SHA-256.
         complete: bool,
     },
+    /// The therapist asked the client to fill in the intake form (`messaging::intake`).
+    IntakeRequest {
+        /// Request id.
+        request_id: String,
+        /// The therapist's note.
+        note: Option<String>,
+    },
+    /// A treatment goal the therapist proposed (`goals`): the client may accept it.
+    GoalProposal {
+        /// Proposal id.
+        proposal_id: String,
+        /// The goal.
+        text: String,
+        /// What reaching it looks like.
+        target: Option<String>,
+        /// When to review it, `YYYY-MM-DD`.
+        review_date: Option<String>,
+    },
+    /// A referral card to in-person or hybrid care (`messaging::referral`).
+    Referral {
+        /// Referral id.
+        referral_id: String,
+        /// The service, its contact and the note.
+        card: super::payload::ReferralCard,
+        /// Whether the client acknowledged it.
+        acknowledged: bool,
+    },
 }
 
 /// A message as listed.

@@ -150,6 +150,88 @@ pub enum Body {
         /// This part's bytes, base64.
         data: solace_protocol::B64Bytes,
     },
+    /// The therapist asks the client to fill in the intake form (answered, if the client
+    /// chooses, as a share of kind `intake`).
+    IntakeRequest {
+        /// Request id (also the message id of the request).
+        request_id: String,
+        /// A short note from the therapist.
+        note: Option<String>,
+    },
+    /// The therapist refers the client to in-person or hybrid care.
+    Referral {
+        /// Referral id (also the message id of the card).
+        referral_id: String,
+        /// The service, its contact and the therapist's note.
+        card: ReferralCard,
+    },
+    /// The therapist proposes a treatment goal; the client may accept it into their goals.
+    GoalProposal {
+        /// Proposal id (also the message id of the proposal).
+        proposal_id: String,
+        /// The goal, in words.
+        text: String,
+        /// What reaching it looks like.
+        target: Option<String>,
+        /// When to review it, `YYYY-MM-DD`.
+        review_date: Option<String>,
+    },
+    /// The client acknowledged a referral card.
+    ReferralAck {
+        /// The referral acknowledged.
+        referral_id: String,
+    },
+}
+
+/// Longest note on an intake request or a referral, in characters.
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// Longest referral service name or contact, in characters.
+pub const MAX_REFERRAL_FIELD_CHARS: usize = 300;
+
+/// How the care a referral points to is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CareMode {
+    /// In person.
+    InPerson,
+    /// Partly in person, partly remote.
+    Hybrid,
+}
+
+impl CareMode {
+    /// Words for a person ("in-person care").
+    pub fn label(self) -> &'static str {
+        match self {
+            CareMode::InPerson => "in-person care",
+            CareMode::Hybrid => "hybrid care",
+        }
+    }
+}
+
+/// A referral card as the therapist wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralCard {
+    /// In person or hybrid.
+    pub care: CareMode,
+    /// The service's name.
+    pub service: String,
+    /// How to reach it (phone, address, web).
+    pub contact: String,
+    /// Why, or what to say when calling.
+    pub note: Option<String>,
+}
+
+impl ReferralCard {
+    /// Whether every field is within its limits and the name and contact are not blank.
+    pub fn is_valid(&self) -> bool {
+        let field = |s: &str| !s.trim().is_empty() && s.chars().count() <= MAX_REFERRAL_FIELD_CHARS;
+        field(&self.service)
+            && field(&self.contact)
+            && self
+                .note
+                .as_deref()
+                .is_none_or(|n| n.chars().count() <= MAX_NOTE_CHARS)
+    }
 }
 
 impl Body {
@@ -162,6 +244,9 @@ impl Body {
                 | Body::CallAnswer { .. }
                 | Body::RiskAlert { .. }
                 | Body::Attachment { .. }
+                | Body::IntakeRequest { .. }
+                | Body::Referral { .. }
+                | Body::GoalProposal { .. }
         )
     }
 }
@@ -293,6 +378,31 @@ impl Payload {
                     && (item9.is_some() == (*instrument == crate::assessments::Instrument::Phq9))
                     && chrono::DateTime::parse_from_rfc3339(completed_at).is_ok()
             }
+            Body::IntakeRequest { request_id, note } => {
+                valid_message_id(request_id)
+                    && note
+                        .as_deref()
+                        .is_none_or(|n| n.chars().count() <= MAX_NOTE_CHARS)
+            }
+            Body::Referral { referral_id, card } => {
+                valid_message_id(referral_id) && card.is_valid()
+            }
+            Body::ReferralAck { referral_id } => valid_message_id(referral_id),
+            Body::GoalProposal {
+                proposal_id,
+                text,
+                target,
+                review_date,
+            } => {
+                let short = |s: &str| s.chars().count() <= MAX_REFERRAL_FIELD_CHARS;
+                valid_message_id(proposal_id)
+                    && !text.trim().is_empty()
+                    && short(text)
+                    && target.as_deref().is_none_or(short)
+                    && review_date
+                        .as_deref()
+                        .is_none_or(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+            }
         };
         if ok {
             Ok(payload)
@@ -301,6 +411,10 @@ impl Payload {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "payload_vectors.rs"]
+mod vectors;
 
 #[cfg(test)]
 mod tests {

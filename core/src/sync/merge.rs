@@ -34,14 +34,17 @@ pub fn rule(kind: RecordKind) -> MergeRule {
         | RecordKind::HabitEvent
         | RecordKind::Assessment
         | RecordKind::AccountIdentity
-        | RecordKind::AlertAck => MergeRule::AppendOnly,
+        | RecordKind::AlertAck
+        | RecordKind::GoalRating => MergeRule::AppendOnly,
         RecordKind::Habit
         | RecordKind::SafetyPlan
         | RecordKind::Session
         | RecordKind::Settings
         | RecordKind::DailyPlan
         | RecordKind::Verification
-        | RecordKind::ClientNote => MergeRule::PerField,
+        | RecordKind::ClientNote
+        | RecordKind::Intake
+        | RecordKind::Goal => MergeRule::PerField,
     }
 }
 

@@ -98,6 +98,23 @@ pub fn messages(store: &Store, peer: &str) -> Result<Vec<Message>> {
         .collect()
 }
 
+/// One message by id, in any conversation.
+pub(crate) fn message(store: &Store, id: &str) -> Result<Option<Message>> {
+    store
+        .message(id)?
+        .map(|(row, body)| to_message(row, &body))
+        .transpose()
+}
+
+/// Replaces what message `id` shows (its state changed); false if there is no such message.
+pub(crate) fn update_content(
+    store: &mut Store,
+    id: &str,
+    content: &MessageContent,
+) -> Result<bool> {
+    store.update_message_body(id, &encode_content(content)?)
+}
+
 fn to_message(row: MessageRow, body: &[u8]) -> Result<Message> {
     let content: MessageContent =
         serde_json::from_slice(body).map_err(|_| CoreError::MalformedRecord { kind: "message" })?;
@@ -169,7 +186,7 @@ pub fn send_text(store: &mut Store, peer: &str, text: &str) -> Result<Message> {
 
 /// Stores a new outgoing visible message as queued and puts its payload in the outbox, in one
 /// transaction together with `also`.
-fn compose(
+pub(crate) fn compose(
     store: &mut Store,
     peer: &str,
     id: String,
@@ -469,14 +486,14 @@ pub(crate) fn store_message(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::crypto::kdf::KdfParams;
     use crate::store::sync_state::SyncAccount;
 
     /// A connected store ("sam") with a conversation with "acc-dr"; also the client of the
-    /// share tests.
-    pub(super) fn store() -> (tempfile::TempDir, Store) {
+    /// share, intake and referral tests.
+    pub(crate) fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, _) = Store::create(
             &dir.path().join("s"),

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::super::model::{OutgoingShare, SharedItem};
-use super::super::mood_share;
 use super::super::payload::Body;
+use super::super::{intake, mood_share};
 use super::summary::SharedSummary;
 use super::{conversation_meta, new_message_id, queue, SHARED_IN_PREFIX, SHARE_OUT_PREFIX};
 use crate::error::{CoreError, Result};
@@ -47,6 +47,12 @@ fn shareable(
             .map_err(|_| CoreError::MalformedRecord { kind: "assessment" })?;
         return Ok(Some(("assessment".into(), title, content)));
     }
+    if let Some(form) = store.get::<intake::IntakeForm>(RecordKind::Intake, record)? {
+        return intake::shareable(&form).map(Some);
+    }
+    if let Some(goal) = store.get::<crate::goals::Goal>(RecordKind::Goal, record)? {
+        return crate::goals::shareable(store, goal);
+    }
     Ok(None)
 }
 
@@ -54,7 +60,7 @@ fn digest(content: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(content.to_string().as_bytes()))
 }
 
-/// Shares one journal entry, thought record or assessment result with `peer` (their
+/// Shares one journal entry, thought record, assessment result or intake form with `peer` (their
 /// devices get it re-encrypted for them); later edits are sent too until [`unshare`].
 pub fn share(store: &mut Store, peer: &str, record: &RecordId) -> Result<String> {
     conversation_meta(store, peer)?;
@@ -114,6 +120,35 @@ fn start_mood_shares(store: &mut Store, today: NaiveDate) -> Result<()> {
         if chosen && !running.contains(&share_id) {
             let (kind, title, content) = mood_share::shareable(store, today)?;
             send_share(store, peer, &share_id, kind, title, content)?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts the share of each intake form and shared goal to its therapist where this device
+/// has none running (a record written on another device of the client arrives by sync; a
+/// withdrawn form is deleted and an unshared goal names no therapist, so neither is started
+/// again and [`refresh_shares`] stops them).
+fn start_record_shares(store: &mut Store) -> Result<()> {
+    let running: Vec<String> = outgoing_shares(store)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut wanted: Vec<(RecordId, String)> = intake::forms(store)?
+        .into_iter()
+        .map(|f| (intake::record_id(&f.therapist), f.therapist))
+        .collect();
+    wanted.extend(
+        crate::goals::list(store)?
+            .into_iter()
+            .filter_map(|g| Some((g.id, g.shared_with?))),
+    );
+    for (id, peer) in wanted {
+        if running.contains(&id.to_string()) || store.conversation(&peer)?.is_none() {
+            continue;
+        }
+        if let Some((kind, title, content)) = shareable(store, &id)? {
+            send_share(store, &peer, &id.to_string(), kind, title, content)?;
         }
     }
     Ok(())
@@ -192,6 +227,7 @@ pub fn refresh_shares(store: &mut Store) -> Result<u32> {
 /// [`refresh_shares`] with the client's date given (tests).
 pub fn refresh_shares_on(store: &mut Store, today: NaiveDate) -> Result<u32> {
     start_mood_shares(store, today)?;
+    start_record_shares(store)?;
     let mut queued = 0;
     for (share_id, state) in outgoing_shares(store)? {
         match current(store, &share_id, today)? {

@@ -396,6 +396,45 @@ fn take_in(
                 receipt_id = transfer_id.clone();
             }
         }
+        Body::IntakeRequest { request_id, note } => {
+            let content = MessageContent::IntakeRequest {
+                request_id: request_id.clone(),
+                note: note.clone(),
+            };
+            visible = local::store_message(store, &row(request_id), &content)?;
+        }
+        Body::Referral { referral_id, card } => {
+            let content = MessageContent::Referral {
+                referral_id: referral_id.clone(),
+                card: card.clone(),
+                acknowledged: false,
+            };
+            visible = local::store_message(store, &row(referral_id), &content)?;
+        }
+        Body::GoalProposal {
+            proposal_id,
+            text,
+            target,
+            review_date,
+        } => {
+            let content = MessageContent::GoalProposal {
+                proposal_id: proposal_id.clone(),
+                text: text.clone(),
+                target: target.clone(),
+                review_date: review_date.clone(),
+            };
+            visible = local::store_message(store, &row(proposal_id), &content)?;
+        }
+        Body::ReferralAck { referral_id } => {
+            // From the peer: their acknowledgement of a referral this account sent; from this
+            // account's other device: its acknowledgement of the peer's referral.
+            let referral = local::CallSide {
+                peer: &peer,
+                outgoing: !own_copy,
+            };
+            visible =
+                crate::messaging::referral::apply_ack(store, referral, referral_id)? && !own_copy;
+        }
         Body::Pause { paused } => {
             let mut meta = local::conversation_meta(store, &peer)?;
             if own_copy {

@@ -305,3 +305,50 @@ fn share_updates_stay_with_their_sharer_and_never_roll_back() {
     assert_eq!(titles(&therapist.store, "acc-c"), ["second"]);
     assert!(titles(&therapist.store, "acc-x").is_empty());
 }
+
+#[test]
+fn referral_cards_arrive_and_only_their_client_acknowledges_them() {
+    use crate::messaging::payload::{CareMode, ReferralCard};
+    use crate::messaging::referral;
+    let (mut client, mut therapist, mut other) =
+        (device("acc-c"), device("acc-t"), device("acc-o"));
+    local::ensure_conversation(&mut therapist.store, "acc-c", "Sam", "link-1").unwrap();
+    local::ensure_conversation(&mut client.store, "acc-t", "Dr. T", "link-1").unwrap();
+    let card = ReferralCard {
+        care: CareMode::Hybrid,
+        service: "Riverside Clinic".into(),
+        contact: "555 0100".into(),
+        note: None,
+    };
+    let sent = referral::send(&mut therapist.store, "acc-c", card.clone()).unwrap();
+    let body = Body::Referral {
+        referral_id: sent.id.clone(),
+        card,
+    };
+    let shown = deliver(&mut therapist, &mut client, body, 0).unwrap();
+    assert_eq!(shown.as_deref(), Some("acc-t"), "news for the client");
+    let listed = referral::list(&client.store).unwrap();
+    assert_eq!(
+        (listed[0].referral_id.as_str(), listed[0].acknowledged),
+        (sent.id.as_str(), false)
+    );
+
+    let acknowledged = |store: &Store| {
+        matches!(
+            local::message(store, &sent.id).unwrap().unwrap().content,
+            MessageContent::Referral {
+                acknowledged: true,
+                ..
+            }
+        )
+    };
+    let ack = || Body::ReferralAck {
+        referral_id: sent.id.clone(),
+    };
+    // Another linked account cannot acknowledge it for the client.
+    assert_eq!(deliver(&mut other, &mut therapist, ack(), 0).unwrap(), None);
+    assert!(!acknowledged(&therapist.store));
+    let shown = deliver(&mut client, &mut therapist, ack(), 0).unwrap();
+    assert_eq!(shown.as_deref(), Some("acc-c"));
+    assert!(acknowledged(&therapist.store));
+}
