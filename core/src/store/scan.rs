@@ -97,7 +97,7 @@ impl Store {
 /// them with `open(sequence number, batch)`; returns once every batch read was opened.
 ///
 /// Not generic on purpose: the threads, the queue and the scope exist once for every record
-/// type (generic over the result, they were compiled once per listed type, about 100 KB of
+/// type (generic over the result, they were compiled once per listed type, about 180 KB of
 /// the mobile library); only `open` knows the type.
 fn open_parallel(
     rows: &mut rusqlite::Rows<'_>,

@@ -95,7 +95,7 @@ impl HttpClient {
     ///
     /// Not generic on purpose: one spawned task type and one channel type for every endpoint
     /// (a generic version was instantiated per answer type, each with its own task, channel
-    /// and select code, about 200 KB of the mobile library); callers decode the body.
+    /// and select code, about 270 KB of the mobile library); callers decode the body.
     pub(crate) fn run(&self, request: Request, cancel: &CancelToken) -> Result<Vec<u8>> {
         cancel.check()?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
