@@ -198,7 +198,7 @@ pub fn proposals(store: &Store) -> Result<Vec<GoalProposal>> {
             }
         }
     }
-    out.sort_by_key(|p| std::cmp::Reverse(p.sent_at));
+    crate::sort::sort_by_key(&mut out, |p| std::cmp::Reverse(p.sent_at));
     Ok(out)
 }
 
@@ -305,7 +305,9 @@ pub fn list(store: &Store) -> Result<Vec<Goal>> {
         .filter(|(id, g)| *id == g.id)
         .map(|(_, g)| g)
         .collect();
-    goals.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    crate::sort::sort_by(&mut goals, |a, b| {
+        a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id))
+    });
     Ok(goals)
 }
 
@@ -347,7 +349,7 @@ pub fn ratings(store: &Store) -> Result<Vec<GoalRating>> {
         .into_iter()
         .map(|(_, r)| r)
         .collect();
-    all.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+    crate::sort::sort_by(&mut all, |a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
     Ok(all)
 }
 

@@ -400,7 +400,9 @@ pub fn list(store: &Store, filter: &JournalFilter) -> Result<Vec<JournalEntry>> 
         .filter(|e| tag.as_ref().is_none_or(|t| e.current.tags.contains(t)))
         .filter(|e| needle.as_ref().is_none_or(|n| e.matches(n)))
         .collect();
-    entries.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+    crate::sort::sort_by(&mut entries, |a, b| {
+        b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id))
+    });
     if let Some(limit) = filter.limit {
         entries.truncate(limit);
     }
@@ -430,7 +432,7 @@ pub fn tags(store: &Store) -> Result<Vec<(String, usize)>> {
         }
     }
     let mut out: Vec<_> = counts.into_iter().collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    crate::sort::sort_by(&mut out, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(out)
 }
 

@@ -35,6 +35,7 @@ pub mod report;
 pub mod reviews;
 pub mod safety;
 pub mod sessions;
+mod sort;
 pub mod store;
 pub mod sync;
 pub mod today;

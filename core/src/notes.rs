@@ -96,7 +96,9 @@ pub fn list(store: &Store, client_account: &str) -> Result<Vec<ClientNote>> {
         .map(|(_, note)| note)
         .filter(|note| note.client_account == client_account)
         .collect();
-    notes.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    crate::sort::sort_by(&mut notes, |a, b| {
+        b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id))
+    });
     Ok(notes)
 }
 

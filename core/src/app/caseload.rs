@@ -155,7 +155,7 @@ pub fn sorted(mut rows: Vec<CaseloadEntry>) -> Vec<CaseloadEntry> {
         Some(RiskReason::SevereScore) => 2,
         None => 3,
     };
-    rows.sort_by(|a, b| {
+    crate::sort::sort_by(&mut rows, |a, b| {
         rank(a)
             .cmp(&rank(b))
             .then(b.unread.min(1).cmp(&a.unread.min(1)))

@@ -102,7 +102,7 @@ pub fn series(shared: &[SharedItem]) -> Vec<MeasureSeries> {
                 .iter()
                 .filter(|r| r.instrument == instrument)
                 .collect();
-            mine.sort_by_key(|r| r.at);
+            crate::sort::sort_by_key(&mut mine, |r| r.at);
             let step = i16::from(reliable_change(instrument));
             let mut points: Vec<MeasurePoint> = Vec::with_capacity(mine.len());
             for r in mine {

@@ -204,7 +204,7 @@ pub fn schedule_label(schedule: &Schedule) -> String {
         Schedule::TimesPerMonth { times } => format!("{times}× a month"),
         Schedule::Weekdays { days } => {
             let mut days = days.clone();
-            days.sort_by_key(Weekday::num_days_from_monday);
+            crate::sort::sort_by_key(&mut days, Weekday::num_days_from_monday);
             days.dedup();
             days.into_iter()
                 .map(weekday_short)

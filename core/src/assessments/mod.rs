@@ -213,7 +213,7 @@ pub fn history(store: &Store, instrument: Instrument) -> Result<Vec<AssessmentRe
         .into_iter()
         .filter(|r| r.instrument == instrument)
         .collect();
-    out.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+    crate::sort::sort_by(&mut out, |a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
     Ok(out)
 }
 
@@ -224,7 +224,7 @@ pub fn all(store: &Store) -> Result<Vec<AssessmentResult>> {
         .into_iter()
         .map(|(_, r)| r)
         .collect();
-    out.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+    crate::sort::sort_by(&mut out, |a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
     Ok(out)
 }
 

@@ -81,7 +81,7 @@ pub fn to_json(store: &Store, now: DateTime<FixedOffset>) -> Result<Value> {
                 Ok((r.id, data))
             })
             .collect::<Result<_>>()?;
-        records.sort_by_key(|r| r.0);
+        crate::sort::sort_by_key(&mut records, |r| r.0);
         let list: Vec<Value> = records
             .into_iter()
             .map(|(id, data)| serde_json::json!({ "id": id.to_string(), "data": data }))

@@ -193,7 +193,7 @@ pub fn list(store: &Store, include_archived: bool) -> Result<Vec<Habit>> {
         .map(|(_, h)| h)
         .filter(|h| include_archived || !h.archived)
         .collect();
-    habits.sort_by(|a, b| {
+    crate::sort::sort_by(&mut habits, |a, b| {
         a.draft
             .name
             .to_lowercase()

@@ -84,7 +84,7 @@ fn unique_weekdays(days: &[Weekday]) -> Vec<Weekday> {
             out.push(*d);
         }
     }
-    out.sort_by_key(|d| d.num_days_from_monday());
+    crate::sort::sort_by_key(&mut out, |d| d.num_days_from_monday());
     out
 }
 

@@ -90,7 +90,7 @@ pub fn parse(text: &str, scale: MoodScale) -> Result<Vec<ImportedCheckIn>, CsvIm
         }
     }
     // Stable sort: rows at the same time keep file order.
-    check_ins.sort_by_key(|c| c.at);
+    crate::sort::sort_by_key(&mut check_ins, |c| c.at);
     for (day, gathered) in days {
         let Some(last) = check_ins.iter_mut().rev().find(|c| c.at.date() == day) else {
             continue;

@@ -165,7 +165,7 @@ pub fn requests(store: &Store) -> Result<Vec<IntakeRequest>> {
             }
         }
     }
-    out.sort_by_key(|r| std::cmp::Reverse(r.sent_at));
+    crate::sort::sort_by_key(&mut out, |r| std::cmp::Reverse(r.sent_at));
     Ok(out)
 }
 

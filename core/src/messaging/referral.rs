@@ -108,7 +108,7 @@ pub fn list(store: &Store) -> Result<Vec<Referral>> {
             }
         }
     }
-    out.sort_by_key(|r| (r.acknowledged, std::cmp::Reverse(r.sent_at)));
+    crate::sort::sort_by_key(&mut out, |r| (r.acknowledged, std::cmp::Reverse(r.sent_at)));
     Ok(out)
 }
 

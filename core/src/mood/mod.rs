@@ -110,7 +110,7 @@ pub fn list(
             from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t)
         })
         .collect();
-    out.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+    crate::sort::sort_by(&mut out, |a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
     Ok(out)
 }
 

@@ -166,7 +166,7 @@ fn dedup(days: &mut Vec<Weekday>) {
         seen.push(*d);
         new
     });
-    days.sort_by_key(|d| d.num_days_from_monday());
+    crate::sort::sort_by_key(days, |d| d.num_days_from_monday());
 }
 
 #[cfg(test)]

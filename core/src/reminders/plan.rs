@@ -235,7 +235,9 @@ fn occurrences<Tz: TimeZone>(
         }
     }
     let mut list: Vec<PlannedReminder> = out.into_values().collect();
-    list.sort_by(|a, b| a.fire_at.cmp(&b.fire_at).then_with(|| a.id.cmp(&b.id)));
+    crate::sort::sort_by(&mut list, |a, b| {
+        a.fire_at.cmp(&b.fire_at).then_with(|| a.id.cmp(&b.id))
+    });
     list
 }
 

@@ -83,7 +83,9 @@ pub fn with_snooze(mut snoozes: Vec<Snooze>, new: Snooze, now: DateTime<Utc>) ->
     let keep_from = now - Duration::days(KEEP_AFTER_DAYS);
     snoozes.retain(|s| s.id != new.id && s.until >= keep_from);
     snoozes.push(new);
-    snoozes.sort_by(|a, b| a.until.cmp(&b.until).then_with(|| a.id.cmp(&b.id)));
+    crate::sort::sort_by(&mut snoozes, |a, b| {
+        a.until.cmp(&b.until).then_with(|| a.id.cmp(&b.id))
+    });
     let excess = snoozes.len().saturating_sub(MAX_SNOOZES);
     snoozes.drain(..excess);
     snoozes

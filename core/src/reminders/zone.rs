@@ -125,7 +125,7 @@ impl TimeZone for RulesZone {
             }
         }
         // The larger offset is the earlier instant of the same wall-clock time.
-        valid.sort_by_key(|o| std::cmp::Reverse(o.fixed.local_minus_utc()));
+        crate::sort::sort_by_key(&mut valid, |o| std::cmp::Reverse(o.fixed.local_minus_utc()));
         let mut valid = valid.into_iter();
         match (valid.next(), valid.next()) {
             (Some(a), Some(b)) => LocalResult::Ambiguous(a, b),

@@ -226,7 +226,7 @@ fn habit_rows(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<Habit
             strength: stat.strength,
         });
     }
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sort::sort_by(&mut rows, |a, b| a.name.cmp(&b.name));
     Ok(rows)
 }
 
@@ -307,7 +307,7 @@ fn picked_entries(store: &Store, ids: &[RecordId]) -> Result<Vec<ReportEntry>> {
             text: entry.current.body.text(),
         });
     }
-    out.sort_by_key(|e| e.date);
+    crate::sort::sort_by_key(&mut out, |e| e.date);
     Ok(out)
 }
 

@@ -32,7 +32,9 @@ pub fn list(store: &Store) -> Result<Vec<MicroSession>> {
         .into_iter()
         .map(|(_, s)| s)
         .collect();
-    all.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(a.id.cmp(&b.id)));
+    crate::sort::sort_by(&mut all, |a, b| {
+        b.started_at.cmp(&a.started_at).then(a.id.cmp(&b.id))
+    });
     Ok(all)
 }
 

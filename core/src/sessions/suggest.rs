@@ -161,7 +161,7 @@ pub fn suggest(check_in: &CheckIn, history: &[MicroSession]) -> Suggestion {
             (t, score, reason)
         })
         .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    crate::sort::sort_by(&mut ranked, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let (technique, _, reason) = ranked[0];
     Suggestion {
         technique,

@@ -76,51 +76,81 @@ impl Store {
             }
             return Ok(out);
         }
-        let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Row>)>(threads * 2);
-        let job_rx = Mutex::new(job_rx);
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<R>)>();
-        let batches = std::thread::scope(|scope| -> Result<Vec<Vec<R>>> {
-            for _ in 1..threads {
-                let (job_rx, done_tx, work) = (&job_rx, done_tx.clone(), &work);
-                // A thread the OS refuses just means fewer helpers; this thread works too.
-                let _ = std::thread::Builder::new()
-                    .name("solace-scan".into())
-                    .spawn_scoped(scope, move || work.drain(job_rx, &done_tx));
+        // Each opened batch lands in the slot of its sequence number, so the result keeps the
+        // row order whichever thread opened it.
+        let slots: Mutex<Vec<Option<Vec<R>>>> = Mutex::new(Vec::new());
+        let open_into = |seq: usize, batch: Vec<Row>| {
+            let opened = work.open(batch);
+            let mut slots = slots.lock().unwrap_or_else(PoisonError::into_inner);
+            if slots.len() <= seq {
+                slots.resize_with(seq + 1, || None);
             }
-            let mut sent = 0usize;
-            let mut batch = first;
-            let read = loop {
-                if batch.is_empty() {
-                    break Ok(());
-                }
-                // When the helpers are behind (or none could start), this thread opens the
-                // batch itself rather than wait.
-                if let Err(
-                    TrySendError::Full((seq, batch)) | TrySendError::Disconnected((seq, batch)),
-                ) = job_tx.try_send((sent, batch))
-                {
-                    let _ = done_tx.send((seq, work.open(batch)));
-                }
-                sent += 1;
-                batch = match read_batch(&mut rows) {
-                    Ok(next) => next,
-                    Err(err) => break Err(err),
-                };
+            slots[seq] = Some(opened);
+        };
+        open_parallel(&mut rows, first, threads, &open_into)?;
+        let slots = slots.into_inner().unwrap_or_else(PoisonError::into_inner);
+        Ok(slots.into_iter().flatten().flatten().collect())
+    }
+}
+
+/// Reads the remaining rows in batches and has `threads` threads (this one included) open
+/// them with `open(sequence number, batch)`; returns once every batch read was opened.
+///
+/// Not generic on purpose: the threads, the queue and the scope exist once for every record
+/// type (generic over the result, they were compiled once per listed type, about 180 KB of
+/// the mobile library); only `open` knows the type.
+fn open_parallel(
+    rows: &mut rusqlite::Rows<'_>,
+    first: Vec<Row>,
+    threads: usize,
+    open: &(dyn Fn(usize, Vec<Row>) + Sync),
+) -> Result<()> {
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Row>)>(threads * 2);
+    let job_rx = Mutex::new(job_rx);
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            let job_rx = &job_rx;
+            // A thread the OS refuses just means fewer helpers; this thread works too.
+            let _ = std::thread::Builder::new()
+                .name("solace-scan".into())
+                .spawn_scoped(scope, move || drain(job_rx, open));
+        }
+        let mut sent = 0usize;
+        let mut batch = first;
+        let read = loop {
+            if batch.is_empty() {
+                break Ok(());
+            }
+            // When the helpers are behind (or none could start), this thread opens the batch
+            // itself rather than wait.
+            if let Err(
+                TrySendError::Full((seq, batch)) | TrySendError::Disconnected((seq, batch)),
+            ) = job_tx.try_send((sent, batch))
+            {
+                open(seq, batch);
+            }
+            sent += 1;
+            batch = match read_batch(rows) {
+                Ok(next) => next,
+                Err(err) => break Err(err),
             };
-            // Everything is queued (or reading failed): help open what is left.
-            drop(job_tx);
-            work.drain(&job_rx, &done_tx);
-            drop(done_tx);
-            read?;
-            let mut ordered: Vec<Option<Vec<R>>> = (0..sent).map(|_| None).collect();
-            for (seq, opened) in done_rx {
-                if let Some(slot) = ordered.get_mut(seq) {
-                    *slot = Some(opened);
-                }
-            }
-            Ok(ordered.into_iter().flatten().collect())
-        })?;
-        Ok(batches.into_iter().flatten().collect())
+        };
+        // Everything is queued (or reading failed): help open what is left. The scope then
+        // waits for the helpers, so every queued batch is opened before this returns.
+        drop(job_tx);
+        drain(&job_rx, open);
+        read
+    })
+}
+
+/// Opens queued batches until the queue is closed and empty.
+fn drain(jobs: &Mutex<mpsc::Receiver<(usize, Vec<Row>)>>, open: &(dyn Fn(usize, Vec<Row>) + Sync)) {
+    loop {
+        let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok((seq, batch)) = job else {
+            return;
+        };
+        open(seq, batch);
     }
 }
 
@@ -155,26 +185,6 @@ impl<F> Work<'_, F> {
             self.skipped.fetch_add(skipped, Ordering::Relaxed);
         }
         out
-    }
-
-    /// Opens queued batches until the queue is closed and empty, sending each result back
-    /// with its sequence number.
-    fn drain<R>(
-        &self,
-        jobs: &Mutex<mpsc::Receiver<(usize, Vec<Row>)>>,
-        done: &mpsc::Sender<(usize, Vec<R>)>,
-    ) where
-        F: Fn(RecordId, Zeroizing<Vec<u8>>) -> Option<R>,
-    {
-        loop {
-            let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
-            let Ok((seq, batch)) = job else {
-                return;
-            };
-            if done.send((seq, self.open(batch))).is_err() {
-                return;
-            }
-        }
     }
 }
 

@@ -365,7 +365,7 @@ impl Store {
             [next],
         )?;
         tx.commit()?;
-        out.sort_by_key(|d| d.mutation_seq);
+        crate::sort::sort_by_key(&mut out, |d| d.mutation_seq);
         Ok(out)
     }
 

@@ -199,7 +199,7 @@ impl HttpTransport {
     }
 
     /// The untyped request path under [`HttpTransport::request`].
-    fn call<T: DeserializeOwned + Send + 'static>(
+    fn call<T: DeserializeOwned>(
         &self,
         method: p::endpoint::Method,
         path: &str,
@@ -207,6 +207,20 @@ impl HttpTransport {
         body: Option<Vec<u8>>,
         limit: u64,
     ) -> Result<T> {
+        let body = self.fetch(method, path, token, body, limit)?;
+        client::decode_json(&body).ok_or(CoreError::Transport(TransportError::BadAnswer))
+    }
+
+    /// Sends one request and returns its answer body (not generic: one copy for every
+    /// endpoint).
+    fn fetch(
+        &self,
+        method: p::endpoint::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        limit: u64,
+    ) -> Result<Vec<u8>> {
         let method = match method {
             p::endpoint::Method::Get => reqwest::Method::GET,
             p::endpoint::Method::Post => reqwest::Method::POST,
@@ -219,8 +233,7 @@ impl HttpTransport {
             body,
             limit,
         };
-        self.client
-            .run(request, &self.cancel, client::decode_json::<T>)
+        self.client.run(request, &self.cancel)
     }
 }
 

@@ -19,7 +19,7 @@ fn push_field(out: &mut Vec<u8>, field: &str) {
 /// Sorted, without duplicates: the order the list is signed and sent in.
 pub fn normalized(ids: &[String]) -> Vec<String> {
     let mut ids = ids.to_vec();
-    ids.sort();
+    crate::sort::sort(&mut ids);
     ids.dedup();
     ids
 }

@@ -57,7 +57,7 @@ fn half(account_id: &str, key: &[u8; 32]) -> String {
 pub fn safety_number(a: (&str, &str), b: (&str, &str)) -> Option<SafetyNumber> {
     let (ka, kb) = (key_bytes(a.1)?, key_bytes(b.1)?);
     let mut sides = [(half(a.0, &ka), ka), (half(b.0, &kb), kb)];
-    sides.sort();
+    crate::sort::sort(&mut sides);
     let joined = format!("{}{}", sides[0].0, sides[1].0);
     let digits = joined
         .as_bytes()

@@ -85,7 +85,7 @@ pub fn conversations(store: &Store) -> Result<Vec<Conversation>> {
             draft: meta.draft,
         });
     }
-    list.sort_by_key(|c| std::cmp::Reverse(c.last_at));
+    crate::sort::sort_by_key(&mut list, |c| std::cmp::Reverse(c.last_at));
     Ok(list)
 }
 

@@ -73,7 +73,7 @@ pub(super) fn take_in(store: &mut Store, expired: &[m::ExpiredMessage]) -> Resul
             ),
         ));
     }
-    lines.sort_by_key(|(at, _, _)| *at);
+    crate::sort::sort_by_key(&mut lines, |(at, _, _)| *at);
     for (peer, text) in lines.into_iter().map(|(_, peer, text)| (peer, text)) {
         local::add_notice(store, peer, text)?;
         counts.outbound += 1;

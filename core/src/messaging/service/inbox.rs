@@ -58,7 +58,7 @@ impl Messenger<'_> {
             // Oldest first, whatever order the page came in: a ratchet keeps only a few dozen
             // skipped message keys, so a page taken in newest first would leave the oldest
             // messages of a long session undecryptable.
-            inbox.messages.sort_by_key(|message| message.id);
+            crate::sort::sort_by_key(&mut inbox.messages, |message| message.id);
             let mut acks = Vec::new();
             let notices: Vec<u64> = inbox.expired.iter().map(|e| e.id).collect();
             if !notices.is_empty() {
@@ -126,7 +126,7 @@ impl Messenger<'_> {
         }
         report.notification = cell.with(|s| notification(s, &notify))?;
         report.arrived = notify.into_keys().collect();
-        report.arrived.sort();
+        crate::sort::sort(&mut report.arrived);
         Ok(report)
     }
 

@@ -423,7 +423,7 @@ impl<'a> Messenger<'a> {
             (refused, &mut outbox.refused_devices),
         ] {
             report.extend(from_lists);
-            report.sort();
+            crate::sort::sort(report);
             report.dedup();
         }
         Ok((inbox, outbox))

@@ -89,25 +89,21 @@ impl HttpClient {
         })
     }
 
-    /// Runs one request on the client's runtime and waits for it on the calling thread,
-    /// giving up with [`CoreError::Cancelled`] as soon as `cancel` fires. Works from any
-    /// thread (the wait is a plain channel, never a nested `block_on`).
-    pub(crate) fn run<T: Send + 'static>(
-        &self,
-        request: Request,
-        cancel: &CancelToken,
-        decode: fn(&[u8]) -> Option<T>,
-    ) -> Result<T> {
+    /// Runs one request on the client's runtime and waits for its answer body on the calling
+    /// thread, giving up with [`CoreError::Cancelled`] as soon as `cancel` fires. Works from
+    /// any thread (the wait is a plain channel, never a nested `block_on`).
+    ///
+    /// Not generic on purpose: one spawned task type and one channel type for every endpoint
+    /// (a generic version was instantiated per answer type, each with its own task, channel
+    /// and select code, about 270 KB of the mobile library); callers decode the body.
+    pub(crate) fn run(&self, request: Request, cancel: &CancelToken) -> Result<Vec<u8>> {
         cancel.check()?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let cancel = cancel.clone();
         let client = self.inner.client.clone();
         self.handle.spawn(async move {
             let outcome = tokio::select! {
-                r = execute(&client, request) => r.and_then(|body| match decode(&body) {
-                    Some(v) => Ok(v),
-                    None => Err(CoreError::Transport(TransportError::BadAnswer)),
-                }),
+                r = execute(&client, request) => r,
                 _ = cancel.cancelled() => Err(CoreError::Cancelled),
             };
             let _ = tx.send(outcome);
