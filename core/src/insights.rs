@@ -128,7 +128,7 @@ pub fn compute(store: &Store, today: NaiveDate, days: u32) -> Result<Insights> {
     let check_ins = mood::list(store, Some(from - Duration::days(7)), Some(today))?;
     let summary = mood::summary(store, today, days)?;
     let daily_mood: BTreeMap<NaiveDate, f64> =
-        summary.daily.iter().map(|d| (d.date, d.average)).collect();
+        crate::sort::map_from(summary.daily.iter().map(|d| (d.date, d.average)));
 
     let all_sessions = sessions::list(store)?;
     let habit_stats = habits::all_stats(store, today)?;
@@ -138,21 +138,23 @@ pub fn compute(store: &Store, today: NaiveDate, days: u32) -> Result<Insights> {
     let week_from = today - Duration::days(6);
     for stat in &habit_stats {
         let marks = habits::marks(store, &stat.habit.id)?;
-        let done: BTreeSet<NaiveDate> = marks
-            .iter()
-            .filter(|(_, m)| **m == DayMark::Done)
-            .map(|(d, _)| *d)
-            .collect();
+        let done: BTreeSet<NaiveDate> = crate::sort::set_from(
+            marks
+                .iter()
+                .filter(|(_, m)| **m == DayMark::Done)
+                .map(|(d, _)| *d),
+        );
         habit_done_this_week += done.range(week_from..=today).count() as u32;
         match activity_effect(&stat.habit.draft.name, &daily_mood, &done) {
             Some(effect) => effects.push(effect),
             None => withheld += 1,
         }
     }
-    let session_days: BTreeSet<NaiveDate> = all_sessions
-        .iter()
-        .filter_map(|s| s.finished_at.map(|f| f.date_naive()))
-        .collect();
+    let session_days: BTreeSet<NaiveDate> = crate::sort::set_from(
+        all_sessions
+            .iter()
+            .filter_map(|s| s.finished_at.map(|f| f.date_naive())),
+    );
     match activity_effect("micro-session", &daily_mood, &session_days) {
         Some(effect) => effects.push(effect),
         None => withheld += 1,

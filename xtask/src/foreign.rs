@@ -24,7 +24,8 @@ fn target_dir() -> PathBuf {
 
 /// What `bindings` produced.
 pub struct Generated {
-    /// Directory holding the debug `libsolace_ffi.so` (and the `solace` binary).
+    /// Directory holding the `libsolace_ffi.so` the tests load (debug unless
+    /// `SOLACE_FFI_LIB_DIR` names another).
     pub lib_dir: PathBuf,
     /// Generated Kotlin sources.
     pub kotlin: PathBuf,
@@ -47,8 +48,14 @@ pub fn bindings() -> Result<Generated, String> {
     let lib = debug.join(LIB_FILE);
     let bindgen = debug.join("uniffi-bindgen");
     let out = target_dir().join("bindings");
+    // The library the Kotlin and Swift tests load: the debug one, or the one in
+    // `SOLACE_FFI_LIB_DIR` (e.g. `target/mobile` after `cargo xtask size`, to run the app tests
+    // against the shipping link). Bindings always come from the debug library's metadata.
+    let lib_dir = std::env::var_os("SOLACE_FFI_LIB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| debug.clone());
     let generated = Generated {
-        lib_dir: debug.clone(),
+        lib_dir,
         kotlin: out.join("kotlin"),
         swift: out.join("swift"),
     };

@@ -11,29 +11,86 @@ fn target_dir() -> std::path::PathBuf {
         .unwrap_or_else(|_| root().join("target"))
 }
 
-/// `cargo xtask size`: builds the stripped shipping library (profile `mobile`) for this host
-/// and prints its size against the 6 MB goal.
+/// `cargo xtask size`: builds the stripped shipping library (profile `mobile`) for this host,
+/// linked the way each ABI ships it, and prints its size against the 6 MB goal.
+///
+/// The host library is the proxy for each ABI, so its final link uses what the device builds
+/// use: LLVM's linker (rustc's bundled `rust-lld`; the NDK and Xcode link with LLVM/ld64 too)
+/// with identical-code folding (the NDK's `lld --icf=all`, ld64's default deduplication),
+/// packed relative relocations (Android's clang driver packs them by default; RELR here,
+/// which needs glibc 2.36 on a Linux host) and no exported UniFFI metadata
+/// (`scripts/link-shipping.sh`).
 pub fn size() -> Result<(), String> {
-    run(
-        "build shipping library (profile mobile)",
-        &mut cargo(&["build", "--profile", "mobile", "-p", "solace-ffi"]),
-    )?;
+    let linker = root().join("scripts/link-shipping.sh");
+    let lld_dir = rust_lld_driver_dir()?;
+    let link_args = [
+        format!("-Clinker={}", linker.display()),
+        "-Clinker-flavor=gcc".to_string(),
+        format!("-Clink-arg=-B{}", lld_dir.display()),
+        "-Clink-arg=-fuse-ld=lld".to_string(),
+        "-Clink-arg=-Wl,--icf=all".to_string(),
+        "-Clink-arg=-Wl,-z,pack-relative-relocs".to_string(),
+    ];
+    let mut args = vec![
+        "rustc",
+        "--profile",
+        "mobile",
+        "-p",
+        "solace-ffi",
+        "--lib",
+        "--crate-type",
+        "cdylib",
+        "--",
+    ];
+    args.extend(link_args.iter().map(String::as_str));
+    run("build shipping library (profile mobile)", &mut cargo(&args))?;
     let lib = target_dir().join("mobile").join(format!(
         "{}solace_ffi{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
     ));
-    let bytes = std::fs::metadata(&lib)
-        .map_err(|e| format!("{}: {e}", lib.display()))?
-        .len();
+    let bytes = std::fs::read(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+    if bytes.windows(12).any(|w| w == b"UNIFFI_META_") {
+        return Err(format!(
+            "{} still exports UniFFI metadata: scripts/link-shipping.sh did not filter it",
+            lib.display()
+        ));
+    }
     println!(
         "stripped release library ({}, {}): {:.2} MB ({} bytes); goal ≤ 6 MB per ABI",
         std::env::consts::ARCH,
         lib.display(),
-        bytes as f64 / 1_000_000.0,
-        bytes
+        bytes.len() as f64 / 1_000_000.0,
+        bytes.len()
     );
     Ok(())
+}
+
+/// The directory of rustc's `ld.lld` driver shim for the host (`<sysroot>/lib/rustlib/<host>/
+/// bin/gcc-ld`), which `cc -fuse-ld=lld -B<dir>` runs: the LLVM linker without installing one.
+fn rust_lld_driver_dir() -> Result<std::path::PathBuf, String> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let print = |what: &str| -> Result<String, String> {
+        let out = Command::new(&rustc)
+            .args(["--print", what])
+            .output()
+            .map_err(|e| format!("{rustc} --print {what}: {e}"))?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let sysroot = print("sysroot")?;
+    let host = print("host-tuple")?;
+    let dir = std::path::Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(&host)
+        .join("bin/gcc-ld");
+    if dir.join("ld.lld").exists() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "{} has no ld.lld (rustup component `rust-std`/`rustc` is incomplete)",
+            dir.display()
+        ))
+    }
 }
 
 /// `cargo xtask bench-ffi`: compiles `bindings/kotlin/src/bench` against the generated

@@ -76,10 +76,8 @@ pub fn files(store: &Store) -> Result<Vec<(String, String)>> {
         })
         .collect();
     let all_habits = habits::list(store, true)?;
-    let names: BTreeMap<_, _> = all_habits
-        .iter()
-        .map(|h| (h.id, h.draft.name.clone()))
-        .collect();
+    let names: BTreeMap<_, _> =
+        crate::sort::map_from(all_habits.iter().map(|h| (h.id, h.draft.name.clone())));
     let mut event_rows = Vec::new();
     for h in &all_habits {
         for (day, mark) in habits::marks(store, &h.id)? {

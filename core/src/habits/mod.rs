@@ -246,14 +246,11 @@ pub fn marks_from_events<'a>(
             }
         }
     }
-    latest
-        .into_iter()
-        .filter_map(|(day, e)| match e.action {
-            HabitAction::Check => Some((day, DayMark::Done)),
-            HabitAction::Skip => Some((day, DayMark::Skipped)),
-            HabitAction::Undo => None,
-        })
-        .collect()
+    crate::sort::map_from(latest.into_iter().filter_map(|(day, e)| match e.action {
+        HabitAction::Check => Some((day, DayMark::Done)),
+        HabitAction::Skip => Some((day, DayMark::Skipped)),
+        HabitAction::Undo => None,
+    }))
 }
 
 fn all_events(store: &Store) -> Result<Vec<HabitEvent>> {

@@ -218,10 +218,11 @@ pub fn weekday_pattern(points: &[MoodPoint]) -> [WeekdayAverage; 7] {
 
 /// One cell per day of `year`, with the rounded daily average where logged.
 pub fn year_in_pixels(points: &[MoodPoint], year: i32) -> Vec<CalendarDay> {
-    let daily: BTreeMap<NaiveDate, f64> = daily_averages(points)
-        .into_iter()
-        .map(|d| (d.date, d.average))
-        .collect();
+    let daily: BTreeMap<NaiveDate, f64> = crate::sort::map_from(
+        daily_averages(points)
+            .into_iter()
+            .map(|d| (d.date, d.average)),
+    );
     let mut out = Vec::with_capacity(366);
     let Some(mut date) = NaiveDate::from_ymd_opt(year, 1, 1) else {
         return out;

@@ -86,19 +86,17 @@ impl Gathered {
             .into_iter()
             .map(|(_, e)| e)
             .collect();
-        let habit_days = habits
-            .iter()
-            .map(|h| {
-                let marks =
-                    crate::habits::marks_from_events(events.iter().filter(|e| e.habit_id == h.id));
-                let days = marks
+        let habit_days = crate::sort::map_from(habits.iter().map(|h| {
+            let marks =
+                crate::habits::marks_from_events(events.iter().filter(|e| e.habit_id == h.id));
+            let days = crate::sort::set_from(
+                marks
                     .into_iter()
                     .filter(|(_, m)| matches!(m, DayMark::Done | DayMark::Skipped))
-                    .map(|(d, _)| d)
-                    .collect();
-                (h.id, days)
-            })
-            .collect();
+                    .map(|(d, _)| d),
+            );
+            (h.id, days)
+        }));
         // A damaged snooze list costs at most the snoozes, never the reminders.
         let snoozes = match store.device_state(snooze::STATE_NAME)? {
             Some(bytes) => snooze::decode(&bytes).unwrap_or_default(),

@@ -182,20 +182,15 @@ fn occurrences<Tz: TimeZone>(
     let zone = now.timezone();
     let today = now.date_naive();
     let local_days = |list: &[DateTime<FixedOffset>]| -> BTreeSet<NaiveDate> {
-        list.iter()
-            .map(|at| at.with_timezone(&zone).date_naive())
-            .collect()
+        crate::sort::set_from(list.iter().map(|at| at.with_timezone(&zone).date_naive()))
     };
     let checked_in = local_days(inputs.check_ins);
     let sessions = local_days(inputs.sessions_finished);
     let check_in_time = adaptation(inputs, now)
         .map(|a| a.adjusted)
         .unwrap_or(inputs.settings.check_in.time);
-    let snoozes: BTreeMap<&str, DateTime<Utc>> = inputs
-        .snoozes
-        .iter()
-        .map(|s| (s.id.as_str(), s.until))
-        .collect();
+    let snoozes: BTreeMap<&str, DateTime<Utc>> =
+        crate::sort::map_from(inputs.snoozes.iter().map(|s| (s.id.as_str(), s.until)));
 
     let mut out: BTreeMap<String, PlannedReminder> = BTreeMap::new();
     // From yesterday: a reminder of yesterday may have been snoozed past midnight.

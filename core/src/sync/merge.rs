@@ -131,8 +131,7 @@ fn merge_fields(base: Option<&Value>, local: &Value, remote: &Value) -> Value {
     let empty = Map::new();
     let b = base.and_then(Value::as_object).unwrap_or(&empty);
     let mut out = Map::new();
-    let keys: std::collections::BTreeSet<&String> =
-        l.keys().chain(r.keys()).chain(b.keys()).collect();
+    let keys = crate::sort::set_from(l.keys().chain(r.keys()).chain(b.keys()));
     for key in keys {
         let (lv, rv, bv) = (l.get(key), r.get(key), b.get(key));
         let chosen = if lv == rv {

@@ -43,7 +43,7 @@ pub(super) fn take_in(store: &mut Store, expired: &[m::ExpiredMessage]) -> Resul
         let Some(name) = peer_name(store, peer)? else {
             continue;
         };
-        times.sort_unstable();
+        crate::sort::sort(&mut times);
         let text = inbound_text(&name, &times);
         local::add_notice(store, peer, text)?;
         counts.inbound += u32::try_from(times.len()).unwrap_or(u32::MAX);
