@@ -57,18 +57,23 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Runs `solace --json ARGS` on the store in `data`.
-pub fn solace(data: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_solace"))
-        .arg("--json")
+/// `solace --json ARGS` on the store in `data` (its keys beside it, the test passphrase),
+/// not started yet: for a test that must start and kill it itself.
+pub fn command(data: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_solace"));
+    cmd.arg("--json")
         .args(args)
         .env("SOLACE_DATA_DIR", data)
         .env("SOLACE_KEY_DIR", data.with_extension("keys"))
         .env("SOLACE_PASSPHRASE", PASS)
         .env_remove("XDG_DATA_HOME")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `solace --json ARGS` on the store in `data`.
+pub fn solace(data: &Path, args: &[&str]) -> std::process::Output {
+    command(data, args).output().unwrap()
 }
 
 /// Runs a command that must succeed and returns its JSON output (`null` when it printed none).

@@ -75,6 +75,7 @@ fn open_existing(dir: &Path) -> Result<(Connection, File)> {
         return Err(CoreError::NotInitialized);
     }
     let lock = lock_dir(dir)?;
+    super::restore::remove_stale_staging(dir);
     let conn = Connection::open_with_flags(
         &path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

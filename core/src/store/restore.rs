@@ -134,6 +134,7 @@ impl Store {
         if exists && !target.overwrite {
             return Err(CoreError::AlreadyInitialized);
         }
+        remove_stale_staging(dir);
         let staging = Staging::new(dir)?;
         let staged = staging.dir.join(DB_FILE);
         let (unlocked, device_key) = {
@@ -268,11 +269,14 @@ struct Staging {
     dir: PathBuf,
 }
 
+/// The name of every staging directory starts with this.
+const STAGING_PREFIX: &str = ".restore-";
+
 impl Staging {
     fn new(parent: &Path) -> Result<Self> {
         let mut suffix = [0u8; 6];
         fill_random(&mut suffix)?;
-        let dir = parent.join(format!(".restore-{}", hex::encode(suffix)));
+        let dir = parent.join(format!("{STAGING_PREFIX}{}", hex::encode(suffix)));
         create_private_dir(&dir)?;
         Ok(Self { dir })
     }
@@ -281,6 +285,25 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Removes the staging directories of restores that were killed before they finished (their
+/// `Drop` never ran): half-built databases nobody will open. Call it holding the directory
+/// lock, which every restore holds from start to end, so none of them is still in use.
+/// Best effort: a directory that cannot be removed is tried again at the next open.
+pub(super) fn remove_stale_staging(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(STAGING_PREFIX)
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
