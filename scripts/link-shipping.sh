@@ -18,7 +18,13 @@ set -eu
 real="${SOLACE_REAL_LINKER:-cc}"
 found=0
 filtered() {
-  grep -v 'UNIFFI_META_' "$1" >"$1.shipping" || true
+  # grep exits 1 when it selects no line (harmless here) and 2 when it cannot read the list.
+  rc=0
+  grep -v 'UNIFFI_META_' "$1" >"$1.shipping" || rc=$?
+  if [ "$rc" -gt 1 ]; then
+    echo "link-shipping.sh: cannot read rustc's export list $1" >&2
+    exit "$rc"
+  fi
   found=1
 }
 next_is_apple_list=0
@@ -49,7 +55,8 @@ for arg in "$@"; do
   esac
 done
 if [ "$found" = 0 ]; then
-  echo "link-shipping.sh: rustc passed no export list; refusing to link (see the header)" >&2
+  echo "link-shipping.sh: rustc passed no export list (or passed its arguments in an @file);" \
+    "refusing to link (see the header)" >&2
   exit 2
 fi
 exec "$real" "$@"

@@ -82,7 +82,7 @@ fn a_restore_killed_anywhere_leaves_the_old_store_or_the_new_one_whole() {
     ok(&target, &["restore", backup, "--yes"]);
     let whole = started.elapsed();
 
-    let (mut kept, mut replaced) = (0, 0);
+    let (mut kept, mut replaced, mut interrupted) = (0, 0, 0);
     for k in 0..KILLS {
         let old_id = old_store(&target);
         let mut child = command(&target, &["restore", backup, "--yes"])
@@ -93,6 +93,10 @@ fn a_restore_killed_anywhere_leaves_the_old_store_or_the_new_one_whole() {
         std::thread::sleep(whole.mul_f64(1.2 * f64::from(k) / f64::from(KILLS - 1)));
         let _ = child.kill();
         child.wait().unwrap();
+        // Killed while building the new store: its half-built copy is still there.
+        if staging_dirs(&target) > 0 {
+            interrupted += 1;
+        }
 
         let (id, journal, moods) = status(&target);
         if id == old_id {
@@ -108,7 +112,14 @@ fn a_restore_killed_anywhere_leaves_the_old_store_or_the_new_one_whole() {
         }
         assert_eq!(staging_dirs(&target), 0, "kill {k}: staging left behind");
     }
-    // Killed at once, the old store is always what remains.
-    assert!(kept >= 1, "kept {kept}, replaced {replaced}");
-    eprintln!("restore ({whole:?}) killed {KILLS} times: kept {kept}, replaced {replaced}");
+    eprintln!(
+        "restore ({whole:?}) killed {KILLS} times: kept {kept}, replaced {replaced}, \
+         {interrupted} mid-build"
+    );
+    // Most kills land while the new store is being built (the fill takes most of the time):
+    // the cleanup and the old-store check above were exercised.
+    assert!(
+        interrupted >= 1,
+        "no kill landed while the new store was built"
+    );
 }

@@ -35,7 +35,8 @@ pub(crate) fn sort<T: Ord>(v: &mut [T]) {
 }
 
 /// Collects `(key, value)` pairs into a map like `collect::<BTreeMap<_, _>>()` (a later pair
-/// with an equal key replaces the value), inserting one by one instead of sorting first.
+/// with an equal key replaces the value; the first equal key object is the one kept),
+/// inserting one by one instead of sorting first.
 pub(crate) fn map_from<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
     let mut map = BTreeMap::new();
     map.extend(pairs);

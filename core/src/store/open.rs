@@ -96,6 +96,7 @@ impl Store {
         crate::passphrase::check_new(passphrase)?;
         create_private_dir(dir)?;
         let lock = lock_dir(dir)?;
+        super::restore::remove_stale_staging(dir);
         let path = dir.join(DB_FILE);
         if path.exists() {
             let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -160,6 +161,7 @@ impl Store {
     ) -> Result<Store> {
         create_private_dir(dir)?;
         let lock = lock_dir(dir)?;
+        super::restore::remove_stale_staging(dir);
         let path = dir.join(DB_FILE);
         if path.exists() {
             return Err(CoreError::AlreadyInitialized);

@@ -264,7 +264,9 @@ fn fold_wal(path: &Path) -> Result<()> {
 }
 
 /// A private directory beside the target where the new store is built; removed on drop
-/// (after the rename it is empty; after a failure it holds the half-built database).
+/// (after the rename it is empty; after a failure it holds the half-built database). One a
+/// killed restore left behind is removed at the next open, create or restore of the directory
+/// ([`remove_stale_staging`]).
 struct Staging {
     dir: PathBuf,
 }
