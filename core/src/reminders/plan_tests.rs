@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Ut
 use proptest::prelude::*;
 
 use super::model::{CheckInReminder, QuietHours, ReminderSettings, SessionReminder};
-use super::plan::{self, PlanInputs, ReminderKind};
+use super::plan::{self, ReminderKind};
 use super::snooze::Snooze;
+use super::Gathered;
 use crate::habits::{Habit, HabitDraft, Reminder, Schedule};
 use crate::record::RecordId;
 
@@ -50,38 +51,19 @@ fn walk(id: RecordId, schedule: Schedule, time: NaiveTime) -> Habit {
     }
 }
 
-struct Fixture {
-    settings: ReminderSettings,
-    habits: Vec<Habit>,
-    habit_days: BTreeMap<RecordId, BTreeSet<NaiveDate>>,
-    check_ins: Vec<DateTime<FixedOffset>>,
-    sessions: Vec<DateTime<FixedOffset>>,
-    snoozes: Vec<Snooze>,
-    discreet: bool,
-}
+/// The planner's inputs as the store gives them ([`Gathered`]), built by hand.
+type Fixture = Gathered;
 
-impl Fixture {
+impl Gathered {
     fn new(settings: ReminderSettings) -> Self {
         Self {
             settings,
             habits: vec![],
             habit_days: BTreeMap::new(),
             check_ins: vec![],
-            sessions: vec![],
+            sessions_finished: vec![],
             snoozes: vec![],
             discreet: true,
-        }
-    }
-
-    fn inputs(&self) -> PlanInputs<'_> {
-        PlanInputs {
-            settings: &self.settings,
-            habits: &self.habits,
-            habit_days: &self.habit_days,
-            check_ins: &self.check_ins,
-            sessions_finished: &self.sessions,
-            snoozes: &self.snoozes,
-            discreet: self.discreet,
         }
     }
 
@@ -196,7 +178,7 @@ fn a_session_reminder_skips_days_with_a_finished_session() {
         ..ReminderSettings::default()
     };
     let mut f = Fixture::new(s);
-    f.sessions.push(at("2026-11-26T08:00:00+01:00"));
+    f.sessions_finished.push(at("2026-11-26T08:00:00+01:00"));
     let list = f.plan("2026-11-26T12:00:00+01:00", 1);
     assert_eq!(list[0].id, "session:-:2026-11-27T18:00");
     assert_eq!(list[0].title, "A few minutes for yourself");
