@@ -10,6 +10,7 @@ pub mod hostile;
 pub mod http;
 pub mod proxy;
 pub mod scan;
+pub mod store;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use solace_core::crypto::kdf::KdfParams;
-use solace_core::journal::{self, JournalBody, JournalDraft, JournalFilter};
+use solace_core::journal::{self, JournalBody, JournalDraft};
 use solace_core::sync::{self, HttpTransport, RevokeTarget, SyncBudget};
 use solace_core::{CoreError, Store};
+use solace_tests::store::journal_texts;
 use solace_tests::{backends, TestServer};
 
 const PASS: &str = "account e2e passphrase";
@@ -26,16 +27,6 @@ fn write(store: &mut Store, text: &str) {
         tags: vec![],
     };
     journal::add(store, draft, at(9)).unwrap();
-}
-
-fn texts(store: &Store) -> Vec<String> {
-    let mut t: Vec<String> = journal::list(store, &JournalFilter::default())
-        .unwrap()
-        .iter()
-        .map(|e| e.current.body.text())
-        .collect();
-    t.sort();
-    t
 }
 
 fn sync(store: &mut Store, t: &HttpTransport) -> sync::SyncReport {
@@ -81,7 +72,7 @@ fn relogin_on_a_connected_store_keeps_pending_edits_and_they_reach_the_other_dev
         assert_eq!(sync(&mut a, &t).pushed, 1);
         sync(&mut b, &t);
         assert_eq!(
-            texts(&b),
+            journal_texts(&b),
             vec!["written before logging in again".to_owned()]
         );
     }

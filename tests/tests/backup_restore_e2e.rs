@@ -5,9 +5,10 @@
 use chrono::{DateTime, FixedOffset};
 use solace_core::backup::{self, BackupSecret};
 use solace_core::crypto::kdf::KdfParams;
-use solace_core::journal::{self, JournalBody, JournalDraft, JournalFilter};
+use solace_core::journal::{self, JournalBody, JournalDraft};
 use solace_core::sync::{self, Exclusive, HttpTransport, Login, SyncBudget};
 use solace_core::{CoreError, MemoryKeyStore, Store};
+use solace_tests::store::{journal_texts, sync_all};
 use solace_tests::{backends, TestServer};
 use zeroize::Zeroizing;
 
@@ -23,20 +24,6 @@ fn free(text: &str) -> JournalDraft {
         body: JournalBody::Free { text: text.into() },
         tags: vec![],
     }
-}
-
-fn texts(store: &Store) -> Vec<String> {
-    let mut t: Vec<String> = journal::list(store, &JournalFilter::default())
-        .unwrap()
-        .iter()
-        .map(|e| e.current.body.text())
-        .collect();
-    t.sort();
-    t
-}
-
-fn sync_all(store: &mut Store, t: &HttpTransport) -> sync::SyncReport {
-    sync::sync_now(store, t, SyncBudget::unlimited()).unwrap()
 }
 
 fn login<'a>(server: &'a TestServer, device: &'a str) -> Login<'a> {
@@ -114,13 +101,13 @@ fn a_restored_store_is_a_new_device_that_loses_nothing_and_rolls_nothing_back() 
             "written before the backup, never synced".to_owned(),
         ];
         assert_eq!(
-            texts(&restored),
+            journal_texts(&restored),
             want,
             "{backend:?}: newer edits kept, nothing lost"
         );
         // What only the backup held reached the server: B gets it.
         sync_all(&mut b, &t);
-        assert_eq!(texts(&b), want, "{backend:?}");
+        assert_eq!(journal_texts(&b), want, "{backend:?}");
         let account = restored.sync_account().unwrap().unwrap().0;
         let b_account = b.sync_account().unwrap().unwrap().0;
         assert_ne!(account.device_id, b_account.device_id);

@@ -12,13 +12,14 @@ use base64::Engine as _;
 use chrono::{DateTime, FixedOffset};
 use solace_core::crypto::kdf::KdfParams;
 use solace_core::habits::{self, HabitDraft, Schedule};
-use solace_core::journal::{self, JournalBody, JournalDraft, JournalFilter};
+use solace_core::journal::{self, JournalBody, JournalDraft};
 use solace_core::mood::{self, MoodDraft};
 use solace_core::sync::{self, HttpTransport, SyncBudget, Transport};
 use solace_core::{CoreError, Store};
 use solace_protocol as p;
 use solace_protocol::endpoint as ep;
 use solace_tests::http::{mutation, RawApi};
+use solace_tests::store::{journal_texts, sync_all};
 use solace_tests::{backends, contains, dump_database, TestServer};
 
 const PASS: &str = "granite meadow oyster whistle";
@@ -33,20 +34,6 @@ fn free(text: &str) -> JournalDraft {
         body: JournalBody::Free { text: text.into() },
         tags: vec![],
     }
-}
-
-fn texts(store: &Store) -> Vec<String> {
-    let mut t: Vec<String> = journal::list(store, &JournalFilter::default())
-        .unwrap()
-        .iter()
-        .map(|e| e.current.body.text())
-        .collect();
-    t.sort();
-    t
-}
-
-fn sync_all(store: &mut Store, t: &dyn Transport) -> sync::SyncReport {
-    sync::sync_now(store, t, SyncBudget::unlimited()).unwrap()
 }
 
 /// Device A registers `user`; device B logs in with the passphrase.
@@ -103,7 +90,7 @@ fn offline_edits_on_two_devices_converge_and_no_plaintext_reaches_the_server() {
         .unwrap();
         sync_all(&mut a, &t);
         sync_all(&mut b, &t);
-        assert_eq!(texts(&b).len(), 1, "{backend:?}");
+        assert_eq!(journal_texts(&b).len(), 1, "{backend:?}");
 
         // Offline on both sides: the same entry edited twice, new moods on each.
         journal::edit(&mut a, &shared.id, free("from phone"), at(9)).unwrap();
@@ -131,11 +118,11 @@ fn offline_edits_on_two_devices_converge_and_no_plaintext_reaches_the_server() {
         assert_eq!(report.conflict_copies, 1, "{backend:?}");
         sync_all(&mut a, &t);
         assert_eq!(
-            texts(&a),
+            journal_texts(&a),
             vec!["from laptop", "from phone"],
             "{backend:?}: nothing lost"
         );
-        assert_eq!(texts(&a), texts(&b));
+        assert_eq!(journal_texts(&a), journal_texts(&b));
         assert_eq!(mood::list(&b, None, None).unwrap().len(), 3);
         assert_eq!(
             (a.pending_changes().unwrap(), b.pending_changes().unwrap()),
@@ -246,7 +233,11 @@ fn dropped_connections_and_lost_answers_resume_correctly() {
         assert_eq!(a.pending_changes().unwrap(), 1);
         sync_all(&mut a, &t);
         sync_all(&mut b, &t);
-        assert_eq!(texts(&b).len(), 21, "{backend:?}: each entry exactly once");
+        assert_eq!(
+            journal_texts(&b).len(),
+            21,
+            "{backend:?}: each entry exactly once"
+        );
     }
 }
 
@@ -479,7 +470,7 @@ fn a_passphrase_change_reaches_the_server_on_the_next_sync() {
         );
         let (c, _) = login("new", new_pass).unwrap();
         assert_eq!(
-            texts(&c),
+            journal_texts(&c),
             vec!["after the change", "before the change"],
             "{backend:?}: records sealed under both items keys open"
         );
@@ -517,7 +508,7 @@ fn the_recovery_key_works_on_a_device_that_logged_in() {
             "a new passphrase after recovery",
         )
         .unwrap();
-        assert_eq!(texts(&b), vec!["kept safe"], "{backend:?}");
+        assert_eq!(journal_texts(&b), vec!["kept safe"], "{backend:?}");
         sync::stage_credentials(&mut b, "a new passphrase after recovery").unwrap();
         sync_all(&mut b, &t);
         let (c, _) = sync::login_new_device(
@@ -530,6 +521,6 @@ fn the_recovery_key_works_on_a_device_that_logged_in() {
             SyncBudget::unlimited(),
         )
         .unwrap();
-        assert_eq!(texts(&c), vec!["kept safe"], "{backend:?}");
+        assert_eq!(journal_texts(&c), vec!["kept safe"], "{backend:?}");
     }
 }
